@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Drop reasons: every packet or message the router does not deliver is
+ * counted under exactly one of these. The names are stable: they appear in
+ * `beamctl stats`, in the JSON replies and in docs/operations.md.
+ *
+ * Two levels, because a malformed frame cannot be split into messages:
+ *  - packet drops: the whole received packet is refused before any message
+ *    in it is trusted (rx_pkts = accepted_pkts + sum(pkt drops));
+ *  - message drops: a message of an accepted frame is not forwarded
+ *    (rx_msgs = fwd_msgs + sum(msg drops)).
+ */
+#ifndef BL_DROP_H
+#define BL_DROP_H
+
+#include "dataplane/wire_fmt.h"
+
+enum bl_pkt_drop {
+	BL_PKT_DROP_NONE = 0,
+	BL_PKT_DROP_ETH_TRUNCATED,  /* shorter than an Ethernet header */
+	BL_PKT_DROP_NOT_IPV4,	    /* ethertype is not IPv4 (VLAN, ARP, IPv6...) */
+	BL_PKT_DROP_NOT_FOR_US,	    /* dst MAC, dst IPv4 or dst UDP port is not ours */
+	BL_PKT_DROP_IP_TRUNCATED,   /* shorter than the IPv4 header it announces */
+	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5 */
+	BL_PKT_DROP_IP_BAD_CSUM,    /* IPv4 header checksum wrong */
+	BL_PKT_DROP_IP_BAD_LENGTH,  /* total length disagrees with the packet */
+	BL_PKT_DROP_IP_FRAGMENT,    /* MF set or fragment offset != 0 */
+	BL_PKT_DROP_NOT_UDP,	    /* IPv4 protocol is not UDP */
+	BL_PKT_DROP_UDP_BAD_LENGTH, /* UDP length disagrees with the IPv4 length */
+	BL_PKT_DROP_SEGMENTED,	    /* received as a multi-segment mbuf chain */
+	/* frame-level, same order as enum bl_wire_status from BL_WIRE_TRUNCATED */
+	BL_PKT_DROP_FRAME_TRUNCATED,
+	BL_PKT_DROP_BAD_MAGIC,
+	BL_PKT_DROP_ZERO_COUNT,
+	BL_PKT_DROP_MSG_TRUNCATED,
+	BL_PKT_DROP_LENGTH_OVERFLOW,
+	BL_PKT_DROP_COUNT_MISMATCH,
+	BL_PKT_DROP_MAX
+};
+
+enum bl_msg_drop {
+	BL_MSG_DROP_NO_ROUTE = 0, /* no route for the key and no default route */
+	BL_MSG_DROP_ROUTE_DROP,	  /* the route (or default) says drop */
+	BL_MSG_DROP_BAD_KIND,	  /* kind != data: reserved for node-to-node control */
+	BL_MSG_DROP_PORT_DOWN,	  /* the next hop's port does not exist or is stopped */
+	BL_MSG_DROP_NO_MBUF,	  /* a split frame needed a header mbuf; pool empty */
+	BL_MSG_DROP_TOO_BIG,	  /* a split frame would exceed the port MTU */
+	BL_MSG_DROP_TX_FULL,	  /* the port's TX queue stayed full */
+	BL_MSG_DROP_SHUTDOWN,	  /* still buffered when the router stopped */
+	BL_MSG_DROP_MAX
+};
+
+static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
+	"none",		  "eth_truncated",   "not_ipv4",	"not_for_us",
+	"ip_truncated",	  "ip_bad_header",   "ip_bad_checksum", "ip_bad_length",
+	"ip_fragment",	  "not_udp",	     "udp_bad_length",	"segmented",
+	"frame_truncated", "bad_magic",	     "zero_count",	"msg_truncated",
+	"length_overflow", "count_mismatch",
+};
+
+static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
+	"no_route", "route_drop", "bad_kind", "port_down", "no_mbuf", "too_big", "tx_full", "shutdown",
+};
+
+/* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */
+static inline enum bl_pkt_drop bl_pkt_drop_from_wire(enum bl_wire_status st)
+{
+	return (enum bl_pkt_drop)(BL_PKT_DROP_FRAME_TRUNCATED + (st - BL_WIRE_TRUNCATED));
+}
+
+_Static_assert(BL_PKT_DROP_COUNT_MISMATCH - BL_PKT_DROP_FRAME_TRUNCATED ==
+		       BL_WIRE_COUNT_MISMATCH - BL_WIRE_TRUNCATED,
+	       "frame-level drop reasons must follow enum bl_wire_status");
+
+#endif /* BL_DROP_H */

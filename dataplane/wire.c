@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-source sequence tracking (see wire.h); filled in by the wire module. */
+#include "dataplane/wire.h"
