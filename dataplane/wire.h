@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dataplane/wire: the packet around a beamline frame.
+ *
+ * What this module offers the fast path:
+ *  - bl_wire_parse: check one received Ethernet/IPv4/UDP packet and the frame
+ *    inside it, or name the reason it is dropped (enum bl_pkt_drop);
+ *  - bl_wire_rewrite: turn an accepted packet into one addressed to a next hop,
+ *    in place;
+ *  - bl_wire_put_headers: write the headers of a frame built from scratch;
+ *  - bl_seq_*: per-source sequence tracking (gaps, duplicates), one table per
+ *    lcore.
+ * The byte-level frame codec (no DPDK) is dataplane/wire_fmt.h; the format and
+ * every check are described in docs/wire-format.md.
+ *
+ * All packet bytes are read and written through memcpy-based accessors, never
+ * by casting the packet to a header struct: a packet may start at any address
+ * and a fuzzed or hostile one must not cause unaligned access.
+ */
+#ifndef BL_WIRE_H
+#define BL_WIRE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "dataplane/drop.h"
+#include "dataplane/wire_fmt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What this router accepts on one port. All addresses network byte order. */
+struct bl_wire_local {
+	struct rte_ether_addr mac; /* accepted dst MAC (plus broadcast) */
+	uint32_t ip;		   /* accepted dst IPv4; 0 = any */
+	uint16_t udp_port;	   /* accepted dst UDP port (network order) */
+	uint8_t promisc;	   /* 1 = accept any dst MAC */
+};
+
+/* An accepted packet: where its pieces are. */
+struct bl_pkt {
+	uint32_t src_ip, dst_ip;     /* network order */
+	uint16_t src_port, dst_port; /* network order */
+	uint16_t l3_off;	     /* IPv4 header offset (14) */
+	uint16_t frame_off;	     /* UDP payload (beamline frame) offset */
+	uint32_t frame_len;	     /* UDP payload length */
+	struct bl_wire_frame fr;     /* decoded frame header (wire_fmt.h) */
+};
+
+/* Next hop addressing for a forwarded frame; all network order. */
+struct bl_wire_hop {
+	struct rte_ether_addr src_mac, dst_mac;
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port, dst_port;
+};
+
+/* Header sizes of the packets this module reads and writes. */
+#define BL_WIRE_ETH_LEN	 14u /* no VLAN tag: a tagged packet is not_ipv4 */
+#define BL_WIRE_IP4_LEN	 20u /* minimum (IHL 5); options are accepted on RX */
+#define BL_WIRE_UDP_LEN	 8u
+#define BL_WIRE_TTL	 64u
+#define BL_WIRE_HDRS_LEN 58 /* Ethernet 14 + IPv4 20 + UDP 8 + frame header 16 */
+/* Most message bytes (headers + payloads) one IPv4 datagram can carry. */
+#define BL_WIRE_MSGS_MAX (UINT16_MAX - BL_WIRE_IP4_LEN - BL_WIRE_UDP_LEN - BL_WIRE_FRAME_HDR_LEN)
+
+/* Byte offsets inside the headers (from the start of each header). */
+#define BL__ETH_DST   0
+#define BL__ETH_SRC   6
+#define BL__ETH_TYPE  12
+#define BL__IP_VIHL   0
+#define BL__IP_TOS    1
+#define BL__IP_TOTLEN 2
+#define BL__IP_ID     4
+#define BL__IP_FRAG   6
+#define BL__IP_TTL    8
+#define BL__IP_PROTO  9
+#define BL__IP_CSUM   10
+#define BL__IP_SRC    12
+#define BL__IP_DST    16
+#define BL__UDP_SPORT 0
+#define BL__UDP_DPORT 2
+#define BL__UDP_LEN   4
+#define BL__UDP_CSUM  6
+#define BL__FRAME_SEQ 8
+
+/* A network-order value as it sits in memory: copied, never byte-swapped. */
+static inline uint32_t bl__wire_raw32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint16_t bl__wire_raw16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* IPv4 header checksum to store for the `len` header bytes at h, whose
+ * checksum field the caller has zeroed (RFC 791 one's complement sum). */
+static inline uint16_t bl__wire_ip_csum(const uint8_t *h, unsigned int len)
+{
+	return (uint16_t)~rte_raw_cksum(h, len);
+}
+
+/* Is the IPv4 header checksum of the `len` bytes at h right? Summing a header
+ * that includes its own correct checksum gives all ones. */
+static inline int bl__wire_ip_csum_ok(const uint8_t *h, unsigned int len)
+{
+	return rte_raw_cksum(h, len) == 0xffff;
+}
+
+static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire_local *local)
+{
+	static const uint8_t bcast[RTE_ETHER_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (local->promisc)
+		return 1;
+	return memcmp(dst, local->mac.addr_bytes, RTE_ETHER_ADDR_LEN) == 0 ||
+	       memcmp(dst, bcast, RTE_ETHER_ADDR_LEN) == 0;
+}
+
+/*
+ * Validate everything about m and find the frame inside it. The checks run in
+ * this order and the first that fails names the drop:
+ *   segmented, eth_truncated, not_ipv4 (ethertype, so also any VLAN tag),
+ *   ip_truncated (20 bytes, then IHL*4 bytes), ip_bad_header (version, IHL),
+ *   ip_bad_checksum, ip_bad_length (total length vs IHL and vs the data;
+ *   trailing Ethernet padding is fine), ip_fragment, not_udp, udp_bad_length
+ *   (UDP length must equal the IPv4 payload length), not_for_us (dst MAC,
+ *   IPv4, UDP port), then the frame check (frame_truncated .. count_mismatch).
+ * The IPv4 checksum is not recomputed when the NIC vouches for the header
+ * (RTE_MBUF_F_RX_IP_CKSUM_GOOD, or _NONE: "header integrity verified, the
+ * checksum field is not"), and the packet is dropped when the NIC says _BAD.
+ * The UDP checksum is not checked: the frame's own lengths are, and UDP over
+ * IPv4 may carry none.
+ * Returns BL_PKT_DROP_NONE and fills *pkt, or the drop reason (then *pkt is
+ * unspecified). Any lcore; never frees or writes m.
+ */
+static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
+					     const struct bl_wire_local *local, struct bl_pkt *pkt)
+{
+	const uint8_t *d, *ip, *udp;
+	uint32_t len, ihl, tot, udp_len;
+	uint16_t frag;
+	uint64_t csum_flags;
+	enum bl_wire_status st;
+
+	if (m->nb_segs != 1)
+		return BL_PKT_DROP_SEGMENTED;
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	len = rte_pktmbuf_data_len(m);
+
+	if (len < BL_WIRE_ETH_LEN)
+		return BL_PKT_DROP_ETH_TRUNCATED;
+	if (bl__wire_raw16(d + BL__ETH_TYPE) != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return BL_PKT_DROP_NOT_IPV4;
+
+	ip = d + BL_WIRE_ETH_LEN;
+	len -= BL_WIRE_ETH_LEN; /* bytes from the IPv4 header on */
+	if (len < BL_WIRE_IP4_LEN)
+		return BL_PKT_DROP_IP_TRUNCATED;
+	if ((ip[BL__IP_VIHL] >> 4) != 4 || (ip[BL__IP_VIHL] & 0xf) < 5)
+		return BL_PKT_DROP_IP_BAD_HEADER;
+	ihl = (ip[BL__IP_VIHL] & 0xfu) * 4u;
+	if (len < ihl)
+		return BL_PKT_DROP_IP_TRUNCATED;
+
+	csum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return BL_PKT_DROP_IP_BAD_CSUM;
+	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN && !bl__wire_ip_csum_ok(ip, ihl))
+		return BL_PKT_DROP_IP_BAD_CSUM;
+
+	tot = bl_wire_get16(ip + BL__IP_TOTLEN);
+	if (tot < ihl || tot > len)
+		return BL_PKT_DROP_IP_BAD_LENGTH;
+	frag = bl_wire_get16(ip + BL__IP_FRAG);
+	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return BL_PKT_DROP_IP_FRAGMENT;
+	if (ip[BL__IP_PROTO] != IPPROTO_UDP)
+		return BL_PKT_DROP_NOT_UDP;
+
+	udp = ip + ihl;
+	if (tot - ihl < BL_WIRE_UDP_LEN)
+		return BL_PKT_DROP_UDP_BAD_LENGTH;
+	udp_len = bl_wire_get16(udp + BL__UDP_LEN);
+	if (udp_len != tot - ihl)
+		return BL_PKT_DROP_UDP_BAD_LENGTH;
+
+	if (!bl__wire_mac_accepted(d + BL__ETH_DST, local))
+		return BL_PKT_DROP_NOT_FOR_US;
+	pkt->dst_ip = bl__wire_raw32(ip + BL__IP_DST);
+	if (local->ip != 0 && pkt->dst_ip != local->ip)
+		return BL_PKT_DROP_NOT_FOR_US;
+	pkt->dst_port = bl__wire_raw16(udp + BL__UDP_DPORT);
+	if (pkt->dst_port != local->udp_port)
+		return BL_PKT_DROP_NOT_FOR_US;
+
+	pkt->l3_off = BL_WIRE_ETH_LEN;
+	pkt->frame_off = (uint16_t)(BL_WIRE_ETH_LEN + ihl + BL_WIRE_UDP_LEN);
+	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
+	st = bl_wire_frame_check(d + pkt->frame_off, pkt->frame_len, &pkt->fr);
+	if (st != BL_WIRE_OK)
+		return bl_pkt_drop_from_wire(st);
+	pkt->src_ip = bl__wire_raw32(ip + BL__IP_SRC);
+	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
+	return BL_PKT_DROP_NONE;
+}
+
+/*
+ * Turn a packet that bl_wire_parse accepted (pkt describes m) into a frame to
+ * `hop`, in place: Ethernet src/dst, IPv4 src/dst, TTL = 64 (a new hop of the
+ * overlay, not a router decrement), IPv4 checksum recomputed over the whole
+ * header (options included), UDP src/dst port, UDP checksum 0 ("none", allowed
+ * on IPv4: the frame's lengths are checked end to end and a UDP checksum would
+ * cost a pass over the payload), frame header seq set to `seq`. Lengths and
+ * message bytes unchanged. The caller owns m and its data must be writable
+ * (refcnt 1, direct). Any lcore.
+ */
+static inline void bl_wire_rewrite(struct rte_mbuf *m, const struct bl_pkt *pkt,
+				   const struct bl_wire_hop *hop, uint64_t seq)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = d + pkt->l3_off;
+	uint8_t *udp = d + pkt->frame_off - BL_WIRE_UDP_LEN;
+	unsigned int ihl = (ip[BL__IP_VIHL] & 0xfu) * 4u;
+	uint16_t csum;
+
+	memcpy(d + BL__ETH_DST, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(d + BL__ETH_SRC, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+
+	memcpy(ip + BL__IP_SRC, &hop->src_ip, sizeof(hop->src_ip));
+	memcpy(ip + BL__IP_DST, &hop->dst_ip, sizeof(hop->dst_ip));
+	ip[BL__IP_TTL] = BL_WIRE_TTL;
+	memset(ip + BL__IP_CSUM, 0, 2);
+	csum = bl__wire_ip_csum(ip, ihl);
+	memcpy(ip + BL__IP_CSUM, &csum, sizeof(csum));
+
+	memcpy(udp + BL__UDP_SPORT, &hop->src_port, sizeof(hop->src_port));
+	memcpy(udp + BL__UDP_DPORT, &hop->dst_port, sizeof(hop->dst_port));
+	memset(udp + BL__UDP_CSUM, 0, 2);
+
+	bl_wire_put64(d + pkt->frame_off + BL__FRAME_SEQ, seq);
+}
+
+/*
+ * Write Ethernet + IPv4 + UDP + frame header (BL_WIRE_HDRS_LEN bytes) at p for
+ * a new frame of `count` messages whose headers and payloads take msgs_len
+ * bytes (at most BL_WIRE_MSGS_MAX; the caller keeps it within the port MTU).
+ * IPv4: IHL 5, TTL 64, DF set, id = ip_id (host order; stored big-endian),
+ * checksum computed; UDP checksum 0; frame flags 0. Any thread; p need not be
+ * aligned.
+ */
+static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop, uint16_t count,
+				       uint64_t seq, uint32_t msgs_len, uint16_t ip_id)
+{
+	uint8_t *ip = p + BL_WIRE_ETH_LEN;
+	uint8_t *udp = ip + BL_WIRE_IP4_LEN;
+	uint16_t csum;
+
+	memcpy(p + BL__ETH_DST, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(p + BL__ETH_SRC, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	bl_wire_put16(p + BL__ETH_TYPE, RTE_ETHER_TYPE_IPV4);
+
+	ip[BL__IP_VIHL] = 0x45;
+	ip[BL__IP_TOS] = 0;
+	bl_wire_put16(ip + BL__IP_TOTLEN, (uint16_t)(BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN +
+						     BL_WIRE_FRAME_HDR_LEN + msgs_len));
+	bl_wire_put16(ip + BL__IP_ID, ip_id);
+	bl_wire_put16(ip + BL__IP_FRAG, RTE_IPV4_HDR_DF_FLAG);
+	ip[BL__IP_TTL] = BL_WIRE_TTL;
+	ip[BL__IP_PROTO] = IPPROTO_UDP;
+	memset(ip + BL__IP_CSUM, 0, 2);
+	memcpy(ip + BL__IP_SRC, &hop->src_ip, sizeof(hop->src_ip));
+	memcpy(ip + BL__IP_DST, &hop->dst_ip, sizeof(hop->dst_ip));
+	csum = bl__wire_ip_csum(ip, BL_WIRE_IP4_LEN);
+	memcpy(ip + BL__IP_CSUM, &csum, sizeof(csum));
+
+	memcpy(udp + BL__UDP_SPORT, &hop->src_port, sizeof(hop->src_port));
+	memcpy(udp + BL__UDP_DPORT, &hop->dst_port, sizeof(hop->dst_port));
+	bl_wire_put16(udp + BL__UDP_LEN,
+		      (uint16_t)(BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN + msgs_len));
+	memset(udp + BL__UDP_CSUM, 0, 2);
+
+	bl_wire_put_frame_hdr(udp + BL_WIRE_UDP_LEN, count, 0, seq);
+}
+
+_Static_assert(BL_WIRE_HDRS_LEN ==
+		   BL_WIRE_ETH_LEN + BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN,
+	       "BL_WIRE_HDRS_LEN must be the sum of the headers put_headers writes");
+
+/*
+ * Per-source sequence tracking, one table per lcore.
+ *
+ * Single writer (the owning lcore calls bl_seq_observe); any thread may read
+ * the totals and list the sources at any time, racily but never torn and
+ * never crashing. Bounded: at most `capacity` sources; a frame from a source
+ * that does not fit is counted as untracked. No allocation after create.
+ * The layout below is here only so that bl_seq_observe can be inline; use
+ * the functions, not the fields.
+ */
+struct bl_seq_stats {
+	uint64_t sources;   /* sources tracked now */
+	uint64_t frames;    /* frames observed */
+	uint64_t gaps;	    /* messages missing: a frame started past the expected seq */
+	uint64_t dups;	    /* messages at or before the expected seq (duplicate/late) */
+	uint64_t untracked; /* frames from sources that did not fit */
+};
+
+/* One slot. `key` 0 = empty; otherwise BL__SEQ_KEY(ip, port). The owner
+ * stores expected/gaps/dups before it publishes key (release), so a reader
+ * that sees a key (acquire) sees the source's first values. */
+struct bl__seq_slot {
+	uint64_t key;
+	uint64_t expected;
+	uint64_t gaps;
+	uint64_t dups;
+};
+
+struct bl_seq_table {
+	/* read-only after create */
+	struct bl__seq_slot *slots;
+	uint64_t hash_seed;
+	uint32_t mask; /* number of slots - 1 (a power of two, >= 2 * capacity) */
+	uint32_t capacity;
+	/* written by the owner only (relaxed stores), read by anyone */
+	struct bl_seq_stats tot __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/* Bit 48 keeps every key non-zero, so 0 can mean "empty slot". */
+#define BL__SEQ_KEY(ip, port) ((1ull << 48) | ((uint64_t)(ip) << 16) | (uint64_t)(port))
+
+static inline uint32_t bl__seq_hash(const struct bl_seq_table *t, uint64_t key)
+{
+	/* Fibonacci hashing: the multiply spreads every key bit into the top
+	 * bits; the per-table random seed keeps a sender from choosing ports
+	 * that collide on every router. */
+	return (uint32_t)(((key ^ t->hash_seed) * 0x9e3779b97f4a7c15ull) >> 32) & t->mask;
+}
+
+/* A relaxed store of a field other threads read: the owner is the only
+ * writer, so read-modify-write needs no atomic RMW, only an untorn store. */
+#define BL__SEQ_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+
+/*
+ * Account one frame of `count` messages starting at `seq` from (src_ip,
+ * src_port), both network order. Semantics (docs/wire-format.md): the first
+ * frame of a source sets expected = seq + count; seq == expected advances;
+ * seq > expected counts seq - expected gaps and resynchronises; seq <
+ * expected counts min(count, expected - seq) duplicates and advances only if
+ * the frame reaches past expected. Sequence numbers are not expected to wrap.
+ * Owning lcore only; never allocates, never blocks.
+ */
+static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint16_t src_port,
+				  uint64_t seq, uint16_t count)
+{
+	const uint64_t key = BL__SEQ_KEY(src_ip, src_port);
+	const uint64_t end = seq + count;
+	struct bl__seq_slot *s;
+	uint32_t i = bl__seq_hash(t, key);
+
+	BL__SEQ_SET(t->tot.frames, t->tot.frames + 1);
+	/* Never an endless probe: at most half the slots are ever used. */
+	for (;;) {
+		s = &t->slots[i];
+		if (s->key == key)
+			break;
+		if (s->key == 0) {
+			if (t->tot.sources >= t->capacity) {
+				BL__SEQ_SET(t->tot.untracked, t->tot.untracked + 1);
+				return;
+			}
+			BL__SEQ_SET(s->expected, end);
+			/* Pairs with the acquire load of key in bl_seq_foreach. */
+			__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+			BL__SEQ_SET(t->tot.sources, t->tot.sources + 1);
+			return;
+		}
+		i = (i + 1) & t->mask;
+	}
+
+	if (seq == s->expected) {
+		BL__SEQ_SET(s->expected, end);
+	} else if (seq > s->expected) {
+		uint64_t missing = seq - s->expected;
+
+		BL__SEQ_SET(s->gaps, s->gaps + missing);
+		BL__SEQ_SET(t->tot.gaps, t->tot.gaps + missing);
+		BL__SEQ_SET(s->expected, end);
+	} else {
+		uint64_t late = s->expected - seq;
+
+		if (late > count)
+			late = count;
+		BL__SEQ_SET(s->dups, s->dups + late);
+		BL__SEQ_SET(t->tot.dups, t->tot.dups + late);
+		if (end > s->expected)
+			BL__SEQ_SET(s->expected, end);
+	}
+}
+
+/*
+ * Create a table for up to `capacity` sources (1 .. BL_SEQ_CAPACITY_MAX) in
+ * memory of `socket_id` (or SOCKET_ID_ANY). Needs the EAL (rte_malloc).
+ * Returns NULL with errno EINVAL (capacity) or ENOMEM. Control thread; the
+ * caller frees it with bl_seq_free once the owning lcore has stopped using it.
+ */
+#define BL_SEQ_CAPACITY_MAX (1u << 24)
+struct bl_seq_table *bl_seq_create(uint32_t capacity, int socket_id);
+
+/* Free a table from bl_seq_create; NULL is fine. Control thread, after the
+ * owner and every reader are done with it. */
+void bl_seq_free(struct bl_seq_table *t);
+
+/* Snapshot the totals into *out. Each field is read untorn; the fields are
+ * not read at one instant (frames may lag gaps by a frame). Any thread. */
+void bl_seq_stats_get(const struct bl_seq_table *t, struct bl_seq_stats *out);
+
+/* Call fn for each tracked source (addresses network order, expected = next
+ * seq expected). Racy against the owner: a source added during the walk may
+ * or may not be listed; each value is untorn. fn must not free t. Any thread. */
+void bl_seq_foreach(const struct bl_seq_table *t,
+		    void (*fn)(void *arg, uint32_t src_ip, uint16_t src_port, uint64_t expected,
+			       uint64_t gaps, uint64_t dups),
+		    void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_WIRE_H */
