@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * beamline: the daemon.
+ *
+ *   beamline [EAL args] -- [--config FILE] [--socket PATH] [options]
+ *
+ * The main lcore is the control thread: it owns every write to the route
+ * table, serves the control socket, prints the live figures, and on SIGINT
+ * or SIGTERM stops the workers, closes the ports, checks that every mbuf
+ * came back to its pool, and exits 0. Every other lcore polls ports.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu-qsbr.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "control/cmd.h"
+#include "control/ctl.h"
+#include "control/router_cmds.h"
+#include "dataplane/router.h"
+
+#define BEAMLINE_VERSION    "0.1.0"
+#define DEFAULT_SOCKET_PATH "/run/beamline/beamline.sock"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct opts {
+	const char *config;
+	const char *socket;
+	double stats_interval; /* seconds; 0 = quiet */
+	double run_seconds;    /* 0 = until a signal */
+	bool check_mbufs;
+	struct bl_router_conf rc;
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL args] -- [options]\n"
+		"  --config FILE        run the commands in FILE at start (beamctl grammar)\n"
+		"  --socket PATH        control socket (default $BEAMLINE_SOCKET or %s)\n"
+		"  --udp-port N         wire-format UDP port (default 7447)\n"
+		"  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
+		"  --promisc            accept frames for any destination MAC\n"
+		"  --rxd N, --txd N     descriptors per queue (default 1024)\n"
+		"  --max-routes N       route table bound (default 1000000)\n"
+		"  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
+		"  --stats-interval S   print live figures every S seconds (0: off)\n"
+		"  --run-seconds S      stop by itself after S seconds\n"
+		"  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
+		"  --version, --help\n"
+		"EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
+		"(at least two lcores: the main one runs the control plane)\n",
+		prog, DEFAULT_SOCKET_PATH);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s == '\0' || *s == '-')
+		return -EINVAL;
+	*out = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno != 0 || *end != '\0' || *out < 0 || *out > 1e9) ? -EINVAL : 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum {
+		O_CONFIG = 256,
+		O_SOCKET,
+		O_UDP,
+		O_PORTIP,
+		O_PROMISC,
+		O_RXD,
+		O_TXD,
+		O_MAXR,
+		O_SEQ,
+		O_STATS,
+		O_RUN,
+		O_CHECK,
+		O_VERSION,
+		O_HELP
+	};
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "udp-port", required_argument, NULL, O_UDP },
+		{ "port-ip", required_argument, NULL, O_PORTIP },
+		{ "promisc", no_argument, NULL, O_PROMISC },
+		{ "rxd", required_argument, NULL, O_RXD },
+		{ "txd", required_argument, NULL, O_TXD },
+		{ "max-routes", required_argument, NULL, O_MAXR },
+		{ "seq-sources", required_argument, NULL, O_SEQ },
+		{ "stats-interval", required_argument, NULL, O_STATS },
+		{ "run-seconds", required_argument, NULL, O_RUN },
+		{ "check-mbufs", no_argument, NULL, O_CHECK },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char err[160];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG:
+			o->config = optarg;
+			break;
+		case O_SOCKET:
+			o->socket = optarg;
+			break;
+		case O_UDP:
+			if (parse_uint(optarg, 65535, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.udp_port = (uint16_t)v;
+			break;
+		case O_PORTIP: {
+			char *eq = strchr(optarg, '=');
+			uint32_t ip;
+
+			if (eq == NULL)
+				goto bad;
+			*eq = '\0';
+			if (parse_uint(optarg, BL_MAX_PORTS - 1, &v) != 0)
+				goto bad;
+			if (bl_cmd_ipv4_parse(eq + 1, &ip, err, sizeof(err)) != 0) {
+				fprintf(stderr, "beamline: --port-ip: %s\n", err);
+				return -EINVAL;
+			}
+			o->rc.port_ip[v] = ip;
+			break;
+		}
+		case O_PROMISC:
+			o->rc.promisc = true;
+			break;
+		case O_RXD:
+		case O_TXD:
+			if (parse_uint(optarg, 32768, &v) != 0 || v < 32)
+				goto bad;
+			if (c == O_RXD)
+				o->rc.rxd = (uint16_t)v;
+			else
+				o->rc.txd = (uint16_t)v;
+			break;
+		case O_MAXR:
+			if (parse_uint(optarg, 1ull << 32, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.max_routes = v;
+			break;
+		case O_SEQ:
+			if (parse_uint(optarg, 1u << 24, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.seq_sources = (uint32_t)v;
+			break;
+		case O_STATS:
+			if (parse_seconds(optarg, &o->stats_interval) != 0)
+				goto bad;
+			break;
+		case O_RUN:
+			if (parse_seconds(optarg, &o->run_seconds) != 0)
+				goto bad;
+			break;
+		case O_CHECK:
+			o->check_mbufs = true;
+			break;
+		case O_VERSION:
+			printf("beamline %s\n", BEAMLINE_VERSION);
+			return 1;
+		case O_HELP:
+			usage(stdout, argv[0]);
+			return 1;
+		default:
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "beamline: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "beamline: bad value '%s' for %s (see --help)\n", optarg, argv[optind - 1]);
+	return -EINVAL;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One line of live figures: rates since the last line, drops by reason. */
+static void print_figures(struct bl_router *r, struct bl_lcore_stats *prev, double dt)
+{
+	struct bl_lcore_stats now;
+	char drops[512];
+	size_t off = 0;
+	unsigned int i;
+
+	bl_router_stats_sum(r, &now);
+	for (i = 1; i < BL_PKT_DROP_MAX && off < sizeof(drops); i++)
+		if (now.pkt_drops[i] != 0)
+			off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
+						bl_pkt_drop_names[i],
+						(unsigned long long)now.pkt_drops[i]);
+	for (i = 0; i < BL_MSG_DROP_MAX && off < sizeof(drops); i++)
+		if (now.msg_drops[i] != 0)
+			off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
+						bl_msg_drop_names[i],
+						(unsigned long long)now.msg_drops[i]);
+	printf("in %9.3f Mmsg/s %8.3f Mpkt/s | out %9.3f Mmsg/s %8.3f Mpkt/s | "
+	       "msgs in %llu fwd %llu dropped %llu | drops:%s\n",
+	       (double)(now.rx_msgs - prev->rx_msgs) / dt / 1e6,
+	       (double)(now.rx_pkts - prev->rx_pkts) / dt / 1e6,
+	       (double)(now.fwd_msgs - prev->fwd_msgs) / dt / 1e6,
+	       (double)(now.tx_pkts - prev->tx_pkts) / dt / 1e6, (unsigned long long)now.rx_msgs,
+	       (unsigned long long)now.fwd_msgs, (unsigned long long)now.drop_msgs,
+	       off ? drops : " none");
+	*prev = now;
+}
+
+static int make_socket_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct bl_router *r = NULL;
+	struct bl_ctl *ctl = NULL;
+	struct bl_router_cmds rcmds = { 0 };
+	struct bl_lcore_stats prev;
+	struct sigaction sa;
+	double t0, last;
+	unsigned int lost;
+	char err[512];
+	int ret, status = 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "beamline: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)"beamline";
+
+	bl_router_conf_defaults(&o.rc);
+	o.socket = getenv("BEAMLINE_SOCKET");
+	if (o.socket == NULL || *o.socket == '\0')
+		o.socket = DEFAULT_SOCKET_PATH;
+	ret = parse_opts(argc, argv, &o);
+	if (ret != 0) {
+		rte_eal_cleanup();
+		return ret > 0 ? 0 : 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rcu_register_thread();
+	ret = bl_router_create(&r, &o.rc, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "beamline: %s\n", err);
+		goto out;
+	}
+	ret = make_socket_dir(o.socket);
+	if (ret == 0) {
+		ctl = bl_ctl_create(o.socket);
+		if (ctl == NULL)
+			ret = -errno;
+	}
+	if (ret != 0) {
+		fprintf(stderr, "beamline: control socket %s: %s%s\n", o.socket, strerror(-ret),
+			ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
+		goto out;
+	}
+	rcmds.r = r;
+	rcmds.socket_path = o.socket;
+	rcmds.version = BEAMLINE_VERSION;
+	ret = bl_router_cmds_register(ctl, &rcmds);
+	if (ret != 0) {
+		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
+		goto out;
+	}
+	/* The control thread is RCU-offline except inside handlers. */
+	rcu_thread_offline();
+	if (o.config != NULL) {
+		ret = bl_ctl_load_config(ctl, o.config, err, sizeof(err));
+		if (ret != 0) {
+			fprintf(stderr, "beamline: config: %s\n", err);
+			goto out_offline;
+		}
+	}
+	ret = bl_router_start(r);
+	if (ret != 0) {
+		fprintf(stderr, "beamline: cannot launch the worker lcores: %s\n",
+			rte_strerror(-ret));
+		goto out_offline;
+	}
+	printf("beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s\n",
+	       BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
+	       o.socket);
+
+	t0 = last = mono_s();
+	memset(&prev, 0, sizeof(prev));
+	while (!stop_requested) {
+		double now;
+
+		bl_ctl_poll(ctl, 50);
+		now = mono_s();
+		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
+			print_figures(r, &prev, now - last);
+			last = now;
+		}
+		if (o.run_seconds > 0 && now - t0 >= o.run_seconds)
+			break;
+	}
+	bl_router_stop(r);
+	status = 0;
+out_offline:
+	rcu_thread_online();
+out:
+	if (r != NULL && status == 0) {
+		struct bl_lcore_stats fin;
+
+		bl_router_stats_sum(r, &fin);
+		printf("beamline: stopped: %llu packets in, %llu messages in, %llu forwarded, "
+		       "%llu dropped\n",
+		       (unsigned long long)fin.rx_pkts, (unsigned long long)fin.rx_msgs,
+		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs);
+	}
+	bl_ctl_destroy(ctl);
+	rcu_thread_offline();
+	lost = bl_router_destroy(r);
+	if (r != NULL) {
+		if (lost != 0) {
+			fprintf(stderr, "beamline: %u mbufs did not come back to the pool\n", lost);
+			if (o.check_mbufs && status == 0)
+				status = 3;
+		} else if (status == 0) {
+			printf("beamline: every mbuf is back in its pool\n");
+		}
+	}
+	rcu_unregister_thread();
+	rte_eal_cleanup();
+	return status;
+}

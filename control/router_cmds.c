@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Router commands: design note.
+ *
+ * A request is checked whole before anything changes: every route of a
+ * route.add or route.batch is decoded and validated (ports exist, keys are
+ * well formed, the table has room for the new keys), and every key of a
+ * route.del must have a route. Only then are the changes applied, so a bad
+ * line in a batch of a million changes nothing. Applying can then fail only
+ * for lack of memory or of hop slots, which is reported with what was done.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu-qsbr.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "control/cmd.h"
+#include "control/router_cmds.h"
+#include "dataplane/drop.h"
+#include "dataplane/wire.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void fmt_mac(const struct rte_ether_addr *m, char *buf, size_t len)
+{
+	rte_ether_format_addr(buf, (uint16_t)len, m);
+}
+
+static void fmt_ip(uint32_t host_ip, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", host_ip >> 24, (host_ip >> 16) & 255,
+		 (host_ip >> 8) & 255, host_ip & 255);
+}
+
+static int set_u64(json_t *o, const char *k, uint64_t v)
+{
+	return json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+/* ---- status ---------------------------------------------------------------- */
+
+static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_router_cmds *rc = arg;
+	struct bl_router *r = rc->r;
+	json_t *lcores = json_array(), *ports = json_array();
+	unsigned int i;
+	uint16_t p;
+
+	(void)req;
+	(void)errmsg;
+	(void)errlen;
+	for (i = 0; i < r->n_workers; i++)
+		json_array_append_new(lcores, json_integer(r->workers[i]->lcore_id));
+	for (p = 0; p < r->n_ports; p++) {
+		const struct bl_port *pt = &r->ports[p];
+		struct rte_eth_link link;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE], ip[16];
+
+		memset(&link, 0, sizeof(link));
+		rte_eth_link_get_nowait(p, &link);
+		fmt_mac(&pt->local.mac, mac, sizeof(mac));
+		fmt_ip(rte_be_to_cpu_32(pt->local.ip), ip, sizeof(ip));
+		json_array_append_new(
+		    ports,
+		    json_pack("{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:b, s:b, s:i}", "port", p,
+			      "name", pt->name, "mac", mac, "ip", ip, "udp", r->conf.udp_port,
+			      "link", link.link_status ? "up" : "down", "queues", pt->n_queues,
+			      "rss", pt->rss, "multiseg_tx", pt->multiseg_tx, "mtu", pt->mtu));
+	}
+	json_object_set_new(reply, "version", json_string(rc->version));
+	set_u64(reply, "pid", (uint64_t)getpid());
+	set_u64(reply, "uptime_s", (now_ns() - rc->start_ns) / 1000000000ull);
+	json_object_set_new(reply, "main_lcore", json_integer(rte_get_main_lcore()));
+	json_object_set_new(reply, "lcores", lcores);
+	json_object_set_new(reply, "ports", ports);
+	set_u64(reply, "routes", r->routes->count);
+	json_object_set_new(reply, "default_route", json_boolean(r->routes->dflt != NULL));
+	json_object_set_new(reply, "socket", json_string(rc->socket_path));
+	return 0;
+}
+
+/* ---- stats ----------------------------------------------------------------- */
+
+struct seq_sum {
+	uint64_t sources, frames, gaps, dups, untracked;
+};
+
+int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
+{
+	struct bl_router *r = rc->r;
+	struct bl_lcore_stats tot;
+	struct seq_sum seq = { 0 };
+	json_t *totals, *pd, *md, *ports, *lcores, *o;
+	unsigned int i;
+	uint16_t p;
+
+	bl_router_stats_sum(r, &tot);
+	totals = json_object();
+	set_u64(totals, "rx_pkts", tot.rx_pkts);
+	set_u64(totals, "acc_pkts", tot.acc_pkts);
+	set_u64(totals, "drop_pkts", tot.drop_pkts);
+	set_u64(totals, "rx_msgs", tot.rx_msgs);
+	set_u64(totals, "fwd_msgs", tot.fwd_msgs);
+	set_u64(totals, "drop_msgs", tot.drop_msgs);
+	set_u64(totals, "buffered_msgs", tot.buffered_msgs);
+	set_u64(totals, "tx_pkts", tot.tx_pkts);
+	set_u64(totals, "split_frames", tot.split_frames);
+	set_u64(totals, "ref_segs", tot.ref_segs);
+	json_object_set_new(reply, "totals", totals);
+
+	pd = json_object();
+	for (i = 1; i < BL_PKT_DROP_MAX; i++)
+		set_u64(pd, bl_pkt_drop_names[i], tot.pkt_drops[i]);
+	json_object_set_new(reply, "pkt_drops", pd);
+	md = json_object();
+	for (i = 0; i < BL_MSG_DROP_MAX; i++)
+		set_u64(md, bl_msg_drop_names[i], tot.msg_drops[i]);
+	json_object_set_new(reply, "msg_drops", md);
+
+	ports = json_array();
+	for (p = 0; p < r->n_ports; p++) {
+		struct rte_eth_stats es;
+
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p, &es);
+		o = json_object();
+		set_u64(o, "port", p);
+		json_object_set_new(o, "name", json_string(r->ports[p].name));
+		set_u64(o, "rx_pkts", es.ipackets);
+		set_u64(o, "tx_pkts", es.opackets);
+		set_u64(o, "rx_bytes", es.ibytes);
+		set_u64(o, "tx_bytes", es.obytes);
+		set_u64(o, "rx_missed", es.imissed);
+		set_u64(o, "rx_errors", es.ierrors);
+		set_u64(o, "tx_errors", es.oerrors);
+		set_u64(o, "rx_nombuf", es.rx_nombuf);
+		json_array_append_new(ports, o);
+	}
+	json_object_set_new(reply, "ports", ports);
+
+	lcores = json_array();
+	for (i = 0; i < r->n_workers; i++) {
+		const struct bl_lcore *lc = r->workers[i];
+		struct bl_seq_stats ss;
+
+		bl_seq_stats_get(lc->seq, &ss);
+		seq.sources += ss.sources;
+		seq.frames += ss.frames;
+		seq.gaps += ss.gaps;
+		seq.dups += ss.dups;
+		seq.untracked += ss.untracked;
+		o = json_object();
+		set_u64(o, "lcore", lc->lcore_id);
+		set_u64(o, "rx_pkts", bl_stat_read(&lc->st.rx_pkts));
+		set_u64(o, "rx_msgs", bl_stat_read(&lc->st.rx_msgs));
+		set_u64(o, "fwd_msgs", bl_stat_read(&lc->st.fwd_msgs));
+		set_u64(o, "drop_msgs", bl_stat_read(&lc->st.drop_msgs));
+		set_u64(o, "drop_pkts", bl_stat_read(&lc->st.drop_pkts));
+		set_u64(o, "tx_pkts", bl_stat_read(&lc->st.tx_pkts));
+		set_u64(o, "loops", bl_stat_read(&lc->st.loops));
+		set_u64(o, "busy_loops", bl_stat_read(&lc->st.busy_loops));
+		json_array_append_new(lcores, o);
+	}
+	json_object_set_new(reply, "lcores", lcores);
+
+	o = json_object();
+	set_u64(o, "sources", seq.sources);
+	set_u64(o, "frames", seq.frames);
+	set_u64(o, "gaps", seq.gaps);
+	set_u64(o, "dups", seq.dups);
+	set_u64(o, "untracked", seq.untracked);
+	json_object_set_new(reply, "seq", o);
+
+	o = json_object();
+	set_u64(o, "size", r->pool->size);
+	set_u64(o, "in_use", rte_mempool_in_use_count(r->pool));
+	set_u64(o, "avail", rte_mempool_avail_count(r->pool));
+	json_object_set_new(reply, "mempool", o);
+	return 0;
+}
+
+static int cmd_stats(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	(void)req;
+	(void)errmsg;
+	(void)errlen;
+	return bl_router_cmds_stats(arg, reply);
+}
+
+/* ---- routes ---------------------------------------------------------------- */
+
+struct route_op {
+	bool del;
+	struct bl_cmd_route route; /* for del: only .key */
+};
+
+/* Check one decoded route against this router. */
+static int route_check(const struct bl_router *r, const struct bl_cmd_route *cr, char *errmsg,
+		       size_t errlen)
+{
+	char k[32];
+
+	if (cr->action == BL_CMD_ACTION_FORWARD && cr->port >= r->n_ports) {
+		bl_cmd_key_format(&cr->key, k, sizeof(k));
+		snprintf(errmsg, errlen, "route %s: port %u does not exist (ports: 0..%u)", k,
+			 cr->port, r->n_ports - 1);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->action = cr->action == BL_CMD_ACTION_FORWARD ? BL_ROUTE_FORWARD : BL_ROUTE_DROP;
+	spec->hop.port = cr->port;
+	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
+	spec->hop.ip = cr->ip;
+	spec->hop.udp = cr->udp;
+}
+
+static bool route_exists(struct bl_route_table *t, const struct bl_cmd_key *key)
+{
+	struct cds_lfht_iter it;
+
+	if (key->is_default)
+		return t->dflt != NULL;
+	cds_lfht_lookup(t->ht, bl_route_hash(key->value), bl__route_match, &key->value, &it);
+	return cds_lfht_iter_get_node(&it) != NULL;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct bl_cmd_key *x = a, *y = b;
+
+	if (x->is_default != y->is_default)
+		return x->is_default ? -1 : 1;
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/*
+ * Validate ops[0..n) against the table: a key may appear once per request
+ * (so the order of ops never matters), a del needs an existing route, a
+ * forward needs an existing port, and the new keys must fit. O(n log n).
+ */
+static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *errmsg,
+		     size_t errlen)
+{
+	uint64_t count = r->routes->count;
+	struct bl_cmd_key *keys;
+	size_t i;
+	char k[32];
+	int ret;
+
+	keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (keys == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = ops[i].route.key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n; i++) {
+		if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
+			bl_cmd_key_format(&keys[i], k, sizeof(k));
+			snprintf(errmsg, errlen, "route %s appears twice in one request", k);
+			free(keys);
+			return -EINVAL;
+		}
+	}
+	free(keys);
+
+	for (i = 0; i < n; i++) {
+		const struct bl_cmd_key *key = &ops[i].route.key;
+		bool exists = route_exists(r->routes, key);
+
+		if (ops[i].del) {
+			if (!exists) {
+				bl_cmd_key_format(key, k, sizeof(k));
+				snprintf(errmsg, errlen, "route %s: no such route", k);
+				return -ENOENT;
+			}
+			if (!key->is_default)
+				count--;
+			continue;
+		}
+		ret = route_check(r, &ops[i].route, errmsg, errlen);
+		if (ret != 0)
+			return ret;
+		if (!exists && !key->is_default)
+			count++;
+	}
+	if (count > r->routes->max_routes) {
+		snprintf(errmsg, errlen, "route table full: at most %llu routes",
+			 (unsigned long long)r->routes->max_routes);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t *reply,
+		     char *errmsg, size_t errlen)
+{
+	uint64_t added = 0, replaced = 0, deleted = 0;
+	struct bl_route_spec spec;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < n && ret >= 0; i++) {
+		const struct bl_cmd_key *key = &ops[i].route.key;
+
+		if (ops[i].del) {
+			ret = key->is_default ? bl_route_del_default(r->routes)
+					      : bl_route_del(r->routes, key->value);
+			if (ret == 0)
+				deleted++;
+			continue;
+		}
+		route_spec(&ops[i].route, &spec);
+		if (key->is_default) {
+			bool had = r->routes->dflt != NULL;
+
+			ret = bl_route_set_default(r->routes, &spec);
+			if (ret == 0)
+				*(had ? &replaced : &added) += 1;
+		} else {
+			ret = bl_route_add(r->routes, key->value, &spec);
+			if (ret == 0)
+				added++;
+			else if (ret == 1)
+				replaced++;
+		}
+	}
+	set_u64(reply, "added", added);
+	set_u64(reply, "replaced", replaced);
+	set_u64(reply, "deleted", deleted);
+	if (ret < 0) {
+		snprintf(errmsg, errlen,
+			 "stopped after %zu of %zu changes: %s (no distinct next hop slot left: "
+			 "at most %u)",
+			 i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX);
+		return ret;
+	}
+	return 0;
+}
+
+static int decode_array(json_t *req, const char *field, json_t **arr, char *errmsg, size_t errlen)
+{
+	*arr = json_object_get(req, field);
+	if (!json_is_array(*arr)) {
+		snprintf(errmsg, errlen, "request needs an array \"%s\"", field);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run_ops(struct bl_router_cmds *rc, struct route_op *ops, size_t n, json_t *reply,
+		   char *errmsg, size_t errlen)
+{
+	int ret = ops_check(rc->r, ops, n, errmsg, errlen);
+
+	if (ret == 0)
+		ret = ops_apply(rc->r, ops, n, reply, errmsg, errlen);
+	free(ops);
+	return ret;
+}
+
+static int cmd_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct route_op *ops;
+	json_t *arr, *v;
+	size_t i, n;
+	int ret;
+
+	ret = decode_array(req, "routes", &arr, errmsg, errlen);
+	if (ret != 0)
+		return ret;
+	n = json_array_size(arr);
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		ret = bl_cmd_route_from_json(v, &ops[i].route, errmsg, errlen);
+		if (ret != 0) {
+			free(ops);
+			return ret;
+		}
+	}
+	return run_ops(arg, ops, n, reply, errmsg, errlen);
+}
+
+static int cmd_route_del(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct route_op *ops;
+	json_t *arr, *v;
+	size_t i, n;
+	int ret;
+
+	ret = decode_array(req, "keys", &arr, errmsg, errlen);
+	if (ret != 0)
+		return ret;
+	n = json_array_size(arr);
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		ops[i].del = true;
+		ret = bl_cmd_key_from_json(v, &ops[i].route.key, errmsg, errlen);
+		if (ret != 0) {
+			free(ops);
+			return ret;
+		}
+	}
+	return run_ops(arg, ops, n, reply, errmsg, errlen);
+}
+
+static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct route_op *ops;
+	json_t *arr, *v;
+	size_t i, n;
+	int ret;
+
+	ret = decode_array(req, "ops", &arr, errmsg, errlen);
+	if (ret != 0)
+		return ret;
+	n = json_array_size(arr);
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		const char *op = json_string_value(json_object_get(v, "op"));
+		char inner[200];
+
+		if (op != NULL && strcmp(op, "add") == 0) {
+			ret = bl_cmd_route_from_json(json_object_get(v, "route"), &ops[i].route,
+						     inner, sizeof(inner));
+		} else if (op != NULL && strcmp(op, "del") == 0) {
+			ops[i].del = true;
+			ret = bl_cmd_key_from_json(json_object_get(v, "key"), &ops[i].route.key,
+						   inner, sizeof(inner));
+		} else {
+			snprintf(inner, sizeof(inner), "\"op\" must be \"add\" or \"del\"");
+			ret = -EINVAL;
+		}
+		if (ret != 0) {
+			snprintf(errmsg, errlen, "batch op %zu: %s", i + 1, inner);
+			free(ops);
+			return ret;
+		}
+	}
+	return run_ops(arg, ops, n, reply, errmsg, errlen);
+}
+
+struct list_ctx {
+	struct bl_route_table *t;
+	json_t *routes;
+	uint64_t limit, n;
+};
+
+static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bool is_default,
+			  uint64_t key)
+{
+	struct bl_route_spec spec;
+	struct bl_cmd_route cr;
+
+	bl_route_describe(t, r, &spec);
+	memset(&cr, 0, sizeof(cr));
+	cr.key.is_default = is_default;
+	cr.key.value = key;
+	cr.action = spec.action == BL_ROUTE_FORWARD ? BL_CMD_ACTION_FORWARD : BL_CMD_ACTION_DROP;
+	cr.port = spec.hop.port;
+	memcpy(cr.mac, spec.hop.mac.addr_bytes, 6);
+	cr.ip = spec.hop.ip;
+	cr.udp = spec.hop.udp;
+	return bl_cmd_route_to_json(&cr);
+}
+
+static int list_one(void *arg, uint64_t key, const struct bl_route *r)
+{
+	struct list_ctx *lc = arg;
+
+	if (lc->n >= lc->limit)
+		return 1;
+	json_array_append_new(lc->routes, route_json(lc->t, r, false, key));
+	lc->n++;
+	return 0;
+}
+
+static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_router_cmds *rc = arg;
+	struct bl_route_table *t = rc->r->routes;
+	struct list_ctx lc = { .t = t, .routes = json_array(), .limit = BL_CMD_LIST_LIMIT_DEFAULT };
+	json_t *lim = json_object_get(req, "limit");
+
+	if (lim != NULL) {
+		if (!json_is_integer(lim) || json_integer_value(lim) < 0) {
+			json_decref(lc.routes);
+			snprintf(errmsg, errlen, "\"limit\" must be a non-negative integer");
+			return -EINVAL;
+		}
+		lc.limit = (uint64_t)json_integer_value(lim);
+	}
+	if (t->dflt != NULL && lc.limit > 0) {
+		json_array_append_new(lc.routes, route_json(t, t->dflt, true, 0));
+		lc.n++;
+	}
+	bl_route_foreach(t, list_one, &lc);
+	set_u64(reply, "total", t->count + (t->dflt != NULL));
+	json_object_set_new(reply, "routes", lc.routes);
+	return 0;
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+/*
+ * Handlers touch RCU-protected tables, so they run RCU-online; the control
+ * thread is otherwise offline (it spends its life waiting on the socket).
+ */
+#define ONLINE_WRAPPER(name)                                                                       \
+	static int name##_online(void *arg, json_t *req, json_t *reply, char *errmsg,              \
+				 size_t errlen)                                                    \
+	{                                                                                          \
+		int ret;                                                                           \
+		rcu_thread_online();                                                               \
+		ret = name(arg, req, reply, errmsg, errlen);                                       \
+		rcu_thread_offline();                                                              \
+		return ret;                                                                        \
+	}
+
+ONLINE_WRAPPER(cmd_status)
+ONLINE_WRAPPER(cmd_route_add)
+ONLINE_WRAPPER(cmd_route_del)
+ONLINE_WRAPPER(cmd_route_batch)
+ONLINE_WRAPPER(cmd_route_list)
+
+int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
+{
+	static const struct {
+		const char *name;
+		bl_ctl_handler fn;
+		const char *help;
+	} cmds[] = {
+		{ "status", cmd_status_online, "daemon, lcores and ports at a glance" },
+		{ "stats", cmd_stats,
+		  "counters: totals, drops by reason, ports, lcores, seq, mbufs" },
+		{ "route.add", cmd_route_add_online, "add or replace routes (all checked first)" },
+		{ "route.del", cmd_route_del_online, "delete routes (all must exist)" },
+		{ "route.batch", cmd_route_batch_online, "apply add/del operations as one change" },
+		{ "route.list", cmd_route_list_online, "list routes, the default route first" },
+	};
+	size_t i;
+	int ret;
+
+	rc->start_ns = now_ns();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ret = bl_ctl_register(c, cmds[i].name, cmds[i].fn, rc, cmds[i].help);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

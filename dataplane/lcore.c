@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fast path of a worker lcore: design note.
+ *
+ * Per loop: rx burst on each owned queue -> for each packet, parse and check
+ * everything (dataplane/wire.h) -> look every message's key up (QSBR read,
+ * no cost) -> decide where each message goes -> transmit -> once per loop,
+ * flush TX buffers on timeout and report a quiescent state.
+ *
+ * Where messages go:
+ *  - all to one next hop (the common case): the received mbuf is rewritten
+ *    in place (addresses, TTL, IPv4 checksum, our seq) and queued: no copy,
+ *    no allocation;
+ *  - all dropped: the mbuf is freed, each message counted by reason;
+ *  - mixed: one new frame per next hop. Its headers go in a fresh mbuf; the
+ *    messages follow, copied into it when the run is short (a copy of a few
+ *    hundred bytes beats an extra descriptor), or by reference (an indirect
+ *    mbuf attached to the received one) when the run is long and the port
+ *    takes chains. The received mbuf is freed; indirect segments keep its
+ *    buffer alive until they are sent.
+ *
+ * Accounting, at every moment, per lcore:
+ *   rx_pkts = acc_pkts + drop_pkts,
+ *   rx_msgs = fwd_msgs + drop_msgs + buffered_msgs.
+ * A message is counted forwarded only when the TX queue has taken its packet.
+ *
+ * Outgoing seq: one counter per (lcore, hop); the source UDP port is the
+ * router's UDP port + the worker index, so each receiver sees one gapless
+ * stream per (router lcore, hop) unless the router itself drops.
+ */
+#include <string.h>
+
+#include <urcu-qsbr.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/lcore.h"
+#include "dataplane/router.h"
+#include "dataplane/wire.h"
+
+/* Copy payload runs up to this size; send longer ones by reference. */
+#define BL_SPLIT_REF_MIN 512u
+
+/* A message's fate while a frame is classified: a hop index, or a drop. */
+#define TGT_DROP 0x8000u
+#define TGT_DONE 0xFFFFu
+
+/* The largest count an accepted frame can have in one mbuf segment. */
+#define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
+
+static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
+{
+	bl_stat_add(&lc->st.msg_drops[why], n);
+	bl_stat_add(&lc->st.drop_msgs, n);
+}
+
+static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
+{
+	uint16_t sent, i;
+	uint64_t fwd = 0, lost = 0;
+
+	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
+	if (unlikely(sent < tb->n)) /* one retry: the NIC may have just freed descriptors */
+		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
+	for (i = 0; i < sent; i++)
+		fwd += tb->nmsgs[i];
+	for (; i < tb->n; i++) {
+		lost += tb->nmsgs[i];
+		rte_pktmbuf_free(tb->pkts[i]);
+	}
+	bl_stat_add(&lc->st.tx_pkts, sent);
+	bl_stat_add(&lc->st.fwd_msgs, fwd);
+	if (lost)
+		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
+	bl_stat_add(&lc->st.buffered_msgs, -(fwd + lost));
+	tb->n = 0;
+}
+
+static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
+			      uint16_t nmsgs)
+{
+	struct bl_txbuf *tb = &lc->tx[port];
+
+	tb->pkts[tb->n] = m;
+	tb->nmsgs[tb->n] = nmsgs;
+	tb->n++;
+	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
+	if (tb->n == BL_BURST)
+		txbuf_send(lc, port, tb);
+}
+
+void bl_lcore_flush(struct bl_lcore *lc)
+{
+	uint16_t p;
+
+	for (p = 0; p < lc->r->n_ports; p++)
+		if (lc->tx[p].n > 0)
+			txbuf_send(lc, p, &lc->tx[p]);
+}
+
+/* Addresses for a frame leaving through `hop` from this lcore. */
+static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_route_hop *hop,
+				 struct bl_wire_hop *w)
+{
+	const struct bl_port *out = &lc->r->ports[hop->port];
+
+	w->src_mac = out->local.mac;
+	w->dst_mac = hop->dst_mac;
+	w->src_ip = out->local.ip;
+	w->dst_ip = hop->dst_ip;
+	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
+	w->dst_port = hop->dst_udp;
+}
+
+/* Decide each message's fate. Returns the common target, or TGT_DONE if mixed. */
+static inline uint16_t classify(struct bl_lcore *lc, const uint8_t *frame, uint16_t count,
+				uint16_t *tgt)
+{
+	struct bl_router *r = lc->r;
+	const struct bl_route *route = NULL;
+	uint64_t last_key = 0;
+	bool have_route = false;
+	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
+	uint16_t i, common = 0;
+	struct bl_wire_msg msg;
+
+	for (i = 0; i < count; i++) {
+		uint16_t t;
+
+		bl_wire_msg_next(frame, &off, &msg);
+		if (unlikely(msg.kind != BL_WIRE_KIND_DATA)) {
+			t = TGT_DROP | BL_MSG_DROP_BAD_KIND;
+		} else {
+			/* Feeds repeat keys back to back: look a run up once. */
+			if (!have_route || msg.key != last_key) {
+				route = bl_route_lookup(r->routes, msg.key);
+				last_key = msg.key;
+				have_route = true;
+			}
+			if (route == NULL) {
+				t = TGT_DROP | BL_MSG_DROP_NO_ROUTE;
+			} else if (route->action != BL_ROUTE_FORWARD) {
+				t = TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
+			} else {
+				const struct bl_route_hop *h = bl_route_hop_get(r->routes, route);
+
+				if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
+					t = TGT_DROP | BL_MSG_DROP_PORT_DOWN;
+				else
+					t = route->hop;
+			}
+		}
+		tgt[i] = t;
+		if (i == 0)
+			common = t;
+		else if (t != common)
+			common = TGT_DONE;
+	}
+	return common;
+}
+
+/* Append bytes [off, off+len) of the received frame to the new frame `head`. */
+static int split_append(struct bl_lcore *lc, struct rte_mbuf *head, struct rte_mbuf **tail_direct,
+			struct rte_mbuf *rx, uint32_t frame_off, uint32_t off, uint32_t len,
+			bool by_ref)
+{
+	struct rte_mbuf *seg;
+
+	if (by_ref) {
+		seg = rte_pktmbuf_alloc(lc->r->pool);
+		if (seg == NULL)
+			return -ENOMEM;
+		rte_pktmbuf_attach(seg, rx);
+		seg->data_off = (uint16_t)(rx->data_off + frame_off + off);
+		seg->data_len = (uint16_t)len;
+		seg->pkt_len = len;
+		if (rte_pktmbuf_chain(head, seg) != 0) {
+			rte_pktmbuf_free(seg);
+			return -E2BIG;
+		}
+		*tail_direct = NULL;
+		bl_stat_add(&lc->st.ref_segs, 1);
+		return 0;
+	}
+	if (*tail_direct == NULL || rte_pktmbuf_tailroom(*tail_direct) < len) {
+		seg = rte_pktmbuf_alloc(lc->r->pool);
+		if (seg == NULL)
+			return -ENOMEM;
+		if (rte_pktmbuf_tailroom(seg) < len || rte_pktmbuf_chain(head, seg) != 0) {
+			rte_pktmbuf_free(seg);
+			return -E2BIG;
+		}
+		*tail_direct = seg;
+	}
+	/* The tail is the last segment, so this lands in it. */
+	memcpy(rte_pktmbuf_append(head, (uint16_t)len),
+	       rte_pktmbuf_mtod_offset(rx, const uint8_t *, frame_off + off), len);
+	return 0;
+}
+
+/* Build and queue the frame for the messages of `rx` whose target is `hop_idx`. */
+static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
+		      uint16_t *tgt, uint16_t count, uint16_t hop_idx)
+{
+	struct bl_router *r = lc->r;
+	const struct bl_route_hop *hop = &r->routes->hops[hop_idx];
+	const struct bl_port *out = &r->ports[hop->port];
+	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, pkt->frame_off);
+	struct rte_mbuf *head, *tail_direct;
+	struct bl_wire_hop w;
+	uint32_t off = BL_WIRE_FRAME_HDR_LEN, run_off = 0, run_len = 0, msgs_len = 0;
+	uint16_t i, n = 0;
+	enum bl_msg_drop why = BL_MSG_DROP_NO_MBUF;
+	uint8_t *hdr;
+
+	/* Count first: the frame must fit the port before anything is built. */
+	for (i = 0; i < count; i++) {
+		uint32_t len = bl_wire_get32(frame + off);
+
+		if (tgt[i] == hop_idx) {
+			msgs_len += BL_WIRE_MSG_HDR_LEN + len;
+			n++;
+		}
+		off += BL_WIRE_MSG_HDR_LEN + len;
+	}
+	if (BL_WIRE_HDRS_LEN - RTE_ETHER_HDR_LEN + msgs_len > out->mtu) {
+		why = BL_MSG_DROP_TOO_BIG;
+		goto drop;
+	}
+	head = rte_pktmbuf_alloc(r->pool);
+	if (head == NULL)
+		goto drop;
+	hdr = (uint8_t *)rte_pktmbuf_append(head, BL_WIRE_HDRS_LEN);
+	tail_direct = head;
+
+	off = BL_WIRE_FRAME_HDR_LEN;
+	for (i = 0; i <= count; i++) {
+		uint32_t len = 0;
+		bool mine = false;
+
+		if (i < count) {
+			len = BL_WIRE_MSG_HDR_LEN + bl_wire_get32(frame + off);
+			mine = tgt[i] == hop_idx;
+		}
+		if (mine && run_len > 0 && run_off + run_len == off) {
+			run_len += len; /* extends the current run */
+		} else {
+			if (run_len > 0) {
+				bool by_ref = out->multiseg_tx && run_len >= BL_SPLIT_REF_MIN;
+
+				if (split_append(lc, head, &tail_direct, rx, pkt->frame_off,
+						 run_off, run_len, by_ref) != 0) {
+					rte_pktmbuf_free(head);
+					goto drop;
+				}
+			}
+			run_off = off;
+			run_len = mine ? len : 0;
+		}
+		if (i < count) {
+			if (mine)
+				tgt[i] = TGT_DONE;
+			off += len;
+		}
+	}
+
+	hop_addresses(lc, hop, &w);
+	bl_wire_put_headers(hdr, &w, n, lc->hop_seq[hop_idx], msgs_len, lc->ip_id++);
+	lc->hop_seq[hop_idx] += n;
+	bl_stat_add(&lc->st.split_frames, 1);
+	tx_enqueue(lc, hop->port, head, n);
+	return;
+
+drop:
+	for (i = 0; i < count; i++)
+		if (tgt[i] == hop_idx)
+			tgt[i] = TGT_DONE;
+	count_msg_drop(lc, why, n);
+}
+
+static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
+{
+	struct bl_router *r = lc->r;
+	uint16_t tgt[BL_MAX_FRAME_MSGS];
+	enum bl_pkt_drop bad;
+	struct bl_pkt pkt;
+	const uint8_t *frame;
+	uint16_t common, i, count;
+
+	bad = bl_wire_parse(m, &r->ports[in_port].local, &pkt);
+	if (unlikely(bad != BL_PKT_DROP_NONE)) {
+		bl_stat_add(&lc->st.pkt_drops[bad], 1);
+		bl_stat_add(&lc->st.drop_pkts, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	count = pkt.fr.count;
+	bl_stat_add(&lc->st.acc_pkts, 1);
+	bl_stat_add(&lc->st.rx_msgs, count);
+	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
+
+	frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
+	common = classify(lc, frame, count, tgt);
+
+	if (likely(common < TGT_DROP)) {
+		const struct bl_route_hop *hop = &r->routes->hops[common];
+		struct bl_wire_hop w;
+
+		hop_addresses(lc, hop, &w);
+		bl_wire_rewrite(m, &pkt, &w, lc->hop_seq[common]);
+		lc->hop_seq[common] += count;
+		tx_enqueue(lc, hop->port, m, count);
+		return;
+	}
+	if (common != TGT_DONE) { /* every message dropped for one reason */
+		count_msg_drop(lc, (enum bl_msg_drop)(common & ~TGT_DROP), count);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Mixed: drops first, then one frame per next hop. */
+	for (i = 0; i < count; i++) {
+		if (tgt[i] & TGT_DROP) {
+			count_msg_drop(lc, (enum bl_msg_drop)(tgt[i] & ~TGT_DROP), 1);
+			tgt[i] = TGT_DONE;
+		}
+	}
+	for (i = 0; i < count; i++)
+		if (tgt[i] != TGT_DONE)
+			split_one(lc, m, &pkt, tgt, count, tgt[i]);
+	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
+}
+
+void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	bl_stat_add(&lc->st.rx_pkts, n);
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		handle_pkt(lc, in_port, pkts[i]);
+	}
+}
+
+int bl_lcore_main(void *arg)
+{
+	struct bl_lcore *lc = arg;
+	struct bl_router *r = lc->r;
+	struct rte_mbuf *pkts[BL_BURST];
+
+	rcu_register_thread();
+	lc->last_drain = rte_rdtsc();
+	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
+		uint32_t got = 0;
+		uint16_t q, n;
+		uint64_t now;
+
+		for (q = 0; q < lc->n_rx; q++) {
+			n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts, BL_BURST);
+			if (n > 0) {
+				bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
+				got += n;
+			}
+		}
+		now = rte_rdtsc();
+		if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
+			bl_lcore_flush(lc);
+			lc->last_drain = now;
+		}
+		bl_stat_add(&lc->st.loops, 1);
+		if (got)
+			bl_stat_add(&lc->st.busy_loops, 1);
+		/* Route entries read above are no longer used past this point. */
+		rcu_quiescent_state();
+		if (got == 0)
+			rte_pause();
+	}
+	bl_lcore_flush(lc);
+	rcu_unregister_thread();
+	return 0;
+}

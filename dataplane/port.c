@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+
+#include "dataplane/port.h"
+
+int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf *c, char *err,
+		  size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxq;
+	struct rte_eth_txconf txq;
+	uint16_t rxd = c->rxd, txd = c->txd, q;
+	int socket, ret;
+
+	memset(p, 0, sizeof(*p));
+	p->port_id = port_id;
+	if (!rte_eth_dev_is_valid_port(port_id)) {
+		snprintf(err, errlen, "port %u does not exist", port_id);
+		return -ENODEV;
+	}
+	rte_eth_dev_get_name_by_port(port_id, p->name);
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret != 0) {
+		snprintf(err, errlen, "port %u (%s): cannot read device info: %s", port_id, p->name,
+			 rte_strerror(-ret));
+		return ret;
+	}
+	if (c->n_queues > info.max_rx_queues || c->n_queues > info.max_tx_queues) {
+		snprintf(
+		    err, errlen,
+		    "port %u (%s): %u worker lcores need %u queues, the device has %u rx / %u tx",
+		    port_id, p->name, c->n_queues, c->n_queues, info.max_rx_queues,
+		    info.max_tx_queues);
+		return -EINVAL;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	if (c->n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_UDP)) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+		    info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV4);
+		p->rss = true;
+	}
+	/* Ask only for what the device offers: virtual ports offer little. */
+	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	p->multiseg_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+
+	ret = rte_eth_dev_configure(port_id, c->n_queues, c->n_queues, &conf);
+	if (ret != 0) {
+		snprintf(err, errlen, "port %u (%s): configure failed: %s", port_id, p->name,
+			 rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rxd, &txd);
+	if (ret != 0) {
+		snprintf(err, errlen, "port %u (%s): descriptor counts refused: %s", port_id,
+			 p->name, rte_strerror(-ret));
+		return ret;
+	}
+	socket = rte_eth_dev_socket_id(port_id);
+	if (socket < 0)
+		socket = 0;
+	rxq = info.default_rxconf;
+	rxq.offloads = conf.rxmode.offloads;
+	txq = info.default_txconf;
+	txq.offloads = conf.txmode.offloads;
+	for (q = 0; q < c->n_queues; q++) {
+		ret = rte_eth_rx_queue_setup(port_id, q, rxd, (unsigned int)socket, &rxq, c->pool);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(port_id, q, txd, (unsigned int)socket, &txq);
+		if (ret != 0) {
+			snprintf(err, errlen, "port %u (%s): queue %u setup failed: %s", port_id,
+				 p->name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(port_id);
+	if (ret != 0) {
+		snprintf(err, errlen, "port %u (%s): start failed: %s", port_id, p->name,
+			 rte_strerror(-ret));
+		return ret;
+	}
+	p->started = true;
+	p->n_queues = c->n_queues;
+	if (c->promisc)
+		rte_eth_promiscuous_enable(port_id); /* best effort: vdevs may refuse */
+	if (rte_eth_dev_get_mtu(port_id, &p->mtu) != 0)
+		p->mtu = RTE_ETHER_MTU;
+
+	rte_eth_macaddr_get(port_id, &p->local.mac);
+	p->local.ip = rte_cpu_to_be_32(c->ip);
+	p->local.udp_port = rte_cpu_to_be_16(c->udp_port);
+	p->local.promisc = c->promisc;
+	return 0;
+}
+
+void bl_port_close(struct bl_port *p)
+{
+	if (!p->started)
+		return;
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+	p->started = false;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: bring a DPDK ethdev up with one RX and one TX queue per worker
+ * lcore, RSS over IPv4/UDP where the device has more than one queue and
+ * supports it, and remember what the fast path needs to know about it.
+ */
+#ifndef BL_PORT_H
+#define BL_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "dataplane/wire.h"
+
+struct bl_port_conf {
+	uint16_t n_queues; /* RX and TX queues: one per worker lcore */
+	uint16_t rxd, txd; /* descriptors per queue */
+	struct rte_mempool *pool;
+	bool promisc;	   /* accept any destination MAC */
+	uint32_t ip;	   /* this port's IPv4, host order */
+	uint16_t udp_port; /* wire-format UDP port, host order */
+};
+
+struct bl_port {
+	uint16_t port_id;
+	uint16_t n_queues;
+	bool started;
+	bool multiseg_tx; /* the device takes chained mbufs on TX */
+	bool rss;	  /* RSS is spreading RX over the queues */
+	uint16_t mtu;
+	char name[64];
+	struct bl_wire_local local; /* what we accept: MAC, IPv4, UDP port */
+};
+
+/*
+ * Configure, set up queues and start port_id. Control thread, before the
+ * workers start. 0, or -errno with a one-line reason in err.
+ */
+int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf *c, char *err,
+		  size_t errlen);
+
+/* Stop and close a port set up by bl_port_setup; its RX rings' mbufs go back. */
+void bl_port_close(struct bl_port *p);
+
+#endif /* BL_PORT_H */

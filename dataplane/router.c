@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Router context: what is created once at start and torn down at exit.
+ *
+ * Sizing of the mbuf pool: every RX and TX descriptor of every queue can
+ * hold an mbuf, every lcore can hold a burst per port in its TX buffers plus
+ * the mempool cache, and a split frame takes a header mbuf and indirect
+ * segments while its burst is in flight. The sum, with headroom, is the pool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <urcu-qsbr.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/router.h"
+#include "dataplane/wire.h"
+
+#define POOL_CACHE 256
+
+void bl_router_conf_defaults(struct bl_router_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->rxd = 1024;
+	conf->txd = 1024;
+	conf->udp_port = BL_WIRE_UDP_PORT;
+	conf->max_routes = 1000000;
+	conf->seq_sources = 4096;
+	conf->drain_us = 100;
+}
+
+int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, char *err,
+		     size_t errlen)
+{
+	struct bl_router *r;
+	unsigned int lcore, n_workers = 0, n;
+	uint16_t port_id, n_ports;
+	int ret, socket = (int)rte_socket_id();
+
+	*out = NULL;
+	n_ports = rte_eth_dev_count_avail();
+	if (n_ports == 0) {
+		snprintf(
+		    err, errlen,
+		    "no ports: give a virtual device (e.g. --vdev net_pcap0,...) or bind a NIC");
+		return -ENODEV;
+	}
+	if (n_ports > BL_MAX_PORTS) {
+		snprintf(err, errlen, "%u ports found; at most %u are supported", n_ports,
+			 BL_MAX_PORTS);
+		return -E2BIG;
+	}
+	RTE_LCORE_FOREACH_WORKER (lcore)
+		n_workers++;
+	if (n_workers == 0) {
+		snprintf(
+		    err, errlen,
+		    "no worker lcore: give at least two lcores (e.g. -l 0,1): the main one runs "
+		    "the control plane, the others poll ports");
+		return -EINVAL;
+	}
+	if (n_workers > BL_MAX_WORKERS) {
+		snprintf(err, errlen, "%u worker lcores; at most %u are supported", n_workers,
+			 BL_MAX_WORKERS);
+		return -E2BIG;
+	}
+
+	r = rte_zmalloc("bl_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory for the router context");
+		return -ENOMEM;
+	}
+	r->conf = *conf;
+	r->n_workers = n_workers;
+	r->start_tsc = rte_rdtsc();
+
+	n = n_ports * n_workers * (unsigned int)(conf->rxd + conf->txd) +
+	    n_workers * (POOL_CACHE * 2 + BL_BURST * (n_ports + 2) * 4) + 4096;
+	r->pool_size = n;
+	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  socket);
+	if (r->pool == NULL) {
+		snprintf(err, errlen,
+			 "cannot create a pool of %u mbufs: %s (give EAL more memory: -m)", n,
+			 rte_strerror(rte_errno));
+		ret = -ENOMEM;
+		goto fail;
+	}
+	r->routes = bl_route_table_create(conf->max_routes);
+	if (r->routes == NULL) {
+		snprintf(err, errlen, "cannot create the route table: %s", strerror(errno));
+		ret = -errno;
+		goto fail;
+	}
+
+	RTE_ETH_FOREACH_DEV (port_id) {
+		struct bl_port_conf pc = {
+			.n_queues = (uint16_t)n_workers,
+			.rxd = conf->rxd,
+			.txd = conf->txd,
+			.pool = r->pool,
+			.promisc = conf->promisc,
+			.ip = conf->port_ip[port_id] ? conf->port_ip[port_id]
+						     : (10u << 24 | (uint32_t)port_id << 8 | 1u),
+			.udp_port = conf->udp_port,
+		};
+
+		if (port_id >= BL_MAX_PORTS)
+			break;
+		ret = bl_port_setup(&r->ports[port_id], port_id, &pc, err, errlen);
+		r->n_ports = (uint16_t)(port_id + 1);
+		if (ret != 0)
+			goto fail;
+	}
+
+	n = 0;
+	RTE_LCORE_FOREACH_WORKER (lcore) {
+		struct bl_lcore *lc;
+		int lsock = (int)rte_lcore_to_socket_id(lcore);
+		uint16_t p;
+
+		lc = rte_zmalloc_socket("bl_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, lsock);
+		if (lc == NULL) {
+			snprintf(err, errlen, "out of memory for lcore %u", lcore);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		r->workers[n] = lc;
+		lc->lcore_id = lcore;
+		lc->worker = (uint16_t)n;
+		lc->r = r;
+		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
+		lc->seq = bl_seq_create(conf->seq_sources, lsock);
+		if (lc->seq == NULL) {
+			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",
+				 lcore, strerror(errno));
+			ret = -ENOMEM;
+			goto fail;
+		}
+		for (p = 0; p < r->n_ports; p++) {
+			lc->rx[lc->n_rx].port = p;
+			lc->rx[lc->n_rx].queue = (uint16_t)n;
+			lc->n_rx++;
+			lc->tx[p].queue = (uint16_t)n;
+		}
+		n++;
+	}
+	*out = r;
+	return 0;
+fail:
+	bl_router_destroy(r);
+	return ret;
+}
+
+int bl_router_start(struct bl_router *r)
+{
+	unsigned int i;
+	int ret;
+
+	__atomic_store_n(&r->quit, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < r->n_workers; i++) {
+		ret = rte_eal_remote_launch(bl_lcore_main, r->workers[i], r->workers[i]->lcore_id);
+		if (ret != 0) {
+			bl_router_stop(r);
+			return ret;
+		}
+	}
+	r->running = true;
+	return 0;
+}
+
+void bl_router_stop(struct bl_router *r)
+{
+	unsigned int i;
+
+	__atomic_store_n(&r->quit, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < r->n_workers; i++)
+		rte_eal_wait_lcore(r->workers[i]->lcore_id);
+	r->running = false;
+}
+
+unsigned int bl_router_destroy(struct bl_router *r)
+{
+	unsigned int i, in_use = 0;
+	uint16_t p;
+
+	if (r == NULL)
+		return 0;
+	if (r->running)
+		bl_router_stop(r);
+	for (p = 0; p < r->n_ports; p++)
+		bl_port_close(&r->ports[p]);
+	for (i = 0; i < r->n_workers; i++) {
+		if (r->workers[i] != NULL) {
+			bl_seq_free(r->workers[i]->seq);
+			rte_free(r->workers[i]);
+		}
+	}
+	if (r->routes != NULL)
+		bl_route_table_destroy(r->routes);
+	if (r->pool != NULL) {
+		in_use = rte_mempool_in_use_count(r->pool);
+		rte_mempool_free(r->pool);
+	}
+	rte_free(r);
+	return in_use;
+}
+
+void bl_router_stats_sum(const struct bl_router *r, struct bl_lcore_stats *out)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t k, nwords = sizeof(*out) / sizeof(uint64_t);
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < r->n_workers; i++) {
+		src = (const uint64_t *)&r->workers[i]->st;
+		for (k = 0; k < nwords; k++)
+			dst[k] += bl_stat_read(&src[k]);
+	}
+}
