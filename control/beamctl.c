@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * beamctl: words -> one JSON request (control/cmd.h) -> the daemon's control
+ * socket -> the reply, printed as aligned tables (or verbatim with --json).
+ *
+ * Exit status: 0 ok, 1 the daemon answered with an error, 2 usage error,
+ * 3 the daemon could not be reached or did not answer properly.
+ *
+ * A request longer than the socket's line limit (a big `route batch`, a long
+ * `route del`) is sent as several requests over one connection, each under
+ * the limit; their counters are added up. Such a batch is applied in pieces.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/cmd.h"
+#include "control/ctl.h"
+
+#define EXIT_ERROR_REPLY 1
+#define EXIT_USAGE	 2
+#define EXIT_UNREACHABLE 3
+
+#define DEFAULT_SOCKET	   "/run/beamline/beamline.sock"
+#define DEFAULT_TIMEOUT_MS 5000
+#define MAX_REPLY	   (256u << 20)
+
+struct opts {
+	const char *socket;
+	const char *raw;
+	bool json;
+	bool pretty;
+	int timeout_ms; /* 0: wait forever */
+};
+
+/* ---- talking to the daemon ---- */
+
+struct conn {
+	int fd;
+	const char *path;
+	int timeout_ms;
+	struct timespec deadline;
+	char *buf; /* bytes received past the last reply line */
+	size_t len, cap;
+};
+
+static int ms_left(const struct conn *cn)
+{
+	struct timespec now;
+	long long ms;
+
+	if (cn->timeout_ms == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (cn->deadline.tv_sec - now.tv_sec) * 1000LL +
+	     (cn->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* Wait for `ev` on the socket. 0, or -ETIMEDOUT / -errno. */
+static int wait_fd(struct conn *cn, short ev)
+{
+	struct pollfd p = { .fd = cn->fd, .events = ev };
+
+	for (;;) {
+		int left = ms_left(cn);
+		int rc;
+
+		if (left == 0)
+			return -ETIMEDOUT;
+		rc = poll(&p, 1, left);
+		if (rc > 0)
+			return 0;
+		if (rc == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int conn_open(struct conn *cn, const char *path, int timeout_ms)
+{
+	struct sockaddr_un addr;
+
+	memset(cn, 0, sizeof(*cn));
+	cn->path = path;
+	cn->timeout_ms = timeout_ms;
+	clock_gettime(CLOCK_MONOTONIC, &cn->deadline);
+	cn->deadline.tv_sec += timeout_ms / 1000;
+	cn->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (cn->deadline.tv_nsec >= 1000000000) {
+		cn->deadline.tv_sec++;
+		cn->deadline.tv_nsec -= 1000000000;
+	}
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "beamctl: cannot connect to %s: path too long\n", path);
+		return -ENAMETOOLONG;
+	}
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	cn->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (cn->fd < 0) {
+		fprintf(stderr, "beamctl: cannot connect to %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	/* A full backlog makes a non-blocking connect say EAGAIN: retry until the deadline. */
+	while (connect(cn->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		if ((e == EAGAIN || e == EINTR) && ms_left(cn) != 0) {
+			struct timespec ts = { 0, 10 * 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		fprintf(stderr, "beamctl: cannot connect to %s: %s%s\n", path,
+			e == EAGAIN ? "daemon busy: " : "", strerror(e));
+		if (e == ENOENT || e == ECONNREFUSED)
+			fprintf(stderr, "beamctl: is the daemon running? (socket: -s PATH or "
+					"$BEAMLINE_SOCKET)\n");
+		close(cn->fd);
+		cn->fd = -1;
+		return -e;
+	}
+	return 0;
+}
+
+static void conn_close(struct conn *cn)
+{
+	if (cn->fd >= 0)
+		close(cn->fd);
+	free(cn->buf);
+}
+
+static int conn_send(struct conn *cn, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(cn->fd, data, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			int rc;
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			rc = wait_fd(cn, POLLOUT);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read one reply line. *line is malloc'ed (no newline). 0 or -errno (-EPIPE: closed). */
+static int conn_recv_line(struct conn *cn, char **line, size_t *linelen)
+{
+	for (;;) {
+		char *nl = cn->buf ? memchr(cn->buf, '\n', cn->len) : NULL;
+		ssize_t n;
+		int rc;
+
+		if (nl != NULL) {
+			size_t l = (size_t)(nl - cn->buf);
+
+			*line = malloc(l + 1);
+			if (*line == NULL)
+				return -ENOMEM;
+			memcpy(*line, cn->buf, l);
+			(*line)[l] = '\0';
+			*linelen = l;
+			memmove(cn->buf, nl + 1, cn->len - l - 1);
+			cn->len -= l + 1;
+			return 0;
+		}
+		if (cn->len == MAX_REPLY)
+			return -E2BIG;
+		if (cn->cap - cn->len < 65536) {
+			size_t cap = cn->cap ? cn->cap * 2 : 65536 * 2;
+			char *b;
+
+			if (cap > MAX_REPLY)
+				cap = MAX_REPLY;
+			b = realloc(cn->buf, cap);
+			if (b == NULL)
+				return -ENOMEM;
+			cn->buf = b;
+			cn->cap = cap;
+		}
+		n = recv(cn->fd, cn->buf + cn->len, cn->cap - cn->len, 0);
+		if (n > 0) {
+			cn->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		rc = wait_fd(cn, POLLIN);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static void unreachable(const struct conn *cn, const char *what, int rc)
+{
+	if (rc == -ETIMEDOUT)
+		fprintf(stderr, "beamctl: no reply from %s within %d ms\n", cn->path,
+			cn->timeout_ms);
+	else if (rc == -EPIPE)
+		fprintf(stderr, "beamctl: %s closed the connection before replying\n", cn->path);
+	else
+		fprintf(stderr, "beamctl: %s %s: %s\n", what, cn->path, strerror(-rc));
+}
+
+/* One request, one reply. *raw is the reply line (for --json). 0 or exit code. */
+static int roundtrip(struct conn *cn, json_t *req, json_t **reply, char **raw)
+{
+	json_error_t jerr;
+	size_t len;
+	char *text = json_dumps(req, JSON_COMPACT);
+	int rc;
+
+	*reply = NULL;
+	*raw = NULL;
+	if (text == NULL) {
+		fprintf(stderr, "beamctl: out of memory\n");
+		return EXIT_UNREACHABLE;
+	}
+	len = strlen(text);
+	text[len] = '\0';
+	rc = conn_send(cn, text, len);
+	if (rc == 0)
+		rc = conn_send(cn, "\n", 1);
+	free(text);
+	if (rc < 0) {
+		unreachable(cn, "cannot send to", rc);
+		return EXIT_UNREACHABLE;
+	}
+	rc = conn_recv_line(cn, raw, &len);
+	if (rc < 0) {
+		unreachable(cn, "cannot read from", rc);
+		return EXIT_UNREACHABLE;
+	}
+	*reply = json_loadb(*raw, len, 0, &jerr);
+	if (!json_is_object(*reply)) {
+		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path,
+			*reply ? "not an object" : jerr.text);
+		json_decref(*reply);
+		*reply = NULL;
+		return EXIT_UNREACHABLE;
+	}
+	return 0;
+}
+
+/* ---- splitting requests that are too long for one line ---- */
+
+static size_t dumped_len(const json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+	size_t n = t ? strlen(t) : SIZE_MAX;
+
+	free(t);
+	return n;
+}
+
+/* The array member that can be split: "ops" (batch), "keys" (del), "routes" (add). */
+static const char *split_field(const json_t *req)
+{
+	static const char *const fields[] = { "ops", "keys", "routes" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (json_array_size(json_object_get(req, fields[i])) > 1)
+			return fields[i];
+	return NULL;
+}
+
+/* Add the integer members of `part` into `sum` (added, replaced, deleted...). */
+static void add_counts(json_t *sum, const json_t *part)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)part, k, v)
+	{
+		json_t *s = json_object_get(sum, k);
+
+		if (json_is_integer(v) && json_is_integer(s))
+			json_integer_set(s, json_integer_value(s) + json_integer_value(v));
+		else if (s == NULL)
+			json_object_set(sum, k, v);
+	}
+}
+
+/*
+ * Send `req`, split into pieces under the line limit if needed. On success
+ * *reply is the reply (or the sum of the pieces' replies) and *raw the
+ * verbatim line when there was one piece. Returns 0 or an exit code; on an
+ * error reply, *reply is that error and `*done` how many pieces were applied.
+ */
+static int send_request(struct conn *cn, json_t *req, json_t **reply, char **raw, size_t *pieces,
+			size_t *done)
+{
+	const char *field = split_field(req);
+	json_t *arr, *sum = NULL, *piece;
+	size_t n, i = 0, base;
+	int rc;
+
+	*pieces = 1;
+	*done = 0;
+	if (field == NULL || dumped_len(req) <= BL_CTL_MAX_REQUEST)
+		return roundtrip(cn, req, reply, raw);
+	arr = json_object_get(req, field);
+	n = json_array_size(arr);
+	piece = json_deep_copy(req);
+	if (piece == NULL)
+		goto nomem;
+	json_object_set_new(piece, field, json_array());
+	base = dumped_len(piece);
+	*pieces = 0;
+	while (i < n) {
+		json_t *part = json_array();
+		size_t size = base;
+
+		if (part == NULL)
+			goto nomem;
+		/* Greedy: each element costs its own length plus a comma. */
+		while (i < n) {
+			size_t el = dumped_len(json_array_get(arr, i)) + 1;
+
+			if (json_array_size(part) > 0 && size + el > BL_CTL_MAX_REQUEST)
+				break;
+			json_array_append(part, json_array_get(arr, i));
+			size += el;
+			i++;
+		}
+		json_object_set_new(piece, field, part);
+		(*pieces)++;
+		rc = roundtrip(cn, piece, reply, raw);
+		if (rc != 0)
+			goto out;
+		free(*raw);
+		*raw = NULL;
+		if (!json_is_true(json_object_get(*reply, "ok")))
+			goto out; /* the caller reports the error */
+		(*done)++;
+		if (sum == NULL) {
+			sum = *reply;
+		} else {
+			add_counts(sum, *reply);
+			json_decref(*reply);
+		}
+		*reply = NULL;
+	}
+	json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
+	*reply = sum;
+	sum = NULL;
+	rc = 0;
+out:
+	json_decref(sum);
+	json_decref(piece);
+	return rc;
+nomem:
+	json_decref(piece);
+	fprintf(stderr, "beamctl: out of memory\n");
+	return EXIT_UNREACHABLE;
+}
+
+/* ---- printing ---- */
+
+/* A cell's text: scalars as themselves, null as "-", containers as compact JSON. */
+static char *cell_text(const json_t *v)
+{
+	char buf[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strdup(buf);
+	case JSON_REAL:
+		snprintf(buf, sizeof(buf), "%.6g", json_real_value(v));
+		return strdup(buf);
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_NULL:
+		return strdup("-");
+	case JSON_ARRAY: {
+		/* A list of scalars reads better as "1, 2, 3". */
+		size_t i, used = 0, cap = 64;
+		char *s = malloc(cap);
+		json_t *e;
+
+		if (s == NULL)
+			return NULL;
+		s[0] = '\0';
+		json_array_foreach(v, i, e)
+		{
+			char *t = json_is_object(e) || json_is_array(e)
+				      ? json_dumps(e, JSON_COMPACT)
+				      : cell_text(e);
+			size_t tl = t ? strlen(t) : 0;
+
+			if (used + tl + 3 > cap) {
+				char *ns;
+
+				while (used + tl + 3 > cap)
+					cap *= 2;
+				ns = realloc(s, cap);
+				if (ns == NULL) {
+					free(t);
+					free(s);
+					return NULL;
+				}
+				s = ns;
+			}
+			used += (size_t)sprintf(s + used, "%s%s", i ? ", " : "", t ? t : "");
+			free(t);
+		}
+		return s;
+	}
+	default:
+		return json_dumps(v, JSON_COMPACT);
+	}
+}
+
+static void print_upper(const char *s, int width)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		putchar(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s);
+	for (; n < width; n++)
+		putchar(' ');
+}
+
+/*
+ * An array of objects as an aligned table. cols: the keys to show (NULL: the
+ * union of every row's keys, in first-seen order). Numeric columns are right
+ * aligned. Missing cells print "-".
+ */
+static void print_table(const char *title, const json_t *rows, const char *const *cols)
+{
+	size_t nrows = json_array_size(rows), ncols = 0;
+	const char *names[32];
+	int width[32];
+	bool numeric[32];
+	char **cells;
+
+	if (cols != NULL) {
+		while (cols[ncols] != NULL && ncols < 32) {
+			names[ncols] = cols[ncols];
+			ncols++;
+		}
+	} else {
+		for (size_t r = 0; r < nrows; r++) {
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(json_array_get(rows, r), k, v)
+			{
+				size_t c;
+
+				for (c = 0; c < ncols; c++)
+					if (strcmp(names[c], k) == 0)
+						break;
+				if (c == ncols && ncols < 32)
+					names[ncols++] = k;
+			}
+		}
+	}
+	if (title != NULL)
+		printf("%s\n", title);
+	if (nrows == 0 || ncols == 0) {
+		printf("  (none)\n");
+		return;
+	}
+	cells = calloc(nrows * ncols, sizeof(char *));
+	if (cells == NULL)
+		return;
+	for (size_t c = 0; c < ncols; c++) {
+		width[c] = (int)strlen(names[c]);
+		numeric[c] = true;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		const json_t *row = json_array_get(rows, r);
+
+		for (size_t c = 0; c < ncols; c++) {
+			const json_t *v =
+			    json_is_object(row) ? json_object_get(row, names[c]) : NULL;
+			char *t = v ? cell_text(v) : strdup("-");
+			int w = t ? (int)strlen(t) : 0;
+
+			cells[r * ncols + c] = t;
+			if (w > width[c])
+				width[c] = w;
+			if (v != NULL && !json_is_number(v))
+				numeric[c] = false;
+		}
+	}
+	printf("  ");
+	for (size_t c = 0; c < ncols; c++) {
+		if (numeric[c] && c + 1 < ncols) {
+			printf("%*s", width[c] - (int)strlen(names[c]), "");
+			print_upper(names[c], 0);
+		} else {
+			print_upper(names[c], c + 1 < ncols ? width[c] : 0);
+		}
+		printf(c + 1 < ncols ? "  " : "\n");
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		printf("  ");
+		for (size_t c = 0; c < ncols; c++) {
+			const char *t = cells[r * ncols + c] ? cells[r * ncols + c] : "";
+			bool last = c + 1 == ncols;
+
+			if (numeric[c])
+				printf("%*s", width[c], t);
+			else
+				printf("%-*s", last ? 0 : width[c], t);
+			printf(last ? "\n" : "  ");
+			free(cells[r * ncols + c]);
+		}
+	}
+	free(cells);
+}
+
+static bool is_table(const json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return false;
+	json_array_foreach(v, i, e) if (!json_is_object(e)) return false;
+	return true;
+}
+
+/* Generic: scalars as "key  value", objects as indented blocks, arrays of objects as tables. */
+static void print_object(const json_t *o, int indent, const char *const *skip)
+{
+	int width = 0;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if ((int)strlen(k) > width)
+			width = (int)strlen(k);
+	}
+	json_object_foreach((json_t *)o, k, v)
+	{
+		bool skipped = false;
+
+		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
+			skipped |= strcmp(skip[i], k) == 0;
+		if (skipped || is_table(v) || (json_is_object(v) && json_object_size(v) > 0))
+			continue;
+		{
+			char *t = cell_text(v);
+
+			printf("%*s%-*s  %s\n", indent, "", width, k, t ? t : "");
+			free(t);
+		}
+	}
+	json_object_foreach((json_t *)o, k, v)
+	{
+		bool skipped = false;
+
+		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
+			skipped |= strcmp(skip[i], k) == 0;
+		if (skipped)
+			continue;
+		if (json_is_object(v) && json_object_size(v) > 0) {
+			printf("\n%*s%s\n", indent, "", k);
+			print_object(v, indent + 2, NULL);
+		} else if (is_table(v)) {
+			printf("\n");
+			print_table(k, v, NULL);
+		}
+	}
+}
+
+static const char *const skip_ok[] = { "ok", NULL };
+
+static void print_status(const json_t *r)
+{
+	const json_t *up = json_object_get(r, "uptime_s");
+	static const char *const skip[] = { "ok", "uptime_s", "ports", NULL };
+	static const char *const port_cols[] = { "port", "name", "mac", "ip", "link", NULL };
+
+	if (json_is_integer(up)) {
+		long long s = json_integer_value(up);
+
+		printf("uptime    %lldd %02lld:%02lld:%02lld (%lld s)\n", s / 86400, s / 3600 % 24,
+		       s / 60 % 60, s % 60, s);
+	}
+	print_object(r, 0, skip);
+	if (json_object_get(r, "ports") != NULL) {
+		printf("\n");
+		print_table("ports", json_object_get(r, "ports"), port_cols);
+	}
+}
+
+static void print_drops(const char *title, const json_t *drops, int *shown)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)drops, k, v)
+	{
+		if (json_is_integer(v) && json_integer_value(v) == 0)
+			continue;
+		if (*shown == 0)
+			printf("\ndrops\n");
+		char *t = cell_text(v);
+
+		printf("  %-6s %-20s %12s\n", title, k, t ? t : "");
+		free(t);
+		(*shown)++;
+	}
+}
+
+static void print_stats(const json_t *r)
+{
+	static const char *const skip[] = { "ok",     "totals", "pkt_drops", "msg_drops", "ports",
+					    "lcores", "seq",	"mempool",   NULL };
+	static const char *const port_cols[] = { "port",      "name",	  "rx_pkts",   "tx_pkts",
+						 "rx_bytes",  "tx_bytes", "rx_missed", "rx_errors",
+						 "tx_errors", NULL };
+	static const char *const lcore_cols[] = { "lcore",    "rx_pkts",    "rx_msgs",
+						  "fwd_msgs", "drop_msgs",  "tx_pkts",
+						  "loops",    "busy_loops", NULL };
+	const json_t *v;
+	int shown = 0;
+
+	if ((v = json_object_get(r, "totals")) != NULL) {
+		printf("totals\n");
+		print_object(v, 2, NULL);
+	}
+	print_drops("packet", json_object_get(r, "pkt_drops"), &shown);
+	print_drops("msg", json_object_get(r, "msg_drops"), &shown);
+	if (shown == 0)
+		printf("\ndrops\n  (none)\n");
+	if ((v = json_object_get(r, "ports")) != NULL) {
+		printf("\n");
+		print_table("ports", v, port_cols);
+	}
+	if ((v = json_object_get(r, "lcores")) != NULL) {
+		printf("\n");
+		print_table("lcores", v, lcore_cols);
+	}
+	if ((v = json_object_get(r, "seq")) != NULL) {
+		printf("\nseq\n");
+		print_object(v, 2, NULL);
+	}
+	if ((v = json_object_get(r, "mempool")) != NULL) {
+		printf("\nmempool\n");
+		print_object(v, 2, NULL);
+	}
+	/* Anything newer than this beamctl still shows. */
+	{
+		json_t *rest = json_deep_copy(r);
+
+		for (size_t i = 0; rest != NULL && skip[i] != NULL; i++)
+			json_object_del(rest, skip[i]);
+		if (rest != NULL && json_object_size(rest) > 0) {
+			printf("\n");
+			print_object(rest, 0, NULL);
+		}
+		json_decref(rest);
+	}
+}
+
+static void print_route_list(const json_t *r)
+{
+	static const char *const cols[] = { "key", "action", "port", "mac", "ip", "udp", NULL };
+	const json_t *routes = json_object_get(r, "routes");
+	const json_t *total = json_object_get(r, "total");
+
+	print_table(NULL, routes, cols);
+	if (json_is_integer(total))
+		printf("%zu of %" JSON_INTEGER_FORMAT " routes shown\n", json_array_size(routes),
+		       json_integer_value(total));
+}
+
+static void print_counts(const json_t *r)
+{
+	static const char *const names[] = { "added", "replaced", "deleted", NULL };
+	bool first = true;
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		const json_t *v = json_object_get(r, names[i]);
+
+		if (!json_is_integer(v))
+			continue;
+		printf("%s%s %" JSON_INTEGER_FORMAT, first ? "" : ", ", names[i],
+		       json_integer_value(v));
+		first = false;
+	}
+	if (json_is_integer(json_object_get(r, "pieces")))
+		printf("%s(sent as %" JSON_INTEGER_FORMAT " requests)", first ? "" : " ",
+		       json_integer_value(json_object_get(r, "pieces")));
+	printf("\n");
+}
+
+static void print_reply(const char *cmd, const json_t *r)
+{
+	if (strcmp(cmd, "status") == 0)
+		print_status(r);
+	else if (strcmp(cmd, "stats") == 0)
+		print_stats(r);
+	else if (strcmp(cmd, "route.list") == 0 && json_is_array(json_object_get(r, "routes")))
+		print_route_list(r);
+	else if (strcmp(cmd, "route.add") == 0 || strcmp(cmd, "route.del") == 0 ||
+		 strcmp(cmd, "route.batch") == 0)
+		print_counts(r);
+	else if (strcmp(cmd, "help") == 0 && json_is_array(json_object_get(r, "commands")))
+		print_table(NULL, json_object_get(r, "commands"), NULL);
+	else if (json_object_size(r) > 1)
+		print_object(r, 0, skip_ok);
+	else
+		printf("ok\n");
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+	const char *form, *summary;
+
+	fprintf(f, "usage: beamctl [-s|--socket PATH] [--json] [--pretty] [--timeout MS] "
+		   "COMMAND...\n"
+		   "       beamctl [options] --raw '{\"cmd\":\"...\"}'\n\n"
+		   "Commands:\n");
+	for (unsigned int i = 0; bl_cmd_usage_entry(i, &form, &summary) == 0; i++)
+		fprintf(f, "  %-50s %s\n", form, summary);
+	fprintf(f,
+		"\nKEY: a decimal or 0x-hex u64, or 'default'.\n"
+		"\nOptions:\n"
+		"  -s, --socket PATH  control socket (default $BEAMLINE_SOCKET, else %s)\n"
+		"  -j, --json         print the reply as JSON, verbatim\n"
+		"  -p, --pretty       with --json: indented\n"
+		"  -t, --timeout MS   give up after MS milliseconds (default %d, 0: never)\n"
+		"  -r, --raw JSON     send this request object as is\n"
+		"  -h, --help         this text\n"
+		"\nExit status: 0 ok, 1 the daemon replied with an error, 2 usage error,\n"
+		"3 the daemon could not be reached or did not reply.\n",
+		DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->socket = getenv("BEAMLINE_SOCKET");
+	if (o->socket == NULL || o->socket[0] == '\0')
+		o->socket = DEFAULT_SOCKET;
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	/* '+': options end at the first command word, so words never look like options. */
+	while ((ch = getopt_long(argc, argv, "+s:jpt:r:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'p':
+			o->pretty = true;
+			break;
+		case 't': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || v < 0 ||
+			    v > 24L * 3600 * 1000) {
+				fprintf(stderr,
+					"beamctl: bad --timeout '%s': milliseconds, 0..86400000\n",
+					optarg);
+				return -1;
+			}
+			o->timeout_ms = (int)v;
+			break;
+		}
+		case 'r':
+			o->raw = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "beamctl: try 'beamctl --help'\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	json_t *req, *reply = NULL;
+	char err[512], *raw = NULL;
+	size_t pieces = 1, done = 0;
+	const char *cmd;
+	struct conn cn;
+	int rc;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (o.raw != NULL) {
+		json_error_t jerr;
+
+		if (optind < argc) {
+			fprintf(stderr, "beamctl: --raw takes no command words\n");
+			return EXIT_USAGE;
+		}
+		req = json_loads(o.raw, 0, &jerr);
+		if (!json_is_string(json_object_get(req, "cmd"))) {
+			fprintf(stderr,
+				"beamctl: --raw needs a JSON object with a \"cmd\" string%s%s\n",
+				req ? "" : ": ", req ? "" : jerr.text);
+			json_decref(req);
+			return EXIT_USAGE;
+		}
+	} else {
+		if (optind >= argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		req = bl_cmd_from_words(argc - optind, argv + optind, err, sizeof(err));
+		if (req == NULL) {
+			fprintf(stderr, "beamctl: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (conn_open(&cn, o.socket, o.timeout_ms) < 0) {
+		json_decref(req);
+		conn_close(&cn);
+		return EXIT_UNREACHABLE;
+	}
+	rc = send_request(&cn, req, &reply, &raw, &pieces, &done);
+	conn_close(&cn);
+	if (rc != 0) {
+		json_decref(req);
+		free(raw);
+		return rc;
+	}
+	if (o.json) {
+		if (raw != NULL && !o.pretty) {
+			printf("%s\n", raw);
+		} else {
+			char *t = json_dumps(reply, o.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+
+			printf("%s\n", t ? t : "");
+			free(t);
+		}
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *e = json_string_value(json_object_get(reply, "error"));
+		const char *m = json_string_value(json_object_get(reply, "message"));
+
+		fprintf(stderr, "beamctl: %s: %s", e ? e : "error", m ? m : "(no message)");
+		if (pieces > 1)
+			fprintf(stderr, " (%zu of %zu requests applied before it)", done, pieces);
+		fprintf(stderr, "\n");
+		rc = EXIT_ERROR_REPLY;
+	} else if (!o.json) {
+		print_reply(cmd, reply);
+	}
+	json_decref(reply);
+	json_decref(req);
+	free(raw);
+	if (fflush(stdout) != 0)
+		return EXIT_UNREACHABLE;
+	return rc;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The command grammar: words (from beamctl's command line or one line of the
+ * start-up configuration file) -> one JSON request for the control socket.
+ * beamctl and bl_ctl_load_config share it, so the CLI and the config file
+ * speak exactly the same language.
+ *
+ * The same module offers the value codecs the daemon's handlers use to read
+ * those requests back (keys, MAC and IPv4 addresses, route objects), so each
+ * field is validated by one piece of code with one set of messages.
+ *
+ * Nothing here depends on DPDK; everything is control-thread (or CLI) code
+ * and may allocate.
+ */
+#ifndef BL_CTL_CMD_H
+#define BL_CTL_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define BL_CMD_UDP_DEFAULT	  7447 /* `udp N` when not given (DESIGN §4) */
+#define BL_CMD_LIST_LIMIT_DEFAULT 1000 /* `route list` without `limit N` */
+
+/* A route key: a u64, or the default route. */
+struct bl_cmd_key {
+	uint64_t value; /* 0 when is_default */
+	bool is_default;
+};
+
+enum bl_cmd_action {
+	BL_CMD_ACTION_DROP = 0,
+	BL_CMD_ACTION_FORWARD,
+};
+
+/* A decoded route: what `route add` says and what a route.add request holds. */
+struct bl_cmd_route {
+	struct bl_cmd_key key;
+	enum bl_cmd_action action;
+	/* the next hop; meaningful only for BL_CMD_ACTION_FORWARD */
+	uint16_t port;
+	uint8_t mac[6];
+	uint32_t ip;  /* host byte order: 10.0.0.2 is 0x0a000002 */
+	uint16_t udp; /* destination UDP port, 1..65535 */
+};
+
+/*
+ * Build the request for argv[0..argc) (argv[0] is the command word, e.g.
+ * "route"). Returns a new JSON object the caller json_decref()s, or NULL with
+ * a one-line message in err (never NULL without a message: bad words, a batch
+ * file that cannot be read or has a bad line -> "FILE:LINE: ...", out of
+ * memory). `route batch -` reads standard input. Any thread; may block only
+ * when reading a batch file.
+ */
+json_t *bl_cmd_from_words(int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * Split one line into words like a shell does: blanks separate words; '...'
+ * is literal; "..." is literal except \" and \\; a backslash outside quotes
+ * escapes the next character; a '#' at the start of a word begins a comment
+ * that runs to the end of the line. On success *argv is one allocation (the
+ * pointer array and the strings) that the caller free()s, argv[*argc] is
+ * NULL, and *argc may be 0 (blank or comment line). Returns 0, -EINVAL with a
+ * message in err (unterminated quote, trailing backslash), or -ENOMEM. Any
+ * thread.
+ */
+int bl_cmd_split(const char *line, int *argc, char ***argv, char *err, size_t errlen);
+
+/*
+ * Parse a KEY word: decimal or 0x-hex u64, or `default`. Returns 0 or -EINVAL
+ * with a message naming the word. Any thread.
+ */
+int bl_cmd_key_parse(const char *word, struct bl_cmd_key *key, char *err, size_t errlen);
+
+/*
+ * The protocol form of a key: an integer when < 2^63, else a decimal string;
+ * "default" for the default route. New reference, NULL on out of memory.
+ */
+json_t *bl_cmd_key_to_json(const struct bl_cmd_key *key);
+
+/*
+ * Read a key from a request: a non-negative integer, a decimal (or 0x-hex)
+ * string, or "default". Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_key_from_json(const json_t *j, struct bl_cmd_key *key, char *err, size_t errlen);
+
+/* Print a key as the CLI shows it ("default" or decimal). Returns snprintf's count. */
+int bl_cmd_key_format(const struct bl_cmd_key *key, char *buf, size_t len);
+
+/*
+ * Parse "02:00:00:00:00:01" (six hex pairs separated by ':'; the all-zero
+ * address is refused). Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
+
+/*
+ * Parse a dotted-quad IPv4 address (four decimal octets 0..255 without
+ * leading zeros; 0.0.0.0 is refused) into host byte order. Returns 0 or
+ * -EINVAL with a message. Any thread.
+ */
+int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
+
+/*
+ * Decode one route object of a route.add or route.batch request:
+ * {"key":K,"action":"drop"} or {"key":K,"action":"forward","port":P,
+ * "mac":"..","ip":"..","udp":N} (udp optional, default 7447). Unknown fields
+ * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
+ * message naming the field. Any thread; the daemon's handlers call it.
+ */
+int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen);
+
+/* Encode a route as bl_cmd_route_from_json reads it. New reference or NULL (ENOMEM). */
+json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r);
+
+/*
+ * The grammar, for usage texts: the i-th form ("route add KEY drop") and its
+ * one-line summary. Returns 0, or -ENOENT past the end. Any thread.
+ */
+int bl_cmd_usage_entry(unsigned int i, const char **form, const char **summary);
+
+#endif /* BL_CTL_CMD_H */

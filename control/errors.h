@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one error table of the control plane. A handler returns -errno; the
+ * control socket turns that errno into a stable error name that beamctl,
+ * scripts and docs/cli.md rely on. Names never change once published;
+ * errnos not in the table are reported as "error".
+ */
+#ifndef BL_CTL_ERRORS_H
+#define BL_CTL_ERRORS_H
+
+/* Error names (stable, part of the protocol). */
+#define BL_ERR_INVALID_ARGUMENT "invalid_argument"
+#define BL_ERR_NOT_FOUND	"not_found"
+#define BL_ERR_EXISTS		"exists"
+#define BL_ERR_NO_SPACE		"no_space"
+#define BL_ERR_TOO_BIG		"too_big"
+#define BL_ERR_NO_DEVICE	"no_device"
+#define BL_ERR_BUSY		"busy"
+#define BL_ERR_UNKNOWN_COMMAND	"unknown_command"
+#define BL_ERR_BAD_REQUEST	"bad_request"
+#define BL_ERR_GENERIC		"error"
+
+/*
+ * Name of an errno value, positive or negative (EINVAL and -EINVAL give the
+ * same). Never NULL: unknown values give "error". Any thread; the string is
+ * static.
+ */
+const char *bl_err_name(int err);
+
+/*
+ * Inverse of bl_err_name: the positive errno of a table name, or 0 if the
+ * name is not in the table ("error" included, since it has no single errno).
+ * Any thread.
+ */
+int bl_err_from_name(const char *name);
+
+/*
+ * Walk the table in order: the i-th entry's errno and name, for documentation
+ * and tests. Returns 0, or -ENOENT past the end. Any thread.
+ */
+int bl_err_entry(unsigned int i, int *err, const char **name);
+
+#endif /* BL_CTL_ERRORS_H */

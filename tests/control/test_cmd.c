@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Command grammar: every form, every error, and the value codecs the daemon uses. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "control/cmd.h"
+#include "control/errors.h"
+
+static char err[512];
+
+/* Split `line`, build, return the compact JSON (caller frees) or NULL with err set. */
+static char *build(const char *line)
+{
+	char **argv;
+	int argc;
+	json_t *req;
+	char *s;
+
+	err[0] = '\0';
+	assert_int_equal(bl_cmd_split(line, &argc, &argv, err, sizeof(err)), 0);
+	req = bl_cmd_from_words(argc, argv, err, sizeof(err));
+	free(argv);
+	if (req == NULL) {
+		assert_true(err[0] != '\0');
+		return NULL;
+	}
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	return s;
+}
+
+static void expect_json(const char *line, const char *want)
+{
+	char *got = build(line);
+
+	if (got == NULL)
+		fail_msg("'%s' failed: %s", line, err);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The build fails and the message contains every one of the NULL-terminated strings. */
+static void expect_error(const char *line, ...)
+{
+	char *got = build(line);
+	const char *want;
+	va_list ap;
+
+	if (got != NULL)
+		fail_msg("'%s' should fail, gave %s", line, got);
+	va_start(ap, line);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (strstr(err, want) == NULL)
+			fail_msg("'%s': message '%s' lacks '%s'", line, err, want);
+	}
+	va_end(ap);
+}
+
+static void test_simple_commands(void **state)
+{
+	(void)state;
+	expect_json("status", "{\"cmd\":\"status\"}");
+	expect_json("stats", "{\"cmd\":\"stats\"}");
+	expect_json("help", "{\"cmd\":\"help\"}");
+	expect_error("status now", "unexpected word 'now'", NULL);
+	expect_error("stats x y", "unexpected word 'x'", NULL);
+}
+
+static void test_unknown_and_missing_words(void **state)
+{
+	char *argv0[] = { NULL };
+
+	(void)state;
+	expect_error("frobnicate", "unknown command 'frobnicate'", "status", "stats", "route",
+		     "help", NULL);
+	expect_error("route", "route: missing subcommand", "add", "del", "list", "batch", NULL);
+	expect_error("route flip 1", "unknown route subcommand 'flip'", "add", "del", "list",
+		     "batch", NULL);
+	assert_null(bl_cmd_from_words(0, argv0, err, sizeof(err)));
+	assert_non_null(strstr(err, "missing command"));
+}
+
+static void test_keys(void **state)
+{
+	(void)state;
+	expect_json("route add 42 drop",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":42,\"action\":\"drop\"}]}");
+	expect_json("route add 0x2A drop",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":42,\"action\":\"drop\"}]}");
+	expect_json(
+	    "route add default drop",
+	    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":\"default\",\"action\":\"drop\"}]}");
+	/* 2^63 - 1 is still an integer; 2^63 and up are decimal strings. */
+	expect_json("route add 9223372036854775807 drop",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":9223372036854775807,"
+		    "\"action\":\"drop\"}]}");
+	expect_json("route add 9223372036854775808 drop",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":\"9223372036854775808\","
+		    "\"action\":\"drop\"}]}");
+	expect_json("route add 0xffffffffffffffff drop",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":\"18446744073709551615\","
+		    "\"action\":\"drop\"}]}");
+	expect_error("route add 18446744073709551616 drop", "bad key '18446744073709551616'",
+		     "2^64", NULL);
+	expect_error("route add 0x10000000000000000 drop", "bad key", NULL);
+	expect_error("route add abc drop", "bad key 'abc'", "decimal or 0x-hex", NULL);
+	expect_error("route add -1 drop", "bad key '-1'", NULL);
+	expect_error("route add 0x drop", "bad key '0x'", NULL);
+	expect_error("route add 12x drop", "bad key '12x'", NULL);
+	expect_error("route add '' drop", "bad key ''", NULL);
+	expect_error("route add Default drop", "bad key 'Default'", NULL);
+}
+
+static void test_route_add_forward(void **state)
+{
+	(void)state;
+	expect_json("route add 7 port 0 mac 02:00:00:00:00:01 ip 10.0.0.2",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
+		    "\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"10.0.0.2\",\"udp\":7447}]}");
+	expect_json("route add 7 port 3 mac 02:AB:cd:00:00:01 ip 192.168.1.255 udp 9000",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
+		    "\"port\":3,\"mac\":\"02:ab:cd:00:00:01\",\"ip\":\"192.168.1.255\","
+		    "\"udp\":9000}]}");
+	/* The pairs may come in any order. */
+	expect_json("route add default ip 10.0.0.9 udp 1 mac 0e:00:00:00:00:02 port 65535",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":\"default\",\"action\":"
+		    "\"forward\",\"port\":65535,\"mac\":\"0e:00:00:00:00:02\",\"ip\":\"10.0.0.9\","
+		    "\"udp\":1}]}");
+}
+
+static void test_route_add_errors(void **state)
+{
+	(void)state;
+	expect_error("route add", "route add: missing KEY", "usage", NULL);
+	expect_error("route add 1", "missing action", NULL);
+	expect_error("route add 1 drop now", "unexpected word 'now' after drop", NULL);
+	expect_error("route add 1 jump 3", "unknown word 'jump'", "port, mac, ip, udp", NULL);
+	expect_error("route add 1 port", "'port' needs a value", NULL);
+	expect_error("route add 1 port 0 port 1 mac 02:00:00:00:00:01 ip 10.0.0.1",
+		     "'port' given twice", NULL);
+	expect_error("route add 1 port 65536 mac 02:00:00:00:00:01 ip 10.0.0.1", "bad port '65536'",
+		     NULL);
+	expect_error("route add 1 port x mac 02:00:00:00:00:01 ip 10.0.0.1", "bad port 'x'", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 udp 0",
+		     "bad udp port '0'", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 udp 70000",
+		     "bad udp port '70000'", NULL);
+	expect_error("route add 1 mac 02:00:00:00:00:01 ip 10.0.0.1", "missing 'port P'", NULL);
+	expect_error("route add 1 port 0 ip 10.0.0.1", "missing 'mac MAC'", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01", "missing 'ip A.B.C.D'", NULL);
+	/* MACs */
+	expect_error("route add 1 port 0 mac 02:00:00:00:00 ip 10.0.0.1", "bad MAC",
+		     "02:00:00:00:00:01", NULL);
+	expect_error("route add 1 port 0 mac 02-00-00-00-00-01 ip 10.0.0.1",
+		     "bad MAC '02-00-00-00-00-01'", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:0g ip 10.0.0.1", "bad MAC", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:011 ip 10.0.0.1", "bad MAC", NULL);
+	expect_error("route add 1 port 0 mac 00:00:00:00:00:00 ip 10.0.0.1", "all-zero", NULL);
+	/* IPs */
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0",
+		     "bad IPv4 address '10.0.0'", "A.B.C.D", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.256", "over 255", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.01", "leading zero", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1.5", "bad IPv4", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1x", "bad IPv4", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 1000.0.0.1", "bad IPv4", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 0.0.0.0", "0.0.0.0", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip host", "bad IPv4 address 'host'",
+		     NULL);
+}
+
+static void test_route_del_list(void **state)
+{
+	(void)state;
+	expect_json("route del 1", "{\"cmd\":\"route.del\",\"keys\":[1]}");
+	expect_json("route del 1 0x10 default 18446744073709551615",
+		    "{\"cmd\":\"route.del\",\"keys\":[1,16,\"default\",\"18446744073709551615\"]}");
+	expect_error("route del", "route del: missing KEY", NULL);
+	expect_error("route del 1 two", "bad key 'two'", NULL);
+
+	expect_json("route list", "{\"cmd\":\"route.list\",\"limit\":1000}");
+	expect_json("route list limit 5", "{\"cmd\":\"route.list\",\"limit\":5}");
+	expect_json("route list limit 0", "{\"cmd\":\"route.list\",\"limit\":0}");
+	expect_error("route list limit", "'limit' needs a value", NULL);
+	expect_error("route list limit -3", "bad limit '-3'", NULL);
+	expect_error("route list limit 4294967296", "bad limit", NULL);
+	expect_error("route list all", "unexpected word 'all'", NULL);
+	expect_error("route list limit 3 more", "unexpected word 'more'", NULL);
+}
+
+static char tmpdir[64];
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_route_batch(void **state)
+{
+	char line[256];
+	const char *path;
+
+	(void)state;
+	path =
+	    write_file("good.txt", "# a batch\n"
+				   "\n"
+				   "add 1 drop\n"
+				   "   add 0x2 port 1 mac 02:00:00:00:00:02 ip 10.0.0.3 udp 9 # c\n"
+				   "del 5 default\n"
+				   "add default drop");
+	snprintf(line, sizeof(line), "route batch '%s'", path);
+	expect_json(line, "{\"cmd\":\"route.batch\",\"ops\":["
+			  "{\"op\":\"add\",\"route\":{\"key\":1,\"action\":\"drop\"}},"
+			  "{\"op\":\"add\",\"route\":{\"key\":2,\"action\":\"forward\",\"port\":1,"
+			  "\"mac\":\"02:00:00:00:00:02\",\"ip\":\"10.0.0.3\",\"udp\":9}},"
+			  "{\"op\":\"del\",\"key\":5},{\"op\":\"del\",\"key\":\"default\"},"
+			  "{\"op\":\"add\",\"route\":{\"key\":\"default\",\"action\":\"drop\"}}]}");
+
+	path = write_file("empty.txt", "# nothing\n\n");
+	snprintf(line, sizeof(line), "route batch %s", path);
+	expect_json(line, "{\"cmd\":\"route.batch\",\"ops\":[]}");
+
+	path = write_file("bad3.txt", "add 1 drop\n"
+				      "del 2\n"
+				      "add 3 port 0 mac 02:00:00:00:00:01 ip 10.0.0.300\n"
+				      "add 4 drop\n");
+	snprintf(line, sizeof(line), "route batch %s", path);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want), "%s:3: add: bad IPv4 address '10.0.0.300'", path);
+		expect_error(line, want, NULL);
+	}
+
+	path = write_file("badop.txt", "add 1 drop\nreplace 2 drop\n");
+	snprintf(line, sizeof(line), "route batch %s", path);
+	expect_error(line, "badop.txt:2: unknown operation 'replace'", "add or del", NULL);
+
+	path = write_file("badquote.txt", "add 1 drop\n\nadd 'x drop\n");
+	snprintf(line, sizeof(line), "route batch %s", path);
+	expect_error(line, "badquote.txt:3: unterminated single quote", NULL);
+
+	path = write_file("baddel.txt", "del\n");
+	snprintf(line, sizeof(line), "route batch %s", path);
+	expect_error(line, "baddel.txt:1: del: missing KEY", NULL);
+
+	snprintf(line, sizeof(line), "route batch %s/missing.txt", tmpdir);
+	expect_error(line, "cannot open", "missing.txt", "No such file", NULL);
+	expect_error("route batch", "missing FILE", NULL);
+	expect_error("route batch a b", "too many words", NULL);
+}
+
+static void test_route_batch_stdin(void **state)
+{
+	const char *path = write_file("stdin.txt", "add 9 drop\ndel 8\n");
+	char *got;
+	int saved = dup(0);
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_non_null(freopen(path, "r", stdin));
+	got = build("route batch -");
+	assert_non_null(got);
+	assert_string_equal(got, "{\"cmd\":\"route.batch\",\"ops\":[{\"op\":\"add\",\"route\":"
+				 "{\"key\":9,\"action\":\"drop\"}},{\"op\":\"del\",\"key\":8}]}");
+	free(got);
+
+	path = write_file("stdin2.txt", "add 9 drop\nadd 9\n");
+	assert_non_null(freopen(path, "r", stdin));
+	assert_null(build("route batch -"));
+	assert_non_null(strstr(err, "stdin:2: add: missing action"));
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+	clearerr(stdin);
+}
+
+static void split_expect(const char *line, int n, ...)
+{
+	char **argv;
+	int argc;
+	va_list ap;
+
+	assert_int_equal(bl_cmd_split(line, &argc, &argv, err, sizeof(err)), 0);
+	assert_int_equal(argc, n);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(argv[i], va_arg(ap, const char *));
+	va_end(ap);
+	assert_null(argv[argc]);
+	free(argv);
+}
+
+static void test_split(void **state)
+{
+	char **argv = NULL;
+	int argc;
+
+	(void)state;
+	split_expect("", 0);
+	split_expect("   \t\n", 0);
+	split_expect("# comment only", 0);
+	split_expect("a  b\tc\n", 3, "a", "b", "c");
+	split_expect("a 'b c' \"d e\"", 3, "a", "b c", "d e");
+	split_expect("x'y z'w", 1, "xy zw");
+	split_expect("'' \"\"", 2, "", "");
+	split_expect("\"a \\\" b \\\\ c \\n\"", 1, "a \" b \\ c \\n");
+	split_expect("'a \\ b'", 1, "a \\ b");
+	split_expect("a\\ b c", 2, "a b", "c");
+	split_expect("route add 1 drop # why", 4, "route", "add", "1", "drop");
+	split_expect("a#b '#c'", 2, "a#b", "#c");
+	split_expect("x y\r\n", 2, "x", "y");
+
+	assert_int_equal(bl_cmd_split("a 'b", &argc, &argv, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unterminated single quote"));
+	assert_int_equal(bl_cmd_split("a \"b", &argc, &argv, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unterminated double quote"));
+	assert_int_equal(bl_cmd_split("a b\\", &argc, &argv, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "trailing backslash"));
+}
+
+static void test_key_json(void **state)
+{
+	struct bl_cmd_key k;
+	json_t *j;
+	char buf[32];
+
+	(void)state;
+	k = (struct bl_cmd_key){ .value = UINT64_MAX };
+	j = bl_cmd_key_to_json(&k);
+	assert_string_equal(json_string_value(j), "18446744073709551615");
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), 0);
+	assert_true(k.value == UINT64_MAX && !k.is_default);
+	json_decref(j);
+
+	j = json_integer(12);
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), 0);
+	assert_true(k.value == 12 && !k.is_default);
+	json_decref(j);
+
+	j = json_string("default");
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), 0);
+	assert_true(k.is_default);
+	bl_cmd_key_format(&k, buf, sizeof(buf));
+	assert_string_equal(buf, "default");
+	json_decref(j);
+
+	j = json_integer(-1);
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unsigned"));
+	json_decref(j);
+
+	j = json_real(1.5);
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), -EINVAL);
+	json_decref(j);
+
+	j = json_string("12ab");
+	assert_int_equal(bl_cmd_key_from_json(j, &k, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad key '12ab'"));
+	json_decref(j);
+
+	k = (struct bl_cmd_key){ .value = 99 };
+	bl_cmd_key_format(&k, buf, sizeof(buf));
+	assert_string_equal(buf, "99");
+}
+
+static json_t *parse(const char *s)
+{
+	json_t *j = json_loads(s, 0, NULL);
+
+	assert_non_null(j);
+	return j;
+}
+
+static int route_from(const char *s, struct bl_cmd_route *r)
+{
+	json_t *j = parse(s);
+	int rc;
+
+	err[0] = '\0';
+	rc = bl_cmd_route_from_json(j, r, err, sizeof(err));
+	json_decref(j);
+	return rc;
+}
+
+static void test_route_json(void **state)
+{
+	struct bl_cmd_route r;
+	json_t *j;
+	char *s;
+
+	(void)state;
+	assert_int_equal(route_from("{\"key\":5,\"action\":\"forward\",\"port\":2,"
+				    "\"mac\":\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\"}",
+				    &r),
+			 0);
+	assert_int_equal(r.key.value, 5);
+	assert_int_equal(r.action, BL_CMD_ACTION_FORWARD);
+	assert_int_equal(r.port, 2);
+	assert_int_equal(r.mac[5], 9);
+	assert_int_equal(r.ip, 0x0a010203);
+	assert_int_equal(r.udp, BL_CMD_UDP_DEFAULT);
+	/* And back: the encoder writes what the decoder reads. */
+	j = bl_cmd_route_to_json(&r);
+	s = json_dumps(j, JSON_COMPACT);
+	assert_string_equal(s, "{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
+			       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"udp\":7447}");
+	free(s);
+	json_decref(j);
+
+	assert_int_equal(route_from("{\"key\":\"default\",\"action\":\"drop\"}", &r), 0);
+	assert_true(r.key.is_default);
+	assert_int_equal(r.action, BL_CMD_ACTION_DROP);
+
+	assert_int_equal(route_from("[1]", &r), -EINVAL);
+	assert_non_null(strstr(err, "expected an object"));
+	assert_int_equal(route_from("{\"action\":\"drop\"}", &r), -EINVAL);
+	assert_non_null(strstr(err, "missing \"key\""));
+	assert_int_equal(route_from("{\"key\":1}", &r), -EINVAL);
+	assert_non_null(strstr(err, "\"action\" must be a string"));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"jump\"}", &r), -EINVAL);
+	assert_non_null(strstr(err, "unknown action 'jump'"));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"drop\",\"port\":1}", &r), -EINVAL);
+	assert_non_null(strstr(err, "unknown field \"port\""));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"port\":1,\"mac\":"
+				    "\"02:00:00:00:00:01\",\"ip\":\"10.0.0.1\",\"upd\":5}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "unknown field \"upd\""));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"mac\":"
+				    "\"02:00:00:00:00:01\",\"ip\":\"10.0.0.1\"}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "missing \"port\""));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"port\":70000,\"mac\":"
+				    "\"02:00:00:00:00:01\",\"ip\":\"10.0.0.1\"}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "\"port\" must be an integer in 0..65535"));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"port\":1,\"mac\":"
+				    "\"02:00:00:00:00:01\",\"ip\":\"10.0.0.1\",\"udp\":0}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "\"udp\" must be an integer in 1..65535"));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"port\":1,\"mac\":"
+				    "\"zz\",\"ip\":\"10.0.0.1\"}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "bad MAC 'zz'"));
+	assert_int_equal(route_from("{\"key\":1,\"action\":\"forward\",\"port\":1,\"mac\":"
+				    "\"02:00:00:00:00:01\",\"ip\":7}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "\"ip\" must be a string"));
+	assert_int_equal(route_from("{\"key\":-4,\"action\":\"drop\"}", &r), -EINVAL);
+	assert_non_null(strstr(err, "route: bad key"));
+}
+
+static void test_usage_and_errors_table(void **state)
+{
+	const char *form, *summary, *name;
+	bool saw_forward = false;
+	unsigned int i;
+	int e;
+
+	(void)state;
+	for (i = 0; bl_cmd_usage_entry(i, &form, &summary) == 0; i++) {
+		assert_non_null(summary);
+		saw_forward |= strcmp(form, "route add KEY port P mac MAC ip A.B.C.D [udp N]") == 0;
+	}
+	assert_true(saw_forward);
+	assert_int_equal(i, 8);
+
+	assert_string_equal(bl_err_name(-EINVAL), "invalid_argument");
+	assert_string_equal(bl_err_name(ENOENT), "not_found");
+	assert_string_equal(bl_err_name(-EEXIST), "exists");
+	assert_string_equal(bl_err_name(-ENOSPC), "no_space");
+	assert_string_equal(bl_err_name(-E2BIG), "too_big");
+	assert_string_equal(bl_err_name(-ENODEV), "no_device");
+	assert_string_equal(bl_err_name(-EBUSY), "busy");
+	assert_string_equal(bl_err_name(-ENOSYS), "unknown_command");
+	assert_string_equal(bl_err_name(-EPROTO), "bad_request");
+	assert_string_equal(bl_err_name(-EIO), "error");
+	assert_string_equal(bl_err_name(0), "error");
+	for (i = 0; bl_err_entry(i, &e, &name) == 0; i++)
+		assert_int_equal(bl_err_from_name(name), e);
+	assert_int_equal(i, 9);
+	assert_int_equal(bl_err_from_name("error"), 0);
+	assert_int_equal(bl_err_from_name(NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple_commands),
+		cmocka_unit_test(test_unknown_and_missing_words),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_route_add_forward),
+		cmocka_unit_test(test_route_add_errors),
+		cmocka_unit_test(test_route_del_list),
+		cmocka_unit_test(test_route_batch),
+		cmocka_unit_test(test_route_batch_stdin),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_key_json),
+		cmocka_unit_test(test_route_json),
+		cmocka_unit_test(test_usage_and_errors_table),
+	};
+	char cmd[96];
+	int rc;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bl-test-cmd-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return rc;
+}
