@@ -51,8 +51,8 @@ expect_usage() {
 
 # Wait (bounded) until FILE contains PATTERN; the bound is a hang guard, not a timing check.
 wait_for() {
-	local file=$1 pattern=$2 i
-	for i in $(seq 1 200); do
+	local file=$1 pattern=$2 _
+	for _ in $(seq 1 200); do
 		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
 		sleep 0.05
 	done
