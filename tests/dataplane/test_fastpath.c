@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fast path tests on a net_ring port (its TX ring is its RX ring, so what the
+ * router sends can be read back): in-place forwarding, splitting by copy and
+ * by reference, drops by reason, TX-full accounting, and every mbuf back in
+ * the pool at the end. The test thread drives one worker's context directly
+ * (bl_lcore_rx_burst + bl_lcore_flush) instead of launching the poll loop,
+ * so each step is deterministic.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/router.h"
+#include "dataplane/wire.h"
+
+static struct bl_router *R;
+static struct bl_lcore *LC;
+
+#define HOP_A_IP 0x0a00000au
+#define HOP_B_IP 0x0a00000bu
+
+static void route(uint64_t key, uint32_t ip, uint16_t udp)
+{
+	struct bl_route_spec s;
+
+	memset(&s, 0, sizeof(s));
+	if (ip == 0) {
+		s.action = BL_ROUTE_DROP;
+	} else {
+		s.action = BL_ROUTE_FORWARD;
+		s.hop.port = 0;
+		s.hop.mac.addr_bytes[0] = 0x02;
+		s.hop.mac.addr_bytes[5] = (uint8_t)ip;
+		s.hop.ip = ip;
+		s.hop.udp = udp;
+	}
+	assert_true(bl_route_add(R->routes, key, &s) >= 0);
+}
+
+struct msg {
+	uint64_t key;
+	uint32_t len;
+	uint16_t kind;
+};
+
+/* A packet addressed to the router carrying msgs; payload byte i of message j is (j*31+i). */
+static struct rte_mbuf *make_pkt(const struct msg *msgs, unsigned int n, uint64_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(R->pool);
+	struct bl_wire_hop to_us;
+	uint32_t total = 0, i, j;
+	uint8_t *p;
+
+	assert_non_null(m);
+	for (j = 0; j < n; j++)
+		total += BL_WIRE_MSG_HDR_LEN + msgs[j].len;
+	memset(&to_us, 0, sizeof(to_us));
+	to_us.dst_mac = R->ports[0].local.mac;
+	to_us.src_mac.addr_bytes[0] = 0x02;
+	to_us.src_ip = rte_cpu_to_be_32(0x0a010001);
+	to_us.dst_ip = R->ports[0].local.ip;
+	to_us.src_port = rte_cpu_to_be_16(40000);
+	to_us.dst_port = R->ports[0].local.udp_port;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(BL_WIRE_HDRS_LEN + total));
+	assert_non_null(p);
+	bl_wire_put_headers(p, &to_us, (uint16_t)n, seq, total, 1);
+	p += BL_WIRE_HDRS_LEN;
+	for (j = 0; j < n; j++) {
+		bl_wire_put_msg_hdr(p, msgs[j].len, msgs[j].kind, 0, msgs[j].key);
+		p += BL_WIRE_MSG_HDR_LEN;
+		for (i = 0; i < msgs[j].len; i++)
+			*p++ = (uint8_t)(j * 31 + i);
+	}
+	return m;
+}
+
+/* Read back what the router sent (linearised) and check it. */
+struct out {
+	uint32_t dst_ip;
+	uint16_t dst_port;
+	uint64_t seq;
+	uint16_t count;
+	uint16_t nb_segs;
+	uint64_t keys[16];
+	uint32_t lens[16];
+	uint8_t first_byte[16];
+};
+
+static unsigned int read_out(struct out *outs, unsigned int max)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int n = 0;
+	uint16_t got, k;
+	static uint8_t buf[9000];
+
+	while ((got = rte_eth_rx_burst(0, 0, pkts, 64)) > 0) {
+		for (k = 0; k < got; k++) {
+			struct rte_mbuf *m = pkts[k];
+			const uint8_t *d = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+			struct bl_wire_frame fr = { 0 };
+			uint32_t off = BL_WIRE_FRAME_HDR_LEN;
+			struct bl_wire_msg msg;
+			unsigned int j;
+
+			assert_true(n < max);
+			assert_non_null(d);
+			outs[n].nb_segs = m->nb_segs;
+			outs[n].dst_ip = bl_wire_get32(d + 14 + 16);
+			outs[n].dst_port = bl_wire_get16(d + 14 + 20 + 2);
+			assert_int_equal(bl_wire_get16(d + 14 + 2), m->pkt_len - 14);
+			assert_int_equal(bl_wire_get16(d + 14 + 20 + 4), m->pkt_len - 34);
+			assert_int_equal(bl_wire_frame_check(d + BL_WIRE_HDRS_LEN - 16,
+							     m->pkt_len - (BL_WIRE_HDRS_LEN - 16),
+							     &fr),
+					 BL_WIRE_OK);
+			outs[n].seq = fr.seq;
+			outs[n].count = fr.count;
+			for (j = 0; j < fr.count && j < 16; j++) {
+				bl_wire_msg_next(d + BL_WIRE_HDRS_LEN - 16, &off, &msg);
+				outs[n].keys[j] = msg.key;
+				outs[n].lens[j] = msg.len;
+				outs[n].first_byte[j] =
+				    msg.len ? d[BL_WIRE_HDRS_LEN - 16 + msg.off] : 0;
+			}
+			rte_pktmbuf_free(m);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void check_identity(void)
+{
+	const struct bl_lcore_stats *s = &LC->st;
+
+	assert_int_equal(s->rx_pkts, s->acc_pkts + s->drop_pkts);
+	assert_int_equal(s->rx_msgs, s->fwd_msgs + s->drop_msgs + s->buffered_msgs);
+}
+
+static void send_one(struct rte_mbuf *m)
+{
+	bl_lcore_rx_burst(LC, 0, &m, 1);
+	bl_lcore_flush(LC);
+	check_identity();
+}
+
+static void test_in_place(void **state)
+{
+	struct msg msgs[3] = { { 100, 40, 0 }, { 101, 10, 0 }, { 100, 0, 0 } };
+	struct out o[4];
+	uint64_t split0 = LC->st.split_frames;
+
+	(void)state;
+	send_one(make_pkt(msgs, 3, 5000));
+	send_one(make_pkt(msgs, 3, 9));
+	assert_int_equal(read_out(o, 4), 2);
+	assert_int_equal(o[0].dst_ip, HOP_A_IP);
+	assert_int_equal(o[0].dst_port, 7447);
+	assert_int_equal(o[0].count, 3);
+	assert_int_equal(o[0].nb_segs, 1);
+	/* Our numbering per hop, not the sender's. */
+	assert_int_equal(o[1].seq, o[0].seq + 3);
+	assert_int_equal(o[0].keys[1], 101);
+	assert_int_equal(o[0].lens[0], 40);
+	assert_int_equal(o[0].first_byte[1], 31);
+	assert_int_equal(LC->st.split_frames, split0);
+}
+
+static void test_split_copy_and_ref(void **state)
+{
+	/* A, A (long run: by reference), B (short: copied), drop, unrouted, A. */
+	struct msg msgs[6] = {
+		{ 100, 600, 0 }, { 101, 300, 0 }, { 200, 20, 0 },
+		{ 300, 8, 0 },	 { 999, 8, 0 },	  { 100, 5, 0 },
+	};
+	struct out o[4];
+	uint64_t ref0 = LC->st.ref_segs, nr0 = LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE],
+		 rd0 = LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP];
+	unsigned int n, a, b;
+
+	(void)state;
+	send_one(make_pkt(msgs, 6, 1));
+	n = read_out(o, 4);
+	assert_int_equal(n, 2);
+	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	b = 1 - a;
+	assert_int_equal(o[a].dst_ip, HOP_A_IP);
+	assert_int_equal(o[a].count, 3);
+	assert_int_equal(o[a].keys[0], 100);
+	assert_int_equal(o[a].keys[1], 101);
+	assert_int_equal(o[a].keys[2], 100);
+	assert_int_equal(o[a].lens[0], 600);
+	assert_int_equal(o[a].lens[1], 300);
+	assert_int_equal(o[a].lens[2], 5);
+	assert_int_equal(o[a].first_byte[1], 31);
+	assert_int_equal(o[a].first_byte[2], (uint8_t)(5 * 31));
+	assert_int_equal(o[b].dst_ip, HOP_B_IP);
+	assert_int_equal(o[b].dst_port, 9000);
+	assert_int_equal(o[b].count, 1);
+	assert_int_equal(o[b].keys[0], 200);
+	assert_int_equal(o[b].first_byte[0], 62);
+	if (R->ports[0].multiseg_tx) {
+		assert_int_equal(LC->st.ref_segs, ref0 + 1);
+		assert_true(o[a].nb_segs >= 2);
+	}
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE], nr0 + 1);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP], rd0 + 1);
+}
+
+static void test_drops(void **state)
+{
+	struct msg bad_kind[2] = { { 100, 4, 9 }, { 100, 4, 9 } };
+	struct msg all_unrouted[2] = { { 12345, 4, 0 }, { 12346, 4, 0 } };
+	struct rte_mbuf *m;
+	struct out o[2];
+	uint64_t bk0 = LC->st.msg_drops[BL_MSG_DROP_BAD_KIND],
+		 nr0 = LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE],
+		 bm0 = LC->st.pkt_drops[BL_PKT_DROP_BAD_MAGIC];
+
+	(void)state;
+	send_one(make_pkt(bad_kind, 2, 1));
+	send_one(make_pkt(all_unrouted, 2, 1));
+	m = make_pkt(all_unrouted, 2, 1);
+	rte_pktmbuf_mtod(m, uint8_t *)[BL_WIRE_HDRS_LEN - 16] ^= 0xff; /* magic */
+	send_one(m);
+	assert_int_equal(read_out(o, 2), 0);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_BAD_KIND], bk0 + 2);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE], nr0 + 2);
+	assert_int_equal(LC->st.pkt_drops[BL_PKT_DROP_BAD_MAGIC], bm0 + 1);
+}
+
+static void test_tx_full(void **state)
+{
+	struct msg msgs[2] = { { 100, 8, 0 }, { 101, 8, 0 } };
+	struct rte_mbuf *pkts[BL_BURST];
+	struct out *o;
+	uint64_t full0 = LC->st.msg_drops[BL_MSG_DROP_TX_FULL], fwd0 = LC->st.fwd_msgs;
+	unsigned int i, sent = 0, n;
+
+	(void)state;
+	/* Never read the ring: it fills, and what it refuses is counted. */
+	for (i = 0; i < 80; i++) {
+		unsigned int k;
+
+		for (k = 0; k < BL_BURST; k++)
+			pkts[k] = make_pkt(msgs, 2, 0);
+		bl_lcore_rx_burst(LC, 0, pkts, BL_BURST);
+		sent += BL_BURST;
+	}
+	bl_lcore_flush(LC);
+	check_identity();
+	assert_true(LC->st.msg_drops[BL_MSG_DROP_TX_FULL] > full0);
+	assert_int_equal((LC->st.fwd_msgs - fwd0) + (LC->st.msg_drops[BL_MSG_DROP_TX_FULL] - full0),
+			 2ull * sent);
+	o = calloc(sent, sizeof(*o));
+	n = read_out(o, sent);
+	assert_int_equal(2ull * n, LC->st.fwd_msgs - fwd0);
+	free(o);
+}
+
+static int group_setup(void **state)
+{
+	char prefix[64];
+	char *argv[] = { "test_fastpath", "-l",		 "0,1",	 "--no-huge", "--no-shconf",
+			 "--no-pci",	  "-m",		 "256",	 prefix,      "--vdev",
+			 "net_ring_fp0",  "--log-level", "error" };
+	struct bl_router_conf conf;
+	char err[256];
+
+	(void)state;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=test_fastpath_%d", getpid());
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+		return -1;
+	rcu_register_thread();
+	bl_router_conf_defaults(&conf);
+	conf.rxd = conf.txd = 256;
+	if (rte_lcore_count() < 2) {
+		print_message("skip: needs 2 lcores\n");
+		return -1;
+	}
+	if (bl_router_create(&R, &conf, err, sizeof(err)) != 0) {
+		print_message("router: %s\n", err);
+		return -1;
+	}
+	LC = R->workers[0];
+	route(100, HOP_A_IP, 7447);
+	route(101, HOP_A_IP, 7447);
+	route(200, HOP_B_IP, 9000);
+	route(300, 0, 0);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	unsigned int lost;
+
+	(void)state;
+	rcu_thread_offline();
+	lost = bl_router_destroy(R);
+	rcu_unregister_thread();
+	rte_eal_cleanup();
+	return lost == 0 ? 0 : -1; /* every mbuf back in the pool */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_split_copy_and_ref),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_tx_full),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
