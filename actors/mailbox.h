@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mailboxes: a bounded FIFO of message nodes per process.
+ *
+ * A mailbox is two pointers and two counters inside struct bl_proc; the
+ * nodes come from the lcore's message pool, so an idle process's mailbox
+ * costs no memory at all (allocated lazily, one node per queued message) and
+ * enqueue/dequeue never touch the general heap. Each node holds its payload:
+ * copied inline when it is at most BL_BIN_INLINE_MAX bytes (the receiver's
+ * copy), or as a reference to the mbuf otherwise.
+ *
+ * Overflow policy is per process: drop the new message, drop the oldest one,
+ * or kill the process (reason mailbox_overflow). The mailbox reports what
+ * happened; the process layer counts and kills.
+ *
+ * Owner lcore only.
+ */
+#ifndef BL_ACTORS_MAILBOX_H
+#define BL_ACTORS_MAILBOX_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "actors/bin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Message types (struct bl_msg.type). */
+enum bl_msg_type {
+	BL_MSG_DATA = 0, /* payload from a packet or a process */
+	BL_MSG_EXIT,	 /* trapped exit signal from a linked process */
+	BL_MSG_DOWN,	 /* a monitored process went down */
+};
+
+/* struct bl_msg.flags */
+#define BL_MSG_F_NET 0x1u /* src is the dataplane's source token, not a pid */
+
+/* Why a process exited (see proc.h for the codes). */
+struct bl_reason {
+	uint16_t code;	  /* enum bl_exit_code */
+	uint16_t detail;  /* the handler's own code for BL_EXIT_ERROR */
+	const char *text; /* static string for BL_EXIT_ERROR, or NULL */
+};
+
+/* One queued message: 112 bytes. */
+struct bl_msg {
+	struct bl_msg *next;
+	uint64_t src;	   /* sender pid, or source token when BL_MSG_F_NET */
+	uint64_t key;	   /* message key; monitor reference for BL_MSG_DOWN */
+	struct bl_bin bin; /* bin.m == NULL: payload in u.inl */
+	uint16_t type;
+	uint16_t flags;
+	uint32_t aux;
+	union {
+		uint8_t inl[BL_BIN_INLINE_MAX];
+		struct bl_reason reason; /* BL_MSG_EXIT, BL_MSG_DOWN */
+	} u;
+};
+
+static inline const uint8_t *bl_msg_data(const struct bl_msg *m)
+{
+	return m->bin.m != NULL ? bl_bin_data(&m->bin) : m->u.inl;
+}
+
+static inline uint32_t bl_msg_len(const struct bl_msg *m)
+{
+	return m->bin.len;
+}
+
+/* Per-lcore pool of message nodes. */
+struct bl_msg_pool {
+	struct bl_msg *nodes;
+	struct bl_msg *free;
+	uint32_t n;
+	uint32_t n_free;
+};
+
+int bl_msg_pool_init(struct bl_msg_pool *pool, uint32_t n);
+void bl_msg_pool_fini(struct bl_msg_pool *pool);
+
+static inline uint32_t bl_msg_pool_in_use(const struct bl_msg_pool *pool)
+{
+	return pool->n - pool->n_free;
+}
+
+/* NULL when the pool is empty (the caller counts a no_msg_buf drop). */
+static inline struct bl_msg *bl_msg_alloc(struct bl_msg_pool *pool)
+{
+	struct bl_msg *m = pool->free;
+
+	if (m != NULL) {
+		pool->free = m->next;
+		pool->n_free--;
+		m->next = NULL;
+	}
+	return m;
+}
+
+/* Return a node; releases its mbuf reference if it holds one. */
+static inline void bl_msg_free(struct bl_msg_pool *pool, struct bl_msg *m)
+{
+	if (m->bin.m != NULL) {
+		rte_pktmbuf_free(m->bin.m);
+		m->bin.m = NULL;
+	}
+	m->next = pool->free;
+	pool->free = m;
+	pool->n_free++;
+}
+
+enum bl_overflow {
+	BL_OVERFLOW_DROP_NEWEST = 0,
+	BL_OVERFLOW_DROP_OLDEST,
+	BL_OVERFLOW_KILL,
+};
+
+/* Embedded in struct bl_proc: 24 bytes. */
+struct bl_mailbox {
+	struct bl_msg *head;
+	struct bl_msg *tail;
+	uint32_t len;
+	uint32_t limit; /* at least 1 */
+};
+
+enum bl_mbox_result {
+	BL_MBOX_OK = 0,
+	BL_MBOX_DROPPED_NEWEST, /* m was not queued: the caller frees it */
+	BL_MBOX_DROPPED_OLDEST, /* m queued; *victim was removed: the caller frees it */
+	BL_MBOX_OVERFLOW,	/* policy kill: m was not queued */
+};
+
+static inline void bl_mailbox_append(struct bl_mailbox *mb, struct bl_msg *m)
+{
+	m->next = NULL;
+	if (mb->tail != NULL)
+		mb->tail->next = m;
+	else
+		mb->head = m;
+	mb->tail = m;
+	mb->len++;
+}
+
+/* Append obeying the limit and policy. */
+static inline enum bl_mbox_result bl_mailbox_push(struct bl_mailbox *mb, struct bl_msg *m,
+						  enum bl_overflow policy, struct bl_msg **victim)
+{
+	if (mb->len < mb->limit) {
+		bl_mailbox_append(mb, m);
+		return BL_MBOX_OK;
+	}
+	switch (policy) {
+	case BL_OVERFLOW_DROP_OLDEST:
+		*victim = mb->head;
+		mb->head = mb->head->next;
+		if (mb->head == NULL)
+			mb->tail = NULL;
+		mb->len--;
+		bl_mailbox_append(mb, m);
+		return BL_MBOX_DROPPED_OLDEST;
+	case BL_OVERFLOW_KILL:
+		return BL_MBOX_OVERFLOW;
+	default:
+		return BL_MBOX_DROPPED_NEWEST;
+	}
+}
+
+static inline struct bl_msg *bl_mailbox_pop(struct bl_mailbox *mb)
+{
+	struct bl_msg *m = mb->head;
+
+	if (m != NULL) {
+		mb->head = m->next;
+		if (mb->head == NULL)
+			mb->tail = NULL;
+		mb->len--;
+	}
+	return m;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_ACTORS_MAILBOX_H */

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Processes: spawn, turns, exit, and the handler API.
+ *
+ * Design notes:
+ *  - The table is an array of struct bl_proc; free slots are chained through
+ *    runq_next. Spawn pops a slot and bumps its generation, exit pushes it
+ *    back: neither touches malloc (heap chunks and message nodes come from
+ *    the lcore's pools).
+ *  - A process is on the run queue at most once (BL_PF_RUNQ) and never while
+ *    it runs: deliveries to the running process only queue mail, and the
+ *    turn re-queues it at its end if mail is left. So a turn can tear the
+ *    process down without finding it on the queue.
+ *  - Exit is always deferred to a turn: bl_exit, kills, overflow and exit
+ *    signals set BL_PF_EXIT_PENDING and status EXITING (from then on the pid
+ *    is dead for senders); the next turn runs terminate, notifies links and
+ *    monitors, and frees mailbox, binaries and heap in O(their size).
+ *  - One timer node per process serves the receive timeout and hibernation
+ *    after idle. It is re-armed lazily: messages only update last_active,
+ *    and the timer, when it fires early, re-arms itself for the real due tick.
+ */
+#include <stdlib.h>
+
+#include "actors/sched_pvt.h"
+
+const char *const bl_exit_code_names[BL_EXIT_CODE_MAX] = {
+	"normal", "shutdown", "killed", "heap_limit", "mailbox_overflow", "noproc", "error", "kill",
+};
+
+const char *const bl_proc_status_names[BL_PROC_STATUS_MAX] = {
+	"free", "waiting", "runnable", "running", "hibernating", "exiting",
+};
+
+struct bl_proc *bl_proc_lookup(struct bl_sched *s, uint64_t pid)
+{
+	if (bl_pid_lcore(pid) != s->lcore)
+		return NULL;
+	return bl__proc_get(s, pid);
+}
+
+void *bl_proc_state(struct bl_sched *s, uint64_t pid)
+{
+	struct bl_proc *p = bl_proc_lookup(s, pid);
+
+	return p != NULL ? p->state : NULL;
+}
+
+void bl__proc_mark_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason)
+{
+	if (p->flags & BL_PF_EXIT_PENDING)
+		return;
+	p->flags |= BL_PF_EXIT_PENDING;
+	p->exit_reason = reason;
+	/* A running process is torn down at the end of its own turn. */
+	if (p->status != BL_PROC_RUNNING && !(p->flags & BL_PF_RUNQ))
+		bl__runq_push(s, p);
+	p->status = BL_PROC_EXITING;
+}
+
+int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason)
+{
+	struct bl_proc *p = bl_proc_lookup(s, pid);
+
+	if (p == NULL)
+		return -ESRCH;
+	if (reason.code == BL_EXIT_KILL)
+		reason = bl_reason_make(BL_EXIT_KILLED);
+	bl__proc_mark_exit(s, p, reason);
+	return 0;
+}
+
+static void proc_reset(struct bl_proc *p, uint64_t pid, const struct bl_behaviour *beh,
+		       const struct bl_spawn_opts *o, uint32_t now)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->beh = beh;
+	p->mbox.limit = o->mailbox_limit;
+	p->heap.limit = o->heap_limit == UINT32_MAX ? 0 : o->heap_limit;
+	p->timer.kind = BL_TNODE_PROC;
+	p->hib_after_ms = o->hibernate_after_ms;
+	p->last_active = now;
+	p->status = BL_PROC_WAITING;
+	p->overflow = (uint8_t)(o->overflow - 1);
+	if (o->trap_exit)
+		p->flags |= BL_PF_TRAP_EXIT;
+}
+
+uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void *arg,
+		       const struct bl_spawn_opts *opts)
+{
+	struct bl_spawn_opts o = s->defaults;
+	struct bl_proc *p;
+	struct bl_ctx c;
+	uint64_t pid;
+
+	if (beh == NULL || beh->handle_message == NULL) {
+		errno = EINVAL;
+		return BL_PID_NONE;
+	}
+	if (opts != NULL) {
+		if (opts->mailbox_limit != 0)
+			o.mailbox_limit = opts->mailbox_limit;
+		if (opts->heap_limit != 0)
+			o.heap_limit = opts->heap_limit;
+		if (opts->hibernate_after_ms != 0)
+			o.hibernate_after_ms = opts->hibernate_after_ms;
+		if (opts->overflow != 0) {
+			if (opts->overflow > BL_OVERFLOW_KILL + 1) {
+				errno = EINVAL;
+				return BL_PID_NONE;
+			}
+			o.overflow = opts->overflow;
+		}
+		o.trap_exit = opts->trap_exit;
+		o.link_to = opts->link_to;
+	}
+	p = s->free_procs;
+	if (p == NULL) {
+		errno = ENOSPC;
+		return BL_PID_NONE;
+	}
+	s->free_procs = p->runq_next;
+	pid = bl_pid_make(s->lcore, (uint32_t)(p - s->procs), bl_pid_next_gen(bl_pid_gen(p->pid)));
+	proc_reset(p, pid, beh, &o, bl__now(s));
+	s->n_live++;
+	s->spawned++;
+
+	c.s = s;
+	c.p = p;
+	if (beh->init != NULL) {
+		int rc;
+
+		p->status = BL_PROC_RUNNING;
+		rc = beh->init(&c, arg);
+		if (rc == 0 && (p->flags & BL_PF_EXIT_PENDING))
+			rc = p->exit_reason.code == BL_EXIT_HEAP_LIMIT ? -EDQUOT : -ECANCELED;
+		if (rc != 0) {
+			/* Refused: whatever init linked learns it died. */
+			p->flags |= BL_PF_EXIT_PENDING;
+			p->exit_reason = bl_reason_error((uint16_t)-rc, "init failed");
+			bl__proc_teardown(s, p, false);
+			errno = -rc;
+			return BL_PID_NONE;
+		}
+		p->status = BL_PROC_WAITING;
+	}
+	if (o.link_to != BL_PID_NONE)
+		(void)bl_link(&c, o.link_to);
+	if (p->mbox.len != 0 && !(p->flags & BL_PF_RUNQ))
+		bl__runq_push(s, p);
+	bl__proc_arm_timer(s, p);
+	return pid;
+}
+
+void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminate)
+{
+	struct bl_reason reason = p->exit_reason;
+	struct bl_msg *m;
+
+	if (reason.code == BL_EXIT_KILL)
+		reason = bl_reason_make(BL_EXIT_KILLED);
+	p->exit_reason = reason;
+	p->status = BL_PROC_EXITING;
+	if (call_terminate && p->beh->terminate != NULL) {
+		struct bl_ctx c = { s, p };
+
+		p->beh->terminate(&c, reason);
+	}
+	bl_wheel_cancel(&s->wheel, &p->timer);
+	bl__peers_notify_exit(s, p, reason);
+	while ((m = bl_mailbox_pop(&p->mbox)) != NULL) {
+		s->mbox_total--;
+		bl__msg_done(s, p, m);
+	}
+	bl__kept_release_all(s, p);
+	bl_heap_release(&s->chunks, &p->heap);
+	p->status = BL_PROC_FREE;
+	p->flags = 0;
+	p->beh = NULL;
+	p->state = NULL;
+	p->peers = NULL;
+	p->runq_next = s->free_procs;
+	s->free_procs = p;
+	s->n_live--;
+	s->exited++;
+}
+
+void bl__proc_arm_timer(struct bl_sched *s, struct bl_proc *p)
+{
+	uint32_t due = 0;
+	bool have = false;
+
+	if (p->timeout_ms != 0) {
+		due = p->last_active + p->timeout_ms;
+		have = true;
+	}
+	if (p->hib_after_ms != 0 && p->status != BL_PROC_HIBERNATING) {
+		uint32_t h = p->last_active + p->hib_after_ms;
+
+		if (!have || bl_tick_before(h, due))
+			due = h;
+		have = true;
+	}
+	if (!have) {
+		bl_wheel_cancel(&s->wheel, &p->timer);
+		return;
+	}
+	/* Armed for later than needed: move it; armed earlier: it re-arms on firing. */
+	if (!bl_tnode_armed(&p->timer) || bl_tick_before(due, p->timer.expires))
+		bl_wheel_arm(&s->wheel, &p->timer, due);
+}
+
+static void proc_timer_fire(struct bl_sched *s, struct bl_proc *p)
+{
+	uint32_t now = s->now;
+
+	if (p->status == BL_PROC_FREE || p->status == BL_PROC_EXITING)
+		return;
+	if (p->timeout_ms != 0 && !bl_tick_before(now, p->last_active + p->timeout_ms)) {
+		/* One shot: the handler sets a new timeout if it wants one. */
+		p->timeout_ms = 0;
+		p->flags |= BL_PF_TIMEOUT_DUE;
+		if (!(p->flags & BL_PF_RUNQ))
+			bl__runq_push(s, p);
+	}
+	if (p->hib_after_ms != 0 && p->status == BL_PROC_WAITING &&
+	    !bl_tick_before(now, p->last_active + p->hib_after_ms)) {
+		bl_heap_shrink(&s->chunks, &p->heap);
+		p->status = BL_PROC_HIBERNATING;
+	}
+	bl__proc_arm_timer(s, p);
+}
+
+static void send_timer_fire(struct bl_sched *s, struct bl_timer *t)
+{
+	(void)bl__send(s, t->dst, t->src, t->key, 0, t->inl, NULL, t->len);
+	t->node.next = (struct bl_tnode *)s->free_timers; /* node is the first member */
+	s->free_timers = t;
+	s->n_timers_free++;
+}
+
+void bl__timer_fire(void *arg, struct bl_tnode *t)
+{
+	struct bl_sched *s = (struct bl_sched *)arg;
+
+	if (t->kind == BL_TNODE_PROC)
+		proc_timer_fire(s, (struct bl_proc *)((char *)t - offsetof(struct bl_proc, timer)));
+	else
+		send_timer_fire(s, (struct bl_timer *)t);
+}
+
+void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
+{
+	struct bl_ctx c = { s, p };
+	const struct bl_behaviour *beh = p->beh;
+	unsigned n = 0;
+
+	p->flags &= ~BL_PF_RUNQ;
+	if (p->flags & BL_PF_EXIT_PENDING) {
+		bl__proc_teardown(s, p, true);
+		return;
+	}
+	p->status = BL_PROC_RUNNING;
+	if (p->flags & BL_PF_TIMEOUT_DUE) {
+		p->flags &= ~BL_PF_TIMEOUT_DUE;
+		if (beh->handle_timeout != NULL)
+			beh->handle_timeout(&c);
+		bl_heap_scratch_reset(&s->chunks, &p->heap);
+		n++;
+	}
+	while (n < s->budget && !(p->flags & BL_PF_EXIT_PENDING)) {
+		struct bl_msg *m = bl_mailbox_pop(&p->mbox);
+
+		if (m == NULL)
+			break;
+		s->mbox_total--;
+		if (likely(m->type == BL_MSG_DATA))
+			beh->handle_message(&c, m);
+		else if (beh->handle_exit != NULL)
+			beh->handle_exit(&c, m);
+		else
+			s->drops[BL_SDROP_UNHANDLED]++;
+		bl__msg_done(s, p, m);
+		if (p->heap.scratch != NULL)
+			bl_heap_scratch_reset(&s->chunks, &p->heap);
+		n++;
+	}
+	p->reductions += n;
+	s->handled += n;
+	p->last_active = s->now;
+	if (p->flags & BL_PF_EXIT_PENDING) {
+		bl__proc_teardown(s, p, true);
+		return;
+	}
+	if (p->flags & BL_PF_HIBERNATE) {
+		p->flags &= ~BL_PF_HIBERNATE;
+		bl_heap_shrink(&s->chunks, &p->heap);
+		p->status = BL_PROC_HIBERNATING;
+	} else {
+		p->status = BL_PROC_WAITING;
+	}
+	if (p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE))
+		bl__runq_push(s, p);
+	if (p->timeout_ms != 0 || p->hib_after_ms != 0)
+		bl__proc_arm_timer(s, p);
+}
+
+/* --- handler API --- */
+
+void *bl_alloc(struct bl_ctx *c, size_t size)
+{
+	void *p = bl_heap_alloc(&c->s->chunks, &c->p->heap, size);
+
+	if (p == NULL && errno == EDQUOT)
+		bl__proc_mark_exit(c->s, c->p, bl_reason_make(BL_EXIT_HEAP_LIMIT));
+	return p;
+}
+
+void bl_free(struct bl_ctx *c, void *p, size_t size)
+{
+	bl_heap_free(&c->s->chunks, &c->p->heap, p, size);
+}
+
+void *bl_scratch(struct bl_ctx *c, size_t size)
+{
+	void *p = bl_heap_scratch(&c->s->chunks, &c->p->heap, size);
+
+	if (p == NULL && errno == EDQUOT)
+		bl__proc_mark_exit(c->s, c->p, bl_reason_make(BL_EXIT_HEAP_LIMIT));
+	return p;
+}
+
+int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
+		    const void *data, uint32_t len)
+{
+	struct bl_proc *p = bl__proc_get(s, dst);
+	struct bl_msg *msg;
+
+	if (p == NULL) {
+		s->drops[BL_SDROP_DEAD_PID]++;
+		return -ESRCH;
+	}
+	msg = bl_msg_alloc(&s->msgs);
+	if (msg == NULL) {
+		s->drops[BL_SDROP_NO_MSG_BUF]++;
+		return -ENOBUFS;
+	}
+	msg->src = src;
+	msg->key = key;
+	msg->type = BL_MSG_DATA;
+	msg->flags = flags;
+	msg->aux = 0;
+	msg->bin.m = NULL;
+	msg->bin.len = len;
+	if (len != 0)
+		memcpy(msg->u.inl, data, len);
+	return bl__mailbox_put(s, p, msg);
+}
+
+int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
+	     const void *data, const struct bl_bin *b, uint32_t len)
+{
+	bool local = bl_pid_lcore(dst) == s->lcore;
+	struct rte_mbuf *m;
+	struct bl_xmsg x;
+
+	if (b != NULL && b->m != NULL) {
+		if (local)
+			return bl__deliver_local(s, dst, src, key, flags, b->m, b->off, b->len,
+						 false);
+		rte_mbuf_refcnt_update(b->m, 1);
+		bl__xmsg_init(&x, BL_X_DATA, dst, src, key);
+		x.flags = flags;
+		x.m = b->m;
+		x.off = b->off;
+		x.len = b->len;
+		return bl__post_remote(s, &x);
+	}
+	if (local && len <= BL_BIN_INLINE_MAX)
+		return bl__deliver_buf(s, dst, src, key, flags, data, len);
+	/* A buffer that is big or travels: it becomes a binary. */
+	m = rte_pktmbuf_alloc(s->mbuf_pool);
+	if (m == NULL) {
+		s->drops[BL_SDROP_NO_MBUF]++;
+		return -ENOBUFS;
+	}
+	if (len > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
+	if (len != 0)
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
+	if (local)
+		return bl__deliver_local(s, dst, src, key, flags, m, 0, len, true);
+	bl__xmsg_init(&x, BL_X_DATA, dst, src, key);
+	x.flags = flags;
+	x.m = m;
+	x.len = len;
+	return bl__post_remote(s, &x);
+}
+
+int bl_send(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len)
+{
+	if (data == NULL && len != 0)
+		return -EINVAL;
+	return bl__send(c->s, dst, c->p->pid, key, 0, data, NULL, len);
+}
+
+int bl_send_bin(struct bl_ctx *c, uint64_t dst, uint64_t key, const struct bl_bin *b)
+{
+	if (b == NULL || b->m == NULL)
+		return -EINVAL;
+	return bl__send(c->s, dst, c->p->pid, key, 0, NULL, b, b->len);
+}
+
+int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m)
+{
+	if (m->bin.m != NULL)
+		return bl__send(c->s, dst, m->src, m->key, m->flags, NULL, &m->bin, m->bin.len);
+	return bl__send(c->s, dst, m->src, m->key, m->flags, m->u.inl, NULL, m->bin.len);
+}
+
+int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m)
+{
+	struct bl_sched *s = c->s;
+	int rc;
+
+	if (s->tx.fn == NULL)
+		return -ENOTSUP;
+	rc = s->tx.fn(s->tx.arg, s->lcore, dest, m);
+	if (rc != 0)
+		s->drops[BL_SDROP_TX_FAILED]++;
+	return rc;
+}
+
+uint64_t bl_spawn(struct bl_ctx *c, const struct bl_behaviour *beh, void *arg,
+		  const struct bl_spawn_opts *opts)
+{
+	return bl_proc_spawn(c->s, beh, arg, opts);
+}
+
+void bl_exit(struct bl_ctx *c, struct bl_reason reason)
+{
+	bl__proc_mark_exit(c->s, c->p, reason);
+}
+
+void bl_trap_exit(struct bl_ctx *c, bool on)
+{
+	if (on)
+		c->p->flags |= BL_PF_TRAP_EXIT;
+	else
+		c->p->flags &= ~BL_PF_TRAP_EXIT;
+}
+
+void bl_set_timeout(struct bl_ctx *c, uint32_t ms)
+{
+	struct bl_proc *p = c->p;
+
+	p->timeout_ms = ms;
+	/* The turn end (or spawn) arms the timer from last_active. */
+	if (p->status != BL_PROC_RUNNING) {
+		p->last_active = bl__now(c->s);
+		bl__proc_arm_timer(c->s, p);
+	}
+}
+
+void bl_hibernate(struct bl_ctx *c)
+{
+	c->p->flags |= BL_PF_HIBERNATE;
+}
+
+int bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
+		  uint32_t ms)
+{
+	struct bl_sched *s = c->s;
+	struct bl_timer *t;
+
+	if (len > BL_BIN_INLINE_MAX || (data == NULL && len != 0) || ms > INT32_MAX)
+		return -EINVAL;
+	t = s->free_timers;
+	if (t == NULL)
+		return -ENOSPC;
+	s->free_timers = (struct bl_timer *)t->node.next;
+	s->n_timers_free--;
+	t->node.next = t->node.prev = NULL;
+	t->node.kind = BL_TNODE_SEND;
+	t->dst = dst;
+	t->src = c->p->pid;
+	t->key = key;
+	t->len = len;
+	if (len != 0)
+		memcpy(t->inl, data, len);
+	bl_wheel_arm(&s->wheel, &t->node, bl__now(s) + (ms ? ms : 1));
+	return 0;
+}

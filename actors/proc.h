@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Processes: behaviours, the process struct, and what a handler may call.
+ *
+ * A process is a slot in its lcore's process table (struct bl_sched), run by
+ * that lcore only. It has a behaviour (callbacks), a state pointer (usually
+ * into its own heap), a private heap, a bounded mailbox, and at most one
+ * timer node used for both the receive timeout and hibernate-after-idle.
+ *
+ * Handlers run on the owning lcore with a struct bl_ctx. Everything a handler
+ * may do is a bl_* function taking that ctx: send, forward, transmit, spawn
+ * (on its own lcore), link, monitor, trap exits, set a receive timeout, send
+ * after a delay, keep binaries, allocate, hibernate, exit. None of them
+ * blocks. A handler must not keep a struct bl_msg past its return: keep the
+ * payload with bl_bin_keep instead.
+ */
+#ifndef BL_ACTORS_PROC_H
+#define BL_ACTORS_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "actors/bin.h"
+#include "actors/heap.h"
+#include "actors/mailbox.h"
+#include "actors/pid.h"
+#include "actors/timer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum bl_exit_code {
+	BL_EXIT_NORMAL = 0,
+	BL_EXIT_SHUTDOWN,
+	BL_EXIT_KILLED,
+	BL_EXIT_HEAP_LIMIT,
+	BL_EXIT_MAILBOX_OVERFLOW,
+	BL_EXIT_NOPROC, /* link or monitor of a process that was already gone */
+	BL_EXIT_ERROR,	/* the handler's own: detail + static text */
+	BL_EXIT_KILL,	/* untrappable exit signal; the victim exits with killed */
+	BL_EXIT_CODE_MAX
+};
+
+/* Stable names of the exit codes (CLI, logs, docs). */
+extern const char *const bl_exit_code_names[BL_EXIT_CODE_MAX];
+
+static inline struct bl_reason bl_reason_make(uint16_t code)
+{
+	struct bl_reason r;
+
+	r.code = code;
+	r.detail = 0;
+	r.text = NULL;
+	return r;
+}
+
+/* A handler's own error: detail is its code, text a static string it owns. */
+static inline struct bl_reason bl_reason_error(uint16_t detail, const char *text)
+{
+	struct bl_reason r;
+
+	r.code = BL_EXIT_ERROR;
+	r.detail = detail;
+	r.text = text;
+	return r;
+}
+
+enum bl_proc_status {
+	BL_PROC_FREE = 0,
+	BL_PROC_WAITING,     /* alive, no mail */
+	BL_PROC_RUNNABLE,    /* on the run queue */
+	BL_PROC_RUNNING,     /* in a handler now */
+	BL_PROC_HIBERNATING, /* waiting, heap shrunk to the minimum */
+	BL_PROC_EXITING,     /* exit decided, being torn down at its next turn */
+	BL_PROC_STATUS_MAX
+};
+
+extern const char *const bl_proc_status_names[BL_PROC_STATUS_MAX];
+
+struct bl_sched;
+struct bl_proc;
+
+/* Handler context: valid during one callback only. */
+struct bl_ctx {
+	struct bl_sched *s;
+	struct bl_proc *p;
+};
+
+/*
+ * A behaviour: static callbacks shared by all its processes. Every callback
+ * but handle_message may be NULL. They run on the process's lcore.
+ *  init:		at spawn; return 0, or -errno to refuse (spawn fails).
+ *  handle_message: a BL_MSG_DATA message.
+ *  handle_timeout: the receive timeout set with bl_set_timeout expired.
+ *  handle_exit:	a BL_MSG_EXIT (trapped exit of a linked process; m->src,
+ *			m->u.reason) or BL_MSG_DOWN (monitor; m->key is the ref).
+ *  terminate:		the process is exiting with `reason`; it may still send.
+ */
+struct bl_behaviour {
+	const char *name;
+	int (*init)(struct bl_ctx *c, void *arg);
+	void (*handle_message)(struct bl_ctx *c, const struct bl_msg *m);
+	void (*handle_timeout)(struct bl_ctx *c);
+	void (*handle_exit)(struct bl_ctx *c, const struct bl_msg *m);
+	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
+};
+
+/* Spawn options; a NULL opts or a zero field means the scheduler default. */
+struct bl_spawn_opts {
+	uint32_t mailbox_limit;
+	uint32_t heap_limit;	     /* bytes; UINT32_MAX: none */
+	uint32_t hibernate_after_ms; /* idle time before hibernating; 0: never */
+	uint8_t overflow;	     /* enum bl_overflow + 1; 0: default */
+	bool trap_exit;
+	uint64_t link_to; /* link to this pid right after init */
+};
+
+/* Link / monitor bookkeeping, in the owner's heap. */
+enum bl_peer_kind {
+	BL_PEER_LINK = 1,
+	BL_PEER_MONITORING,   /* I monitor pid (ref) */
+	BL_PEER_MONITORED_BY, /* pid monitors me (ref) */
+};
+
+struct bl_peer {
+	struct bl_peer *next;
+	uint64_t pid;
+	uint64_t ref;
+	uint32_t kind;
+	uint32_t pad;
+};
+
+#define BL_PF_RUNQ	   0x01u /* on the run queue */
+#define BL_PF_TRAP_EXIT	   0x02u
+#define BL_PF_EXIT_PENDING 0x04u /* exit_reason is set; tear down at the next turn */
+#define BL_PF_HIBERNATE	   0x08u /* hibernate after this turn */
+#define BL_PF_TIMEOUT_DUE  0x10u /* run handle_timeout at the next turn */
+
+/*
+ * The process. Written by the owner lcore only. 184 bytes; with the mailbox
+ * nodes allocated lazily this is everything an idle process costs.
+ */
+struct bl_proc {
+	uint64_t pid; /* keeps the last generation while the slot is free */
+	const struct bl_behaviour *beh;
+	void *state;
+	struct bl_mailbox mbox;
+	struct bl_heap heap;
+	struct bl_tnode timer;
+	struct bl_proc *runq_next; /* also the free-list link */
+	struct bl_kbin *kept;	   /* binaries kept in state */
+	struct bl_peer *peers;
+	uint64_t reductions; /* messages handled */
+	uint32_t pinned_bytes;
+	uint32_t drops; /* mailbox overflow drops */
+	uint32_t timeout_ms;
+	uint32_t hib_after_ms;
+	uint32_t last_active; /* tick of the last turn */
+	uint16_t n_links;
+	uint16_t n_monitors;
+	uint8_t status;
+	uint8_t flags;
+	uint8_t overflow;
+	uint8_t pad;
+	struct bl_reason exit_reason;
+};
+
+_Static_assert(sizeof(struct bl_proc) <= 192, "an idle process must stay small");
+
+/* --- Handler API: on the process's own lcore, inside a callback. --- */
+
+static inline uint64_t bl_self(const struct bl_ctx *c)
+{
+	return c->p->pid;
+}
+
+static inline void *bl_state(const struct bl_ctx *c)
+{
+	return c->p->state;
+}
+
+static inline void bl_set_state(struct bl_ctx *c, void *state)
+{
+	c->p->state = state;
+}
+
+/*
+ * Heap memory of the calling process (see heap.h). On EDQUOT the process is
+ * marked to exit with heap_limit when the callback returns; the callback
+ * must cope with NULL and return.
+ */
+void *bl_alloc(struct bl_ctx *c, size_t size);
+void bl_free(struct bl_ctx *c, void *p, size_t size);
+/* Scratch memory, gone when the current message has been handled. */
+void *bl_scratch(struct bl_ctx *c, size_t size);
+
+/*
+ * Send len bytes to dst with key. Any length; payloads above
+ * BL_BIN_INLINE_MAX, and any payload to another lcore, travel in an mbuf
+ * from the scheduler's pool. Returns 0 if handed on, or -errno when dropped
+ * (the drop is also counted on this lcore under its reason).
+ */
+int bl_send(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len);
+
+/* Send a binary by reference (no payload copy above BL_BIN_INLINE_MAX). */
+int bl_send_bin(struct bl_ctx *c, uint64_t dst, uint64_t key, const struct bl_bin *b);
+
+/* Pass message m on to dst with its key, by reference when it holds one. */
+int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m);
+
+/*
+ * Hand a message to the scheduler's transmit callback (struct bl_tx) with a
+ * destination token the callback understands. -ENOTSUP if none was set.
+ */
+int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m);
+
+/*
+ * Keep message m's payload in the process state (see bl_bin_keep): a
+ * reference for payloads above BL_BIN_INLINE_MAX, a heap copy otherwise.
+ */
+struct bl_kbin *bl_msg_keep(struct bl_ctx *c, const struct bl_msg *m);
+
+/* Spawn on this lcore. Returns the pid, or BL_PID_NONE with errno set. */
+uint64_t bl_spawn(struct bl_ctx *c, const struct bl_behaviour *beh, void *arg,
+		  const struct bl_spawn_opts *opts);
+
+/* Exit after this callback with `reason`. */
+void bl_exit(struct bl_ctx *c, struct bl_reason reason);
+
+/*
+ * Send an exit signal to pid (Erlang exit/2): BL_EXIT_KILL kills it
+ * untrappably (it exits with killed); other reasons act like a linked
+ * process's exit. Returns 0 or -errno.
+ */
+int bl_exit_signal(struct bl_ctx *c, uint64_t pid, struct bl_reason reason);
+
+/* Links (bidirectional) and monitors (one way, by reference). */
+int bl_link(struct bl_ctx *c, uint64_t pid);
+int bl_unlink(struct bl_ctx *c, uint64_t pid);
+/* Returns the monitor reference (never 0), or 0 with errno set. */
+uint64_t bl_monitor(struct bl_ctx *c, uint64_t pid);
+int bl_demonitor(struct bl_ctx *c, uint64_t ref);
+void bl_trap_exit(struct bl_ctx *c, bool on);
+
+/*
+ * Receive timeout: if no message is handled for ms milliseconds,
+ * handle_timeout runs once. Every handled message restarts it; 0 clears it.
+ */
+void bl_set_timeout(struct bl_ctx *c, uint32_t ms);
+
+/* Hibernate after this callback: return every heap chunk not in use. */
+void bl_hibernate(struct bl_ctx *c);
+
+/*
+ * Deliver len bytes to dst with key after ms milliseconds (from this lcore's
+ * timer wheel). Returns 0, -ENOSPC when the lcore's timer pool is full,
+ * -EINVAL when len > BL_BIN_INLINE_MAX (send a binary instead).
+ */
+int bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
+		  uint32_t ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_ACTORS_PROC_H */
