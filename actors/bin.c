@@ -61,8 +61,6 @@ struct bl_kbin *bl_bin_keep(struct bl_ctx *c, const struct bl_bin *b)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (b->len <= BL_BIN_INLINE_MAX)
-		return bl_bin_keep_bytes(c, bl_bin_data(b), b->len);
 	k = (struct bl_kbin *)bl_alloc(c, sizeof(*k));
 	if (k == NULL)
 		return NULL;

@@ -83,9 +83,10 @@ static inline uint32_t bl_kbin_len(const struct bl_kbin *k)
 struct bl_ctx;
 
 /*
- * Keep a binary in the calling process's state (handler context only).
- * Payloads of at most BL_BIN_INLINE_MAX bytes are copied into the heap; larger
- * ones take a reference to the mbuf and pin its buffer. Returns NULL and sets
+ * Keep a binary in the calling process's state (handler context only): a
+ * reference to its mbuf, whatever the slice's length, so it pins the whole
+ * buffer (a sub-binary keeps its frame alive, as in BEAM); bl_bin_copy
+ * unpins. Returns NULL and sets
  * errno (EDQUOT: heap limit, the process will exit with heap_limit; ENOMEM).
  * The kbin is the process's: drop it with bl_bin_drop or let exit do it.
  */

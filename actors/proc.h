@@ -216,8 +216,8 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m);
 int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m);
 
 /*
- * Keep message m's payload in the process state (see bl_bin_keep): a
- * reference for payloads above BL_BIN_INLINE_MAX, a heap copy otherwise.
+ * Keep message m's payload in the process state: a reference when the
+ * message holds one (see bl_bin_keep), else a heap copy of its inline bytes.
  */
 struct bl_kbin *bl_msg_keep(struct bl_ctx *c, const struct bl_msg *m);
 

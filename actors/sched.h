@@ -364,9 +364,11 @@ static inline int bl__deliver_local(struct bl_sched *s, uint64_t dst, uint64_t s
 	msg->flags = flags;
 	msg->aux = 0;
 	msg->bin.len = len;
-	if (len <= BL_BIN_INLINE_MAX) {
-		if (len != 0)
+	if (len <= BL_BIN_INLINE_MAX || m == NULL) {
+		if (m != NULL && len != 0)
 			memcpy(msg->u.inl, rte_pktmbuf_mtod_offset(m, const void *, off), len);
+		else
+			msg->bin.len = 0; /* no mbuf: no payload */
 		msg->bin.m = NULL;
 		if (owned && m != NULL)
 			rte_pktmbuf_free(m);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The process runtime in one include: what the dataplane and the control
+ * plane use. See docs/processes.md.
+ *
+ *  actors/pid.h       pids (lcore, slot, generation)
+ *  actors/heap.h      private heaps and the per-lcore chunk pool
+ *  actors/bin.h       binaries over mbufs, kept binaries
+ *  actors/mailbox.h   messages and bounded mailboxes
+ *  actors/timer.h     the timer wheel
+ *  actors/proc.h      behaviours and the handler API
+ *  actors/sched.h     the per-lcore scheduler, delivery, the command ring
+ */
+#ifndef BL_ACTORS_H
+#define BL_ACTORS_H
+
+#include "actors/pid.h"
+#include "actors/heap.h"
+#include "actors/bin.h"
+#include "actors/mailbox.h"
+#include "actors/timer.h"
+#include "actors/proc.h"
+#include "actors/sched.h"
+
+#endif /* BL_ACTORS_H */
