@@ -21,7 +21,7 @@
 #include "dataplane/wire.h"
 #include "wire_test_util.h"
 
-#define IP(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+#define IP(a, b, c, d) rte_cpu_to_be_32(TWU_IPV4(a, b, c, d))
 
 static int group_setup(void **state)
 {
@@ -231,7 +231,7 @@ static void test_many_sources_and_foreach(void **state)
 	assert_non_null(c);
 	for (uint32_t round = 0; round < 4; round++) {
 		for (uint32_t i = 0; i < MANY; i++) {
-			uint32_t ip = rte_cpu_to_be_32(RTE_IPV4(172, 16, i >> 8, i & 0xff));
+			uint32_t ip = rte_cpu_to_be_32(TWU_IPV4(172, 16, i >> 8, i & 0xff));
 			uint16_t port = rte_cpu_to_be_16((uint16_t)(1000 + i));
 			uint16_t cnt = (uint16_t)(i + 1);
 			uint64_t base = (uint64_t)i * 10;

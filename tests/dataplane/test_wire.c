@@ -69,7 +69,7 @@ static struct bl_wire_local default_local(void)
 {
 	struct bl_wire_local l = {
 		.mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 0x01 } },
-		.ip = RTE_IPV4(10, 0, 0, 1),
+		.ip = TWU_IPV4(10, 0, 0, 1),
 		.udp_port = RTE_BE16(7447),
 		.promisc = 0,
 	};
@@ -567,8 +567,8 @@ static struct bl_wire_hop test_hop(void)
 	struct bl_wire_hop h = {
 		.src_mac = { .addr_bytes = { 0x02, 0xaa, 0, 0, 0, 0x10 } },
 		.dst_mac = { .addr_bytes = { 0x02, 0xbb, 0, 0, 0, 0x20 } },
-		.src_ip = rte_cpu_to_be_32(RTE_IPV4(192, 168, 7, 1)),
-		.dst_ip = rte_cpu_to_be_32(RTE_IPV4(192, 168, 9, 254)),
+		.src_ip = rte_cpu_to_be_32(TWU_IPV4(192, 168, 7, 1)),
+		.dst_ip = rte_cpu_to_be_32(TWU_IPV4(192, 168, 9, 254)),
 		.src_port = RTE_BE16(40000),
 		.dst_port = RTE_BE16(7500),
 	};

@@ -40,6 +40,11 @@ static inline int twu_eal_init(const char *name)
 	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv);
 }
 
+/* Host-order IPv4 address. DPDK's RTE_IPV4 shifts a signed int, which is
+ * undefined for a first octet of 128 and up (UBSan says so). */
+#define TWU_IPV4(a, b, c, d)                                                                       \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
 static inline void twu_wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);

@@ -107,7 +107,7 @@ static int fuzz_eal_init(void)
 
 static const struct bl_wire_local fixed_local = {
 	.mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 0x01 } },
-	.ip = RTE_BE32(RTE_IPV4(10, 0, 0, 1)),
+	.ip = RTE_BE32(TWU_IPV4(10, 0, 0, 1)),
 	.udp_port = RTE_BE16(BL_WIRE_UDP_PORT),
 	.promisc = 0,
 };
@@ -115,8 +115,8 @@ static const struct bl_wire_local fixed_local = {
 static const struct bl_wire_hop fuzz_hop = {
 	.src_mac = { .addr_bytes = { 0x02, 0xaa, 0, 0, 0, 0x10 } },
 	.dst_mac = { .addr_bytes = { 0x02, 0xbb, 0, 0, 0, 0x20 } },
-	.src_ip = RTE_BE32(RTE_IPV4(192, 168, 7, 1)),
-	.dst_ip = RTE_BE32(RTE_IPV4(192, 168, 9, 254)),
+	.src_ip = RTE_BE32(TWU_IPV4(192, 168, 7, 1)),
+	.dst_ip = RTE_BE32(TWU_IPV4(192, 168, 9, 254)),
 	.src_port = RTE_BE16(40000),
 	.dst_port = RTE_BE16(7500),
 };
