@@ -20,6 +20,7 @@
 #ifndef BL_WIRE_H
 #define BL_WIRE_H
 
+#include <assert.h> /* static_assert: C11 and C++ alike */
 #include <stdint.h>
 #include <string.h>
 
@@ -297,9 +298,9 @@ static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop
 	bl_wire_put_frame_hdr(udp + BL_WIRE_UDP_LEN, count, 0, seq);
 }
 
-_Static_assert(BL_WIRE_HDRS_LEN ==
-		   BL_WIRE_ETH_LEN + BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN,
-	       "BL_WIRE_HDRS_LEN must be the sum of the headers put_headers writes");
+static_assert(BL_WIRE_HDRS_LEN ==
+		  BL_WIRE_ETH_LEN + BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN,
+	      "BL_WIRE_HDRS_LEN must be the sum of the headers put_headers writes");
 
 /*
  * Per-source sequence tracking, one table per lcore.
