@@ -10,6 +10,9 @@
  *  actors/timer.h     the timer wheel
  *  actors/proc.h      behaviours and the handler API
  *  actors/sched.h     the per-lcore scheduler, delivery, the command ring
+ *  actors/registry.h  the RCU name registry
+ *  actors/info.h      process info and per-lcore totals
+ *  actors/behaviours.h built-in behaviours: counter, relay, forward, echo
  */
 #ifndef BL_ACTORS_H
 #define BL_ACTORS_H
@@ -21,5 +24,8 @@
 #include "actors/timer.h"
 #include "actors/proc.h"
 #include "actors/sched.h"
+#include "actors/registry.h"
+#include "actors/info.h"
+#include "actors/behaviours.h"
 
 #endif /* BL_ACTORS_H */

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Built-in behaviours (see behaviours.h).
+ *
+ * The counter's table is open addressing with linear probing, sized at init
+ * to a power of two at least twice max_keys, so a probe ends within a few
+ * slots and the table never grows: the heap cost is fixed at spawn.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "actors/behaviours.h"
+#include "actors/sched.h"
+
+/* --- counter --- */
+
+struct counter_slot {
+	uint64_t key;
+	uint64_t msgs;
+	uint64_t bytes;
+	uint64_t used;
+};
+
+struct counter_state {
+	uint32_t mask;
+	uint32_t n;
+	uint32_t max;
+	uint32_t pad;
+	uint64_t msgs;
+	uint64_t bytes;
+	uint64_t other_msgs;
+	uint64_t other_bytes;
+	struct counter_slot slot[];
+};
+
+static struct counter_slot *counter_find(const struct counter_state *st, uint64_t key, bool *found)
+{
+	uint32_t i = (uint32_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & st->mask;
+
+	for (;;) {
+		const struct counter_slot *e = &st->slot[i];
+
+		if (!e->used || e->key == key) {
+			*found = e->used != 0;
+			return (struct counter_slot *)(uintptr_t)e;
+		}
+		i = (i + 1) & st->mask;
+	}
+}
+
+static int counter_init(struct bl_ctx *c, void *arg)
+{
+	const struct bl_counter_args *a = (const struct bl_counter_args *)arg;
+	uint32_t max = a != NULL && a->max_keys != 0 ? a->max_keys : 64;
+	uint32_t cap = 4;
+	struct counter_state *st;
+	size_t size;
+
+	if (max > 65536)
+		return -EINVAL;
+	while (cap < 2 * max)
+		cap <<= 1;
+	size = sizeof(*st) + (size_t)cap * sizeof(struct counter_slot);
+	st = (struct counter_state *)bl_alloc(c, size);
+	if (st == NULL)
+		return -errno;
+	memset(st, 0, size);
+	st->mask = cap - 1;
+	st->max = max;
+	bl_set_state(c, st);
+	return 0;
+}
+
+static void counter_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct counter_state *st = (struct counter_state *)bl_state(c);
+	struct counter_slot *e;
+	bool found;
+
+	st->msgs++;
+	st->bytes += bl_msg_len(m);
+	e = counter_find(st, m->key, &found);
+	if (!found) {
+		if (st->n >= st->max) {
+			st->other_msgs++;
+			st->other_bytes += bl_msg_len(m);
+			return;
+		}
+		e->used = 1;
+		e->key = m->key;
+		st->n++;
+	}
+	e->msgs++;
+	e->bytes += bl_msg_len(m);
+}
+
+const struct bl_behaviour bl_counter_behaviour = {
+	.name = "counter",
+	.init = counter_init,
+	.handle_message = counter_msg,
+};
+
+int bl_counter_get(const void *state, uint64_t key, uint64_t *msgs, uint64_t *bytes)
+{
+	const struct counter_state *st = (const struct counter_state *)state;
+	const struct counter_slot *e;
+	bool found;
+
+	if (st == NULL)
+		return -EINVAL;
+	e = counter_find(st, key, &found);
+	if (!found)
+		return -ENOENT;
+	if (msgs != NULL)
+		*msgs = e->msgs;
+	if (bytes != NULL)
+		*bytes = e->bytes;
+	return 0;
+}
+
+void bl_counter_totals(const void *state, uint64_t *msgs, uint64_t *bytes, uint64_t *other_msgs)
+{
+	const struct counter_state *st = (const struct counter_state *)state;
+
+	*msgs = st->msgs;
+	*bytes = st->bytes;
+	*other_msgs = st->other_msgs;
+}
+
+/* --- relay --- */
+
+struct relay_state {
+	uint64_t to_pid;
+	uint64_t relayed;
+	uint64_t failed;
+	char name[BL_NAME_MAX];
+};
+
+static int relay_init(struct bl_ctx *c, void *arg)
+{
+	const struct bl_relay_args *a = (const struct bl_relay_args *)arg;
+	struct relay_state *st;
+
+	if (a == NULL || (a->to_pid == BL_PID_NONE && a->to_name == NULL))
+		return -EINVAL;
+	if (a->to_pid == BL_PID_NONE) {
+		size_t n = strnlen(a->to_name, BL_NAME_MAX);
+
+		if (n == 0 || n >= BL_NAME_MAX || c->s->registry == NULL)
+			return -EINVAL;
+	}
+	st = (struct relay_state *)bl_alloc(c, sizeof(*st));
+	if (st == NULL)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->to_pid = a->to_pid;
+	if (a->to_pid == BL_PID_NONE)
+		strcpy(st->name, a->to_name);
+	bl_set_state(c, st);
+	return 0;
+}
+
+static void relay_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct relay_state *st = (struct relay_state *)bl_state(c);
+	uint64_t to = st->to_pid;
+
+	if (to == BL_PID_NONE)
+		to = bl_registry_whereis(c->s->registry, st->name, sizeof(st->name));
+	if (to == BL_PID_NONE) {
+		/* Name not bound right now: the message is lost, and counted. */
+		c->s->drops[BL_SDROP_DEAD_PID]++;
+		st->failed++;
+		return;
+	}
+	if (bl_forward(c, to, m) == 0)
+		st->relayed++;
+	else
+		st->failed++;
+}
+
+const struct bl_behaviour bl_relay_behaviour = {
+	.name = "relay",
+	.init = relay_init,
+	.handle_message = relay_msg,
+};
+
+void bl_relay_stats(const void *state, uint64_t *relayed, uint64_t *failed)
+{
+	const struct relay_state *st = (const struct relay_state *)state;
+
+	*relayed = st->relayed;
+	*failed = st->failed;
+}
+
+/* --- forward --- */
+
+static int forward_init(struct bl_ctx *c, void *arg)
+{
+	const struct bl_forward_args *a = (const struct bl_forward_args *)arg;
+
+	if (a == NULL || c->s->tx.fn == NULL)
+		return -EINVAL;
+	/* The destination token is the whole state: no heap at all. */
+	bl_set_state(c, (void *)(uintptr_t)a->dest);
+	return 0;
+}
+
+static void forward_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	(void)bl_transmit(c, (uint64_t)(uintptr_t)bl_state(c), m);
+}
+
+const struct bl_behaviour bl_forward_behaviour = {
+	.name = "forward",
+	.init = forward_init,
+	.handle_message = forward_msg,
+};
+
+/* --- echo --- */
+
+static void echo_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	if (m->flags & BL_MSG_F_NET) {
+		(void)bl_transmit(c, m->src, m);
+		return;
+	}
+	if (m->src == BL_PID_NONE)
+		return;
+	if (m->bin.m != NULL)
+		(void)bl_send_bin(c, m->src, m->key, &m->bin);
+	else
+		(void)bl_send(c, m->src, m->key, m->u.inl, m->bin.len);
+}
+
+const struct bl_behaviour bl_echo_behaviour = {
+	.name = "echo",
+	.handle_message = echo_msg,
+};

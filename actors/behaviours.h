@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Built-in behaviours.
+ *
+ *  counter  counts messages and payload bytes per key (a bounded table in
+ *           its heap; keys past the bound are counted together as "other").
+ *  relay    passes every message on, by reference, to a pid or to the pid a
+ *           registered name has at that moment (looked up per message).
+ *  forward  hands every message to the scheduler's transmit callback with a
+ *           fixed destination token (the dataplane's next hop).
+ *  echo     sends every message back: to the network source through the
+ *           transmit callback (messages flagged BL_MSG_F_NET), or to the
+ *           sending process.
+ *
+ * Arguments are read at spawn (init) and copied; the caller may free them
+ * after bl_proc_spawn returns.
+ */
+#ifndef BL_ACTORS_BEHAVIOURS_H
+#define BL_ACTORS_BEHAVIOURS_H
+
+#include <stdint.h>
+
+#include "actors/proc.h"
+#include "actors/registry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const struct bl_behaviour bl_counter_behaviour;
+extern const struct bl_behaviour bl_relay_behaviour;
+extern const struct bl_behaviour bl_forward_behaviour;
+extern const struct bl_behaviour bl_echo_behaviour;
+
+struct bl_counter_args {
+	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */
+};
+
+struct bl_relay_args {
+	uint64_t to_pid;     /* target pid, or BL_PID_NONE to use to_name */
+	const char *to_name; /* registered name, looked up in the sched's registry */
+};
+
+struct bl_forward_args {
+	uint64_t dest; /* destination token for the transmit callback */
+};
+
+/* Counter state access (owner; state from bl_proc_state). */
+int bl_counter_get(const void *state, uint64_t key, uint64_t *msgs, uint64_t *bytes);
+void bl_counter_totals(const void *state, uint64_t *msgs, uint64_t *bytes, uint64_t *other_msgs);
+
+/* Relay statistics (owner; state from bl_proc_state). */
+void bl_relay_stats(const void *state, uint64_t *relayed, uint64_t *failed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BL_ACTORS_BEHAVIOURS_H */
