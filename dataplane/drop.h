@@ -46,20 +46,18 @@ enum bl_msg_drop {
 	BL_MSG_DROP_NO_MBUF,	  /* a split frame needed a header mbuf; pool empty */
 	BL_MSG_DROP_TOO_BIG,	  /* a split frame would exceed the port MTU */
 	BL_MSG_DROP_TX_FULL,	  /* the port's TX queue stayed full */
-	BL_MSG_DROP_SHUTDOWN,	  /* still buffered when the router stopped */
 	BL_MSG_DROP_MAX
 };
 
 static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
-	"none",		  "eth_truncated",   "not_ipv4",	"not_for_us",
-	"ip_truncated",	  "ip_bad_header",   "ip_bad_checksum", "ip_bad_length",
-	"ip_fragment",	  "not_udp",	     "udp_bad_length",	"segmented",
-	"frame_truncated", "bad_magic",	     "zero_count",	"msg_truncated",
-	"length_overflow", "count_mismatch",
+	"none",		  "eth_truncated",   "not_ipv4",	"not_for_us",  "ip_truncated",
+	"ip_bad_header",  "ip_bad_checksum", "ip_bad_length",	"ip_fragment", "not_udp",
+	"udp_bad_length", "segmented",	     "frame_truncated", "bad_magic",   "zero_count",
+	"msg_truncated",  "length_overflow", "count_mismatch",
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
-	"no_route", "route_drop", "bad_kind", "port_down", "no_mbuf", "too_big", "tx_full", "shutdown",
+	"no_route", "route_drop", "bad_kind", "port_down", "no_mbuf", "too_big", "tx_full",
 };
 
 /* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */
@@ -69,7 +67,7 @@ static inline enum bl_pkt_drop bl_pkt_drop_from_wire(enum bl_wire_status st)
 }
 
 _Static_assert(BL_PKT_DROP_COUNT_MISMATCH - BL_PKT_DROP_FRAME_TRUNCATED ==
-		       BL_WIRE_COUNT_MISMATCH - BL_WIRE_TRUNCATED,
+		   BL_WIRE_COUNT_MISMATCH - BL_WIRE_TRUNCATED,
 	       "frame-level drop reasons must follow enum bl_wire_status");
 
 #endif /* BL_DROP_H */
