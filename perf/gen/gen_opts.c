@@ -352,8 +352,9 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 				return bad(name, a, "not an IPv4 address");
 			break;
 		case OPT_KEYS:
-			if (parse_u64(a, 1, 1u << 26, &v) != 0)
-				return bad(name, a, "want 1..67108864");
+			/* zipf keeps a CDF of 8 bytes per key: 128 MiB at most */
+			if (parse_u64(a, 1, 1u << 24, &v) != 0)
+				return bad(name, a, "want 1..16777216");
 			cfg->keys = v;
 			break;
 		case OPT_KEY_BASE:
