@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Every generated frame is Ethernet + IPv4 (no options) + UDP + wire v1. */
 #define BL_GEN_ETH_LEN	 14u
@@ -110,7 +111,7 @@ struct bl_gen {
 int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mode);
 
 /* Print the usage text to f. */
-void bl_gen_usage(void *f);
+void bl_gen_usage(FILE *f);
 
 /*
  * Build the generator for cfg (validated by bl_gen_parse_args; cfg must

@@ -79,10 +79,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void bl_gen_usage(void *fp)
+void bl_gen_usage(FILE *f)
 {
-	FILE *f = fp;
-
 	fputs("usage: beamline-gen --out FILE.pcap [options]\n"
 	      "       beamline-gen [EAL args] -- --port N [--seconds S | --frames N] [options]\n"
 	      "\n"
