@@ -13,6 +13,8 @@
 #ifndef BL_DROP_H
 #define BL_DROP_H
 
+#include <assert.h>
+
 #include "dataplane/wire_fmt.h"
 
 enum bl_pkt_drop {
@@ -66,8 +68,8 @@ static inline enum bl_pkt_drop bl_pkt_drop_from_wire(enum bl_wire_status st)
 	return (enum bl_pkt_drop)(BL_PKT_DROP_FRAME_TRUNCATED + (st - BL_WIRE_TRUNCATED));
 }
 
-_Static_assert(BL_PKT_DROP_COUNT_MISMATCH - BL_PKT_DROP_FRAME_TRUNCATED ==
-		   BL_WIRE_COUNT_MISMATCH - BL_WIRE_TRUNCATED,
-	       "frame-level drop reasons must follow enum bl_wire_status");
+static_assert(BL_PKT_DROP_COUNT_MISMATCH - BL_PKT_DROP_FRAME_TRUNCATED ==
+		  BL_WIRE_COUNT_MISMATCH - BL_WIRE_TRUNCATED,
+	      "frame-level drop reasons must follow enum bl_wire_status");
 
 #endif /* BL_DROP_H */

@@ -45,7 +45,7 @@
 #define BL_SPLIT_REF_MIN 512u
 
 /* A message's fate while a frame is classified: a hop index, or a drop. */
-#define TGT_DROP 0x8000u
+#define TGT_DROP BL_TGT_DROP
 #define TGT_DONE 0xFFFFu
 
 /* The largest count an accepted frame can have in one mbuf segment. */
@@ -115,14 +115,39 @@ static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_rout
 	w->dst_port = hop->dst_udp;
 }
 
+/* What messages with this key get, from the route table. */
+static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
+{
+	const struct bl_route *route = bl_route_lookup(r->routes, key);
+	const struct bl_route_hop *h;
+
+	if (route == NULL)
+		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
+	if (route->action != BL_ROUTE_FORWARD)
+		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
+	h = bl_route_hop_get(r->routes, route);
+	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
+		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
+	return route->hop;
+}
+
+static inline uint16_t verdict(struct bl_lcore *lc, uint64_t key)
+{
+	struct bl_verdict_cache *c = &lc->vcache;
+	uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 53) & (BL_VERDICT_CACHE_SIZE - 1);
+
+	if (likely(c->ent[i].tag == c->tag && c->ent[i].key == key))
+		return c->ent[i].tgt;
+	c->ent[i].key = key;
+	c->ent[i].tag = c->tag;
+	c->ent[i].tgt = verdict_lookup(lc->r, key);
+	return c->ent[i].tgt;
+}
+
 /* Decide each message's fate. Returns the common target, or TGT_DONE if mixed. */
 static inline uint16_t classify(struct bl_lcore *lc, const uint8_t *frame, uint16_t count,
 				uint16_t *tgt)
 {
-	struct bl_router *r = lc->r;
-	const struct bl_route *route = NULL;
-	uint64_t last_key = 0;
-	bool have_route = false;
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
 	uint16_t i, common = 0;
 	struct bl_wire_msg msg;
@@ -131,28 +156,10 @@ static inline uint16_t classify(struct bl_lcore *lc, const uint8_t *frame, uint1
 		uint16_t t;
 
 		bl_wire_msg_next(frame, &off, &msg);
-		if (unlikely(msg.kind != BL_WIRE_KIND_DATA)) {
+		if (unlikely(msg.kind != BL_WIRE_KIND_DATA))
 			t = TGT_DROP | BL_MSG_DROP_BAD_KIND;
-		} else {
-			/* Feeds repeat keys back to back: look a run up once. */
-			if (!have_route || msg.key != last_key) {
-				route = bl_route_lookup(r->routes, msg.key);
-				last_key = msg.key;
-				have_route = true;
-			}
-			if (route == NULL) {
-				t = TGT_DROP | BL_MSG_DROP_NO_ROUTE;
-			} else if (route->action != BL_ROUTE_FORWARD) {
-				t = TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
-			} else {
-				const struct bl_route_hop *h = bl_route_hop_get(r->routes, route);
-
-				if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
-					t = TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-				else
-					t = route->hop;
-			}
-		}
+		else
+			t = verdict(lc, msg.key);
 		tgt[i] = t;
 		if (i == 0)
 			common = t;
@@ -338,6 +345,9 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 	uint16_t i;
 
 	bl_stat_add(&lc->st.rx_pkts, n);
+	/* Once per burst: the caller passed a quiescent state since the last one.
+	 * Pairs with the release store of the table's generation by the writer. */
+	lc->vcache.tag = __atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {

@@ -54,6 +54,26 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/*
+ * Per-lcore cache of what a key's messages get: a hop index, or
+ * BL_TGT_DROP | reason. Entries are tagged with the route table's generation
+ * + 1 (0 never matches), taken once per burst after a quiescent state, so a
+ * route change is seen at the next burst and a cached verdict never outlives
+ * the route it came from. Caching the verdict rather than the route pointer
+ * keeps the per-message work to one cache line.
+ */
+#define BL_VERDICT_CACHE_SIZE 2048u /* power of two */
+#define BL_TGT_DROP	      0x8000u
+
+struct bl_verdict_cache {
+	uint64_t tag;
+	struct {
+		uint64_t key;
+		uint64_t tag;
+		uint16_t tgt;
+	} ent[BL_VERDICT_CACHE_SIZE];
+};
+
 struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
@@ -74,6 +94,7 @@ struct bl_lcore {
 	uint64_t drain_tsc; /* flush TX buffers at least this often */
 	uint64_t last_drain;
 	uint16_t ip_id;
+	struct bl_verdict_cache vcache;
 	uint64_t hop_seq[BL_ROUTE_HOP_MAX]; /* next outgoing seq per hop */
 	struct bl_txbuf tx[BL_MAX_PORTS];
 	struct bl_lcore_stats st __rte_cache_aligned;

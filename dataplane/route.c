@@ -33,6 +33,13 @@ static void route_free_cb(struct rcu_head *head)
 	free(caa_container_of(head, struct bl_route, rcu));
 }
 
+/* After a change is published, before anything it unpublished is freed. */
+static void bl__route_changed(struct bl_route_table *t)
+{
+	/* Pairs with the acquire load of gen in bl_lcore_rx_burst(). */
+	__atomic_store_n(&t->gen, t->gen + 1, __ATOMIC_RELEASE);
+}
+
 struct bl_route_table *bl_route_table_create(uint64_t max_routes)
 {
 	struct bl_route_table *t;
@@ -147,6 +154,7 @@ int bl_route_add(struct bl_route_table *t, uint64_t key, const struct bl_route_s
 		return err;
 	/* Pairs with the rcu_dereference inside readers' cds_lfht_lookup. */
 	old = cds_lfht_add_replace(t->ht, bl_route_hash(key), bl__route_match, &key, &r->node);
+	bl__route_changed(t);
 	if (old == NULL) {
 		t->count++;
 		return 0;
@@ -169,6 +177,7 @@ int bl_route_set_default(struct bl_route_table *t, const struct bl_route_spec *s
 	if (r == NULL)
 		return err;
 	old = rcu_xchg_pointer(&t->dflt, r);
+	bl__route_changed(t);
 	if (old != NULL) {
 		hop_put(t, old);
 		call_rcu(&old->rcu, route_free_cb);
@@ -187,6 +196,7 @@ int bl_route_del(struct bl_route_table *t, uint64_t key)
 	if (node == NULL || cds_lfht_del(t->ht, node) != 0)
 		return -ENOENT;
 	r = caa_container_of(node, struct bl_route, node);
+	bl__route_changed(t);
 	t->count--;
 	hop_put(t, r);
 	call_rcu(&r->rcu, route_free_cb);
@@ -199,6 +209,7 @@ int bl_route_del_default(struct bl_route_table *t)
 
 	if (old == NULL)
 		return -ENOENT;
+	bl__route_changed(t);
 	hop_put(t, old);
 	call_rcu(&old->rcu, route_free_cb);
 	return 0;

@@ -68,6 +68,14 @@ struct bl_route_table {
 	uint32_t n_hops; /* high-water mark of hops[] in use */
 	uint64_t count;	 /* routes in ht; control thread only */
 	uint64_t max_routes;
+	/*
+	 * Bumped (release) after every change is published and before anything
+	 * it unpublished is handed to call_rcu. Lcores cache lookup results
+	 * tagged with it (dataplane/lcore.h); a cached route stays valid until
+	 * the lcore's next quiescent state, because nothing it names is freed
+	 * before then.
+	 */
+	uint64_t gen;
 };
 
 /* Mix a key into a hash: consecutive keys must spread over the buckets. */

@@ -108,18 +108,40 @@ static inline uint16_t bl__wire_raw16(const uint8_t *p)
 	return v;
 }
 
+/* One's complement sum of the `len` bytes at h (len a multiple of 4, as an
+ * IPv4 header is), in native word order like rte_raw_cksum. 32-bit words
+ * folded at the end give the same sum as 16-bit words, in a third of the
+ * steps: this runs twice per forwarded packet. */
+static inline uint16_t bl__wire_sum(const uint8_t *h, unsigned int len)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, h + i, sizeof(w));
+		sum += w;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* IPv4 header checksum to store for the `len` header bytes at h, whose
  * checksum field the caller has zeroed (RFC 791 one's complement sum). */
 static inline uint16_t bl__wire_ip_csum(const uint8_t *h, unsigned int len)
 {
-	return (uint16_t)~rte_raw_cksum(h, len);
+	return (uint16_t)~bl__wire_sum(h, len);
 }
 
 /* Is the IPv4 header checksum of the `len` bytes at h right? Summing a header
  * that includes its own correct checksum gives all ones. */
 static inline int bl__wire_ip_csum_ok(const uint8_t *h, unsigned int len)
 {
-	return rte_raw_cksum(h, len) == 0xffff;
+	return bl__wire_sum(h, len) == 0xffff;
 }
 
 static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire_local *local)
