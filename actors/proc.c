@@ -133,8 +133,6 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 
 		p->status = BL_PROC_RUNNING;
 		rc = beh->init(&c, arg);
-		if (rc == 0 && (p->flags & BL_PF_EXIT_PENDING))
-			rc = p->exit_reason.code == BL_EXIT_HEAP_LIMIT ? -EDQUOT : -ECANCELED;
 		if (rc != 0) {
 			/* Refused: whatever init linked learns it died. */
 			p->flags |= BL_PF_EXIT_PENDING;
@@ -142,6 +140,13 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 			bl__proc_teardown(s, p, false);
 			errno = -rc;
 			return BL_PID_NONE;
+		}
+		if (p->flags & BL_PF_EXIT_PENDING) {
+			/* init succeeded but exit was decided meanwhile (bl_exit, a
+			 * signal): the process exists and exits at its first turn. */
+			p->status = BL_PROC_EXITING;
+			bl__runq_push(s, p);
+			return pid;
 		}
 		p->status = BL_PROC_WAITING;
 	}
