@@ -340,19 +340,47 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
 }
 
+/*
+ * Once per burst: the caller passed a quiescent state since the last one.
+ * Pairs with the release store of the table's generation by the writer.
+ */
+static inline void verdict_cache_sync(struct bl_lcore *lc)
+{
+	uint32_t tag = (uint32_t)__atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
+
+	if (unlikely(tag < lc->vcache.tag || tag == 0)) {
+		/* 2^32 changes later an old tag could match again: forget all. */
+		memset(lc->vcache.ent, 0, sizeof(lc->vcache.ent));
+		tag = tag == 0 ? 1 : tag;
+	}
+	lc->vcache.tag = tag;
+}
+
+/*
+ * Every line of a packet, a few packets ahead: the frame check walks the
+ * message headers with dependent loads, one cache line apart at typical
+ * payload sizes, so they must not each wait on memory.
+ */
+static inline void prefetch_pkt(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t off;
+
+	for (off = 0; off < m->data_len; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(d + off);
+}
+
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
 	bl_stat_add(&lc->st.rx_pkts, n);
-	/* Once per burst: the caller passed a quiescent state since the last one.
-	 * Pairs with the release store of the table's generation by the writer. */
-	lc->vcache.tag = __atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
-	for (i = 0; i < n && i < 4; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	verdict_cache_sync(lc);
+	for (i = 0; i < n && i < 3; i++)
+		prefetch_pkt(pkts[i]);
 	for (i = 0; i < n; i++) {
-		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		if (i + 3 < n)
+			prefetch_pkt(pkts[i + 3]);
 		handle_pkt(lc, in_port, pkts[i]);
 	}
 }

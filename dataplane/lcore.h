@@ -66,12 +66,12 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_TGT_DROP	      0x8000u
 
 struct bl_verdict_cache {
-	uint64_t tag;
+	uint32_t tag; /* low 32 bits of gen + 1; the cache is wiped when it wraps */
 	struct {
 		uint64_t key;
-		uint64_t tag;
+		uint32_t tag;
 		uint16_t tgt;
-	} ent[BL_VERDICT_CACHE_SIZE];
+	} ent[BL_VERDICT_CACHE_SIZE]; /* 16 bytes an entry: four to a cache line */
 };
 
 struct bl_txbuf {

@@ -258,17 +258,37 @@ static inline void bl_wire_rewrite(struct rte_mbuf *m, const struct bl_pkt *pkt,
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = d + pkt->l3_off;
 	uint8_t *udp = d + pkt->frame_off - BL_WIRE_UDP_LEN;
-	unsigned int ihl = (ip[BL__IP_VIHL] & 0xfu) * 4u;
-	uint16_t csum;
+	uint16_t old_ttl, new_ttl, csum, w[4];
+	uint32_t sum;
+	unsigned int i;
+
+	/*
+	 * Incremental checksum update (RFC 1624, eqn. 3) over the words that
+	 * change: TTL/protocol and the two addresses. The old checksum is
+	 * right (bl_wire_parse checked it, or the NIC did). Reading the old
+	 * words before any store, and never re-reading the header after
+	 * writing its fields, avoids store-to-load forwarding stalls.
+	 */
+	memcpy(&old_ttl, ip + BL__IP_TTL, 2);
+	memcpy(&csum, ip + BL__IP_CSUM, 2);
+	memcpy(w, ip + BL__IP_SRC, 8);
+	new_ttl = old_ttl;
+	((uint8_t *)&new_ttl)[0] = BL_WIRE_TTL;
+	sum = (uint16_t)~csum;
+	sum += (uint16_t)~old_ttl + (uint32_t)new_ttl;
+	for (i = 0; i < 4; i++)
+		sum += (uint16_t)~w[i];
+	sum += (hop->src_ip & 0xffffu) + (hop->src_ip >> 16);
+	sum += (hop->dst_ip & 0xffffu) + (hop->dst_ip >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	csum = (uint16_t)~sum;
 
 	memcpy(d + BL__ETH_DST, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(d + BL__ETH_SRC, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-
 	memcpy(ip + BL__IP_SRC, &hop->src_ip, sizeof(hop->src_ip));
 	memcpy(ip + BL__IP_DST, &hop->dst_ip, sizeof(hop->dst_ip));
 	ip[BL__IP_TTL] = BL_WIRE_TTL;
-	memset(ip + BL__IP_CSUM, 0, 2);
-	csum = bl__wire_ip_csum(ip, ihl);
 	memcpy(ip + BL__IP_CSUM, &csum, sizeof(csum));
 
 	memcpy(udp + BL__UDP_SPORT, &hop->src_port, sizeof(hop->src_port));
