@@ -518,7 +518,7 @@ static void print_table(const char *title, const json_t *rows, const char *const
 	}
 	printf("  ");
 	for (size_t c = 0; c < ncols; c++) {
-		if (numeric[c] && c + 1 < ncols) {
+		if (numeric[c]) {
 			printf("%*s", width[c] - (int)strlen(names[c]), "");
 			print_upper(names[c], 0);
 		} else {
@@ -557,15 +557,34 @@ static bool is_table(const json_t *v)
 /* Generic: scalars as "key  value", objects as indented blocks, arrays of objects as tables. */
 static void print_object(const json_t *o, int indent, const char *const *skip)
 {
-	int width = 0;
+	int width = 0, vwidth = 0; /* vwidth > 0: every value is an integer, right-align them */
+	bool all_int = true;
 	const char *k;
 	json_t *v;
 
 	json_object_foreach((json_t *)o, k, v)
 	{
+		bool skipped = is_table(v) || (json_is_object(v) && json_object_size(v) > 0);
+
+		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
+			skipped |= strcmp(skip[i], k) == 0;
+		if (skipped)
+			continue;
 		if ((int)strlen(k) > width)
 			width = (int)strlen(k);
+		if (json_is_integer(v)) {
+			char buf[32];
+			int n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(v));
+
+			if (n > vwidth)
+				vwidth = n;
+		} else {
+			all_int = false;
+		}
 	}
+	if (!all_int)
+		vwidth = 0;
 	json_object_foreach((json_t *)o, k, v)
 	{
 		bool skipped = false;
@@ -577,7 +596,7 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 		{
 			char *t = cell_text(v);
 
-			printf("%*s%-*s  %s\n", indent, "", width, k, t ? t : "");
+			printf("%*s%-*s  %*s\n", indent, "", width, k, vwidth, t ? t : "");
 			free(t);
 		}
 	}
@@ -601,23 +620,30 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 
 static const char *const skip_ok[] = { "ok", NULL };
 
+/* The generic layout, with the uptime made readable where uptime_s was. */
 static void print_status(const json_t *r)
 {
-	const json_t *up = json_object_get(r, "uptime_s");
-	static const char *const skip[] = { "ok", "uptime_s", "ports", NULL };
-	static const char *const port_cols[] = { "port", "name", "mac", "ip", "link", NULL };
+	json_t *copy = json_object();
+	const char *k;
+	json_t *v;
 
-	if (json_is_integer(up)) {
-		long long s = json_integer_value(up);
+	if (copy == NULL)
+		return;
+	json_object_foreach((json_t *)r, k, v)
+	{
+		if (strcmp(k, "uptime_s") == 0 && json_is_integer(v)) {
+			long long s = json_integer_value(v);
+			char buf[64];
 
-		printf("uptime    %lldd %02lld:%02lld:%02lld (%lld s)\n", s / 86400, s / 3600 % 24,
-		       s / 60 % 60, s % 60, s);
+			snprintf(buf, sizeof(buf), "%lldd %02lld:%02lld:%02lld (%lld s)", s / 86400,
+				 s / 3600 % 24, s / 60 % 60, s % 60, s);
+			json_object_set_new(copy, "uptime", json_string(buf));
+		} else {
+			json_object_set(copy, k, v);
+		}
 	}
-	print_object(r, 0, skip);
-	if (json_object_get(r, "ports") != NULL) {
-		printf("\n");
-		print_table("ports", json_object_get(r, "ports"), port_cols);
-	}
+	print_object(copy, 0, skip_ok);
+	json_decref(copy);
 }
 
 static void print_drops(const char *title, const json_t *drops, int *shown)
