@@ -177,6 +177,8 @@ static int dispatch(struct bl_ctl *c, json_t *req, json_t **reply)
 		return 0;
 	}
 	json_decref(body);
+	if (rc == INT_MIN)
+		rc = -EIO; /* a handler bug; -rc would overflow */
 fail:
 	c->st.errors++;
 	if (msg[0] == '\0')
