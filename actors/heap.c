@@ -18,8 +18,6 @@
 
 int bl_chunk_pool_init(struct bl_chunk_pool *pool, uint32_t chunk_size, uint32_t n_chunks)
 {
-	uint32_t i;
-
 	memset(pool, 0, sizeof(*pool));
 	if (chunk_size < BL_CHUNK_MIN_SIZE || (chunk_size & (chunk_size - 1)) != 0 || n_chunks == 0)
 		return -EINVAL;
@@ -30,13 +28,9 @@ int bl_chunk_pool_init(struct bl_chunk_pool *pool, uint32_t chunk_size, uint32_t
 	pool->chunk_size = chunk_size;
 	pool->n_chunks = n_chunks;
 	pool->n_free = n_chunks;
-	/* Thread the free list so the lowest addresses are handed out first. */
-	for (i = n_chunks; i-- > 0;) {
-		struct bl_chunk *c =
-		    (struct bl_chunk *)((char *)pool->mem + (size_t)i * chunk_size);
-		c->next = pool->free;
-		pool->free = c;
-	}
+	/* Chunks never used are handed out from the fresh end, so the pool's
+	 * memory becomes resident only as far as it is used. */
+	pool->n_fresh = n_chunks;
 	return 0;
 }
 
@@ -50,9 +44,16 @@ static struct bl_chunk *chunk_get(struct bl_chunk_pool *pool)
 {
 	struct bl_chunk *c = pool->free;
 
-	if (c == NULL)
+	if (c != NULL) {
+		pool->free = c->next;
+	} else if (pool->n_fresh != 0) {
+		c = (struct bl_chunk *)((char *)pool->mem +
+					(size_t)(pool->n_chunks - pool->n_fresh) *
+					    pool->chunk_size);
+		pool->n_fresh--;
+	} else {
 		return NULL;
-	pool->free = c->next;
+	}
 	pool->n_free--;
 	c->prev = c->next = NULL;
 	c->used = BL_CHUNK_HDR;

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <assert.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -45,7 +46,7 @@ struct bl_chunk {
 };
 
 #define BL_CHUNK_HDR ((uint32_t)sizeof(struct bl_chunk))
-_Static_assert(sizeof(struct bl_chunk) % BL_HEAP_ALIGN == 0, "chunk header keeps alignment");
+static_assert(sizeof(struct bl_chunk) % BL_HEAP_ALIGN == 0, "chunk header keeps alignment");
 
 /* Per-lcore pool of fixed-size chunks, aligned to their size. */
 struct bl_chunk_pool {
@@ -54,6 +55,7 @@ struct bl_chunk_pool {
 	uint32_t chunk_size; /* power of two */
 	uint32_t n_chunks;
 	uint32_t n_free;
+	uint32_t n_fresh;   /* never handed out yet: the last n_fresh chunks */
 	uint32_t n_big;	    /* big blocks outstanding */
 	uint64_t big_bytes; /* bytes in big blocks outstanding */
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Message node pool: one calloc at scheduler creation, a LIFO free list after. */
+/* Message node pool: one calloc at scheduler creation, then a LIFO free list
+ * in front of the never-used part. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -7,19 +8,14 @@
 
 int bl_msg_pool_init(struct bl_msg_pool *pool, uint32_t n)
 {
-	uint32_t i;
-
 	memset(pool, 0, sizeof(*pool));
 	if (n == 0)
 		return -EINVAL;
 	pool->nodes = (struct bl_msg *)calloc(n, sizeof(struct bl_msg));
 	if (pool->nodes == NULL)
 		return -ENOMEM;
-	for (i = n; i-- > 0;) {
-		pool->nodes[i].next = pool->free;
-		pool->free = &pool->nodes[i];
-	}
-	pool->n = pool->n_free = n;
+	/* Handed out from the fresh end first: pages are touched only when used. */
+	pool->n = pool->n_free = pool->n_fresh = n;
 	return 0;
 }
 

@@ -75,6 +75,7 @@ struct bl_msg_pool {
 	struct bl_msg *free;
 	uint32_t n;
 	uint32_t n_free;
+	uint32_t n_fresh; /* never used yet: the last n_fresh nodes, untouched */
 };
 
 int bl_msg_pool_init(struct bl_msg_pool *pool, uint32_t n);
@@ -92,9 +93,14 @@ static inline struct bl_msg *bl_msg_alloc(struct bl_msg_pool *pool)
 
 	if (m != NULL) {
 		pool->free = m->next;
-		pool->n_free--;
-		m->next = NULL;
+	} else if (pool->n_fresh != 0) {
+		m = &pool->nodes[pool->n - pool->n_fresh];
+		pool->n_fresh--;
+	} else {
+		return NULL;
 	}
+	pool->n_free--;
+	m->next = NULL;
 	return m;
 }
 

@@ -116,13 +116,17 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 		o.link_to = opts->link_to;
 	}
 	p = s->free_procs;
-	if (p == NULL) {
+	if (p != NULL) {
+		s->free_procs = p->runq_next;
+	} else if (s->n_fresh != 0) {
+		p = &s->procs[s->cap - s->n_fresh];
+		s->n_fresh--;
+	} else {
 		errno = ENOSPC;
 		return BL_PID_NONE;
 	}
-	s->free_procs = p->runq_next;
 	pid = bl_pid_make(s->lcore, (uint32_t)(p - s->procs), bl_pid_next_gen(bl_pid_gen(p->pid)));
-	proc_reset(p, pid, beh, &o, bl__now(s));
+	proc_reset(p, pid, beh, &o, s->now);
 	s->n_live++;
 	s->spawned++;
 
@@ -154,7 +158,11 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 		(void)bl_link(&c, o.link_to);
 	if (p->mbox.len != 0 && !(p->flags & BL_PF_RUNQ))
 		bl__runq_push(s, p);
-	bl__proc_arm_timer(s, p);
+	if (p->timeout_ms != 0 || p->hib_after_ms != 0) {
+		/* Only processes with timers read the clock. */
+		p->last_active = bl__now(s);
+		bl__proc_arm_timer(s, p);
+	}
 	return pid;
 }
 
@@ -293,7 +301,8 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	}
 	p->reductions += n;
 	s->handled += n;
-	p->last_active = s->now;
+	if (p->timeout_ms != 0 || p->hib_after_ms != 0)
+		p->last_active = bl__now(s);
 	if (p->flags & BL_PF_EXIT_PENDING) {
 		bl__proc_teardown(s, p, true);
 		return;

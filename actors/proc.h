@@ -18,6 +18,7 @@
 #define BL_ACTORS_PROC_H
 
 #include <stdbool.h>
+#include <assert.h>
 #include <stdint.h>
 
 #include "actors/bin.h"
@@ -166,7 +167,7 @@ struct bl_proc {
 	struct bl_reason exit_reason;
 };
 
-_Static_assert(sizeof(struct bl_proc) <= 192, "an idle process must stay small");
+static_assert(sizeof(struct bl_proc) <= 192, "an idle process must stay small");
 
 /* --- Handler API: on the process's own lcore, inside a callback. --- */
 

@@ -40,7 +40,7 @@ uint32_t bl__now(struct bl_sched *s)
 	if (s->clock_ms != NULL)
 		s->now = s->clock_ms(s->clock_arg);
 	else
-		s->now = (uint32_t)(rte_get_timer_cycles() / (rte_get_timer_hz() / 1000));
+		s->now = (uint32_t)(rte_get_timer_cycles() / s->tsc_per_ms);
 	return s->now;
 }
 
@@ -104,6 +104,9 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	s->tx = cfg->tx;
 	s->clock_ms = cfg->clock_ms;
 	s->clock_arg = cfg->clock_arg;
+	s->tsc_per_ms = rte_get_timer_hz() / 1000;
+	if (s->tsc_per_ms == 0)
+		s->tsc_per_ms = 1;
 	s->defaults.mailbox_limit = or_default(cfg->mailbox_limit, 1024);
 	s->defaults.heap_limit = or_default(cfg->heap_limit, 1u << 20);
 	s->defaults.hibernate_after_ms = cfg->hibernate_after_ms;
@@ -123,10 +126,9 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	s->procs = (struct bl_proc *)calloc(s->cap, sizeof(struct bl_proc));
 	if (s->procs == NULL)
 		goto fail;
-	for (i = s->cap; i-- > 0;) {
-		s->procs[i].runq_next = s->free_procs;
-		s->free_procs = &s->procs[i];
-	}
+	/* Slots are taken from the never-used end until it is exhausted, so the
+	 * table's pages become resident only as processes are spawned. */
+	s->n_fresh = s->cap;
 	rc = bl_chunk_pool_init(&s->chunks, or_default(cfg->chunk_size, BL_CHUNK_DEFAULT_SIZE),
 				or_default(cfg->n_chunks, 4096));
 	if (rc != 0)
@@ -264,7 +266,10 @@ unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 	work += drain_ring(s, s->cmd, false);
 	for (i = 0; i < s->n_lcores; i++)
 		work += drain_ring(s, s->inbound[i], false);
-	work += bl_wheel_advance(&s->wheel, bl__now(s), bl__timer_fire, s);
+	/* The clock is read only when a timer may be due: processes without
+	 * timers never pay for it (turns stamp last_active only when needed). */
+	if (s->wheel.armed != 0)
+		work += bl_wheel_advance(&s->wheel, bl__now(s), bl__timer_fire, s);
 	for (t = 0; t < max_turns && s->runq_head != NULL; t++) {
 		struct bl_proc *p = s->runq_head;
 

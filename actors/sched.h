@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <assert.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -137,7 +139,7 @@ struct bl_xmsg {
 	const void *ptr; /* reason text, or struct bl_exec */
 };
 
-_Static_assert(sizeof(struct bl_xmsg) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
+static_assert(sizeof(struct bl_xmsg) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
 
 struct bl_sched {
 	/* Read by every lcore that sends here; written only at creation. */
@@ -153,6 +155,7 @@ struct bl_sched {
 	/* Owner lcore only from here on. */
 	struct bl_proc *procs __rte_cache_aligned;
 	struct bl_proc *free_procs;
+	uint32_t n_fresh; /* slots never used: the last n_fresh of the table */
 	struct bl_proc *runq_head;
 	struct bl_proc *runq_tail;
 	uint32_t runq_len;
@@ -171,6 +174,7 @@ struct bl_sched {
 	struct bl_tx tx;
 	uint32_t (*clock_ms)(void *arg);
 	void *clock_arg;
+	uint64_t tsc_per_ms;
 	bool own_pool;
 
 	/* Counters: written by the owner, read racily by anyone (relaxed loads). */
@@ -183,6 +187,10 @@ struct bl_sched {
 
 	struct bl_wheel wheel;
 };
+
+/* What other lcores read (rings, set) stays alone on the first cache line. */
+static_assert(offsetof(struct bl_sched, procs) == RTE_CACHE_LINE_SIZE,
+	      "fields read by other lcores must not share a line with the owner's");
 
 /*
  * Create the scheduler of lcore_id (the lcore that will run it), able to
