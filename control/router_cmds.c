@@ -355,115 +355,78 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	return 0;
 }
 
-static int decode_array(json_t *req, const char *field, json_t **arr, char *errmsg, size_t errlen)
+typedef int (*op_decoder)(json_t *v, struct route_op *op, char *errmsg, size_t errlen);
+
+static int decode_add(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
 {
-	*arr = json_object_get(req, field);
-	if (!json_is_array(*arr)) {
+	return bl_cmd_route_from_json(v, &op->route, errmsg, errlen);
+}
+
+static int decode_del(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
+{
+	op->del = true;
+	return bl_cmd_key_from_json(v, &op->route.key, errmsg, errlen);
+}
+
+static int decode_batch_op(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(v, "op"));
+
+	if (name != NULL && strcmp(name, "add") == 0)
+		return decode_add(json_object_get(v, "route"), op, errmsg, errlen);
+	if (name != NULL && strcmp(name, "del") == 0)
+		return decode_del(json_object_get(v, "key"), op, errmsg, errlen);
+	snprintf(errmsg, errlen, "\"op\" must be \"add\" or \"del\"");
+	return -EINVAL;
+}
+
+/* Decode every element of req[field] with dec, check them all, then apply. */
+static int run_request(struct bl_router_cmds *rc, json_t *req, const char *field, op_decoder dec,
+		       json_t *reply, char *errmsg, size_t errlen)
+{
+	json_t *arr = json_object_get(req, field), *v;
+	struct route_op *ops;
+	size_t i, n;
+	int ret = 0;
+
+	if (!json_is_array(arr)) {
 		snprintf(errmsg, errlen, "request needs an array \"%s\"", field);
 		return -EINVAL;
 	}
-	return 0;
-}
+	n = json_array_size(arr);
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return -ENOMEM;
+	json_array_foreach (arr, i, v) {
+		char inner[200];
 
-static int run_ops(struct bl_router_cmds *rc, struct route_op *ops, size_t n, json_t *reply,
-		   char *errmsg, size_t errlen)
-{
-	int ret = ops_check(rc->r, ops, n, errmsg, errlen);
-
+		ret = dec(v, &ops[i], inner, sizeof(inner));
+		if (ret != 0) {
+			snprintf(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
+			goto out;
+		}
+	}
+	ret = ops_check(rc->r, ops, n, errmsg, errlen);
 	if (ret == 0)
 		ret = ops_apply(rc->r, ops, n, reply, errmsg, errlen);
+out:
 	free(ops);
 	return ret;
 }
 
 static int cmd_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	struct route_op *ops;
-	json_t *arr, *v;
-	size_t i, n;
-	int ret;
-
-	ret = decode_array(req, "routes", &arr, errmsg, errlen);
-	if (ret != 0)
-		return ret;
-	n = json_array_size(arr);
-	ops = calloc(n ? n : 1, sizeof(*ops));
-	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach(arr, i, v)
-	{
-		ret = bl_cmd_route_from_json(v, &ops[i].route, errmsg, errlen);
-		if (ret != 0) {
-			free(ops);
-			return ret;
-		}
-	}
-	return run_ops(arg, ops, n, reply, errmsg, errlen);
+	return run_request(arg, req, "routes", decode_add, reply, errmsg, errlen);
 }
 
 static int cmd_route_del(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	struct route_op *ops;
-	json_t *arr, *v;
-	size_t i, n;
-	int ret;
-
-	ret = decode_array(req, "keys", &arr, errmsg, errlen);
-	if (ret != 0)
-		return ret;
-	n = json_array_size(arr);
-	ops = calloc(n ? n : 1, sizeof(*ops));
-	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach(arr, i, v)
-	{
-		ops[i].del = true;
-		ret = bl_cmd_key_from_json(v, &ops[i].route.key, errmsg, errlen);
-		if (ret != 0) {
-			free(ops);
-			return ret;
-		}
-	}
-	return run_ops(arg, ops, n, reply, errmsg, errlen);
+	return run_request(arg, req, "keys", decode_del, reply, errmsg, errlen);
 }
 
 static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	struct route_op *ops;
-	json_t *arr, *v;
-	size_t i, n;
-	int ret;
-
-	ret = decode_array(req, "ops", &arr, errmsg, errlen);
-	if (ret != 0)
-		return ret;
-	n = json_array_size(arr);
-	ops = calloc(n ? n : 1, sizeof(*ops));
-	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach(arr, i, v)
-	{
-		const char *op = json_string_value(json_object_get(v, "op"));
-		char inner[200];
-
-		if (op != NULL && strcmp(op, "add") == 0) {
-			ret = bl_cmd_route_from_json(json_object_get(v, "route"), &ops[i].route,
-						     inner, sizeof(inner));
-		} else if (op != NULL && strcmp(op, "del") == 0) {
-			ops[i].del = true;
-			ret = bl_cmd_key_from_json(json_object_get(v, "key"), &ops[i].route.key,
-						   inner, sizeof(inner));
-		} else {
-			snprintf(inner, sizeof(inner), "\"op\" must be \"add\" or \"del\"");
-			ret = -EINVAL;
-		}
-		if (ret != 0) {
-			snprintf(errmsg, errlen, "batch op %zu: %s", i + 1, inner);
-			free(ops);
-			return ret;
-		}
-	}
-	return run_ops(arg, ops, n, reply, errmsg, errlen);
+	return run_request(arg, req, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 
 struct list_ctx {
@@ -561,7 +524,8 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		  "counters: totals, drops by reason, ports, lcores, seq, mbufs" },
 		{ "route.add", cmd_route_add_online, "add or replace routes (all checked first)" },
 		{ "route.del", cmd_route_del_online, "delete routes (all must exist)" },
-		{ "route.batch", cmd_route_batch_online, "apply add/del operations as one change" },
+		{ "route.batch", cmd_route_batch_online,
+		  "apply add/del operations, checked whole before any applies" },
 		{ "route.list", cmd_route_list_online, "list routes, the default route first" },
 	};
 	size_t i;

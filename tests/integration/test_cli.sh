@@ -31,26 +31,26 @@ expect_refusal() { # name, expected message fragment, args...
 }
 expect_refusal "no ports" "no ports" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-a$$" -- --socket "$work/a.sock"
 expect_refusal "no worker" "no worker lcore" -l 0 "${eal[@]}" --file-prefix "bl-cli-b$$" \
-	--vdev "net_ring_clib$$" -- --socket "$work/b.sock"
+	--vdev "net_ring_b$$" -- --socket "$work/b.sock"
 expect_refusal "bad option" "bad value" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-c$$" \
-	--vdev "net_ring_clic$$" -- --udp-port 70000
+	--vdev "net_ring_c$$" -- --udp-port 70000
 printf 'route add 1 drop\nroute add 2 port 9 mac 02:00:00:00:00:01 ip 10.0.0.2\n' >"$work/bad.conf"
 expect_refusal "bad config line" "bad.conf:2" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-d$$" \
-	--vdev "net_ring_clid$$" -- --socket "$work/d.sock" --config "$work/bad.conf"
+	--vdev "net_ring_d$$" -- --socket "$work/d.sock" --config "$work/bad.conf"
 printf 'route add 1 drop\nroute frobnicate\n' >"$work/bad2.conf"
 expect_refusal "unknown word in config" "bad2.conf:2" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-e$$" \
-	--vdev "net_ring_clie$$" -- --socket "$work/e.sock" --config "$work/bad2.conf"
+	--vdev "net_ring_e$$" -- --socket "$work/e.sock" --config "$work/bad2.conf"
 
 # --- a live daemon ------------------------------------------------------------------
 printf '# start-up routes\nroute add 7 port 0 mac 02:00:00:00:00:07 ip 10.0.0.7\nroute add default drop\n' >"$work/good.conf"
-"$b/control/beamline" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-$$" --vdev "net_ring_cli$$" \
+"$b/control/beamline" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-$$" --vdev "net_ring_l$$" \
 	-- --socket "$sock" --config "$work/good.conf" --check-mbufs >"$work/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do [ -S "$sock" ] && break; kill -0 "$pid" || break; sleep 0.1; done
 [ -S "$sock" ] || fail "daemon did not come up"
 [ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode $(stat -c %a "$sock"), want 600"
 
-ctl status | grep -q "net_ring_cli$$" || fail "status table lacks the port"
+ctl status | grep -q "net_ring_l$$" || fail "status table lacks the port"
 [ "$(ctl --json status | jq_ 'd["routes"]')" = 1 ] || fail "status: routes != 1"
 [ "$(ctl --json status | jq_ 'd["default_route"]')" = True ] || fail "status: no default route"
 
