@@ -53,6 +53,7 @@ static void sched_free(struct bl_sched *s)
 {
 	uint32_t i;
 
+	free(s->out);
 	if (s->inbound != NULL) {
 		for (i = 0; i < s->n_lcores; i++)
 			rte_ring_free(s->inbound[i]);
@@ -147,7 +148,8 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	}
 	s->n_timers_free = s->n_timers;
 	s->inbound = (struct rte_ring **)calloc(n_lcores, sizeof(struct rte_ring *));
-	if (s->inbound == NULL)
+	s->out = (struct bl_outbuf *)calloc(n_lcores, sizeof(struct bl_outbuf));
+	if (s->inbound == NULL || s->out == NULL)
 		goto fail;
 	for (i = 0; i < n_lcores; i++) {
 		snprintf(name, sizeof(name), "bl%hu.%hu.%x", (uint16_t)lcore_id, (uint16_t)i,
@@ -213,6 +215,48 @@ static unsigned drain_ring(struct bl_sched *s, struct rte_ring *r, bool discard)
 	return n;
 }
 
+void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *ob)
+{
+	unsigned k;
+
+	k = rte_ring_sp_enqueue_burst_elem(d->inbound[s->idx], ob->x, sizeof(struct bl_xmsg), ob->n,
+					   NULL);
+	if (k != 0 && k < ob->n)
+		memmove(ob->x, ob->x + k, (ob->n - k) * sizeof(struct bl_xmsg));
+	ob->n -= k;
+}
+
+/* Drop whatever is buffered towards receiver idx (it is gone). */
+static void outbuf_drop(struct bl_sched *s, struct bl_outbuf *ob, uint64_t reason)
+{
+	uint32_t i;
+
+	for (i = 0; i < ob->n; i++) {
+		if (ob->x[i].m != NULL)
+			rte_pktmbuf_free(ob->x[i].m);
+		s->drops[reason]++;
+	}
+	ob->n = 0;
+}
+
+void bl_sched_flush(struct bl_sched *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n_lcores; i++) {
+		struct bl_outbuf *ob = &s->out[i];
+		struct bl_sched *d;
+
+		if (ob->n == 0)
+			continue;
+		d = s->set->by_idx[i];
+		if (d == NULL)
+			outbuf_drop(s, ob, BL_SDROP_UNKNOWN_LCORE);
+		else
+			bl__outbuf_flush(s, d, ob);
+	}
+}
+
 void bl_sched_destroy(struct bl_sched *s)
 {
 	uint32_t i;
@@ -247,6 +291,9 @@ void bl_sched_destroy(struct bl_sched *s)
 			bl__proc_teardown(s, p, true);
 		}
 	}
+	bl_sched_flush(s);
+	for (i = 0; i < s->n_lcores; i++)
+		outbuf_drop(s, &s->out[i], BL_SDROP_RING_FULL);
 	s->set->by_lcore[s->lcore] = NULL;
 	s->set->by_idx[s->idx] = NULL;
 	while (drain_ring(s, s->cmd, true) != 0)
@@ -279,6 +326,7 @@ unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 		s->runq_len--;
 		bl__proc_turn(s, p);
 	}
+	bl_sched_flush(s);
 	return work + (unsigned)(s->handled - handled);
 }
 

@@ -33,6 +33,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -113,6 +114,7 @@ struct bl_sched_config {
 };
 
 /* Cross-lcore and command-ring element: 56 bytes. */
+#define BL_OUT_BURST 32u
 enum bl_xmsg_type {
 	BL_X_DATA = 1,
 	BL_X_EXIT,	  /* a linked process exited: src, reason */
@@ -141,6 +143,17 @@ struct bl_xmsg {
 
 static_assert(sizeof(struct bl_xmsg) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
 
+/*
+ * Outbound buffer towards one lcore: cross-lcore sends are enqueued into
+ * the ring BL_OUT_BURST at a time (one cache-line handover per burst, not
+ * per message), in order, and flushed at the end of every bl_sched_run.
+ */
+struct bl_outbuf {
+	uint32_t n;
+	uint32_t pad;
+	struct bl_xmsg x[BL_OUT_BURST];
+};
+
 struct bl_sched {
 	/* Read by every lcore that sends here; written only at creation. */
 	uint32_t lcore;
@@ -148,6 +161,7 @@ struct bl_sched {
 	uint32_t n_lcores;
 	uint32_t cap;
 	struct rte_ring **inbound; /* [n_lcores], by sender idx */
+	struct bl_outbuf *out;	   /* [n_lcores], by receiver idx; owner only */
 	struct rte_ring *cmd;
 	struct bl_sched_set *set;
 	struct rte_mempool *mbuf_pool;
@@ -258,6 +272,15 @@ int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key
 		    const void *data, uint32_t len);
 void bl__signal(struct bl_sched *s, const struct bl_xmsg *x);
 
+void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *ob);
+
+/*
+ * Push buffered cross-lcore messages into their rings now. Owner.
+ * bl_sched_run does it at the end of every pass; call it when sending
+ * outside a pass. Messages a full ring refuses stay buffered, in order.
+ */
+void bl_sched_flush(struct bl_sched *s);
+
 /* The live process for pid on this lcore, or NULL. Owner. */
 static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)
 {
@@ -307,7 +330,8 @@ static inline void bl__msg_done(struct bl_sched *s, struct bl_proc *p, struct bl
 }
 
 /* Queue msg (filled in) on p, applying p's overflow policy. */
-static inline int bl__mailbox_put(struct bl_sched *s, struct bl_proc *p, struct bl_msg *msg)
+static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_proc *p,
+					       struct bl_msg *msg)
 {
 	struct bl_msg *victim = NULL;
 
@@ -346,9 +370,9 @@ static inline int bl__mailbox_put(struct bl_sched *s, struct bl_proc *p, struct 
  * reference is taken if one is needed. Payloads <= BL_BIN_INLINE_MAX are
  * copied into the node and need none.
  */
-static inline int bl__deliver_local(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key,
-				    uint16_t flags, struct rte_mbuf *m, uint32_t off, uint32_t len,
-				    bool owned)
+static __rte_always_inline int bl__deliver_local(struct bl_sched *s, uint64_t dst, uint64_t src,
+						 uint64_t key, uint16_t flags, struct rte_mbuf *m,
+						 uint32_t off, uint32_t len, bool owned)
 {
 	struct bl_proc *p = bl__proc_get(s, dst);
 	struct bl_msg *msg;
@@ -389,20 +413,28 @@ static inline int bl__deliver_local(struct bl_sched *s, uint64_t dst, uint64_t s
 	return bl__mailbox_put(s, p, msg);
 }
 
-/* Hand x to the inbound ring of dst's lcore. Consumes x->m's reference. */
+/* Hand x to dst's lcore (buffered, see struct bl_outbuf). Consumes x->m's reference. */
 static inline int bl__post_remote(struct bl_sched *s, const struct bl_xmsg *x)
 {
 	struct bl_sched *d = s->set->by_lcore[bl_pid_lcore(x->dst) % RTE_MAX_LCORE];
+	struct bl_outbuf *ob;
 
-	if (unlikely(d == NULL || s->idx >= d->n_lcores)) {
+	if (unlikely(d == NULL || s->idx >= d->n_lcores || d->idx >= s->n_lcores)) {
 		s->drops[BL_SDROP_UNKNOWN_LCORE]++;
 		goto drop;
 	}
-	if (unlikely(rte_ring_sp_enqueue_elem(d->inbound[s->idx], (void *)(uintptr_t)x,
-					      sizeof(*x)) != 0)) {
-		s->drops[BL_SDROP_RING_FULL]++;
-		goto drop;
+	ob = &s->out[d->idx];
+	if (unlikely(ob->n == BL_OUT_BURST)) {
+		/* Still full from a ring that was full: try once more, else drop. */
+		bl__outbuf_flush(s, d, ob);
+		if (ob->n == BL_OUT_BURST) {
+			s->drops[BL_SDROP_RING_FULL]++;
+			goto drop;
+		}
 	}
+	ob->x[ob->n++] = *x;
+	if (ob->n == BL_OUT_BURST)
+		bl__outbuf_flush(s, d, ob);
 	return 0;
 drop:
 	if (x->m != NULL)
@@ -442,6 +474,7 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 }
 
 #define BL_FANOUT_MAX_REFS 8192u
+#define BL_FANOUT_PREFETCH 4u
 
 /*
  * Fan-out: the same payload to n pids. Large payloads take all their
@@ -471,6 +504,10 @@ static inline unsigned bl_sched_deliver_burst(struct bl_sched *s, const uint64_t
 	}
 	rte_mbuf_refcnt_update(m, (int16_t)n);
 	for (i = 0; i < n; i++) {
+		/* Receivers are scattered over the table: fetch ahead. */
+		if (i + BL_FANOUT_PREFETCH < n)
+			rte_prefetch0(
+			    &s->procs[bl_pid_slot(dsts[i + BL_FANOUT_PREFETCH]) % s->cap]);
 		if (bl_pid_lcore(dsts[i]) == s->lcore) {
 			ok +=
 			    bl__deliver_local(s, dsts[i], src, key, flags, m, off, len, true) == 0;

@@ -51,7 +51,7 @@ struct bench_world {
 };
 
 static inline bench_world *bench_world_new(unsigned n, const struct bl_sched_config &cfg_in,
-					   const char *pool_name)
+					   const char *pool_name, unsigned pool_size = 4095)
 {
 	bench_world *w = new bench_world();
 	struct bl_sched_config cfg = cfg_in;
@@ -59,7 +59,7 @@ static inline bench_world *bench_world_new(unsigned n, const struct bl_sched_con
 
 	bl_sched_set_init(&w->set);
 	cfg.set = &w->set;
-	w->pool = rte_pktmbuf_pool_create(pool_name, 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	w->pool = rte_pktmbuf_pool_create(pool_name, pool_size, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  (int)rte_socket_id());
 	if (w->pool == nullptr)
 		abort();

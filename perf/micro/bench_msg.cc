@@ -219,6 +219,7 @@ void BM_CrossLcoreSend(benchmark::State &state)
 			retries++;
 		sent++;
 	}
+	bl_sched_flush(w->s[0]);
 	while (c.n.load(std::memory_order_acquire) != sent)
 		;
 	r.stop.store(1, std::memory_order_release);

@@ -239,6 +239,7 @@ static void test_cross_lcore_refs(void **state)
 		assert_int_equal(bl_sched_deliver(w->s[0], pid, 0, 0, m, 0, 1000, 0), 0);
 		rte_pktmbuf_free(m);
 	}
+	bl_sched_flush(w->s[0]); /* sends outside a pass are buffered until a flush */
 	{
 		unsigned long spin;
 
