@@ -19,6 +19,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -65,7 +66,8 @@ static void sched_free(struct bl_sched *s)
 	free(s->timers);
 	bl_msg_pool_fini(&s->msgs);
 	bl_chunk_pool_fini(&s->chunks);
-	free(s->procs);
+	if (s->procs != NULL)
+		munmap(s->procs, s->procs_bytes);
 	free(s);
 }
 
@@ -124,9 +126,14 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 		goto fail;
 	}
 	rc = -ENOMEM;
-	s->procs = (struct bl_proc *)calloc(s->cap, sizeof(struct bl_proc));
-	if (s->procs == NULL)
+	/* Zeroed, page-aligned and not resident until touched: mmap. */
+	s->procs_bytes = (size_t)s->cap * sizeof(struct bl_proc);
+	s->procs = (struct bl_proc *)mmap(NULL, s->procs_bytes, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->procs == MAP_FAILED) {
+		s->procs = NULL;
 		goto fail;
+	}
 	/* Slots are taken from the never-used end until it is exhausted, so the
 	 * table's pages become resident only as processes are spawned. */
 	s->n_fresh = s->cap;

@@ -170,6 +170,7 @@ struct bl_sched {
 	struct bl_proc *procs __rte_cache_aligned;
 	struct bl_proc *free_procs;
 	uint32_t n_fresh; /* slots never used: the last n_fresh of the table */
+	size_t procs_bytes;
 	struct bl_proc *runq_head;
 	struct bl_proc *runq_tail;
 	uint32_t runq_len;
@@ -505,9 +506,12 @@ static inline unsigned bl_sched_deliver_burst(struct bl_sched *s, const uint64_t
 	rte_mbuf_refcnt_update(m, (int16_t)n);
 	for (i = 0; i < n; i++) {
 		/* Receivers are scattered over the table: fetch ahead. */
-		if (i + BL_FANOUT_PREFETCH < n)
-			rte_prefetch0(
-			    &s->procs[bl_pid_slot(dsts[i + BL_FANOUT_PREFETCH]) % s->cap]);
+		if (i + BL_FANOUT_PREFETCH < n) {
+			uint32_t ahead = bl_pid_slot(dsts[i + BL_FANOUT_PREFETCH]);
+
+			if (ahead < s->cap)
+				rte_prefetch0(&s->procs[ahead]);
+		}
 		if (bl_pid_lcore(dsts[i]) == s->lcore) {
 			ok +=
 			    bl__deliver_local(s, dsts[i], src, key, flags, m, off, len, true) == 0;
