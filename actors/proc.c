@@ -69,6 +69,15 @@ int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason)
 	return 0;
 }
 
+/* BL_PF_TIMED mirrors "has a timeout or an idle hibernation" on the hot line. */
+static inline void timed_update(struct bl_proc *p)
+{
+	if (p->timeout_ms != 0 || p->hib_after_ms != 0)
+		p->flags |= BL_PF_TIMED;
+	else
+		p->flags &= (uint8_t)~BL_PF_TIMED;
+}
+
 static void proc_reset(struct bl_proc *p, uint64_t pid, const struct bl_behaviour *beh,
 		       const struct bl_spawn_opts *o, uint32_t now)
 {
@@ -79,6 +88,7 @@ static void proc_reset(struct bl_proc *p, uint64_t pid, const struct bl_behaviou
 	p->heap.limit = o->heap_limit == UINT32_MAX ? 0 : o->heap_limit;
 	p->timer.kind = BL_TNODE_PROC;
 	p->hib_after_ms = o->hibernate_after_ms;
+	timed_update(p);
 	p->last_active = now;
 	p->status = BL_PROC_WAITING;
 	p->overflow = (uint8_t)(o->overflow - 1);
@@ -158,7 +168,7 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 		(void)bl_link(&c, o.link_to);
 	if (p->mbox.len != 0 && !(p->flags & BL_PF_RUNQ))
 		bl__runq_push(s, p);
-	if (p->timeout_ms != 0 || p->hib_after_ms != 0) {
+	if (p->flags & BL_PF_TIMED) {
 		/* Only processes with timers read the clock. */
 		p->last_active = bl__now(s);
 		bl__proc_arm_timer(s, p);
@@ -233,6 +243,7 @@ static void proc_timer_fire(struct bl_sched *s, struct bl_proc *p)
 	if (p->timeout_ms != 0 && !bl_tick_before(now, p->last_active + p->timeout_ms)) {
 		/* One shot: the handler sets a new timeout if it wants one. */
 		p->timeout_ms = 0;
+		timed_update(p);
 		p->flags |= BL_PF_TIMEOUT_DUE;
 		if (!(p->flags & BL_PF_RUNQ))
 			bl__runq_push(s, p);
@@ -301,7 +312,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	}
 	p->reductions += n;
 	s->handled += n;
-	if (p->timeout_ms != 0 || p->hib_after_ms != 0)
+	if (p->flags & BL_PF_TIMED)
 		p->last_active = bl__now(s);
 	if (p->flags & BL_PF_EXIT_PENDING) {
 		bl__proc_teardown(s, p, true);
@@ -316,7 +327,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	}
 	if (p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE))
 		bl__runq_push(s, p);
-	if (p->timeout_ms != 0 || p->hib_after_ms != 0)
+	if (p->flags & BL_PF_TIMED)
 		bl__proc_arm_timer(s, p);
 }
 
@@ -472,6 +483,7 @@ void bl_set_timeout(struct bl_ctx *c, uint32_t ms)
 	struct bl_proc *p = c->p;
 
 	p->timeout_ms = ms;
+	timed_update(p);
 	/* The turn end (or spawn) arms the timer from last_active. */
 	if (p->status != BL_PROC_RUNNING) {
 		p->last_active = bl__now(c->s);

@@ -137,6 +137,7 @@ struct bl_peer {
 #define BL_PF_EXIT_PENDING 0x04u /* exit_reason is set; tear down at the next turn */
 #define BL_PF_HIBERNATE	   0x08u /* hibernate after this turn */
 #define BL_PF_TIMEOUT_DUE  0x10u /* run handle_timeout at the next turn */
+#define BL_PF_TIMED	   0x20u /* timeout_ms or hib_after_ms set */
 
 /*
  * The process. Written by the owner lcore only. 192 bytes, three cache

@@ -182,7 +182,7 @@ static int reg_add(struct bl_registry *r, const char *name, size_t max_len, uint
 		free(e);
 		return -EEXIST;
 	}
-	r->count++;
+	__atomic_store_n(&r->count, r->count + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -211,7 +211,7 @@ int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_l
 	node = cds_lfht_iter_get_node(&it);
 	if (node == NULL || cds_lfht_del(r->ht, node) != 0)
 		return -ENOENT;
-	r->count--;
+	__atomic_store_n(&r->count, r->count - 1, __ATOMIC_RELAXED);
 	call_rcu(&caa_container_of(node, struct reg_entry, node)->rcu, entry_free_rcu);
 	return 0;
 }

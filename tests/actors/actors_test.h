@@ -120,16 +120,47 @@ static inline void sched_assert_idle(struct bl_sched *s)
 	assert_int_equal(s->n_timers_free, s->n_timers);
 }
 
-/* Destroy the world; every test mbuf must be back in its pool. */
+static inline int world_kill_cb(const struct bl_proc_info *info, void *arg)
+{
+	(void)bl_proc_kill((struct bl_sched *)arg, info->pid, bl_reason_make(BL_EXIT_SHUTDOWN));
+	return 0;
+}
+
+/*
+ * Shut every process down (reason shutdown), let pending timers fire, check
+ * that every chunk, node, timer and pinned byte came back, destroy the
+ * schedulers and check every test mbuf is back in its pool. Called with no
+ * scheduler running on another lcore.
+ */
 static inline void world_free(struct world *w)
 {
-	unsigned i;
+	unsigned i, round;
 
+	for (round = 0; round < 100; round++) {
+		unsigned live = 0;
+
+		for (i = 0; i < 2; i++)
+			if (w->s[i] != NULL)
+				bl_sched_foreach(w->s[i], world_kill_cb, w->s[i]);
+		w->now += 1u << 20; /* every send_after due */
+		for (i = 0; i < 2; i++)
+			if (w->s[i] != NULL)
+				world_settle(w->s[i]);
+		for (i = 0; i < 2; i++)
+			if (w->s[i] != NULL)
+				live += w->s[i]->n_live;
+		if (live == 0)
+			break;
+	}
 	for (i = 0; i < 2; i++) {
 		if (w->s[i] == NULL)
 			continue;
-		bl_sched_destroy(w->s[i]);
+		world_settle(w->s[i]);
+		sched_assert_idle(w->s[i]);
 	}
+	for (i = 0; i < 2; i++)
+		if (w->s[i] != NULL)
+			bl_sched_destroy(w->s[i]);
 	assert_int_equal(rte_mempool_in_use_count(w->pool), 0);
 	rte_mempool_free(w->pool);
 	free(w);
