@@ -144,29 +144,43 @@ static inline uint16_t verdict(struct bl_lcore *lc, uint64_t key)
 	return c->ent[i].tgt;
 }
 
-/* Decide each message's fate. Returns the common target, or TGT_DONE if mixed. */
-static inline uint16_t classify(struct bl_lcore *lc, const uint8_t *frame, uint16_t count,
-				uint16_t *tgt)
+/*
+ * Walk the messages once: check their lengths (nothing before the walk ends
+ * is trusted: a bad frame is refused whole) and decide each one's fate.
+ * Returns BL_WIRE_OK with *common the shared target, or TGT_DONE if mixed.
+ */
+static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *frame, uint32_t len,
+					   uint16_t count, uint16_t *tgt, uint16_t *common)
 {
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
-	uint16_t i, common = 0;
-	struct bl_wire_msg msg;
+	uint16_t i, c = 0;
 
 	for (i = 0; i < count; i++) {
+		const uint8_t *h = frame + off;
+		uint32_t mlen;
 		uint16_t t;
 
-		bl_wire_msg_next(frame, &off, &msg);
-		if (unlikely(msg.kind != BL_WIRE_KIND_DATA))
+		if (unlikely(len - off < BL_WIRE_MSG_HDR_LEN))
+			return BL_WIRE_MSG_TRUNCATED;
+		mlen = bl_wire_get32(h);
+		off += BL_WIRE_MSG_HDR_LEN;
+		if (unlikely(mlen > len - off))
+			return BL_WIRE_LEN_OVERFLOW;
+		off += mlen;
+		if (unlikely(bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA))
 			t = TGT_DROP | BL_MSG_DROP_BAD_KIND;
 		else
-			t = verdict(lc, msg.key);
+			t = verdict(lc, bl_wire_get64(h + 8));
 		tgt[i] = t;
 		if (i == 0)
-			common = t;
-		else if (t != common)
-			common = TGT_DONE;
+			c = t;
+		else if (t != c)
+			c = TGT_DONE;
 	}
-	return common;
+	if (unlikely(off != len))
+		return BL_WIRE_COUNT_MISMATCH;
+	*common = c;
+	return BL_WIRE_OK;
 }
 
 /* Append bytes [off, off+len) of the received frame to the new frame `head`. */
@@ -295,9 +309,17 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	const uint8_t *frame;
-	uint16_t common, i, count;
+	uint16_t common = TGT_DONE, i, count;
 
-	bad = bl_wire_parse(m, &r->ports[in_port].local, &pkt);
+	bad = bl_wire_parse_hdrs(m, &r->ports[in_port].local, &pkt);
+	if (likely(bad == BL_PKT_DROP_NONE)) {
+		enum bl_wire_status st;
+
+		frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
+		st = classify(lc, frame, pkt.frame_len, pkt.fr.count, tgt, &common);
+		if (unlikely(st != BL_WIRE_OK))
+			bad = bl_pkt_drop_from_wire(st);
+	}
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
 		bl_stat_add(&lc->st.pkt_drops[bad], 1);
 		bl_stat_add(&lc->st.drop_pkts, 1);
@@ -308,9 +330,6 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	bl_stat_add(&lc->st.acc_pkts, 1);
 	bl_stat_add(&lc->st.rx_msgs, count);
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
-
-	frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
-	common = classify(lc, frame, count, tgt);
 
 	if (likely(common < TGT_DROP)) {
 		const struct bl_route_hop *hop = &r->routes->hops[common];

@@ -162,7 +162,9 @@ static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire
  *   ip_bad_checksum, ip_bad_length (total length vs IHL and vs the data;
  *   trailing Ethernet padding is fine), ip_fragment, not_udp, udp_bad_length
  *   (UDP length must equal the IPv4 payload length), not_for_us (dst MAC,
- *   IPv4, UDP port), then the frame check (frame_truncated .. count_mismatch).
+ *   IPv4, UDP port), then the frame header (frame_truncated, bad_magic,
+ *   zero_count). The message lengths (msg_truncated .. count_mismatch) are
+ *   left to the caller's walk over the messages, or to bl_wire_parse.
  * The IPv4 checksum is not recomputed when the NIC vouches for the header
  * (RTE_MBUF_F_RX_IP_CKSUM_GOOD, or _NONE: "header integrity verified, the
  * checksum field is not"), and the packet is dropped when the NIC says _BAD.
@@ -171,8 +173,8 @@ static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire
  * Returns BL_PKT_DROP_NONE and fills *pkt, or the drop reason (then *pkt is
  * unspecified). Any lcore; never frees or writes m.
  */
-static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
-					     const struct bl_wire_local *local, struct bl_pkt *pkt)
+static inline enum bl_pkt_drop
+bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, struct bl_pkt *pkt)
 {
 	const uint8_t *d, *ip, *udp;
 	uint32_t len, ihl, tot, udp_len;
@@ -234,12 +236,30 @@ static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
 	pkt->l3_off = BL_WIRE_ETH_LEN;
 	pkt->frame_off = (uint16_t)(BL_WIRE_ETH_LEN + ihl + BL_WIRE_UDP_LEN);
 	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
-	st = bl_wire_frame_check(d + pkt->frame_off, pkt->frame_len, &pkt->fr);
+	st = bl_wire_frame_hdr_check(d + pkt->frame_off, pkt->frame_len, &pkt->fr);
 	if (st != BL_WIRE_OK)
 		return bl_pkt_drop_from_wire(st);
 	pkt->src_ip = bl__wire_raw32(ip + BL__IP_SRC);
 	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
 	return BL_PKT_DROP_NONE;
+}
+
+/*
+ * bl_wire_parse_hdrs, then the message lengths (bl_wire_frame_check): the
+ * whole packet checked. The fast path uses parse_hdrs and checks the
+ * message lengths in the same walk that classifies the messages.
+ */
+static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
+					     const struct bl_wire_local *local, struct bl_pkt *pkt)
+{
+	enum bl_pkt_drop bad = bl_wire_parse_hdrs(m, local, pkt);
+	enum bl_wire_status st;
+
+	if (bad != BL_PKT_DROP_NONE)
+		return bad;
+	st = bl_wire_frame_check(rte_pktmbuf_mtod(m, const uint8_t *) + pkt->frame_off,
+				 pkt->frame_len, &pkt->fr);
+	return st == BL_WIRE_OK ? BL_PKT_DROP_NONE : bl_pkt_drop_from_wire(st);
 }
 
 /*

@@ -43,8 +43,13 @@ enum bl_wire_status {
 
 /* Stable names, used in counters, the CLI and the docs. */
 static const char *const bl_wire_status_names[BL_WIRE_STATUS_MAX] = {
-	"ok",		  "frame_truncated", "bad_magic",     "zero_count",
-	"msg_truncated", "length_overflow", "count_mismatch",
+	"ok",
+	"frame_truncated",
+	"bad_magic",
+	"zero_count",
+	"msg_truncated",
+	"length_overflow",
+	"count_mismatch",
 };
 
 /* Decoded frame header, host byte order. */
@@ -103,17 +108,13 @@ static inline void bl_wire_put64(uint8_t *p, uint64_t v)
 }
 
 /*
- * Check a whole frame of `len` bytes: header, then every message's lengths,
- * which must add up to exactly `len`. Nothing is trusted before this returns
- * BL_WIRE_OK. On success *fr holds the decoded header. Any thread; no side
- * effects.
+ * Check a frame's 16-byte header only (length, magic, count >= 1) and decode
+ * it into *fr. The messages are not looked at: a caller that walks them
+ * anyway checks their lengths on the way (bl_wire_frame_check does).
  */
-static inline enum bl_wire_status bl_wire_frame_check(const uint8_t *p, size_t len,
-						      struct bl_wire_frame *fr)
+static inline enum bl_wire_status bl_wire_frame_hdr_check(const uint8_t *p, size_t len,
+							  struct bl_wire_frame *fr)
 {
-	size_t off;
-	unsigned int i;
-
 	if (len < BL_WIRE_FRAME_HDR_LEN)
 		return BL_WIRE_TRUNCATED;
 	if (bl_wire_get32(p) != BL_WIRE_MAGIC)
@@ -123,7 +124,24 @@ static inline enum bl_wire_status bl_wire_frame_check(const uint8_t *p, size_t l
 	fr->seq = bl_wire_get64(p + 8);
 	if (fr->count == 0)
 		return BL_WIRE_ZERO_COUNT;
+	return BL_WIRE_OK;
+}
 
+/*
+ * Check a whole frame of `len` bytes: header, then every message's lengths,
+ * which must add up to exactly `len`. Nothing is trusted before this returns
+ * BL_WIRE_OK. On success *fr holds the decoded header. Any thread; no side
+ * effects.
+ */
+static inline enum bl_wire_status bl_wire_frame_check(const uint8_t *p, size_t len,
+						      struct bl_wire_frame *fr)
+{
+	enum bl_wire_status st = bl_wire_frame_hdr_check(p, len, fr);
+	size_t off;
+	unsigned int i;
+
+	if (st != BL_WIRE_OK)
+		return st;
 	off = BL_WIRE_FRAME_HDR_LEN;
 	for (i = 0; i < fr->count; i++) {
 		uint32_t mlen;
