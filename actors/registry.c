@@ -2,8 +2,9 @@
 /*
  * Registry on cds_lfht (QSBR flavour).
  *
- * Single writer (the control thread): the entry count needs no atomics on
- * the write side; readers only read it racily for reports. Removed or
+ * Single writer (the control thread): the entry count needs no read-modify-
+ * write atomics; it is stored with relaxed atomic stores so other threads
+ * can read it for reports. Removed or
  * replaced entries are freed through call_rcu, so a reader holding a node
  * between two quiescent states never sees freed memory. Bounded: at most
  * max entries, names of at most BL_NAME_MAX - 1 bytes.
@@ -167,7 +168,7 @@ static int reg_add(struct bl_registry *r, const char *name, size_t max_len, uint
 			call_rcu(&caa_container_of(old, struct reg_entry, node)->rcu,
 				 entry_free_rcu);
 		else
-			r->count++;
+			__atomic_store_n(&r->count, r->count + 1, __ATOMIC_RELAXED);
 		return 0;
 	}
 	if (r->count >= r->max) {
