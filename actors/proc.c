@@ -325,7 +325,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	} else {
 		p->status = BL_PROC_WAITING;
 	}
-	if (p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE))
+	if ((p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE)) && !(p->flags & BL_PF_RUNQ))
 		bl__runq_push(s, p);
 	if (p->flags & BL_PF_TIMED)
 		bl__proc_arm_timer(s, p);

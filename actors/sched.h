@@ -360,7 +360,8 @@ static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_pro
 	s->mbox_total++;
 	if (msg->bin.m != NULL)
 		bl__pin(s, p, msg->bin.m);
-	if (!(p->flags & BL_PF_RUNQ))
+	/* A running process is re-queued by its own turn (never queued twice). */
+	if (!(p->flags & BL_PF_RUNQ) && p->status != BL_PROC_RUNNING)
 		bl__runq_push(s, p);
 	return 0;
 }

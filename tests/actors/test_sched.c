@@ -97,6 +97,68 @@ static void test_self_flood_does_not_starve(void **state)
 	assert_int_equal(loop.terminated, 1);
 }
 
+/* Processes that send to themselves and to each other while running. */
+struct chain {
+	uint64_t next; /* pid to pass a token to */
+	uint64_t got;
+	uint64_t limit;
+};
+
+static int chain_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void chain_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct chain *k = (struct chain *)bl_state(c);
+
+	k->got++;
+	if (m->key >= k->limit)
+		return;
+	/* two to itself, one onward: the mailbox grows while the process runs */
+	(void)bl_send(c, bl_self(c), k->limit, NULL, 0);
+	(void)bl_send(c, bl_self(c), k->limit, NULL, 0);
+	(void)bl_send(c, k->next, m->key + 1, NULL, 0);
+}
+
+static const struct bl_behaviour chain_beh = {
+	.name = "chain",
+	.init = chain_init,
+	.handle_message = chain_msg,
+};
+
+static void test_self_sends_keep_run_queue_sound(void **state)
+{
+	enum { P = 5, HOPS = 1000 };
+	struct bl_sched_config cfg = { .budget = 2 };
+	struct world *w = world_new(1, &cfg, false);
+	struct bl_sched *s = w->s[0];
+	struct chain k[P];
+	uint64_t pids[P], total = 0;
+	unsigned i;
+
+	(void)state;
+	memset(k, 0, sizeof(k));
+	for (i = 0; i < P; i++) {
+		k[i].limit = HOPS;
+		pids[i] = bl_proc_spawn(s, &chain_beh, &k[i], NULL);
+	}
+	for (i = 0; i < P; i++)
+		k[i].next = pids[(i + 1) % P];
+	for (i = 0; i < P; i++)
+		assert_int_equal(bl_sched_deliver(s, pids[i], 0, 0, NULL, 0, 0, 0), 0);
+	world_settle(s);
+	/* each of P tokens makes HOPS hops, each hop two extra self messages */
+	for (i = 0; i < P; i++)
+		total += k[i].got;
+	assert_int_equal(total, (uint64_t)P * (HOPS + 1) + (uint64_t)P * HOPS * 2);
+	assert_int_equal(s->runq_len, 0);
+	assert_null(s->runq_head);
+	world_free(w);
+}
+
 static void test_spawn_refused(void **state)
 {
 	struct world *w = world_new(1, NULL, false);
@@ -233,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_budget_and_fairness),
 		cmocka_unit_test(test_self_flood_does_not_starve),
+		cmocka_unit_test(test_self_sends_keep_run_queue_sound),
 		cmocka_unit_test(test_spawn_refused),
 		cmocka_unit_test(test_exec_timeout_cancels),
 		cmocka_unit_test(test_invalid_config),
