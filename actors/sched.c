@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
@@ -311,6 +312,70 @@ void bl_sched_destroy(struct bl_sched *s)
 	sched_free(s);
 }
 
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: sched invariant broken: %s\n", __FILE__, __LINE__, \
+				#cond);                                                            \
+			return -EFAULT;                                                            \
+		}                                                                                  \
+	} while (0)
+
+int bl_sched_check(struct bl_sched *s)
+{
+	uint64_t mbox = 0, pinned = 0;
+	uint32_t i, live = 0, queued = 0, n = 0, used = s->cap - s->n_fresh;
+	const struct bl_proc *p;
+	const struct bl_chunk *c;
+	const struct bl_msg *m;
+
+	for (p = s->runq_head; p != NULL; p = p->runq_next) {
+		CHECK(++n <= s->cap); /* no cycle */
+		CHECK(p->flags & BL_PF_RUNQ);
+		CHECK(p->status != BL_PROC_FREE && p->status != BL_PROC_RUNNING);
+		CHECK(p->runq_next != NULL || p == s->runq_tail);
+	}
+	CHECK(n == s->runq_len);
+	for (i = 0; i < used; i++) {
+		uint32_t len = 0;
+
+		p = &s->procs[i];
+		if (p->status == BL_PROC_FREE)
+			continue;
+		live++;
+		queued += (p->flags & BL_PF_RUNQ) != 0;
+		for (m = p->mbox.head; m != NULL; m = m->next) {
+			CHECK(++len <= p->mbox.len);
+			CHECK(m->next != NULL || m == p->mbox.tail);
+			if (m->bin.m != NULL)
+				pinned += bl_bin_pin_size(m->bin.m);
+		}
+		CHECK(len == p->mbox.len);
+		mbox += len;
+	}
+	for (i = 0; i < used; i++) {
+		const struct bl_kbin *k;
+
+		p = &s->procs[i];
+		if (p->status == BL_PROC_FREE)
+			continue;
+		for (k = p->kept; k != NULL; k = k->next)
+			if (k->bin.m != NULL)
+				pinned += bl_bin_pin_size(k->bin.m);
+	}
+	CHECK(live == s->n_live);
+	CHECK(queued == s->runq_len);
+	CHECK(mbox == s->mbox_total);
+	CHECK(pinned == s->pinned_total);
+	for (n = 0, c = s->chunks.free; c != NULL; c = c->next)
+		CHECK(++n <= s->chunks.n_chunks);
+	CHECK(n + s->chunks.n_fresh == s->chunks.n_free);
+	for (n = 0, m = s->msgs.free; m != NULL; m = m->next)
+		CHECK(++n <= s->msgs.n);
+	CHECK(n + s->msgs.n_fresh == s->msgs.n_free);
+	return 0;
+}
+
 unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 {
 	unsigned work = 0, t;
@@ -334,6 +399,11 @@ unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 		bl__proc_turn(s, p);
 	}
 	bl_sched_flush(s);
+#ifdef BL_CHECK_EXPENSIVE
+	if (bl_sched_check(s) != 0)
+		rte_panic("%s:%d: scheduler of lcore %u is corrupt\n", __FILE__, __LINE__,
+			  s->lcore);
+#endif
 	return work + (unsigned)(s->handled - handled);
 }
 

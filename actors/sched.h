@@ -245,6 +245,15 @@ int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason);
 struct bl_proc *bl_proc_lookup(struct bl_sched *s, uint64_t pid);
 void *bl_proc_state(struct bl_sched *s, uint64_t pid);
 
+/*
+ * Check the scheduler's invariants in O(processes + queued messages): run
+ * queue and flags agree, counters equal the sums over the processes, pools
+ * are consistent. Owner. Returns 0, or -EFAULT after printing what is wrong.
+ * Built with -Dexpensive_checks=true, bl_sched_run calls it after every pass
+ * and aborts (file:line) when it fails.
+ */
+int bl_sched_check(struct bl_sched *s);
+
 /* --- any thread, through the command ring --- */
 
 /*

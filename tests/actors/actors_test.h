@@ -106,11 +106,13 @@ static inline void world_settle(struct bl_sched *s)
 
 	while (bl_sched_run(s, 64) != 0 || s->runq_head != NULL)
 		assert_true(++rounds < 1000000);
+	assert_int_equal(bl_sched_check(s), 0);
 }
 
 /* Every chunk and message node back: call when every process has exited. */
 static inline void sched_assert_idle(struct bl_sched *s)
 {
+	assert_int_equal(bl_sched_check(s), 0);
 	assert_int_equal(s->n_live, 0);
 	assert_int_equal(bl_chunk_pool_in_use(&s->chunks), 0);
 	assert_int_equal(s->chunks.n_big, 0);
