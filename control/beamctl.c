@@ -296,8 +296,7 @@ static void add_counts(json_t *sum, const json_t *part)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)part, k, v)
-	{
+	json_object_foreach ((json_t *)part, k, v) {
 		json_t *s = json_object_get(sum, k);
 
 		if (json_is_integer(v) && json_is_integer(s))
@@ -412,8 +411,7 @@ static char *cell_text(const json_t *v)
 		if (s == NULL)
 			return NULL;
 		s[0] = '\0';
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach (v, i, e) {
 			char *t = json_is_object(e) || json_is_array(e)
 				      ? json_dumps(e, JSON_COMPACT)
 				      : cell_text(e);
@@ -475,8 +473,7 @@ static void print_table(const char *title, const json_t *rows, const char *const
 			const char *k;
 			json_t *v;
 
-			json_object_foreach(json_array_get(rows, r), k, v)
-			{
+			json_object_foreach (json_array_get(rows, r), k, v) {
 				size_t c;
 
 				for (c = 0; c < ncols; c++)
@@ -550,7 +547,9 @@ static bool is_table(const json_t *v)
 
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return false;
-	json_array_foreach(v, i, e) if (!json_is_object(e)) return false;
+	json_array_foreach (v, i, e)
+		if (!json_is_object(e))
+			return false;
 	return true;
 }
 
@@ -562,8 +561,7 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach ((json_t *)o, k, v) {
 		bool skipped = is_table(v) || (json_is_object(v) && json_object_size(v) > 0);
 
 		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
@@ -585,8 +583,7 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 	}
 	if (!all_int)
 		vwidth = 0;
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach ((json_t *)o, k, v) {
 		bool skipped = false;
 
 		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
@@ -600,8 +597,7 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 			free(t);
 		}
 	}
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach ((json_t *)o, k, v) {
 		bool skipped = false;
 
 		for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
@@ -629,8 +625,7 @@ static void print_status(const json_t *r)
 
 	if (copy == NULL)
 		return;
-	json_object_foreach((json_t *)r, k, v)
-	{
+	json_object_foreach ((json_t *)r, k, v) {
 		if (strcmp(k, "uptime_s") == 0 && json_is_integer(v)) {
 			long long s = json_integer_value(v);
 			char buf[64];
@@ -651,8 +646,7 @@ static void print_drops(const char *title, const json_t *drops, int *shown)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)drops, k, v)
-	{
+	json_object_foreach ((json_t *)drops, k, v) {
 		if (json_is_integer(v) && json_integer_value(v) == 0)
 			continue;
 		if (*shown == 0)

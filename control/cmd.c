@@ -340,8 +340,7 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		return -EINVAL;
 	}
 	/* Refuse fields that do not belong, so a typo is an error, not a default. */
-	json_object_foreach((json_t *)j, field, val)
-	{
+	json_object_foreach ((json_t *)j, field, val) {
 		size_t known = forward ? 6 : 2;
 		bool ok = false;
 
@@ -743,8 +742,7 @@ static int batch_line(int argc, char **argv, json_t *ops, char *err, size_t errl
 			json_decref(keys);
 			return -EINVAL;
 		}
-		json_array_foreach(keys, i, k)
-		{
+		json_array_foreach (keys, i, k) {
 			op = json_object();
 			if (op == NULL || json_object_set_new(op, "op", json_string("del")) != 0 ||
 			    json_object_set(op, "key", k) != 0 ||

@@ -101,8 +101,7 @@ static int h_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, si
 
 	(void)errmsg, (void)errlen;
 	d->batch_calls++;
-	json_array_foreach(ops, i, op)
-	{
+	json_array_foreach (ops, i, op) {
 		if (strcmp(json_string_value(json_object_get(op, "op")), "add") == 0)
 			adds++;
 		else

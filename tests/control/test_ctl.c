@@ -475,8 +475,7 @@ static void test_help(void **state)
 	r = ask(w->c, fd, "{\"cmd\":\"help\"}\n");
 	list = json_object_get(r, "commands");
 	assert_int_equal(json_array_size(list), 8);
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach (list, i, e) {
 		const char *name = json_string_value(json_object_get(e, "cmd"));
 
 		assert_true(strcmp(prev, name) < 0); /* sorted */
