@@ -356,8 +356,10 @@ void *bl_scratch(struct bl_ctx *c, size_t size)
 	return p;
 }
 
-int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
-		    const void *data, uint32_t len)
+/* A small buffer to a process of this lcore: the copy goes into the node. */
+static __rte_always_inline int deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src,
+					   uint64_t key, uint16_t flags, const void *data,
+					   uint32_t len)
 {
 	struct bl_proc *p = bl__proc_get(s, dst);
 	struct bl_msg *msg;
@@ -381,6 +383,12 @@ int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key
 	if (len != 0)
 		memcpy(msg->u.inl, data, len);
 	return bl__mailbox_put(s, p, msg);
+}
+
+int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
+		    const void *data, uint32_t len)
+{
+	return deliver_buf(s, dst, src, key, flags, data, len);
 }
 
 int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
@@ -429,6 +437,9 @@ int bl_send(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint
 {
 	if (data == NULL && len != 0)
 		return -EINVAL;
+	/* The common case, a small message to a neighbour, without detours. */
+	if (likely(bl_pid_lcore(dst) == c->s->lcore && len <= BL_BIN_INLINE_MAX))
+		return deliver_buf(c->s, dst, c->p->pid, key, 0, data, len);
 	return bl__send(c->s, dst, c->p->pid, key, 0, data, NULL, len);
 }
 
