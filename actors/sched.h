@@ -210,7 +210,8 @@ static_assert(offsetof(struct bl_sched, procs) == RTE_CACHE_LINE_SIZE,
 /*
  * Create the scheduler of lcore_id (the lcore that will run it), able to
  * receive from n_lcores schedulers of config->set (including itself), and
- * register it in the set. Control path (allocates). Returns NULL and sets
+ * register it in the set. Every scheduler of a set is created with the same
+ * n_lcores, all of them before any of them runs. Control path (allocates). Returns NULL and sets
  * errno (EINVAL, ENOMEM, EEXIST for an lcore already in the set, ENOSPC when
  * the set already has n_lcores schedulers).
  */
@@ -482,6 +483,13 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 	x.detail = 0;
 	x.ptr = NULL;
 	return bl__post_remote(s, &x);
+}
+
+/* bl_sched_deliver for a binary the caller holds (same contract). */
+static inline int bl_sched_deliver_bin(struct bl_sched *s, uint64_t dst, uint64_t key, uint64_t src,
+				       const struct bl_bin *b, uint16_t flags)
+{
+	return bl_sched_deliver(s, dst, key, src, b->m, b->off, b->len, flags);
 }
 
 #define BL_FANOUT_MAX_REFS 8192u
