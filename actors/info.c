@@ -94,6 +94,28 @@ int bl_sched_ps(struct bl_sched *s, struct bl_proc_info *out, unsigned max, unsi
 	return 0;
 }
 
+struct info_req {
+	uint64_t pid;
+	struct bl_proc_info *out;
+	int rc;
+};
+
+static void info_fn(struct bl_sched *s, void *arg)
+{
+	struct info_req *r = (struct info_req *)arg;
+
+	r->rc = bl_proc_info_get(s, r->pid, r->out);
+}
+
+int bl_sched_proc_info(struct bl_sched *s, uint64_t pid, struct bl_proc_info *out,
+		       unsigned timeout_ms)
+{
+	struct info_req r = { pid, out, 0 };
+	int rc = bl_sched_exec(s, info_fn, &r, timeout_ms);
+
+	return rc != 0 ? rc : r.rc;
+}
+
 #define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void bl_sched_totals(const struct bl_sched *s, struct bl_sched_totals *t)

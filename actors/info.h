@@ -73,6 +73,13 @@ unsigned bl_sched_foreach(struct bl_sched *s, int (*cb)(const struct bl_proc_inf
 int bl_sched_ps(struct bl_sched *s, struct bl_proc_info *out, unsigned max, unsigned *n,
 		unsigned *total, unsigned timeout_ms);
 
+/*
+ * Info of one pid of s from any thread but the owner (command ring, waits at
+ * most timeout_ms, 0 = forever). Returns 0, -ESRCH, or bl_sched_exec's errors.
+ */
+int bl_sched_proc_info(struct bl_sched *s, uint64_t pid, struct bl_proc_info *out,
+		       unsigned timeout_ms);
+
 /* Totals of s. Any thread (relaxed reads of the owner's counters). */
 void bl_sched_totals(const struct bl_sched *s, struct bl_sched_totals *t);
 

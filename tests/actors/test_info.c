@@ -116,9 +116,15 @@ static void test_ps_from_control_thread(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(total, 5);
 	for (i = 0; i < 3; i++) {
+		struct bl_proc_info one;
+
 		assert_int_equal(info[i].lcore, w->s[1]->lcore);
 		assert_string_equal(info[i].behaviour, "st");
+		assert_int_equal(bl_sched_proc_info(w->s[1], info[i].pid, &one, 0), 0);
+		assert_int_equal(one.pid, info[i].pid);
 	}
+	assert_int_equal(bl_sched_proc_info(w->s[1], bl_pid_make(w->s[1]->lcore, 4000, 9), info, 0),
+			 -ESRCH);
 	__atomic_store_n(&wk.stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(w->s[1]->lcore);
 	world_free(w);
