@@ -10,6 +10,7 @@
  * for lack of memory or of hop slots, which is reported with what was done.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,31 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 
 /* ---- stats ----------------------------------------------------------------- */
 
+/* The lcore counters a stats reply shows, totals and per lcore alike. */
+static const struct {
+	const char *name;
+	size_t off;
+} lcore_counters[] = {
+#define C(f)                                                                                       \
+	{                                                                                          \
+#f, offsetof(struct bl_lcore_stats, f)                                             \
+	}
+	C(rx_pkts),	  C(acc_pkts), C(drop_pkts),	C(rx_msgs),  C(fwd_msgs), C(drop_msgs),
+	C(buffered_msgs), C(tx_pkts),  C(split_frames), C(ref_segs), C(loops),	  C(busy_loops),
+#undef C
+};
+
+static json_t *counters_json(const struct bl_lcore_stats *st)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(lcore_counters) / sizeof(lcore_counters[0]); i++)
+		set_u64(o, lcore_counters[i].name,
+			bl_stat_read((const uint64_t *)((const char *)st + lcore_counters[i].off)));
+	return o;
+}
+
 struct seq_sum {
 	uint64_t sources, frames, gaps, dups, untracked;
 };
@@ -103,23 +129,12 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	struct bl_router *r = rc->r;
 	struct bl_lcore_stats tot;
 	struct seq_sum seq = { 0 };
-	json_t *totals, *pd, *md, *ports, *lcores, *o;
+	json_t *pd, *md, *ports, *lcores, *o;
 	unsigned int i;
 	uint16_t p;
 
 	bl_router_stats_sum(r, &tot);
-	totals = json_object();
-	set_u64(totals, "rx_pkts", tot.rx_pkts);
-	set_u64(totals, "acc_pkts", tot.acc_pkts);
-	set_u64(totals, "drop_pkts", tot.drop_pkts);
-	set_u64(totals, "rx_msgs", tot.rx_msgs);
-	set_u64(totals, "fwd_msgs", tot.fwd_msgs);
-	set_u64(totals, "drop_msgs", tot.drop_msgs);
-	set_u64(totals, "buffered_msgs", tot.buffered_msgs);
-	set_u64(totals, "tx_pkts", tot.tx_pkts);
-	set_u64(totals, "split_frames", tot.split_frames);
-	set_u64(totals, "ref_segs", tot.ref_segs);
-	json_object_set_new(reply, "totals", totals);
+	json_object_set_new(reply, "totals", counters_json(&tot));
 
 	pd = json_object();
 	for (i = 1; i < BL_PKT_DROP_MAX; i++)
@@ -162,16 +177,8 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 		seq.gaps += ss.gaps;
 		seq.dups += ss.dups;
 		seq.untracked += ss.untracked;
-		o = json_object();
+		o = counters_json(&lc->st);
 		set_u64(o, "lcore", lc->lcore_id);
-		set_u64(o, "rx_pkts", bl_stat_read(&lc->st.rx_pkts));
-		set_u64(o, "rx_msgs", bl_stat_read(&lc->st.rx_msgs));
-		set_u64(o, "fwd_msgs", bl_stat_read(&lc->st.fwd_msgs));
-		set_u64(o, "drop_msgs", bl_stat_read(&lc->st.drop_msgs));
-		set_u64(o, "drop_pkts", bl_stat_read(&lc->st.drop_pkts));
-		set_u64(o, "tx_pkts", bl_stat_read(&lc->st.tx_pkts));
-		set_u64(o, "loops", bl_stat_read(&lc->st.loops));
-		set_u64(o, "busy_loops", bl_stat_read(&lc->st.busy_loops));
 		json_array_append_new(lcores, o);
 	}
 	json_object_set_new(reply, "lcores", lcores);

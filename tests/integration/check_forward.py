@@ -183,6 +183,15 @@ def verify(work):
         ("sum of msg drops", t["drop_msgs"], sum(md.values())),
         ("sum of pkt drops", t["drop_pkts"], sum(pd.values())),
     ]
+    for lc in stats["lcores"]:
+        n = f"lcore {lc['lcore']}"
+        checks.append((f"{n}: rx_pkts = acc_pkts + drop_pkts", lc["rx_pkts"],
+                       lc["acc_pkts"] + lc["drop_pkts"]))
+        checks.append((f"{n}: rx_msgs = fwd + dropped + buffered", lc["rx_msgs"],
+                       lc["fwd_msgs"] + lc["drop_msgs"] + lc["buffered_msgs"]))
+    for key in ("rx_pkts", "rx_msgs", "fwd_msgs", "drop_msgs", "tx_pkts"):
+        checks.append((f"sum over lcores of {key}", sum(lc[key] for lc in stats["lcores"]),
+                       t[key]))
     for name in set(bad_names):
         checks.append((f"pkt drop {name}", pd.get(name), bad_names.count(name)))
     for name, g, w in checks:
