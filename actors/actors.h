@@ -13,6 +13,8 @@
  *  actors/registry.h  the RCU name registry
  *  actors/info.h      process info and per-lcore totals
  *  actors/behaviours.h built-in behaviours: counter, relay, forward, echo
+ *  actors/crash.h     crash records and the control thread's crash log
+ *  actors/sup.h       supervisors, child specs, the behaviour catalog
  */
 #ifndef BL_ACTORS_H
 #define BL_ACTORS_H
@@ -27,5 +29,7 @@
 #include "actors/registry.h"
 #include "actors/info.h"
 #include "actors/behaviours.h"
+#include "actors/crash.h"
+#include "actors/sup.h"
 
 #endif /* BL_ACTORS_H */

@@ -185,6 +185,11 @@ void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminat
 		reason = bl_reason_make(BL_EXIT_KILLED);
 	p->exit_reason = reason;
 	p->status = BL_PROC_EXITING;
+	/* Recorded before terminate and the release: the figures at the crash. */
+	if (unlikely(bl__crash_worthy(reason)))
+		bl__crash_record(s, p, reason);
+	if (s->cur_proc == p)
+		s->cur_proc = NULL; /* the slot may be reused before the next turn */
 	if (call_terminate && p->beh->terminate != NULL) {
 		struct bl_ctx c = { s, p };
 
@@ -281,6 +286,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	unsigned n = 0;
 
 	p->flags &= ~BL_PF_RUNQ;
+	s->cur_proc = NULL; /* no message of this turn yet */
 	if (p->flags & BL_PF_EXIT_PENDING) {
 		bl__proc_teardown(s, p, true);
 		return;
@@ -299,6 +305,8 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		if (m == NULL)
 			break;
 		s->mbox_total--;
+		s->cur_proc = p;
+		s->cur_key = m->key;
 		if (likely(m->type == BL_MSG_DATA))
 			beh->handle_message(&c, m);
 		else if (beh->handle_exit != NULL)

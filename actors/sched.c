@@ -28,6 +28,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "actors/crash.h"
 #include "actors/sched_pvt.h"
 
 #define BL_RUN_BURST 32u
@@ -62,6 +63,7 @@ static void sched_free(struct bl_sched *s)
 		free(s->inbound);
 	}
 	rte_ring_free(s->cmd);
+	rte_ring_free(s->crash);
 	if (s->own_pool)
 		rte_mempool_free(s->mbuf_pool);
 	free(s->timers);
@@ -78,7 +80,7 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	struct bl_sched_set *set = cfg != NULL ? cfg->set : NULL;
 	char name[RTE_RING_NAMESIZE];
 	struct bl_sched *s = NULL;
-	uint32_t i, ring_size, cmd_size;
+	uint32_t i, ring_size, cmd_size, crash_size;
 	int socket, rc;
 
 	if (set == NULL || lcore_id >= RTE_MAX_LCORE || lcore_id > BL_PID_MAX_LCORE ||
@@ -117,12 +119,14 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	s->defaults.overflow = (uint8_t)or_default(cfg->overflow, BL_OVERFLOW_DROP_NEWEST + 1);
 	ring_size = or_default(cfg->ring_size, 1024);
 	cmd_size = or_default(cfg->cmd_ring_size, 256);
+	crash_size = or_default(cfg->crash_ring_size, 64);
 	socket = (int)rte_lcore_to_socket_id(lcore_id);
 	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
 		socket = SOCKET_ID_ANY;
 
 	if (s->cap > BL_PID_MAX_SLOTS || s->defaults.overflow > BL_OVERFLOW_KILL + 1 ||
-	    (ring_size & (ring_size - 1)) != 0 || (cmd_size & (cmd_size - 1)) != 0) {
+	    (ring_size & (ring_size - 1)) != 0 || (cmd_size & (cmd_size - 1)) != 0 ||
+	    (crash_size & (crash_size - 1)) != 0) {
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -173,6 +177,14 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	s->cmd =
 	    rte_ring_create_elem(name, sizeof(struct bl_xmsg), cmd_size, socket, RING_F_SC_DEQ);
 	if (s->cmd == NULL) {
+		rc = -rte_errno;
+		goto fail;
+	}
+	/* Crash records: this lcore produces, the control thread consumes. */
+	snprintf(name, sizeof(name), "blx%hu.%x", (uint16_t)lcore_id, (uint32_t)(uintptr_t)s);
+	s->crash = rte_ring_create_elem(name, sizeof(struct bl_crash), crash_size, socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (s->crash == NULL) {
 		rc = -rte_errno;
 		goto fail;
 	}

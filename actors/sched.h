@@ -100,6 +100,7 @@ struct bl_sched_config {
 	uint32_t n_timers;	       /* send_after entries [1024] */
 	uint32_t ring_size;	       /* each inbound ring, power of two [1024] */
 	uint32_t cmd_ring_size;	       /* command ring, power of two [256] */
+	uint32_t crash_ring_size;      /* crash records for the control thread, power of two [64] */
 	uint32_t budget;	       /* messages per process per turn [8] */
 	uint32_t mailbox_limit;	       /* default mailbox limit [1024] */
 	uint32_t heap_limit;	       /* default heap limit, bytes [1 MiB] */
@@ -165,6 +166,7 @@ struct bl_sched {
 	struct rte_ring *cmd;
 	struct bl_sched_set *set;
 	struct rte_mempool *mbuf_pool;
+	struct rte_ring *crash; /* SP/SC: crash records to the control thread (crash.h) */
 
 	/* Owner lcore only from here on. */
 	struct bl_proc *procs __rte_cache_aligned;
@@ -191,14 +193,20 @@ struct bl_sched {
 	void *clock_arg;
 	uint64_t tsc_per_ms;
 	bool own_pool;
+	/* The process whose handler ran last in this turn and the key of its
+	 * message: a crash record names the message a process died on. */
+	struct bl_proc *cur_proc;
+	uint64_t cur_key;
 
 	/* Counters: written by the owner, read racily by anyone (relaxed loads). */
 	uint64_t drops[BL_SDROP_MAX];
 	uint64_t handled; /* messages handled by all processes */
 	uint64_t spawned;
 	uint64_t exited;
-	uint64_t pinned_total; /* sum of pinned_bytes */
-	uint64_t mbox_total;   /* messages queued in all mailboxes */
+	uint64_t pinned_total;	/* sum of pinned_bytes */
+	uint64_t mbox_total;	/* messages queued in all mailboxes */
+	uint64_t crashes;	/* abnormal exits recorded (crash.h) */
+	uint64_t crash_dropped; /* crash records lost: the crash ring was full */
 
 	struct bl_wheel wheel;
 };

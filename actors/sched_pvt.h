@@ -46,6 +46,19 @@ void bl__timer_fire(void *arg, struct bl_tnode *t);
 /* Act on a ring element addressed to this lcore (consumes its mbuf reference). */
 void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
 
+/*
+ * Crash records (crash.c): whether an exit reason is worth one, and record
+ * p's exit into the lcore's crash ring (counted as crash_dropped when full).
+ * Owner, from the teardown, before anything of p is released.
+ */
+static inline bool bl__crash_worthy(struct bl_reason r)
+{
+	/* A shutdown with a text is a supervisor giving up: an operator wants it. */
+	return r.code != BL_EXIT_NORMAL && (r.code != BL_EXIT_SHUTDOWN || r.text != NULL);
+}
+
+void bl__crash_record(struct bl_sched *s, const struct bl_proc *p, struct bl_reason reason);
+
 /* Links and monitors (link.c). */
 void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason);
 
