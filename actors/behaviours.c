@@ -141,7 +141,7 @@ static int relay_init(struct bl_ctx *c, void *arg)
 	const struct bl_relay_args *a = (const struct bl_relay_args *)arg;
 	struct relay_state *st;
 
-	if (a == NULL || (a->to_pid == BL_PID_NONE && a->to_name == NULL))
+	if (a == NULL || (a->to_pid == BL_PID_NONE && a->to_name[0] == '\0'))
 		return -EINVAL;
 	if (a->to_pid == BL_PID_NONE) {
 		size_t n = strnlen(a->to_name, BL_NAME_MAX);
@@ -155,7 +155,7 @@ static int relay_init(struct bl_ctx *c, void *arg)
 	memset(st, 0, sizeof(*st));
 	st->to_pid = a->to_pid;
 	if (a->to_pid == BL_PID_NONE)
-		strcpy(st->name, a->to_name);
+		memcpy(st->name, a->to_name, strnlen(a->to_name, BL_NAME_MAX - 1));
 	bl_set_state(c, st);
 	return 0;
 }

@@ -13,7 +13,8 @@
  *           sending process.
  *
  * Arguments are read at spawn (init) and copied; the caller may free them
- * after bl_proc_spawn returns.
+ * after bl_proc_spawn returns. Every argument struct is plain bytes (no
+ * pointers), so a supervisor can keep a copy and restart from it.
  */
 #ifndef BL_ACTORS_BEHAVIOURS_H
 #define BL_ACTORS_BEHAVIOURS_H
@@ -37,8 +38,8 @@ struct bl_counter_args {
 };
 
 struct bl_relay_args {
-	uint64_t to_pid;     /* target pid, or BL_PID_NONE to use to_name */
-	const char *to_name; /* registered name, looked up in the sched's registry */
+	uint64_t to_pid;	   /* target pid, or BL_PID_NONE to use to_name */
+	char to_name[BL_NAME_MAX]; /* registered name, looked up in the sched's registry */
 };
 
 struct bl_forward_args {

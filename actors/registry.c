@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <urcu-qsbr.h>
@@ -23,7 +24,14 @@ struct bl_registry {
 	struct cds_lfht *ht;
 	uint32_t max;
 	uint32_t count;
+	uint64_t gen; /* bumped (release) after every published change */
 };
+
+static void reg_changed(struct bl_registry *r)
+{
+	/* Pairs with the acquire load in bl_registry_gen(). */
+	__atomic_store_n(&r->gen, r->gen + 1, __ATOMIC_RELEASE);
+}
 
 struct reg_entry {
 	struct cds_lfht_node node;
@@ -164,6 +172,7 @@ static int reg_add(struct bl_registry *r, const char *name, size_t max_len, uint
 			}
 		}
 		old = cds_lfht_add_replace(r->ht, h, entry_match, &k, &e->node);
+		reg_changed(r);
 		if (old != NULL)
 			call_rcu(&caa_container_of(old, struct reg_entry, node)->rcu,
 				 entry_free_rcu);
@@ -183,6 +192,7 @@ static int reg_add(struct bl_registry *r, const char *name, size_t max_len, uint
 		free(e);
 		return -EEXIST;
 	}
+	reg_changed(r);
 	__atomic_store_n(&r->count, r->count + 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -212,6 +222,7 @@ int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_l
 	node = cds_lfht_iter_get_node(&it);
 	if (node == NULL || cds_lfht_del(r->ht, node) != 0)
 		return -ENOENT;
+	reg_changed(r);
 	__atomic_store_n(&r->count, r->count - 1, __ATOMIC_RELAXED);
 	call_rcu(&caa_container_of(node, struct reg_entry, node)->rcu, entry_free_rcu);
 	return 0;
@@ -239,4 +250,40 @@ uint64_t bl_registry_whereis(struct bl_registry *r, const char *name, size_t max
 uint32_t bl_registry_count(const struct bl_registry *r)
 {
 	return __atomic_load_n(&r->count, __ATOMIC_RELAXED);
+}
+
+uint64_t bl_registry_gen(const struct bl_registry *r)
+{
+	return __atomic_load_n(&r->gen, __ATOMIC_ACQUIRE);
+}
+
+int bl_registry_foreach(struct bl_registry *r, int (*fn)(void *arg, const char *name, uint64_t pid),
+			void *arg)
+{
+	struct cds_lfht_iter it;
+	struct reg_entry *e;
+	int rc;
+
+	cds_lfht_for_each_entry (r->ht, &it, e, node) {
+		rc = fn(arg, e->name, CMM_LOAD_SHARED(e->pid));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, size_t len)
+{
+	struct cds_lfht_iter it;
+	struct reg_entry *e;
+
+	if (len == 0)
+		return NULL;
+	cds_lfht_for_each_entry (r->ht, &it, e, node) {
+		if (CMM_LOAD_SHARED(e->pid) == pid) {
+			snprintf(buf, len, "%s", e->name);
+			return buf;
+		}
+	}
+	return NULL;
 }

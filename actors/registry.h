@@ -56,6 +56,26 @@ int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_l
  */
 uint64_t bl_registry_whereis(struct bl_registry *r, const char *name, size_t max_len);
 
+/*
+ * A counter bumped after every change is published (acquire load). Lcores
+ * cache name lookups tagged with it: a cached pid is used only while the
+ * generation has not moved. Any thread.
+ */
+uint64_t bl_registry_gen(const struct bl_registry *r);
+
+/*
+ * Call fn for every name until it returns non-zero (returned). Control
+ * thread or any RCU-online thread; entries seen stay valid for the call.
+ */
+int bl_registry_foreach(struct bl_registry *r, int (*fn)(void *arg, const char *name, uint64_t pid),
+			void *arg);
+
+/*
+ * The name bound to pid, copied into buf (len bytes), or NULL when it has
+ * none. A scan: control thread (RCU-online) only, for reports.
+ */
+const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, size_t len);
+
 /* Names registered now. Any thread (racy read). */
 uint32_t bl_registry_count(const struct bl_registry *r);
 

@@ -26,6 +26,7 @@
 
 #include "control/cmd.h"
 #include "control/ctl.h"
+#include "control/proc_cmds.h"
 #include "control/router_cmds.h"
 #include "dataplane/router.h"
 
@@ -46,6 +47,7 @@ struct opts {
 	double stats_interval; /* seconds; 0 = quiet */
 	double run_seconds;    /* 0 = until a signal */
 	bool check_mbufs;
+	uint32_t stall_ms;
 	struct bl_router_conf rc;
 };
 
@@ -61,6 +63,11 @@ static void usage(FILE *f, const char *prog)
 		"  --rxd N, --txd N     descriptors per queue (default 1024)\n"
 		"  --max-routes N       route table bound (default 1000000)\n"
 		"  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
+		"  --max-procs N        processes per worker lcore (default 65536)\n"
+		"  --idle-sleep-us N    longest sleep of an idle lcore, RCU-offline (default 100; "
+		"0: spin)\n"
+		"  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
+		"100)\n"
 		"  --stats-interval S   print live figures every S seconds (0: off)\n"
 		"  --run-seconds S      stop by itself after S seconds\n"
 		"  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
@@ -107,6 +114,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_STATS,
 		O_RUN,
 		O_CHECK,
+		O_MAXP,
+		O_IDLE,
+		O_STALL,
 		O_VERSION,
 		O_HELP
 	};
@@ -123,6 +133,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "stats-interval", required_argument, NULL, O_STATS },
 		{ "run-seconds", required_argument, NULL, O_RUN },
 		{ "check-mbufs", no_argument, NULL, O_CHECK },
+		{ "max-procs", required_argument, NULL, O_MAXP },
+		{ "idle-sleep-us", required_argument, NULL, O_IDLE },
+		{ "stall-ms", required_argument, NULL, O_STALL },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +206,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_CHECK:
 			o->check_mbufs = true;
+			break;
+		case O_MAXP:
+			if (parse_uint(optarg, 1u << 24, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.max_procs = (uint32_t)v;
+			break;
+		case O_IDLE:
+			if (parse_uint(optarg, 100000, &v) != 0)
+				goto bad;
+			o->rc.idle_sleep_us = (uint32_t)v;
+			break;
+		case O_STALL:
+			if (parse_uint(optarg, 3600000, &v) != 0 || v == 0)
+				goto bad;
+			o->stall_ms = (uint32_t)v;
 			break;
 		case O_VERSION:
 			printf("beamline %s\n", BEAMLINE_VERSION);
@@ -276,6 +304,7 @@ int main(int argc, char **argv)
 	struct bl_router *r = NULL;
 	struct bl_ctl *ctl = NULL;
 	struct bl_router_cmds rcmds = { 0 };
+	static struct bl_proc_cmds pcmds;
 	struct bl_lcore_stats prev;
 	struct sigaction sa;
 	double t0, last;
@@ -330,6 +359,10 @@ int main(int argc, char **argv)
 	rcmds.socket_path = o.socket;
 	rcmds.version = BEAMLINE_VERSION;
 	ret = bl_router_cmds_register(ctl, &rcmds);
+	pcmds.r = r;
+	pcmds.stall_ms = o.stall_ms;
+	if (ret == 0)
+		ret = bl_proc_cmds_register(ctl, &pcmds);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
 		goto out;
@@ -358,7 +391,8 @@ int main(int argc, char **argv)
 	while (!stop_requested) {
 		double now;
 
-		bl_ctl_poll(ctl, 50);
+		bl_ctl_poll(ctl, 5);
+		bl_proc_cmds_tick(&pcmds);
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);

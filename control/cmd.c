@@ -242,6 +242,17 @@ static void format_ipv4(uint32_t ip, char buf[16])
 
 /* ---- route objects ---- */
 
+static const char *const target_actions[] = { "process", "group", "pool" };
+
+/* The action named s among process/group/pool, or -1. */
+static int target_action(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, target_actions[i]) == 0)
+			return BL_CMD_ACTION_PROCESS + i;
+	return -1;
+}
+
 json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 {
 	json_t *o = json_object();
@@ -257,6 +268,10 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 	rc |= json_object_set_new(o, "key", k);
 	if (r->action == BL_CMD_ACTION_DROP) {
 		rc |= json_object_set_new(o, "action", json_string("drop"));
+	} else if (r->action >= BL_CMD_ACTION_PROCESS && r->action <= BL_CMD_ACTION_POOL) {
+		rc |= json_object_set_new(
+		    o, "action", json_string(target_actions[r->action - BL_CMD_ACTION_PROCESS]));
+		rc |= json_object_set_new(o, "name", json_string(r->name));
 	} else {
 		format_mac(r->mac, mac);
 		format_ipv4(r->ip, ip);
@@ -303,6 +318,25 @@ static const char *json_str_field(const json_t *o, const char *name, char *err, 
 	return json_string_value(v);
 }
 
+int bl_cmd_name_check(const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= BL_CMD_NAME_MAX) {
+		seterr(err, errlen, "bad name '%s': expected 1..%d characters", s,
+		       BL_CMD_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] <= ' ' || s[i] > '~') {
+			seterr(err, errlen,
+			       "bad name '%s': printable ASCII characters only, no blanks", s);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen)
 {
 	static const char *const fwd_fields[] = { "key", "action", "port", "mac", "ip", "udp" };
@@ -334,8 +368,29 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		forward = false;
 	} else if (strcmp(action, "forward") == 0) {
 		forward = true;
+	} else if (target_action(action) >= 0) {
+		json_object_foreach ((json_t *)j, field, val) {
+			if (strcmp(field, "key") != 0 && strcmp(field, "action") != 0 &&
+			    strcmp(field, "name") != 0) {
+				seterr(err, errlen, "route: unknown field \"%s\" for action %s",
+				       field, action);
+				return -EINVAL;
+			}
+		}
+		r->action = (enum bl_cmd_action)target_action(action);
+		field = json_str_field(j, "name", err, errlen);
+		if (field == NULL)
+			return -EINVAL;
+		if (bl_cmd_name_check(field, sub, sizeof(sub)) < 0) {
+			seterr(err, errlen, "route: %s", sub);
+			return -EINVAL;
+		}
+		snprintf(r->name, sizeof(r->name), "%s", field);
+		return 0;
 	} else {
-		seterr(err, errlen, "route: unknown action '%s' (expected drop or forward)",
+		seterr(err, errlen,
+		       "route: unknown action '%s' (expected drop, forward, process, group or "
+		       "pool)",
 		       action);
 		return -EINVAL;
 	}
@@ -537,7 +592,8 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 	}
 	if (argc < 2) {
 		seterr(err, errlen,
-		       "%s: missing action after KEY (drop, or port P mac MAC ip A.B.C.D [udp N])",
+		       "%s: missing action after KEY (drop, process|group|pool NAME, or port P mac "
+		       "MAC ip A.B.C.D [udp N])",
 		       what);
 		return NULL;
 	}
@@ -547,6 +603,24 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 			return NULL;
 		}
 		r.action = BL_CMD_ACTION_DROP;
+		goto done;
+	}
+	if (target_action(argv[1]) >= 0) {
+		if (argc < 3) {
+			seterr(err, errlen, "%s: '%s' needs a NAME", what, argv[1]);
+			return NULL;
+		}
+		if (argc > 3) {
+			seterr(err, errlen, "%s: unexpected word '%s' after %s NAME", what, argv[3],
+			       argv[1]);
+			return NULL;
+		}
+		if (bl_cmd_name_check(argv[2], sub, sizeof(sub)) < 0) {
+			seterr(err, errlen, "%s: %s", what, sub);
+			return NULL;
+		}
+		r.action = (enum bl_cmd_action)target_action(argv[1]);
+		snprintf(r.name, sizeof(r.name), "%s", argv[2]);
 		goto done;
 	}
 	r.action = BL_CMD_ACTION_FORWARD;
@@ -565,9 +639,11 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 		else if (strcmp(name, "udp") == 0)
 			seen = &have_udp;
 		else {
-			seterr(err, errlen,
-			       "%s: unknown word '%s' (expected drop, or port, mac, ip, udp)", what,
-			       name);
+			seterr(
+			    err, errlen,
+			    "%s: unknown word '%s' (expected drop, process, group, pool, or port, "
+			    "mac, ip, udp)",
+			    what, name);
 			return NULL;
 		}
 		if (*seen) {
@@ -842,6 +918,117 @@ fail:
 	return NULL;
 }
 
+/*
+ * Commands of the form: POSITIONAL... then NAME VALUE pairs (NAME may be
+ * written --NAME). A value of decimal digits travels as an integer, any
+ * other as a string: the daemon checks types and ranges. Pairs a command
+ * does not know go into "args" when it takes behaviour arguments (spawn),
+ * else they are refused here.
+ */
+struct kv_spec {
+	const char *cmd;
+	const char *pos[3];
+	const char *opts[10];
+	bool args_rest;
+};
+
+static const struct kv_spec kv_specs[] = {
+	{ "spawn",
+	  { "behaviour" },
+	  { "name", "lcore", "group", "count", "mailbox_limit", "heap_limit", "overflow",
+	    "hibernate_after_ms" },
+	  true },
+	{ "kill", { "target" }, { NULL }, false },
+	{ "exit", { "target", "reason" }, { NULL }, false },
+	{ "info", { "target" }, { NULL }, false },
+	{ "group.join", { "group", "target" }, { NULL }, false },
+	{ "group.leave", { "group", "target" }, { NULL }, false },
+	{ "ps", { NULL }, { "sort", "top", "lcore" }, false },
+	{ "sup.start", { "id" }, { NULL }, false },
+	{ "sup.stop", { "id" }, { NULL }, false },
+	{ "crashes", { NULL }, { "top" }, false },
+	{ "lcores", { NULL }, { NULL }, false },
+};
+
+static json_t *kv_value(const char *v)
+{
+	uint64_t n;
+
+	if (v[0] >= '0' && v[0] <= '9' && parse_uint(v, INT64_MAX, &n) == 0)
+		return json_integer((json_int_t)n);
+	return json_string(v);
+}
+
+static json_t *build_kv(const struct bl_cmd_row *row, int argc, char **argv, char *err,
+			size_t errlen)
+{
+	const struct kv_spec *k = NULL;
+	json_t *o, *args = NULL;
+	int i, npos = 0;
+
+	for (size_t j = 0; j < sizeof(kv_specs) / sizeof(kv_specs[0]); j++)
+		if (strcmp(kv_specs[j].cmd, row->cmd) == 0)
+			k = &kv_specs[j];
+	if (k == NULL) {
+		seterr(err, errlen, "%s: no grammar", row->cmd);
+		return NULL;
+	}
+	while (npos < 3 && k->pos[npos] != NULL)
+		npos++;
+	if (argc < npos) {
+		seterr(err, errlen, "%s: missing %s (usage: %s)", row->cmd, k->pos[argc],
+		       row->forms[0]);
+		return NULL;
+	}
+	o = request_new(row->cmd);
+	if (o == NULL)
+		return oom(err, errlen);
+	for (i = 0; i < npos; i++)
+		json_object_set_new(o, k->pos[i], kv_value(argv[i]));
+	for (; i < argc; i += 2) {
+		const char *name = argv[i];
+		bool known = false;
+
+		while (*name == '-')
+			name++;
+		for (size_t j = 0; j < 10 && k->opts[j] != NULL; j++)
+			known |= strcmp(k->opts[j], name) == 0;
+		if (*name == '\0' || (!known && !k->args_rest)) {
+			seterr(err, errlen, "%s: unexpected word '%s' (usage: %s)", row->cmd,
+			       argv[i], row->forms[0]);
+			goto fail;
+		}
+		if (i + 1 >= argc) {
+			seterr(err, errlen, "%s: '%s' needs a value", row->cmd, argv[i]);
+			goto fail;
+		}
+		if (known) {
+			if (json_object_get(o, name) != NULL) {
+				seterr(err, errlen, "%s: '%s' given twice", row->cmd, name);
+				goto fail;
+			}
+			json_object_set_new(o, name, kv_value(argv[i + 1]));
+			continue;
+		}
+		if (args == NULL) {
+			args = json_object();
+			if (args == NULL || json_object_set_new(o, "args", args) != 0) {
+				json_decref(o);
+				return oom(err, errlen);
+			}
+		}
+		if (json_object_get(args, name) != NULL) {
+			seterr(err, errlen, "%s: '%s' given twice", row->cmd, name);
+			goto fail;
+		}
+		json_object_set_new(args, name, kv_value(argv[i + 1]));
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
 static const struct bl_cmd_row bl_cmd_rows[] = {
 	{ "help", NULL, "help", build_plain, { "help" }, "list the daemon's commands" },
 	{ "status", NULL, "status", build_plain, { "status" }, "version, uptime, lcores, ports" },
@@ -855,7 +1042,8 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  "add",
 	  "route.add",
 	  build_route_add,
-	  { "route add KEY drop", "route add KEY port P mac MAC ip A.B.C.D [udp N]" },
+	  { "route add KEY drop", "route add KEY port P mac MAC ip A.B.C.D [udp N]",
+	    "route add KEY process|group|pool NAME" },
 	  "add or replace a route (udp defaults to 7447)" },
 	{ "route",
 	  "del",
@@ -875,6 +1063,52 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  build_route_batch,
 	  { "route batch FILE|-" },
 	  "apply a file of 'add ...' and 'del ...' lines" },
+	{ "spawn",
+	  NULL,
+	  "spawn",
+	  build_kv,
+	  { "spawn BEHAVIOUR [name N] [lcore L|any] [group G] [count N] [ARG VALUE...]" },
+	  "start processes (counter: max_keys N; relay: to NAME; forward: port P mac MAC ip A "
+	  "[udp N]; echo)" },
+	{ "kill", NULL, "kill", build_kv, { "kill PID|NAME" }, "kill a process (untrappable)" },
+	{ "exit",
+	  NULL,
+	  "exit",
+	  build_kv,
+	  { "exit PID|NAME REASON" },
+	  "send an exit signal: normal, shutdown, kill, or an error text" },
+	{ "info", NULL, "info", build_kv, { "info PID|NAME" }, "everything about one process" },
+	{ "ps",
+	  NULL,
+	  "ps",
+	  build_kv,
+	  { "ps [--sort memory|mailbox|reductions|binary] [--top N] [--lcore L]" },
+	  "processes, biggest first" },
+	{ "memory",
+	  NULL,
+	  "memory",
+	  build_plain,
+	  { "memory" },
+	  "memory: processes, binaries, tables, mbuf pools, system" },
+	{ "lcores",
+	  NULL,
+	  "lcores",
+	  build_kv,
+	  { "lcores" },
+	  "per lcore: busy and idle cycles, average burst, processes, stalls" },
+	{ "group",
+	  "join",
+	  "group.join",
+	  build_kv,
+	  { "group join GROUP PID|NAME" },
+	  "add a process to a group" },
+	{ "group",
+	  "leave",
+	  "group.leave",
+	  build_kv,
+	  { "group leave GROUP PID|NAME" },
+	  "remove a process from a group" },
+	{ "group", "list", "group.list", build_plain, { "group list" }, "groups and members" },
 };
 
 #define BL_CMD_NROWS (sizeof(bl_cmd_rows) / sizeof(bl_cmd_rows[0]))

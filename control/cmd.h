@@ -33,7 +33,12 @@ struct bl_cmd_key {
 enum bl_cmd_action {
 	BL_CMD_ACTION_DROP = 0,
 	BL_CMD_ACTION_FORWARD,
+	BL_CMD_ACTION_PROCESS, /* to the process registered under name */
+	BL_CMD_ACTION_GROUP,   /* to every member of group name */
+	BL_CMD_ACTION_POOL,    /* to one member of group name, by source */
 };
+
+#define BL_CMD_NAME_MAX 32 /* process and group names, with the NUL */
 
 /* A decoded route: what `route add` says and what a route.add request holds. */
 struct bl_cmd_route {
@@ -44,7 +49,15 @@ struct bl_cmd_route {
 	uint8_t mac[6];
 	uint32_t ip;  /* host byte order: 10.0.0.2 is 0x0a000002 */
 	uint16_t udp; /* destination UDP port, 1..65535 */
+	/* process, group or pool name; meaningful for those actions only */
+	char name[BL_CMD_NAME_MAX];
 };
+
+/*
+ * Check a process or group name: 1..31 printable ASCII characters without
+ * blanks. Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_name_check(const char *s, char *err, size_t errlen);
 
 /*
  * Build the request for argv[0..argc) (argv[0] is the command word, e.g.
@@ -104,8 +117,9 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
 
 /*
  * Decode one route object of a route.add or route.batch request:
- * {"key":K,"action":"drop"} or {"key":K,"action":"forward","port":P,
- * "mac":"..","ip":"..","udp":N} (udp optional, default 7447). Unknown fields
+ * {"key":K,"action":"drop"}, {"key":K,"action":"forward","port":P,
+ * "mac":"..","ip":"..","udp":N} (udp optional, default 7447), or
+ * {"key":K,"action":"process"|"group"|"pool","name":"..."}. Unknown fields
  * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
  * message naming the field. Any thread; the daemon's handlers call it.
  */

@@ -104,8 +104,11 @@ static const struct {
 	{                                                                                          \
 #f, offsetof(struct bl_lcore_stats, f)                                             \
 	}
-	C(rx_pkts),	  C(acc_pkts), C(drop_pkts),	C(rx_msgs),  C(fwd_msgs), C(drop_msgs),
-	C(buffered_msgs), C(tx_pkts),  C(split_frames), C(ref_segs), C(loops),	  C(busy_loops),
+	C(rx_pkts),	 C(acc_pkts),	   C(drop_pkts),      C(rx_msgs),    C(fwd_msgs),
+	C(drop_msgs),	 C(buffered_msgs), C(delivered_msgs), C(deliveries), C(tx_pkts),
+	C(split_frames), C(ref_segs),	   C(ptx_in),	      C(ptx_msgs),   C(ptx_drop_msgs),
+	C(ptx_buffered), C(ptx_frames),	   C(loops),	      C(busy_loops), C(rx_bursts),
+	C(busy_tsc),	 C(idle_tsc),	   C(sleeps),
 #undef C
 };
 
@@ -144,6 +147,10 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	for (i = 0; i < BL_MSG_DROP_MAX; i++)
 		set_u64(md, bl_msg_drop_names[i], tot.msg_drops[i]);
 	json_object_set_new(reply, "msg_drops", md);
+	md = json_object();
+	for (i = 0; i < BL_PTX_DROP_MAX; i++)
+		set_u64(md, bl_ptx_drop_names[i], tot.ptx_drops[i]);
+	json_object_set_new(reply, "ptx_drops", md);
 
 	ports = json_array();
 	for (p = 0; p < r->n_ports; p++) {
@@ -229,10 +236,17 @@ static int route_check(const struct bl_router *r, const struct bl_cmd_route *cr,
 	return 0;
 }
 
+static_assert((int)BL_CMD_ACTION_FORWARD == (int)BL_ROUTE_FORWARD &&
+		  (int)BL_CMD_ACTION_PROCESS == (int)BL_ROUTE_PROCESS &&
+		  (int)BL_CMD_ACTION_GROUP == (int)BL_ROUTE_GROUP &&
+		  (int)BL_CMD_ACTION_POOL == (int)BL_ROUTE_POOL,
+	      "the grammar's actions are the route table's");
+
 static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
-	spec->action = cr->action == BL_CMD_ACTION_FORWARD ? BL_ROUTE_FORWARD : BL_ROUTE_DROP;
+	spec->action = (enum bl_route_action)cr->action;
+	snprintf(spec->name, sizeof(spec->name), "%s", cr->name);
 	spec->hop.port = cr->port;
 	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
 	spec->hop.ip = cr->ip;
@@ -452,7 +466,8 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	memset(&cr, 0, sizeof(cr));
 	cr.key.is_default = is_default;
 	cr.key.value = key;
-	cr.action = spec.action == BL_ROUTE_FORWARD ? BL_CMD_ACTION_FORWARD : BL_CMD_ACTION_DROP;
+	cr.action = (enum bl_cmd_action)spec.action;
+	snprintf(cr.name, sizeof(cr.name), "%s", spec.name);
 	cr.port = spec.hop.port;
 	memcpy(cr.mac, spec.hop.mac.addr_bytes, 6);
 	cr.ip = spec.hop.ip;

@@ -48,7 +48,26 @@ enum bl_msg_drop {
 	BL_MSG_DROP_NO_MBUF,	  /* a split frame needed a header mbuf; pool empty */
 	BL_MSG_DROP_TOO_BIG,	  /* a split frame would exceed the port MTU */
 	BL_MSG_DROP_TX_FULL,	  /* the port's TX queue stayed full */
+	BL_MSG_DROP_NO_PROCESS,	  /* process route: no process registered under the name */
+	BL_MSG_DROP_NO_MEMBER,	  /* group or pool route: the group has no members */
+	BL_MSG_DROP_PROC_REFUSED, /* the runtime refused it (dead pid, mailbox or ring full: its own
+				     counter says which) */
 	BL_MSG_DROP_MAX
+};
+
+/* Messages processes transmit (echo answers, forwards) that do not leave. */
+enum bl_ptx_drop {
+	BL_PTX_DROP_BAD_DEST = 0, /* destination token names no hop, port or lcore */
+	BL_PTX_DROP_PORT_DOWN,	  /* the port does not exist or is stopped */
+	BL_PTX_DROP_NO_NEIGHBOUR, /* no MAC address known for the source to answer */
+	BL_PTX_DROP_NO_MBUF,	  /* the pool was empty */
+	BL_PTX_DROP_TOO_BIG,	  /* the message does not fit one frame of the port's MTU */
+	BL_PTX_DROP_TX_FULL,	  /* the port's TX queue stayed full */
+	BL_PTX_DROP_MAX
+};
+
+static const char *const bl_ptx_drop_names[BL_PTX_DROP_MAX] = {
+	"bad_dest", "port_down", "no_neighbour", "no_mbuf", "too_big", "tx_full",
 };
 
 static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
@@ -59,7 +78,8 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
-	"no_route", "route_drop", "bad_kind", "port_down", "no_mbuf", "too_big", "tx_full",
+	"no_route", "route_drop", "bad_kind",	"port_down", "no_mbuf",
+	"too_big",  "tx_full",	  "no_process", "no_member", "proc_refused",
 };
 
 /* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */

@@ -29,6 +29,7 @@
  * stream per (router lcore, hop) unless the router itself drops.
  */
 #include <string.h>
+#include <time.h>
 
 #include <urcu-qsbr.h>
 #include <rte_byteorder.h>
@@ -37,6 +38,9 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "actors/group.h"
+#include "actors/registry.h"
+#include "actors/sched.h"
 #include "dataplane/lcore.h"
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
@@ -44,8 +48,10 @@
 /* Copy payload runs up to this size; send longer ones by reference. */
 #define BL_SPLIT_REF_MIN 512u
 
-/* A message's fate while a frame is classified: a hop index, or a drop. */
+/* A message's fate while a frame is classified: a hop index, a process
+ * target, or a drop. */
 #define TGT_DROP BL_TGT_DROP
+#define TGT_PROC BL_TGT_PROC
 #define TGT_DONE 0xFFFFu
 
 /* The largest count an accepted frame can have in one mbuf segment. */
@@ -62,13 +68,22 @@ static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
 	uint16_t sent, i;
 	uint64_t fwd = 0, lost = 0;
 
+	uint64_t pfwd = 0, plost = 0;
+
 	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
 	if (unlikely(sent < tb->n)) /* one retry: the NIC may have just freed descriptors */
 		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
-	for (i = 0; i < sent; i++)
-		fwd += tb->nmsgs[i];
+	for (i = 0; i < sent; i++) {
+		if (unlikely(tb->from_proc[i]))
+			pfwd += tb->nmsgs[i];
+		else
+			fwd += tb->nmsgs[i];
+	}
 	for (; i < tb->n; i++) {
-		lost += tb->nmsgs[i];
+		if (tb->from_proc[i])
+			plost += tb->nmsgs[i];
+		else
+			lost += tb->nmsgs[i];
 		rte_pktmbuf_free(tb->pkts[i]);
 	}
 	bl_stat_add(&lc->st.tx_pkts, sent);
@@ -76,6 +91,14 @@ static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
 	if (lost)
 		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
 	bl_stat_add(&lc->st.buffered_msgs, -(fwd + lost));
+	if (unlikely(pfwd + plost != 0)) {
+		bl_stat_add(&lc->st.ptx_msgs, pfwd);
+		if (plost) {
+			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
+			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
+		}
+		bl_stat_add(&lc->st.ptx_buffered, -(pfwd + plost));
+	}
 	tb->n = 0;
 }
 
@@ -86,8 +109,22 @@ static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbu
 
 	tb->pkts[tb->n] = m;
 	tb->nmsgs[tb->n] = nmsgs;
+	tb->from_proc[tb->n] = 0;
 	tb->n++;
 	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
+	if (tb->n == BL_BURST)
+		txbuf_send(lc, port, tb);
+}
+
+/* Queue a frame of process-sent messages (already counted in ptx_buffered). */
+static void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m, uint16_t nmsgs)
+{
+	struct bl_txbuf *tb = &lc->tx[port];
+
+	tb->pkts[tb->n] = m;
+	tb->nmsgs[tb->n] = nmsgs;
+	tb->from_proc[tb->n] = 1;
+	tb->n++;
 	if (tb->n == BL_BURST)
 		txbuf_send(lc, port, tb);
 }
@@ -123,6 +160,8 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 
 	if (route == NULL)
 		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
+	if (bl_route_action_is_target(route->action))
+		return (uint16_t)(TGT_PROC | route->hop);
 	if (route->action != BL_ROUTE_FORWARD)
 		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
 	h = bl_route_hop_get(r->routes, route);
@@ -302,6 +341,349 @@ drop:
 	count_msg_drop(lc, why, n);
 }
 
+/* ---- messages to processes ---- */
+
+static inline uint32_t neigh_slot(uint32_t ip_be, uint16_t port)
+{
+	return (uint32_t)(((uint64_t)(ip_be ^ port) * 0x9E3779B97F4A7C15ULL) >> 40) &
+	       (BL_NEIGH_SIZE - 1);
+}
+
+/* Remember the MAC a source sent from (writer: this lcore only). */
+static inline void neigh_learn(struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
+			       const struct rte_mbuf *m)
+{
+	struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
+	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, 6);
+
+	if (likely(e->ip == ip_be && e->port == port &&
+		   memcmp(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN) == 0 && (e->seq & 1) == 0))
+		return;
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->ip = ip_be;
+	e->port = port;
+	memcpy(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN);
+	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+}
+
+int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
+		       struct rte_ether_addr *mac)
+{
+	const struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
+	int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), s2;
+		uint32_t ip;
+		uint16_t p;
+		struct rte_ether_addr a;
+
+		if (s1 & 1)
+			continue;
+		ip = e->ip;
+		p = e->port;
+		memcpy(&a, &e->mac, sizeof(a));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+		if (s1 != s2)
+			continue;
+		if (s1 == 0 || ip != ip_be || p != port)
+			return -ENOENT;
+		*mac = a;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/* The pid registered under a process target's name, cached per registry generation. */
+static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
+				  const struct bl_route_target *tg)
+{
+	if (likely(lc->pcache[idx].tag == lc->ptag))
+		return lc->pcache[idx].pid;
+	lc->pcache[idx].pid = bl_registry_whereis(lc->registry, tg->name, sizeof(tg->name));
+	lc->pcache[idx].tag = lc->ptag;
+	return lc->pcache[idx].pid;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/*
+ * Hand one message (payload bytes [off, off+len) of m) to the target it was
+ * routed to. Counted as delivered when the runtime took it (for a group:
+ * at least one member did), else dropped under a named reason.
+ */
+static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx, uint64_t key,
+			       uint64_t src, uint32_t off, uint32_t len)
+{
+	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
+	const struct bl_members *mem;
+	uint64_t pid;
+	unsigned ok;
+
+	if (unlikely(lc->sched == NULL)) {
+		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+		return;
+	}
+	switch (tg->kind) {
+	case BL_ROUTE_PROCESS:
+		pid = target_pid(lc, idx, tg);
+		if (unlikely(pid == BL_PID_NONE)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+			return;
+		}
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		break;
+	case BL_ROUTE_GROUP:
+		mem = bl_group_members(tg->group);
+		if (unlikely(mem == NULL || mem->n == 0)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
+			return;
+		}
+		ok = bl_sched_deliver_burst(lc->sched, mem->pid, mem->n, key, src, m, off, len,
+					    BL_MSG_F_NET);
+		break;
+	case BL_ROUTE_POOL:
+		mem = bl_group_members(tg->group);
+		if (unlikely(mem == NULL || mem->n == 0)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
+			return;
+		}
+		/* One source always lands on the same member: its order holds. */
+		pid = mem->pid[mix64(src) % mem->n];
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		break;
+	default:
+		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+		return;
+	}
+	if (unlikely(ok == 0)) {
+		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, 1);
+		return;
+	}
+	bl_stat_add(&lc->st.delivered_msgs, 1);
+	bl_stat_add(&lc->st.deliveries, ok);
+}
+
+/*
+ * A frame not all for one next hop: count its drops and deliver its
+ * messages for processes (marking them done); what is left are hop targets.
+ */
+static void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			   const struct bl_pkt *pkt, uint16_t *tgt, uint16_t count)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->frame_off);
+	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
+	uint64_t src = 0;
+	bool learned = false;
+	uint16_t i;
+
+	for (i = 0; i < count; i++) {
+		const uint8_t *h = frame + off;
+		uint32_t len = bl_wire_get32(h);
+		uint16_t t = tgt[i];
+
+		if (t & TGT_DROP) {
+			count_msg_drop(lc, (enum bl_msg_drop)(t & ~TGT_DROP), 1);
+			tgt[i] = TGT_DONE;
+		} else if (t & TGT_PROC) {
+			if (!learned) {
+				neigh_learn(lc, pkt->src_ip, in_port, m);
+				src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+				learned = true;
+			}
+			deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8), src,
+				    pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+			tgt[i] = TGT_DONE;
+		}
+		off += BL_WIRE_MSG_HDR_LEN + len;
+	}
+}
+
+/* ---- frames built from process-sent messages ---- */
+
+static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t n)
+{
+	bl_stat_add(&lc->st.ptx_drops[why], n);
+	bl_stat_add(&lc->st.ptx_drop_msgs, n);
+}
+
+static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	uint8_t *hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
+
+	bl_wire_put_headers(hdr, &f->w, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+	*f->seq += f->n;
+	bl_stat_add(&lc->st.ptx_frames, 1);
+	tx_enqueue_proc(lc, f->port, f->m, f->n);
+	f->m = NULL;
+}
+
+void bl_lcore_close_frames(struct bl_lcore *lc)
+{
+	uint32_t i;
+
+	for (i = 0; i < lc->n_pf; i++)
+		pframe_close(lc, &lc->pf[i]);
+	lc->n_pf = 0;
+}
+
+/* Addresses, port and seq counter for dest; 0 or a drop reason + 1. */
+static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *f)
+{
+	struct bl_router *r = lc->r;
+	const struct bl_port *out;
+
+	if (dest & BL_DEST_HOP) {
+		uint64_t hop = dest & ~BL_DEST_HOP;
+		const struct bl_route_hop *h;
+
+		if (hop >= r->routes->n_hops)
+			return BL_PTX_DROP_BAD_DEST + 1;
+		h = &r->routes->hops[hop];
+		if (h->port >= r->n_ports || !r->ports[h->port].started)
+			return BL_PTX_DROP_PORT_DOWN + 1;
+		hop_addresses(lc, h, &f->w);
+		f->port = h->port;
+		f->seq = &lc->hop_seq[hop];
+	} else {
+		uint32_t ip = (uint32_t)dest;
+		uint16_t udp = (uint16_t)(dest >> 32);
+		uint16_t port = (uint16_t)((dest >> 48) & 0xff);
+		unsigned worker = (unsigned)(dest >> 56) & 0x7f;
+		uint32_t slot;
+
+		if (worker >= r->n_workers || ip == 0 || udp == 0)
+			return BL_PTX_DROP_BAD_DEST + 1;
+		if (port >= r->n_ports || !r->ports[port].started)
+			return BL_PTX_DROP_PORT_DOWN + 1;
+		out = &r->ports[port];
+		if (bl_lcore_neigh_get(r->workers[worker], ip, port, &f->w.dst_mac) != 0)
+			return BL_PTX_DROP_NO_NEIGHBOUR + 1;
+		f->w.src_mac = out->local.mac;
+		f->w.src_ip = out->local.ip;
+		f->w.dst_ip = ip;
+		f->w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
+		f->w.dst_port = udp;
+		f->port = port;
+		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
+		if (lc->rseq[slot].dest != dest) {
+			/* A new answer stream (or one pushed out of the table). */
+			lc->rseq[slot].dest = dest;
+			lc->rseq[slot].seq = 0;
+		}
+		f->seq = &lc->rseq[slot].seq;
+	}
+	out = &r->ports[f->port];
+	f->room = out->mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+	return 0;
+}
+
+static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, int *why)
+{
+	struct bl_pframe *f;
+	uint32_t tail;
+	int rc;
+
+	if (lc->n_pf == BL_PFRAMES) {
+		/* All in use: send the victim's frame now, take its slot. */
+		f = &lc->pf[lc->pf_victim];
+		lc->pf_victim = (lc->pf_victim + 1) % BL_PFRAMES;
+		pframe_close(lc, f);
+	} else {
+		f = &lc->pf[lc->n_pf];
+	}
+	rc = pframe_resolve(lc, dest, f);
+	if (rc != 0) {
+		*why = rc - 1;
+		goto unused;
+	}
+	f->m = rte_pktmbuf_alloc(lc->r->pool);
+	if (f->m == NULL) {
+		*why = BL_PTX_DROP_NO_MBUF;
+		goto unused;
+	}
+	tail = rte_pktmbuf_tailroom(f->m);
+	if (tail < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN) {
+		rte_pktmbuf_free(f->m);
+		*why = BL_PTX_DROP_NO_MBUF;
+		goto unused;
+	}
+	if (f->room > tail - BL_WIRE_HDRS_LEN)
+		f->room = tail - BL_WIRE_HDRS_LEN;
+	rte_pktmbuf_append(f->m, BL_WIRE_HDRS_LEN);
+	f->dest = dest;
+	f->n = 0;
+	f->msgs_len = 0;
+	if (f == &lc->pf[lc->n_pf])
+		lc->n_pf++;
+	return f;
+unused:
+	if (f != &lc->pf[lc->n_pf]) {
+		/* The victim slot is empty now: fill it with the last open frame. */
+		struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
+
+		if (f != last)
+			*f = *last;
+		lc->n_pf--;
+	}
+	return NULL;
+}
+
+int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
+{
+	struct bl_lcore *lc = arg;
+	uint32_t len = bl_msg_len(m), need = BL_WIRE_MSG_HDR_LEN + len, i;
+	struct bl_pframe *f = NULL;
+	uint8_t *p;
+	int why;
+
+	(void)lcore;
+	bl_stat_add(&lc->st.ptx_in, 1);
+	for (i = 0; i < lc->n_pf; i++) {
+		if (lc->pf[i].dest == dest) {
+			f = &lc->pf[i];
+			break;
+		}
+	}
+	if (f != NULL && (f->msgs_len + need > f->room || f->n == UINT16_MAX)) {
+		/* Full: send it, start the next one in the same slot. */
+		struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
+
+		pframe_close(lc, f);
+		if (f != last)
+			*f = *last;
+		lc->n_pf--;
+		f = NULL;
+	}
+	if (f == NULL) {
+		f = pframe_open(lc, dest, &why);
+		if (f == NULL) {
+			ptx_drop(lc, (enum bl_ptx_drop)why, 1);
+			return -ENOBUFS;
+		}
+	}
+	if (unlikely(need > f->room)) {
+		ptx_drop(lc, BL_PTX_DROP_TOO_BIG, 1);
+		return -EMSGSIZE;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
+	bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
+	if (len != 0)
+		memcpy(p + BL_WIRE_MSG_HDR_LEN, bl_msg_data(m), len);
+	f->msgs_len += need;
+	f->n++;
+	bl_stat_add(&lc->st.ptx_buffered, 1);
+	return 0;
+}
+
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
 {
 	struct bl_router *r = lc->r;
@@ -331,7 +713,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	bl_stat_add(&lc->st.rx_msgs, count);
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
 
-	if (likely(common < TGT_DROP)) {
+	if (likely(common < TGT_PROC)) {
 		const struct bl_route_hop *hop = &r->routes->hops[common];
 		struct bl_wire_hop w;
 
@@ -341,17 +723,16 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		tx_enqueue(lc, hop->port, m, count);
 		return;
 	}
-	if (common != TGT_DONE) { /* every message dropped for one reason */
+	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
 		count_msg_drop(lc, (enum bl_msg_drop)(common & ~TGT_DROP), count);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Mixed: drops first, then one frame per next hop. */
-	for (i = 0; i < count; i++) {
-		if (tgt[i] & TGT_DROP) {
-			count_msg_drop(lc, (enum bl_msg_drop)(tgt[i] & ~TGT_DROP), 1);
-			tgt[i] = TGT_DONE;
-		}
+	/* Mixed, or for processes: drops and deliveries, then one frame per next hop. */
+	dispatch_mixed(lc, in_port, m, &pkt, tgt, count);
+	if (common != TGT_DONE) { /* all for processes: nothing left to send */
+		rte_pktmbuf_free(m);
+		return;
 	}
 	for (i = 0; i < count; i++)
 		if (tgt[i] != TGT_DONE)
@@ -373,6 +754,8 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 		tag = tag == 0 ? 1 : tag;
 	}
 	lc->vcache.tag = tag;
+	if (lc->registry != NULL)
+		lc->ptag = bl_registry_gen(lc->registry) + 1;
 }
 
 /*
@@ -404,16 +787,46 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 	}
 }
 
+/*
+ * Idle back-off: after BL_IDLE_SPIN empty loops in a row the lcore sleeps,
+ * starting at 1 us and doubling up to the router's idle_sleep_us, RCU-offline
+ * while it sleeps so the control plane's grace periods never wait for it.
+ * Any work resets it.
+ */
+#define BL_IDLE_SPIN 4096u
+
+static void idle_backoff(struct bl_lcore *lc)
+{
+	struct timespec ts;
+	uint32_t max = lc->r->conf.idle_sleep_us;
+
+	if (max == 0 || ++lc->idle_loops < BL_IDLE_SPIN) {
+		rte_pause();
+		return;
+	}
+	lc->sleep_us = lc->sleep_us == 0 ? 1 : lc->sleep_us * 2;
+	if (lc->sleep_us > max)
+		lc->sleep_us = max;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)lc->sleep_us * 1000;
+	rcu_thread_offline();
+	nanosleep(&ts, NULL);
+	rcu_thread_online();
+	bl_stat_add(&lc->st.sleeps, 1);
+}
+
 int bl_lcore_main(void *arg)
 {
 	struct bl_lcore *lc = arg;
 	struct bl_router *r = lc->r;
 	struct rte_mbuf *pkts[BL_BURST];
+	uint64_t t0;
 
 	rcu_register_thread();
 	lc->last_drain = rte_rdtsc();
+	t0 = lc->last_drain;
 	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
-		uint32_t got = 0;
+		uint32_t got = 0, work;
 		uint16_t q, n;
 		uint64_t now;
 
@@ -421,8 +834,17 @@ int bl_lcore_main(void *arg)
 			n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts, BL_BURST);
 			if (n > 0) {
 				bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
+				bl_stat_add(&lc->st.rx_bursts, 1);
 				got += n;
 			}
+		}
+		work = got;
+		if (lc->sched != NULL) {
+			/* The processes run here, between two polls; what they send
+			 * leaves in frames closed at the end of their pass. */
+			work += bl_sched_run(lc->sched, 64);
+			if (lc->n_pf != 0)
+				bl_lcore_close_frames(lc);
 		}
 		now = rte_rdtsc();
 		if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
@@ -430,12 +852,25 @@ int bl_lcore_main(void *arg)
 			lc->last_drain = now;
 		}
 		bl_stat_add(&lc->st.loops, 1);
-		if (got)
+		if (work) {
 			bl_stat_add(&lc->st.busy_loops, 1);
+			bl_stat_add(&lc->st.busy_tsc, now - t0);
+		}
 		/* Route entries read above are no longer used past this point. */
 		rcu_quiescent_state();
-		if (got == 0)
-			rte_pause();
+		if (work == 0) {
+			idle_backoff(lc);
+			now = rte_rdtsc();
+			bl_stat_add(&lc->st.idle_tsc, now - t0);
+		} else {
+			lc->idle_loops = 0;
+			lc->sleep_us = 0;
+		}
+		t0 = now;
+	}
+	if (lc->sched != NULL) {
+		bl_sched_flush(lc->sched);
+		bl_lcore_close_frames(lc);
 	}
 	bl_lcore_flush(lc);
 	rcu_unregister_thread();

@@ -17,27 +17,62 @@
 
 #include "dataplane/drop.h"
 #include "dataplane/route.h"
+#include "dataplane/wire.h"
 
 #define BL_BURST     32
 #define BL_MAX_PORTS 32
 
 struct bl_router;
 struct bl_seq_table;
+struct bl_sched;
+struct bl_msg;
+
+/*
+ * Source token of a message from the wire (struct bl_msg.src, flagged
+ * BL_MSG_F_NET): the sender's IPv4 address and UDP port (network order), the
+ * port it came in on and the worker that received it, so that an answer
+ * (the echo behaviour) can go back the way the message came. Bit 63 is 0.
+ */
+static inline uint64_t bl_src_token(uint32_t ip_be, uint16_t udp_be, uint16_t port, uint16_t worker)
+{
+	return (uint64_t)ip_be | (uint64_t)udp_be << 32 | (uint64_t)(port & 0xffu) << 48 |
+	       (uint64_t)(worker & 0x7fu) << 56;
+}
+
+/* Destination of a message a process transmits: a token, or a next hop. */
+#define BL_DEST_HOP (UINT64_C(1) << 63)
+
+static inline uint64_t bl_dest_hop(unsigned hop)
+{
+	return BL_DEST_HOP | hop;
+}
 
 /* Counters of one lcore; only that lcore writes them. */
 struct bl_lcore_stats {
-	uint64_t rx_pkts;	/* packets received */
-	uint64_t acc_pkts;	/* packets whose frame was accepted */
-	uint64_t drop_pkts;	/* packets refused whole (sum of pkt_drops) */
-	uint64_t rx_msgs;	/* messages in accepted frames */
-	uint64_t fwd_msgs;	/* messages the TX queue took */
-	uint64_t drop_msgs;	/* sum of msg_drops */
-	uint64_t buffered_msgs; /* in TX buffers right now */
-	uint64_t tx_pkts;	/* packets the TX queue took */
-	uint64_t split_frames;	/* frames built by splitting a mixed frame */
-	uint64_t ref_segs;	/* payload runs sent by reference (indirect mbufs) */
+	uint64_t rx_pkts;	 /* packets received */
+	uint64_t acc_pkts;	 /* packets whose frame was accepted */
+	uint64_t drop_pkts;	 /* packets refused whole (sum of pkt_drops) */
+	uint64_t rx_msgs;	 /* messages in accepted frames */
+	uint64_t fwd_msgs;	 /* messages the TX queue took */
+	uint64_t drop_msgs;	 /* sum of msg_drops */
+	uint64_t buffered_msgs;	 /* in TX buffers right now */
+	uint64_t tx_pkts;	 /* packets the TX queue took */
+	uint64_t split_frames;	 /* frames built by splitting a mixed frame */
+	uint64_t ref_segs;	 /* payload runs sent by reference (indirect mbufs) */
+	uint64_t delivered_msgs; /* messages handed to processes (route kinds process/group/pool) */
+	uint64_t deliveries;	 /* mailbox deliveries they made (a group fans one out to many) */
+	uint64_t ptx_msgs;	 /* process-sent messages the TX queue took */
+	uint64_t ptx_in;	 /* messages processes handed to the transmit path */
+	uint64_t ptx_buffered;	 /* of those, in open frames or TX buffers right now */
+	uint64_t ptx_drop_msgs;	 /* sum of ptx_drops */
+	uint64_t ptx_frames;	 /* frames built from process-sent messages */
 	uint64_t loops;
 	uint64_t busy_loops; /* loops that received something */
+	uint64_t rx_bursts;  /* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
+	uint64_t busy_tsc;   /* TSC cycles in loops that did work */
+	uint64_t idle_tsc;   /* TSC cycles in loops that found nothing (sleeps included) */
+	uint64_t sleeps;     /* idle back-off sleeps (RCU-offline) */
+	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];
 };
@@ -55,8 +90,9 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 }
 
 /*
- * Per-lcore cache of what a key's messages get: a hop index, or
- * BL_TGT_DROP | reason. Entries are tagged with the route table's generation
+ * Per-lcore cache of what a key's messages get: a hop index,
+ * BL_TGT_PROC | target index, or BL_TGT_DROP | reason. Entries are tagged with the route table's
+ * generation
  * + 1 (0 never matches), taken once per burst after a quiescent state, so a
  * route change is seen at the next burst and a cached verdict never outlives
  * the route it came from. Caching the verdict rather than the route pointer
@@ -64,6 +100,7 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
  */
 #define BL_VERDICT_CACHE_SIZE 2048u /* power of two */
 #define BL_TGT_DROP	      0x8000u
+#define BL_TGT_PROC	      0x4000u /* | index of a process/group/pool target */
 
 struct bl_verdict_cache {
 	uint32_t tag; /* low 32 bits of gen + 1; the cache is wiped when it wraps */
@@ -78,7 +115,38 @@ struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
 	uint16_t nmsgs[BL_BURST];
+	uint8_t from_proc[BL_BURST]; /* built from process-sent messages */
 	struct rte_mbuf *pkts[BL_BURST];
+};
+
+/*
+ * Neighbours learned from frames delivered to processes: the MAC address a
+ * source (IPv4, port) sent from, so an answer can go back to it. Direct
+ * mapped; written by the receiving lcore only, read by any lcore (a process
+ * answering may live elsewhere) under a per-entry sequence count.
+ */
+#define BL_NEIGH_SIZE 1024u /* power of two */
+
+struct bl_neigh {
+	uint32_t seq; /* odd while being written */
+	uint32_t ip;  /* network order */
+	uint16_t port;
+	struct rte_ether_addr mac;
+};
+
+/* A frame being filled with process-sent messages for one destination. */
+#define BL_PFRAMES   8u
+#define BL_RSEQ_SIZE 256u /* answer seq counters, direct mapped by destination */
+
+struct bl_pframe {
+	uint64_t dest;
+	struct rte_mbuf *m;
+	uint64_t *seq; /* the destination's outgoing seq counter */
+	uint32_t msgs_len;
+	uint32_t room; /* most message bytes this frame may hold */
+	uint16_t n;
+	uint16_t port;
+	struct bl_wire_hop w;
 };
 
 struct bl_lcore {
@@ -97,6 +165,25 @@ struct bl_lcore {
 	struct bl_verdict_cache vcache;
 	uint64_t hop_seq[BL_ROUTE_HOP_MAX]; /* next outgoing seq per hop */
 	struct bl_txbuf tx[BL_MAX_PORTS];
+
+	/* Processes: this lcore's scheduler and what the packet path keeps for it. */
+	struct bl_sched *sched;
+	struct bl_registry *registry;
+	uint64_t ptag; /* registry generation + 1, taken per burst */
+	struct {
+		uint64_t pid;
+		uint64_t tag;
+	} pcache[BL_ROUTE_TARGET_MAX]; /* process target -> pid */
+	uint32_t n_pf;
+	uint32_t pf_victim;
+	struct bl_pframe pf[BL_PFRAMES];
+	struct {
+		uint64_t dest;
+		uint64_t seq;
+	} rseq[BL_RSEQ_SIZE];
+	uint32_t idle_loops;
+	uint32_t sleep_us;
+	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -112,5 +199,20 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 /* Send everything buffered; what the ports refuse is counted as tx_full. */
 void bl_lcore_flush(struct bl_lcore *lc);
+
+/*
+ * The transmit callback of this lcore's scheduler (struct bl_tx, arg = the
+ * bl_lcore): appends a process-sent message to the open frame for dest (a
+ * source token: answer the sender; or BL_DEST_HOP | hop), opening one when
+ * needed. Frames are closed and queued by bl_lcore_close_frames. Owner lcore.
+ */
+int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
+
+/* Close every open process frame and queue it for TX. Owner lcore. */
+void bl_lcore_close_frames(struct bl_lcore *lc);
+
+/* The MAC that source (ip, port) last sent from, learned by lcore lc. Any lcore. */
+int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
+		       struct rte_ether_addr *mac);
 
 #endif /* BL_LCORE_H */

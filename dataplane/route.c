@@ -26,7 +26,12 @@
 
 #include <rte_byteorder.h>
 
+#include "actors/group.h"
 #include "dataplane/route.h"
+
+const char *const bl_route_action_names[BL_ROUTE_ACTION_MAX] = {
+	"drop", "forward", "process", "group", "pool",
+};
 
 static void route_free_cb(struct rcu_head *head)
 {
@@ -100,10 +105,78 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 	return (int)free_slot;
 }
 
+/* Find or make the target for spec; takes a reference. Control thread. */
+static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
+{
+	size_t len = strnlen(s->name, BL_ROUTE_NAME_MAX);
+	struct bl_group *g = NULL;
+	uint32_t i, free_slot = UINT32_MAX;
+
+	if (len == 0 || len >= BL_ROUTE_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (s->name[i] <= ' ' || s->name[i] > '~')
+			return -EINVAL;
+	for (i = 0; i < t->n_targets; i++) {
+		struct bl_route_target *tg = &t->targets[i];
+
+		if (tg->refs > 0 && tg->kind == s->action && tg->name_len == len &&
+		    memcmp(tg->name, s->name, len) == 0) {
+			tg->refs++;
+			return (int)i;
+		}
+	}
+	if (s->action != BL_ROUTE_PROCESS) {
+		if (t->groups == NULL)
+			return -ENOTSUP;
+		g = bl_group_get(t->groups, s->name);
+		if (g == NULL)
+			return -errno;
+	}
+	if (t->n_targets < BL_ROUTE_TARGET_MAX) {
+		free_slot = t->n_targets++;
+	} else {
+		for (i = 0; i < t->n_targets; i++) {
+			if (t->targets[i].refs == 0) {
+				free_slot = i;
+				break;
+			}
+		}
+		if (free_slot == UINT32_MAX)
+			return -ENOSPC;
+		synchronize_rcu(); /* readers may still hold routes naming the slot */
+	}
+	memset(&t->targets[free_slot], 0, sizeof(t->targets[free_slot]));
+	t->targets[free_slot].kind = (uint16_t)s->action;
+	t->targets[free_slot].name_len = (uint16_t)len;
+	memcpy(t->targets[free_slot].name, s->name, len);
+	t->targets[free_slot].group = g;
+	t->targets[free_slot].refs = 1;
+	return (int)free_slot;
+}
+
 static void hop_put(struct bl_route_table *t, const struct bl_route *r)
 {
 	if (r->action == BL_ROUTE_FORWARD && t->hops[r->hop].refs > 0)
 		t->hops[r->hop].refs--;
+	else if (bl_route_action_is_target(r->action) && t->targets[r->hop].refs > 0)
+		t->targets[r->hop].refs--;
+}
+
+void bl_route_table_set_groups(struct bl_route_table *t, struct bl_groups *gs)
+{
+	t->groups = gs;
+}
+
+int bl_route_hop_acquire(struct bl_route_table *t, const struct bl_route_hop_spec *spec)
+{
+	return hop_get(t, spec);
+}
+
+void bl_route_hop_release(struct bl_route_table *t, unsigned hop)
+{
+	if (hop < t->n_hops && t->hops[hop].refs > 0)
+		t->hops[hop].refs--;
 }
 
 static struct bl_route *route_new(struct bl_route_table *t, uint64_t key,
@@ -112,21 +185,24 @@ static struct bl_route *route_new(struct bl_route_table *t, uint64_t key,
 	struct bl_route *r;
 	int hop = 0;
 
-	if (spec->action != BL_ROUTE_DROP && spec->action != BL_ROUTE_FORWARD) {
+	if ((unsigned)spec->action >= BL_ROUTE_ACTION_MAX) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (spec->action == BL_ROUTE_FORWARD) {
+	if (spec->action == BL_ROUTE_FORWARD)
 		hop = hop_get(t, &spec->hop);
-		if (hop < 0) {
-			*err = hop;
-			return NULL;
-		}
+	else if (bl_route_action_is_target(spec->action))
+		hop = target_get(t, spec);
+	if (hop < 0) {
+		*err = hop;
+		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		if (spec->action == BL_ROUTE_FORWARD)
 			t->hops[hop].refs--;
+		else if (bl_route_action_is_target(spec->action))
+			t->targets[hop].refs--;
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -227,6 +303,11 @@ void bl_route_describe(const struct bl_route_table *t, const struct bl_route *r,
 		spec->hop.mac = h->dst_mac;
 		spec->hop.ip = rte_be_to_cpu_32(h->dst_ip);
 		spec->hop.udp = rte_be_to_cpu_16(h->dst_udp);
+	} else if (bl_route_action_is_target(r->action)) {
+		const struct bl_route_target *tg = &t->targets[r->hop];
+
+		memcpy(spec->name, tg->name, tg->name_len);
+		spec->name[tg->name_len] = '\0';
 	}
 }
 

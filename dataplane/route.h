@@ -17,17 +17,31 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <urcu-qsbr.h>
 #include <urcu/rculfhash.h>
 #include <rte_ether.h>
 
-#define BL_ROUTE_HOP_MAX 4096u /* distinct next hops; bounds per-lcore seq state */
+#define BL_ROUTE_HOP_MAX    4096u /* distinct next hops; bounds per-lcore seq state */
+#define BL_ROUTE_TARGET_MAX 1024u /* distinct process/group/pool targets */
+#define BL_ROUTE_NAME_MAX   32u	  /* == BL_NAME_MAX of actors/registry.h */
 
 enum bl_route_action {
 	BL_ROUTE_DROP = 0,
-	BL_ROUTE_FORWARD = 1,
+	BL_ROUTE_FORWARD = 1, /* to a next hop on the wire */
+	BL_ROUTE_PROCESS = 2, /* to the process registered under a name */
+	BL_ROUTE_GROUP = 3,   /* to every member of a group (fan-out) */
+	BL_ROUTE_POOL = 4,    /* to one member of a group, by a hash of the source */
+	BL_ROUTE_ACTION_MAX
 };
+
+extern const char *const bl_route_action_names[BL_ROUTE_ACTION_MAX];
+
+static inline bool bl_route_action_is_target(int action)
+{
+	return action >= BL_ROUTE_PROCESS && action < BL_ROUTE_ACTION_MAX;
+}
 
 /* A next hop as the control plane describes it (host byte order for numbers). */
 struct bl_route_hop_spec {
@@ -41,6 +55,25 @@ struct bl_route_hop_spec {
 struct bl_route_spec {
 	enum bl_route_action action;
 	struct bl_route_hop_spec hop; /* when action == BL_ROUTE_FORWARD */
+	char name[BL_ROUTE_NAME_MAX]; /* process, group or pool name */
+};
+
+struct bl_group;
+struct bl_groups;
+
+/*
+ * An interned process/group/pool target. Like hops, shared by every route
+ * naming it, never changed while a route can reach it. A process target is
+ * resolved by name in the registry (lcores cache the pid per registry
+ * generation); group and pool targets hold their group, which lives as long
+ * as the group table.
+ */
+struct bl_route_target {
+	uint16_t kind; /* BL_ROUTE_PROCESS, _GROUP or _POOL */
+	uint16_t name_len;
+	uint32_t refs;		/* routes using it; control thread only */
+	struct bl_group *group; /* group and pool kinds */
+	char name[BL_ROUTE_NAME_MAX];
 };
 
 /* An interned next hop, as lcores read it (network order, ready to write). */
@@ -57,7 +90,7 @@ struct bl_route {
 	struct cds_lfht_node node;
 	uint64_t key;
 	uint16_t action; /* enum bl_route_action */
-	uint16_t hop;	 /* index into bl_route_table.hops when forwarding */
+	uint16_t hop;	 /* index into hops (forward) or targets (process kinds) */
 	struct rcu_head rcu;
 };
 
@@ -66,7 +99,10 @@ struct bl_route_table {
 	struct bl_route *dflt; /* RCU pointer; NULL: unrouted keys are dropped */
 	struct bl_route_hop hops[BL_ROUTE_HOP_MAX];
 	uint32_t n_hops; /* high-water mark of hops[] in use */
-	uint64_t count;	 /* routes in ht; control thread only */
+	struct bl_route_target targets[BL_ROUTE_TARGET_MAX];
+	uint32_t n_targets;	  /* high-water mark of targets[] in use */
+	struct bl_groups *groups; /* where group and pool targets find their group */
+	uint64_t count;		  /* routes in ht; control thread only */
 	uint64_t max_routes;
 	/*
 	 * Bumped (release) after every change is published and before anything
@@ -129,6 +165,22 @@ static inline const struct bl_route_hop *bl_route_hop_get(const struct bl_route_
  * when a hop slot must be recycled (synchronize_rcu, rare).
  */
 struct bl_route_table *bl_route_table_create(uint64_t max_routes);
+
+/*
+ * Let routes of kind group and pool name groups of gs (created on first
+ * use). Without it such routes are refused with -ENOTSUP. Control thread,
+ * before any such route is added.
+ */
+void bl_route_table_set_groups(struct bl_route_table *t, struct bl_groups *gs);
+
+/*
+ * Take a reference on the hop with these addresses (interned), for a user
+ * outside the table (a forward process). Returns the hop index or -ENOSPC,
+ * -EINVAL. Control thread, RCU-online. The reference lasts until
+ * bl_route_hop_release.
+ */
+int bl_route_hop_acquire(struct bl_route_table *t, const struct bl_route_hop_spec *spec);
+void bl_route_hop_release(struct bl_route_table *t, unsigned hop);
 
 /*
  * Remove every route, wait for readers, free it all. Control thread,

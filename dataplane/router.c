@@ -33,6 +33,106 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_routes = 1000000;
 	conf->seq_sources = 4096;
 	conf->drain_us = 100;
+	conf->idle_sleep_us = 100;
+	conf->max_procs = 65536;
+	conf->proc_mbufs = 16384;
+	conf->max_names = 65536;
+	conf->max_groups = 1024;
+	conf->max_members = 65536;
+}
+
+/* Schedulers for every worker lcore and the control thread, in one set. */
+static int runtime_create(struct bl_router *r, char *err, size_t errlen)
+{
+	struct bl_sched_config cfg;
+	unsigned int i, n_lcores = r->n_workers + 1;
+
+	r->set = rte_zmalloc("bl_sched_set", sizeof(*r->set), RTE_CACHE_LINE_SIZE);
+	if (r->set == NULL) {
+		snprintf(err, errlen, "out of memory for the scheduler set");
+		return -ENOMEM;
+	}
+	bl_sched_set_init(r->set);
+	r->registry = bl_registry_create(r->conf.max_names);
+	r->groups = bl_groups_create(r->conf.max_groups, r->conf.max_members);
+	if (r->registry == NULL || r->groups == NULL) {
+		snprintf(err, errlen, "cannot create the registry or the groups: %s",
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	bl_route_table_set_groups(r->routes, r->groups);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.set = r->set;
+	cfg.max_procs = r->conf.max_procs;
+	cfg.mbuf_pool = r->pool;
+	cfg.registry = r->registry;
+	for (i = 0; i < r->n_workers; i++) {
+		struct bl_lcore *lc = r->workers[i];
+
+		cfg.tx.fn = bl_lcore_proc_tx;
+		cfg.tx.arg = lc;
+		lc->sched = bl_sched_create(lc->lcore_id, n_lcores, &cfg);
+		if (lc->sched == NULL) {
+			snprintf(err, errlen, "cannot create the scheduler of lcore %u: %s",
+				 lc->lcore_id, strerror(errno));
+			return -ENOMEM;
+		}
+		lc->registry = r->registry;
+	}
+	/* The control thread's: supervisors; it transmits nothing itself. */
+	cfg.tx.fn = NULL;
+	cfg.tx.arg = NULL;
+	cfg.max_procs = 4096;
+	cfg.n_chunks = 1024;
+	r->ctl_sched = bl_sched_create(rte_get_main_lcore(), n_lcores, &cfg);
+	if (r->ctl_sched == NULL) {
+		snprintf(err, errlen, "cannot create the control thread's scheduler: %s",
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void runtime_destroy(struct bl_router *r)
+{
+	unsigned int i;
+
+	/* Every scheduler exits its processes (they may send to the others'
+	 * rings, drained by their own destroy), then the shared tables go. */
+	for (i = 0; i < r->n_workers; i++)
+		if (r->workers[i] != NULL && r->workers[i]->sched != NULL)
+			bl_sched_run(r->workers[i]->sched, 0);
+	if (r->ctl_sched != NULL) {
+		bl_sched_destroy(r->ctl_sched);
+		r->ctl_sched = NULL;
+	}
+	for (i = 0; i < r->n_workers; i++) {
+		if (r->workers[i] != NULL && r->workers[i]->sched != NULL) {
+			bl_sched_destroy(r->workers[i]->sched);
+			r->workers[i]->sched = NULL;
+			bl_lcore_close_frames(r->workers[i]);
+		}
+	}
+	/* Both wait for readers (they put an online caller offline meanwhile). */
+	bl_groups_destroy(r->groups);
+	r->groups = NULL;
+	if (r->registry != NULL)
+		bl_registry_destroy(r->registry);
+	r->registry = NULL;
+	rte_free(r->set);
+	r->set = NULL;
+}
+
+unsigned bl_router_run_ctl(struct bl_router *r)
+{
+	return r->ctl_sched != NULL ? bl_sched_run(r->ctl_sched, 256) : 0;
+}
+
+struct bl_sched *bl_router_sched(const struct bl_router *r, unsigned lcore)
+{
+	if (r->set == NULL || lcore >= RTE_MAX_LCORE)
+		return NULL;
+	return r->set->by_lcore[lcore];
 }
 
 int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, char *err,
@@ -81,7 +181,8 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 	r->start_tsc = rte_rdtsc();
 
 	n = n_ports * n_workers * (unsigned int)(conf->rxd + conf->txd) +
-	    n_workers * (POOL_CACHE * 2 + BL_BURST * (n_ports + 2) * 4) + 4096;
+	    n_workers * (POOL_CACHE * 2 + BL_BURST * (n_ports + 2) * 4 + BL_PFRAMES) + 4096 +
+	    conf->proc_mbufs;
 	r->pool_size = n;
 	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  socket);
@@ -151,6 +252,9 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		}
 		n++;
 	}
+	ret = runtime_create(r, err, errlen);
+	if (ret != 0)
+		goto fail;
 	*out = r;
 	return 0;
 fail:
@@ -194,6 +298,7 @@ unsigned int bl_router_destroy(struct bl_router *r)
 		return 0;
 	if (r->running)
 		bl_router_stop(r);
+	runtime_destroy(r);
 	for (p = 0; p < r->n_ports; p++)
 		bl_port_close(&r->ports[p]);
 	for (i = 0; i < r->n_workers; i++) {

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "actors/group.h"
+#include "actors/registry.h"
+#include "actors/sched.h"
 #include "dataplane/lcore.h"
 #include "dataplane/port.h"
 #include "dataplane/route.h"
@@ -24,10 +27,22 @@ struct bl_router_conf {
 	uint64_t max_routes;		/* default 1,000,000 */
 	uint32_t seq_sources;		/* tracked sources per lcore (default 4096) */
 	uint32_t drain_us;		/* TX flush timeout (default 100 us) */
+	uint32_t idle_sleep_us;		/* longest idle back-off sleep; 0: spin (default 100) */
+	uint32_t max_procs;		/* processes per lcore (default 65536) */
+	uint32_t proc_mbufs;  /* extra mbufs for binaries processes hold (default 16384) */
+	uint32_t max_names;   /* registry bound (default 65536) */
+	uint32_t max_groups;  /* groups (default 1024) */
+	uint32_t max_members; /* members per group (default 65536) */
 };
 
 struct bl_router {
 	struct bl_router_conf conf;
+	/* The process runtime: one scheduler per worker lcore plus one for the
+	 * control thread (supervisors), a registry and groups shared by all. */
+	struct bl_sched_set *set;
+	struct bl_sched *ctl_sched;
+	struct bl_registry *registry;
+	struct bl_groups *groups;
 	struct rte_mempool *pool;
 	unsigned int pool_size;
 	struct bl_route_table *routes;
@@ -63,6 +78,15 @@ void bl_router_stop(struct bl_router *r);
  * Control thread, RCU-registered and offline-capable.
  */
 unsigned int bl_router_destroy(struct bl_router *r);
+
+/*
+ * Run the control thread's scheduler once (supervisors and whatever else
+ * lives on the main lcore). Control thread, RCU-online.
+ */
+unsigned bl_router_run_ctl(struct bl_router *r);
+
+/* The scheduler of lcore `lcore` (worker or control), or NULL. Any thread. */
+struct bl_sched *bl_router_sched(const struct bl_router *r, unsigned lcore);
 
 /* Totals over every worker. Any thread. */
 void bl_router_stats_sum(const struct bl_router *r, struct bl_lcore_stats *out);

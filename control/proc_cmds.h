@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control commands for processes: spawn, kill, exit, info, ps, memory,
+ * lcores, group join/leave/list; and the control thread's periodic work
+ * for the runtime (its own scheduler, group sweeps, stall detection).
+ *
+ * Everything here runs on the control thread. Requests that need a look
+ * inside a worker lcore go through that lcore's command ring
+ * (bl_sched_exec) while the router runs, and are done directly before it
+ * starts (the control thread owns every scheduler until then).
+ */
+#ifndef BL_PROC_CMDS_H
+#define BL_PROC_CMDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "actors/proc.h"
+#include "control/ctl.h"
+#include "dataplane/router.h"
+
+#define BL_PROC_EXEC_TIMEOUT_MS 2000u /* longest wait for a worker lcore to answer */
+#define BL_STALL_MS_DEFAULT	100u  /* a worker with no loop for this long is stalled */
+
+struct bl_proc_cmds {
+	struct bl_router *r;
+	uint32_t stall_ms; /* 0: BL_STALL_MS_DEFAULT */
+	/* Control-thread state of the periodic work. */
+	uint64_t last_sweep_ms;
+	uint64_t loops_seen[BL_MAX_WORKERS];
+	uint64_t loops_at_ms[BL_MAX_WORKERS];
+	uint8_t stalled[BL_MAX_WORKERS];
+	uint64_t stalls[BL_MAX_WORKERS]; /* stall episodes reported */
+	uint64_t swept;			 /* dead members removed from groups */
+};
+
+/* Register the commands on c. Control thread. 0 or -errno. */
+int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
+
+/*
+ * Periodic work, from the control loop (every few ms at least): run the
+ * control thread's scheduler, remove dead members from groups once a
+ * second, report stalled lcores (one line on stderr per episode). Control
+ * thread, RCU-offline on entry (it goes online inside).
+ */
+void bl_proc_cmds_tick(struct bl_proc_cmds *pc);
+
+/* "<lcore.slot.gen>", Erlang's way of printing a pid. */
+void bl_pid_format(uint64_t pid, char *buf, size_t len);
+
+/*
+ * A pid from "<L.S.G>", "L.S.G" or a registered name (RCU-online control
+ * thread). Returns 0, -EINVAL (not a pid nor a name), -ENOENT (no such
+ * name), with a message in err.
+ */
+int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *err, size_t errlen);
+
+/*
+ * Fill the argument blob of a built-in behaviour from a JSON "args" object
+ * (NULL: none). blob must hold BL_SPAWN_ARGS_MAX bytes. Returns the
+ * behaviour, or NULL with a message (unknown behaviour, bad argument).
+ * Control thread, RCU-online (forward interns its next hop).
+ */
+#define BL_SPAWN_ARGS_MAX 64u
+const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behaviour,
+					 const json_t *args, void *blob, char *err, size_t errlen);
+
+#endif /* BL_PROC_CMDS_H */
