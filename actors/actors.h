@@ -31,5 +31,6 @@
 #include "actors/behaviours.h"
 #include "actors/crash.h"
 #include "actors/sup.h"
+#include "actors/group.h"
 
 #endif /* BL_ACTORS_H */
