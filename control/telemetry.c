@@ -850,25 +850,41 @@ void bl_telemetry_stats_get(struct bl_telemetry_stats *st)
 	pthread_mutex_unlock(&tel.lock);
 }
 
+static int ipc_probe(const struct rte_mp_msg *msg, const void *peer)
+{
+	(void)msg;
+	(void)peer;
+	return 0;
+}
+
 int bl_pdump_setup(bool enable, char *err, size_t errlen)
 {
 	if (!enable || tel.pdump_on)
 		return 0;
-	if (rte_pdump_init() != 0) {
+	/*
+	 * rte_pdump_init succeeds without multi-process IPC (it lets ENOTSUP
+	 * pass), so ask EAL directly: with --no-shconf it refuses any action.
+	 */
+	if (rte_mp_action_register("bl_ipc_probe", ipc_probe) != 0) {
 		snprintf(err, errlen,
-			 "--pdump: rte_pdump_init failed (%s): packet capture needs a shared "
-			 "runtime directory; run EAL without --no-shconf, with a --file-prefix "
-			 "that dpdk-dumpcap is then given",
+			 "--pdump: no multi-process channel (%s): dpdk-dumpcap reaches the "
+			 "daemon through its runtime directory; run EAL without --no-shconf, "
+			 "with a --file-prefix that dpdk-dumpcap is then given",
 			 rte_strerror(rte_errno));
 		return -ENOTSUP;
 	}
+	rte_mp_action_unregister("bl_ipc_probe");
 	if (!rte_eal_has_hugepages()) {
-		rte_pdump_uninit();
 		snprintf(err, errlen,
 			 "--pdump needs hugepages: dpdk-dumpcap and dpdk-pdump attach as "
 			 "secondary processes, which map the primary's memory from its hugepage "
 			 "files, and a --no-huge primary has none");
 		return -ENOTSUP;
+	}
+	if (rte_pdump_init() != 0) {
+		snprintf(err, errlen, "--pdump: rte_pdump_init failed: %s",
+			 rte_strerror(rte_errno));
+		return rte_errno > 0 ? -rte_errno : -EIO;
 	}
 	tel.pdump_on = true;
 	return 0;
