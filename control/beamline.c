@@ -309,6 +309,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	double t0, last;
 	unsigned int lost;
+	bool busy = false;
 	char err[512];
 	int ret, status = 1;
 
@@ -391,8 +392,8 @@ int main(int argc, char **argv)
 	while (!stop_requested) {
 		double now;
 
-		bl_ctl_poll(ctl, 5);
-		bl_proc_cmds_tick(&pcmds);
+		bl_ctl_poll(ctl, busy ? 0 : 5);
+		busy = bl_proc_cmds_tick(&pcmds) != 0;
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);

@@ -580,13 +580,26 @@ struct info_job {
 	uint64_t pid;
 	struct bl_proc_info info;
 	int rc;
+	int kind; /* 1: counter, 2: relay: what the built-in's state says */
+	uint64_t v[3];
 };
 
 static void info_fn(struct bl_sched *s, void *arg)
 {
 	struct info_job *j = arg;
+	struct bl_proc *p;
 
 	j->rc = bl_proc_info_get(s, j->pid, &j->info);
+	p = j->rc == 0 ? bl_proc_lookup(s, j->pid) : NULL;
+	if (p == NULL || p->state == NULL)
+		return;
+	if (p->beh == &bl_counter_behaviour) {
+		j->kind = 1;
+		bl_counter_totals(p->state, &j->v[0], &j->v[1], &j->v[2]);
+	} else if (p->beh == &bl_relay_behaviour) {
+		j->kind = 2;
+		bl_relay_stats(p->state, &j->v[0], &j->v[1]);
+	}
 }
 
 struct groups_of {
@@ -648,8 +661,10 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	struct bl_proc_cmds *pc = arg;
 	struct info_job j;
 	json_t *o;
-	int rc = target_pid(pc, req, &j.pid, errmsg, errlen);
+	int rc;
 
+	memset(&j, 0, sizeof(j));
+	rc = target_pid(pc, req, &j.pid, errmsg, errlen);
 	if (rc != 0)
 		return rc;
 	j.rc = -ESRCH;
@@ -661,6 +676,15 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 		return rc == -ESRCH ? -ENOENT : rc;
 	}
 	o = info_json(pc->r, &j.info, true);
+	if (j.kind == 1)
+		json_object_set_new(o, "counter",
+				    json_pack("{s:I, s:I, s:I}", "msgs", (json_int_t)j.v[0],
+					      "bytes", (json_int_t)j.v[1], "other_keys_msgs",
+					      (json_int_t)j.v[2]));
+	else if (j.kind == 2)
+		json_object_set_new(o, "relay",
+				    json_pack("{s:I, s:I}", "relayed", (json_int_t)j.v[0], "failed",
+					      (json_int_t)j.v[1]));
 	json_object_update(reply, o);
 	json_decref(o);
 	return 0;
@@ -1100,16 +1124,23 @@ static void stall_check(struct bl_proc_cmds *pc, uint64_t now)
 	}
 }
 
-void bl_proc_cmds_tick(struct bl_proc_cmds *pc)
+unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc)
 {
 	uint64_t now = mono_ms();
+	unsigned work = 0, w, i;
 
 	rcu_thread_online();
-	bl_router_run_ctl(pc->r);
+	for (i = 0; i < 16; i++) {
+		w = bl_router_run_ctl(pc->r);
+		work += w;
+		if (w == 0)
+			break;
+	}
 	if (now - pc->last_sweep_ms >= 1000) {
 		pc->swept += bl_groups_sweep(pc->r->groups, pc->r->set);
 		pc->last_sweep_ms = now;
 	}
 	rcu_thread_offline();
 	stall_check(pc, now);
+	return work;
 }

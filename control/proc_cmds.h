@@ -43,9 +43,10 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
  * Periodic work, from the control loop (every few ms at least): run the
  * control thread's scheduler, remove dead members from groups once a
  * second, report stalled lcores (one line on stderr per episode). Control
- * thread, RCU-offline on entry (it goes online inside).
+ * thread, RCU-offline on entry (it goes online inside). Returns the number
+ * of messages the control scheduler handled (non-zero: call again soon).
  */
-void bl_proc_cmds_tick(struct bl_proc_cmds *pc);
+unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc);
 
 /* "<lcore.slot.gen>", Erlang's way of printing a pid. */
 void bl_pid_format(uint64_t pid, char *buf, size_t len);

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "actors/info.h"
 #include "control/cmd.h"
 #include "control/router_cmds.h"
 #include "dataplane/drop.h"
@@ -151,6 +152,25 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	for (i = 0; i < BL_PTX_DROP_MAX; i++)
 		set_u64(md, bl_ptx_drop_names[i], tot.ptx_drops[i]);
 	json_object_set_new(reply, "ptx_drops", md);
+	{
+		/* The process runtime's own drops, every scheduler summed. */
+		uint64_t sd[BL_SDROP_MAX] = { 0 };
+		struct bl_sched_totals t;
+
+		for (i = 0; i <= r->n_workers; i++) {
+			struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
+
+			if (s == NULL)
+				continue;
+			bl_sched_totals(s, &t);
+			for (unsigned k = 0; k < BL_SDROP_MAX; k++)
+				sd[k] += t.drops[k];
+		}
+		md = json_object();
+		for (i = 0; i < BL_SDROP_MAX; i++)
+			set_u64(md, bl_sched_drop_names[i], sd[i]);
+		json_object_set_new(reply, "proc_drops", md);
+	}
 
 	ports = json_array();
 	for (p = 0; p < r->n_ports; p++) {

@@ -39,6 +39,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_names = 65536;
 	conf->max_groups = 1024;
 	conf->max_members = 65536;
+	conf->max_msgs = 65536;
 }
 
 /* Schedulers for every worker lcore and the control thread, in one set. */
@@ -66,6 +67,9 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	cfg.max_procs = r->conf.max_procs;
 	cfg.mbuf_pool = r->pool;
 	cfg.registry = r->registry;
+	/* Deep enough for a group's fan-out across lcores to ride out a burst. */
+	cfg.ring_size = 16384;
+	cfg.n_msgs = r->conf.max_msgs;
 	for (i = 0; i < r->n_workers; i++) {
 		struct bl_lcore *lc = r->workers[i];
 

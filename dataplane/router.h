@@ -33,6 +33,7 @@ struct bl_router_conf {
 	uint32_t max_names;   /* registry bound (default 65536) */
 	uint32_t max_groups;  /* groups (default 1024) */
 	uint32_t max_members; /* members per group (default 65536) */
+	uint32_t max_msgs;    /* queued messages per lcore, all mailboxes (default 65536) */
 };
 
 struct bl_router {
