@@ -77,19 +77,23 @@ struct tel_cmd {
 	const char *name;    /* after TEL_PREFIX */
 	const char *ctl_cmd; /* control command; NULL: answered here */
 	const char *params;  /* accepted parameters, space separated; "" none; NULL any */
+	const char *list;    /* array field that may hold fewer than the reply's "total" */
 	const char *help;
 };
 
 static const struct tel_cmd tel_cmds[] = {
-	{ "status", "status", "", "beamline: daemon, lcores and ports (control command status)" },
-	{ "stats", "stats", "",
+	{ "status", "status", "", NULL,
+	  "beamline: daemon, lcores and ports (control command status)" },
+	{ "stats", "stats", "", NULL,
 	  "beamline: counters, drops by reason, ports, lcores, mbufs (stats)" },
-	{ "routes", "route.list", "limit",
+	{ "routes", "route.list", "limit", "routes",
 	  "beamline: routes, default first, at most 100; params: limit=N (route.list)" },
-	{ "ps", "ps", NULL, "beamline: processes; params passed to the ps command, e.g. top=10" },
-	{ "memory", "memory", NULL, "beamline: memory use; params passed to the memory command" },
-	{ "lcores", "lcores", NULL, "beamline: lcores; params passed to the lcores command" },
-	{ "telemetry", NULL, "", "beamline: counters of the telemetry bridge itself" },
+	{ "ps", "ps", NULL, "procs",
+	  "beamline: processes; params passed to the ps command, e.g. top=10,sort=memory" },
+	{ "memory", "memory", NULL, NULL,
+	  "beamline: memory use; params passed to the memory command" },
+	{ "lcores", "lcores", NULL, NULL, "beamline: lcores; params passed to the lcores command" },
+	{ "telemetry", NULL, "", NULL, "beamline: counters of the telemetry bridge itself" },
 };
 
 #define N_TEL_CMDS (sizeof(tel_cmds) / sizeof(tel_cmds[0]))
@@ -726,8 +730,8 @@ static int tel_callback(const char *cmd, const char *params, struct rte_tel_data
 		json_decref(reply);
 		return 0;
 	}
-	/* A list the command itself cut (route.list's limit) is a truncation too. */
-	list = json_object_get(reply, "routes");
+	/* A list the command itself cut (a limit, a top N) is a truncation too. */
+	list = tc->list != NULL ? json_object_get(reply, tc->list) : NULL;
 	if (json_is_array(list) && json_is_integer(json_object_get(reply, "total")))
 		cut = (json_int_t)json_array_size(list) <
 		      json_integer_value(json_object_get(reply, "total"));
