@@ -793,7 +793,8 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
  * while it sleeps so the control plane's grace periods never wait for it.
  * Any work resets it.
  */
-#define BL_IDLE_SPIN 4096u
+#define BL_IDLE_SPIN   4096u
+#define BL_SCHED_TURNS 256u /* process turns per scheduler pass */
 
 static void idle_backoff(struct bl_lcore *lc)
 {
@@ -840,9 +841,19 @@ int bl_lcore_main(void *arg)
 		}
 		work = got;
 		if (lc->sched != NULL) {
-			/* The processes run here, between two polls; what they send
-			 * leaves in frames closed at the end of their pass. */
-			work += bl_sched_run(lc->sched, 64);
+			/*
+			 * The processes run here, between two polls, until they have
+			 * nothing left or their time slice is used (a fan-out burst
+			 * can be thousands of turns); what they send leaves in frames
+			 * closed at the end of their pass.
+			 */
+			uint64_t until = rte_rdtsc() + lc->sched_tsc;
+			unsigned w;
+
+			do {
+				w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+				work += w;
+			} while (w != 0 && rte_rdtsc() < until);
 			if (lc->n_pf != 0)
 				bl_lcore_close_frames(lc);
 		}

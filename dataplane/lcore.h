@@ -181,6 +181,7 @@ struct bl_lcore {
 		uint64_t dest;
 		uint64_t seq;
 	} rseq[BL_RSEQ_SIZE];
+	uint64_t sched_tsc; /* longest time processes run between two polls */
 	uint32_t idle_loops;
 	uint32_t sleep_us;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;

@@ -241,6 +241,7 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		lc->worker = (uint16_t)n;
 		lc->r = r;
 		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
+		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * BL_SCHED_SLICE_US;
 		lc->seq = bl_seq_create(conf->seq_sources, lsock);
 		if (lc->seq == NULL) {
 			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",

@@ -17,7 +17,8 @@
 #include "dataplane/port.h"
 #include "dataplane/route.h"
 
-#define BL_MAX_WORKERS 128
+#define BL_MAX_WORKERS	  128
+#define BL_SCHED_SLICE_US 50 /* processes run at most this long between two polls */
 
 struct bl_router_conf {
 	uint16_t rxd, txd;		/* descriptors per queue (default 1024) */
