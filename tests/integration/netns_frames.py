@@ -231,6 +231,8 @@ def cmd_verify(plan_path, in_tsv, out_tsv, stats_path, recv_txt, sent_frames, ro
         count[route_of(k)] += 1
     st = json.load(open(stats_path))
     t, md, pd = st["totals"], st["msg_drops"], st["pkt_drops"]
+    # No process routes in this traffic: nothing may be delivered to one.
+    check(t.get("delivered_msgs", 0) == 0, "delivered_msgs %s" % t.get("delivered_msgs"))
     check(t["rx_msgs"] == t["fwd_msgs"] + t["drop_msgs"] + t["buffered_msgs"],
           "rx_msgs != fwd + drop + buffered: %s" % t)
     check(t["rx_pkts"] == t["acc_pkts"] + t["drop_pkts"], "rx_pkts != acc + drop: %s" % t)

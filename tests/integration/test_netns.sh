@@ -235,34 +235,57 @@ traffic() {
 	echo "$tag: OK"
 }
 
-# echo_check: blmsg ping through the router to an echo process, when the daemon can spawn one.
+# echo_check TAG: blmsg ping through the router to an echo process, when the daemon can spawn one.
 echo_check() {
+	local tag=$1
 	if ! ctl help >"$work/help.txt" 2>&1 || ! grep -qw spawn "$work/help.txt"; then
-		echo "SKIP echo: the daemon has no 'spawn' command yet (beamctl help)"
+		echo "SKIP $tag echo: the daemon has no 'spawn' command yet (beamctl help)"
 		return 0
 	fi
-	ctl spawn echo name echo1 >/dev/null || fail "echo: spawn echo name echo1"
-	ctl route add 2000 process echo1 >/dev/null || fail "echo: route add 2000 process echo1"
+	ctl spawn echo name echo1 >/dev/null || fail "$tag echo: spawn echo name echo1"
+	ctl route add 2000 process echo1 >/dev/null || fail "$tag echo: route add 2000 process echo1"
+	ctl --json stats >"$work/stats-$tag-echo0.json"
 	local out rc=0
 	out=$(ip netns exec "$ns_s" "$blmsg" ping 10.77.1.1:7447 --key 2000 --count 50 --interval 5 \
 		--size 200 --timeout 3000 2>&1) || rc=$?
 	echo "$out" | tail -3
-	[ "$rc" = 0 ] || fail "echo: blmsg ping exited $rc"
+	[ "$rc" = 0 ] || fail "$tag echo: blmsg ping exited $rc"
 	echo "$out" | grep -q "^ping sent=50 received=50 lost=0 loss=0.0% dups=0 foreign=0 send_errors=0$" ||
-		fail "echo: not every probe was answered once"
+		fail "$tag echo: not every probe was answered once"
 	echo "$out" | grep -Eq "^latency_us min=[0-9.]+ p50=[0-9.]+ p90=[0-9.]+ p99=[0-9.]+ max=[0-9.]+$" ||
-		fail "echo: no latency percentiles"
-	[ "$(echo "$out" | grep -c '^reply id=')" = 50 ] || fail "echo: not 50 reply lines"
-	ctl --json stats | jfield "d['totals']['buffered_msgs'] == 0 and d['totals']['rx_msgs'] >= 50 or sys.exit(1)" \
-		>/dev/null || fail "echo: stats after ping"
-	echo "echo: OK"
+		fail "$tag echo: no latency percentiles"
+	[ "$(echo "$out" | grep -c '^reply id=[0-9]* from 10\.77\.1\.1:7447 len=200 ')" = 50 ] ||
+		fail "$tag echo: not 50 replies from 10.77.1.1:7447 of 200 bytes"
+	# Every probe reached the echo once and every answer left through the TX
+	# queue; nothing else moved.
+	for _ in $(seq 100); do
+		ctl --json stats >"$work/stats-$tag-echo1.json"
+		jfield "d['totals']['buffered_msgs'] == 0 and d['totals']['ptx_buffered'] == 0 or sys.exit(1)" \
+			<"$work/stats-$tag-echo1.json" >/dev/null && break
+		sleep 0.1
+	done
+	python3 - "$work/stats-$tag-echo0.json" "$work/stats-$tag-echo1.json" <<'PY' || fail "$tag echo: router counters"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+t = b["totals"]
+d = {k: t[k] - a["totals"][k] for k in t}
+assert t["rx_msgs"] == t["fwd_msgs"] + t["drop_msgs"] + t["buffered_msgs"] + t["delivered_msgs"], t
+assert d["rx_msgs"] == d["delivered_msgs"] == d["deliveries"] == 50, d
+assert d["ptx_in"] == d["ptx_msgs"] == 50 and t["ptx_buffered"] == 0, d
+assert d["fwd_msgs"] == d["drop_msgs"] == d["ptx_drop_msgs"] == 0, d
+for group in ("msg_drops", "proc_drops", "ptx_drops"):
+    moved = {k: v - a[group][k] for k, v in b.get(group, {}).items() if v != a[group][k]}
+    assert not moved, (group, moved)
+print("echo: 50 probes delivered to echo1, 50 answers sent (ptx_msgs)")
+PY
+	echo "$tag echo: OK"
 }
 
 # --- 1. net_af_packet on the outer veth ends -------------------------------------------
 start_daemon afp "net_af_packet_s$n,iface=$v_so" "net_af_packet_r$n,iface=$v_ro" ||
 	fail "afp: beamline did not come up on net_af_packet"
 traffic afp
-echo_check
+echo_check afp
 stop_daemon afp
 
 # --- 2. net_tap: tap interfaces bridged to the outer veth ends --------------------------
@@ -298,6 +321,7 @@ else
 	ip link set "$tap_s" master "$br_s"
 	ip link set "$tap_r" master "$br_r"
 	traffic tap
+	echo_check tap
 	stop_daemon tap
 fi
 echo "test_netns: OK"
