@@ -849,6 +849,9 @@ static void test_spec_validation(void **state)
 	ch.sup = &spec; /* both a behaviour and a supervisor */
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), -EINVAL);
 	ch.sup = NULL;
+	ch.beh = bl_catalog_find("supervisor"); /* a supervisor child needs a spec */
+	assert_int_equal(bl_sup_spec_add(&spec, &ch), -EINVAL);
+	ch.beh = &wk_beh;
 	assert_int_equal(bl_sup_child_set_name(&ch, "a name"), -EINVAL);
 	assert_int_equal(bl_sup_child_set_name(&ch, "nm"), 0);
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), 0);
