@@ -237,3 +237,46 @@ const struct bl_behaviour bl_echo_behaviour = {
 	.name = "echo",
 	.handle_message = echo_msg,
 };
+
+/* --- fault --- */
+
+struct fault_state {
+	uint64_t poison;
+	uint64_t seen;
+};
+
+static int fault_init(struct bl_ctx *c, void *arg)
+{
+	const struct bl_fault_args *a = (const struct bl_fault_args *)arg;
+	struct fault_state *st;
+
+	if (a == NULL)
+		return -EINVAL;
+	st = (struct fault_state *)bl_alloc(c, sizeof(*st));
+	if (st == NULL)
+		return -errno;
+	st->poison = a->poison_key;
+	st->seen = 0;
+	bl_set_state(c, st);
+	return 0;
+}
+
+static void fault_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct fault_state *st = (struct fault_state *)bl_state(c);
+
+	st->seen++;
+	if (m->key == st->poison)
+		bl_exit(c, bl_reason_error(1, "poison_message"));
+}
+
+const struct bl_behaviour bl_fault_behaviour = {
+	.name = "fault",
+	.init = fault_init,
+	.handle_message = fault_msg,
+};
+
+uint64_t bl_fault_seen(const void *state)
+{
+	return ((const struct fault_state *)state)->seen;
+}

@@ -8,6 +8,7 @@
  *           registered name has at that moment (looked up per message).
  *  forward  hands every message to the scheduler's transmit callback with a
  *           fixed destination token (the dataplane's next hop).
+ *  fault    counts messages; crashes on its poison key (fault drills).
  *  echo     sends every message back: to the network source through the
  *           transmit callback (messages flagged BL_MSG_F_NET), or to the
  *           sending process.
@@ -32,6 +33,19 @@ extern const struct bl_behaviour bl_counter_behaviour;
 extern const struct bl_behaviour bl_relay_behaviour;
 extern const struct bl_behaviour bl_forward_behaviour;
 extern const struct bl_behaviour bl_echo_behaviour;
+/*
+ * fault: counts what it gets and crashes (reason error "poison_message") on
+ * a message with its poison key. For fault drills: watch a supervisor
+ * restart it, read the crash report.
+ */
+extern const struct bl_behaviour bl_fault_behaviour;
+
+struct bl_fault_args {
+	uint64_t poison_key;
+};
+
+/* Messages a fault process has handled (owner; state from bl_proc_state). */
+uint64_t bl_fault_seen(const void *state);
 
 struct bl_counter_args {
 	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */

@@ -28,6 +28,8 @@
 #include "control/ctl.h"
 #include "control/proc_cmds.h"
 #include "control/router_cmds.h"
+#include "control/sup_cmds.h"
+#include "control/telemetry.h"
 #include "dataplane/router.h"
 
 #define BEAMLINE_VERSION    "0.1.0"
@@ -47,6 +49,7 @@ struct opts {
 	double stats_interval; /* seconds; 0 = quiet */
 	double run_seconds;    /* 0 = until a signal */
 	bool check_mbufs;
+	bool pdump;
 	uint32_t stall_ms;
 	struct bl_router_conf rc;
 };
@@ -71,6 +74,8 @@ static void usage(FILE *f, const char *prog)
 		"  --stats-interval S   print live figures every S seconds (0: off)\n"
 		"  --run-seconds S      stop by itself after S seconds\n"
 		"  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
+		"  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
+		"                       shared runtime dir: no --no-huge, no --no-shconf)\n"
 		"  --version, --help\n"
 		"EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
 		"(at least two lcores: the main one runs the control plane)\n",
@@ -117,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_MAXP,
 		O_IDLE,
 		O_STALL,
+		O_PDUMP,
 		O_VERSION,
 		O_HELP
 	};
@@ -136,6 +142,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "max-procs", required_argument, NULL, O_MAXP },
 		{ "idle-sleep-us", required_argument, NULL, O_IDLE },
 		{ "stall-ms", required_argument, NULL, O_STALL },
+		{ "pdump", no_argument, NULL, O_PDUMP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +223,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 100000, &v) != 0)
 				goto bad;
 			o->rc.idle_sleep_us = (uint32_t)v;
+			break;
+		case O_PDUMP:
+			o->pdump = true;
 			break;
 		case O_STALL:
 			if (parse_uint(optarg, 3600000, &v) != 0 || v == 0)
@@ -305,6 +315,7 @@ int main(int argc, char **argv)
 	struct bl_ctl *ctl = NULL;
 	struct bl_router_cmds rcmds = { 0 };
 	static struct bl_proc_cmds pcmds;
+	static struct bl_sup_cmds scmds;
 	struct bl_lcore_stats prev;
 	struct sigaction sa;
 	double t0, last;
@@ -364,8 +375,19 @@ int main(int argc, char **argv)
 	pcmds.stall_ms = o.stall_ms;
 	if (ret == 0)
 		ret = bl_proc_cmds_register(ctl, &pcmds);
+	scmds.r = r;
+	if (ret == 0)
+		ret = bl_sup_cmds_register(ctl, &scmds);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
+		goto out;
+	}
+	pcmds.crash_log = scmds.crash_log;
+	ret = bl_telemetry_register(ctl, err, sizeof(err));
+	if (ret == 0)
+		ret = bl_pdump_setup(o.pdump, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "beamline: %s\n", err);
 		goto out;
 	}
 	/* The control thread is RCU-offline except inside handlers. */
@@ -383,6 +405,12 @@ int main(int argc, char **argv)
 			rte_strerror(-ret));
 		goto out_offline;
 	}
+	/* Trees the config started wait for the workers: they spawn there. */
+	ret = bl_sup_cmds_start_pending(&scmds, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "beamline: config: %s\n", err);
+		stop_requested = 1;
+	}
 	printf("beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s\n",
 	       BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
 	       o.socket);
@@ -393,6 +421,7 @@ int main(int argc, char **argv)
 		double now;
 
 		bl_ctl_poll(ctl, busy ? 0 : 5);
+		bl_telemetry_poll();
 		busy = bl_proc_cmds_tick(&pcmds) != 0;
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
@@ -402,8 +431,11 @@ int main(int argc, char **argv)
 		if (o.run_seconds > 0 && now - t0 >= o.run_seconds)
 			break;
 	}
+	/* Supervision trees stop cleanly (reverse start order) while the
+	 * workers still run their processes. */
+	bl_sup_cmds_stop_all(&scmds);
 	bl_router_stop(r);
-	status = 0;
+	status = ret == 0 ? 0 : 1;
 out_offline:
 	rcu_thread_online();
 out:
@@ -416,7 +448,10 @@ out:
 		       (unsigned long long)fin.rx_pkts, (unsigned long long)fin.rx_msgs,
 		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs);
 	}
+	bl_telemetry_close();
 	bl_ctl_destroy(ctl);
+	bl_sup_cmds_fini(&scmds);
+	bl_pdump_teardown();
 	rcu_thread_offline();
 	lost = bl_router_destroy(r);
 	if (r != NULL) {

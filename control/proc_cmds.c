@@ -31,6 +31,7 @@
 #include "actors/info.h"
 #include "actors/registry.h"
 #include "actors/sched.h"
+#include "actors/sup.h"
 #include "control/cmd.h"
 #include "control/proc_cmds.h"
 
@@ -281,7 +282,33 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 		json_decref(empty);
 		return &bl_forward_behaviour;
 	}
-	snprintf(err, errlen, "unknown behaviour '%s' (known: counter, echo, forward, relay)",
+	if (strcmp(behaviour, "fault") == 0) {
+		static const char *const fault_args[] = { "poison", NULL };
+		struct bl_fault_args *a = blob;
+		struct bl_cmd_key k;
+		const json_t *pv = json_object_get(args, "poison");
+
+		if (args_only(args, fault_args, behaviour, err, errlen) != 0)
+			goto bad;
+		if (pv == NULL || bl_cmd_key_from_json(pv, &k, err, errlen) != 0 || k.is_default) {
+			if (pv == NULL || k.is_default)
+				snprintf(err, errlen, "fault needs 'poison KEY' (a u64)");
+			goto bad;
+		}
+		a->poison_key = k.value;
+		json_decref(empty);
+		return &bl_fault_behaviour;
+	}
+	if (strcmp(behaviour, "supervisor") != 0 && bl_catalog_find(behaviour) != NULL) {
+		/* A behaviour a user added to the catalog: it takes no arguments here. */
+		if (args_only(args, no_args, behaviour, err, errlen) != 0)
+			goto bad;
+		json_decref(empty);
+		return bl_catalog_find(behaviour);
+	}
+	snprintf(err, errlen,
+		 "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or one "
+		 "added to the catalog)",
 		 behaviour);
 bad:
 	json_decref(empty);
@@ -1136,6 +1163,8 @@ unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc)
 		if (w == 0)
 			break;
 	}
+	if (pc->crash_log != NULL)
+		bl_crash_drain(pc->crash_log, pc->r->set);
 	if (now - pc->last_sweep_ms >= 1000) {
 		pc->swept += bl_groups_sweep(pc->r->groups, pc->r->set);
 		pc->last_sweep_ms = now;

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "actors/crash.h"
 #include "actors/proc.h"
 #include "control/ctl.h"
 #include "dataplane/router.h"
@@ -34,6 +35,7 @@ struct bl_proc_cmds {
 	uint8_t stalled[BL_MAX_WORKERS];
 	uint64_t stalls[BL_MAX_WORKERS]; /* stall episodes reported */
 	uint64_t swept;			 /* dead members removed from groups */
+	struct bl_crash_log *crash_log;	 /* drained every tick; may be NULL */
 };
 
 /* Register the commands on c. Control thread. 0 or -errno. */
