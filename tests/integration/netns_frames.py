@@ -11,6 +11,8 @@ against the router's own counters.
   netns_frames.py plan WORK            write WORK/plan.json and the jobs' stdin
                                        files; print one line per blmsg job:
                                        "KEY FILE COUNT BATCH"
+  netns_frames.py counts PLAN           print "MESSAGES ROUTED": all the plan
+                                       sends, and those routed to the receiver
   netns_frames.py mixed PLAN HOST PORT send the mixed frames from a fresh UDP
                                        socket; print "mixed frames=N msgs=M"
   netns_frames.py verify PLAN IN.tsv OUT.tsv STATS.json RECV.txt SENT_FRAMES
@@ -100,6 +102,17 @@ def cmd_plan(work):
             "mixed": [[[k, p.hex()] for k, p in fr] for fr in mixed_frames()]}
     with open(os.path.join(work, "plan.json"), "w") as f:
         json.dump(plan, f)
+
+
+def planned(plan):
+    """Every message the plan sends, in sending order, as (key, payload)."""
+    msgs = [(j["key"], bytes.fromhex(p)) for j in plan["jobs"] for p in j["payloads"]]
+    return msgs + [(k, bytes.fromhex(p)) for fr in plan["mixed"] for k, p in fr]
+
+
+def cmd_counts(plan_path):
+    msgs = planned(json.load(open(plan_path)))
+    print(len(msgs), sum(1 for k, _ in msgs if route_of(k) == "fwd"))
 
 
 def encode_frame(seq, msgs):
@@ -231,8 +244,7 @@ def cmd_verify(plan_path, in_tsv, out_tsv, stats_path, recv_txt, sent_frames, ro
     is no capture: then only the counters are checked."""
     plan = json.load(open(plan_path))
     sent_frames = int(sent_frames)
-    want_in = [(j["key"], bytes.fromhex(p)) for j in plan["jobs"] for p in j["payloads"]]
-    want_in += [(k, bytes.fromhex(p)) for fr in plan["mixed"] for k, p in fr]
+    want_in = planned(plan)
     count = {"fwd": 0, "none": 0, "drop": 0}
     for k, _ in want_in:
         count[route_of(k)] += 1
@@ -291,6 +303,8 @@ def cmd_verify(plan_path, in_tsv, out_tsv, stats_path, recv_txt, sent_frames, ro
 def main(argv):
     if len(argv) == 3 and argv[1] == "plan":
         cmd_plan(argv[2])
+    elif len(argv) == 3 and argv[1] == "counts":
+        cmd_counts(argv[2])
     elif len(argv) == 5 and argv[1] == "mixed":
         cmd_mixed(*argv[2:])
     elif len(argv) == 10 and argv[1] == "verify":

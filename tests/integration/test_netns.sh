@@ -175,10 +175,8 @@ traffic() {
 		cap_out=$cap_pid
 	fi
 	python3 "$helper" plan "$work" >"$work/jobs.txt"
-	local want_rx
-	want_rx=$(python3 -c "import json; p=json.load(open('$work/plan.json')); print(
-		sum(len(j['payloads']) for j in p['jobs'] if 1000 <= j['key'] <= 1063)
-		+ sum(1 for f in p['mixed'] for k, _ in f if 1000 <= k <= 1063))")
+	local want_in want_rx
+	read -r want_in want_rx < <(python3 "$helper" counts "$work/plan.json")
 	ip netns exec "$ns_r" "$blmsg" recv --bind 10.77.2.2:7500 --count "$want_rx" --seconds 30 --quiet \
 		>"$work/recv-$tag.txt" 2>"$work/recv-$tag.err" &
 	recv_pid=$!
@@ -206,9 +204,6 @@ traffic() {
 	cat "$work/recv-$tag.txt"
 
 	# The router's figures once every sent message is in and nothing buffered.
-	local want_in
-	want_in=$(python3 -c "import json; p=json.load(open('$work/plan.json')); print(
-		sum(len(j['payloads']) for j in p['jobs']) + sum(len(f) for f in p['mixed']))")
 	for _ in $(seq 100); do
 		ctl --json stats >"$work/stats-$tag.json"
 		jfield "d['totals']['rx_msgs'] == $want_in and d['totals']['buffered_msgs'] == 0 or sys.exit(1)" \
