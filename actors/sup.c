@@ -59,6 +59,7 @@ const char *const bl_sup_child_state_names[BL_SUP_CHILD_STATE_MAX] = {
 
 /* Keys of the messages a supervisor sends itself. */
 #define SUP_KEY_SHUTDOWN_TIMEOUT UINT64_C(0xB15C000000000001)
+#define SUP_KEY_RETRY		 UINT64_C(0xB15C000000000002)
 
 /* --- names and specs --- */
 
@@ -362,6 +363,7 @@ struct sup_child {
 	uint8_t state;	 /* enum bl_sup_child_state */
 	bool mark;	 /* in the current operation's set */
 	bool deferred;	 /* exited during an operation outside its set */
+	bool retry;	 /* a restart failed: try again at the next SUP_KEY_RETRY */
 	bool registered; /* its name is bound in the registry */
 	struct bl_reason deferred_reason;
 };
@@ -643,12 +645,27 @@ static void child_down(struct bl_ctx *c, struct sup *su, struct sup_child *ch)
 	ch->pid = BL_PID_NONE;
 }
 
-/* A failed start (restart) counts as an exit with an error, handled later. */
+/*
+ * A failed start (restart) counts as an exit with an error, handled at the
+ * next message to ourselves: between two attempts the control loop gets
+ * its thread back, however short the intensity period is.
+ */
 static void start_failed(struct bl_ctx *c, struct sup *su, struct sup_child *ch, int rc)
 {
 	child_down(c, su, ch);
-	ch->deferred = true;
+	ch->retry = true;
 	ch->deferred_reason = bl_reason_error((uint16_t)-rc, "start failed");
+	(void)bl_send(c, su->self, SUP_KEY_RETRY, NULL, 0);
+}
+
+static bool retry_pending(const struct sup *su)
+{
+	uint32_t i;
+
+	for (i = 0; i < su->n; i++)
+		if (su->ch[i].retry)
+			return true;
+	return false;
 }
 
 static void restart_one(struct bl_ctx *c, struct sup *su, uint32_t i)
@@ -742,6 +759,9 @@ static void op_step(struct bl_ctx *c, struct sup *su)
 	}
 	switch (su->op) {
 	case OP_RESTART:
+		/* Retries that waited for the operation get their turn again. */
+		if (retry_pending(su))
+			(void)bl_send(c, su->self, SUP_KEY_RETRY, NULL, 0);
 		su->op = OP_NONE;
 		for (i = 0; i < su->n; i++) {
 			if (!su->ch[i].mark)
@@ -751,6 +771,8 @@ static void op_step(struct bl_ctx *c, struct sup *su)
 		}
 		break;
 	case OP_STOP_ONE:
+		if (retry_pending(su))
+			(void)bl_send(c, su->self, SUP_KEY_RETRY, NULL, 0);
 		su->op = OP_NONE;
 		for (i = 0; i < su->n; i++)
 			su->ch[i].mark = false;
@@ -759,6 +781,7 @@ static void op_step(struct bl_ctx *c, struct sup *su)
 		for (i = 0; i < su->n; i++) {
 			su->ch[i].mark = false;
 			su->ch[i].deferred = false;
+			su->ch[i].retry = false;
 			child_unregister(c, &su->ch[i]);
 		}
 		bl_exit(c, su->exit_reason);
@@ -832,15 +855,37 @@ static void sup_handle_exit(struct bl_ctx *c, const struct bl_msg *m)
 	ch->deferred_reason = r;
 }
 
+/* One attempt for each child whose restart failed (each failure asks again). */
+static void retry_starts(struct bl_ctx *c, struct sup *su)
+{
+	uint32_t i;
+
+	for (i = 0; i < su->n && su->op == OP_NONE; i++) {
+		struct sup_child *ch = &su->ch[i];
+
+		if (!ch->retry)
+			continue;
+		ch->retry = false;
+		child_exited(c, su, i, ch->deferred_reason);
+	}
+	process_deferred(c, su);
+}
+
 static void sup_handle_message(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct sup *su = (struct sup *)bl_state(c);
 	uint64_t pid;
 	int i;
 
-	if (m->key != SUP_KEY_SHUTDOWN_TIMEOUT || m->src != su->self ||
-	    bl_msg_len(m) != sizeof(pid))
+	if (m->src != su->self)
 		return; /* a supervisor takes no other mail */
+	if (m->key == SUP_KEY_RETRY) {
+		if (su->op == OP_NONE)
+			retry_starts(c, su);
+		return;
+	}
+	if (m->key != SUP_KEY_SHUTDOWN_TIMEOUT || bl_msg_len(m) != sizeof(pid))
+		return;
 	memcpy(&pid, bl_msg_data(m), sizeof(pid));
 	i = find_by_pid(su, pid);
 	if (i >= 0 && su->ch[i].state == BL_SUP_CHILD_STOPPING) {
@@ -1069,6 +1114,7 @@ int bl_sup_child_start(struct bl_sched *ctl, uint64_t root, const char *id)
 	if (su->ch[i].state != BL_SUP_CHILD_STOPPED)
 		return -EALREADY;
 	su->ch[i].deferred = false;
+	su->ch[i].retry = false;
 	rc = child_start(&c, su, i);
 	bl_sched_flush(ctl);
 	return rc;
@@ -1103,6 +1149,7 @@ int bl_sup_child_restart(struct bl_sched *ctl, uint64_t root, const char *id)
 		return rc;
 	if (su->ch[i].state == BL_SUP_CHILD_STOPPED) {
 		su->ch[i].deferred = false;
+		su->ch[i].retry = false;
 		rc = child_start(&c, su, i);
 		if (rc == 0)
 			su->ch[i].restarts++;

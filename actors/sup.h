@@ -40,8 +40,9 @@
  *    detail BL_SUP_DETAIL_INTENSITY, text "reached_max_restart_intensity";
  *    its own supervisor then applies its strategy (escalation).
  *  - a failed start during a restart counts as an exit of that child with
- *    reason error (errno, "start failed"), so it is retried within the
- *    intensity and escalates past it.
+ *    reason error (errno, "start failed"), so it is retried (at the
+ *    supervisor's next message to itself: the control loop runs between
+ *    two attempts) within the intensity and escalates past it.
  *  - stopping a child: exit signal shutdown, then BL_EXIT_KILL if it has not
  *    exited after shutdown_ms (a timer on the control scheduler, never a
  *    busy wait). Stopping a tree stops children in reverse start order, one

@@ -451,6 +451,70 @@ static void test_root_gives_up(void **state)
 	sw_free(&sw);
 }
 
+/* A worker whose init fails while flaky_fail is positive. */
+static unsigned flaky_fail;
+
+static int flaky_init(struct bl_ctx *c, void *arg)
+{
+	if (flaky_fail > 0) {
+		flaky_fail--;
+		return -EAGAIN;
+	}
+	return wk_init(c, arg);
+}
+
+static const struct bl_behaviour flaky_beh = {
+	.name = "flaky",
+	.init = flaky_init,
+	.handle_message = wk_msg,
+	.terminate = wk_terminate,
+};
+
+static void test_restart_start_fails(void **state)
+{
+	struct sworld sw;
+	struct bl_sup_spec spec;
+	struct bl_sup_child_spec ch;
+	struct bl_sup_node n[4];
+	struct wk_args a = { 9, 0 };
+	uint64_t root, f;
+	unsigned cnt;
+
+	(void)state;
+	sw_new(&sw, 1, false);
+	flaky_fail = 0;
+	assert_int_equal(bl_sup_spec_init(&spec, "r", BL_SUP_ONE_FOR_ONE, 3, 1000), 0);
+	assert_int_equal(bl_sup_child_spec_init(&ch, "f", &flaky_beh), 0);
+	assert_int_equal(bl_sup_child_set_name(&ch, "f"), 0);
+	ch.arg = &a;
+	ch.arg_len = sizeof(a);
+	ch.lcore = sw.ctl->lcore;
+	assert_int_equal(bl_sup_spec_add(&spec, &ch), 0);
+	root = bl_sup_start(sw.ctl, &spec);
+	bl_sup_spec_fini(&spec);
+	assert_int_not_equal(root, BL_PID_NONE);
+	f = pid_of(&sw, root, "f");
+	/* two failed restarts, then one that works: three within the intensity */
+	flaky_fail = 2;
+	crash(&sw, f, 1);
+	assert_int_equal(flaky_fail, 0);
+	assert_int_not_equal(pid_of(&sw, root, "f"), BL_PID_NONE);
+	assert_int_not_equal(pid_of(&sw, root, "f"), f);
+	assert_int_equal(whereis(&sw, "f"), pid_of(&sw, root, "f"));
+	assert_int_equal(bl_sup_tree(sw.ctl, root, n, 4, &cnt), 0);
+	assert_int_equal(n[1].restarts, 1);
+	assert_int_equal(n[1].state, BL_SUP_CHILD_RUNNING);
+	/* a child that cannot start any more: the supervisor gives up */
+	sw.w->now += 1000;
+	flaky_fail = 100;
+	crash(&sw, pid_of(&sw, root, "f"), 1);
+	assert_int_equal(flaky_fail, 100 - 3); /* three attempts, the fourth is one too many */
+	assert_null(bl_proc_lookup(sw.ctl, root));
+	assert_int_equal(bl_registry_count(sw.reg), 0);
+	flaky_fail = 0;
+	sw_free(&sw);
+}
+
 static void test_transient_temporary(void **state)
 {
 	struct sworld sw;
@@ -952,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_rest_for_one),
 		cmocka_unit_test(test_intensity_escalates),
 		cmocka_unit_test(test_root_gives_up),
+		cmocka_unit_test(test_restart_start_fails),
 		cmocka_unit_test(test_transient_temporary),
 		cmocka_unit_test(test_shutdown_order),
 		cmocka_unit_test(test_shutdown_timeout_kills),
