@@ -713,12 +713,19 @@ static void print_stats(const json_t *r)
 
 static void print_route_list(const json_t *r)
 {
-	static const char *const cols[] = { "key", "action", "name", "port",
-					    "mac", "ip",     "udp",  NULL };
+	static const char *const cols[] = { "key", "action", "port", "mac", "ip", "udp", NULL };
+	static const char *const named[] = { "key", "action", "name", "port",
+					     "mac", "ip",     "udp",  NULL };
 	const json_t *routes = json_object_get(r, "routes");
 	const json_t *total = json_object_get(r, "total");
+	bool any_name = false;
+	size_t i;
+	json_t *e;
 
-	print_table(NULL, routes, cols);
+	/* The name column only when a route names a process, group or pool. */
+	json_array_foreach (routes, i, e)
+		any_name |= json_object_get(e, "name") != NULL;
+	print_table(NULL, routes, any_name ? named : cols);
 	if (json_is_integer(total))
 		printf("%zu of %" JSON_INTEGER_FORMAT " routes shown\n", json_array_size(routes),
 		       json_integer_value(total));
