@@ -319,6 +319,31 @@ static void test_one_for_all(void **state)
 	sw_free(&sw);
 }
 
+/* A child stopped on purpose stays stopped when the others restart. */
+static void test_one_for_all_keeps_stopped(void **state)
+{
+	struct sworld sw;
+	uint64_t root;
+	unsigned mark;
+
+	(void)state;
+	sw_new(&sw, 1, false);
+	root = abc_tree(&sw, BL_SUP_ONE_FOR_ALL, 3);
+	assert_int_equal(bl_sup_child_stop(sw.ctl, root, "c"), 0);
+	world_settle(sw.ctl);
+	mark = n_evs;
+	crash(&sw, pid_of(&sw, root, "a"), 1);
+	{
+		const int want[] = { EV_TERM, 1, EV_TERM, 2, EV_START, 1, EV_START, 2 };
+
+		ev_expect(mark, want, 4);
+	}
+	assert_int_equal(pid_of(&sw, root, "c"), BL_PID_NONE);
+	assert_int_equal(whereis(&sw, "c"), BL_PID_NONE);
+	assert_int_equal(bl_registry_count(sw.reg), 2);
+	sw_free(&sw);
+}
+
 static void test_rest_for_one(void **state)
 {
 	struct sworld sw;
@@ -663,6 +688,37 @@ static void test_shutdown_timeout_kills(void **state)
 	assert_int_equal(bl_crash_read(sw.log, 0, e, 4), 1);
 	assert_int_equal(e[0].rec.code, BL_EXIT_KILLED);
 	assert_string_equal(e[0].name, "stubborn");
+	sw_free(&sw);
+}
+
+/* bl_sup_stop's own limit: whatever ignores shutdown is killed at the end. */
+static void test_stop_times_out(void **state)
+{
+	struct sworld sw;
+	struct bl_sup_spec spec;
+	struct bl_sup_child_spec ch;
+	struct wk_args stubborn = { 7, 1 };
+	uint64_t root, sp;
+
+	(void)state;
+	sw_new(&sw, 1, false); /* the fake clock never moves: only the limit ends it */
+	assert_int_equal(bl_sup_spec_init(&spec, "r", BL_SUP_ONE_FOR_ONE, 3, 1000), 0);
+	assert_int_equal(bl_sup_child_spec_init(&ch, "stubborn", &wk_beh), 0);
+	assert_int_equal(bl_sup_child_set_name(&ch, "stubborn"), 0);
+	ch.arg = &stubborn;
+	ch.arg_len = sizeof(stubborn);
+	ch.lcore = sw.ctl->lcore;
+	ch.shutdown_ms = BL_SUP_SHUTDOWN_INFINITY;
+	assert_int_equal(bl_sup_spec_add(&spec, &ch), 0);
+	root = bl_sup_start(sw.ctl, &spec);
+	bl_sup_spec_fini(&spec);
+	sp = pid_of(&sw, root, "stubborn");
+	assert_int_equal(bl_sup_stop(sw.ctl, root, 20), -ETIMEDOUT);
+	assert_null(bl_proc_lookup(sw.ctl, sp));
+	assert_null(bl_proc_lookup(sw.ctl, root));
+	world_settle(sw.ctl);
+	assert_int_equal(sw.ctl->n_live, 0);
+	assert_int_equal(bl_registry_count(sw.reg), 0);
 	sw_free(&sw);
 }
 
@@ -1013,6 +1069,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_for_one),
 		cmocka_unit_test(test_one_for_all),
+		cmocka_unit_test(test_one_for_all_keeps_stopped),
 		cmocka_unit_test(test_rest_for_one),
 		cmocka_unit_test(test_intensity_escalates),
 		cmocka_unit_test(test_root_gives_up),
@@ -1020,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_transient_temporary),
 		cmocka_unit_test(test_shutdown_order),
 		cmocka_unit_test(test_shutdown_timeout_kills),
+		cmocka_unit_test(test_stop_times_out),
 		cmocka_unit_test(test_child_commands),
 		cmocka_unit_test(test_lcore_any_spreads),
 		cmocka_unit_test(test_children_on_worker_lcore),
