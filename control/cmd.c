@@ -1041,6 +1041,7 @@ fail:
 static const struct bl_cmd_row bl_cmd_rows[] = {
 	{ "help", NULL, "help", build_plain, { "help" }, "list the daemon's commands" },
 	{ "status", NULL, "status", build_plain, { "status" }, "version, uptime, lcores, ports" },
+	{ "ports", NULL, "ports", build_plain, { "ports" }, "ports: link, addresses, counters" },
 	{ "stats",
 	  NULL,
 	  "stats",

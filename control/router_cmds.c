@@ -94,6 +94,46 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	return 0;
 }
 
+/* ---- ports ----------------------------------------------------------------- */
+
+static int cmd_ports(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_router_cmds *rc = arg;
+	struct bl_router *r = rc->r;
+	json_t *ports = json_array();
+	uint16_t p;
+
+	(void)req;
+	(void)errmsg;
+	(void)errlen;
+	for (p = 0; p < r->n_ports; p++) {
+		const struct bl_port *pt = &r->ports[p];
+		struct rte_eth_link link;
+		struct rte_eth_stats es;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE], ip[16];
+
+		memset(&link, 0, sizeof(link));
+		memset(&es, 0, sizeof(es));
+		rte_eth_link_get_nowait(p, &link);
+		rte_eth_stats_get(p, &es);
+		fmt_mac(&pt->local.mac, mac, sizeof(mac));
+		fmt_ip(rte_be_to_cpu_32(pt->local.ip), ip, sizeof(ip));
+		json_array_append_new(
+		    ports,
+		    json_pack(
+			"{s:i, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, "
+			"s:I, s:I, s:I}",
+			"port", p, "name", pt->name, "link", link.link_status ? "up" : "down",
+			"mac", mac, "ip", ip, "queues", pt->n_queues, "mtu", pt->mtu, "rx_pkts",
+			(json_int_t)es.ipackets, "tx_pkts", (json_int_t)es.opackets, "rx_bytes",
+			(json_int_t)es.ibytes, "tx_bytes", (json_int_t)es.obytes, "rx_missed",
+			(json_int_t)es.imissed, "rx_errors", (json_int_t)es.ierrors, "tx_errors",
+			(json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf));
+	}
+	json_object_set_new(reply, "ports", ports);
+	return 0;
+}
+
 /* ---- stats ----------------------------------------------------------------- */
 
 /* The lcore counters a stats reply shows, totals and per lcore alike. */
@@ -564,6 +604,7 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		{ "status", cmd_status_online, "daemon, lcores and ports at a glance" },
 		{ "stats", cmd_stats,
 		  "counters: totals, drops by reason, ports, lcores, seq, mbufs" },
+		{ "ports", cmd_ports, "ports: link, addresses, queues, packet and error counters" },
 		{ "route.add", cmd_route_add_online, "add or replace routes (all checked first)" },
 		{ "route.del", cmd_route_del_online, "delete routes (all must exist)" },
 		{ "route.batch", cmd_route_batch_online,

@@ -158,7 +158,14 @@ ctl --json info count.b >/dev/null || fail "count.b not back after sup start"
 ctl ps --sort reductions --top 5
 ctl --json ps --sort memory --top 3 | field "len(d['procs'])" | grep -qx 3 || fail "ps --top 3"
 
-# 7. Clean stop: trees shut down in order, every mbuf back.
+# 7. The other views: ports, lcores (an idle worker backs off: it slept), memory.
+ctl ports | grep -q "net_af_packet_sup$$" || fail "ports table"
+ctl --json lcores | field "d['lcores'][0]['sleeps'] > 0 and 'busy_pct' in d['lcores'][0]" |
+	grep -qx True || fail "lcores: an idle worker should have slept"
+ctl --json memory | field "d['processes']['count'] == 5 and d['mbufs']['size'] > 0" |
+	grep -qx True || fail "memory"
+
+# 8. Clean stop: trees shut down in order, every mbuf back.
 kill -TERM "$pid"
 set +e
 wait "$pid"
