@@ -56,30 +56,32 @@ struct opts {
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"usage: %s [EAL args] -- [options]\n"
-		"  --config FILE        run the commands in FILE at start (beamctl grammar)\n"
-		"  --socket PATH        control socket (default $BEAMLINE_SOCKET or %s)\n"
-		"  --udp-port N         wire-format UDP port (default 7447)\n"
-		"  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
-		"  --promisc            accept frames for any destination MAC\n"
-		"  --rxd N, --txd N     descriptors per queue (default 1024)\n"
-		"  --max-routes N       route table bound (default 1000000)\n"
-		"  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
-		"  --max-procs N        processes per worker lcore (default 65536)\n"
-		"  --idle-sleep-us N    longest sleep of an idle lcore, RCU-offline (default 100; "
-		"0: spin)\n"
-		"  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
-		"100)\n"
-		"  --stats-interval S   print live figures every S seconds (0: off)\n"
-		"  --run-seconds S      stop by itself after S seconds\n"
-		"  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
-		"  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
-		"                       shared runtime dir: no --no-huge, no --no-shconf)\n"
-		"  --version, --help\n"
-		"EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
-		"(at least two lcores: the main one runs the control plane)\n",
-		prog, DEFAULT_SOCKET_PATH);
+	fprintf(
+	    f,
+	    "usage: %s [EAL args] -- [options]\n"
+	    "  --config FILE        run the commands in FILE at start (beamctl grammar)\n"
+	    "  --socket PATH        control socket (default $BEAMLINE_SOCKET or %s)\n"
+	    "  --udp-port N         wire-format UDP port (default 7447)\n"
+	    "  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
+	    "  --promisc            accept frames for any destination MAC\n"
+	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
+	    "  --max-routes N       route table bound (default 1000000)\n"
+	    "  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
+	    "  --max-procs N        processes per worker lcore (default 65536)\n"
+	    "  --proc-slice-us N    longest time processes run between two polls (default 1000)\n"
+	    "  --idle-sleep-us N    longest sleep of an idle lcore, RCU-offline (default 100; "
+	    "0: spin)\n"
+	    "  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
+	    "100)\n"
+	    "  --stats-interval S   print live figures every S seconds (0: off)\n"
+	    "  --run-seconds S      stop by itself after S seconds\n"
+	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
+	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
+	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
+	    "  --version, --help\n"
+	    "EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
+	    "(at least two lcores: the main one runs the control plane)\n",
+	    prog, DEFAULT_SOCKET_PATH);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -123,6 +125,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_IDLE,
 		O_STALL,
 		O_PDUMP,
+		O_SLICE,
+		O_RING,
 		O_VERSION,
 		O_HELP
 	};
@@ -143,6 +147,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "idle-sleep-us", required_argument, NULL, O_IDLE },
 		{ "stall-ms", required_argument, NULL, O_STALL },
 		{ "pdump", no_argument, NULL, O_PDUMP },
+		{ "proc-slice-us", required_argument, NULL, O_SLICE },
+		{ "proc-ring", required_argument, NULL, O_RING },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -223,6 +229,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 100000, &v) != 0)
 				goto bad;
 			o->rc.idle_sleep_us = (uint32_t)v;
+			break;
+		case O_RING:
+			if (parse_uint(optarg, 1u << 20, &v) != 0 || v < 64 || (v & (v - 1)) != 0)
+				goto bad;
+			o->rc.proc_ring = (uint32_t)v;
+			break;
+		case O_SLICE:
+			if (parse_uint(optarg, 1000000, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.proc_slice_us = (uint32_t)v;
 			break;
 		case O_PDUMP:
 			o->pdump = true;

@@ -1157,10 +1157,11 @@ unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc)
 	unsigned work = 0, w, i;
 
 	rcu_thread_online();
-	for (i = 0; i < 16; i++) {
+	/* Run until idle or 2 ms: mail from the workers must not pile up in rings. */
+	for (i = 0; i < 4096; i++) {
 		w = bl_router_run_ctl(pc->r);
 		work += w;
-		if (w == 0)
+		if (w == 0 || (i % 16 == 15 && mono_ms() - now >= 2))
 			break;
 	}
 	if (pc->crash_log != NULL)

@@ -40,6 +40,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_groups = 1024;
 	conf->max_members = 65536;
 	conf->max_msgs = 65536;
+	conf->proc_slice_us = BL_SCHED_SLICE_US;
 }
 
 /* Schedulers for every worker lcore and the control thread, in one set. */
@@ -67,8 +68,17 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	cfg.max_procs = r->conf.max_procs;
 	cfg.mbuf_pool = r->pool;
 	cfg.registry = r->registry;
-	/* Deep enough for a group's fan-out across lcores to ride out a burst. */
-	cfg.ring_size = 16384;
+	/*
+	 * One ring per (sender, receiver) pair: n_lcores^2 of them. Deep enough
+	 * for a group's fan-out across lcores to ride out a burst on a few
+	 * lcores, shallower when there are many (the total stays bounded).
+	 */
+	cfg.ring_size = r->conf.proc_ring;
+	if (cfg.ring_size == 0) {
+		cfg.ring_size = 16384;
+		while (cfg.ring_size > 1024 && cfg.ring_size * n_lcores * n_lcores > (1u << 20))
+			cfg.ring_size /= 2;
+	}
 	cfg.n_msgs = r->conf.max_msgs;
 	for (i = 0; i < r->n_workers; i++) {
 		struct bl_lcore *lc = r->workers[i];
@@ -241,7 +251,7 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		lc->worker = (uint16_t)n;
 		lc->r = r;
 		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
-		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * BL_SCHED_SLICE_US;
+		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * conf->proc_slice_us;
 		lc->seq = bl_seq_create(conf->seq_sources, lsock);
 		if (lc->seq == NULL) {
 			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",

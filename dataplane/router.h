@@ -18,7 +18,7 @@
 #include "dataplane/route.h"
 
 #define BL_MAX_WORKERS	  128
-#define BL_SCHED_SLICE_US 50 /* processes run at most this long between two polls */
+#define BL_SCHED_SLICE_US 1000 /* default: processes run at most this long between two polls */
 
 struct bl_router_conf {
 	uint16_t rxd, txd;		/* descriptors per queue (default 1024) */
@@ -30,11 +30,13 @@ struct bl_router_conf {
 	uint32_t drain_us;		/* TX flush timeout (default 100 us) */
 	uint32_t idle_sleep_us;		/* longest idle back-off sleep; 0: spin (default 100) */
 	uint32_t max_procs;		/* processes per lcore (default 65536) */
-	uint32_t proc_mbufs;  /* extra mbufs for binaries processes hold (default 16384) */
-	uint32_t max_names;   /* registry bound (default 65536) */
-	uint32_t max_groups;  /* groups (default 1024) */
-	uint32_t max_members; /* members per group (default 65536) */
-	uint32_t max_msgs;    /* queued messages per lcore, all mailboxes (default 65536) */
+	uint32_t proc_mbufs;	/* extra mbufs for binaries processes hold (default 16384) */
+	uint32_t max_names;	/* registry bound (default 65536) */
+	uint32_t max_groups;	/* groups (default 1024) */
+	uint32_t max_members;	/* members per group (default 65536) */
+	uint32_t proc_ring;	/* cross-lcore ring size, power of two (0: by lcore count) */
+	uint32_t proc_slice_us; /* longest process run between two polls (default 1000) */
+	uint32_t max_msgs;	/* queued messages per lcore, all mailboxes (default 65536) */
 };
 
 struct bl_router {
