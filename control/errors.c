@@ -18,6 +18,9 @@ static const struct {
 	{ EBUSY, BL_ERR_BUSY },
 	{ ENOSYS, BL_ERR_UNKNOWN_COMMAND },
 	{ EPROTO, BL_ERR_BAD_REQUEST },
+	{ ETIMEDOUT, BL_ERR_TIMEOUT },
+	{ ESRCH, BL_ERR_NOT_RUNNING },
+	{ EALREADY, BL_ERR_ALREADY },
 };
 
 #define BL_ERR_TABLE_LEN (sizeof(bl_err_table) / sizeof(bl_err_table[0]))
