@@ -795,6 +795,7 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
  */
 #define BL_IDLE_SPIN   4096u
 #define BL_SCHED_TURNS 256u /* process turns per scheduler pass */
+#define BL_RX_SKIP_MAX 4u   /* slices the processes may take before polling again */
 
 static void idle_backoff(struct bl_lcore *lc)
 {
@@ -831,12 +832,26 @@ int bl_lcore_main(void *arg)
 		uint16_t q, n;
 		uint64_t now;
 
-		for (q = 0; q < lc->n_rx; q++) {
-			n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts, BL_BURST);
-			if (n > 0) {
-				bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
-				bl_stat_add(&lc->st.rx_bursts, 1);
-				got += n;
+		/*
+		 * Back-pressure: while the processes are behind (work left after
+		 * a whole slice), take no new packets for up to BL_RX_SKIP_MAX
+		 * loops: what cannot be handled is better left to the port (which
+		 * counts it as missed) than delivered and dropped at a full
+		 * mailbox. Polling resumes at least every BL_RX_SKIP_MAX slices.
+		 */
+		if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
+			lc->rx_skips++;
+			bl_stat_add(&lc->st.rx_skips, 1);
+		} else {
+			lc->rx_skips = 0;
+			for (q = 0; q < lc->n_rx; q++) {
+				n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts,
+						     BL_BURST);
+				if (n > 0) {
+					bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
+					bl_stat_add(&lc->st.rx_bursts, 1);
+					got += n;
+				}
 			}
 		}
 		work = got;
@@ -854,6 +869,7 @@ int bl_lcore_main(void *arg)
 				w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
 				work += w;
 			} while (w != 0 && rte_rdtsc() < until);
+			lc->backlog = w != 0;
 			if (lc->n_pf != 0)
 				bl_lcore_close_frames(lc);
 		}

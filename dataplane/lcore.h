@@ -10,6 +10,7 @@
 #ifndef BL_LCORE_H
 #define BL_LCORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -72,6 +73,7 @@ struct bl_lcore_stats {
 	uint64_t busy_tsc;   /* TSC cycles in loops that did work */
 	uint64_t idle_tsc;   /* TSC cycles in loops that found nothing (sleeps included) */
 	uint64_t sleeps;     /* idle back-off sleeps (RCU-offline) */
+	uint64_t rx_skips;   /* polls skipped while the processes were behind */
 	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];
@@ -182,6 +184,8 @@ struct bl_lcore {
 		uint64_t seq;
 	} rseq[BL_RSEQ_SIZE];
 	uint64_t sched_tsc; /* longest time processes run between two polls */
+	bool backlog;	    /* the processes had work left at the end of their slice */
+	uint32_t rx_skips;  /* polls skipped in a row for that */
 	uint32_t idle_loops;
 	uint32_t sleep_us;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
