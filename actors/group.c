@@ -41,21 +41,6 @@ static int group_match(struct cds_lfht_node *node, const void *key)
 	return strcmp(caa_container_of(node, struct bl_group, node)->name, key) == 0;
 }
 
-static int name_ok(const char *name)
-{
-	size_t i, n;
-
-	if (name == NULL)
-		return 0;
-	n = strnlen(name, BL_NAME_MAX);
-	if (n == 0 || n >= BL_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (name[i] <= ' ' || name[i] > '~')
-			return 0;
-	return 1;
-}
-
 struct bl_groups *bl_groups_create(uint32_t max_groups, uint32_t max_members)
 {
 	struct bl_groups *gs;
@@ -105,7 +90,7 @@ struct bl_group *bl_group_find(struct bl_groups *gs, const char *name)
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *node;
 
-	if (!name_ok(name))
+	if (!bl_registry_name_ok(name, BL_NAME_MAX))
 		return NULL;
 	cds_lfht_lookup(gs->ht, group_hash(name), group_match, name, &it);
 	node = cds_lfht_iter_get_node(&it);
@@ -116,7 +101,7 @@ struct bl_group *bl_group_get(struct bl_groups *gs, const char *name)
 {
 	struct bl_group *g;
 
-	if (!name_ok(name)) {
+	if (!bl_registry_name_ok(name, BL_NAME_MAX)) {
 		errno = EINVAL;
 		return NULL;
 	}

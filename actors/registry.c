@@ -287,3 +287,8 @@ const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, 
 	}
 	return NULL;
 }
+
+int bl_registry_name_ok(const char *name, size_t max_len)
+{
+	return name_check(name, max_len) > 0;
+}

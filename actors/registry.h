@@ -76,6 +76,13 @@ int bl_registry_foreach(struct bl_registry *r, int (*fn)(void *arg, const char *
  */
 const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, size_t len);
 
+/*
+ * Whether name (read up to max_len bytes) is a valid name: 1..BL_NAME_MAX-1
+ * printable ASCII characters without blanks, NUL-terminated. Any thread.
+ * Groups and route targets use the same rule.
+ */
+int bl_registry_name_ok(const char *name, size_t max_len);
+
 /* Names registered now. Any thread (racy read). */
 uint32_t bl_registry_count(const struct bl_registry *r);
 

@@ -33,6 +33,7 @@
 #include "actors/sched.h"
 #include "actors/sup.h"
 #include "control/cmd.h"
+#include "control/online.h"
 #include "control/proc_cmds.h"
 
 #define PS_TOP_DEFAULT	100u
@@ -431,8 +432,8 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 		}
 		if (bl_cmd_name_check(name, errmsg, errlen) != 0)
 			return -EINVAL;
-		if (bl_registry_whereis(r->registry, name, strlen(name) + 1) != BL_PID_NONE &&
-		    bl_pid_alive(r->set,
+		/* bl_pid_alive(BL_PID_NONE) is false: a free name passes. */
+		if (bl_pid_alive(r->set,
 				 bl_registry_whereis(r->registry, name, strlen(name) + 1))) {
 			snprintf(errmsg, errlen, "spawn: the name '%s' is taken", name);
 			return -EEXIST;
@@ -789,11 +790,11 @@ static void ps_fn(struct bl_sched *s, void *arg)
 	bl_sched_foreach(s, ps_visit, arg);
 }
 
-static enum ps_sort ps_sort_global;
-
-static int ps_cmp(const void *a, const void *b)
+/* Biggest first, then by pid (qsort_r: the sort key is the argument). */
+static int ps_cmp(const void *a, const void *b, void *sort)
 {
-	uint64_t x = ps_key(a, ps_sort_global), y = ps_key(b, ps_sort_global);
+	enum ps_sort k = *(const enum ps_sort *)sort;
+	uint64_t x = ps_key(a, k), y = ps_key(b, k);
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -870,8 +871,7 @@ static int cmd_ps(void *arg, json_t *req, json_t *reply, char *errmsg, size_t er
 		n_all += j.n;
 		total += j.total;
 	}
-	ps_sort_global = j.sort;
-	qsort(all, n_all, sizeof(*all), ps_cmp);
+	qsort_r(all, n_all, sizeof(*all), ps_cmp, &j.sort);
 	procs = json_array();
 	for (i = 0; i < n_all && i < top; i++)
 		json_array_append_new(procs, info_json(r, &all[i], false));
@@ -1074,26 +1074,16 @@ static int cmd_group_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 
 /* ---- registration and periodic work ---- */
 
-#define ONLINE(name)                                                                               \
-	static int name##_on(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)   \
-	{                                                                                          \
-		int ret;                                                                           \
-		rcu_thread_online();                                                               \
-		ret = name(arg, req, reply, errmsg, errlen);                                       \
-		rcu_thread_offline();                                                              \
-		return ret;                                                                        \
-	}
-
-ONLINE(cmd_spawn)
-ONLINE(cmd_kill)
-ONLINE(cmd_exit)
-ONLINE(cmd_info)
-ONLINE(cmd_ps)
-ONLINE(cmd_memory)
-ONLINE(cmd_lcores)
-ONLINE(cmd_group_join)
-ONLINE(cmd_group_leave)
-ONLINE(cmd_group_list)
+BL_ONLINE(cmd_spawn)
+BL_ONLINE(cmd_kill)
+BL_ONLINE(cmd_exit)
+BL_ONLINE(cmd_info)
+BL_ONLINE(cmd_ps)
+BL_ONLINE(cmd_memory)
+BL_ONLINE(cmd_lcores)
+BL_ONLINE(cmd_group_join)
+BL_ONLINE(cmd_group_leave)
+BL_ONLINE(cmd_group_list)
 
 int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 {
@@ -1102,16 +1092,17 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 		bl_ctl_handler fn;
 		const char *help;
 	} cmds[] = {
-		{ "spawn", cmd_spawn_on, "start processes of a behaviour" },
-		{ "kill", cmd_kill_on, "kill a process (untrappable)" },
-		{ "exit", cmd_exit_on, "send a process an exit signal with a reason" },
-		{ "info", cmd_info_on, "everything about one process" },
-		{ "ps", cmd_ps_on, "processes, sorted, top N" },
-		{ "memory", cmd_memory_on, "memory by processes, binaries, tables, mbufs, system" },
-		{ "lcores", cmd_lcores_on, "busy/idle cycles, bursts, stalls per lcore" },
-		{ "group.join", cmd_group_join_on, "add a process to a group" },
-		{ "group.leave", cmd_group_leave_on, "remove a process from a group" },
-		{ "group.list", cmd_group_list_on, "groups and their members" },
+		{ "spawn", cmd_spawn_online, "start processes of a behaviour" },
+		{ "kill", cmd_kill_online, "kill a process (untrappable)" },
+		{ "exit", cmd_exit_online, "send a process an exit signal with a reason" },
+		{ "info", cmd_info_online, "everything about one process" },
+		{ "ps", cmd_ps_online, "processes, sorted, top N" },
+		{ "memory", cmd_memory_online,
+		  "memory by processes, binaries, tables, mbufs, system" },
+		{ "lcores", cmd_lcores_online, "busy/idle cycles, bursts, stalls per lcore" },
+		{ "group.join", cmd_group_join_online, "add a process to a group" },
+		{ "group.leave", cmd_group_leave_online, "remove a process from a group" },
+		{ "group.list", cmd_group_list_online, "groups and their members" },
 	};
 	int ret;
 

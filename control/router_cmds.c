@@ -23,6 +23,7 @@
 
 #include "actors/info.h"
 #include "control/cmd.h"
+#include "control/online.h"
 #include "control/router_cmds.h"
 #include "dataplane/drop.h"
 #include "dataplane/wire.h"
@@ -577,22 +578,11 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
  * Handlers touch RCU-protected tables, so they run RCU-online; the control
  * thread is otherwise offline (it spends its life waiting on the socket).
  */
-#define ONLINE_WRAPPER(name)                                                                       \
-	static int name##_online(void *arg, json_t *req, json_t *reply, char *errmsg,              \
-				 size_t errlen)                                                    \
-	{                                                                                          \
-		int ret;                                                                           \
-		rcu_thread_online();                                                               \
-		ret = name(arg, req, reply, errmsg, errlen);                                       \
-		rcu_thread_offline();                                                              \
-		return ret;                                                                        \
-	}
-
-ONLINE_WRAPPER(cmd_status)
-ONLINE_WRAPPER(cmd_route_add)
-ONLINE_WRAPPER(cmd_route_del)
-ONLINE_WRAPPER(cmd_route_batch)
-ONLINE_WRAPPER(cmd_route_list)
+BL_ONLINE(cmd_status)
+BL_ONLINE(cmd_route_add)
+BL_ONLINE(cmd_route_del)
+BL_ONLINE(cmd_route_batch)
+BL_ONLINE(cmd_route_list)
 
 int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 {

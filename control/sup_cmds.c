@@ -23,8 +23,11 @@
 #include "actors/group.h"
 #include "actors/sup.h"
 #include "control/cmd.h"
+#include "control/online.h"
 #include "control/proc_cmds.h"
 #include "control/sup_cmds.h"
+
+#define CHILDREN_PER_SUP (BL_SUP_CHILDREN_MAX / 16) /* children a definition holds */
 
 struct child_def {
 	bool is_sup;
@@ -38,13 +41,11 @@ struct bl_sup_def {
 	char parent[BL_NAME_MAX]; /* "" for a root */
 	uint32_t strategy, intensity, period_ms, restart, shutdown_ms;
 	unsigned n_children;
-	struct child_def children[BL_SUP_CHILDREN_MAX / 16];
+	struct child_def children[CHILDREN_PER_SUP];
 	uint64_t pid; /* a running root */
 	bool start_pending;
 	uint64_t start_seq;
 };
-
-#define CHILDREN_PER_SUP (BL_SUP_CHILDREN_MAX / 16)
 
 static uint64_t start_counter;
 
@@ -248,7 +249,6 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	struct bl_sup_def *d;
 	struct child_def c;
 	const struct bl_behaviour *b;
-	uint32_t v = 0;
 
 	if (sup == NULL || id == NULL || beh == NULL) {
 		snprintf(errmsg, errlen, "sup child: usage: sup child SUP ID BEHAVIOUR [...]");
@@ -319,7 +319,6 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 		}
 		c.spec.opts.overflow = (uint8_t)(i + 1);
 	}
-	(void)v;
 	d->children[d->n_children] = c;
 	d->children[d->n_children].spec.arg = d->children[d->n_children].blob;
 	d->n_children++;
@@ -626,22 +625,12 @@ static int cmd_crashes(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	return 0;
 }
 
-#define ONLINE(name)                                                                               \
-	static int name##_on(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)   \
-	{                                                                                          \
-		int ret;                                                                           \
-		rcu_thread_online();                                                               \
-		ret = name(arg, req, reply, errmsg, errlen);                                       \
-		rcu_thread_offline();                                                              \
-		return ret;                                                                        \
-	}
-
-ONLINE(cmd_sup_new)
-ONLINE(cmd_sup_child)
-ONLINE(cmd_sup_start)
-ONLINE(cmd_sup_stop)
-ONLINE(cmd_sup_tree)
-ONLINE(cmd_crashes)
+BL_ONLINE(cmd_sup_new)
+BL_ONLINE(cmd_sup_child)
+BL_ONLINE(cmd_sup_start)
+BL_ONLINE(cmd_sup_stop)
+BL_ONLINE(cmd_sup_tree)
+BL_ONLINE(cmd_crashes)
 
 int bl_sup_cmds_register(struct bl_ctl *c, struct bl_sup_cmds *sc)
 {
@@ -650,12 +639,13 @@ int bl_sup_cmds_register(struct bl_ctl *c, struct bl_sup_cmds *sc)
 		bl_ctl_handler fn;
 		const char *help;
 	} cmds[] = {
-		{ "sup.new", cmd_sup_new_on, "define a supervisor (a root, or under a parent)" },
-		{ "sup.child", cmd_sup_child_on, "define a worker child of a supervisor" },
-		{ "sup.start", cmd_sup_start_on, "start a tree, or a stopped child" },
-		{ "sup.stop", cmd_sup_stop_on, "stop a tree cleanly, or one child" },
-		{ "sup.tree", cmd_sup_tree_on, "every supervision tree, node by node" },
-		{ "crashes", cmd_crashes_on, "crash reports: what died, why, with what" },
+		{ "sup.new", cmd_sup_new_online,
+		  "define a supervisor (a root, or under a parent)" },
+		{ "sup.child", cmd_sup_child_online, "define a worker child of a supervisor" },
+		{ "sup.start", cmd_sup_start_online, "start a tree, or a stopped child" },
+		{ "sup.stop", cmd_sup_stop_online, "stop a tree cleanly, or one child" },
+		{ "sup.tree", cmd_sup_tree_online, "every supervision tree, node by node" },
+		{ "crashes", cmd_crashes_online, "crash reports: what died, why, with what" },
 	};
 	int ret;
 

@@ -112,11 +112,8 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 	struct bl_group *g = NULL;
 	uint32_t i, free_slot = UINT32_MAX;
 
-	if (len == 0 || len >= BL_ROUTE_NAME_MAX)
+	if (!bl_registry_name_ok(s->name, BL_ROUTE_NAME_MAX))
 		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (s->name[i] <= ' ' || s->name[i] > '~')
-			return -EINVAL;
 	for (i = 0; i < t->n_targets; i++) {
 		struct bl_route_target *tg = &t->targets[i];
 

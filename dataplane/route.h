@@ -23,6 +23,8 @@
 #include <urcu/rculfhash.h>
 #include <rte_ether.h>
 
+#include "actors/registry.h"
+
 #define BL_ROUTE_HOP_MAX    4096u /* distinct next hops; bounds per-lcore seq state */
 #define BL_ROUTE_TARGET_MAX 1024u /* distinct process/group/pool targets */
 #define BL_ROUTE_NAME_MAX   32u	  /* == BL_NAME_MAX of actors/registry.h */

@@ -510,8 +510,7 @@ static void test_process_words(void **state)
 	expect_error("spawn", "spawn: missing behaviour", NULL);
 	expect_error("spawn echo name", "'name' needs a value", NULL);
 	expect_error("spawn echo name a name b", "'name' given twice", NULL);
-	expect_json("ps --sort memory --top 5",
-		    "{\"cmd\":\"ps\",\"sort\":\"memory\",\"top\":5}");
+	expect_json("ps --sort memory --top 5", "{\"cmd\":\"ps\",\"sort\":\"memory\",\"top\":5}");
 	expect_error("ps --colour red", "unexpected word '--colour'", NULL);
 	expect_json("kill <1.2.3>", "{\"cmd\":\"kill\",\"target\":\"<1.2.3>\"}");
 	expect_json("exit c1 shutdown",
