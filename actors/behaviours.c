@@ -211,10 +211,17 @@ static void forward_msg(struct bl_ctx *c, const struct bl_msg *m)
 	(void)bl_transmit(c, (uint64_t)(uintptr_t)bl_state(c), m);
 }
 
+/* A received frame's messages all go the same way: pass it on whole. */
+static void forward_frame(struct bl_ctx *c, const struct bl_msg *f)
+{
+	(void)bl_transmit_frame(c, (uint64_t)(uintptr_t)bl_state(c), f);
+}
+
 const struct bl_behaviour bl_forward_behaviour = {
 	.name = "forward",
 	.init = forward_init,
 	.handle_message = forward_msg,
+	.handle_frame = forward_frame,
 };
 
 /* --- echo --- */

@@ -73,9 +73,11 @@ struct bl_kbin *bl_bin_keep(struct bl_ctx *c, const struct bl_bin *b)
 
 struct bl_kbin *bl_msg_keep(struct bl_ctx *c, const struct bl_msg *m)
 {
-	if (m->bin.m != NULL)
+	/* Small payloads are the receiver's copy, also when a frame's message
+	 * is a view into the mbuf (BL_MSG_F_VIEW): they never pin a frame. */
+	if (m->bin.m != NULL && m->bin.len > BL_BIN_INLINE_MAX)
 		return bl_bin_keep(c, &m->bin);
-	return bl_bin_keep_bytes(c, m->u.inl, m->bin.len);
+	return bl_bin_keep_bytes(c, bl_msg_data(m), m->bin.len);
 }
 
 struct bl_kbin *bl_bin_copy(struct bl_ctx *c, struct bl_kbin *k)

@@ -9,6 +9,12 @@
  * copied inline when it is at most BL_BIN_INLINE_MAX bytes (the receiver's
  * copy), or as a reference to the mbuf otherwise.
  *
+ * A frame node (BL_MSG_FRAME) holds every message of one received wire
+ * frame for one process: one reference to the mbuf, the messages' region
+ * and their count. The scheduler hands them to the behaviour one by one, as
+ * messages of their own (struct bl_msg views into the mbuf), in one turn;
+ * the frame is one mailbox entry, its drops are counted per message.
+ *
  * Overflow policy is per process: drop the new message, drop the oldest one,
  * or kill the process (reason mailbox_overflow). The mailbox reports what
  * happened; the process layer counts and kills.
@@ -32,10 +38,12 @@ enum bl_msg_type {
 	BL_MSG_DATA = 0, /* payload from a packet or a process */
 	BL_MSG_EXIT,	 /* trapped exit signal from a linked process */
 	BL_MSG_DOWN,	 /* a monitored process went down */
+	BL_MSG_FRAME,	 /* the messages of one wire frame (bin: their region, aux: count) */
 };
 
 /* struct bl_msg.flags */
-#define BL_MSG_F_NET 0x1u /* src is the dataplane's source token, not a pid */
+#define BL_MSG_F_NET  0x1u /* src is the dataplane's source token, not a pid */
+#define BL_MSG_F_VIEW 0x2u /* a message of a frame node: bin is a view, no reference */
 
 /* Why a process exited (see proc.h for the codes). */
 struct bl_reason {
@@ -67,6 +75,12 @@ static inline const uint8_t *bl_msg_data(const struct bl_msg *m)
 static inline uint32_t bl_msg_len(const struct bl_msg *m)
 {
 	return m->bin.len;
+}
+
+/* Messages a node stands for: a frame node's count, else 1. */
+static inline uint32_t bl_msg_weight(const struct bl_msg *m)
+{
+	return m->type == BL_MSG_FRAME ? m->aux : 1u;
 }
 
 /* Per-lcore pool of message nodes. */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "actors/sched_pvt.h"
+#include "dataplane/wire_fmt.h"
 
 const char *const bl_exit_code_names[BL_EXIT_CODE_MAX] = {
 	"normal", "shutdown", "killed", "heap_limit", "mailbox_overflow", "noproc", "error", "kill",
@@ -279,6 +280,79 @@ void bl__timer_fire(void *arg, struct bl_tnode *t)
 		send_timer_fire(s, (struct bl_timer *)t);
 }
 
+/*
+ * The messages of a frame node, one by one, each a message of its own (a
+ * view into the frame's mbuf: no copy, no reference) and a reduction, with
+ * the scratch arena reset after each. An exit asked for mid-frame leaves the
+ * rest unhandled, as it leaves the rest of the mailbox. Returns how many
+ * were handled.
+ */
+static inline void bl__frame_prefetch(const struct bl_msg *f)
+{
+	const uint8_t *d = rte_pktmbuf_mtod_offset(f->bin.m, const uint8_t *, f->bin.off);
+	uint32_t off;
+
+	for (off = 0; off < f->bin.len; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(d + off);
+}
+
+static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
+			   const struct bl_msg *f)
+{
+	struct bl_frame_iter it;
+	struct bl_msg v;
+	unsigned n = 0;
+
+	/* Its headers are a chain of dependent loads about a line apart: ask
+	 * for every line now, and for the next frame's. */
+	bl__frame_prefetch(f);
+	if (p->mbox.head != NULL && p->mbox.head->type == BL_MSG_FRAME)
+		bl__frame_prefetch(p->mbox.head);
+	if (p->beh->handle_frame != NULL) {
+		s->cur_key = 0;
+		p->beh->handle_frame(c, f);
+		if (p->heap.scratch != NULL)
+			bl_heap_scratch_reset(&s->chunks, &p->heap);
+		return f->aux;
+	}
+	bl_frame_iter_init(&it, f);
+	while (!(p->flags & BL_PF_EXIT_PENDING) && bl_frame_next(&it, &v)) {
+		s->cur_key = v.key;
+		p->beh->handle_message(c, &v);
+		if (p->heap.scratch != NULL)
+			bl_heap_scratch_reset(&s->chunks, &p->heap);
+		n++;
+	}
+	return n;
+}
+
+bool bl_frame_next(struct bl_frame_iter *it, struct bl_msg *out)
+{
+	const struct bl_msg *f = it->f;
+	const uint8_t *h;
+	uint32_t len;
+
+	/* The dataplane checked the lengths; this only keeps a bad caller in bounds. */
+	if (it->left == 0 || f->bin.len - it->off < BL_WIRE_MSG_HDR_LEN)
+		return false;
+	h = rte_pktmbuf_mtod_offset(f->bin.m, const uint8_t *, f->bin.off + it->off);
+	len = bl_wire_get32(h);
+	if (unlikely(len > f->bin.len - it->off - BL_WIRE_MSG_HDR_LEN))
+		return false;
+	out->next = NULL;
+	out->src = f->src;
+	out->key = bl_wire_get64(h + 8);
+	out->bin.m = f->bin.m;
+	out->bin.off = f->bin.off + it->off + BL_WIRE_MSG_HDR_LEN;
+	out->bin.len = len;
+	out->type = BL_MSG_DATA;
+	out->flags = (uint16_t)(f->flags | BL_MSG_F_VIEW);
+	out->aux = 0;
+	it->off += BL_WIRE_MSG_HDR_LEN + len;
+	it->left--;
+	return true;
+}
+
 void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 {
 	struct bl_ctx c = { s, p };
@@ -307,9 +381,15 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		s->mbox_total--;
 		s->cur_proc = p;
 		s->cur_key = m->key;
-		if (likely(m->type == BL_MSG_DATA))
+		if (likely(m->type == BL_MSG_DATA)) {
 			beh->handle_message(&c, m);
-		else if (beh->handle_exit != NULL)
+		} else if (m->type == BL_MSG_FRAME) {
+			/* Handled whole: its messages may take the turn past budget,
+			 * by at most a frame (bounded by the port's MTU). */
+			n += frame_turn(s, p, &c, m);
+			bl__msg_done(s, p, m);
+			continue;
+		} else if (beh->handle_exit != NULL)
 			beh->handle_exit(&c, m);
 		else
 			s->drops[BL_SDROP_UNHANDLED]++;
@@ -463,6 +543,30 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m)
 	if (m->bin.m != NULL)
 		return bl__send(c->s, dst, m->src, m->key, m->flags, NULL, &m->bin, m->bin.len);
 	return bl__send(c->s, dst, m->src, m->key, m->flags, m->u.inl, NULL, m->bin.len);
+}
+
+int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+{
+	struct bl_sched *s = c->s;
+	struct bl_frame_iter it;
+	struct bl_msg v;
+	int rc = 0, r;
+
+	if (f->type != BL_MSG_FRAME)
+		return bl_transmit(c, dest, f);
+	if (s->tx.frame_fn != NULL) {
+		rc = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
+		if (rc != 0)
+			s->drops[BL_SDROP_TX_FAILED]++;
+		return rc;
+	}
+	bl_frame_iter_init(&it, f);
+	while (bl_frame_next(&it, &v)) {
+		r = bl_transmit(c, dest, &v);
+		if (r != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
 }
 
 int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m)

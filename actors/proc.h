@@ -97,6 +97,11 @@ struct bl_ctx {
  *  handle_exit:	a BL_MSG_EXIT (trapped exit of a linked process; m->src,
  *			m->u.reason) or BL_MSG_DOWN (monitor; m->key is the ref).
  *  terminate:		the process is exiting with `reason`; it may still send.
+ *  handle_frame:	optional: every message of one received wire frame at
+ *			once (f->type BL_MSG_FRAME; walk them with struct
+ *			bl_frame_iter, pass them all on with bl_transmit_frame).
+ *			Each message counts as a reduction. Without it, the
+ *			frame's messages reach handle_message one by one.
  */
 struct bl_behaviour {
 	const char *name;
@@ -105,6 +110,7 @@ struct bl_behaviour {
 	void (*handle_timeout)(struct bl_ctx *c);
 	void (*handle_exit)(struct bl_ctx *c, const struct bl_msg *m);
 	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
+	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
 };
 
 /* Spawn options; a NULL opts or a zero field means the scheduler default. */
@@ -223,6 +229,40 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m);
  * destination token the callback understands. -ENOTSUP if none was set.
  */
 int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m);
+
+/*
+ * Walk the messages of a frame node (handle_frame): each one as a message
+ * of its own in *out, a view into the frame's mbuf valid during the
+ * callback (keep it with bl_msg_keep). Returns false after the last.
+ */
+struct bl_frame_iter {
+	const struct bl_msg *f;
+	uint32_t off;  /* of the next message header, from f->bin.off */
+	uint32_t left; /* messages not yet returned */
+};
+
+static inline void bl_frame_iter_init(struct bl_frame_iter *it, const struct bl_msg *f)
+{
+	it->f = f;
+	it->off = 0;
+	it->left = f->aux;
+}
+
+bool bl_frame_next(struct bl_frame_iter *it, struct bl_msg *out);
+
+/* Messages in a frame node. */
+static inline uint32_t bl_frame_count(const struct bl_msg *f)
+{
+	return f->aux;
+}
+
+/*
+ * Pass every message of frame node f on to the transmit callback's `dest`,
+ * in order, unchanged: in one call when the callback takes whole frames
+ * (struct bl_tx.frame_fn), else one bl_transmit per message. Returns 0 if
+ * every message was handed on, else the first -errno (drops are counted).
+ */
+int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f);
 
 /*
  * Keep message m's payload in the process state: a reference when the

@@ -69,6 +69,8 @@ extern const char *const bl_sched_drop_names[BL_SDROP_MAX];
  */
 struct bl_tx {
 	int (*fn)(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
+	/* Optional: every message of a frame node (BL_MSG_FRAME) at once. */
+	int (*frame_fn)(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
 	void *arg;
 };
 
@@ -358,20 +360,20 @@ static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_pro
 	case BL_MBOX_OK:
 		break;
 	case BL_MBOX_DROPPED_OLDEST:
-		p->drops++;
-		s->drops[BL_SDROP_MAILBOX_FULL]++;
+		p->drops += bl_msg_weight(victim);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(victim);
 		s->mbox_total--;
 		bl__msg_done(s, p, victim);
 		break;
 	case BL_MBOX_OVERFLOW:
-		p->drops++;
-		s->drops[BL_SDROP_MAILBOX_FULL]++;
+		p->drops += bl_msg_weight(msg);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
 		bl_msg_free(&s->msgs, msg);
 		bl__proc_mark_exit(s, p, bl_reason_make(BL_EXIT_MAILBOX_OVERFLOW));
 		return -ENOBUFS;
 	default:
-		p->drops++;
-		s->drops[BL_SDROP_MAILBOX_FULL]++;
+		p->drops += bl_msg_weight(msg);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
 		bl_msg_free(&s->msgs, msg);
 		return -ENOBUFS;
 	}
@@ -491,6 +493,47 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 	x.detail = 0;
 	x.ptr = NULL;
 	return bl__post_remote(s, &x);
+}
+
+/*
+ * Deliver every message of one received wire frame to dst, a process of
+ * this lcore, as one mailbox entry: bytes [off, off+len) of m are `count`
+ * wire messages (16-byte header each, lengths already checked by the
+ * caller), from src (flags as for bl_sched_deliver). The node takes one
+ * reference to m; no payload byte is copied. The process handles them one
+ * by one in one turn (each a reduction); a drop counts `count` messages.
+ * Returns 0, -EXDEV when dst lives on another lcore (nothing done: deliver
+ * the messages one by one), or -errno for a drop it counted.
+ */
+static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint64_t src,
+					 struct rte_mbuf *m, uint32_t off, uint32_t len,
+					 uint16_t count, uint16_t flags)
+{
+	struct bl_proc *p;
+	struct bl_msg *msg;
+
+	if (bl_pid_lcore(dst) != s->lcore)
+		return -EXDEV;
+	p = bl__proc_get(s, dst);
+	if (unlikely(p == NULL)) {
+		s->drops[BL_SDROP_DEAD_PID] += count;
+		return -ESRCH;
+	}
+	msg = bl_msg_alloc(&s->msgs);
+	if (unlikely(msg == NULL)) {
+		s->drops[BL_SDROP_NO_MSG_BUF] += count;
+		return -ENOBUFS;
+	}
+	rte_mbuf_refcnt_update(m, 1);
+	msg->src = src;
+	msg->key = 0;
+	msg->type = BL_MSG_FRAME;
+	msg->flags = flags;
+	msg->aux = count;
+	msg->bin.m = m;
+	msg->bin.off = off;
+	msg->bin.len = len;
+	return bl__mailbox_put(s, p, msg);
 }
 
 /* bl_sched_deliver for a binary the caller holds (same contract). */

@@ -150,7 +150,8 @@ static const struct {
 	C(drop_msgs),	 C(buffered_msgs), C(delivered_msgs), C(deliveries), C(tx_pkts),
 	C(split_frames), C(ref_segs),	   C(ptx_in),	      C(ptx_msgs),   C(ptx_drop_msgs),
 	C(ptx_buffered), C(ptx_frames),	   C(loops),	      C(busy_loops), C(rx_bursts),
-	C(busy_tsc),	 C(idle_tsc),	   C(sleeps),	      C(rx_skips),
+	C(busy_tsc),	 C(idle_tsc),	   C(sleeps),	      C(rx_skips),   C(ptx_inplace),
+	C(frame_deliveries),
 #undef C
 };
 

@@ -507,6 +507,51 @@ static void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	}
 }
 
+/*
+ * Every message of the frame is for one process or pool target: give the
+ * whole frame to the process as one mailbox entry (one node, one reference,
+ * no copy). A group, a process on another lcore, or a frame the runtime
+ * will not take whole, goes message by message instead. Returns false if
+ * the caller must do that.
+ */
+static bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			  const struct bl_pkt *pkt, uint16_t idx, uint16_t count)
+{
+	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
+	const struct bl_members *mem;
+	uint64_t pid, src;
+	int rc;
+
+	if (unlikely(lc->sched == NULL))
+		return false;
+	src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+	if (tg->kind == BL_ROUTE_PROCESS) {
+		pid = target_pid(lc, idx, tg);
+	} else if (tg->kind == BL_ROUTE_POOL) {
+		mem = bl_group_members(tg->group);
+		if (mem == NULL || mem->n == 0)
+			return false;
+		pid = mem->pid[mix64(src) % mem->n];
+	} else {
+		return false;
+	}
+	if (pid == BL_PID_NONE)
+		return false;
+	rc = bl_sched_deliver_frame(lc->sched, pid, src, m, pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
+				    pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count, BL_MSG_F_NET);
+	if (rc == -EXDEV)
+		return false;
+	neigh_learn(lc, pkt->src_ip, in_port, m);
+	if (unlikely(rc != 0)) {
+		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, count);
+		return true;
+	}
+	bl_stat_add(&lc->st.delivered_msgs, count);
+	bl_stat_add(&lc->st.deliveries, count);
+	bl_stat_add(&lc->st.frame_deliveries, 1);
+	return true;
+}
+
 /* ---- frames built from process-sent messages ---- */
 
 static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t n)
@@ -515,10 +560,52 @@ static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t 
 	bl_stat_add(&lc->st.ptx_drop_msgs, n);
 }
 
+/*
+ * An in-place frame becomes a copy: a fresh mbuf with room for the headers,
+ * the run copied after them, the received mbuf's reference released.
+ * On failure the frame's messages are dropped (counted) and f->m is NULL.
+ */
+static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	struct rte_mbuf *src = f->m, *c = rte_pktmbuf_alloc(lc->r->pool);
+
+	f->m = NULL;
+	f->by_ref = 0;
+	if (c == NULL || rte_pktmbuf_tailroom(c) < BL_WIRE_HDRS_LEN + f->msgs_len) {
+		rte_pktmbuf_free(c);
+		rte_pktmbuf_free(src);
+		ptx_drop(lc, BL_PTX_DROP_NO_MBUF, f->n);
+		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)f->n);
+		return -ENOBUFS;
+	}
+	memcpy((uint8_t *)rte_pktmbuf_append(c, (uint16_t)(BL_WIRE_HDRS_LEN + f->msgs_len)) +
+		       BL_WIRE_HDRS_LEN,
+	       rte_pktmbuf_mtod_offset(src, const uint8_t *, f->run_off), f->msgs_len);
+	rte_pktmbuf_free(src);
+	f->m = c;
+	if (f->room > f->msgs_len + rte_pktmbuf_tailroom(c))
+		f->room = f->msgs_len + rte_pktmbuf_tailroom(c);
+	return 0;
+}
+
 static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 {
-	uint8_t *hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
+	uint8_t *hdr;
 
+	if (f->by_ref) {
+		struct rte_mbuf *m = f->m;
+
+		if (rte_mbuf_refcnt_read(m) == 1) {
+			/* Ours alone: new headers right before the run, nothing after it. */
+			rte_pktmbuf_adj(m, (uint16_t)(f->run_off - BL_WIRE_HDRS_LEN));
+			rte_pktmbuf_trim(m, (uint16_t)(m->data_len - BL_WIRE_HDRS_LEN - f->msgs_len));
+			f->by_ref = 0;
+			bl_stat_add(&lc->st.ptx_inplace, 1);
+		} else if (pframe_materialize(lc, f) != 0) {
+			return;
+		}
+	}
+	hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
 	bl_wire_put_headers(hdr, &f->w, f->n, *f->seq, f->msgs_len, lc->ip_id++);
 	*f->seq += f->n;
 	bl_stat_add(&lc->st.ptx_frames, 1);
@@ -586,7 +673,31 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 	return 0;
 }
 
-static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, int *why)
+/*
+ * Whether message m lies in a received mbuf as a wire message exactly as
+ * bl_lcore_proc_tx would write it (length, kind data, flags 0, key), with
+ * room for the headers before it: then it can leave in that mbuf.
+ */
+static inline bool msg_in_place(const struct bl_msg *m)
+{
+	const struct rte_mbuf *b = m->bin.m;
+	const uint8_t *h;
+
+	if (b == NULL || m->bin.off < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN ||
+	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1)
+		return false;
+	h = rte_pktmbuf_mtod_offset(b, const uint8_t *, m->bin.off - BL_WIRE_MSG_HDR_LEN);
+	return bl_wire_get32(h) == m->bin.len && bl_wire_get16(h + 4) == BL_WIRE_KIND_DATA &&
+	       bl_wire_get16(h + 6) == 0 && bl_wire_get64(h + 8) == m->key;
+}
+
+/*
+ * Open a frame for dest in a free slot (or the victim's, sent first). With
+ * ref != NULL it starts as an empty in-place run at run_off in ref (taking
+ * a reference); the caller extends it. NULL with *why a drop reason.
+ */
+static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct rte_mbuf *ref,
+				     uint32_t run_off, int *why)
 {
 	struct bl_pframe *f;
 	uint32_t tail;
@@ -605,6 +716,19 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, int *wh
 		*why = rc - 1;
 		goto unused;
 	}
+	f->dest = dest;
+	f->n = 0;
+	f->msgs_len = 0;
+	if (ref != NULL) {
+		f->m = ref;
+		rte_mbuf_refcnt_update(ref, 1);
+		f->by_ref = 1;
+		f->run_off = run_off;
+		if (f == &lc->pf[lc->n_pf])
+			lc->n_pf++;
+		return f;
+	}
+	f->by_ref = 0;
 	f->m = rte_pktmbuf_alloc(lc->r->pool);
 	if (f->m == NULL) {
 		*why = BL_PTX_DROP_NO_MBUF;
@@ -619,9 +743,6 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, int *wh
 	if (f->room > tail - BL_WIRE_HDRS_LEN)
 		f->room = tail - BL_WIRE_HDRS_LEN;
 	rte_pktmbuf_append(f->m, BL_WIRE_HDRS_LEN);
-	f->dest = dest;
-	f->n = 0;
-	f->msgs_len = 0;
 	if (f == &lc->pf[lc->n_pf])
 		lc->n_pf++;
 	return f;
@@ -635,6 +756,23 @@ unused:
 		lc->n_pf--;
 	}
 	return NULL;
+}
+
+/* Forget open frame f (closed or emptied): the last one takes its slot. */
+static inline void pframe_remove(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
+
+	if (f != last)
+		*f = *last;
+	lc->n_pf--;
+}
+
+/* Whether m is the next message of f's in-place run, right where it ends. */
+static inline bool run_continues(const struct bl_pframe *f, const struct bl_msg *m)
+{
+	return m->bin.m == f->m && m->bin.off == f->run_off + f->msgs_len + BL_WIRE_MSG_HDR_LEN &&
+	       msg_in_place(m);
 }
 
 int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
@@ -653,18 +791,29 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 			break;
 		}
 	}
+	if (f != NULL && f->by_ref && !run_continues(f, m)) {
+		if (m->bin.m != f->m && msg_in_place(m)) {
+			/* The next frame's run begins: send this one as it is (in
+			 * place once its mailbox entry is done) and start another. */
+			pframe_close(lc, f);
+			pframe_remove(lc, f);
+			f = NULL;
+		} else if (pframe_materialize(lc, f) != 0) {
+			pframe_remove(lc, f); /* its messages are counted dropped */
+			f = NULL;
+		}
+	}
 	if (f != NULL && (f->msgs_len + need > f->room || f->n == UINT16_MAX)) {
 		/* Full: send it, start the next one in the same slot. */
-		struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
-
 		pframe_close(lc, f);
-		if (f != last)
-			*f = *last;
-		lc->n_pf--;
+		pframe_remove(lc, f);
 		f = NULL;
 	}
 	if (f == NULL) {
-		f = pframe_open(lc, dest, &why);
+		bool in_place = msg_in_place(m);
+
+		f = pframe_open(lc, dest, in_place ? m->bin.m : NULL,
+				m->bin.off - BL_WIRE_MSG_HDR_LEN, &why);
 		if (f == NULL) {
 			ptx_drop(lc, (enum bl_ptx_drop)why, 1);
 			return -ENOBUFS;
@@ -674,6 +823,14 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		ptx_drop(lc, BL_PTX_DROP_TOO_BIG, 1);
 		return -EMSGSIZE;
 	}
+	if (f->by_ref) {
+		/* m extends the run (a run is only opened or kept for such a
+		 * message): nothing to write. */
+		f->msgs_len += need;
+		f->n++;
+		bl_stat_add(&lc->st.ptx_buffered, 1);
+		return 0;
+	}
 	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
 	bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
 	if (len != 0)
@@ -682,6 +839,67 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 	f->n++;
 	bl_stat_add(&lc->st.ptx_buffered, 1);
 	return 0;
+}
+
+/*
+ * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
+ * messages leave as they came, in the received mbuf with new headers, when
+ * their wire headers are what bl_lcore_proc_tx would write (flags 0) and
+ * they fit the port; otherwise one by one through bl_lcore_proc_tx.
+ */
+int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *fr)
+{
+	struct bl_lcore *lc = arg;
+	const uint8_t *d = rte_pktmbuf_mtod_offset(fr->bin.m, const uint8_t *, fr->bin.off);
+	uint32_t off = 0, i, n = fr->aux;
+	struct bl_pframe *f;
+	struct bl_frame_iter it;
+	struct bl_msg v;
+	int why, rc = 0, r;
+
+	for (i = 0; i < n; i++) {
+		if (fr->bin.len - off < BL_WIRE_MSG_HDR_LEN || bl_wire_get16(d + off + 6) != 0)
+			break;
+		off += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(d + off);
+	}
+	if (i != n || off != fr->bin.len || fr->bin.off < BL_WIRE_HDRS_LEN ||
+	    !RTE_MBUF_DIRECT(fr->bin.m) || fr->bin.m->nb_segs != 1)
+		goto one_by_one;
+	for (i = 0; i < lc->n_pf; i++) {
+		if (lc->pf[i].dest == dest) {
+			/* What is open for dest leaves first: order holds. */
+			pframe_close(lc, &lc->pf[i]);
+			pframe_remove(lc, &lc->pf[i]);
+			break;
+		}
+	}
+	f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, &why);
+	if (f == NULL) {
+		bl_stat_add(&lc->st.ptx_in, n);
+		ptx_drop(lc, (enum bl_ptx_drop)why, n);
+		return -ENOBUFS;
+	}
+	if (fr->bin.len > f->room || n > UINT16_MAX) {
+		/* Too big for the port as one frame: its messages repack. */
+		rte_pktmbuf_free(f->m);
+		f->m = NULL;
+		pframe_remove(lc, f);
+		goto one_by_one;
+	}
+	bl_stat_add(&lc->st.ptx_in, n);
+	bl_stat_add(&lc->st.ptx_buffered, n);
+	f->msgs_len = fr->bin.len;
+	f->n = (uint16_t)n;
+	return 0;
+
+one_by_one:
+	bl_frame_iter_init(&it, fr);
+	while (bl_frame_next(&it, &v)) {
+		r = bl_lcore_proc_tx(arg, lcore, dest, &v);
+		if (r != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
 }
 
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
@@ -726,6 +944,11 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
 		count_msg_drop(lc, (enum bl_msg_drop)(common & ~TGT_DROP), count);
 		rte_pktmbuf_free(m);
+		return;
+	}
+	if (common != TGT_DONE &&
+	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count)) {
+		rte_pktmbuf_free(m); /* the mailbox entry holds its own reference */
 		return;
 	}
 	/* Mixed, or for processes: drops and deliveries, then one frame per next hop. */

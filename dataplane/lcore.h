@@ -67,6 +67,8 @@ struct bl_lcore_stats {
 	uint64_t ptx_buffered;	 /* of those, in open frames or TX buffers right now */
 	uint64_t ptx_drop_msgs;	 /* sum of ptx_drops */
 	uint64_t ptx_frames;	 /* frames built from process-sent messages */
+	uint64_t ptx_inplace;	 /* of those, sent in the received mbuf (no copy) */
+	uint64_t frame_deliveries; /* received frames given whole to one process */
 	uint64_t loops;
 	uint64_t busy_loops; /* loops that received something */
 	uint64_t rx_bursts;  /* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
@@ -140,6 +142,15 @@ struct bl_neigh {
 #define BL_PFRAMES   8u
 #define BL_RSEQ_SIZE 256u /* answer seq counters, direct mapped by destination */
 
+/*
+ * An open frame of process-sent messages for one destination. Two modes:
+ *  - copy (by_ref 0): m is a fresh mbuf, headers first, messages appended;
+ *  - in place (by_ref 1): the messages so far are one run of wire messages,
+ *    byte for byte as they would be written, inside a received mbuf m (one
+ *    reference held): bytes [run_off, run_off + msgs_len) from its data
+ *    start. Closed with m no longer shared, the run gets new headers in front
+ *    of it and m leaves as it is; otherwise the run is copied out first.
+ */
 struct bl_pframe {
 	uint64_t dest;
 	struct rte_mbuf *m;
@@ -148,6 +159,8 @@ struct bl_pframe {
 	uint32_t room; /* most message bytes this frame may hold */
 	uint16_t n;
 	uint16_t port;
+	uint32_t run_off;
+	uint8_t by_ref;
 	struct bl_wire_hop w;
 };
 
@@ -212,6 +225,8 @@ void bl_lcore_flush(struct bl_lcore *lc);
  * needed. Frames are closed and queued by bl_lcore_close_frames. Owner lcore.
  */
 int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
+/* The same for every message of a frame node at once (struct bl_tx.frame_fn). */
+int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
 
 /* Close every open process frame and queue it for TX. Owner lcore. */
 void bl_lcore_close_frames(struct bl_lcore *lc);

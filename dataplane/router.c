@@ -84,6 +84,7 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 		struct bl_lcore *lc = r->workers[i];
 
 		cfg.tx.fn = bl_lcore_proc_tx;
+		cfg.tx.frame_fn = bl_lcore_proc_tx_frame;
 		cfg.tx.arg = lc;
 		lc->sched = bl_sched_create(lc->lcore_id, n_lcores, &cfg);
 		if (lc->sched == NULL) {
@@ -95,6 +96,7 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	}
 	/* The control thread's: supervisors; it transmits nothing itself. */
 	cfg.tx.fn = NULL;
+	cfg.tx.frame_fn = NULL;
 	cfg.tx.arg = NULL;
 	cfg.max_procs = 4096;
 	cfg.n_chunks = 1024;

@@ -26,7 +26,7 @@ void pp_msg(struct bl_ctx *c, const struct bl_msg *m)
 	bl_send(c, p->peer, m->key + 1, nullptr, 0);
 }
 
-const struct bl_behaviour pp_beh = { "pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr };
+const struct bl_behaviour pp_beh = { "pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr };
 
 // One local send + one receive (handler call), two processes taking turns.
 void BM_LocalSendReceive(benchmark::State &state)
@@ -58,7 +58,7 @@ void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
 	(void)c;
 }
 
-const struct bl_behaviour sink_beh = { "sink", nullptr, sink_msg, nullptr, nullptr, nullptr };
+const struct bl_behaviour sink_beh = { "sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr };
 
 // The dataplane's path: 32 messages of a frame delivered (by reference, 200
 // bytes each) to one process, then handled in one turn.
@@ -108,7 +108,7 @@ void fan_msg(struct bl_ctx *c, const struct bl_msg *m)
 		f->copies++;
 }
 
-const struct bl_behaviour fan_beh = { "fan", fan_init, fan_msg, nullptr, nullptr, nullptr };
+const struct bl_behaviour fan_beh = { "fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr };
 
 // One 1500-byte message to N processes: delivery only (mailboxes drained
 // outside the timed region) or delivery and handling.
@@ -178,7 +178,7 @@ void cnt_msg(struct bl_ctx *c, const struct bl_msg *m)
 	((counter *)bl_state(c))->n.fetch_add(1, std::memory_order_release);
 }
 
-const struct bl_behaviour cnt_beh = { "count", cnt_init, cnt_msg, nullptr, nullptr, nullptr };
+const struct bl_behaviour cnt_beh = { "count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr };
 
 struct runner {
 	struct bl_sched *s;
