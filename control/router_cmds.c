@@ -146,11 +146,11 @@ static const struct {
 	{                                                                                          \
 #f, offsetof(struct bl_lcore_stats, f)                                             \
 	}
-	C(rx_pkts),	 C(acc_pkts),	   C(drop_pkts),      C(rx_msgs),    C(fwd_msgs),
-	C(drop_msgs),	 C(buffered_msgs), C(delivered_msgs), C(deliveries), C(tx_pkts),
-	C(split_frames), C(ref_segs),	   C(ptx_in),	      C(ptx_msgs),   C(ptx_drop_msgs),
-	C(ptx_buffered), C(ptx_frames),	   C(loops),	      C(busy_loops), C(rx_bursts),
-	C(busy_tsc),	 C(idle_tsc),	   C(sleeps),	      C(rx_skips),   C(ptx_inplace),
+	C(rx_pkts),	     C(acc_pkts),      C(drop_pkts),	  C(rx_msgs),	 C(fwd_msgs),
+	C(drop_msgs),	     C(buffered_msgs), C(delivered_msgs), C(deliveries), C(tx_pkts),
+	C(split_frames),     C(ref_segs),      C(ptx_in),	  C(ptx_msgs),	 C(ptx_drop_msgs),
+	C(ptx_buffered),     C(ptx_frames),    C(loops),	  C(busy_loops), C(rx_bursts),
+	C(busy_tsc),	     C(idle_tsc),      C(sleeps),	  C(rx_skips),	 C(ptx_inplace),
 	C(frame_deliveries),
 #undef C
 };

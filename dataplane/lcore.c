@@ -579,7 +579,7 @@ static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 		return -ENOBUFS;
 	}
 	memcpy((uint8_t *)rte_pktmbuf_append(c, (uint16_t)(BL_WIRE_HDRS_LEN + f->msgs_len)) +
-		       BL_WIRE_HDRS_LEN,
+		   BL_WIRE_HDRS_LEN,
 	       rte_pktmbuf_mtod_offset(src, const uint8_t *, f->run_off), f->msgs_len);
 	rte_pktmbuf_free(src);
 	f->m = c;
@@ -598,7 +598,8 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		if (rte_mbuf_refcnt_read(m) == 1) {
 			/* Ours alone: new headers right before the run, nothing after it. */
 			rte_pktmbuf_adj(m, (uint16_t)(f->run_off - BL_WIRE_HDRS_LEN));
-			rte_pktmbuf_trim(m, (uint16_t)(m->data_len - BL_WIRE_HDRS_LEN - f->msgs_len));
+			rte_pktmbuf_trim(m,
+					 (uint16_t)(m->data_len - BL_WIRE_HDRS_LEN - f->msgs_len));
 			f->by_ref = 0;
 			bl_stat_add(&lc->st.ptx_inplace, 1);
 		} else if (pframe_materialize(lc, f) != 0) {
@@ -792,9 +793,9 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		}
 	}
 	if (f != NULL && f->by_ref && !run_continues(f, m)) {
-		if (m->bin.m != f->m && msg_in_place(m)) {
-			/* The next frame's run begins: send this one as it is (in
-			 * place once its mailbox entry is done) and start another. */
+		if (m->bin.m != f->m) {
+			/* A message from elsewhere: send the run as it is (in place
+			 * once its mailbox entry is done) and start another frame. */
 			pframe_close(lc, f);
 			pframe_remove(lc, f);
 			f = NULL;
