@@ -200,6 +200,7 @@ void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminat
 	bl__peers_notify_exit(s, p, reason);
 	while ((m = bl_mailbox_pop(&p->mbox)) != NULL) {
 		s->mbox_total--;
+		s->drops[BL_SDROP_EXITED] += bl_msg_weight(m);
 		bl__msg_done(s, p, m);
 	}
 	bl__kept_release_all(s, p);
@@ -386,7 +387,11 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		} else if (m->type == BL_MSG_FRAME) {
 			/* Handled whole: its messages may take the turn past budget,
 			 * by at most a frame (bounded by the port's MTU). */
-			n += frame_turn(s, p, &c, m);
+			unsigned h = frame_turn(s, p, &c, m);
+
+			/* An exit mid-frame: the rest goes as the mailbox does. */
+			s->drops[BL_SDROP_EXITED] += m->aux - h;
+			n += h;
 			bl__msg_done(s, p, m);
 			continue;
 		} else if (beh->handle_exit != NULL)
@@ -540,9 +545,12 @@ int bl_send_bin(struct bl_ctx *c, uint64_t dst, uint64_t key, const struct bl_bi
 
 int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m)
 {
+	/* The receiver's node owns its payload: never a view. */
+	uint16_t flags = (uint16_t)(m->flags & ~BL_MSG_F_VIEW);
+
 	if (m->bin.m != NULL)
-		return bl__send(c->s, dst, m->src, m->key, m->flags, NULL, &m->bin, m->bin.len);
-	return bl__send(c->s, dst, m->src, m->key, m->flags, m->u.inl, NULL, m->bin.len);
+		return bl__send(c->s, dst, m->src, m->key, flags, NULL, &m->bin, m->bin.len);
+	return bl__send(c->s, dst, m->src, m->key, flags, m->u.inl, NULL, m->bin.len);
 }
 
 int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
@@ -555,10 +563,12 @@ int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
 	if (f->type != BL_MSG_FRAME)
 		return bl_transmit(c, dest, f);
 	if (s->tx.frame_fn != NULL) {
-		rc = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
-		if (rc != 0)
-			s->drops[BL_SDROP_TX_FAILED]++;
-		return rc;
+		int refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
+
+		if (refused <= 0)
+			return 0;
+		s->drops[BL_SDROP_TX_FAILED] += (uint64_t)refused;
+		return -ENOBUFS;
 	}
 	bl_frame_iter_init(&it, f);
 	while (bl_frame_next(&it, &v)) {

@@ -54,6 +54,7 @@ enum bl_sched_drop {
 	BL_SDROP_TX_FAILED,	 /* the transmit callback refused the message */
 	BL_SDROP_SIGNAL_TO_DEAD, /* an exit/link/monitor signal to a process already gone */
 	BL_SDROP_UNHANDLED,	 /* exit/down message to a behaviour without handle_exit */
+	BL_SDROP_EXITED,	 /* still in the mailbox when its process exited */
 	BL_SDROP_MAX
 };
 
@@ -69,7 +70,9 @@ extern const char *const bl_sched_drop_names[BL_SDROP_MAX];
  */
 struct bl_tx {
 	int (*fn)(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
-	/* Optional: every message of a frame node (BL_MSG_FRAME) at once. */
+	/* Optional: every message of a frame node (BL_MSG_FRAME) at once.
+	 * Returns how many of them it refused (0: all taken), as fn's
+	 * refusals, each counted tx_failed. */
 	int (*frame_fn)(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
 	void *arg;
 };

@@ -170,17 +170,23 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 	return route->hop;
 }
 
-static inline uint16_t verdict(struct bl_lcore *lc, uint64_t key)
+static inline uint32_t verdict_slot(uint64_t key)
+{
+	return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 53) & (BL_VERDICT_CACHE_SIZE - 1);
+}
+
+/* A verdict-cache miss or a message of another kind: the slow way. */
+static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, const uint8_t *h, uint64_t key,
+					    uint32_t slot)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
-	uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 53) & (BL_VERDICT_CACHE_SIZE - 1);
 
-	if (likely(c->ent[i].tag == c->tag && c->ent[i].key == key))
-		return c->ent[i].tgt;
-	c->ent[i].key = key;
-	c->ent[i].tag = c->tag;
-	c->ent[i].tgt = verdict_lookup(lc->r, key);
-	return c->ent[i].tgt;
+	if (bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA)
+		return TGT_DROP | BL_MSG_DROP_BAD_KIND;
+	c->ent[slot].key = key;
+	c->ent[slot].tag = c->tag;
+	c->ent[slot].tgt = verdict_lookup(lc->r, key);
+	return c->ent[slot].tgt;
 }
 
 /*
@@ -191,13 +197,15 @@ static inline uint16_t verdict(struct bl_lcore *lc, uint64_t key)
 static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *frame, uint32_t len,
 					   uint16_t count, uint16_t *tgt, uint16_t *common)
 {
+	const struct bl_verdict_cache *c = &lc->vcache;
+	const uint32_t tag = c->tag;
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
-	uint16_t i, c = 0;
+	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
 
 	for (i = 0; i < count; i++) {
 		const uint8_t *h = frame + off;
-		uint32_t mlen;
-		uint16_t t;
+		uint32_t mlen, k;
+		uint64_t key;
 
 		if (unlikely(len - off < BL_WIRE_MSG_HDR_LEN))
 			return BL_WIRE_MSG_TRUNCATED;
@@ -206,19 +214,21 @@ static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *f
 		if (unlikely(mlen > len - off))
 			return BL_WIRE_LEN_OVERFLOW;
 		off += mlen;
-		if (unlikely(bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA))
-			t = TGT_DROP | BL_MSG_DROP_BAD_KIND;
+		key = bl_wire_get64(h + 8);
+		k = verdict_slot(key);
+		if (likely(c->ent[k].key == key && c->ent[k].tag == tag &&
+			   bl__wire_raw16(h + 4) == RTE_BE16(BL_WIRE_KIND_DATA)))
+			t = c->ent[k].tgt;
 		else
-			t = verdict(lc, bl_wire_get64(h + 8));
+			t = verdict_slow(lc, h, key, k);
 		tgt[i] = t;
-		if (i == 0)
-			c = t;
-		else if (t != c)
-			c = TGT_DONE;
+		all_or |= t;
+		all_and &= t;
 	}
 	if (unlikely(off != len))
 		return BL_WIRE_COUNT_MISMATCH;
-	*common = c;
+	/* Every target is the same exactly when their OR and AND agree. */
+	*common = all_or == all_and ? all_or : TGT_DONE;
 	return BL_WIRE_OK;
 }
 
@@ -847,6 +857,7 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
  * messages leave as they came, in the received mbuf with new headers, when
  * their wire headers are what bl_lcore_proc_tx would write (flags 0) and
  * they fit the port; otherwise one by one through bl_lcore_proc_tx.
+ * Returns how many messages it refused (each counted under a ptx drop).
  */
 int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *fr)
 {
@@ -856,7 +867,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	struct bl_pframe *f;
 	struct bl_frame_iter it;
 	struct bl_msg v;
-	int why, rc = 0, r;
+	int why, refused = 0;
 
 	for (i = 0; i < n; i++) {
 		if (fr->bin.len - off < BL_WIRE_MSG_HDR_LEN || bl_wire_get16(d + off + 6) != 0)
@@ -878,7 +889,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	if (f == NULL) {
 		bl_stat_add(&lc->st.ptx_in, n);
 		ptx_drop(lc, (enum bl_ptx_drop)why, n);
-		return -ENOBUFS;
+		return (int)n;
 	}
 	if (fr->bin.len > f->room || n > UINT16_MAX) {
 		/* Too big for the port as one frame: its messages repack. */
@@ -895,12 +906,9 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 
 one_by_one:
 	bl_frame_iter_init(&it, fr);
-	while (bl_frame_next(&it, &v)) {
-		r = bl_lcore_proc_tx(arg, lcore, dest, &v);
-		if (r != 0 && rc == 0)
-			rc = r;
-	}
-	return rc;
+	while (bl_frame_next(&it, &v))
+		refused += bl_lcore_proc_tx(arg, lcore, dest, &v) != 0;
+	return refused;
 }
 
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)

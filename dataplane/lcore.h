@@ -225,7 +225,8 @@ void bl_lcore_flush(struct bl_lcore *lc);
  * needed. Frames are closed and queued by bl_lcore_close_frames. Owner lcore.
  */
 int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
-/* The same for every message of a frame node at once (struct bl_tx.frame_fn). */
+/* The same for every message of a frame node at once (struct bl_tx.frame_fn);
+ * returns how many it refused. */
 int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
 
 /* Close every open process frame and queue it for TX. Owner lcore. */

@@ -562,7 +562,7 @@ static int rec_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct b
 
 	(void)lcore;
 	if (t->fail)
-		return -ENOBUFS;
+		return (int)bl_frame_count(f); /* refuses every message */
 	t->frames++;
 	t->f_dest = dest;
 	t->f_type = f->type;
@@ -700,7 +700,7 @@ static void test_transmit_frame_whole(void **state)
 	assert_int_equal(r.tx_rc, -ENOBUFS);
 	assert_int_equal(t.frames, 1);
 	assert_int_equal(t.n, 0);
-	assert_true(s->drops[BL_SDROP_TX_FAILED] != 0);
+	assert_int_equal(s->drops[BL_SDROP_TX_FAILED], N);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
 	rte_pktmbuf_free(f.m);
 	assert_int_equal(rte_mempool_avail_count(w->pool), start);
@@ -821,6 +821,7 @@ static void test_exit_mid_frame(void **state)
 	struct rec r = { .exit_at = 2 };
 	uint64_t pid = bl_proc_spawn(s, &rec_beh, &r, NULL);
 	uint64_t handled = s->handled, exited = s->exited;
+	uint64_t lost = s->drops[BL_SDROP_EXITED];
 	struct rte_mbuf *big = world_mbuf(w, 200);
 	struct frame a, b;
 
@@ -844,6 +845,8 @@ static void test_exit_mid_frame(void **state)
 	assert_int_equal(s->handled, handled + 2);
 	assert_null(bl_proc_lookup(s, pid));
 	assert_int_equal(s->exited, exited + 1);
+	/* the rest of frame a, all of frame b and the 200-byte message: counted */
+	assert_int_equal(s->drops[BL_SDROP_EXITED], lost + (N - 2) + N + 1);
 	assert_int_equal(r.terminated, 1);
 	assert_int_equal(r.reason.code, BL_EXIT_ERROR);
 	assert_int_equal(r.reason.detail, 7);
@@ -885,7 +888,7 @@ static void test_forward_view(void **state)
 		assert_int_equal(sink.key[i], frame_key(f.base, i));
 		assert_int_equal(sink.len[i], frame_sizes[i]);
 		assert_int_equal(sink.src[i], SRC_TOKEN);
-		assert_true(sink.flags[i] & BL_MSG_F_NET);
+		assert_int_equal(sink.flags[i], BL_MSG_F_NET);
 		for (j = 0; j < frame_sizes[i]; j++)
 			assert_int_equal(sink.data[i][j], frame_byte(f.base, i, j));
 		/* small payloads were copied into the receiver's node */
