@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "bench_common.h"
+#include "dataplane/wire_fmt.h"
 
 namespace
 {
@@ -26,7 +27,9 @@ void pp_msg(struct bl_ctx *c, const struct bl_msg *m)
 	bl_send(c, p->peer, m->key + 1, nullptr, 0);
 }
 
-const struct bl_behaviour pp_beh = { "pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour pp_beh = {
+	"pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr
+};
 
 // One local send + one receive (handler call), two processes taking turns.
 void BM_LocalSendReceive(benchmark::State &state)
@@ -58,7 +61,9 @@ void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
 	(void)c;
 }
 
-const struct bl_behaviour sink_beh = { "sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour sink_beh = {
+	"sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr
+};
 
 // The dataplane's path: 32 messages of a frame delivered (by reference, 200
 // bytes each) to one process, then handled in one turn.
@@ -85,6 +90,35 @@ void BM_DeliverAndHandle32(benchmark::State &state)
 }
 BENCHMARK(BM_DeliverAndHandle32);
 
+// The same 32 messages as one received wire frame: one mailbox entry (one
+// node, one reference) whose messages reach the handler one by one.
+void BM_DeliverFrameAndHandle32(benchmark::State &state)
+{
+	struct bl_sched_config cfg = {};
+	cfg.budget = 32;
+	bench_world *w = bench_world_new(1, cfg, "bm_dlvf");
+	struct bl_sched *s = w->s[0];
+	uint64_t pid = bl_proc_spawn(s, &sink_beh, nullptr, nullptr);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	const uint32_t payload = 24, off = 58;
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, off + 32 * (BL_WIRE_MSG_HDR_LEN + payload));
+
+	for (uint32_t i = 0; i < 32; i++)
+		bl_wire_put_msg_hdr(d + off + i * (BL_WIRE_MSG_HDR_LEN + payload), payload,
+				    BL_WIRE_KIND_DATA, 0, i);
+	for (auto _ : state) {
+		bl_sched_deliver_frame(s, pid, 0, m, off, 32 * (BL_WIRE_MSG_HDR_LEN + payload), 32,
+				       BL_MSG_F_NET);
+		bl_sched_run(s, 1);
+	}
+	state.counters["time_per_msg"] =
+	    benchmark::Counter((double)state.iterations() * 32,
+			       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	rte_pktmbuf_free(m);
+	bench_world_free(w);
+}
+BENCHMARK(BM_DeliverFrameAndHandle32);
+
 // Fan-out receivers check where they read the payload: anywhere but the
 // frame's own buffer would be a copy.
 struct fan {
@@ -108,7 +142,9 @@ void fan_msg(struct bl_ctx *c, const struct bl_msg *m)
 		f->copies++;
 }
 
-const struct bl_behaviour fan_beh = { "fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour fan_beh = {
+	"fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr
+};
 
 // One 1500-byte message to N processes: delivery only (mailboxes drained
 // outside the timed region) or delivery and handling.
@@ -178,7 +214,9 @@ void cnt_msg(struct bl_ctx *c, const struct bl_msg *m)
 	((counter *)bl_state(c))->n.fetch_add(1, std::memory_order_release);
 }
 
-const struct bl_behaviour cnt_beh = { "count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour cnt_beh = {
+	"count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr
+};
 
 struct runner {
 	struct bl_sched *s;
