@@ -44,6 +44,9 @@ enum bl_msg_type {
 /* struct bl_msg.flags */
 #define BL_MSG_F_NET  0x1u /* src is the dataplane's source token, not a pid */
 #define BL_MSG_F_VIEW 0x2u /* a message of a frame node: bin is a view, no reference */
+/* A frame node whose wire headers are all kind data with flags 0: exactly
+ * what a transmit would write, so they may leave as they are. */
+#define BL_MSG_F_PLAIN 0x4u
 
 /* Why a process exited (see proc.h for the codes). */
 struct bl_reason {

@@ -293,8 +293,10 @@ static inline void bl__frame_prefetch(const struct bl_msg *f)
 	const uint8_t *d = rte_pktmbuf_mtod_offset(f->bin.m, const uint8_t *, f->bin.off);
 	uint32_t off;
 
-	for (off = 0; off < f->bin.len; off += RTE_CACHE_LINE_SIZE)
+	for (off = 0; off < f->bin.len; off += 2 * RTE_CACHE_LINE_SIZE) {
 		rte_prefetch0(d + off);
+		rte_prefetch0(d + off + RTE_CACHE_LINE_SIZE);
+	}
 }
 
 static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
@@ -304,9 +306,8 @@ static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx 
 	struct bl_msg v;
 	unsigned n = 0;
 
-	/* Its headers are a chain of dependent loads about a line apart: ask
-	 * for every line now, and for the next frame's. */
-	bl__frame_prefetch(f);
+	/* The next frame's lines, while this one is handled (this one's were
+	 * read when its packet was classified). */
 	if (p->mbox.head != NULL && p->mbox.head->type == BL_MSG_FRAME)
 		bl__frame_prefetch(p->mbox.head);
 	if (p->beh->handle_frame != NULL) {

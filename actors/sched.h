@@ -502,15 +502,18 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
  * Deliver every message of one received wire frame to dst, a process of
  * this lcore, as one mailbox entry: bytes [off, off+len) of m are `count`
  * wire messages (16-byte header each, lengths already checked by the
- * caller), from src (flags as for bl_sched_deliver). The node takes one
- * reference to m; no payload byte is copied. The process handles them one
- * by one in one turn (each a reduction); a drop counts `count` messages.
- * Returns 0, -EXDEV when dst lives on another lcore (nothing done: deliver
- * the messages one by one), or -errno for a drop it counted.
+ * caller), from src (flags as for bl_sched_deliver, plus BL_MSG_F_PLAIN
+ * when the caller knows every header is kind data with flags 0). The node
+ * holds one reference to m; no payload byte is copied. The process handles
+ * them one by one in one turn (each a reduction); a drop counts `count`
+ * messages. Returns 0, -EXDEV when dst lives on another lcore (nothing
+ * done: deliver the messages one by one), or -errno for a drop it counted.
+ * This one takes a reference of its own; _owned takes the caller's (gone
+ * whatever happens, but for -EXDEV).
  */
-static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint64_t src,
-					 struct rte_mbuf *m, uint32_t off, uint32_t len,
-					 uint16_t count, uint16_t flags)
+static inline int bl_sched_deliver_frame_owned(struct bl_sched *s, uint64_t dst, uint64_t src,
+					       struct rte_mbuf *m, uint32_t off, uint32_t len,
+					       uint16_t count, uint16_t flags)
 {
 	struct bl_proc *p;
 	struct bl_msg *msg;
@@ -520,14 +523,15 @@ static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint6
 	p = bl__proc_get(s, dst);
 	if (unlikely(p == NULL)) {
 		s->drops[BL_SDROP_DEAD_PID] += count;
+		rte_pktmbuf_free(m);
 		return -ESRCH;
 	}
 	msg = bl_msg_alloc(&s->msgs);
 	if (unlikely(msg == NULL)) {
 		s->drops[BL_SDROP_NO_MSG_BUF] += count;
+		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	rte_mbuf_refcnt_update(m, 1);
 	msg->src = src;
 	msg->key = 0;
 	msg->type = BL_MSG_FRAME;
@@ -536,7 +540,17 @@ static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint6
 	msg->bin.m = m;
 	msg->bin.off = off;
 	msg->bin.len = len;
-	return bl__mailbox_put(s, p, msg);
+	return bl__mailbox_put(s, p, msg); /* a refused node releases m */
+}
+
+static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint64_t src,
+					 struct rte_mbuf *m, uint32_t off, uint32_t len,
+					 uint16_t count, uint16_t flags)
+{
+	if (bl_pid_lcore(dst) != s->lcore)
+		return -EXDEV;
+	rte_mbuf_refcnt_update(m, 1);
+	return bl_sched_deliver_frame_owned(s, dst, src, m, off, len, count, flags);
 }
 
 /* bl_sched_deliver for a binary the caller holds (same contract). */

@@ -54,9 +54,6 @@
 #define TGT_PROC BL_TGT_PROC
 #define TGT_DONE 0xFFFFu
 
-/* The largest count an accepted frame can have in one mbuf segment. */
-#define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
-
 static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
 {
 	bl_stat_add(&lc->st.msg_drops[why], n);
@@ -183,6 +180,10 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, const uint8_t *
 
 	if (bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA)
 		return TGT_DROP | BL_MSG_DROP_BAD_KIND;
+	if (bl_wire_get16(h + 6) != 0)
+		lc->plain = false; /* fine, but a process cannot pass it on as it is */
+	if (c->ent[slot].key == key && c->ent[slot].tag == c->tag)
+		return c->ent[slot].tgt;
 	c->ent[slot].key = key;
 	c->ent[slot].tag = c->tag;
 	c->ent[slot].tgt = verdict_lookup(lc->r, key);
@@ -199,33 +200,36 @@ static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *f
 {
 	const struct bl_verdict_cache *c = &lc->vcache;
 	const uint32_t tag = c->tag;
-	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
+	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
+
+	lc->plain = true;
 	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
 
 	for (i = 0; i < count; i++) {
-		const uint8_t *h = frame + off;
+		const uint8_t *m = h;
 		uint32_t mlen, k;
 		uint64_t key;
 
-		if (unlikely(len - off < BL_WIRE_MSG_HDR_LEN))
+		if (unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
 			return BL_WIRE_MSG_TRUNCATED;
 		mlen = bl_wire_get32(h);
-		off += BL_WIRE_MSG_HDR_LEN;
-		if (unlikely(mlen > len - off))
+		h += BL_WIRE_MSG_HDR_LEN;
+		if (unlikely(mlen > (size_t)(end - h)))
 			return BL_WIRE_LEN_OVERFLOW;
-		off += mlen;
-		key = bl_wire_get64(h + 8);
+		h += mlen;
+		key = bl_wire_get64(m + 8);
 		k = verdict_slot(key);
+		/* Kind data and flags 0, the usual case, in one compare. */
 		if (likely(c->ent[k].key == key && c->ent[k].tag == tag &&
-			   bl__wire_raw16(h + 4) == RTE_BE16(BL_WIRE_KIND_DATA)))
+			   bl__wire_raw32(m + 4) == 0))
 			t = c->ent[k].tgt;
 		else
-			t = verdict_slow(lc, h, key, k);
+			t = verdict_slow(lc, m, key, k);
 		tgt[i] = t;
 		all_or |= t;
 		all_and &= t;
 	}
-	if (unlikely(off != len))
+	if (unlikely(h != end))
 		return BL_WIRE_COUNT_MISMATCH;
 	/* Every target is the same exactly when their OR and AND agree. */
 	*common = all_or == all_and ? all_or : TGT_DONE;
@@ -522,7 +526,7 @@ static void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
  * whole frame to the process as one mailbox entry (one node, one reference,
  * no copy). A group, a process on another lcore, or a frame the runtime
  * will not take whole, goes message by message instead. Returns false if
- * the caller must do that.
+ * the caller must do that; true when m is no longer the caller's.
  */
 static bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 			  const struct bl_pkt *pkt, uint16_t idx, uint16_t count)
@@ -547,8 +551,11 @@ static bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
 	}
 	if (pid == BL_PID_NONE)
 		return false;
-	rc = bl_sched_deliver_frame(lc->sched, pid, src, m, pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
-				    pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count, BL_MSG_F_NET);
+	/* Our rx reference becomes the mailbox entry's. */
+	rc = bl_sched_deliver_frame_owned(lc->sched, pid, src, m,
+					  pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
+					  pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count,
+					  lc->plain ? BL_MSG_F_NET | BL_MSG_F_PLAIN : BL_MSG_F_NET);
 	if (rc == -EXDEV)
 		return false;
 	neigh_learn(lc, pkt->src_ip, in_port, m);
@@ -869,27 +876,43 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	struct bl_msg v;
 	int why, refused = 0;
 
-	for (i = 0; i < n; i++) {
-		if (fr->bin.len - off < BL_WIRE_MSG_HDR_LEN || bl_wire_get16(d + off + 6) != 0)
-			break;
-		off += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(d + off);
+	if (!(fr->flags & BL_MSG_F_PLAIN)) {
+		/* Not known to be plain: look at every header. */
+		for (i = 0; i < n; i++) {
+			if (fr->bin.len - off < BL_WIRE_MSG_HDR_LEN ||
+			    bl__wire_raw32(d + off + 4) != 0)
+				break;
+			off += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(d + off);
+		}
+		if (i != n || off != fr->bin.len)
+			goto one_by_one;
 	}
-	if (i != n || off != fr->bin.len || fr->bin.off < BL_WIRE_HDRS_LEN ||
-	    !RTE_MBUF_DIRECT(fr->bin.m) || fr->bin.m->nb_segs != 1)
+	if (fr->bin.off < BL_WIRE_HDRS_LEN || !RTE_MBUF_DIRECT(fr->bin.m) ||
+	    fr->bin.m->nb_segs != 1)
 		goto one_by_one;
+	f = NULL;
 	for (i = 0; i < lc->n_pf; i++) {
 		if (lc->pf[i].dest == dest) {
-			/* What is open for dest leaves first: order holds. */
-			pframe_close(lc, &lc->pf[i]);
-			pframe_remove(lc, &lc->pf[i]);
+			/* What is open for dest leaves first: order holds. The
+			 * slot keeps its addresses, port and seq counter. */
+			f = &lc->pf[i];
+			pframe_close(lc, f);
 			break;
 		}
 	}
-	f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, &why);
-	if (f == NULL) {
-		bl_stat_add(&lc->st.ptx_in, n);
-		ptx_drop(lc, (enum bl_ptx_drop)why, n);
-		return (int)n;
+	if (f != NULL) {
+		f->m = fr->bin.m;
+		rte_mbuf_refcnt_update(f->m, 1);
+		f->by_ref = 1;
+		f->run_off = fr->bin.off;
+		f->room = lc->r->ports[f->port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+	} else {
+		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, &why);
+		if (f == NULL) {
+			bl_stat_add(&lc->st.ptx_in, n);
+			ptx_drop(lc, (enum bl_ptx_drop)why, n);
+			return (int)n;
+		}
 	}
 	if (fr->bin.len > f->room || n > UINT16_MAX) {
 		/* Too big for the port as one frame: its messages repack. */
@@ -914,7 +937,7 @@ one_by_one:
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
 {
 	struct bl_router *r = lc->r;
-	uint16_t tgt[BL_MAX_FRAME_MSGS];
+	uint16_t *tgt = lc->tgt; /* not on the stack: 8 KiB would be probed page by page */
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	const uint8_t *frame;
@@ -956,10 +979,8 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		return;
 	}
 	if (common != TGT_DONE &&
-	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count)) {
-		rte_pktmbuf_free(m); /* the mailbox entry holds its own reference */
-		return;
-	}
+	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count))
+		return; /* the mailbox entry has our reference */
 	/* Mixed, or for processes: drops and deliveries, then one frame per next hop. */
 	dispatch_mixed(lc, in_port, m, &pkt, tgt, count);
 	if (common != TGT_DONE) { /* all for processes: nothing left to send */
@@ -1000,8 +1021,11 @@ static inline void prefetch_pkt(const struct rte_mbuf *m)
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t off;
 
-	for (off = 0; off < m->data_len; off += RTE_CACHE_LINE_SIZE)
+	/* Two lines a step: half the loop's own instructions. */
+	for (off = 0; off < m->data_len; off += 2 * RTE_CACHE_LINE_SIZE) {
 		rte_prefetch0(d + off);
+		rte_prefetch0(d + off + RTE_CACHE_LINE_SIZE);
+	}
 }
 
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)

@@ -164,6 +164,9 @@ struct bl_pframe {
 	struct bl_wire_hop w;
 };
 
+/* The largest count an accepted frame can have in one mbuf segment. */
+#define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
+
 struct bl_lcore {
 	unsigned int lcore_id;
 	uint16_t worker; /* index among workers: TX queue and source UDP port offset */
@@ -178,6 +181,8 @@ struct bl_lcore {
 	uint64_t last_drain;
 	uint16_t ip_id;
 	struct bl_verdict_cache vcache;
+	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */
+	bool plain; /* the frame classified last: every header kind data, flags 0 */
 	uint64_t hop_seq[BL_ROUTE_HOP_MAX]; /* next outgoing seq per hop */
 	struct bl_txbuf tx[BL_MAX_PORTS];
 
