@@ -69,6 +69,7 @@ static void usage(FILE *f, const char *prog)
 	    "  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
 	    "  --max-procs N        processes per worker lcore (default 65536)\n"
 	    "  --proc-slice-us N    longest time processes run between two polls (default 1000)\n"
+	    "  --proc-budget N      messages a process handles per turn (default 64)\n"
 	    "  --idle-sleep-us N    longest sleep of an idle lcore, RCU-offline (default 100; "
 	    "0: spin)\n"
 	    "  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
@@ -126,6 +127,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_STALL,
 		O_PDUMP,
 		O_SLICE,
+		O_BUDGET,
 		O_RING,
 		O_VERSION,
 		O_HELP
@@ -148,6 +150,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "stall-ms", required_argument, NULL, O_STALL },
 		{ "pdump", no_argument, NULL, O_PDUMP },
 		{ "proc-slice-us", required_argument, NULL, O_SLICE },
+		{ "proc-budget", required_argument, NULL, O_BUDGET },
 		{ "proc-ring", required_argument, NULL, O_RING },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
@@ -239,6 +242,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 1000000, &v) != 0 || v == 0)
 				goto bad;
 			o->rc.proc_slice_us = (uint32_t)v;
+			break;
+		case O_BUDGET:
+			if (parse_uint(optarg, 1000000, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.proc_budget = (uint32_t)v;
 			break;
 		case O_PDUMP:
 			o->pdump = true;

@@ -613,18 +613,31 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		struct rte_mbuf *m = f->m;
 
 		if (rte_mbuf_refcnt_read(m) == 1) {
+			f->by_ref = 0;
+			bl_stat_add(&lc->st.ptx_inplace, 1);
+			if (f->run_off == BL_WIRE_HDRS_LEN &&
+			    m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len) {
+				/* The run is all of the received frame (20-byte IPv4
+				 * header, every message, nothing after): its checked
+				 * headers take the fast path's rewrite. */
+				struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
+						     .frame_off =
+							 BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
+
+				bl_wire_rewrite(m, &pk, &f->w, *f->seq);
+				goto queue;
+			}
 			/* Ours alone: new headers right before the run, nothing after it. */
 			rte_pktmbuf_adj(m, (uint16_t)(f->run_off - BL_WIRE_HDRS_LEN));
 			rte_pktmbuf_trim(m,
 					 (uint16_t)(m->data_len - BL_WIRE_HDRS_LEN - f->msgs_len));
-			f->by_ref = 0;
-			bl_stat_add(&lc->st.ptx_inplace, 1);
 		} else if (pframe_materialize(lc, f) != 0) {
 			return;
 		}
 	}
 	hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
 	bl_wire_put_headers(hdr, &f->w, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+queue:
 	*f->seq += f->n;
 	bl_stat_add(&lc->st.ptx_frames, 1);
 	tx_enqueue_proc(lc, f->port, f->m, f->n);

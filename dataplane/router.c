@@ -41,6 +41,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_members = 65536;
 	conf->max_msgs = 65536;
 	conf->proc_slice_us = BL_SCHED_SLICE_US;
+	conf->proc_budget = 64;
 }
 
 /* Schedulers for every worker lcore and the control thread, in one set. */
@@ -66,6 +67,7 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.set = r->set;
 	cfg.max_procs = r->conf.max_procs;
+	cfg.budget = r->conf.proc_budget;
 	cfg.mbuf_pool = r->pool;
 	cfg.registry = r->registry;
 	/*

@@ -36,6 +36,7 @@ struct bl_router_conf {
 	uint32_t max_members;	/* members per group (default 65536) */
 	uint32_t proc_ring;	/* cross-lcore ring size, power of two (0: by lcore count) */
 	uint32_t proc_slice_us; /* longest process run between two polls (default 1000) */
+	uint32_t proc_budget;	/* messages per process turn on the workers (default 64) */
 	uint32_t max_msgs;	/* queued messages per lcore, all mailboxes (default 65536) */
 };
 
