@@ -182,10 +182,9 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, const uint8_t *
 		return TGT_DROP | BL_MSG_DROP_BAD_KIND;
 	if (bl_wire_get16(h + 6) != 0)
 		lc->plain = false; /* fine, but a process cannot pass it on as it is */
-	if (c->ent[slot].key == key && c->ent[slot].tag == c->tag)
+	if (c->ent[slot].key == key)
 		return c->ent[slot].tgt;
 	c->ent[slot].key = key;
-	c->ent[slot].tag = c->tag;
 	c->ent[slot].tgt = verdict_lookup(lc->r, key);
 	return c->ent[slot].tgt;
 }
@@ -193,35 +192,46 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, const uint8_t *
 /*
  * Walk the messages once: check their lengths (nothing before the walk ends
  * is trusted: a bad frame is refused whole) and decide each one's fate.
+ * With `slack` (at least a message header's worth of the mbuf's buffer
+ * after the frame), a header is read before its bounds are known and one
+ * compare checks both; the failure path then tells which one failed.
  * Returns BL_WIRE_OK with *common the shared target, or TGT_DONE if mixed.
  */
-static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *frame, uint32_t len,
-					   uint16_t count, uint16_t *tgt, uint16_t *common)
+static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc,
+							     const uint8_t *frame, uint32_t len,
+							     uint16_t count, uint16_t *tgt,
+							     uint16_t *common, bool slack)
 {
 	const struct bl_verdict_cache *c = &lc->vcache;
-	const uint32_t tag = c->tag;
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
-
-	lc->plain = true;
 	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
 
+	lc->plain = true;
 	for (i = 0; i < count; i++) {
 		const uint8_t *m = h;
-		uint32_t mlen, k;
-		uint64_t key;
+		uint64_t mlen, key;
+		uint32_t k;
 
-		if (unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
-			return BL_WIRE_MSG_TRUNCATED;
-		mlen = bl_wire_get32(h);
-		h += BL_WIRE_MSG_HDR_LEN;
-		if (unlikely(mlen > (size_t)(end - h)))
-			return BL_WIRE_LEN_OVERFLOW;
-		h += mlen;
+		if (slack) {
+			mlen = bl_wire_get32(h);
+			if (unlikely((size_t)(end - h) < BL_WIRE_MSG_HDR_LEN + mlen))
+				return end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN
+					   ? BL_WIRE_MSG_TRUNCATED
+					   : BL_WIRE_LEN_OVERFLOW;
+			h += BL_WIRE_MSG_HDR_LEN + mlen;
+		} else {
+			if (unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
+				return BL_WIRE_MSG_TRUNCATED;
+			mlen = bl_wire_get32(h);
+			h += BL_WIRE_MSG_HDR_LEN;
+			if (unlikely(mlen > (size_t)(end - h)))
+				return BL_WIRE_LEN_OVERFLOW;
+			h += mlen;
+		}
 		key = bl_wire_get64(m + 8);
 		k = verdict_slot(key);
 		/* Kind data and flags 0, the usual case, in one compare. */
-		if (likely(c->ent[k].key == key && c->ent[k].tag == tag &&
-			   bl__wire_raw32(m + 4) == 0))
+		if (likely(c->ent[k].key == key && bl__wire_raw32(m + 4) == 0))
 			t = c->ent[k].tgt;
 		else
 			t = verdict_slow(lc, m, key, k);
@@ -234,6 +244,17 @@ static inline enum bl_wire_status classify(struct bl_lcore *lc, const uint8_t *f
 	/* Every target is the same exactly when their OR and AND agree. */
 	*common = all_or == all_and ? all_or : TGT_DONE;
 	return BL_WIRE_OK;
+}
+
+static inline enum bl_wire_status classify(struct bl_lcore *lc, const struct rte_mbuf *mb,
+					   const uint8_t *frame, uint32_t len, uint16_t count,
+					   uint16_t *tgt, uint16_t *common)
+{
+	const uint8_t *buf_end = (const uint8_t *)mb->buf_addr + mb->buf_len;
+
+	if (likely(buf_end - (frame + len) >= (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
+		return classify_walk(lc, frame, len, count, tgt, common, true);
+	return classify_walk(lc, frame, len, count, tgt, common, false);
 }
 
 /* Append bytes [off, off+len) of the received frame to the new frame `head`. */
@@ -961,7 +982,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		enum bl_wire_status st;
 
 		frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
-		st = classify(lc, frame, pkt.frame_len, pkt.fr.count, tgt, &common);
+		st = classify(lc, m, frame, pkt.frame_len, pkt.fr.count, tgt, &common);
 		if (unlikely(st != BL_WIRE_OK))
 			bad = bl_pkt_drop_from_wire(st);
 	}
@@ -1010,16 +1031,25 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
  * Once per burst: the caller passed a quiescent state since the last one.
  * Pairs with the release store of the table's generation by the writer.
  */
+static void verdict_cache_wipe(struct bl_verdict_cache *c)
+{
+	uint32_t i;
+
+	/* Key 0 belongs in slot 0 only, and key 1 elsewhere. */
+	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++)
+		c->ent[i].key = verdict_slot(0) == i ? 1 : 0;
+	static_assert(((0x9E3779B97F4A7C15ULL >> 53) & (BL_VERDICT_CACHE_SIZE - 1)) != 0,
+		      "key 1 must not belong in slot 0");
+}
+
 static inline void verdict_cache_sync(struct bl_lcore *lc)
 {
-	uint32_t tag = (uint32_t)__atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
+	uint64_t seen = __atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
 
-	if (unlikely(tag < lc->vcache.tag || tag == 0)) {
-		/* 2^32 changes later an old tag could match again: forget all. */
-		memset(lc->vcache.ent, 0, sizeof(lc->vcache.ent));
-		tag = tag == 0 ? 1 : tag;
+	if (unlikely(seen != lc->vcache.seen)) {
+		verdict_cache_wipe(&lc->vcache);
+		lc->vcache.seen = seen;
 	}
-	lc->vcache.tag = tag;
 	if (lc->registry != NULL)
 		lc->ptag = bl_registry_gen(lc->registry) + 1;
 }

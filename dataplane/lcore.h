@@ -106,11 +106,16 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_TGT_DROP	      0x8000u
 #define BL_TGT_PROC	      0x4000u /* | index of a process/group/pool target */
 
+/*
+ * What the route table said about recent keys, valid for one generation of
+ * the table: when the generation moves, the whole cache is wiped (an entry
+ * is never checked against a generation, one compare less per message).
+ * A wiped slot holds a key that cannot land in it, so it matches nothing.
+ */
 struct bl_verdict_cache {
-	uint32_t tag; /* low 32 bits of gen + 1; the cache is wiped when it wraps */
+	uint64_t seen; /* the table's generation + 1 the entries belong to; 0: none */
 	struct {
 		uint64_t key;
-		uint32_t tag;
 		uint16_t tgt;
 	} ent[BL_VERDICT_CACHE_SIZE]; /* 16 bytes an entry: four to a cache line */
 };

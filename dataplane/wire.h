@@ -183,6 +183,57 @@ static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire
  * Returns BL_PKT_DROP_NONE and fills *pkt, or the drop reason (then *pkt is
  * unspecified). Any lcore; never frees or writes m.
  */
+/*
+ * The usual packet (one segment, IPv4 without options, not a fragment,
+ * UDP, right checksum and lengths, for us, a frame header with a count),
+ * accepted with a few word-wide compares: true with *pkt filled. false
+ * says nothing: bl_wire_parse_hdrs then runs every check in order and names
+ * the first that fails. Whatever this accepts, those checks accept too.
+ */
+static __rte_always_inline bool bl__wire_parse_usual(const struct rte_mbuf *m,
+						     const struct bl_wire_local *local,
+						     struct bl_pkt *pkt)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = d + BL_WIRE_ETH_LEN, *udp = ip + BL_WIRE_IP4_LEN;
+	const uint8_t *fr = udp + BL_WIRE_UDP_LEN;
+	uint32_t len = rte_pktmbuf_data_len(m), tot, udp_len;
+	uint64_t csum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	/* Ethertype, version and IHL in one word; MF, fragment offset and
+	 * protocol in another. */
+	if (m->nb_segs != 1 || len < BL_WIRE_HDRS_LEN ||
+	    (bl__wire_raw32(d + BL__ETH_TYPE) & RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u) ||
+	    (bl__wire_raw32(ip + BL__IP_FRAG) & RTE_BE32(0x3FFF00FFu)) != RTE_BE32(IPPROTO_UDP))
+		return false;
+	tot = bl_wire_get16(ip + BL__IP_TOTLEN);
+	udp_len = bl_wire_get16(udp + BL__UDP_LEN);
+	if (tot > len - BL_WIRE_ETH_LEN ||
+	    tot < BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN ||
+	    udp_len != tot - BL_WIRE_IP4_LEN)
+		return false;
+	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
+	     !bl__wire_ip_csum_ok(ip, BL_WIRE_IP4_LEN)))
+		return false;
+	pkt->dst_ip = bl__wire_raw32(ip + BL__IP_DST);
+	pkt->dst_port = bl__wire_raw16(udp + BL__UDP_DPORT);
+	if (!bl__wire_mac_accepted(d + BL__ETH_DST, local) ||
+	    (local->ip != 0 && pkt->dst_ip != local->ip) || pkt->dst_port != local->udp_port)
+		return false;
+	if (bl__wire_raw32(fr) != RTE_BE32(BL_WIRE_MAGIC) || bl__wire_raw16(fr + 4) == 0)
+		return false;
+	pkt->fr.count = bl_wire_get16(fr + 4);
+	pkt->fr.flags = bl_wire_get16(fr + 6);
+	pkt->fr.seq = bl_wire_get64(fr + 8);
+	pkt->l3_off = BL_WIRE_ETH_LEN;
+	pkt->frame_off = BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN;
+	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
+	pkt->src_ip = bl__wire_raw32(ip + BL__IP_SRC);
+	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
+	return true;
+}
+
 static inline enum bl_pkt_drop
 bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, struct bl_pkt *pkt)
 {
@@ -192,6 +243,8 @@ bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, 
 	uint64_t csum_flags;
 	enum bl_wire_status st;
 
+	if (likely(bl__wire_parse_usual(m, local, pkt)))
+		return BL_PKT_DROP_NONE;
 	if (m->nb_segs != 1)
 		return BL_PKT_DROP_SEGMENTED;
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
