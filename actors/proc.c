@@ -306,17 +306,19 @@ static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx 
 	struct bl_msg v;
 	unsigned n = 0;
 
-	/* The next frame's lines, while this one is handled (this one's were
-	 * read when its packet was classified). */
-	if (p->mbox.head != NULL && p->mbox.head->type == BL_MSG_FRAME)
-		bl__frame_prefetch(p->mbox.head);
 	if (p->beh->handle_frame != NULL) {
+		/* What it reads of the frame is its own business (forward
+		 * reads no payload at all): nothing prefetched. */
 		s->cur_key = 0;
 		p->beh->handle_frame(c, f);
 		if (p->heap.scratch != NULL)
 			bl_heap_scratch_reset(&s->chunks, &p->heap);
 		return f->aux;
 	}
+	/* The walk reads every header: the next frame's lines, while this one
+	 * is handled (this one's were read when its packet was classified). */
+	if (p->mbox.head != NULL && p->mbox.head->type == BL_MSG_FRAME)
+		bl__frame_prefetch(p->mbox.head);
 	bl_frame_iter_init(&it, f);
 	while (!(p->flags & BL_PF_EXIT_PENDING) && bl_frame_next(&it, &v)) {
 		s->cur_key = v.key;
