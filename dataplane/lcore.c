@@ -172,21 +172,40 @@ static inline uint32_t verdict_slot(uint64_t key)
 	return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 53) & (BL_VERDICT_CACHE_SIZE - 1);
 }
 
-/* A verdict-cache miss or a message of another kind: the slow way. */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, const uint8_t *h, uint64_t key,
-					    uint32_t slot)
+/* A verdict-cache miss: the route table, and the verdict into the cache. */
+static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t key, uint32_t slot)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
 
-	if (bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA)
-		return TGT_DROP | BL_MSG_DROP_BAD_KIND;
-	if (bl_wire_get16(h + 6) != 0)
-		lc->plain = false; /* fine, but a process cannot pass it on as it is */
-	if (c->ent[slot].key == key)
-		return c->ent[slot].tgt;
 	c->ent[slot].key = key;
 	c->ent[slot].tgt = verdict_lookup(lc->r, key);
 	return c->ent[slot].tgt;
+}
+
+/*
+ * A frame with a message of another kind than data, or with wire flags:
+ * the walk's lengths hold, so walk it again for those. Another kind is a
+ * bad_kind drop; flags are fine, but a process cannot pass such a message
+ * on as it came (not plain).
+ */
+static __rte_noinline enum bl_wire_status classify_kinds(struct bl_lcore *lc, const uint8_t *frame,
+							 uint16_t count, uint16_t *tgt,
+							 uint16_t *common)
+{
+	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN;
+	uint16_t i, all_or = 0, all_and = 0xFFFF;
+
+	for (i = 0; i < count; i++) {
+		if (bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA)
+			tgt[i] = TGT_DROP | BL_MSG_DROP_BAD_KIND;
+		if (bl_wire_get16(h + 6) != 0)
+			lc->plain = false;
+		all_or |= tgt[i];
+		all_and &= tgt[i];
+		h += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(h);
+	}
+	*common = all_or == all_and ? all_or : TGT_DONE;
+	return BL_WIRE_OK;
 }
 
 /*
@@ -205,6 +224,7 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	const struct bl_verdict_cache *c = &lc->vcache;
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
 	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
+	uint32_t kind_flags = 0;
 
 	lc->plain = true;
 	for (i = 0; i < count; i++) {
@@ -230,17 +250,21 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 		}
 		key = bl_wire_get64(m + 8);
 		k = verdict_slot(key);
-		/* Kind data and flags 0, the usual case, in one compare. */
-		if (likely(c->ent[k].key == key && bl__wire_raw32(m + 4) == 0))
+		/* Kind and flags are looked at after the walk: zero for all
+		 * messages, the usual case, they change nothing. */
+		kind_flags |= bl__wire_raw32(m + 4);
+		if (likely(c->ent[k].key == key))
 			t = c->ent[k].tgt;
 		else
-			t = verdict_slow(lc, m, key, k);
+			t = verdict_slow(lc, key, k);
 		tgt[i] = t;
 		all_or |= t;
 		all_and &= t;
 	}
 	if (unlikely(h != end))
 		return BL_WIRE_COUNT_MISMATCH;
+	if (unlikely(kind_flags != 0))
+		return classify_kinds(lc, frame, count, tgt, common);
 	/* Every target is the same exactly when their OR and AND agree. */
 	*common = all_or == all_and ? all_or : TGT_DONE;
 	return BL_WIRE_OK;
