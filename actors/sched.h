@@ -438,6 +438,23 @@ static __rte_always_inline int bl__deliver_local(struct bl_sched *s, uint64_t ds
 	return bl__mailbox_put(s, p, msg);
 }
 
+/* A data message for another lcore: bytes [off, off+len) of m (its reference in x). */
+static inline void bl__xmsg_data(struct bl_xmsg *x, uint64_t dst, uint64_t src, uint64_t key,
+				 struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t flags)
+{
+	x->dst = dst;
+	x->src = src;
+	x->key = key;
+	x->m = m;
+	x->off = off;
+	x->len = len;
+	x->type = BL_X_DATA;
+	x->flags = flags;
+	x->code = 0;
+	x->detail = 0;
+	x->ptr = NULL;
+}
+
 /* Hand x to dst's lcore (buffered, see struct bl_outbuf). Consumes x->m's reference. */
 static inline int bl__post_remote(struct bl_sched *s, const struct bl_xmsg *x)
 {
@@ -484,17 +501,7 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 		return bl__deliver_local(s, dst, src, key, flags, m, off, len, false);
 	if (m != NULL)
 		rte_mbuf_refcnt_update(m, 1);
-	x.dst = dst;
-	x.src = src;
-	x.key = key;
-	x.m = m;
-	x.off = off;
-	x.len = len;
-	x.type = BL_X_DATA;
-	x.flags = flags;
-	x.code = 0;
-	x.detail = 0;
-	x.ptr = NULL;
+	bl__xmsg_data(&x, dst, src, key, m, off, len, flags);
 	return bl__post_remote(s, &x);
 }
 
@@ -604,17 +611,7 @@ static inline unsigned bl_sched_deliver_burst(struct bl_sched *s, const uint64_t
 		} else {
 			struct bl_xmsg x;
 
-			x.dst = dsts[i];
-			x.src = src;
-			x.key = key;
-			x.m = m;
-			x.off = off;
-			x.len = len;
-			x.type = BL_X_DATA;
-			x.flags = flags;
-			x.code = 0;
-			x.detail = 0;
-			x.ptr = NULL;
+			bl__xmsg_data(&x, dsts[i], src, key, m, off, len, flags);
 			ok += bl__post_remote(s, &x) == 0;
 		}
 	}

@@ -698,6 +698,23 @@ void bl_lcore_close_frames(struct bl_lcore *lc)
 	lc->n_pf = 0;
 }
 
+/* Most message bytes a frame out of `port` may hold (the port's MTU). */
+static inline uint32_t pframe_room(const struct bl_lcore *lc, uint16_t port)
+{
+	return lc->r->ports[port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+}
+
+/* An empty in-place run at run_off in the received mbuf m (one reference taken). */
+static inline void pframe_start_run(struct bl_pframe *f, struct rte_mbuf *m, uint32_t run_off)
+{
+	f->m = m;
+	rte_mbuf_refcnt_update(m, 1);
+	f->by_ref = 1;
+	f->run_off = run_off;
+	f->n = 0;
+	f->msgs_len = 0;
+}
+
 /* Addresses, port and seq counter for dest; 0 or a drop reason + 1. */
 static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *f)
 {
@@ -744,8 +761,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		}
 		f->seq = &lc->rseq[slot].seq;
 	}
-	out = &r->ports[f->port];
-	f->room = out->mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+	f->room = pframe_room(lc, f->port);
 	return 0;
 }
 
@@ -796,10 +812,7 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct 
 	f->n = 0;
 	f->msgs_len = 0;
 	if (ref != NULL) {
-		f->m = ref;
-		rte_mbuf_refcnt_update(ref, 1);
-		f->by_ref = 1;
-		f->run_off = run_off;
+		pframe_start_run(f, ref, run_off);
 		if (f == &lc->pf[lc->n_pf])
 			lc->n_pf++;
 		return f;
@@ -959,11 +972,8 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 		}
 	}
 	if (f != NULL) {
-		f->m = fr->bin.m;
-		rte_mbuf_refcnt_update(f->m, 1);
-		f->by_ref = 1;
-		f->run_off = fr->bin.off;
-		f->room = lc->r->ports[f->port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+		f->room = pframe_room(lc, f->port);
+		pframe_start_run(f, fr->bin.m, fr->bin.off);
 	} else {
 		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, &why);
 		if (f == NULL) {

@@ -640,7 +640,7 @@ static void test_shutdown_timeout_kills(void **state)
 	struct sworld sw;
 	struct bl_sup_spec spec;
 	struct bl_sup_child_spec ch;
-	struct wk_args stubborn = { 7, 1 };
+	struct wk_args trapper = { 7, 1 };
 	struct bl_crash_entry e[4];
 	uint64_t root, sp;
 	unsigned mark, i;
@@ -649,9 +649,9 @@ static void test_shutdown_timeout_kills(void **state)
 	sw_new(&sw, 1, false);
 	assert_int_equal(bl_sup_spec_init(&spec, "r", BL_SUP_ONE_FOR_ONE, 3, 1000), 0);
 	spec.log = sw.log;
-	assert_int_equal(bl_sup_child_spec_init(&ch, "stubborn", &wk_beh), 0);
-	ch.arg = &stubborn;
-	ch.arg_len = sizeof(stubborn);
+	assert_int_equal(bl_sup_child_spec_init(&ch, "trapper", &wk_beh), 0);
+	ch.arg = &trapper;
+	ch.arg_len = sizeof(trapper);
 	ch.lcore = sw.ctl->lcore;
 	ch.shutdown_ms = 100;
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), 0);
@@ -659,11 +659,11 @@ static void test_shutdown_timeout_kills(void **state)
 	root = bl_sup_start(sw.ctl, &spec);
 	bl_sup_spec_fini(&spec);
 	world_settle(sw.ctl);
-	sp = pid_of(&sw, root, "stubborn");
+	sp = pid_of(&sw, root, "trapper");
 	mark = n_evs;
 	assert_int_equal(bl_sup_stop_begin(sw.ctl, root), 0);
 	world_settle(sw.ctl);
-	/* ok went at once; stubborn traps the shutdown and stays */
+	/* ok went at once; trapper traps the shutdown and stays */
 	{
 		const int want[] = { EV_TERM, 8 };
 
@@ -687,7 +687,7 @@ static void test_shutdown_timeout_kills(void **state)
 	assert_int_equal(evs[mark + 1].code, BL_EXIT_KILLED);
 	assert_int_equal(bl_crash_read(sw.log, 0, e, 4), 1);
 	assert_int_equal(e[0].rec.code, BL_EXIT_KILLED);
-	assert_string_equal(e[0].name, "stubborn");
+	assert_string_equal(e[0].name, "trapper");
 	sw_free(&sw);
 }
 
@@ -697,22 +697,22 @@ static void test_stop_times_out(void **state)
 	struct sworld sw;
 	struct bl_sup_spec spec;
 	struct bl_sup_child_spec ch;
-	struct wk_args stubborn = { 7, 1 };
+	struct wk_args trapper = { 7, 1 };
 	uint64_t root, sp;
 
 	(void)state;
 	sw_new(&sw, 1, false); /* the fake clock never moves: only the limit ends it */
 	assert_int_equal(bl_sup_spec_init(&spec, "r", BL_SUP_ONE_FOR_ONE, 3, 1000), 0);
-	assert_int_equal(bl_sup_child_spec_init(&ch, "stubborn", &wk_beh), 0);
-	assert_int_equal(bl_sup_child_set_name(&ch, "stubborn"), 0);
-	ch.arg = &stubborn;
-	ch.arg_len = sizeof(stubborn);
+	assert_int_equal(bl_sup_child_spec_init(&ch, "trapper", &wk_beh), 0);
+	assert_int_equal(bl_sup_child_set_name(&ch, "trapper"), 0);
+	ch.arg = &trapper;
+	ch.arg_len = sizeof(trapper);
 	ch.lcore = sw.ctl->lcore;
 	ch.shutdown_ms = BL_SUP_SHUTDOWN_INFINITY;
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), 0);
 	root = bl_sup_start(sw.ctl, &spec);
 	bl_sup_spec_fini(&spec);
-	sp = pid_of(&sw, root, "stubborn");
+	sp = pid_of(&sw, root, "trapper");
 	assert_int_equal(bl_sup_stop(sw.ctl, root, 20), -ETIMEDOUT);
 	assert_null(bl_proc_lookup(sw.ctl, sp));
 	assert_null(bl_proc_lookup(sw.ctl, root));
