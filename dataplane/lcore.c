@@ -30,6 +30,9 @@
  */
 #include <string.h>
 #include <time.h>
+#ifdef __SSE4_2__
+#include <nmmintrin.h> /* _mm_crc32_u64: the verdict cache slot */
+#endif
 
 #include <urcu-qsbr.h>
 #include <rte_byteorder.h>
@@ -149,6 +152,26 @@ static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_rout
 	w->dst_port = hop->dst_udp;
 }
 
+/* The prepared bytes for hop h, from the table this burst reads. */
+static __rte_noinline void hop_out_fill(struct bl_lcore *lc, uint16_t h)
+{
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
+	struct bl_hop_out *out = &lc->hout[h];
+	struct bl_wire_hop w;
+
+	hop_addresses(lc, hop, &w);
+	bl_wire_out_prepare(&out->o, &w);
+	out->port = hop->port;
+	out->seen = lc->vcache.seen;
+}
+
+static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
+{
+	if (unlikely(lc->hout[h].seen != lc->vcache.seen))
+		hop_out_fill(lc, h);
+	return &lc->hout[h];
+}
+
 /* What messages with this key get, from the route table. */
 static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 {
@@ -167,18 +190,29 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 	return route->hop;
 }
 
-static inline uint32_t verdict_slot(uint64_t key)
+/* The cache slot of a wire-order key: CRC32-C where the CPU has it (one
+ * instruction, and every key bit counts whatever the byte order). */
+static inline uint32_t verdict_slot(uint64_t raw)
 {
-	return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> 53) & (BL_VERDICT_CACHE_SIZE - 1);
+#ifdef __SSE4_2__
+	return (uint32_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
+#else
+	return (uint32_t)(((raw ^ (raw >> 32)) * 0x9E3779B97F4A7C15ULL) >> 53) &
+	       (BL_VERDICT_CACHE_SIZE - 1);
+#endif
 }
 
-/* A verdict-cache miss: the route table, and the verdict into the cache. */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t key, uint32_t slot)
+/*
+ * A verdict-cache miss: the route table, and the verdict into the cache. The
+ * cache holds keys as they sit on the wire (big-endian), so a hit never
+ * byte-swaps; `raw` is such a key.
+ */
+static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, uint32_t slot)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
 
-	c->ent[slot].key = key;
-	c->ent[slot].tgt = verdict_lookup(lc->r, key);
+	c->ent[slot].key = raw;
+	c->ent[slot].tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
 	return c->ent[slot].tgt;
 }
 
@@ -248,7 +282,7 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 				return BL_WIRE_LEN_OVERFLOW;
 			h += mlen;
 		}
-		key = bl_wire_get64(m + 8);
+		memcpy(&key, m + 8, sizeof(key)); /* wire order: see verdict_slow */
 		k = verdict_slot(key);
 		/* Kind and flags are looked at after the walk: zero for all
 		 * messages, the usual case, they change nothing. */
@@ -387,8 +421,8 @@ static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_
 	}
 
 	hop_addresses(lc, hop, &w);
-	bl_wire_put_headers(hdr, &w, n, lc->hop_seq[hop_idx], msgs_len, lc->ip_id++);
-	lc->hop_seq[hop_idx] += n;
+	bl_wire_put_headers(hdr, &w, n, lc->hout[hop_idx].seq, msgs_len, lc->ip_id++);
+	lc->hout[hop_idx].seq += n;
 	bl_stat_add(&lc->st.split_frames, 1);
 	tx_enqueue(lc, hop->port, head, n);
 	return;
@@ -732,7 +766,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 			return BL_PTX_DROP_PORT_DOWN + 1;
 		hop_addresses(lc, h, &f->w);
 		f->port = h->port;
-		f->seq = &lc->hop_seq[hop];
+		f->seq = &lc->hout[hop].seq;
 	} else {
 		uint32_t ip = (uint32_t)dest;
 		uint16_t udp = (uint16_t)(dest >> 32);
@@ -1032,13 +1066,11 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
 
 	if (likely(common < TGT_PROC)) {
-		const struct bl_route_hop *hop = &r->routes->hops[common];
-		struct bl_wire_hop w;
+		struct bl_hop_out *out = hop_out(lc, common);
 
-		hop_addresses(lc, hop, &w);
-		bl_wire_rewrite(m, &pkt, &w, lc->hop_seq[common]);
-		lc->hop_seq[common] += count;
-		tx_enqueue(lc, hop->port, m, count);
+		bl_wire_rewrite_out(m, &pkt, &out->o, out->seq);
+		out->seq += count;
+		tx_enqueue(lc, out->port, m, count);
 		return;
 	}
 	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
@@ -1067,13 +1099,16 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
  */
 static void verdict_cache_wipe(struct bl_verdict_cache *c)
 {
+	const uint32_t zero_slot = verdict_slot(0);
+	uint64_t other = 1;
 	uint32_t i;
 
-	/* Key 0 belongs in slot 0 only, and key 1 elsewhere. */
+	/* An empty slot holds a key that never belongs there: 0 everywhere
+	 * but in key 0's own slot, which gets a key of another slot. */
+	while (verdict_slot(other) == zero_slot)
+		other++;
 	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++)
-		c->ent[i].key = verdict_slot(0) == i ? 1 : 0;
-	static_assert(((0x9E3779B97F4A7C15ULL >> 53) & (BL_VERDICT_CACHE_SIZE - 1)) != 0,
-		      "key 1 must not belong in slot 0");
+		c->ent[i].key = i == zero_slot ? other : 0;
 }
 
 static inline void verdict_cache_sync(struct bl_lcore *lc)
@@ -1089,20 +1124,18 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 }
 
 /*
- * Every line of a packet, a few packets ahead: the frame check walks the
- * message headers with dependent loads, one cache line apart at typical
- * payload sizes, so they must not each wait on memory.
+ * The first lines of a packet, a few packets ahead: the headers and the first
+ * message headers, which the walk reads with dependent loads. The lines after
+ * them are read in address order, which the CPU's own stream prefetcher
+ * follows; a prefetch per line cost more instructions than it saved.
  */
 static inline void prefetch_pkt(const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t off;
 
-	/* Two lines a step: half the loop's own instructions. */
-	for (off = 0; off < m->data_len; off += 2 * RTE_CACHE_LINE_SIZE) {
-		rte_prefetch0(d + off);
-		rte_prefetch0(d + off + RTE_CACHE_LINE_SIZE);
-	}
+	rte_prefetch0(d);
+	rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(d + 2 * RTE_CACHE_LINE_SIZE);
 }
 
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)

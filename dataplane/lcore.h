@@ -120,6 +120,19 @@ struct bl_verdict_cache {
 	} ent[BL_VERDICT_CACHE_SIZE]; /* 16 bytes an entry: four to a cache line */
 };
 
+/*
+ * What this lcore sends to one next hop: the next seq of its stream (kept
+ * for the lcore's life) and the bytes an in-place rewrite writes, prepared
+ * from the route table and the out port when `seen` (the verdict cache's
+ * table generation) is out of date.
+ */
+struct bl_hop_out {
+	uint64_t seen;
+	uint64_t seq;
+	struct bl_wire_out o;
+	uint16_t port;
+};
+
 struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
@@ -188,7 +201,7 @@ struct bl_lcore {
 	struct bl_verdict_cache vcache;
 	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */
 	bool plain; /* the frame classified last: every header kind data, flags 0 */
-	uint64_t hop_seq[BL_ROUTE_HOP_MAX]; /* next outgoing seq per hop */
+	struct bl_hop_out hout[BL_ROUTE_HOP_MAX]; /* per hop: seq, and its prepared bytes */
 	struct bl_txbuf tx[BL_MAX_PORTS];
 
 	/* Processes: this lcore's scheduler and what the packet path keeps for it. */

@@ -6,7 +6,7 @@
  *  - bl_wire_parse: check one received Ethernet/IPv4/UDP packet and the frame
  *    inside it, or name the reason it is dropped (enum bl_pkt_drop);
  *  - bl_wire_rewrite: turn an accepted packet into one addressed to a next hop,
- *    in place;
+ *    in place (bl_wire_rewrite_out: the same with the hop's bytes prepared);
  *  - bl_wire_put_headers: write the headers of a frame built from scratch;
  *  - bl_seq_*: per-source sequence tracking (gaps, duplicates), one table per
  *    lcore.
@@ -126,15 +126,27 @@ static __rte_always_inline uint64_t bl__wire_sum32(const uint8_t *h, unsigned in
 	return sum;
 }
 
+/* The same sum for a header without options, written out: three loads, five
+ * adds, no loop (the compiler does not unroll the loop at -O2). */
+static __rte_always_inline uint64_t bl__wire_sum20(const uint8_t *h)
+{
+	uint64_t a, b;
+	uint32_t c;
+
+	memcpy(&a, h, sizeof(a));
+	memcpy(&b, h + 8, sizeof(b));
+	memcpy(&c, h + 16, sizeof(c));
+	return (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) + c;
+}
+
 static inline uint16_t bl__wire_sum(const uint8_t *h, unsigned int len)
 {
-	/* A header without options (nearly all) sums with a constant length:
-	 * five loads and adds, no loop. */
-	uint64_t sum = likely(len == BL_WIRE_IP4_LEN) ? bl__wire_sum32(h, BL_WIRE_IP4_LEN)
-						      : bl__wire_sum32(h, len);
+	/* A header without options (nearly all) takes the written-out sum. */
+	uint64_t sum = likely(len == BL_WIRE_IP4_LEN) ? bl__wire_sum20(h) : bl__wire_sum32(h, len);
 
+	/* At most fifteen 32-bit words (IHL 15): the sum fits in 36 bits. */
 	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)sum;
@@ -326,59 +338,86 @@ static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
 }
 
 /*
- * Turn a packet that bl_wire_parse accepted (pkt describes m) into a frame to
- * `hop`, in place: Ethernet src/dst, IPv4 src/dst, TTL = 64 (a new hop of the
- * overlay, not a router decrement), IPv4 checksum recomputed over the whole
- * header (options included), UDP src/dst port, UDP checksum 0 ("none", allowed
- * on IPv4: the frame's lengths are checked end to end and a UDP checksum would
- * cost a pass over the payload), frame header seq set to `seq`. Lengths and
- * message bytes unchanged. The caller owns m and its data must be writable
- * (refcnt 1, direct). Any lcore.
+ * What bl_wire_rewrite writes for one hop, prepared once (bl_wire_out_prepare)
+ * and kept by whoever sends to that hop often: the addresses as they go on the
+ * wire, and their share of the IPv4 checksum.
  */
-static inline void bl_wire_rewrite(struct rte_mbuf *m, const struct bl_pkt *pkt,
-				   const struct bl_wire_hop *hop, uint64_t seq)
+struct bl_wire_out {
+	uint8_t eth[12];  /* destination MAC, then source MAC */
+	uint8_t ips[8];	  /* source IPv4, then destination IPv4 */
+	uint8_t ports[4]; /* UDP source port, then destination port */
+	uint64_t ip_sum;  /* the four address words, summed as the checksum wants */
+};
+
+static inline void bl_wire_out_prepare(struct bl_wire_out *o, const struct bl_wire_hop *hop)
+{
+	memcpy(o->eth, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(o->eth + RTE_ETHER_ADDR_LEN, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(o->ips, &hop->src_ip, 4);
+	memcpy(o->ips + 4, &hop->dst_ip, 4);
+	memcpy(o->ports, &hop->src_port, 2);
+	memcpy(o->ports + 2, &hop->dst_port, 2);
+	o->ip_sum = (uint64_t)hop->src_ip + hop->dst_ip;
+}
+
+/*
+ * Turn a packet that bl_wire_parse accepted (pkt describes m) into a frame to
+ * the hop `o` was prepared for, in place: Ethernet src/dst, IPv4 src/dst,
+ * TTL = 64 (a new hop of the overlay, not a router decrement), IPv4 checksum
+ * updated for the whole header (options included), UDP src/dst port, UDP
+ * checksum 0 ("none", allowed on IPv4: the frame's lengths are checked end to
+ * end and a UDP checksum would cost a pass over the payload), frame header seq
+ * set to `seq`. Lengths and message bytes unchanged. The caller owns m and its
+ * data must be writable (refcnt 1, direct). Any lcore.
+ */
+static __rte_always_inline void bl_wire_rewrite_out(struct rte_mbuf *m, const struct bl_pkt *pkt,
+						    const struct bl_wire_out *o, uint64_t seq)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = d + pkt->l3_off;
 	uint8_t *udp = d + pkt->frame_off - BL_WIRE_UDP_LEN;
-	uint16_t old_ttl, new_ttl, csum, w[4];
-	uint32_t sum;
-	unsigned int i;
+	uint16_t old_ttl, new_ttl, csum;
+	uint64_t sum, addrs;
 
 	/*
 	 * Incremental checksum update (RFC 1624, eqn. 3) over the words that
-	 * change: TTL/protocol and the two addresses. The old checksum is
-	 * right (bl_wire_parse checked it, or the NIC did). Reading the old
-	 * words before any store, and never re-reading the header after
-	 * writing its fields, avoids store-to-load forwarding stalls.
+	 * change: TTL/protocol and the two addresses, the old ones complemented
+	 * (32-bit words fold to the same sum as 16-bit ones). The old checksum
+	 * is right (bl_wire_parse checked it, or the NIC did). Reading the old
+	 * words before any store avoids store-to-load forwarding stalls.
 	 */
 	memcpy(&old_ttl, ip + BL__IP_TTL, 2);
 	memcpy(&csum, ip + BL__IP_CSUM, 2);
-	memcpy(w, ip + BL__IP_SRC, 8);
+	memcpy(&addrs, ip + BL__IP_SRC, 8);
 	new_ttl = old_ttl;
 	((uint8_t *)&new_ttl)[0] = BL_WIRE_TTL;
-	sum = (uint16_t)~csum;
-	sum += (uint16_t)~old_ttl + (uint32_t)new_ttl;
-	for (i = 0; i < 4; i++)
-		sum += (uint16_t)~w[i];
-	sum += (hop->src_ip & 0xffffu) + (hop->src_ip >> 16);
-	sum += (hop->dst_ip & 0xffffu) + (hop->dst_ip >> 16);
+	addrs = ~addrs;
+	sum = (uint64_t)(uint16_t)~csum + (uint16_t)~old_ttl + new_ttl + (addrs & 0xffffffffu) +
+	      (addrs >> 32) + o->ip_sum;
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	csum = (uint16_t)~sum;
 
-	memcpy(d + BL__ETH_DST, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	memcpy(d + BL__ETH_SRC, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	memcpy(ip + BL__IP_SRC, &hop->src_ip, sizeof(hop->src_ip));
-	memcpy(ip + BL__IP_DST, &hop->dst_ip, sizeof(hop->dst_ip));
+	memcpy(d + BL__ETH_DST, o->eth, sizeof(o->eth));
+	memcpy(ip + BL__IP_SRC, o->ips, sizeof(o->ips));
 	ip[BL__IP_TTL] = BL_WIRE_TTL;
 	memcpy(ip + BL__IP_CSUM, &csum, sizeof(csum));
-
-	memcpy(udp + BL__UDP_SPORT, &hop->src_port, sizeof(hop->src_port));
-	memcpy(udp + BL__UDP_DPORT, &hop->dst_port, sizeof(hop->dst_port));
+	memcpy(udp + BL__UDP_SPORT, o->ports, sizeof(o->ports));
 	memset(udp + BL__UDP_CSUM, 0, 2);
 
 	bl_wire_put64(d + pkt->frame_off + BL__FRAME_SEQ, seq);
+}
+
+/* bl_wire_rewrite_out for a hop given as addresses, prepared on the spot. */
+static inline void bl_wire_rewrite(struct rte_mbuf *m, const struct bl_pkt *pkt,
+				   const struct bl_wire_hop *hop, uint64_t seq)
+{
+	struct bl_wire_out o;
+
+	bl_wire_out_prepare(&o, hop);
+	bl_wire_rewrite_out(m, pkt, &o, seq);
 }
 
 /*
