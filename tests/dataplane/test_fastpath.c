@@ -270,6 +270,40 @@ static void test_tx_full(void **state)
 	free(o);
 }
 
+/*
+ * A hop slot freed and taken by another next hop: the lcore's prepared bytes
+ * for that slot must follow. Slots are reused only when all are taken, so
+ * fill the table first.
+ */
+static void test_hop_slot_reused(void **state)
+{
+	struct msg one = { 1000000, 8, 0 };
+	struct out o[2];
+	unsigned int i, filled = 0;
+
+	(void)state;
+	for (i = 0; R->routes->n_hops < BL_ROUTE_HOP_MAX; i++, filled++)
+		route(1000000 + i, 0x0b000000u + i, 7000);
+	send_one(make_pkt(&one, 1, 1));
+	assert_int_equal(read_out(o, 2), 1);
+	assert_int_equal(o[0].dst_ip, 0x0b000000u);
+
+	/* Reusing a slot waits for a grace period: this thread reads too. */
+	rcu_thread_offline();
+	assert_int_equal(bl_route_del(R->routes, 1000000), 0);
+	route(2000000, 0x0c000001u, 7001);
+	rcu_thread_online();
+	one.key = 2000000;
+	send_one(make_pkt(&one, 1, 2));
+	assert_int_equal(read_out(o, 2), 1);
+	assert_int_equal(o[0].dst_ip, 0x0c000001u);
+	assert_int_equal(o[0].dst_port, 7001);
+
+	assert_int_equal(bl_route_del(R->routes, 2000000), 0);
+	for (i = 1; i < filled; i++)
+		assert_int_equal(bl_route_del(R->routes, 1000000 + i), 0);
+}
+
 static int group_setup(void **state)
 {
 	char prefix[64];
@@ -321,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_split_copy_and_ref),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_tx_full),
+		cmocka_unit_test(test_hop_slot_reused),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
