@@ -192,12 +192,12 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 
 /* The cache slot of a wire-order key: CRC32-C where the CPU has it (one
  * instruction, and every key bit counts whatever the byte order). */
-static inline uint32_t verdict_slot(uint64_t raw)
+static inline size_t verdict_slot(uint64_t raw)
 {
 #ifdef __SSE4_2__
-	return (uint32_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
+	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
 #else
-	return (uint32_t)(((raw ^ (raw >> 32)) * 0x9E3779B97F4A7C15ULL) >> 53) &
+	return (size_t)(((raw ^ (raw >> 32)) * 0x9E3779B97F4A7C15ULL) >> 53) &
 	       (BL_VERDICT_CACHE_SIZE - 1);
 #endif
 }
@@ -207,13 +207,13 @@ static inline uint32_t verdict_slot(uint64_t raw)
  * cache holds keys as they sit on the wire (big-endian), so a hit never
  * byte-swaps; `raw` is such a key.
  */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, uint32_t slot)
+static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
 
-	c->ent[slot].key = raw;
-	c->ent[slot].tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
-	return c->ent[slot].tgt;
+	c->key[slot] = raw;
+	c->tgt[slot] = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
+	return c->tgt[slot];
 }
 
 /*
@@ -262,33 +262,36 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 
 	lc->plain = true;
 	for (i = 0; i < count; i++) {
-		const uint8_t *m = h;
 		uint64_t mlen, key;
-		uint32_t k;
+		size_t k;
 
+		/* The header is readable here (slack, or checked first); its
+		 * key and kind are taken before h moves on. Kind and flags are
+		 * looked at after the walk: zero for all messages, the usual
+		 * case, they change nothing. */
+		if (!slack && unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
+			return BL_WIRE_MSG_TRUNCATED;
+		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
+		kind_flags |= bl__wire_raw32(h + 4);
+		mlen = bl_wire_get32(h);
 		if (slack) {
-			mlen = bl_wire_get32(h);
-			if (unlikely((size_t)(end - h) < BL_WIRE_MSG_HDR_LEN + mlen))
+			/* As addresses: h + 16 + mlen may lie past the buffer. */
+			uintptr_t next = (uintptr_t)h + BL_WIRE_MSG_HDR_LEN + mlen;
+
+			if (unlikely(next > (uintptr_t)end))
 				return end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN
 					   ? BL_WIRE_MSG_TRUNCATED
 					   : BL_WIRE_LEN_OVERFLOW;
-			h += BL_WIRE_MSG_HDR_LEN + mlen;
+			h = (const uint8_t *)next;
 		} else {
-			if (unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
-				return BL_WIRE_MSG_TRUNCATED;
-			mlen = bl_wire_get32(h);
 			h += BL_WIRE_MSG_HDR_LEN;
 			if (unlikely(mlen > (size_t)(end - h)))
 				return BL_WIRE_LEN_OVERFLOW;
 			h += mlen;
 		}
-		memcpy(&key, m + 8, sizeof(key)); /* wire order: see verdict_slow */
 		k = verdict_slot(key);
-		/* Kind and flags are looked at after the walk: zero for all
-		 * messages, the usual case, they change nothing. */
-		kind_flags |= bl__wire_raw32(m + 4);
-		if (likely(c->ent[k].key == key))
-			t = c->ent[k].tgt;
+		if (likely(c->key[k] == key))
+			t = c->tgt[k];
 		else
 			t = verdict_slow(lc, key, k);
 		tgt[i] = t;
@@ -1099,16 +1102,16 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
  */
 static void verdict_cache_wipe(struct bl_verdict_cache *c)
 {
-	const uint32_t zero_slot = verdict_slot(0);
+	const size_t zero_slot = verdict_slot(0);
 	uint64_t other = 1;
-	uint32_t i;
+	size_t i;
 
 	/* An empty slot holds a key that never belongs there: 0 everywhere
 	 * but in key 0's own slot, which gets a key of another slot. */
 	while (verdict_slot(other) == zero_slot)
 		other++;
 	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++)
-		c->ent[i].key = i == zero_slot ? other : 0;
+		c->key[i] = i == zero_slot ? other : 0;
 }
 
 static inline void verdict_cache_sync(struct bl_lcore *lc)

@@ -114,10 +114,10 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
  */
 struct bl_verdict_cache {
 	uint64_t seen; /* the table's generation + 1 the entries belong to; 0: none */
-	struct {
-		uint64_t key;
-		uint16_t tgt;
-	} ent[BL_VERDICT_CACHE_SIZE]; /* 16 bytes an entry: four to a cache line */
+	/* Two arrays, not an array of pairs: a scaled index reaches both, and
+	 * the cache takes 20 KiB of the L1 cache instead of 32. */
+	uint64_t key[BL_VERDICT_CACHE_SIZE]; /* wire order */
+	uint16_t tgt[BL_VERDICT_CACHE_SIZE];
 };
 
 /*
