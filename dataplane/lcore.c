@@ -66,40 +66,35 @@ static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uin
 static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
 {
 	uint16_t sent, i;
-	uint64_t fwd = 0, lost = 0;
-
-	uint64_t pfwd = 0, plost = 0;
+	uint64_t lost = 0, plost = 0;
 
 	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
-	if (unlikely(sent < tb->n)) /* one retry: the NIC may have just freed descriptors */
+	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
 		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
-	for (i = 0; i < sent; i++) {
-		if (unlikely(tb->from_proc[i]))
-			pfwd += tb->nmsgs[i];
-		else
-			fwd += tb->nmsgs[i];
-	}
-	for (; i < tb->n; i++) {
-		if (tb->from_proc[i])
-			plost += tb->nmsgs[i];
-		else
-			lost += tb->nmsgs[i];
-		rte_pktmbuf_free(tb->pkts[i]);
+		/* Only what is left is looked at one by one. */
+		for (i = sent; i < tb->n; i++) {
+			if (tb->from_proc[i])
+				plost += tb->nmsgs[i];
+			else
+				lost += tb->nmsgs[i];
+			rte_pktmbuf_free(tb->pkts[i]);
+		}
 	}
 	bl_stat_add(&lc->st.tx_pkts, sent);
-	bl_stat_add(&lc->st.fwd_msgs, fwd);
+	bl_stat_add(&lc->st.fwd_msgs, tb->msgs - lost);
 	if (lost)
 		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
-	bl_stat_add(&lc->st.buffered_msgs, -(fwd + lost));
-	if (unlikely(pfwd + plost != 0)) {
-		bl_stat_add(&lc->st.ptx_msgs, pfwd);
+	bl_stat_add(&lc->st.buffered_msgs, -(uint64_t)tb->msgs);
+	if (unlikely(tb->pmsgs != 0)) {
+		bl_stat_add(&lc->st.ptx_msgs, tb->pmsgs - plost);
 		if (plost) {
 			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
 			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
 		}
-		bl_stat_add(&lc->st.ptx_buffered, -(pfwd + plost));
+		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)tb->pmsgs);
 	}
 	tb->n = 0;
+	tb->msgs = tb->pmsgs = 0;
 }
 
 static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
@@ -111,6 +106,7 @@ static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbu
 	tb->nmsgs[tb->n] = nmsgs;
 	tb->from_proc[tb->n] = 0;
 	tb->n++;
+	tb->msgs += nmsgs;
 	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
 	if (tb->n == BL_BURST)
 		txbuf_send(lc, port, tb);
@@ -125,6 +121,7 @@ static void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf 
 	tb->nmsgs[tb->n] = nmsgs;
 	tb->from_proc[tb->n] = 1;
 	tb->n++;
+	tb->pmsgs += nmsgs;
 	if (tb->n == BL_BURST)
 		txbuf_send(lc, port, tb);
 }

@@ -136,6 +136,7 @@ struct bl_hop_out {
 struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
+	uint32_t msgs, pmsgs; /* messages in the buffer: fast path, process-sent */
 	uint16_t nmsgs[BL_BURST];
 	uint8_t from_proc[BL_BURST]; /* built from process-sent messages */
 	struct rte_mbuf *pkts[BL_BURST];

@@ -159,11 +159,19 @@ static inline uint16_t bl__wire_ip_csum(const uint8_t *h, unsigned int len)
 	return (uint16_t)~bl__wire_sum(h, len);
 }
 
-/* Is the IPv4 header checksum of the `len` bytes at h right? Summing a header
- * that includes its own correct checksum gives all ones. */
+/*
+ * Is the IPv4 header checksum of the `len` bytes at h right? Summing a header
+ * that includes its own correct checksum gives all ones. No folding needed:
+ * 2^16 = 1 modulo 0xffff, so the folded sum and the plain sum of the 32-bit
+ * words agree modulo 0xffff, and a folded sum of a non-zero header is in
+ * 1..0xffff, so it is all ones exactly when the plain sum is a multiple of
+ * 0xffff. (The compiler makes the remainder a multiply and a shift.)
+ */
 static inline int bl__wire_ip_csum_ok(const uint8_t *h, unsigned int len)
 {
-	return bl__wire_sum(h, len) == 0xffff;
+	uint64_t sum = likely(len == BL_WIRE_IP4_LEN) ? bl__wire_sum20(h) : bl__wire_sum32(h, len);
+
+	return sum != 0 && sum % 0xffff == 0;
 }
 
 static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire_local *local)
@@ -394,11 +402,9 @@ static __rte_always_inline void bl_wire_rewrite_out(struct rte_mbuf *m, const st
 	addrs = ~addrs;
 	sum = (uint64_t)(uint16_t)~csum + (uint16_t)~old_ttl + new_ttl + (addrs & 0xffffffffu) +
 	      (addrs >> 32) + o->ip_sum;
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	csum = (uint16_t)~sum;
+	/* Folded to 16 bits: 1 + (sum - 1) mod 0xffff, for sum > 0 (new_ttl
+	 * is at least 64), the same as folding the carries back in. */
+	csum = (uint16_t)~(uint16_t)(1 + (sum - 1) % 0xffff);
 
 	memcpy(d + BL__ETH_DST, o->eth, sizeof(o->eth));
 	memcpy(ip + BL__IP_SRC, o->ips, sizeof(o->ips));
