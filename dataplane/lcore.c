@@ -704,7 +704,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 						     .frame_off =
 							 BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
 
-				bl_wire_rewrite(m, &pk, &f->w, *f->seq);
+				bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
 				goto queue;
 			}
 			/* Ours alone: new headers right before the run, nothing after it. */
@@ -796,6 +796,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		}
 		f->seq = &lc->rseq[slot].seq;
 	}
+	bl_wire_out_prepare(&f->o, &f->w);
 	f->room = pframe_room(lc, f->port);
 	return 0;
 }
@@ -1188,7 +1189,7 @@ int bl_lcore_main(void *arg)
 {
 	struct bl_lcore *lc = arg;
 	struct bl_router *r = lc->r;
-	struct rte_mbuf *pkts[BL_BURST];
+	struct rte_mbuf *pkts[BL_RX_BURST];
 	uint64_t t0;
 
 	rcu_register_thread();
@@ -1213,7 +1214,7 @@ int bl_lcore_main(void *arg)
 			lc->rx_skips = 0;
 			for (q = 0; q < lc->n_rx; q++) {
 				n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts,
-						     BL_BURST);
+						     BL_RX_BURST);
 				if (n > 0) {
 					bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
 					bl_stat_add(&lc->st.rx_bursts, 1);

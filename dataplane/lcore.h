@@ -21,6 +21,7 @@
 #include "dataplane/wire.h"
 
 #define BL_BURST     32
+#define BL_RX_BURST  64 /* packets a poll takes from one queue */
 #define BL_MAX_PORTS 32
 
 struct bl_router;
@@ -180,7 +181,8 @@ struct bl_pframe {
 	uint16_t port;
 	uint32_t run_off;
 	uint8_t by_ref;
-	struct bl_wire_hop w;
+	struct bl_wire_hop w; /* the addresses, for headers written anew */
+	struct bl_wire_out o; /* the same, prepared for an in-place rewrite */
 };
 
 /* The largest count an accepted frame can have in one mbuf segment. */

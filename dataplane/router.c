@@ -199,8 +199,8 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 	r->start_tsc = rte_rdtsc();
 
 	n = n_ports * n_workers * (unsigned int)(conf->rxd + conf->txd) +
-	    n_workers * (POOL_CACHE * 2 + BL_BURST * (n_ports + 2) * 4 + BL_PFRAMES) + 4096 +
-	    conf->proc_mbufs;
+	    n_workers * (POOL_CACHE * 2 + BL_RX_BURST + BL_BURST * (n_ports + 2) * 4 + BL_PFRAMES) +
+	    4096 + conf->proc_mbufs;
 	r->pool_size = n;
 	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  socket);

@@ -404,7 +404,7 @@ static __rte_always_inline void bl_wire_rewrite_out(struct rte_mbuf *m, const st
 	      (addrs >> 32) + o->ip_sum;
 	/* Folded to 16 bits: 1 + (sum - 1) mod 0xffff, for sum > 0 (new_ttl
 	 * is at least 64), the same as folding the carries back in. */
-	csum = (uint16_t)~(uint16_t)(1 + (sum - 1) % 0xffff);
+	csum = (uint16_t) ~(uint16_t)(1 + (sum - 1) % 0xffff);
 
 	memcpy(d + BL__ETH_DST, o->eth, sizeof(o->eth));
 	memcpy(ip + BL__IP_SRC, o->ips, sizeof(o->ips));

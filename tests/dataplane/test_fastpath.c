@@ -351,10 +351,8 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_place),
-		cmocka_unit_test(test_split_copy_and_ref),
-		cmocka_unit_test(test_drops),
-		cmocka_unit_test(test_tx_full),
+		cmocka_unit_test(test_in_place),	cmocka_unit_test(test_split_copy_and_ref),
+		cmocka_unit_test(test_drops),		cmocka_unit_test(test_tx_full),
 		cmocka_unit_test(test_hop_slot_reused),
 	};
 
