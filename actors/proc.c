@@ -556,23 +556,14 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m)
 	return bl__send(c->s, dst, m->src, m->key, flags, m->u.inl, NULL, m->bin.len);
 }
 
-int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+/* A frame for a transmitter without a frame call: its messages one by one. */
+static __rte_noinline int transmit_frame_each(struct bl_ctx *c, uint64_t dest,
+					      const struct bl_msg *f)
 {
-	struct bl_sched *s = c->s;
 	struct bl_frame_iter it;
 	struct bl_msg v;
 	int rc = 0, r;
 
-	if (f->type != BL_MSG_FRAME)
-		return bl_transmit(c, dest, f);
-	if (s->tx.frame_fn != NULL) {
-		int refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
-
-		if (refused <= 0)
-			return 0;
-		s->drops[BL_SDROP_TX_FAILED] += (uint64_t)refused;
-		return -ENOBUFS;
-	}
 	bl_frame_iter_init(&it, f);
 	while (bl_frame_next(&it, &v)) {
 		r = bl_transmit(c, dest, &v);
@@ -580,6 +571,22 @@ int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
 			rc = r;
 	}
 	return rc;
+}
+
+int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+{
+	struct bl_sched *s = c->s;
+	int refused;
+
+	if (f->type != BL_MSG_FRAME)
+		return bl_transmit(c, dest, f);
+	if (s->tx.frame_fn == NULL)
+		return transmit_frame_each(c, dest, f);
+	refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
+	if (likely(refused <= 0))
+		return 0;
+	s->drops[BL_SDROP_TX_FAILED] += (uint64_t)refused;
+	return -ENOBUFS;
 }
 
 int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m)

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 #ifdef __SSE4_2__
-#include <nmmintrin.h> /* _mm_crc32_u64: the verdict cache slot */
+#include <nmmintrin.h> /* _mm_crc32_*: cache slots */
 #endif
 
 #include <urcu-qsbr.h>
@@ -439,8 +439,12 @@ drop:
 
 static inline uint32_t neigh_slot(uint32_t ip_be, uint16_t port)
 {
+#ifdef __SSE4_2__
+	return _mm_crc32_u32(port, ip_be) & (BL_NEIGH_SIZE - 1);
+#else
 	return (uint32_t)(((uint64_t)(ip_be ^ port) * 0x9E3779B97F4A7C15ULL) >> 40) &
 	       (BL_NEIGH_SIZE - 1);
+#endif
 }
 
 /* Remember the MAC a source sent from (writer: this lcore only). */
