@@ -47,6 +47,9 @@ enum bl_msg_type {
 /* A frame node whose wire headers are all kind data with flags 0: exactly
  * what a transmit would write, so they may leave as they are. */
 #define BL_MSG_F_PLAIN 0x4u
+/* A frame node whose mbuf reference its turn lent out (bl_sched_lend_frame):
+ * when the node is done, the reference is the borrower's, not released. */
+#define BL_MSG_F_LENT 0x8u
 
 /* Why a process exited (see proc.h for the codes). */
 struct bl_reason {

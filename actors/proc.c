@@ -300,7 +300,7 @@ static inline void bl__frame_prefetch(const struct bl_msg *f)
 }
 
 static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
-			   const struct bl_msg *f)
+			   struct bl_msg *f)
 {
 	struct bl_frame_iter it;
 	struct bl_msg v;
@@ -310,7 +310,10 @@ static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx 
 		/* What it reads of the frame is its own business (forward
 		 * reads no payload at all): nothing prefetched. */
 		s->cur_key = 0;
+		s->turn_frame = f; /* lendable while the handler runs */
 		p->beh->handle_frame(c, f);
+		s->turn_frame = NULL;
+		s->frame_turns++;
 		if (p->heap.scratch != NULL)
 			bl_heap_scratch_reset(&s->chunks, &p->heap);
 		return f->aux;

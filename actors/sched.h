@@ -202,6 +202,10 @@ struct bl_sched {
 	 * message: a crash record names the message a process died on. */
 	struct bl_proc *cur_proc;
 	uint64_t cur_key;
+	/* The frame node whose handle_frame runs now (NULL between), and how
+	 * many frame turns have ended: see bl_sched_lend_frame. */
+	struct bl_msg *turn_frame;
+	uint64_t frame_turns;
 
 	/* Counters: written by the owner, read racily by anyone (relaxed loads). */
 	uint64_t drops[BL_SDROP_MAX];
@@ -348,9 +352,44 @@ static inline void bl__unpin(struct bl_sched *s, struct bl_proc *p, const struct
 /* Free a node that left p's mailbox (handled or dropped). */
 static inline void bl__msg_done(struct bl_sched *s, struct bl_proc *p, struct bl_msg *msg)
 {
-	if (msg->bin.m != NULL)
+	if (msg->bin.m != NULL) {
 		bl__unpin(s, p, msg->bin.m);
+		if (msg->flags & BL_MSG_F_LENT)
+			msg->bin.m = NULL; /* the borrower's now */
+	}
 	bl_msg_free(&s->msgs, msg);
+}
+
+/*
+ * For a transmitter (struct bl_tx) handed f during a handle_frame: take over
+ * the mbuf reference of the frame node f instead of adding one, saving the
+ * atomic release a shared mbuf costs. True only for the node of the running
+ * frame turn whose reference is not lent yet; *turn then identifies the turn.
+ * The reference becomes the caller's when that turn ends, which
+ * bl_sched_frame_turn_over tells; until then the handler may still read the
+ * frame, so the caller must neither release the mbuf nor let it leave. A
+ * caller that needs it before then calls bl_sched_lend_cancel (the node then
+ * releases its reference as usual) and takes a reference of its own.
+ */
+static inline bool bl_sched_lend_frame(struct bl_sched *s, const struct bl_msg *f, uint64_t *turn)
+{
+	if (f != s->turn_frame || (f->flags & BL_MSG_F_LENT) || f->bin.m == NULL)
+		return false;
+	s->turn_frame->flags |= BL_MSG_F_LENT;
+	*turn = s->frame_turns;
+	return true;
+}
+
+static inline bool bl_sched_frame_turn_over(const struct bl_sched *s, uint64_t turn)
+{
+	return s->frame_turns != turn;
+}
+
+/* Only before the lending turn is over (f is still its node). */
+static inline void bl_sched_lend_cancel(struct bl_sched *s, const struct bl_msg *f)
+{
+	if (f == s->turn_frame)
+		s->turn_frame->flags &= (uint16_t)~BL_MSG_F_LENT;
 }
 
 /* Queue msg (filled in) on p, applying p's overflow policy. */

@@ -662,14 +662,33 @@ static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t 
 }
 
 /*
+ * Make f's reference to its mbuf its own. A lent one is, once the lending
+ * frame turn is over; before that, the node gets its reference back and f
+ * takes one of its own, so the mbuf is shared and its run is copied.
+ */
+static inline void pframe_own(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	if (likely(!f->lent))
+		return;
+	f->lent = 0;
+	if (!bl_sched_frame_turn_over(lc->sched, f->lend_turn)) {
+		rte_mbuf_refcnt_update(f->m, 1);
+		bl_sched_lend_cancel(lc->sched, f->lend_node);
+	}
+}
+
+/*
  * An in-place frame becomes a copy: a fresh mbuf with room for the headers,
  * the run copied after them, the received mbuf's reference released.
  * On failure the frame's messages are dropped (counted) and f->m is NULL.
  */
 static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 {
-	struct rte_mbuf *src = f->m, *c = rte_pktmbuf_alloc(lc->r->pool);
+	struct rte_mbuf *src, *c;
 
+	pframe_own(lc, f);
+	src = f->m;
+	c = rte_pktmbuf_alloc(lc->r->pool);
 	f->m = NULL;
 	f->by_ref = 0;
 	if (c == NULL || rte_pktmbuf_tailroom(c) < BL_WIRE_HDRS_LEN + f->msgs_len) {
@@ -696,6 +715,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 	if (f->by_ref) {
 		struct rte_mbuf *m = f->m;
 
+		pframe_own(lc, f);
 		if (rte_mbuf_refcnt_read(m) == 1) {
 			f->by_ref = 0;
 			bl_stat_add(&lc->st.ptx_inplace, 1);
@@ -743,11 +763,20 @@ static inline uint32_t pframe_room(const struct bl_lcore *lc, uint16_t port)
 	return lc->r->ports[port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
 }
 
-/* An empty in-place run at run_off in the received mbuf m (one reference taken). */
-static inline void pframe_start_run(struct bl_pframe *f, struct rte_mbuf *m, uint32_t run_off)
+/*
+ * An empty in-place run at run_off in the received mbuf m, with a reference
+ * of its own, or the one of frame node `node` (when not NULL) if the
+ * scheduler lends it.
+ */
+static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, struct rte_mbuf *m,
+				    uint32_t run_off, const struct bl_msg *node)
 {
 	f->m = m;
-	rte_mbuf_refcnt_update(m, 1);
+	f->lent = node != NULL && bl_sched_lend_frame(lc->sched, node, &f->lend_turn);
+	if (f->lent)
+		f->lend_node = node;
+	else
+		rte_mbuf_refcnt_update(m, 1);
 	f->by_ref = 1;
 	f->run_off = run_off;
 	f->n = 0;
@@ -825,11 +854,12 @@ static inline bool msg_in_place(const struct bl_msg *m)
 
 /*
  * Open a frame for dest in a free slot (or the victim's, sent first). With
- * ref != NULL it starts as an empty in-place run at run_off in ref (taking
- * a reference); the caller extends it. NULL with *why a drop reason.
+ * ref != NULL it starts as an empty in-place run at run_off in ref (with a
+ * reference of its own or node's, as pframe_start_run); the caller extends
+ * it. NULL with *why a drop reason.
  */
 static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct rte_mbuf *ref,
-				     uint32_t run_off, int *why)
+				     uint32_t run_off, const struct bl_msg *node, int *why)
 {
 	struct bl_pframe *f;
 	uint32_t tail;
@@ -852,7 +882,7 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct 
 	f->n = 0;
 	f->msgs_len = 0;
 	if (ref != NULL) {
-		pframe_start_run(f, ref, run_off);
+		pframe_start_run(lc, f, ref, run_off, node);
 		if (f == &lc->pf[lc->n_pf])
 			lc->n_pf++;
 		return f;
@@ -942,7 +972,7 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		bool in_place = msg_in_place(m);
 
 		f = pframe_open(lc, dest, in_place ? m->bin.m : NULL,
-				m->bin.off - BL_WIRE_MSG_HDR_LEN, &why);
+				m->bin.off - BL_WIRE_MSG_HDR_LEN, NULL, &why);
 		if (f == NULL) {
 			ptx_drop(lc, (enum bl_ptx_drop)why, 1);
 			return -ENOBUFS;
@@ -1013,9 +1043,9 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	}
 	if (f != NULL) {
 		f->room = pframe_room(lc, f->port);
-		pframe_start_run(f, fr->bin.m, fr->bin.off);
+		pframe_start_run(lc, f, fr->bin.m, fr->bin.off, fr);
 	} else {
-		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, &why);
+		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, fr, &why);
 		if (f == NULL) {
 			bl_stat_add(&lc->st.ptx_in, n);
 			ptx_drop(lc, (enum bl_ptx_drop)why, n);
@@ -1024,6 +1054,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	}
 	if (fr->bin.len > f->room || n > UINT16_MAX) {
 		/* Too big for the port as one frame: its messages repack. */
+		pframe_own(lc, f);
 		rte_pktmbuf_free(f->m);
 		f->m = NULL;
 		pframe_remove(lc, f);

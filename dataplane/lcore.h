@@ -181,6 +181,11 @@ struct bl_pframe {
 	uint16_t port;
 	uint32_t run_off;
 	uint8_t by_ref;
+	/* A run whose reference is the received frame node's, lent by the
+	 * scheduler (bl_sched_lend_frame) for lend_turn: see pframe_own. */
+	uint8_t lent;
+	uint64_t lend_turn;
+	const struct bl_msg *lend_node;
 	struct bl_wire_hop w; /* the addresses, for headers written anew */
 	struct bl_wire_out o; /* the same, prepared for an in-place rewrite */
 };

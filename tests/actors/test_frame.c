@@ -535,6 +535,12 @@ struct txrec {
 	uint32_t f_len;
 	struct rte_mbuf *held; /* frame_fn keeps the mbuf, as the dataplane does */
 	int fail;
+	/* Lending (bl_sched_lend_frame): 1 borrow the node's reference, 2 borrow
+	 * then give it back and take one of its own. */
+	int lend;
+	struct bl_sched *s;
+	uint64_t turn;
+	bool lent, lent_again, over_in_turn;
 };
 
 static int rec_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
@@ -570,8 +576,17 @@ static int rec_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct b
 	t->f_mbuf = f->bin.m;
 	t->f_off = f->bin.off;
 	t->f_len = f->bin.len;
-	rte_mbuf_refcnt_update(f->bin.m, 1);
 	t->held = f->bin.m;
+	if (t->lend) {
+		t->lent = bl_sched_lend_frame(t->s, f, &t->turn);
+		t->lent_again = bl_sched_lend_frame(t->s, f, &t->turn);
+		t->over_in_turn = bl_sched_frame_turn_over(t->s, t->turn);
+		if (t->lent && t->lend == 1)
+			return 0;
+		if (t->lent)
+			bl_sched_lend_cancel(t->s, f);
+	}
+	rte_mbuf_refcnt_update(f->bin.m, 1);
 	return 0;
 }
 
@@ -705,6 +720,57 @@ static void test_transmit_frame_whole(void **state)
 	rte_pktmbuf_free(f.m);
 	assert_int_equal(rte_mempool_avail_count(w->pool), start);
 	world_free(w);
+}
+
+/*
+ * The node of the running frame turn lends its reference: kept by the
+ * transmitter when the turn ends, or given back (and released by the node)
+ * when the transmitter cancels. Lent once; never outside the turn.
+ */
+static void lend_case(int mode)
+{
+	struct txrec t = { 0 };
+	struct world *w = tx_world(&t, true);
+	struct bl_sched *s = w->s[0];
+	unsigned start = rte_mempool_avail_count(w->pool);
+	struct bl_forward_args fa = { .dest = TX_DEST };
+	uint64_t pid = bl_proc_spawn(s, &bl_forward_behaviour, &fa, NULL);
+	struct frame f;
+	uint64_t turn;
+
+	t.lend = mode;
+	t.s = s;
+	frame_build(w, &f, N, KEY_BASE);
+	assert_int_equal(
+	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(rte_mbuf_refcnt_read(f.m), 2); /* ours and the node's */
+	world_settle(s);
+	assert_int_equal(t.frames, 1);
+	assert_true(t.lent);
+	assert_false(t.lent_again);
+	assert_false(t.over_in_turn);
+	assert_true(bl_sched_frame_turn_over(s, t.turn));
+	/* The node is gone either way; the transmitter holds one reference. */
+	assert_int_equal(rte_mbuf_refcnt_read(f.m), 2);
+	assert_ptr_equal(t.held, f.m);
+	assert_false(
+	    bl_sched_lend_frame(s, &(struct bl_msg){ .type = BL_MSG_FRAME, .bin.m = f.m }, &turn));
+	rte_pktmbuf_free(t.held);
+	rte_pktmbuf_free(f.m);
+	assert_int_equal(rte_mempool_avail_count(w->pool), start);
+	world_free(w);
+}
+
+static void test_transmit_frame_lent(void **state)
+{
+	(void)state;
+	lend_case(1);
+}
+
+static void test_transmit_frame_lend_cancelled(void **state)
+{
+	(void)state;
+	lend_case(2);
 }
 
 static void test_mailbox_limit_drop_newest(void **state)
@@ -987,6 +1053,8 @@ int main(void)
 		cmocka_unit_test(test_transmit_frame_per_message),
 		cmocka_unit_test(test_transmit_frame_refused_per_message),
 		cmocka_unit_test(test_transmit_frame_whole),
+		cmocka_unit_test(test_transmit_frame_lent),
+		cmocka_unit_test(test_transmit_frame_lend_cancelled),
 		cmocka_unit_test(test_mailbox_limit_drop_newest),
 		cmocka_unit_test(test_mailbox_limit_drop_oldest),
 		cmocka_unit_test(test_mailbox_limit_kill),

@@ -22,6 +22,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "actors/proc.h"
+#include "actors/sched.h"
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
 
@@ -96,6 +98,7 @@ struct out {
 	uint64_t keys[16];
 	uint32_t lens[16];
 	uint8_t first_byte[16];
+	uintptr_t mbuf; /* which mbuf it came in (only compared, never read) */
 };
 
 static unsigned int read_out(struct out *outs, unsigned int max)
@@ -117,6 +120,7 @@ static unsigned int read_out(struct out *outs, unsigned int max)
 			assert_true(n < max);
 			assert_non_null(d);
 			outs[n].nb_segs = m->nb_segs;
+			outs[n].mbuf = (uintptr_t)m;
 			outs[n].dst_ip = bl_wire_get32(d + 14 + 16);
 			outs[n].dst_port = bl_wire_get16(d + 14 + 20 + 2);
 			assert_int_equal(bl_wire_get16(d + 14 + 2), m->pkt_len - 14);
@@ -304,6 +308,93 @@ static void test_hop_slot_reused(void **state)
 		assert_int_equal(bl_route_del(R->routes, 1000000 + i), 0);
 }
 
+/* A process that sends each frame it gets to its hop twice. */
+static void twice_frame(struct bl_ctx *c, const struct bl_msg *f)
+{
+	uint64_t dest = *(const uint64_t *)bl_state(c);
+
+	assert_int_equal(bl_transmit_frame(c, dest, f), 0);
+	assert_int_equal(bl_transmit_frame(c, dest, f), 0);
+}
+
+static int twice_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void twice_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	(void)c;
+	(void)m;
+	fail_msg("handle_frame takes every frame");
+}
+
+static const struct bl_behaviour twice_beh = {
+	.name = "twice",
+	.init = twice_init,
+	.handle_message = twice_msg,
+	.handle_frame = twice_frame,
+};
+
+/*
+ * A process passes its frame on twice in one turn. The first run borrows the
+ * frame node's reference; the second send closes it before the turn is
+ * over, so that run takes a reference of its own and goes as a copy; the
+ * second run borrows again and leaves in place once the turn has ended.
+ * Both frames carry every message; teardown finds every mbuf back.
+ */
+static void test_process_sends_frame_twice(void **state)
+{
+	struct msg msgs[2] = { { 500, 40, 0 }, { 501, 70, 0 } };
+	struct bl_route_hop_spec hs;
+	struct rte_mbuf *m;
+	struct out o[4];
+	uint64_t dest, pid, inplace0 = LC->st.ptx_inplace, frames0 = LC->st.ptx_frames;
+	int hop;
+
+	(void)state;
+	memset(&hs, 0, sizeof(hs));
+	hs.port = 0;
+	hs.mac.addr_bytes[0] = 0x02;
+	hs.ip = 0x0d000001u;
+	hs.udp = 7100;
+	hop = bl_route_hop_acquire(R->routes, &hs);
+	assert_true(hop >= 0);
+	dest = bl_dest_hop((unsigned)hop);
+	pid = bl_proc_spawn(LC->sched, &twice_beh, &dest, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+
+	m = make_pkt(msgs, 2, 1);
+	assert_int_equal(bl_sched_deliver_frame_owned(LC->sched, pid, 1, m, BL_WIRE_HDRS_LEN,
+						      m->data_len - BL_WIRE_HDRS_LEN, 2,
+						      BL_MSG_F_NET | BL_MSG_F_PLAIN),
+			 0);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(read_out(o, 4), 2);
+	assert_int_equal(o[0].dst_ip, 0x0d000001u);
+	assert_int_equal(o[1].dst_ip, 0x0d000001u);
+	assert_int_equal(o[0].count, 2);
+	assert_int_equal(o[1].count, 2);
+	assert_int_equal(o[0].keys[1], 501);
+	assert_int_equal(o[1].keys[1], 501);
+	assert_int_equal(o[0].lens[1], 70);
+	assert_int_equal(o[1].first_byte[1], 31);
+	assert_int_equal(o[1].seq, o[0].seq + 2);
+	assert_int_equal(LC->st.ptx_frames, frames0 + 2);
+	assert_int_equal(LC->st.ptx_inplace, inplace0 + 1);
+	/* The copy first (sent while the handler could still read the frame),
+	 * then the received mbuf itself. */
+	assert_true(o[0].mbuf != (uintptr_t)m);
+	assert_true(o[1].mbuf == (uintptr_t)m);
+
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
 static int group_setup(void **state)
 {
 	char prefix[64];
@@ -351,9 +442,12 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_place),	cmocka_unit_test(test_split_copy_and_ref),
-		cmocka_unit_test(test_drops),		cmocka_unit_test(test_tx_full),
+		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_split_copy_and_ref),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_tx_full),
 		cmocka_unit_test(test_hop_slot_reused),
+		cmocka_unit_test(test_process_sends_frame_twice),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
