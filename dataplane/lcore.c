@@ -1000,6 +1000,20 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 	return 0;
 }
 
+/* A frame that cannot leave whole: its messages one by one. */
+static __rte_noinline int proc_tx_frame_each(struct bl_lcore *lc, uint32_t lcore, uint64_t dest,
+					     const struct bl_msg *fr)
+{
+	struct bl_frame_iter it;
+	struct bl_msg v;
+	int refused = 0;
+
+	bl_frame_iter_init(&it, fr);
+	while (bl_frame_next(&it, &v))
+		refused += bl_lcore_proc_tx(lc, lcore, dest, &v) != 0;
+	return refused;
+}
+
 /*
  * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
  * messages leave as they came, in the received mbuf with new headers, when
@@ -1013,9 +1027,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	const uint8_t *d = rte_pktmbuf_mtod_offset(fr->bin.m, const uint8_t *, fr->bin.off);
 	uint32_t off = 0, i, n = fr->aux;
 	struct bl_pframe *f;
-	struct bl_frame_iter it;
-	struct bl_msg v;
-	int why, refused = 0;
+	int why;
 
 	if (!(fr->flags & BL_MSG_F_PLAIN)) {
 		/* Not known to be plain: look at every header. */
@@ -1067,10 +1079,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	return 0;
 
 one_by_one:
-	bl_frame_iter_init(&it, fr);
-	while (bl_frame_next(&it, &v))
-		refused += bl_lcore_proc_tx(arg, lcore, dest, &v) != 0;
-	return refused;
+	return proc_tx_frame_each(lc, lcore, dest, fr);
 }
 
 /* Accepted packets and their messages, counted once per burst. */
