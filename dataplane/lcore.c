@@ -305,12 +305,69 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	return BL_WIRE_OK;
 }
 
+/*
+ * The same walk for a frame whose messages all have the first one's length
+ * (fixed-size messages: the usual frame), told by the frame length alone:
+ * count messages of that length fill it exactly. Every header's place is
+ * then known without reading the one before it, so the walk is no longer
+ * one chain of dependent loads; each length is still compared with the
+ * first, and any other length sends the frame to classify_walk. Every
+ * header read lies inside the frame. True with *st set when it decided.
+ */
+static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint8_t *frame,
+						 uint32_t len, uint16_t count, uint16_t *tgt,
+						 uint16_t *common, enum bl_wire_status *st)
+{
+	const struct bl_verdict_cache *c = &lc->vcache;
+	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN;
+	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0, diff = 0, kind_flags = 0;
+	uint64_t stride;
+	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
+
+	if (body < BL_WIRE_MSG_HDR_LEN)
+		return false;
+	raw0 = bl__wire_raw32(h);
+	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32(raw0);
+	if (stride * count != body)
+		return false;
+	lc->plain = true;
+#pragma GCC unroll 2
+	for (i = 0; i < count; i++, h += stride) {
+		uint64_t key;
+		size_t k;
+
+		diff |= bl__wire_raw32(h) ^ raw0;
+		kind_flags |= bl__wire_raw32(h + 4);
+		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
+		k = verdict_slot(key);
+		if (likely(c->key[k] == key))
+			t = c->tgt[k];
+		else
+			t = verdict_slow(lc, key, k);
+		tgt[i] = t;
+		all_or |= t;
+		all_and &= t;
+	}
+	if (unlikely(diff != 0))
+		return false; /* lengths differ: the walk decides */
+	if (unlikely(kind_flags != 0))
+		*st = classify_kinds(lc, frame, count, tgt, common);
+	else {
+		*common = all_or == all_and ? all_or : TGT_DONE;
+		*st = BL_WIRE_OK;
+	}
+	return true;
+}
+
 static inline enum bl_wire_status classify(struct bl_lcore *lc, const struct rte_mbuf *mb,
 					   const uint8_t *frame, uint32_t len, uint16_t count,
 					   uint16_t *tgt, uint16_t *common)
 {
 	const uint8_t *buf_end = (const uint8_t *)mb->buf_addr + mb->buf_len;
+	enum bl_wire_status st;
 
+	if (likely(classify_uniform(lc, frame, len, count, tgt, common, &st)))
+		return st;
 	if (likely(buf_end - (frame + len) >= (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
 		return classify_walk(lc, frame, len, count, tgt, common, true);
 	return classify_walk(lc, frame, len, count, tgt, common, false);

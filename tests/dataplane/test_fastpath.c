@@ -223,6 +223,51 @@ static void test_split_copy_and_ref(void **state)
 	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP], rd0 + 1);
 }
 
+/*
+ * Fixed-size messages take a walk that places every header from the first
+ * one's length (classify_uniform). Here: a uniform frame split two ways, and
+ * a frame whose lengths add up as if they were all the first one's (10, 20,
+ * 0: three times 26 bytes) but are not, which must be walked header by
+ * header: placed from the first length, its third header would be read from
+ * the second message's payload.
+ */
+static void test_uniform_and_lookalike(void **state)
+{
+	struct msg uniform[4] = { { 100, 24, 0 }, { 200, 24, 0 }, { 101, 24, 0 }, { 200, 24, 0 } };
+	struct msg lookalike[3] = { { 100, 10, 0 }, { 200, 20, 0 }, { 101, 0, 0 } };
+	struct out o[4];
+	unsigned int a, b;
+
+	(void)state;
+	send_one(make_pkt(uniform, 4, 1));
+	assert_int_equal(read_out(o, 4), 2);
+	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	b = 1 - a;
+	assert_int_equal(o[a].count, 2);
+	assert_int_equal(o[a].keys[0], 100);
+	assert_int_equal(o[a].keys[1], 101);
+	assert_int_equal(o[a].first_byte[1], (uint8_t)(2 * 31));
+	assert_int_equal(o[b].dst_ip, HOP_B_IP);
+	assert_int_equal(o[b].count, 2);
+	assert_int_equal(o[b].keys[1], 200);
+	assert_int_equal(o[b].first_byte[1], (uint8_t)(3 * 31));
+
+	send_one(make_pkt(lookalike, 3, 2));
+	assert_int_equal(read_out(o, 4), 2);
+	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	b = 1 - a;
+	assert_int_equal(o[a].count, 2);
+	assert_int_equal(o[a].keys[0], 100);
+	assert_int_equal(o[a].keys[1], 101);
+	assert_int_equal(o[a].lens[0], 10);
+	assert_int_equal(o[a].lens[1], 0);
+	assert_int_equal(o[b].dst_ip, HOP_B_IP);
+	assert_int_equal(o[b].count, 1);
+	assert_int_equal(o[b].keys[0], 200);
+	assert_int_equal(o[b].lens[0], 20);
+	assert_int_equal(o[b].first_byte[0], 31);
+}
+
 static void test_drops(void **state)
 {
 	struct msg bad_kind[2] = { { 100, 4, 9 }, { 100, 4, 9 } };
@@ -444,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_split_copy_and_ref),
+		cmocka_unit_test(test_uniform_and_lookalike),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_tx_full),
 		cmocka_unit_test(test_hop_slot_reused),
