@@ -354,8 +354,10 @@ static inline void bl__msg_done(struct bl_sched *s, struct bl_proc *p, struct bl
 {
 	if (msg->bin.m != NULL) {
 		bl__unpin(s, p, msg->bin.m);
-		if (msg->flags & BL_MSG_F_LENT)
+		if (msg->flags & BL_MSG_F_LENT) {
 			msg->bin.m = NULL; /* the borrower's now */
+			msg->flags &= (uint16_t)~BL_MSG_F_LENT;
+		}
 	}
 	bl_msg_free(&s->msgs, msg);
 }
