@@ -213,6 +213,14 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, s
 	return c->tgt[slot];
 }
 
+/* What a message with wire-order key `raw` gets: the cache, else the table. */
+static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
+{
+	size_t k = verdict_slot(raw);
+
+	return likely(lc->vcache.key[k] == raw) ? lc->vcache.tgt[k] : verdict_slow(lc, raw, k);
+}
+
 /*
  * A frame with a message of another kind than data, or with wire flags:
  * the walk's lengths hold, so walk it again for those. Another kind is a
@@ -239,6 +247,19 @@ static __rte_noinline enum bl_wire_status classify_kinds(struct bl_lcore *lc, co
 	return BL_WIRE_OK;
 }
 
+/* The end of a walk whose lengths held: kinds and flags if any message had
+ * some, then the shared target (every target is the same exactly when their
+ * OR and AND agree) or TGT_DONE. */
+static __rte_always_inline enum bl_wire_status
+classify_done(struct bl_lcore *lc, const uint8_t *frame, uint16_t count, uint16_t *tgt,
+	      uint16_t *common, uint32_t kind_flags, uint16_t all_or, uint16_t all_and)
+{
+	if (unlikely(kind_flags != 0))
+		return classify_kinds(lc, frame, count, tgt, common);
+	*common = all_or == all_and ? all_or : TGT_DONE;
+	return BL_WIRE_OK;
+}
+
 /*
  * Walk the messages once: check their lengths (nothing before the walk ends
  * is trusted: a bad frame is refused whole) and decide each one's fate.
@@ -252,7 +273,6 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 							     uint16_t count, uint16_t *tgt,
 							     uint16_t *common, bool slack)
 {
-	const struct bl_verdict_cache *c = &lc->vcache;
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
 	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
 	uint32_t kind_flags = 0;
@@ -261,7 +281,6 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 #pragma GCC unroll 2 /* half the loop control; 4 costs more than it saves */
 	for (i = 0; i < count; i++) {
 		uint64_t mlen, key;
-		size_t k;
 
 		/* The header is readable here (slack, or checked first); its
 		 * key and kind are taken before h moves on. Kind and flags are
@@ -287,22 +306,14 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 				return BL_WIRE_LEN_OVERFLOW;
 			h += mlen;
 		}
-		k = verdict_slot(key);
-		if (likely(c->key[k] == key))
-			t = c->tgt[k];
-		else
-			t = verdict_slow(lc, key, k);
+		t = verdict(lc, key);
 		tgt[i] = t;
 		all_or |= t;
 		all_and &= t;
 	}
 	if (unlikely(h != end))
 		return BL_WIRE_COUNT_MISMATCH;
-	if (unlikely(kind_flags != 0))
-		return classify_kinds(lc, frame, count, tgt, common);
-	/* Every target is the same exactly when their OR and AND agree. */
-	*common = all_or == all_and ? all_or : TGT_DONE;
-	return BL_WIRE_OK;
+	return classify_done(lc, frame, count, tgt, common, kind_flags, all_or, all_and);
 }
 
 /*
@@ -318,7 +329,6 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 						 uint32_t len, uint16_t count, uint16_t *tgt,
 						 uint16_t *common, enum bl_wire_status *st)
 {
-	const struct bl_verdict_cache *c = &lc->vcache;
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN;
 	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0, diff = 0, kind_flags = 0;
 	uint64_t stride;
@@ -334,28 +344,18 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 #pragma GCC unroll 2
 	for (i = 0; i < count; i++, h += stride) {
 		uint64_t key;
-		size_t k;
 
 		diff |= bl__wire_raw32(h) ^ raw0;
 		kind_flags |= bl__wire_raw32(h + 4);
 		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
-		k = verdict_slot(key);
-		if (likely(c->key[k] == key))
-			t = c->tgt[k];
-		else
-			t = verdict_slow(lc, key, k);
+		t = verdict(lc, key);
 		tgt[i] = t;
 		all_or |= t;
 		all_and &= t;
 	}
 	if (unlikely(diff != 0))
 		return false; /* lengths differ: the walk decides */
-	if (unlikely(kind_flags != 0))
-		*st = classify_kinds(lc, frame, count, tgt, common);
-	else {
-		*common = all_or == all_and ? all_or : TGT_DONE;
-		*st = BL_WIRE_OK;
-	}
+	*st = classify_done(lc, frame, count, tgt, common, kind_flags, all_or, all_and);
 	return true;
 }
 
@@ -416,12 +416,10 @@ static int split_append(struct bl_lcore *lc, struct rte_mbuf *head, struct rte_m
 static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
 		      uint16_t *tgt, uint16_t count, uint16_t hop_idx)
 {
-	struct bl_router *r = lc->r;
-	const struct bl_route_hop *hop = &r->routes->hops[hop_idx];
-	const struct bl_port *out = &r->ports[hop->port];
+	struct bl_hop_out *ho = hop_out(lc, hop_idx);
+	const struct bl_port *out = &lc->r->ports[ho->port];
 	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, pkt->frame_off);
 	struct rte_mbuf *head, *tail_direct;
-	struct bl_wire_hop w;
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN, run_off = 0, run_len = 0, msgs_len = 0;
 	uint16_t i, n = 0;
 	enum bl_msg_drop why = BL_MSG_DROP_NO_MBUF;
@@ -441,7 +439,7 @@ static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_
 		why = BL_MSG_DROP_TOO_BIG;
 		goto drop;
 	}
-	head = rte_pktmbuf_alloc(r->pool);
+	head = rte_pktmbuf_alloc(lc->r->pool);
 	if (head == NULL)
 		goto drop;
 	hdr = (uint8_t *)rte_pktmbuf_append(head, BL_WIRE_HDRS_LEN);
@@ -478,11 +476,10 @@ static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_
 		}
 	}
 
-	hop_addresses(lc, hop, &w);
-	bl_wire_put_headers(hdr, &w, n, lc->hout[hop_idx].seq, msgs_len, lc->ip_id++);
-	lc->hout[hop_idx].seq += n;
+	bl_wire_put_headers_out(hdr, &ho->o, n, ho->seq, msgs_len, lc->ip_id++);
+	ho->seq += n;
 	bl_stat_add(&lc->st.split_frames, 1);
-	tx_enqueue(lc, hop->port, head, n);
+	tx_enqueue(lc, ho->port, head, n);
 	return;
 
 drop:
@@ -797,7 +794,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		}
 	}
 	hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
-	bl_wire_put_headers(hdr, &f->w, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+	bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
 queue:
 	*f->seq += f->n;
 	bl_stat_add(&lc->st.ptx_frames, 1);
@@ -845,6 +842,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 {
 	struct bl_router *r = lc->r;
 	const struct bl_port *out;
+	struct bl_wire_hop w;
 
 	if (dest & BL_DEST_HOP) {
 		uint64_t hop = dest & ~BL_DEST_HOP;
@@ -855,7 +853,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		h = &r->routes->hops[hop];
 		if (h->port >= r->n_ports || !r->ports[h->port].started)
 			return BL_PTX_DROP_PORT_DOWN + 1;
-		hop_addresses(lc, h, &f->w);
+		hop_addresses(lc, h, &w);
 		f->port = h->port;
 		f->seq = &lc->hout[hop].seq;
 	} else {
@@ -870,13 +868,13 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		if (port >= r->n_ports || !r->ports[port].started)
 			return BL_PTX_DROP_PORT_DOWN + 1;
 		out = &r->ports[port];
-		if (bl_lcore_neigh_get(r->workers[worker], ip, port, &f->w.dst_mac) != 0)
+		if (bl_lcore_neigh_get(r->workers[worker], ip, port, &w.dst_mac) != 0)
 			return BL_PTX_DROP_NO_NEIGHBOUR + 1;
-		f->w.src_mac = out->local.mac;
-		f->w.src_ip = out->local.ip;
-		f->w.dst_ip = ip;
-		f->w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
-		f->w.dst_port = udp;
+		w.src_mac = out->local.mac;
+		w.src_ip = out->local.ip;
+		w.dst_ip = ip;
+		w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
+		w.dst_port = udp;
 		f->port = port;
 		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
 		if (lc->rseq[slot].dest != dest) {
@@ -886,7 +884,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		}
 		f->seq = &lc->rseq[slot].seq;
 	}
-	bl_wire_out_prepare(&f->o, &f->w);
+	bl_wire_out_prepare(&f->o, &w);
 	f->room = pframe_room(lc, f->port);
 	return 0;
 }

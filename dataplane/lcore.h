@@ -190,8 +190,7 @@ struct bl_pframe {
 	uint8_t lent;
 	uint64_t lend_turn;
 	const struct bl_msg *lend_node;
-	struct bl_wire_hop w; /* the addresses, for headers written anew */
-	struct bl_wire_out o; /* the same, prepared for an in-place rewrite */
+	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
 };
 
 /* The largest count an accepted frame can have in one mbuf segment. */

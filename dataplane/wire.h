@@ -7,7 +7,8 @@
  *    inside it, or name the reason it is dropped (enum bl_pkt_drop);
  *  - bl_wire_rewrite: turn an accepted packet into one addressed to a next hop,
  *    in place (bl_wire_rewrite_out: the same with the hop's bytes prepared);
- *  - bl_wire_put_headers: write the headers of a frame built from scratch;
+ *  - bl_wire_put_headers: write the headers of a frame built from scratch
+ *    (bl_wire_put_headers_out: from a hop's prepared bytes);
  *  - bl_seq_*: per-source sequence tracking (gaps, duplicates), one table per
  *    lcore.
  * The byte-level frame codec (no DPDK) is dataplane/wire_fmt.h; the format and
@@ -427,22 +428,20 @@ static inline void bl_wire_rewrite(struct rte_mbuf *m, const struct bl_pkt *pkt,
 }
 
 /*
- * Write Ethernet + IPv4 + UDP + frame header (BL_WIRE_HDRS_LEN bytes) at p for
- * a new frame of `count` messages whose headers and payloads take msgs_len
- * bytes (at most BL_WIRE_MSGS_MAX; the caller keeps it within the port MTU).
- * IPv4: IHL 5, TTL 64, DF set, id = ip_id (host order; stored big-endian),
- * checksum computed; UDP checksum 0; frame flags 0. Any thread; p need not be
- * aligned.
+ * Write Ethernet + IPv4 + UDP + frame header (BL_WIRE_HDRS_LEN bytes) at p, to
+ * the hop `o` was prepared for, for a new frame of `count` messages whose
+ * headers and payloads take msgs_len bytes (at most BL_WIRE_MSGS_MAX; the caller keeps it within
+ * the port MTU). IPv4: IHL 5, TTL 64, DF set, id = ip_id (host order; stored big-endian), checksum
+ * computed; UDP checksum 0; frame flags 0. Any thread; p need not be aligned.
  */
-static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop, uint16_t count,
-				       uint64_t seq, uint32_t msgs_len, uint16_t ip_id)
+static inline void bl_wire_put_headers_out(uint8_t *p, const struct bl_wire_out *o, uint16_t count,
+					   uint64_t seq, uint32_t msgs_len, uint16_t ip_id)
 {
 	uint8_t *ip = p + BL_WIRE_ETH_LEN;
 	uint8_t *udp = ip + BL_WIRE_IP4_LEN;
 	uint16_t csum;
 
-	memcpy(p + BL__ETH_DST, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	memcpy(p + BL__ETH_SRC, hop->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(p + BL__ETH_DST, o->eth, sizeof(o->eth));
 	bl_wire_put16(p + BL__ETH_TYPE, RTE_ETHER_TYPE_IPV4);
 
 	ip[BL__IP_VIHL] = 0x45;
@@ -454,18 +453,26 @@ static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop
 	ip[BL__IP_TTL] = BL_WIRE_TTL;
 	ip[BL__IP_PROTO] = IPPROTO_UDP;
 	memset(ip + BL__IP_CSUM, 0, 2);
-	memcpy(ip + BL__IP_SRC, &hop->src_ip, sizeof(hop->src_ip));
-	memcpy(ip + BL__IP_DST, &hop->dst_ip, sizeof(hop->dst_ip));
+	memcpy(ip + BL__IP_SRC, o->ips, sizeof(o->ips));
 	csum = bl__wire_ip_csum(ip, BL_WIRE_IP4_LEN);
 	memcpy(ip + BL__IP_CSUM, &csum, sizeof(csum));
 
-	memcpy(udp + BL__UDP_SPORT, &hop->src_port, sizeof(hop->src_port));
-	memcpy(udp + BL__UDP_DPORT, &hop->dst_port, sizeof(hop->dst_port));
+	memcpy(udp + BL__UDP_SPORT, o->ports, sizeof(o->ports));
 	bl_wire_put16(udp + BL__UDP_LEN,
 		      (uint16_t)(BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN + msgs_len));
 	memset(udp + BL__UDP_CSUM, 0, 2);
 
 	bl_wire_put_frame_hdr(udp + BL_WIRE_UDP_LEN, count, 0, seq);
+}
+
+/* bl_wire_put_headers_out for a hop given as addresses, prepared on the spot. */
+static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop, uint16_t count,
+				       uint64_t seq, uint32_t msgs_len, uint16_t ip_id)
+{
+	struct bl_wire_out o;
+
+	bl_wire_out_prepare(&o, hop);
+	bl_wire_put_headers_out(p, &o, count, seq, msgs_len, ip_id);
 }
 
 static_assert(BL_WIRE_HDRS_LEN ==
