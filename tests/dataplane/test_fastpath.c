@@ -182,6 +182,15 @@ static void test_in_place(void **state)
 	assert_int_equal(LC->st.split_frames, split0);
 }
 
+/* Send m, which splits into two frames (hops A and B); read them back.
+ * Returns the index in o of hop A's frame (B's is the other). */
+static unsigned int send_split(struct rte_mbuf *m, struct out *o)
+{
+	send_one(m);
+	assert_int_equal(read_out(o, 4), 2);
+	return o[0].dst_ip == HOP_A_IP ? 0 : 1;
+}
+
 static void test_split_copy_and_ref(void **state)
 {
 	/* A, A (long run: by reference), B (short: copied), drop, unrouted, A. */
@@ -192,13 +201,10 @@ static void test_split_copy_and_ref(void **state)
 	struct out o[4];
 	uint64_t ref0 = LC->st.ref_segs, nr0 = LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE],
 		 rd0 = LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP];
-	unsigned int n, a, b;
+	unsigned int a, b;
 
 	(void)state;
-	send_one(make_pkt(msgs, 6, 1));
-	n = read_out(o, 4);
-	assert_int_equal(n, 2);
-	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	a = send_split(make_pkt(msgs, 6, 1), o);
 	b = 1 - a;
 	assert_int_equal(o[a].dst_ip, HOP_A_IP);
 	assert_int_equal(o[a].count, 3);
@@ -239,9 +245,7 @@ static void test_uniform_and_lookalike(void **state)
 	unsigned int a, b;
 
 	(void)state;
-	send_one(make_pkt(uniform, 4, 1));
-	assert_int_equal(read_out(o, 4), 2);
-	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	a = send_split(make_pkt(uniform, 4, 1), o);
 	b = 1 - a;
 	assert_int_equal(o[a].count, 2);
 	assert_int_equal(o[a].keys[0], 100);
@@ -252,9 +256,7 @@ static void test_uniform_and_lookalike(void **state)
 	assert_int_equal(o[b].keys[1], 200);
 	assert_int_equal(o[b].first_byte[1], (uint8_t)(3 * 31));
 
-	send_one(make_pkt(lookalike, 3, 2));
-	assert_int_equal(read_out(o, 4), 2);
-	a = o[0].dst_ip == HOP_A_IP ? 0 : 1;
+	a = send_split(make_pkt(lookalike, 3, 2), o);
 	b = 1 - a;
 	assert_int_equal(o[a].count, 2);
 	assert_int_equal(o[a].keys[0], 100);
