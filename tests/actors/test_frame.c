@@ -72,6 +72,12 @@ static void frame_build(struct world *w, struct frame *f, unsigned n, uint64_t b
 }
 
 /* Offset from mtod of message i's payload. */
+/* Frame f to pid as it would come from the wire (a reference of its own). */
+static int deliver_net(struct bl_sched *s, uint64_t pid, const struct frame *f)
+{
+	return bl_sched_deliver_frame(s, pid, SRC_TOKEN, f->m, f->off, f->len, f->n, BL_MSG_F_NET);
+}
+
 static uint32_t frame_payload_off(const struct frame *f, unsigned i)
 {
 	uint32_t off = f->off;
@@ -326,16 +332,14 @@ static void test_pinned_while_queued(void **state)
 	(void)state;
 	frame_build(w, &a, N, KEY_BASE);
 	frame_build(w, &b, N, 3 * KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, a.m, a.off, a.len, a.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &a), 0);
 	/* one buffer pinned, whatever the number of messages in it */
 	assert_int_equal(bl_proc_info_get(s, pid, &info), 0);
 	assert_int_equal(info.pinned_bytes, a.m->buf_len);
 	assert_int_equal(info.mailbox_len, 1);
 	assert_int_equal(bl_proc_lookup(s, pid)->pinned_bytes, a.m->buf_len);
 	assert_int_equal(s->pinned_total, a.m->buf_len);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, b.m, b.off, b.len, b.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &b), 0);
 	assert_int_equal(bl_proc_info_get(s, pid, &info), 0);
 	assert_int_equal(info.pinned_bytes, a.m->buf_len + b.m->buf_len);
 	assert_int_equal(info.mailbox_len, 2);
@@ -372,8 +376,7 @@ static void test_keep_views(void **state)
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
 	buf = f.m->buf_len;
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	world_settle(s);
 	assert_int_equal(r.n, N);
 	/* sizes 0, 10, 64: heap copies that pin nothing beyond the frame
@@ -426,8 +429,7 @@ static void test_keep_released_by_exit(void **state)
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	rte_pktmbuf_free(f.m); /* only the node's reference is left */
 	world_settle(s);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 2);
@@ -454,8 +456,7 @@ static void test_handle_frame(void **state)
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	/* a plain message still goes to handle_message */
 	assert_int_equal(bl_sched_deliver(s, pid, 9, SRC_TOKEN, NULL, 0, 0, BL_MSG_F_NET), 0);
 	assert_int_equal(bl_sched_run(s, 1), N + 1);
@@ -629,8 +630,7 @@ static void test_transmit_frame_per_message(void **state)
 	(void)state;
 	assert_int_not_equal(pid, BL_PID_NONE);
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	world_settle(s);
 	/* forward passes the frame on: without frame_fn, message by message */
 	assert_int_equal(t.n, N);
@@ -662,8 +662,7 @@ static void test_transmit_frame_refused_per_message(void **state)
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	world_settle(s);
 	assert_int_equal(r.frames, 1);
 	assert_int_equal(r.tx_rc, -ENOBUFS);
@@ -688,8 +687,7 @@ static void test_transmit_frame_whole(void **state)
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	world_settle(s);
 	/* once, with the node; the per-message callback never runs */
 	assert_int_equal(t.frames, 1);
@@ -708,8 +706,7 @@ static void test_transmit_frame_whole(void **state)
 	t.held = NULL;
 	/* a refusing frame callback: its error reaches the handler, counted */
 	t.fail = 1;
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid2, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid2, &f), 0);
 	world_settle(s);
 	assert_int_equal(r.frames, 1);
 	assert_int_equal(r.tx_rc, -ENOBUFS);
@@ -741,8 +738,7 @@ static void lend_case(int mode)
 	t.lend = mode;
 	t.s = s;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 2); /* ours and the node's */
 	world_settle(s);
 	assert_int_equal(t.frames, 1);
@@ -788,11 +784,9 @@ static void test_mailbox_limit_drop_newest(void **state)
 	(void)state;
 	frame_build(w, &a, N, KEY_BASE);
 	frame_build(w, &b, N, 2 * KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, a.m, a.off, a.len, a.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &a), 0);
 	/* the mailbox holds one entry: the second frame is refused whole */
-	assert_int_not_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, b.m, b.off, b.len, b.n, BL_MSG_F_NET), 0);
+	assert_int_not_equal(deliver_net(s, pid, &b), 0);
 	assert_int_equal(p->drops, N);
 	assert_int_equal(s->drops[BL_SDROP_MAILBOX_FULL], full + N);
 	assert_int_equal(rte_mbuf_refcnt_read(b.m), 1);
@@ -824,11 +818,9 @@ static void test_mailbox_limit_drop_oldest(void **state)
 	(void)state;
 	frame_build(w, &a, N, KEY_BASE);
 	frame_build(w, &b, 3, 2 * KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, a.m, a.off, a.len, a.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &a), 0);
 	/* the new frame pushes the old one out: its N messages are the drops */
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, b.m, b.off, b.len, b.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &b), 0);
 	assert_int_equal(p->drops, N);
 	assert_int_equal(s->drops[BL_SDROP_MAILBOX_FULL], full + N);
 	assert_int_equal(rte_mbuf_refcnt_read(a.m), 1);
@@ -859,10 +851,8 @@ static void test_mailbox_limit_kill(void **state)
 	(void)state;
 	frame_build(w, &a, N, KEY_BASE);
 	frame_build(w, &b, 3, 2 * KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, a.m, a.off, a.len, a.n, BL_MSG_F_NET), 0);
-	assert_int_not_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, b.m, b.off, b.len, b.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &a), 0);
+	assert_int_not_equal(deliver_net(s, pid, &b), 0);
 	assert_int_equal(s->drops[BL_SDROP_MAILBOX_FULL], full + 3);
 	assert_int_equal(rte_mbuf_refcnt_read(b.m), 1);
 	world_settle(s);
@@ -894,11 +884,9 @@ static void test_exit_mid_frame(void **state)
 	(void)state;
 	frame_build(w, &a, N, KEY_BASE);
 	frame_build(w, &b, N, 2 * KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, a.m, a.off, a.len, a.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &a), 0);
 	/* more mail behind the frame: a second frame and a referenced payload */
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, b.m, b.off, b.len, b.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &b), 0);
 	assert_int_equal(bl_sched_deliver(s, pid, 1, SRC_TOKEN, big, 0, 200, BL_MSG_F_NET), 0);
 	assert_int_equal(rte_mbuf_refcnt_read(big), 2);
 	/* the test's own references go: only the queued nodes hold the mbufs */
@@ -939,8 +927,7 @@ static void test_forward_view(void **state)
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pfwd, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pfwd, &f), 0);
 	rte_pktmbuf_free(f.m); /* the node's reference alone keeps the frame */
 	assert_int_equal(bl_sched_run(s, 1), N);
 	assert_int_equal(fwd.n, N);
@@ -987,17 +974,13 @@ static void test_refused_deliveries(void **state)
 	assert_null(bl_proc_lookup(s, pid));
 	memcpy(before, s->drops, sizeof(before));
 	/* a dead pid: every message of the frame is a dead_pid drop */
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET),
-	    -ESRCH);
+	assert_int_equal(deliver_net(s, pid, &f), -ESRCH);
 	assert_int_equal(s->drops[BL_SDROP_DEAD_PID], before[BL_SDROP_DEAD_PID] + N);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
 	assert_int_equal(bl_msg_pool_in_use(&s->msgs), 0);
 	/* another lcore's pid: refused before anything is taken or counted */
 	memcpy(before, s->drops, sizeof(before));
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, other, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET),
-	    -EXDEV);
+	assert_int_equal(deliver_net(s, other, &f), -EXDEV);
 	for (i = 0; i < BL_SDROP_MAX; i++)
 		assert_int_equal(s->drops[i], before[i]);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
@@ -1023,15 +1006,12 @@ static void test_no_msg_buf(void **state)
 	frame_build(w, &f, N, KEY_BASE);
 	/* the only node is taken by a plain message */
 	assert_int_equal(bl_sched_deliver(s, pid, 1, SRC_TOKEN, NULL, 0, 0, BL_MSG_F_NET), 0);
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET),
-	    -ENOBUFS);
+	assert_int_equal(deliver_net(s, pid, &f), -ENOBUFS);
 	assert_int_equal(s->drops[BL_SDROP_NO_MSG_BUF], nomsg + N);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
 	world_settle(s);
 	/* with the node back the frame goes through */
-	assert_int_equal(
-	    bl_sched_deliver_frame(s, pid, SRC_TOKEN, f.m, f.off, f.len, f.n, BL_MSG_F_NET), 0);
+	assert_int_equal(deliver_net(s, pid, &f), 0);
 	world_settle(s);
 	assert_int_equal(r.n, 1 + N);
 	assert_seen(&r, 1, &f, N, SRC_TOKEN, BL_MSG_F_NET | BL_MSG_F_VIEW);
