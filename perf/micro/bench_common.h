@@ -48,6 +48,12 @@ static inline int bench_eal_init(const char *name)
 	return rte_eal_init((int)argv.size(), argv.data()) < 0 ? -1 : 0;
 }
 
+// Time per item, for a counter of n items (a rate, inverted).
+static inline benchmark::Counter bench_time_per(double n)
+{
+	return benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 struct bench_world {
 	struct bl_sched_set set;
 	struct bl_sched *s[2] = { nullptr, nullptr };

@@ -49,8 +49,7 @@ void BM_LocalSendReceive(benchmark::State &state)
 		bl_sched_run(s, 256);
 	double msgs = (double)(s->handled - start);
 	state.counters["msgs"] = msgs;
-	state.counters["time_per_msg"] =
-	    benchmark::Counter(msgs, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	state.counters["time_per_msg"] = bench_time_per(msgs);
 	bench_world_free(w);
 }
 BENCHMARK(BM_LocalSendReceive);
@@ -82,9 +81,7 @@ void BM_DeliverAndHandle32(benchmark::State &state)
 			bl_sched_deliver(s, pid, i, 0, m, 40 + i * 40, 200, 0);
 		bl_sched_run(s, 1);
 	}
-	state.counters["time_per_msg"] =
-	    benchmark::Counter((double)state.iterations() * 32,
-			       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	state.counters["time_per_msg"] = bench_time_per((double)state.iterations() * 32);
 	rte_pktmbuf_free(m);
 	bench_world_free(w);
 }
@@ -111,9 +108,7 @@ void BM_DeliverFrameAndHandle32(benchmark::State &state)
 				       BL_MSG_F_NET);
 		bl_sched_run(s, 1);
 	}
-	state.counters["time_per_msg"] =
-	    benchmark::Counter((double)state.iterations() * 32,
-			       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	state.counters["time_per_msg"] = bench_time_per((double)state.iterations() * 32);
 	rte_pktmbuf_free(m);
 	bench_world_free(w);
 }
@@ -177,9 +172,7 @@ void fanout(benchmark::State &state, bool handle_timed)
 		state.SkipWithError("lost a message or a reference");
 	state.counters["receivers"] = n;
 	state.counters["payload_copies"] = (double)f.copies;
-	state.counters["time_per_receiver"] =
-	    benchmark::Counter((double)state.iterations() * n,
-			       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	state.counters["time_per_receiver"] = bench_time_per((double)state.iterations() * n);
 	rte_pktmbuf_free(m);
 	bench_world_free(w);
 }
@@ -272,8 +265,7 @@ void BM_CrossLcoreSend(benchmark::State &state)
 	r.stop.store(1, std::memory_order_release);
 	rte_eal_wait_lcore(w->s[1]->lcore);
 	state.counters["ring_full_retries"] = (double)retries;
-	state.counters["time_per_msg"] = benchmark::Counter(
-	    (double)sent, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+	state.counters["time_per_msg"] = bench_time_per((double)sent);
 	bench_world_free(w);
 }
 BENCHMARK(BM_CrossLcoreSend);
