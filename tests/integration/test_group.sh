@@ -7,13 +7,9 @@
 set -euo pipefail
 b=${BL_BUILD_DIR:?}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/bl-test-group.XXXXXX)
-pid=""
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source-path=SCRIPTDIR source=daemon.sh
+. "$here/daemon.sh"
+bl_scratch group
 
 # Two lcores for the group: two workers where the machine has the cores,
 # else the worker and the control thread's own scheduler (lcore 0). The
@@ -37,16 +33,10 @@ for k in $(seq 16 23); do echo "route add $k pool p"; done >>"$work/procs.conf"
 for k in $(seq 24 27); do echo "route add $k process e1"; done >>"$work/procs.conf"
 for k in $(seq 28 31); do echo "route add $k process nobody"; done >>"$work/procs.conf"
 
-sock="$work/ctl.sock"
-"$b/control/beamline" -l "$lcores" --no-huge --no-shconf --no-pci -m 512 \
+bl_start -l "$lcores" --no-huge --no-shconf --no-pci -m 512 \
 	--file-prefix "bl-grp-$$" --log-level=warning \
 	--vdev "net_pcap_grp$$,rx_pcap=$work/in.pcap,tx_pcap=$work/out.pcap" \
-	-- --config "$work/procs.conf" --socket "$sock" --promisc --check-mbufs --proc-ring 65536 \
-	>"$work/daemon.log" 2>&1 &
-pid=$!
-ctl() { "$b/control/beamctl" -s "$sock" "$@"; }
-for _ in $(seq 300); do [ -S "$sock" ] && break; kill -0 "$pid" || break; sleep 0.1; done
-[ -S "$sock" ] || { cat "$work/daemon.log"; echo "daemon did not come up"; exit 1; }
+	-- --config "$work/procs.conf" --promisc --check-mbufs --proc-ring 65536
 
 # Wait for the traffic to be in and every message handled: messages for
 # members on another lcore may still be in a ring, so count what the
@@ -125,13 +115,6 @@ print(f"group: 100 members x {e['group']['msgs']} messages; pool {counts}; "
       f"echo {e['echo']}; no_process {e['nobody']}")
 PY
 
-kill -TERM "$pid"
-set +e
-wait "$pid"
-rc=$?
-set -e
-pid=""
-[ "$rc" = 0 ] || { cat "$work/daemon.log"; echo "beamline exited $rc (3 = mbufs missing from the pool)"; exit 1; }
-grep -q "every mbuf is back in its pool" "$work/daemon.log"
+bl_stop
 python3 "$here/check_group.py" echo "$work/in.pcap" "$work/out.pcap"
 echo "test_group: ok"
