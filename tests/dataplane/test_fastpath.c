@@ -270,6 +270,60 @@ static void test_uniform_and_lookalike(void **state)
 	assert_int_equal(o[b].first_byte[0], 31);
 }
 
+/*
+ * What the uniform walk hands on to the header-by-header walk: fixed-size
+ * frames with a flagged message (forwarded all the same), with a message of
+ * another kind (that one dropped as bad_kind, the rest forwarded), and a
+ * frame all for one process target that cannot take it whole (here: no
+ * process under the name), whose per-message targets the uniform walk does
+ * not write: a mixed frame just before it leaves other targets in the
+ * per-message array, which must not be taken for this frame's.
+ */
+static void test_uniform_fallbacks(void **state)
+{
+	struct msg two[2] = { { 100, 12, 0 }, { 101, 12, 0 } };
+	struct msg other_kind[3] = { { 100, 12, 0 }, { 101, 12, 7 }, { 100, 12, 0 } };
+	struct msg mixed[2] = { { 100, 12, 0 }, { 200, 12, 0 } };
+	struct msg to_nobody[2] = { { 400, 12, 0 }, { 401, 12, 0 } };
+	struct bl_route_spec s;
+	struct rte_mbuf *m;
+	struct out o[4];
+	uint64_t bk0 = LC->st.msg_drops[BL_MSG_DROP_BAD_KIND],
+		 np0 = LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], fwd0;
+
+	(void)state;
+	m = make_pkt(two, 2, 1);
+	/* The second message's flags (bytes 6..7 of its header). */
+	rte_pktmbuf_mtod(m, uint8_t *)[BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN + 12 + 7] = 1;
+	send_one(m);
+	assert_int_equal(read_out(o, 4), 1);
+	assert_int_equal(o[0].dst_ip, HOP_A_IP);
+	assert_int_equal(o[0].count, 2);
+	assert_int_equal(o[0].keys[1], 101);
+
+	fwd0 = LC->st.fwd_msgs;
+	send_one(make_pkt(other_kind, 3, 2));
+	assert_int_equal(read_out(o, 4), 1);
+	assert_int_equal(o[0].count, 2);
+	assert_int_equal(o[0].keys[0], 100);
+	assert_int_equal(o[0].keys[1], 100);
+	assert_int_equal(o[0].first_byte[1], (uint8_t)(2 * 31));
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_BAD_KIND], bk0 + 1);
+	assert_int_equal(LC->st.fwd_msgs, fwd0 + 2);
+
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_PROCESS;
+	snprintf(s.name, sizeof(s.name), "nobody");
+	assert_true(bl_route_add(R->routes, 400, &s) >= 0);
+	assert_true(bl_route_add(R->routes, 401, &s) >= 0);
+	send_split(make_pkt(mixed, 2, 3), o);
+	send_one(make_pkt(to_nobody, 2, 4));
+	assert_int_equal(read_out(o, 4), 0);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0 + 2);
+	assert_true(bl_route_del(R->routes, 400) == 0);
+	assert_true(bl_route_del(R->routes, 401) == 0);
+}
+
 static void test_drops(void **state)
 {
 	struct msg bad_kind[2] = { { 100, 4, 9 }, { 100, 4, 9 } };
@@ -492,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_split_copy_and_ref),
 		cmocka_unit_test(test_uniform_and_lookalike),
+		cmocka_unit_test(test_uniform_fallbacks),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_tx_full),
 		cmocka_unit_test(test_hop_slot_reused),
