@@ -334,8 +334,7 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 {
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
 	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN;
-	uint64_t stride, w0, diff = 0;
-	uint16_t t, all_or = 0, all_and = 0xFFFF;
+	uint64_t stride, w0, w, key, diff, t0;
 
 	if (body < BL_WIRE_MSG_HDR_LEN)
 		return false;
@@ -345,26 +344,27 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32((uint32_t)w0);
 	if (stride * count != body)
 		return false;
+	/* Keys in wire order: see verdict_slow. One word gathers every
+	 * difference from the first message: header, then target. */
+	memcpy(&w, h, sizeof(w));
+	memcpy(&key, h + 8, sizeof(key));
+	t0 = verdict(lc, key);
+	diff = w ^ w0;
 	/* h meets end exactly: count strides of at least 16 bytes make body.
 	 * (Unrolled by GCC, with the remainder this loop then needs, it counts
 	 * more instructions, not fewer.) */
-	for (; h != end; h += stride) {
-		uint64_t w, key;
-
+	for (h += stride; h != end; h += stride) {
 		memcpy(&w, h, sizeof(w));
-		diff |= w ^ w0;
-		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
-		t = verdict(lc, key);
-		all_or |= t;
-		all_and &= t;
+		memcpy(&key, h + 8, sizeof(key));
+		diff |= (w ^ w0) | (verdict(lc, key) ^ t0);
 	}
 	/* Lengths differ, kinds or flags are set, or the targets differ: the
 	 * walk decides, and writes each message's target (the verdicts are in
 	 * the cache now). */
-	if (unlikely(diff != 0 || all_or != all_and))
+	if (unlikely(diff != 0))
 		return false;
 	lc->plain = true;
-	*common = all_or;
+	*common = (uint16_t)t0;
 	*st = BL_WIRE_OK;
 	return true;
 }
