@@ -247,19 +247,6 @@ static __rte_noinline enum bl_wire_status classify_kinds(struct bl_lcore *lc, co
 	return BL_WIRE_OK;
 }
 
-/* The end of a walk whose lengths held: kinds and flags if any message had
- * some, then the shared target (every target is the same exactly when their
- * OR and AND agree) or TGT_DONE. */
-static __rte_always_inline enum bl_wire_status
-classify_done(struct bl_lcore *lc, const uint8_t *frame, uint16_t count, uint16_t *tgt,
-	      uint16_t *common, uint32_t kind_flags, uint16_t all_or, uint16_t all_and)
-{
-	if (unlikely(kind_flags != 0))
-		return classify_kinds(lc, frame, count, tgt, common);
-	*common = all_or == all_and ? all_or : TGT_DONE;
-	return BL_WIRE_OK;
-}
-
 /*
  * Walk the messages once: check their lengths (nothing before the walk ends
  * is trusted: a bad frame is refused whole) and decide each one's fate.
@@ -313,7 +300,13 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	}
 	if (unlikely(h != end))
 		return BL_WIRE_COUNT_MISMATCH;
-	return classify_done(lc, frame, count, tgt, common, kind_flags, all_or, all_and);
+	/* The lengths held: kinds and flags if any message had some, then the
+	 * shared target (every target is the same exactly when their OR and
+	 * AND agree) or TGT_DONE. */
+	if (unlikely(kind_flags != 0))
+		return classify_kinds(lc, frame, count, tgt, common);
+	*common = all_or == all_and ? all_or : TGT_DONE;
+	return BL_WIRE_OK;
 }
 
 /*
@@ -325,23 +318,24 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
  * eight bytes (length, kind, flags) are compared with the first one's
  * length and zero kind and flags in one go; any other header sends the
  * frame to classify_walk, which names what is wrong or handles the kinds
- * and flags. Every header read lies inside the frame. True with *st set
- * when it decided.
+ * and flags. Every header read lies inside the frame. True, with *common
+ * the frame's one target, when it accepted the frame; it writes no
+ * per-message target.
  */
 static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint8_t *frame,
-						 uint32_t len, uint16_t count, uint16_t *common,
-						 enum bl_wire_status *st)
+						 uint32_t len, uint16_t count, uint16_t *common)
 {
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
-	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN;
-	uint64_t stride, w0, w, key, diff, t0;
+	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0;
+	uint64_t stride, w0 = 0, w, key, diff, t0;
 
 	if (body < BL_WIRE_MSG_HDR_LEN)
 		return false;
-	/* Length as it sits on the wire, kind and flags zero (little or big
-	 * endian alike: the zero bytes are zero either way). */
-	w0 = bl__wire_raw32(h);
-	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32((uint32_t)w0);
+	/* The first header's 8 bytes as they should be: its length as it sits
+	 * on the wire, then kind data and flags 0 (zero bytes). */
+	raw0 = bl__wire_raw32(h);
+	memcpy(&w0, &raw0, sizeof(raw0));
+	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32(raw0);
 	if (stride * count != body)
 		return false;
 	/* Keys in wire order: see verdict_slow. One word gathers every
@@ -365,19 +359,23 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 		return false;
 	lc->plain = true;
 	*common = (uint16_t)t0;
-	*st = BL_WIRE_OK;
 	return true;
 }
 
+/*
+ * Check the frame's messages and decide their fate: BL_WIRE_OK with *common
+ * the one target they all have, or TGT_DONE when they differ; only then is
+ * tgt[i] each message's target (a frame with one target may leave tgt as
+ * an earlier frame left it).
+ */
 static inline enum bl_wire_status classify(struct bl_lcore *lc, const struct rte_mbuf *mb,
 					   const uint8_t *frame, uint32_t len, uint16_t count,
 					   uint16_t *tgt, uint16_t *common)
 {
 	const uint8_t *buf_end = (const uint8_t *)mb->buf_addr + mb->buf_len;
-	enum bl_wire_status st;
 
-	if (likely(classify_uniform(lc, frame, len, count, common, &st)))
-		return st;
+	if (likely(classify_uniform(lc, frame, len, count, common)))
+		return BL_WIRE_OK;
 	if (likely(buf_end - (frame + len) >= (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
 		return classify_walk(lc, frame, len, count, tgt, common, true);
 	return classify_walk(lc, frame, len, count, tgt, common, false);
@@ -1200,7 +1198,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count))
 		return; /* the mailbox entry has our reference */
 	/* Mixed, or for processes: drops and deliveries, then one frame per next hop. */
-	if (common != TGT_DONE) /* one target, which the walk did not write per message */
+	if (common != TGT_DONE) /* one target: classify left tgt unwritten */
 		for (i = 0; i < count; i++)
 			tgt[i] = common;
 	dispatch_mixed(lc, in_port, m, &pkt, tgt, count);
