@@ -73,7 +73,7 @@ static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
 		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
 		/* Only what is left is looked at one by one. */
 		for (i = sent; i < tb->n; i++) {
-			if (tb->from_proc[i])
+			if (tb->proc_mask & (1u << i))
 				plost += tb->nmsgs[i];
 			else
 				lost += tb->nmsgs[i];
@@ -95,6 +95,7 @@ static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
 	}
 	tb->n = 0;
 	tb->msgs = tb->pmsgs = 0;
+	tb->proc_mask = 0;
 }
 
 static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
@@ -104,7 +105,6 @@ static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbu
 
 	tb->pkts[tb->n] = m;
 	tb->nmsgs[tb->n] = nmsgs;
-	tb->from_proc[tb->n] = 0;
 	tb->n++;
 	tb->msgs += nmsgs;
 	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
@@ -119,7 +119,7 @@ static void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf 
 
 	tb->pkts[tb->n] = m;
 	tb->nmsgs[tb->n] = nmsgs;
-	tb->from_proc[tb->n] = 1;
+	tb->proc_mask |= 1u << tb->n;
 	tb->n++;
 	tb->pmsgs += nmsgs;
 	if (tb->n == BL_BURST)
@@ -309,6 +309,19 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	return BL_WIRE_OK;
 }
 
+/* One message of classify_uniform: its header's and its target's
+ * differences from the first message's. */
+static __rte_always_inline void uniform_one(struct bl_lcore *lc, const uint8_t *h, uint64_t w0,
+					    uint32_t t0, uint64_t *diff, uint32_t *tdiff)
+{
+	uint64_t w, key;
+
+	memcpy(&w, h, sizeof(w));
+	memcpy(&key, h + 8, sizeof(key));
+	*diff |= w ^ w0;
+	*tdiff |= (uint32_t)verdict(lc, key) ^ t0;
+}
+
 /*
  * The same walk for a frame of plain messages (kind data, flags 0) that all
  * have the first one's length (fixed-size messages: the usual frame), told
@@ -327,7 +340,8 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 {
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
 	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0;
-	uint64_t stride, w0 = 0, w, key, diff, t0;
+	uint64_t stride, w0 = 0, w, key, diff;
+	uint32_t t0, tdiff = 0;
 
 	if (body < BL_WIRE_MSG_HDR_LEN)
 		return false;
@@ -338,24 +352,28 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32(raw0);
 	if (stride * count != body)
 		return false;
-	/* Keys in wire order: see verdict_slow. One word gathers every
-	 * difference from the first message: header, then target. */
+	/* Keys in wire order: see verdict_slow. Two words gather every
+	 * difference from the first message: headers, and targets. */
 	memcpy(&w, h, sizeof(w));
 	memcpy(&key, h + 8, sizeof(key));
 	t0 = verdict(lc, key);
 	diff = w ^ w0;
-	/* h meets end exactly: count strides of at least 16 bytes make body.
-	 * (Unrolled by GCC, with the remainder this loop then needs, it counts
-	 * more instructions, not fewer.) */
-	for (h += stride; h != end; h += stride) {
-		memcpy(&w, h, sizeof(w));
-		memcpy(&key, h + 8, sizeof(key));
-		diff |= (w ^ w0) | (verdict(lc, key) ^ t0);
+	/* The other count - 1 messages, two a turn (half the loop control);
+	 * an odd number of them takes one first. h meets end exactly: count
+	 * strides of at least 16 bytes make body. */
+	h += stride;
+	if ((count & 1) == 0) {
+		uniform_one(lc, h, w0, t0, &diff, &tdiff);
+		h += stride;
+	}
+	for (; h != end; h += 2 * stride) {
+		uniform_one(lc, h, w0, t0, &diff, &tdiff);
+		uniform_one(lc, h + stride, w0, t0, &diff, &tdiff);
 	}
 	/* Lengths differ, kinds or flags are set, or the targets differ: the
 	 * walk decides, and writes each message's target (the verdicts are in
 	 * the cache now). */
-	if (unlikely(diff != 0))
+	if (unlikely((diff | tdiff) != 0))
 		return false;
 	lc->plain = true;
 	*common = (uint16_t)t0;
@@ -1145,8 +1163,12 @@ one_by_one:
 	return proc_tx_frame_each(lc, lcore, dest, fr);
 }
 
-/* Accepted packets and their messages, counted once per burst. */
+/* What a burst keeps while its packets are handled: a copy of what the
+ * input port accepts (a copy no packet store can alias, so it stays in
+ * registers or on the stack), and the accepted packets and their messages,
+ * counted once per burst. */
 struct burst_acc {
+	struct bl_wire_local local;
 	uint32_t pkts;
 	uint32_t msgs;
 };
@@ -1154,14 +1176,13 @@ struct burst_acc {
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 			      struct burst_acc *acc)
 {
-	struct bl_router *r = lc->r;
 	uint16_t *tgt = lc->tgt; /* not on the stack: 8 KiB would be probed page by page */
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	const uint8_t *frame;
 	uint16_t common = TGT_DONE, i, count;
 
-	bad = bl_wire_parse_hdrs(m, &r->ports[in_port].local, &pkt);
+	bad = bl_wire_parse_hdrs(m, &acc->local, &pkt);
 	if (likely(bad == BL_PKT_DROP_NONE)) {
 		enum bl_wire_status st;
 
@@ -1248,6 +1269,8 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
  * them are read in address order, which the CPU's own stream prefetcher
  * follows; a prefetch per line cost more instructions than it saved.
  */
+#define BL_PREFETCH_AHEAD 3u /* packets */
+
 static inline void prefetch_pkt(const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -1259,16 +1282,17 @@ static inline void prefetch_pkt(const struct rte_mbuf *m)
 
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct burst_acc acc = { 0, 0 };
+	struct burst_acc acc = { .local = lc->r->ports[in_port].local };
 	uint16_t i;
 
 	bl_stat_add(&lc->st.rx_pkts, n);
 	verdict_cache_sync(lc);
-	for (i = 0; i < n && i < 3; i++)
+	for (i = 0; i < n && i < BL_PREFETCH_AHEAD; i++)
 		prefetch_pkt(pkts[i]);
+	/* The last few prefetch the last packet again: a select, not a
+	 * branch, and one copy of handle_pkt. */
 	for (i = 0; i < n; i++) {
-		if (i + 3 < n)
-			prefetch_pkt(pkts[i + 3]);
+		prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD < n ? i + BL_PREFETCH_AHEAD : n - 1u]);
 		handle_pkt(lc, in_port, pkts[i], &acc);
 	}
 	/* Counted once a burst: the identities hold between bursts (a reader
@@ -1350,15 +1374,21 @@ int bl_lcore_main(void *arg)
 			 * The processes run here, between two polls, until they have
 			 * nothing left or their time slice is used (a fan-out burst
 			 * can be thousands of turns); what they send leaves in frames
-			 * closed at the end of their pass.
+			 * closed at the end of their pass. The slice is timed from
+			 * the end of the first pass: an idle scheduler (the fast
+			 * path's usual case) never reads the clock.
 			 */
-			uint64_t until = rte_rdtsc() + lc->sched_tsc;
-			unsigned w;
+			unsigned w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
 
-			do {
-				w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
-				work += w;
-			} while (w != 0 && rte_rdtsc() < until);
+			work += w;
+			if (w != 0) {
+				uint64_t until = rte_rdtsc() + lc->sched_tsc;
+
+				do {
+					w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+					work += w;
+				} while (w != 0 && rte_rdtsc() < until);
+			}
 			lc->backlog = w != 0;
 			if (lc->n_pf != 0)
 				bl_lcore_close_frames(lc);

@@ -20,7 +20,7 @@
 #include "dataplane/route.h"
 #include "dataplane/wire.h"
 
-#define BL_BURST 32
+#define BL_BURST 32 /* at most 32: a TX buffer keeps one bit a packet */
 /* Packets a poll takes from one queue. 64 spreads the per-poll costs over
  * more packets (fewer instructions), but in time it gained nothing on the
  * fast path and lost on the process path, whose turns come after the whole
@@ -142,10 +142,11 @@ struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
 	uint32_t msgs, pmsgs; /* messages in the buffer: fast path, process-sent */
+	uint32_t proc_mask;   /* bit i: pkts[i] was built from process-sent messages */
 	uint16_t nmsgs[BL_BURST];
-	uint8_t from_proc[BL_BURST]; /* built from process-sent messages */
 	struct rte_mbuf *pkts[BL_BURST];
 };
+_Static_assert(BL_BURST <= 32, "bl_txbuf.proc_mask has a bit for each packet");
 
 /*
  * Neighbours learned from frames delivered to processes: the MAC address a
