@@ -31,7 +31,6 @@
 #include <string.h>
 #include <time.h>
 #ifdef __SSE4_2__
-#include <nmmintrin.h> /* _mm_crc32_*: cache slots */
 #endif
 
 #include <urcu-qsbr.h>
@@ -187,38 +186,88 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 	return route->hop;
 }
 
-/* The cache slot of a wire-order key: CRC32-C where the CPU has it (one
- * instruction, and every key bit counts whatever the byte order). */
-static inline size_t verdict_slot(uint64_t raw)
+uint64_t bl__vmask_lo[64], bl__vmask_hi[BL_VERDICT_CACHE_SIZE / 64];
+
+/*
+ * The masks of bl_verdict_mask: for each slot bit i, a word b_i whose slot
+ * is 1 << i, found by Gaussian elimination over GF(2) on the slots of the
+ * 64 one-bit words (the slot function is linear and onto, so each bit has a
+ * pivot). mask(id) is the XOR of b_i over the bits of id, tabled in two
+ * halves.
+ */
+RTE_INIT(verdict_masks_init)
 {
-#ifdef __SSE4_2__
-	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
-#else
-	return (size_t)(((raw ^ (raw >> 32)) * 0x9E3779B97F4A7C15ULL) >> 53) &
-	       (BL_VERDICT_CACHE_SIZE - 1);
-#endif
+	uint64_t word[64], basis[BL_VERDICT_SLOT_BITS];
+	uint32_t slot[64], i, j, n = 64;
+
+	for (j = 0; j < n; j++) {
+		word[j] = 1ull << j;
+		slot[j] = (uint32_t)bl_verdict_slot(word[j]);
+	}
+	for (i = 0; i < BL_VERDICT_SLOT_BITS; i++) {
+		for (j = i; j < n && !(slot[j] & (1u << i)); j++)
+			;
+		if (j == n)
+			rte_panic("verdict cache: the slot function misses bit %u\n", i);
+		RTE_SWAP(word[i], word[j]);
+		RTE_SWAP(slot[i], slot[j]);
+		for (j = 0; j < n; j++)
+			if (j != i && (slot[j] & (1u << i))) {
+				word[j] ^= word[i];
+				slot[j] ^= slot[i];
+			}
+	}
+	/* Every pivot row's slot is now its one bit. */
+	for (i = 0; i < BL_VERDICT_SLOT_BITS; i++)
+		basis[i] = word[i];
+	for (j = 0; j < 64; j++)
+		for (bl__vmask_lo[j] = 0, i = 0; i < 6; i++)
+			if (j & (1u << i))
+				bl__vmask_lo[j] ^= basis[i];
+	for (j = 0; j < BL_VERDICT_CACHE_SIZE / 64; j++)
+		for (bl__vmask_hi[j] = 0, i = 6; i < BL_VERDICT_SLOT_BITS; i++)
+			if (j & (1u << (i - 6)))
+				bl__vmask_hi[j] ^= basis[i];
 }
 
 /*
- * A verdict-cache miss: the route table, and the verdict into the cache. The
- * cache holds keys as they sit on the wire (big-endian), so a hit never
- * byte-swaps; `raw` is such a key.
+ * A verdict-cache miss (or a key whose verdict could not be cached): the
+ * route table, and the verdict into the cache, under its id (given out
+ * now if the verdict has none yet). `raw` is the key in wire order.
  */
 static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
+	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
+	uint32_t id = c->id_of[tgt];
 
-	c->key[slot] = raw;
-	c->tgt[slot] = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
-	return c->tgt[slot];
+	if (id >= c->n_ids || c->ids[id].tgt != tgt) {
+		if (c->n_ids == BL_VERDICT_IDS)
+			return tgt; /* every id is taken: not cached */
+		id = c->n_ids++;
+		c->ids[id].tgt = tgt;
+		c->ids[id].mask = bl_verdict_mask(id);
+		c->id_of[tgt] = (uint16_t)id;
+	}
+	c->ent[slot] = raw ^ c->ids[id].mask;
+	c->id[slot] = (uint16_t)id;
+	return tgt;
+}
+
+/* Is wire-order key `raw` (in `slot`) in the cache? */
+static __rte_always_inline bool verdict_hit(const struct bl_verdict_cache *c, uint64_t raw,
+					    size_t slot)
+{
+	return (c->ent[slot] ^ raw) == c->ids[c->id[slot]].mask;
 }
 
 /* What a message with wire-order key `raw` gets: the cache, else the table. */
 static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
 {
-	size_t k = verdict_slot(raw);
+	size_t k = bl_verdict_slot(raw);
 
-	return likely(lc->vcache.key[k] == raw) ? lc->vcache.tgt[k] : verdict_slow(lc, raw, k);
+	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.ids[lc->vcache.id[k]].tgt
+							: verdict_slow(lc, raw, k);
 }
 
 /*
@@ -309,17 +358,18 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	return BL_WIRE_OK;
 }
 
-/* One message of classify_uniform: its header's and its target's
- * differences from the first message's. */
-static __rte_always_inline void uniform_one(struct bl_lcore *lc, const uint8_t *h, uint64_t w0,
-					    uint32_t t0, uint64_t *diff, uint32_t *tdiff)
+/* One message of classify_uniform: gathers its header's difference from
+ * the first message's; false if its key is not cached with the first
+ * message's verdict id (whose mask is mask0). */
+static __rte_always_inline bool uniform_one(const struct bl_verdict_cache *c, const uint8_t *h,
+					    uint64_t w0, uint64_t mask0, uint64_t *diff)
 {
 	uint64_t w, key;
 
 	memcpy(&w, h, sizeof(w));
 	memcpy(&key, h + 8, sizeof(key));
 	*diff |= w ^ w0;
-	*tdiff |= (uint32_t)verdict(lc, key) ^ t0;
+	return likely(c->ent[bl_verdict_slot(key)] == (key ^ mask0));
 }
 
 /*
@@ -329,19 +379,23 @@ static __rte_always_inline void uniform_one(struct bl_lcore *lc, const uint8_t *
  * Every header's place is then known without reading the one before it, so
  * the walk is no longer one chain of dependent loads. Each header's first
  * eight bytes (length, kind, flags) are compared with the first one's
- * length and zero kind and flags in one go; any other header sends the
- * frame to classify_walk, which names what is wrong or handles the kinds
- * and flags. Every header read lies inside the frame. True, with *common
- * the frame's one target, when it accepted the frame; it writes no
- * per-message target.
+ * length and zero kind and flags in one go, and each key's cache entry with
+ * the key and the first message's verdict id in another (see struct
+ * bl_verdict_cache): no target is read. Any other header, a key not in the
+ * cache or one with another verdict sends the frame to classify_walk, which
+ * names what is wrong, fills the cache, or handles the kinds, flags and
+ * targets. Every header read lies inside the frame. True, with *common the
+ * frame's one target, when it accepted the frame; it writes no per-message
+ * target.
  */
 static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint8_t *frame,
 						 uint32_t len, uint16_t count, uint16_t *common)
 {
+	const struct bl_verdict_cache *c = &lc->vcache;
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
-	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0;
-	uint64_t stride, w0 = 0, w, key, diff;
-	uint32_t t0, tdiff = 0;
+	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0, id0;
+	uint64_t stride, w0 = 0, w, key, diff, mask0;
+	size_t k;
 
 	if (body < BL_WIRE_MSG_HDR_LEN)
 		return false;
@@ -352,31 +406,37 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32(raw0);
 	if (stride * count != body)
 		return false;
-	/* Keys in wire order: see verdict_slow. Two words gather every
-	 * difference from the first message: headers, and targets. */
+	/* Keys in wire order. The first key's verdict (filled if need be) and
+	 * its id; a verdict that could not be cached leaves it to the walk. */
 	memcpy(&w, h, sizeof(w));
 	memcpy(&key, h + 8, sizeof(key));
-	t0 = verdict(lc, key);
+	k = bl_verdict_slot(key);
+	if (unlikely(!verdict_hit(c, key, k))) {
+		verdict_slow(lc, key, k);
+		if (!verdict_hit(c, key, k))
+			return false;
+	}
+	id0 = c->id[k];
+	mask0 = c->ids[id0].mask;
 	diff = w ^ w0;
 	/* The other count - 1 messages, two a turn (half the loop control);
 	 * an odd number of them takes one first. h meets end exactly: count
 	 * strides of at least 16 bytes make body. */
 	h += stride;
 	if ((count & 1) == 0) {
-		uniform_one(lc, h, w0, t0, &diff, &tdiff);
+		if (!uniform_one(c, h, w0, mask0, &diff))
+			return false;
 		h += stride;
 	}
-	for (; h != end; h += 2 * stride) {
-		uniform_one(lc, h, w0, t0, &diff, &tdiff);
-		uniform_one(lc, h + stride, w0, t0, &diff, &tdiff);
-	}
-	/* Lengths differ, kinds or flags are set, or the targets differ: the
-	 * walk decides, and writes each message's target (the verdicts are in
-	 * the cache now). */
-	if (unlikely((diff | tdiff) != 0))
+	for (; h != end; h += 2 * stride)
+		if (!uniform_one(c, h, w0, mask0, &diff) ||
+		    !uniform_one(c, h + stride, w0, mask0, &diff))
+			return false;
+	/* Lengths differ, or kinds or flags are set: the walk decides. */
+	if (unlikely(diff != 0))
 		return false;
 	lc->plain = true;
-	*common = (uint16_t)t0;
+	*common = c->ids[id0].tgt;
 	return true;
 }
 
@@ -1239,16 +1299,16 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
  */
 static void verdict_cache_wipe(struct bl_verdict_cache *c)
 {
-	const size_t zero_slot = verdict_slot(0);
-	uint64_t other = 1;
 	size_t i;
 
-	/* An empty slot holds a key that never belongs there: 0 everywhere
-	 * but in key 0's own slot, which gets a key of another slot. */
-	while (verdict_slot(other) == zero_slot)
-		other++;
-	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++)
-		c->key[i] = i == zero_slot ? other : 0;
+	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
+	 * an entry counts only where ids[] agrees with it. */
+	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++) {
+		c->ent[i] = bl_verdict_mask((uint32_t)i ^ BL_VERDICT_IDS);
+		c->id[i] = 0;
+	}
+	c->ids[0].mask = 0; /* bl_verdict_mask(0), given out or not */
+	c->n_ids = 0;
 }
 
 static inline void verdict_cache_sync(struct bl_lcore *lc)

@@ -11,9 +11,15 @@
 #define BL_LCORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#ifdef __SSE4_2__
+#include <nmmintrin.h> /* _mm_crc32_u64: verdict cache slots */
+#endif
+
 #include <rte_common.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
@@ -100,29 +106,77 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 
 /*
  * Per-lcore cache of what a key's messages get: a hop index,
- * BL_TGT_PROC | target index, or BL_TGT_DROP | reason. Entries are tagged with the route table's
- * generation
- * + 1 (0 never matches), taken once per burst after a quiescent state, so a
- * route change is seen at the next burst and a cached verdict never outlives
- * the route it came from. Caching the verdict rather than the route pointer
- * keeps the per-message work to one cache line.
+ * BL_TGT_PROC | target index, or BL_TGT_DROP | reason, valid for one
+ * generation of the route table (taken once per burst after a quiescent
+ * state, so a route change is seen at the next burst and a cached verdict
+ * never outlives the route it came from). Caching the verdict rather than
+ * the route pointer keeps the per-message work to one cache line.
  */
-#define BL_VERDICT_CACHE_SIZE 2048u /* power of two */
+#define BL_VERDICT_CACHE_SIZE 2048u			   /* power of two */
+#define BL_VERDICT_SLOT_BITS  11u			   /* log2 of it */
+#define BL_VERDICT_IDS	      (BL_VERDICT_CACHE_SIZE - 1u) /* the last id marks empty slots */
 #define BL_TGT_DROP	      0x8000u
 #define BL_TGT_PROC	      0x4000u /* | index of a process/group/pool target */
 
 /*
- * What the route table said about recent keys, valid for one generation of
- * the table: when the generation moves, the whole cache is wiped (an entry
- * is never checked against a generation, one compare less per message).
- * A wiped slot holds a key that cannot land in it, so it matches nothing.
+ * The slot of a key as it sits on the wire (big-endian, so a lookup never
+ * byte-swaps): CRC32-C where the CPU has it (one instruction; every key bit
+ * counts whatever the byte order), DPDK's software CRC32-C elsewhere. The
+ * cache relies on this function being linear over GF(2):
+ * slot(a ^ b) == slot(a) ^ slot(b) (a CRC with zero start and no final
+ * inversion is).
+ */
+static inline size_t bl_verdict_slot(uint64_t raw)
+{
+#ifdef __SSE4_2__
+	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
+#else
+	return (size_t)rte_hash_crc_8byte(raw, 0) & (BL_VERDICT_CACHE_SIZE - 1);
+#endif
+}
+
+/*
+ * The mask of verdict id `id` (below BL_VERDICT_CACHE_SIZE): a 64-bit word
+ * whose slot is `id` itself (bl_verdict_slot(bl_verdict_mask(id)) == id),
+ * linear in id. Made from a basis found once at start-up.
+ */
+extern uint64_t bl__vmask_lo[64], bl__vmask_hi[BL_VERDICT_CACHE_SIZE / 64];
+static inline uint64_t bl_verdict_mask(uint32_t id)
+{
+	return bl__vmask_lo[id & 63u] ^ bl__vmask_hi[id >> 6];
+}
+
+/*
+ * The cache: direct mapped, CACHE_SIZE slots. Each distinct verdict the
+ * lcore has cached since the last wipe has an id (0 .. BL_VERDICT_IDS-1);
+ * a slot holding key K with verdict id v stores ent = K ^ mask(v) and id v.
+ *
+ * Why: the usual frame's messages must all have the first one's verdict.
+ * With v0 that verdict's id, ent[slot(key)] == key ^ mask(v0) says both
+ * "key is cached" and "its verdict is the first one's" in one compare, and
+ * exactly: if ent = K ^ mask(v) equals key ^ mask(v0), with K and key in
+ * the same slot, then K ^ key == mask(v ^ v0); the slot of the left side is
+ * 0 (linearity), of the right side v ^ v0, so v == v0 and then K == key.
+ * The uniform walk reads no target at all. A single lookup checks
+ * ent[s] ^ key == mask(id[s]) and takes ids[id[s]].tgt.
+ *
+ * An empty slot s holds ent = mask(s ^ BL_VERDICT_IDS) and id 0: its slot is
+ * not s, so no key matches it either way (the compare above would need
+ * v0 == BL_VERDICT_IDS, which is never given out). A wipe (the table's
+ * generation moved) empties every slot and forgets every id. When all ids
+ * are given out, a key with yet another verdict is looked up in the table
+ * each time instead of cached.
  */
 struct bl_verdict_cache {
-	uint64_t seen; /* the table's generation + 1 the entries belong to; 0: none */
-	/* Two arrays, not an array of pairs: a scaled index reaches both, and
-	 * the cache takes 20 KiB of the L1 cache instead of 32. */
-	uint64_t key[BL_VERDICT_CACHE_SIZE]; /* wire order */
-	uint16_t tgt[BL_VERDICT_CACHE_SIZE];
+	uint64_t seen;	/* the table's generation + 1 the entries belong to; 0: none */
+	uint32_t n_ids; /* ids given out since the wipe */
+	uint64_t ent[BL_VERDICT_CACHE_SIZE]; /* key (wire order) ^ mask(its verdict id) */
+	uint16_t id[BL_VERDICT_CACHE_SIZE];  /* the slot's verdict id */
+	struct {
+		uint64_t mask; /* bl_verdict_mask(id) */
+		uint16_t tgt;  /* the verdict */
+	} ids[BL_VERDICT_CACHE_SIZE];
+	uint16_t id_of[UINT16_MAX + 1]; /* verdict -> its id, if ids[] agrees */
 };
 
 /*
