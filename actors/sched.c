@@ -225,8 +225,6 @@ static unsigned drain_ring(struct bl_sched *s, struct rte_ring *r, bool discard)
 	struct bl_xmsg xs[BL_RUN_BURST];
 	unsigned n, i;
 
-	if (rte_ring_empty(r)) /* the usual case: two loads, no dequeue */
-		return 0;
 	n = rte_ring_sc_dequeue_burst_elem(r, xs, sizeof(struct bl_xmsg), BL_RUN_BURST, NULL);
 	for (i = 0; i < n; i++) {
 		if (discard)

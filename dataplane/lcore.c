@@ -30,8 +30,6 @@
  */
 #include <string.h>
 #include <time.h>
-#ifdef __SSE4_2__
-#endif
 
 #include <urcu-qsbr.h>
 #include <rte_byteorder.h>
@@ -186,18 +184,18 @@ static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 	return route->hop;
 }
 
-uint64_t bl__vmask_lo[64], bl__vmask_hi[BL_VERDICT_CACHE_SIZE / 64];
+uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
 
 /*
  * The masks of bl_verdict_mask: for each slot bit i, a word b_i whose slot
  * is 1 << i, found by Gaussian elimination over GF(2) on the slots of the
  * 64 one-bit words (the slot function is linear and onto, so each bit has a
- * pivot). mask(id) is the XOR of b_i over the bits of id, tabled in two
- * halves.
+ * pivot). mask(id) is the XOR of b_i over the bits of id: one table, shared
+ * and read-only, so a mask is one load.
  */
 RTE_INIT(verdict_masks_init)
 {
-	uint64_t word[64], basis[BL_VERDICT_SLOT_BITS];
+	uint64_t word[64];
 	uint32_t slot[64], i, j, n = 64;
 
 	for (j = 0; j < n; j++) {
@@ -217,17 +215,11 @@ RTE_INIT(verdict_masks_init)
 				slot[j] ^= slot[i];
 			}
 	}
-	/* Every pivot row's slot is now its one bit. */
-	for (i = 0; i < BL_VERDICT_SLOT_BITS; i++)
-		basis[i] = word[i];
-	for (j = 0; j < 64; j++)
-		for (bl__vmask_lo[j] = 0, i = 0; i < 6; i++)
+	/* Row i (the pivot of bit i) now has slot 1 << i: the basis. */
+	for (j = 0; j < BL_VERDICT_CACHE_SIZE; j++)
+		for (bl__vmask[j] = 0, i = 0; i < BL_VERDICT_SLOT_BITS; i++)
 			if (j & (1u << i))
-				bl__vmask_lo[j] ^= basis[i];
-	for (j = 0; j < BL_VERDICT_CACHE_SIZE / 64; j++)
-		for (bl__vmask_hi[j] = 0, i = 6; i < BL_VERDICT_SLOT_BITS; i++)
-			if (j & (1u << (i - 6)))
-				bl__vmask_hi[j] ^= basis[i];
+				bl__vmask[j] ^= word[i];
 }
 
 /*
@@ -241,15 +233,14 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, s
 	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
 	uint32_t id = c->id_of[tgt];
 
-	if (id >= c->n_ids || c->ids[id].tgt != tgt) {
+	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
 		if (c->n_ids == BL_VERDICT_IDS)
 			return tgt; /* every id is taken: not cached */
 		id = c->n_ids++;
-		c->ids[id].tgt = tgt;
-		c->ids[id].mask = bl_verdict_mask(id);
+		c->tgt_of[id] = tgt;
 		c->id_of[tgt] = (uint16_t)id;
 	}
-	c->ent[slot] = raw ^ c->ids[id].mask;
+	c->ent[slot] = raw ^ bl_verdict_mask(id);
 	c->id[slot] = (uint16_t)id;
 	return tgt;
 }
@@ -258,7 +249,7 @@ static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, s
 static __rte_always_inline bool verdict_hit(const struct bl_verdict_cache *c, uint64_t raw,
 					    size_t slot)
 {
-	return (c->ent[slot] ^ raw) == c->ids[c->id[slot]].mask;
+	return (c->ent[slot] ^ raw) == bl_verdict_mask(c->id[slot]);
 }
 
 /* What a message with wire-order key `raw` gets: the cache, else the table. */
@@ -266,7 +257,7 @@ static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
 {
 	size_t k = bl_verdict_slot(raw);
 
-	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.ids[lc->vcache.id[k]].tgt
+	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.tgt_of[lc->vcache.id[k]]
 							: verdict_slow(lc, raw, k);
 }
 
@@ -417,7 +408,7 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 			return false;
 	}
 	id0 = c->id[k];
-	mask0 = c->ids[id0].mask;
+	mask0 = bl_verdict_mask(id0);
 	diff = w ^ w0;
 	/* The other count - 1 messages, two a turn (half the loop control);
 	 * an odd number of them takes one first. h meets end exactly: count
@@ -436,7 +427,7 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 	if (unlikely(diff != 0))
 		return false;
 	lc->plain = true;
-	*common = c->ids[id0].tgt;
+	*common = c->tgt_of[id0];
 	return true;
 }
 
@@ -1302,12 +1293,11 @@ static void verdict_cache_wipe(struct bl_verdict_cache *c)
 	size_t i;
 
 	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
-	 * an entry counts only where ids[] agrees with it. */
+	 * an entry counts only where tgt_of agrees with it. */
 	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++) {
 		c->ent[i] = bl_verdict_mask((uint32_t)i ^ BL_VERDICT_IDS);
 		c->id[i] = 0;
 	}
-	c->ids[0].mask = 0; /* bl_verdict_mask(0), given out or not */
 	c->n_ids = 0;
 }
 
@@ -1349,10 +1339,9 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 	verdict_cache_sync(lc);
 	for (i = 0; i < n && i < BL_PREFETCH_AHEAD; i++)
 		prefetch_pkt(pkts[i]);
-	/* The last few prefetch the last packet again: a select, not a
-	 * branch, and one copy of handle_pkt. */
 	for (i = 0; i < n; i++) {
-		prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD < n ? i + BL_PREFETCH_AHEAD : n - 1u]);
+		if (i + BL_PREFETCH_AHEAD < n)
+			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
 		handle_pkt(lc, in_port, pkts[i], &acc);
 	}
 	/* Counted once a burst: the identities hold between bursts (a reader

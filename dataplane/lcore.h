@@ -19,7 +19,9 @@
 #endif
 
 #include <rte_common.h>
+#ifndef __SSE4_2__
 #include <rte_hash_crc.h>
+#endif
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
@@ -117,6 +119,7 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_VERDICT_IDS	      (BL_VERDICT_CACHE_SIZE - 1u) /* the last id marks empty slots */
 #define BL_TGT_DROP	      0x8000u
 #define BL_TGT_PROC	      0x4000u /* | index of a process/group/pool target */
+_Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
 
 /*
  * The slot of a key as it sits on the wire (big-endian, so a lookup never
@@ -138,12 +141,12 @@ static inline size_t bl_verdict_slot(uint64_t raw)
 /*
  * The mask of verdict id `id` (below BL_VERDICT_CACHE_SIZE): a 64-bit word
  * whose slot is `id` itself (bl_verdict_slot(bl_verdict_mask(id)) == id),
- * linear in id. Made from a basis found once at start-up.
+ * linear in id. Tabled from a basis found once at start-up.
  */
-extern uint64_t bl__vmask_lo[64], bl__vmask_hi[BL_VERDICT_CACHE_SIZE / 64];
+extern uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
 static inline uint64_t bl_verdict_mask(uint32_t id)
 {
-	return bl__vmask_lo[id & 63u] ^ bl__vmask_hi[id >> 6];
+	return bl__vmask[id];
 }
 
 /*
@@ -158,7 +161,7 @@ static inline uint64_t bl_verdict_mask(uint32_t id)
  * the same slot, then K ^ key == mask(v ^ v0); the slot of the left side is
  * 0 (linearity), of the right side v ^ v0, so v == v0 and then K == key.
  * The uniform walk reads no target at all. A single lookup checks
- * ent[s] ^ key == mask(id[s]) and takes ids[id[s]].tgt.
+ * ent[s] ^ key == mask(id[s]) and takes tgt_of[id[s]].
  *
  * An empty slot s holds ent = mask(s ^ BL_VERDICT_IDS) and id 0: its slot is
  * not s, so no key matches it either way (the compare above would need
@@ -172,11 +175,8 @@ struct bl_verdict_cache {
 	uint32_t n_ids; /* ids given out since the wipe */
 	uint64_t ent[BL_VERDICT_CACHE_SIZE]; /* key (wire order) ^ mask(its verdict id) */
 	uint16_t id[BL_VERDICT_CACHE_SIZE];  /* the slot's verdict id */
-	struct {
-		uint64_t mask; /* bl_verdict_mask(id) */
-		uint16_t tgt;  /* the verdict */
-	} ids[BL_VERDICT_CACHE_SIZE];
-	uint16_t id_of[UINT16_MAX + 1]; /* verdict -> its id, if ids[] agrees */
+	uint16_t tgt_of[BL_VERDICT_IDS];     /* verdict id -> the verdict */
+	uint16_t id_of[UINT16_MAX + 1];	     /* verdict -> its id, if tgt_of agrees */
 };
 
 /*

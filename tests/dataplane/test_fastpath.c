@@ -577,7 +577,10 @@ static void test_verdict_ids(void **state)
 	one[0].key = 200;
 	send_one(make_pkt(one, 1, 1));
 	assert_int_equal(read_out(o, 4), 2);
-	/* 200's entry word under id 0's mask is this key's (wire order). */
+	assert_int_equal(LC->vcache.id[bl_verdict_slot(rte_cpu_to_be_64(200))], 1);
+	/* X is 200's entry word (wire order): a compare that checked the word
+	 * without its slot would take X as cached with the first message's
+	 * id 0. X is unrouted. */
 	a_then_x[1].key = rte_be_to_cpu_64(rte_cpu_to_be_64(200) ^ bl_verdict_mask(1));
 	nr0 = LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE];
 	send_one(make_pkt(a_then_x, 2, 1));
