@@ -21,8 +21,9 @@
 
 #include <jansson.h>
 
-#define BL_CMD_UDP_DEFAULT	  7447 /* `udp N` when not given (DESIGN §4) */
-#define BL_CMD_LIST_LIMIT_DEFAULT 1000 /* `route list` without `limit N` */
+#define BL_CMD_UDP_DEFAULT	  7447	/* `udp N` when not given (DESIGN §4) */
+#define BL_CMD_LIST_LIMIT_DEFAULT 1000	/* a route.list page without "limit" */
+#define BL_CMD_LIST_LIMIT_MAX	  10000 /* the largest route.list page */
 
 /* A route key: a u64, or the default route. */
 struct bl_cmd_key {

@@ -928,8 +928,7 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 						    "chunks_in_use", (json_int_t)t.chunks_in_use,
 						    "chunks_total", (json_int_t)t.chunks_total));
 	}
-	tables =
-	    r->routes->count * (sizeof(struct bl_route) + 2 * sizeof(void *)) + sizeof(*r->routes);
+	tables = bl_route_mem_bytes(r->routes);
 	pool_bytes = (uint64_t)r->pool->size *
 		     (r->pool->elt_size + r->pool->header_size + r->pool->trailer_size);
 	total = heap + ptab + tables + pool_bytes;
@@ -944,6 +943,11 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	o = json_object();
 	json_object_set_new(o, "routes", json_integer((json_int_t)r->routes->count));
 	json_object_set_new(o, "route_bytes", json_integer((json_int_t)tables));
+	/* 1M routes in a table of 2^18 buckets: 16.8 bytes each. */
+	json_object_set_new(
+	    o, "route_bytes_per_route",
+	    json_real(r->routes->count == 0 ? 0.0 : (double)tables / (double)r->routes->count));
+	json_object_set_new(o, "route_slots", json_integer((json_int_t)bl_route_slots(r->routes)));
 	json_object_set_new(o, "names", json_integer(bl_registry_count(r->registry)));
 	json_object_set_new(o, "groups", json_integer(bl_groups_count(r->groups)));
 	json_object_set_new(reply, "tables", o);

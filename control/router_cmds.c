@@ -10,6 +10,7 @@
  * for lack of memory or of hop slots, which is reported with what was done.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,8 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	json_object_set_new(reply, "lcores", lcores);
 	json_object_set_new(reply, "ports", ports);
 	set_u64(reply, "routes", r->routes->count);
-	json_object_set_new(reply, "default_route", json_boolean(r->routes->dflt != NULL));
+	json_object_set_new(reply, "default_route",
+			    json_boolean(r->routes->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "socket", json_string(rc->socket_path));
 	return 0;
 }
@@ -317,12 +319,9 @@ static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec
 
 static bool route_exists(struct bl_route_table *t, const struct bl_cmd_key *key)
 {
-	struct cds_lfht_iter it;
-
 	if (key->is_default)
-		return t->dflt != NULL;
-	cds_lfht_lookup(t->ht, bl_route_hash(key->value), bl__route_match, &key->value, &it);
-	return cds_lfht_iter_get_node(&it) != NULL;
+		return t->dflt != BL_ROUTE_VAL_NONE;
+	return bl_route_has(t, key->value);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -400,6 +399,13 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	size_t i;
 	int ret = 0;
 
+	/* Room for every add at once: one rebuild, not one per doubling. */
+	ret = bl_route_reserve(r->routes, n);
+	if (ret < 0) {
+		snprintf(errmsg, errlen, "cannot grow the route table for %zu routes: %s", n,
+			 strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < n && ret >= 0; i++) {
 		const struct bl_cmd_key *key = &ops[i].route.key;
 
@@ -412,7 +418,7 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 		}
 		route_spec(&ops[i].route, &spec);
 		if (key->is_default) {
-			bool had = r->routes->dflt != NULL;
+			bool had = r->routes->dflt != BL_ROUTE_VAL_NONE;
 
 			ret = bl_route_set_default(r->routes, &spec);
 			if (ret == 0)
@@ -430,9 +436,9 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	set_u64(reply, "deleted", deleted);
 	if (ret < 0) {
 		snprintf(errmsg, errlen,
-			 "stopped after %zu of %zu changes: %s (no distinct next hop slot left: "
-			 "at most %u)",
-			 i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX);
+			 "stopped after %zu of %zu changes: %s (at most %u distinct next hops and "
+			 "%u process, group and pool targets)",
+			 i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX, BL_ROUTE_TARGET_MAX);
 		return ret;
 	}
 	return 0;
@@ -512,12 +518,6 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 	return run_request(arg, req, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 
-struct list_ctx {
-	struct bl_route_table *t;
-	json_t *routes;
-	uint64_t limit, n;
-};
-
 static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bool is_default,
 			  uint64_t key)
 {
@@ -537,39 +537,114 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	return bl_cmd_route_to_json(&cr);
 }
 
-static int list_one(void *arg, uint64_t key, const struct bl_route *r)
+/*
+ * The cursor a page reply gives for the next one: the last route's place
+ * in the table's listing order, as 24 hex digits (hash, then key). The
+ * default route comes first, before any cursor.
+ */
+static void cursor_format(const struct bl_route_cursor *c, char *buf, size_t len)
 {
-	struct list_ctx *lc = arg;
+	snprintf(buf, len, "%08" PRIx32 "%016" PRIx64, c->hash, c->key);
+}
 
-	if (lc->n >= lc->limit)
-		return 1;
-	json_array_append_new(lc->routes, route_json(lc->t, r, false, key));
-	lc->n++;
+static int cursor_parse(const char *s, struct bl_route_cursor *c)
+{
+	char h[9];
+	char *end;
+
+	if (strlen(s) != 24 || strspn(s, "0123456789abcdefABCDEF") != 24)
+		return -EINVAL;
+	memcpy(h, s, 8);
+	h[8] = '\0';
+	c->hash = (uint32_t)strtoul(h, &end, 16);
+	c->key = strtoull(s + 8, &end, 16);
+	c->started = true;
 	return 0;
 }
 
+/*
+ * route.list {limit, cursor}: one page of at most `limit` routes
+ * (BL_CMD_LIST_LIMIT_DEFAULT when absent, at most BL_CMD_LIST_LIMIT_MAX).
+ * The reply's "next" is the cursor of the following page, or null after the
+ * last; "total" counts every route, the default included. Between pages the
+ * control thread serves other clients; a route present throughout the walk
+ * is listed exactly once, whatever changes meanwhile.
+ */
 static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_route_table *t = rc->r->routes;
-	struct list_ctx lc = { .t = t, .routes = json_array(), .limit = BL_CMD_LIST_LIMIT_DEFAULT };
-	json_t *lim = json_object_get(req, "limit");
+	struct bl_route_cursor cur = { 0 };
+	struct bl_route_entry *page;
+	json_t *lim = json_object_get(req, "limit"), *cj = json_object_get(req, "cursor"), *routes;
+	uint64_t limit = BL_CMD_LIST_LIMIT_DEFAULT;
+	struct bl_route dr;
+	size_t n, i;
+	bool more;
+	char next[32];
 
 	if (lim != NULL) {
-		if (!json_is_integer(lim) || json_integer_value(lim) < 0) {
-			json_decref(lc.routes);
-			snprintf(errmsg, errlen, "\"limit\" must be a non-negative integer");
+		if (!json_is_integer(lim) || json_integer_value(lim) < 0 ||
+		    json_integer_value(lim) > BL_CMD_LIST_LIMIT_MAX) {
+			snprintf(errmsg, errlen, "\"limit\" must be an integer from 0 to %d",
+				 BL_CMD_LIST_LIMIT_MAX);
 			return -EINVAL;
 		}
-		lc.limit = (uint64_t)json_integer_value(lim);
+		limit = (uint64_t)json_integer_value(lim);
 	}
-	if (t->dflt != NULL && lc.limit > 0) {
-		json_array_append_new(lc.routes, route_json(t, t->dflt, true, 0));
-		lc.n++;
+	if (cj != NULL && !json_is_null(cj) &&
+	    (!json_is_string(cj) || cursor_parse(json_string_value(cj), &cur) != 0)) {
+		snprintf(errmsg, errlen,
+			 "\"cursor\" must be the \"next\" of an earlier reply (24 hex digits)");
+		return -EINVAL;
 	}
-	bl_route_foreach(t, list_one, &lc);
-	set_u64(reply, "total", t->count + (t->dflt != NULL));
-	json_object_set_new(reply, "routes", lc.routes);
+	routes = json_array();
+	if (!cur.started && limit > 0 && bl_route_get_default(t, &dr)) {
+		json_array_append_new(routes, route_json(t, &dr, true, 0));
+		limit--;
+	}
+	page = malloc((limit ? limit : 1) * sizeof(*page));
+	if (page == NULL) {
+		json_decref(routes);
+		return -ENOMEM;
+	}
+	n = bl_route_page(t, &cur, page, limit, &more);
+	for (i = 0; i < n; i++)
+		json_array_append_new(routes, route_json(t, &page[i].r, false, page[i].key));
+	free(page);
+	set_u64(reply, "total", t->count + (t->dflt != BL_ROUTE_VAL_NONE));
+	json_object_set_new(reply, "routes", routes);
+	if (more && cur.started) {
+		cursor_format(&cur, next, sizeof(next));
+		json_object_set_new(reply, "next", json_string(next));
+	} else if (more) { /* a page of 0: start from the beginning */
+		json_object_set_new(reply, "next", json_string("000000000000000000000000"));
+	} else {
+		json_object_set_new(reply, "next", json_null());
+	}
+	return 0;
+}
+
+/* route.count: routes by action, the default route, and what the table holds. */
+static int cmd_route_count(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_router_cmds *rc = arg;
+	struct bl_route_table *t = rc->r->routes;
+	json_t *by = json_object();
+	unsigned a;
+
+	(void)req;
+	(void)errmsg;
+	(void)errlen;
+	for (a = 0; a < BL_ROUTE_ACTION_MAX; a++)
+		set_u64(by, bl_route_action_names[a], t->by_action[a]);
+	set_u64(reply, "total", t->count);
+	json_object_set_new(reply, "by_action", by);
+	json_object_set_new(reply, "default_route", json_boolean(t->dflt != BL_ROUTE_VAL_NONE));
+	set_u64(reply, "max_routes", t->max_routes);
+	set_u64(reply, "slots", bl_route_slots(t));
+	set_u64(reply, "bytes", bl_route_mem_bytes(t));
+	set_u64(reply, "resizes", t->resizes);
 	return 0;
 }
 
@@ -584,6 +659,7 @@ BL_ONLINE(cmd_route_add)
 BL_ONLINE(cmd_route_del)
 BL_ONLINE(cmd_route_batch)
 BL_ONLINE(cmd_route_list)
+BL_ONLINE(cmd_route_count)
 
 int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 {
@@ -600,7 +676,10 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		{ "route.del", cmd_route_del_online, "delete routes (all must exist)" },
 		{ "route.batch", cmd_route_batch_online,
 		  "apply add/del operations, checked whole before any applies" },
-		{ "route.list", cmd_route_list_online, "list routes, the default route first" },
+		{ "route.list", cmd_route_list_online,
+		  "one page of routes (limit, cursor), the default route first" },
+		{ "route.count", cmd_route_count_online,
+		  "routes by action, table slots and bytes" },
 	};
 	size_t i;
 	int ret;

@@ -166,22 +166,29 @@ static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
 	return &lc->hout[h];
 }
 
+/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
+static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
+{
+	struct bl_route route;
+	const struct bl_route_hop *h;
+
+	if (v == BL_ROUTE_VAL_NONE)
+		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
+	route = bl_route_of_val(v);
+	if (bl_route_action_is_target(route.action))
+		return (uint16_t)(TGT_PROC | route.hop);
+	if (route.action != BL_ROUTE_FORWARD)
+		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
+	h = bl_route_hop_get(r->routes, &route);
+	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
+		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
+	return route.hop;
+}
+
 /* What messages with this key get, from the route table. */
 static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
 {
-	const struct bl_route *route = bl_route_lookup(r->routes, key);
-	const struct bl_route_hop *h;
-
-	if (route == NULL)
-		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
-	if (bl_route_action_is_target(route->action))
-		return (uint16_t)(TGT_PROC | route->hop);
-	if (route->action != BL_ROUTE_FORWARD)
-		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
-	h = bl_route_hop_get(r->routes, route);
-	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
-		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-	return route->hop;
+	return verdict_of_val(r, bl_route_lookup_val(r->routes, key));
 }
 
 uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
@@ -222,26 +229,36 @@ RTE_INIT(verdict_masks_init)
 				bl__vmask[j] ^= word[i];
 }
 
-/*
- * A verdict-cache miss (or a key whose verdict could not be cached): the
- * route table, and the verdict into the cache, under its id (given out
- * now if the verdict has none yet). `raw` is the key in wire order.
- */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
+/* Cache verdict tgt for wire-order key `raw` in `slot`, under the
+ * verdict's id (given out now if it has none yet; when every id is taken
+ * the key is left uncached). */
+static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
 {
-	struct bl_verdict_cache *c = &lc->vcache;
-	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
 	uint32_t id = c->id_of[tgt];
 
 	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
 		if (c->n_ids == BL_VERDICT_IDS)
-			return tgt; /* every id is taken: not cached */
+			return;
 		id = c->n_ids++;
 		c->tgt_of[id] = tgt;
 		c->id_of[tgt] = (uint16_t)id;
 	}
 	c->ent[slot] = raw ^ bl_verdict_mask(id);
 	c->id[slot] = (uint16_t)id;
+}
+
+/*
+ * A verdict-cache miss (or a key whose verdict could not be cached): the
+ * route table, and the verdict into the cache. `raw` is the key in wire
+ * order. Counted, so that the next burst looks its keys up in bulk
+ * (burst_prefill) when this one missed often.
+ */
+static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
+{
+	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
+
+	lc->vmiss++;
+	verdict_fill(&lc->vcache, raw, slot, tgt);
 	return tgt;
 }
 
@@ -1301,16 +1318,103 @@ static void verdict_cache_wipe(struct bl_verdict_cache *c)
 	c->n_ids = 0;
 }
 
+/* Forget wire-order key `raw` if the cache holds it. */
+static inline void verdict_forget(struct bl_verdict_cache *c, uint64_t raw)
+{
+	size_t k = bl_verdict_slot(raw);
+
+	if (verdict_hit(c, raw, k)) {
+		c->ent[k] = bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
+		c->id[k] = 0;
+	}
+}
+
+/*
+ * Once per burst, after a quiescent state: catch up with the route table.
+ * A moved generation (or a change log this lcore fell behind) drops the
+ * whole cache; otherwise only the keys the log names since the last burst
+ * are forgotten, so route churn on other keys costs the cache nothing.
+ */
 static inline void verdict_cache_sync(struct bl_lcore *lc)
 {
-	uint64_t seen = __atomic_load_n(&lc->r->routes->gen, __ATOMIC_ACQUIRE) + 1;
+	struct bl_route_table *t = lc->r->routes;
+	uint64_t seen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) + 1;
+	/* Pairs with the release store of log.seq in route.c's key_changed. */
+	uint64_t lseq = __atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE), i;
 
 	if (unlikely(seen != lc->vcache.seen)) {
 		verdict_cache_wipe(&lc->vcache);
 		lc->vcache.seen = seen;
+	} else if (unlikely(lseq != lc->log_seen)) {
+		if (lseq - lc->log_seen > BL_ROUTE_LOG_SIZE / 2) {
+			verdict_cache_wipe(&lc->vcache);
+		} else {
+			for (i = lc->log_seen; i < lseq; i++) {
+				uint64_t key = __atomic_load_n(
+				    &t->log.key[i & (BL_ROUTE_LOG_SIZE - 1)], __ATOMIC_RELAXED);
+
+				verdict_forget(&lc->vcache, rte_cpu_to_be_64(key));
+			}
+			/* The writer may have lapped the entries read: then
+			 * some key read may be another, and all are forgotten. */
+			if (__atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE) - lc->log_seen >
+			    BL_ROUTE_LOG_SIZE)
+				verdict_cache_wipe(&lc->vcache);
+		}
 	}
+	lc->log_seen = lseq;
 	if (lc->registry != NULL)
 		lc->ptag = bl_registry_gen(lc->registry) + 1;
+}
+
+/*
+ * Keys looked up together: when the last burst missed the verdict cache
+ * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
+ * keys of this burst's usual frames (IPv4 without options) that miss it are
+ * gathered first, looked up in the route table in one bulk call (every home
+ * bucket prefetched before any is read), and cached; classify then finds
+ * them. Nothing here is trusted: a frame is only read inside its mbuf's
+ * data, and classify checks everything again. With few routes the cache
+ * hits and this never runs.
+ */
+#define BL_PREFILL_MIN	8u
+#define BL_PREFILL_KEYS 256u
+
+static __rte_noinline void burst_prefill(struct bl_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct bl_verdict_cache *c = &lc->vcache;
+	uint64_t raw[BL_PREFILL_KEYS], key[BL_PREFILL_KEYS];
+	uint32_t hash[BL_PREFILL_KEYS];
+	uint16_t val[BL_PREFILL_KEYS];
+	unsigned nk = 0, i;
+	uint16_t p;
+
+	for (p = 0; p < n && nk < BL_PREFILL_KEYS; p++) {
+		const struct rte_mbuf *m = pkts[p];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
+		uint16_t count;
+
+		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
+					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
+			continue;
+		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
+		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS;
+		     count--) {
+			uint64_t r;
+
+			memcpy(&r, d + off + 8, sizeof(r));
+			if (!verdict_hit(c, r, bl_verdict_slot(r))) {
+				raw[nk] = r;
+				key[nk++] = rte_be_to_cpu_64(r);
+			}
+			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
+		}
+	}
+	lc->vmiss = nk;
+	bl_route_lookup_bulk(lc->r->routes, key, nk, hash, val);
+	for (i = 0; i < nk; i++)
+		verdict_fill(c, raw[i], bl_verdict_slot(raw[i]), verdict_of_val(lc->r, val[i]));
 }
 
 /*
@@ -1337,6 +1441,10 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 	bl_stat_add(&lc->st.rx_pkts, n);
 	verdict_cache_sync(lc);
+	if (unlikely(lc->vmiss >= BL_PREFILL_MIN))
+		burst_prefill(lc, pkts, n);
+	else
+		lc->vmiss = 0;
 	for (i = 0; i < n && i < BL_PREFETCH_AHEAD; i++)
 		prefetch_pkt(pkts[i]);
 	for (i = 0; i < n; i++) {

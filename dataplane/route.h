@@ -20,8 +20,11 @@
 #include <stddef.h>
 
 #include <urcu-qsbr.h>
-#include <urcu/rculfhash.h>
+#include <rte_branch_prediction.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "actors/registry.h"
 
@@ -87,71 +90,204 @@ struct bl_route_hop {
 	uint32_t refs;	  /* routes using it; control thread only */
 };
 
-/* One entry. Immutable once published; replaced whole, freed by call_rcu. */
+/*
+ * What a route says, as a lookup returns it: the action and the index of
+ * its hop (forward) or target (process, group, pool). In the table it is
+ * one 16-bit word (bl_route_val): the action in the top three bits.
+ */
 struct bl_route {
-	struct cds_lfht_node node;
-	uint64_t key;
 	uint16_t action; /* enum bl_route_action */
 	uint16_t hop;	 /* index into hops (forward) or targets (process kinds) */
+};
+
+#define BL_ROUTE_VAL_NONE 0xFFFFu /* no route (and a free slot in the table) */
+#define BL_ROUTE_IDX_BITS 13u
+#define BL_ROUTE_IDX_MASK ((1u << BL_ROUTE_IDX_BITS) - 1u)
+_Static_assert(BL_ROUTE_HOP_MAX <= BL_ROUTE_IDX_MASK && BL_ROUTE_TARGET_MAX <= BL_ROUTE_IDX_MASK,
+	       "a hop or target index fits a value word");
+
+static inline uint16_t bl_route_val(unsigned action, unsigned idx)
+{
+	return (uint16_t)(action << BL_ROUTE_IDX_BITS | idx);
+}
+
+static inline struct bl_route bl_route_of_val(uint16_t v)
+{
+	struct bl_route r = { .action = (uint16_t)(v >> BL_ROUTE_IDX_BITS),
+			      .hop = (uint16_t)(v & BL_ROUTE_IDX_MASK) };
+
+	return r;
+}
+
+/*
+ * The table proper: open addressing over 64-byte buckets of six keys and
+ * their values, linear probing from a key's home bucket (the top bits of
+ * its hash) with no wrap-around (spare buckets follow the last home one).
+ * `overflow` counts the keys whose home is this bucket but that live
+ * further on: a lookup stops at the first bucket that has its key or no
+ * overflow. `seq` is the bucket's sequence count, odd while the control
+ * thread writes the bucket; a reader that saw it odd or moved reads the
+ * bucket again. route.c opens with the whole design.
+ */
+#define BL_RT_SLOTS 6u
+#define BL_RT_TAIL  64u /* spare buckets past the last home bucket */
+
+struct bl_rt_bucket {
+	uint64_t key[BL_RT_SLOTS];
+	uint16_t val[BL_RT_SLOTS]; /* ~value: 0 is a free slot (zeroed memory is empty) */
+	uint16_t overflow;
+	uint16_t seq;
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct bl_rt_bucket) == 64, "a bucket is one cache line");
+
+/* One size of the table; replaced whole when it grows or shrinks. */
+struct bl_rt {
+	uint32_t order;	    /* 1 << order home buckets */
+	uint32_t shift;	    /* 32 - order: a hash's home bucket is hash >> shift */
+	uint64_t n_buckets; /* home buckets + BL_RT_TAIL */
 	struct rcu_head rcu;
+	struct bl_rt_bucket *b;
+};
+
+/*
+ * Keys whose route changed, for the lcores' verdict caches: entry
+ * i % BL_ROUTE_LOG_SIZE holds the i-th changed key and `seq` (release)
+ * counts those written. An lcore that fell more than the log's size
+ * behind, or that sees `gen` move, drops its whole cache instead.
+ */
+#define BL_ROUTE_LOG_SIZE 4096u /* power of two */
+
+struct bl_route_log {
+	uint64_t seq;
+	uint64_t key[BL_ROUTE_LOG_SIZE];
 };
 
 struct bl_route_table {
-	struct cds_lfht *ht;
-	struct bl_route *dflt; /* RCU pointer; NULL: unrouted keys are dropped */
+	struct bl_rt *cur;  /* RCU pointer: the table in use */
+	uint32_t dflt;	    /* the default route's value, or BL_ROUTE_VAL_NONE */
+	uint32_t min_order; /* the table never shrinks below this */
 	struct bl_route_hop hops[BL_ROUTE_HOP_MAX];
 	uint32_t n_hops; /* high-water mark of hops[] in use */
 	struct bl_route_target targets[BL_ROUTE_TARGET_MAX];
 	uint32_t n_targets;	  /* high-water mark of targets[] in use */
 	struct bl_groups *groups; /* where group and pool targets find their group */
-	uint64_t count;		  /* routes in ht; control thread only */
+	uint64_t count;		  /* routes in the table (not the default); control thread */
+	uint64_t by_action[BL_ROUTE_ACTION_MAX]; /* of those, by action; control thread */
 	uint64_t max_routes;
+	uint64_t resizes; /* tables built by growing or shrinking */
 	/*
-	 * Bumped (release) after every change is published and before anything
-	 * it unpublished is handed to call_rcu. Lcores cache lookup results
-	 * tagged with it (dataplane/lcore.h); a cached route stays valid until
-	 * the lcore's next quiescent state, because nothing it names is freed
-	 * before then.
+	 * Bumped (release) after a change that can alter what any key gets
+	 * (the default route; a hop or target slot reused), before anything
+	 * it unpublished is freed. Lcores drop their verdict caches when it
+	 * moves (dataplane/lcore.h). A change to one key's route is told
+	 * through `log` instead.
 	 */
 	uint64_t gen;
+	struct bl_route_log log;
 };
 
-/* Mix a key into a hash: consecutive keys must spread over the buckets. */
-static inline unsigned long bl_route_hash(uint64_t key)
+/* A key's hash; its top bits pick the key's home bucket. */
+static inline uint32_t bl_route_hash(uint64_t key)
 {
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	key *= 0xc4ceb9fe1a85ec53ULL;
-	key ^= key >> 33;
-	return (unsigned long)key;
+	return rte_hash_crc_8byte(key, 0x9E3779B9u);
 }
 
-static inline int bl__route_match(struct cds_lfht_node *node, const void *key)
+/* Read one bucket for `key`: its value or NONE, and *stop when no later
+ * bucket can hold it. Reads again while the writer is inside the bucket. */
+static __rte_always_inline uint16_t bl__rt_bucket_find(const struct bl_rt_bucket *b, uint64_t key,
+						       bool *stop)
 {
-	const struct bl_route *r = caa_container_of(node, struct bl_route, node);
+	uint16_t s0, v, ovf;
+	unsigned i;
 
-	return r->key == *(const uint64_t *)key;
+	for (;;) {
+		/* Pairs with the release stores of seq in route.c (bucket_open,
+		 * bucket_close). */
+		s0 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+		/* A free slot's word is 0; of the others at most one has key. */
+		v = 0;
+		for (i = 0; i < BL_RT_SLOTS; i++)
+			v |= __atomic_load_n(&b->key[i], __ATOMIC_RELAXED) == key
+				 ? __atomic_load_n(&b->val[i], __ATOMIC_RELAXED)
+				 : 0;
+		ovf = __atomic_load_n(&b->overflow, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (likely((s0 & 1) == 0 && __atomic_load_n(&b->seq, __ATOMIC_RELAXED) == s0))
+			break;
+		rte_pause();
+	}
+	*stop = v != 0 || ovf == 0;
+	return (uint16_t)~v;
+}
+
+/* The value for key in table rt (no default), from its home bucket on. */
+static __rte_always_inline uint16_t bl__rt_find(const struct bl_rt *rt, uint64_t key, uint32_t hash)
+{
+	const struct bl_rt_bucket *b = &rt->b[hash >> rt->shift];
+	const struct bl_rt_bucket *end = rt->b + rt->n_buckets;
+	bool stop;
+	uint16_t v;
+
+	for (; b != end; b++) {
+		v = bl__rt_bucket_find(b, key, &stop);
+		if (likely(stop))
+			return v;
+	}
+	return BL_ROUTE_VAL_NONE;
 }
 
 /*
- * Look a key up: its route, else the default route, else NULL (no route).
- * Lcores and the control thread; the caller must be RCU-online and may use
- * the result only until its next quiescent state.
+ * Look a key up: its route's value, else the default route's, else
+ * BL_ROUTE_VAL_NONE. Lcores and the control thread; the caller must be
+ * RCU-online (a table it reads is freed only after a grace period).
  */
-static inline const struct bl_route *bl_route_lookup(struct bl_route_table *t, uint64_t key)
+static inline uint16_t bl_route_lookup_val(struct bl_route_table *t, uint64_t key)
 {
-	struct cds_lfht_iter it;
-	struct cds_lfht_node *node;
+	const struct bl_rt *rt = rcu_dereference(t->cur);
+	uint16_t v = bl__rt_find(rt, key, bl_route_hash(key));
 
-	cds_lfht_lookup(t->ht, bl_route_hash(key), bl__route_match, &key, &it);
-	node = cds_lfht_iter_get_node(&it);
-	if (node != NULL)
-		return caa_container_of(node, struct bl_route, node);
-	return rcu_dereference(t->dflt);
+	if (v == BL_ROUTE_VAL_NONE)
+		v = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
+	return v;
 }
 
-/* The hop of a forwarding route. Same rules as bl_route_lookup. */
+/* The same as a struct: false when the key has no route and there is no default. */
+static inline bool bl_route_lookup(struct bl_route_table *t, uint64_t key, struct bl_route *out)
+{
+	uint16_t v = bl_route_lookup_val(t, key);
+
+	if (v == BL_ROUTE_VAL_NONE)
+		return false;
+	*out = bl_route_of_val(v);
+	return true;
+}
+
+/*
+ * Look n keys up together (any n): hash them all and prefetch every home
+ * bucket, then compare, so n keys that miss the CPU's caches cost about
+ * one memory latency rather than n. vals[i] gets what bl_route_lookup_val
+ * gives for keys[i]; `hashes` is the caller's scratch of n words. Same
+ * rules as bl_route_lookup_val.
+ */
+static inline void bl_route_lookup_bulk(struct bl_route_table *t, const uint64_t *keys, unsigned n,
+					uint32_t *hashes, uint16_t *vals)
+{
+	const struct bl_rt *rt = rcu_dereference(t->cur);
+	uint16_t dflt = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		hashes[i] = bl_route_hash(keys[i]);
+		rte_prefetch0(&rt->b[hashes[i] >> rt->shift]);
+	}
+	for (i = 0; i < n; i++) {
+		uint16_t v = bl__rt_find(rt, keys[i], hashes[i]);
+
+		vals[i] = v != BL_ROUTE_VAL_NONE ? v : dflt;
+	}
+}
+
+/* The hop of a forwarding route. */
 static inline const struct bl_route_hop *bl_route_hop_get(const struct bl_route_table *t,
 							  const struct bl_route *r)
 {
@@ -162,9 +298,10 @@ static inline const struct bl_route_hop *bl_route_hop_get(const struct bl_route_
  * Create an empty table holding at most max_routes routes. Control thread,
  * RCU-registered. NULL + errno on failure.
  *
- * The writers below (add, set_default, del, del_default, foreach) run on the
- * control thread while it is RCU-online; they never wait for readers except
- * when a hop slot must be recycled (synchronize_rcu, rare).
+ * The writers below run on the control thread while it is RCU-online. They
+ * never wait for readers, except when a hop or target slot must be reused
+ * (synchronize_rcu, rare). A table that grows or shrinks is rebuilt by the
+ * writer at its new size and swapped in; the old one is freed by call_rcu.
  */
 struct bl_route_table *bl_route_table_create(uint64_t max_routes);
 
@@ -191,9 +328,16 @@ void bl_route_hop_release(struct bl_route_table *t, unsigned hop);
 void bl_route_table_destroy(struct bl_route_table *t);
 
 /*
- * Add or replace the route for key. Control thread only; the old entry is
- * freed through call_rcu. Returns 0 (added), 1 (replaced), -ENOSPC (table
- * full, or no free hop), -EINVAL (bad spec).
+ * Make room for n more routes at once (a batch about to be applied), so
+ * the table is rebuilt once rather than at each doubling. Control thread,
+ * RCU-online. 0, or -ENOMEM (the table stays as it was).
+ */
+int bl_route_reserve(struct bl_route_table *t, uint64_t n);
+
+/*
+ * Add or replace the route for key. Control thread only, RCU-online.
+ * Returns 0 (added), 1 (replaced), -ENOSPC (table full, or no free hop or
+ * target), -EINVAL (bad spec), -ENOMEM (the table could not grow).
  */
 int bl_route_add(struct bl_route_table *t, uint64_t key, const struct bl_route_spec *spec);
 
@@ -206,16 +350,53 @@ int bl_route_del(struct bl_route_table *t, uint64_t key);
 /* Delete the default route. Control thread only. 0, or -ENOENT. */
 int bl_route_del_default(struct bl_route_table *t);
 
-/* Fill *spec from a route entry (for listing). Control thread. */
+/* Is there a route for key (not counting the default)? Control thread, RCU-online. */
+bool bl_route_has(struct bl_route_table *t, uint64_t key);
+
+/* The default route, if any. Control thread. */
+bool bl_route_get_default(const struct bl_route_table *t, struct bl_route *out);
+
+/* Fill *spec from a route (for listing). Control thread. */
 void bl_route_describe(const struct bl_route_table *t, const struct bl_route *r,
 		       struct bl_route_spec *spec);
 
 /*
  * Call fn for each route (not the default) until fn returns non-zero; returns
- * that value or 0. Control thread, RCU-online. Entries seen are stable for the
- * duration of the call.
+ * that value or 0. Control thread, RCU-online; fn must not change the table.
  */
 int bl_route_foreach(struct bl_route_table *t,
 		     int (*fn)(void *arg, uint64_t key, const struct bl_route *r), void *arg);
+
+/*
+ * Listing in pages. Routes come in one fixed order, (hash, key), that no
+ * resize changes, so a cursor (the last route of a page) stays good while
+ * routes are added and deleted between pages: a route present from the
+ * first page to the last is listed exactly once. A fresh cursor is zeroed.
+ */
+struct bl_route_cursor {
+	uint32_t hash;
+	uint64_t key;
+	bool started; /* false: from the beginning */
+};
+
+struct bl_route_entry {
+	uint64_t key;
+	struct bl_route r;
+};
+
+/*
+ * Up to max routes after *cur into out, in order; *cur moves to the last one
+ * given. Returns how many; *more is false once no route follows. Control
+ * thread, RCU-online. Costs O(max + the routes scanned), whatever the
+ * table's size.
+ */
+size_t bl_route_page(struct bl_route_table *t, struct bl_route_cursor *cur,
+		     struct bl_route_entry *out, size_t max, bool *more);
+
+/* Bytes the table holds now: its buckets and its struct. Control thread. */
+uint64_t bl_route_mem_bytes(const struct bl_route_table *t);
+
+/* Buckets and slots of the table in use. Control thread. */
+uint64_t bl_route_slots(const struct bl_route_table *t);
 
 #endif /* BL_ROUTE_H */
