@@ -9,6 +9,7 @@
  * A request longer than the socket's line limit (a big `route batch`, a long
  * `route del`) is sent as several requests over one connection, each under
  * the limit; their counters are added up. Such a batch is applied in pieces.
+ * `route list` without a limit walks every page (control/beamctl_routes.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,12 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/beamctl_routes.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
 
-#define EXIT_ERROR_REPLY 1
-#define EXIT_USAGE	 2
-#define EXIT_UNREACHABLE 3
+#define EXIT_ERROR_REPLY BL_BEAMCTL_EXIT_ERROR_REPLY
+#define EXIT_USAGE	 BL_BEAMCTL_EXIT_USAGE
+#define EXIT_UNREACHABLE BL_BEAMCTL_EXIT_UNREACHABLE
 
 #define DEFAULT_SOCKET	   "/run/beamline/beamline.sock"
 #define DEFAULT_TIMEOUT_MS 5000
@@ -88,6 +90,18 @@ static int wait_fd(struct conn *cn, short ev)
 	}
 }
 
+/* Give the connection timeout_ms from now. */
+static void conn_arm(struct conn *cn)
+{
+	clock_gettime(CLOCK_MONOTONIC, &cn->deadline);
+	cn->deadline.tv_sec += cn->timeout_ms / 1000;
+	cn->deadline.tv_nsec += (long)(cn->timeout_ms % 1000) * 1000000;
+	if (cn->deadline.tv_nsec >= 1000000000) {
+		cn->deadline.tv_sec++;
+		cn->deadline.tv_nsec -= 1000000000;
+	}
+}
+
 static int conn_open(struct conn *cn, const char *path, int timeout_ms)
 {
 	struct sockaddr_un addr;
@@ -95,13 +109,7 @@ static int conn_open(struct conn *cn, const char *path, int timeout_ms)
 	memset(cn, 0, sizeof(*cn));
 	cn->path = path;
 	cn->timeout_ms = timeout_ms;
-	clock_gettime(CLOCK_MONOTONIC, &cn->deadline);
-	cn->deadline.tv_sec += timeout_ms / 1000;
-	cn->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (cn->deadline.tv_nsec >= 1000000000) {
-		cn->deadline.tv_sec++;
-		cn->deadline.tv_nsec -= 1000000000;
-	}
+	conn_arm(cn);
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		fprintf(stderr, "beamctl: cannot connect to %s: path too long\n", path);
 		return -ENAMETOOLONG;
@@ -711,26 +719,6 @@ static void print_stats(const json_t *r)
 	}
 }
 
-static void print_route_list(const json_t *r)
-{
-	static const char *const cols[] = { "key", "action", "port", "mac", "ip", "udp", NULL };
-	static const char *const named[] = { "key", "action", "name", "port",
-					     "mac", "ip",     "udp",  NULL };
-	const json_t *routes = json_object_get(r, "routes");
-	const json_t *total = json_object_get(r, "total");
-	bool any_name = false;
-	size_t i;
-	json_t *e;
-
-	/* The name column only when a route names a process, group or pool. */
-	json_array_foreach (routes, i, e)
-		any_name |= json_object_get(e, "name") != NULL;
-	print_table(NULL, routes, any_name ? named : cols);
-	if (json_is_integer(total))
-		printf("%zu of %" JSON_INTEGER_FORMAT " routes shown\n", json_array_size(routes),
-		       json_integer_value(total));
-}
-
 static void print_counts(const json_t *r)
 {
 	static const char *const names[] = { "added", "replaced", "deleted", NULL };
@@ -757,8 +745,6 @@ static void print_reply(const char *cmd, const json_t *r)
 		print_status(r);
 	else if (strcmp(cmd, "stats") == 0)
 		print_stats(r);
-	else if (strcmp(cmd, "route.list") == 0 && json_is_array(json_object_get(r, "routes")))
-		print_route_list(r);
 	else if (strcmp(cmd, "route.add") == 0 || strcmp(cmd, "route.del") == 0 ||
 		 strcmp(cmd, "route.batch") == 0)
 		print_counts(r);
@@ -768,6 +754,67 @@ static void print_reply(const char *cmd, const json_t *r)
 		print_object(r, 0, skip_ok);
 	else
 		printf("ok\n");
+}
+
+/* ---- one command ---- */
+
+/*
+ * Send req (in pieces when it is too long for one line), print the reply as
+ * --json asks, and report an error reply on stderr. Returns 0 with *reply
+ * the "ok" reply (the caller's to print and free), or an exit status with
+ * *reply NULL.
+ */
+static int exchange(struct conn *cn, const struct opts *o, json_t *req, json_t **reply)
+{
+	size_t pieces = 1, done = 0;
+	char *raw = NULL;
+	int rc;
+
+	rc = send_request(cn, req, reply, &raw, &pieces, &done);
+	if (rc != 0) {
+		json_decref(*reply);
+		*reply = NULL;
+		free(raw);
+		return rc;
+	}
+	if (o->json) {
+		if (raw != NULL && !o->pretty) {
+			printf("%s\n", raw);
+		} else {
+			char *t = json_dumps(*reply, o->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+
+			printf("%s\n", t ? t : "");
+			free(t);
+		}
+	}
+	free(raw);
+	if (!json_is_true(json_object_get(*reply, "ok"))) {
+		const char *e = json_string_value(json_object_get(*reply, "error"));
+		const char *m = json_string_value(json_object_get(*reply, "message"));
+
+		fprintf(stderr, "beamctl: %s: %s", e ? e : "error", m ? m : "(no message)");
+		if (pieces > 1)
+			fprintf(stderr, " (%zu of %zu requests applied before it)", done, pieces);
+		fprintf(stderr, "\n");
+		json_decref(*reply);
+		*reply = NULL;
+		return EXIT_ERROR_REPLY;
+	}
+	return 0;
+}
+
+struct page_asker {
+	struct conn *cn;
+	const struct opts *o;
+};
+
+/* A route list page: each one gets the whole --timeout, however long the walk. */
+static int ask_page(void *arg, json_t *req, json_t **reply)
+{
+	struct page_asker *pa = arg;
+
+	conn_arm(pa->cn);
+	return exchange(pa->cn, pa->o, req, reply);
 }
 
 /* ---- main ---- */
@@ -1053,8 +1100,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	json_t *req, *reply = NULL;
-	char err[512], *raw = NULL;
-	size_t pieces = 1, done = 0;
+	char err[512];
 	const char *cmd;
 	struct conn cn;
 	int rc;
@@ -1096,38 +1142,21 @@ int main(int argc, char **argv)
 		conn_close(&cn);
 		return EXIT_UNREACHABLE;
 	}
-	rc = send_request(&cn, req, &reply, &raw, &pieces, &done);
+	if (strcmp(cmd, "route.list") == 0) {
+		struct page_asker pa = { &cn, &o };
+
+		/* Words without a limit: every page. --raw is sent as it is: one page. */
+		rc = bl_beamctl_route_list(req,
+					   o.raw == NULL && json_object_get(req, "limit") == NULL,
+					   !o.json, ask_page, &pa);
+	} else {
+		rc = exchange(&cn, &o, req, &reply);
+		if (rc == 0 && !o.json)
+			print_reply(cmd, reply);
+	}
 	conn_close(&cn);
-	if (rc != 0) {
-		json_decref(req);
-		free(raw);
-		return rc;
-	}
-	if (o.json) {
-		if (raw != NULL && !o.pretty) {
-			printf("%s\n", raw);
-		} else {
-			char *t = json_dumps(reply, o.pretty ? JSON_INDENT(2) : JSON_COMPACT);
-
-			printf("%s\n", t ? t : "");
-			free(t);
-		}
-	}
-	if (!json_is_true(json_object_get(reply, "ok"))) {
-		const char *e = json_string_value(json_object_get(reply, "error"));
-		const char *m = json_string_value(json_object_get(reply, "message"));
-
-		fprintf(stderr, "beamctl: %s: %s", e ? e : "error", m ? m : "(no message)");
-		if (pieces > 1)
-			fprintf(stderr, " (%zu of %zu requests applied before it)", done, pieces);
-		fprintf(stderr, "\n");
-		rc = EXIT_ERROR_REPLY;
-	} else if (!o.json) {
-		print_reply(cmd, reply);
-	}
 	json_decref(reply);
 	json_decref(req);
-	free(raw);
 	if (fflush(stdout) != 0)
 		return EXIT_UNREACHABLE;
 	return rc;

@@ -551,14 +551,15 @@ static json_t *oom(char *err, size_t errlen)
 	return NULL;
 }
 
+/* A command without arguments; its one usage form is its words ("route count"). */
 static json_t *build_plain(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 			   size_t errlen)
 {
 	json_t *o;
 
 	if (argc > 0) {
-		seterr(err, errlen, "%s: unexpected word '%s' (usage: %s)", row->cmd, argv[0],
-		       row->forms[0]);
+		seterr(err, errlen, "%s: unexpected word '%s': it takes no arguments",
+		       row->forms[0], argv[0]);
 		return NULL;
 	}
 	o = request_new(row->cmd);
@@ -755,31 +756,68 @@ static json_t *build_route_del(const struct bl_cmd_row *row, int argc, char **ar
 	return o;
 }
 
+/*
+ * route list [limit N] [cursor C], the pairs in any order, each at most once.
+ * Without limit the request has none: the daemon then sends its default page,
+ * and beamctl takes the absence to mean "walk every page".
+ */
 static json_t *build_route_list(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 				size_t errlen)
 {
-	uint64_t limit = BL_CMD_LIST_LIMIT_DEFAULT;
+	const char *limit_word = NULL, *cursor = NULL;
+	uint64_t limit = 0;
 	json_t *o;
+	int rc;
 
-	if (argc >= 1 && strcmp(argv[0], "limit") != 0) {
-		seterr(err, errlen, "route list: unexpected word '%s' (usage: %s)", argv[0],
-		       row->forms[0]);
-		return NULL;
+	for (int i = 0; i < argc; i += 2) {
+		const char **slot = strcmp(argv[i], "limit") == 0    ? &limit_word
+				    : strcmp(argv[i], "cursor") == 0 ? &cursor
+								     : NULL;
+
+		if (slot == NULL) {
+			seterr(err, errlen, "route list: unexpected word '%s' (usage: %s)", argv[i],
+			       row->forms[0]);
+			return NULL;
+		}
+		if (i + 1 >= argc) {
+			seterr(err, errlen, "route list: '%s' needs a value", argv[i]);
+			return NULL;
+		}
+		if (*slot != NULL) {
+			seterr(err, errlen, "route list: '%s' given twice", argv[i]);
+			return NULL;
+		}
+		*slot = argv[i + 1];
 	}
-	if (argc == 1) {
-		seterr(err, errlen, "route list: 'limit' needs a value");
-		return NULL;
+	if (limit_word != NULL) {
+		rc = parse_uint(limit_word, BL_CMD_LIST_LIMIT_MAX, &limit);
+		if (rc == -ERANGE) {
+			seterr(err, errlen,
+			       "route list: bad limit '%s': at most %d routes a page (leave "
+			       "limit out to list every page)",
+			       limit_word, BL_CMD_LIST_LIMIT_MAX);
+			return NULL;
+		}
+		if (rc < 0) {
+			seterr(err, errlen, "route list: bad limit '%s': expected 0..%d",
+			       limit_word, BL_CMD_LIST_LIMIT_MAX);
+			return NULL;
+		}
 	}
-	if (argc >= 2 && parse_uint(argv[1], UINT32_MAX, &limit) < 0) {
-		seterr(err, errlen, "route list: bad limit '%s': expected 0..4294967295", argv[1]);
-		return NULL;
-	}
-	if (argc > 2) {
-		seterr(err, errlen, "route list: unexpected word '%s'", argv[2]);
+	/* The same check as the daemon's: a cursor is an earlier reply's "next". */
+	if (cursor != NULL &&
+	    (strlen(cursor) != 24 || strspn(cursor, "0123456789abcdefABCDEF") != 24)) {
+		seterr(err, errlen,
+		       "route list: bad cursor '%s': expected 24 hex digits (the \"next\" of an "
+		       "earlier page)",
+		       cursor);
 		return NULL;
 	}
 	o = request_new(row->cmd);
-	if (o == NULL || json_object_set_new(o, "limit", json_integer((json_int_t)limit)) != 0) {
+	if (o == NULL ||
+	    (limit_word != NULL &&
+	     json_object_set_new(o, "limit", json_integer((json_int_t)limit)) != 0) ||
+	    (cursor != NULL && json_object_set_new(o, "cursor", json_string(cursor)) != 0)) {
 		json_decref(o);
 		return oom(err, errlen);
 	}
@@ -1065,8 +1103,14 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  "list",
 	  "route.list",
 	  build_route_list,
-	  { "route list [limit N]" },
-	  "list routes (default limit 1000)" },
+	  { "route list [limit N] [cursor C]" },
+	  "every route, page by page; or one page of N (at most 10000) from cursor C" },
+	{ "route",
+	  "count",
+	  "route.count",
+	  build_plain,
+	  { "route count" },
+	  "routes by action, default route, table size" },
 	{ "route",
 	  "batch",
 	  "route.batch",

@@ -15,6 +15,7 @@
 #ifndef BL_ROUTE_H
 #define BL_ROUTE_H
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -103,8 +104,8 @@ struct bl_route {
 #define BL_ROUTE_VAL_NONE 0xFFFFu /* no route (and a free slot in the table) */
 #define BL_ROUTE_IDX_BITS 13u
 #define BL_ROUTE_IDX_MASK ((1u << BL_ROUTE_IDX_BITS) - 1u)
-_Static_assert(BL_ROUTE_HOP_MAX <= BL_ROUTE_IDX_MASK && BL_ROUTE_TARGET_MAX <= BL_ROUTE_IDX_MASK,
-	       "a hop or target index fits a value word");
+static_assert(BL_ROUTE_HOP_MAX <= BL_ROUTE_IDX_MASK && BL_ROUTE_TARGET_MAX <= BL_ROUTE_IDX_MASK,
+	      "a hop or target index fits a value word");
 
 static inline uint16_t bl_route_val(unsigned action, unsigned idx)
 {
@@ -138,7 +139,7 @@ struct bl_rt_bucket {
 	uint16_t overflow;
 	uint16_t seq;
 } __attribute__((aligned(64)));
-_Static_assert(sizeof(struct bl_rt_bucket) == 64, "a bucket is one cache line");
+static_assert(sizeof(struct bl_rt_bucket) == 64, "a bucket is one cache line");
 
 /* One size of the table; replaced whole when it grows or shrinks. */
 struct bl_rt {

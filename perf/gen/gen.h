@@ -56,6 +56,7 @@ struct bl_gen_cfg {
 	uint16_t dst_udp;
 	uint32_t gaps_permille;
 	uint32_t mtu;
+	int source_per_key; /* each key its own source: src IP:port from the key */
 
 	/* side outputs */
 	const char *routes_out;
@@ -77,6 +78,13 @@ struct bl_gen_cfg {
 	int frames_given; /* --frames was on the command line */
 };
 
+/*
+ * With --source-per-key, key key_base + i comes from source i: src IP
+ * src_ip + i / BL_GEN_PORTS_PER_IP, src port src_port_base + i % that, so
+ * every key has its own IPv4 5-tuple (one message per frame).
+ */
+#define BL_GEN_PORTS_PER_IP(cfg) (65536u - (cfg)->src_port_base)
+
 /* One traffic source: a distinct (src IP, src UDP port) with its own seq. */
 struct bl_gen_src {
 	uint32_t ip;
@@ -91,6 +99,7 @@ struct bl_gen {
 	uint64_t rng;
 	double *cdf; /* zipf: cdf[i] = P(rank <= i); NULL when uniform */
 	struct bl_gen_src *src;
+	uint64_t n_src; /* entries of src: --sources, or --keys with --source-per-key */
 	uint16_t ip_id;
 
 	/* totals over every frame produced so far */
@@ -135,7 +144,9 @@ enum bl_gen_key_class bl_gen_key_class(const struct bl_gen_cfg *cfg, uint64_t ke
 
 /*
  * Side outputs, written after the traffic so the l3fwd rules cover exactly
- * the flows that appeared. Return 0 or -errno (message printed to stderr).
+ * the flows that appeared (with --source-per-key: every key's flow, whether
+ * or not it appeared, so l3fwd's table holds as many flows as the routes
+ * file has keys). Return 0 or -errno (message printed to stderr).
  */
 int bl_gen_write_routes(const struct bl_gen *g, const char *path);
 int bl_gen_write_l3fwd_rules(const struct bl_gen *g, const char *path);

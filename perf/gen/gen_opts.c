@@ -43,6 +43,7 @@ enum {
 	OPT_UNROUTED,
 	OPT_L3FWD_RULES,
 	OPT_L3FWD_PORT,
+	OPT_SOURCE_PER_KEY,
 	OPT_HELP,
 };
 
@@ -75,6 +76,7 @@ static const struct option long_opts[] = {
 	{ "unrouted-permille", required_argument, NULL, OPT_UNROUTED },
 	{ "l3fwd-rules", required_argument, NULL, OPT_L3FWD_RULES },
 	{ "l3fwd-port", required_argument, NULL, OPT_L3FWD_PORT },
+	{ "source-per-key", no_argument, NULL, OPT_SOURCE_PER_KEY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,6 +101,10 @@ void bl_gen_usage(FILE *f)
 	      "  --dst-ip A.B.C.D      (default 10.0.0.1)   --dst-udp PORT (default 7447)\n"
 	      "  --gaps PERMILLE       share of frames that skip 1..M seq numbers (default 0)\n"
 	      "  --mtu BYTES           largest IPv4 packet allowed (default 1500)\n"
+	      "  --source-per-key      each key its own source instead of --sources: key\n"
+	      "                        key-base+i from src IP --src-ip + i/25536, port\n"
+	      "                        40000 + i%25536; needs --msgs-per-frame 1 (one flow\n"
+	      "                        per key, as l3fwd -E looks up the 5-tuple)\n"
 	      "side outputs:\n"
 	      "  --routes-out FILE     beamline config routing every key:\n"
 	      "    --route-port P --route-mac MAC --route-ip IP --route-udp U\n"
@@ -106,6 +112,7 @@ void bl_gen_usage(FILE *f)
 	      "    --route-drop-permille X  share of keys with a drop route\n"
 	      "    --unrouted-permille X    share of keys with no route\n"
 	      "  --l3fwd-rules FILE    l3fwd exact-match rules for every flow in the traffic\n"
+	      "                        (with --source-per-key: one per key, all --keys)\n"
 	      "    --l3fwd-port P      their output port (default: --route-port)\n"
 	      "port mode:\n"
 	      "  --port N              DPDK port to send on\n"
@@ -235,7 +242,8 @@ static void set_defaults(struct bl_gen_cfg *cfg)
 }
 
 /* Checks that need every option: sizes fit, ranges do not wrap, modes agree. */
-static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_given)
+static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_given,
+		       int sources_given)
 {
 	uint64_t udp_payload;
 
@@ -268,13 +276,33 @@ static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_giv
 		fprintf(stderr, "beamline-gen: --frames 0: want at least one frame\n");
 		return -EINVAL;
 	}
-	if ((uint64_t)cfg->src_ip + cfg->sources - 1 > UINT32_MAX) {
+	if (!cfg->source_per_key && (uint64_t)cfg->src_ip + cfg->sources - 1 > UINT32_MAX) {
 		fprintf(stderr, "beamline-gen: --src-ip + --sources runs past 255.255.255.255\n");
 		return -EINVAL;
 	}
 	if (cfg->key_base + cfg->keys - 1 < cfg->key_base) {
 		fprintf(stderr, "beamline-gen: --key-base + --keys runs past 2^64-1\n");
 		return -EINVAL;
+	}
+	if (cfg->source_per_key) {
+		if (sources_given) {
+			fprintf(stderr, "beamline-gen: --source-per-key makes one source per key; "
+					"leave --sources out\n");
+			return -EINVAL;
+		}
+		if (cfg->msgs_per_frame != 1) {
+			fprintf(stderr, "beamline-gen: --source-per-key needs --msgs-per-frame 1 "
+					"(a frame's source is its key's)\n");
+			return -EINVAL;
+		}
+		if ((uint64_t)cfg->src_ip + (cfg->keys - 1) / BL_GEN_PORTS_PER_IP(cfg) >
+		    UINT32_MAX) {
+			fprintf(stderr,
+				"beamline-gen: --src-ip + --keys / %u runs past "
+				"255.255.255.255\n",
+				BL_GEN_PORTS_PER_IP(cfg));
+			return -EINVAL;
+		}
 	}
 	udp_payload = BL_WIRE_FRAME_HDR_LEN +
 		      (uint64_t)cfg->msgs_per_frame * (BL_WIRE_MSG_HDR_LEN + cfg->payload_max);
@@ -297,7 +325,7 @@ static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_giv
 
 int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mode)
 {
-	int l3fwd_port_given = 0;
+	int l3fwd_port_given = 0, sources_given = 0;
 	uint64_t v;
 	int opt;
 
@@ -344,6 +372,7 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 				return bad(name, a,
 					   "want 1..25536 (source ports count up from 40000)");
 			cfg->sources = (uint32_t)v;
+			sources_given = 1;
 			break;
 		case OPT_SRC_IP:
 			if (parse_ip(a, &cfg->src_ip) != 0)
@@ -446,6 +475,9 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 			cfg->l3fwd_port = (uint16_t)v;
 			l3fwd_port_given = 1;
 			break;
+		case OPT_SOURCE_PER_KEY:
+			cfg->source_per_key = 1;
+			break;
 		case OPT_HELP:
 			bl_gen_usage(stdout);
 			return 1;
@@ -471,5 +503,5 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 			cfg->route_port);
 		return -EINVAL;
 	}
-	return cross_check(cfg, port_mode, l3fwd_port_given);
+	return cross_check(cfg, port_mode, l3fwd_port_given, sources_given);
 }

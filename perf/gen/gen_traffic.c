@@ -11,6 +11,10 @@
  * key_base + r with weight 1/(r+1)^s. The zipf CDF is computed once
  * (O(keys) memory) and each draw is a binary search, O(log keys).
  *
+ * Sources: --sources of them, one drawn per frame; or, with --source-per-key
+ * (one message per frame), the frame's key draws its own source, so each
+ * key is one IPv4 5-tuple: what l3fwd -E looks up, one flow per key.
+ *
  * Seq: each source numbers its messages consecutively; a frame carries the
  * seq of its first message and advances the source by its message count.
  * --gaps skips 1..M numbers before a frame, and the totals say how many.
@@ -64,19 +68,26 @@ enum bl_gen_key_class bl_gen_key_class(const struct bl_gen_cfg *cfg, uint64_t ke
 struct bl_gen *bl_gen_create(const struct bl_gen_cfg *cfg)
 {
 	struct bl_gen *g;
-	uint32_t i;
+	uint64_t i;
 
 	g = calloc(1, sizeof(*g));
 	if (g == NULL)
 		goto nomem;
 	g->cfg = cfg;
 	g->rng = cfg->seed;
-	g->src = calloc(cfg->sources, sizeof(*g->src));
+	g->n_src = cfg->source_per_key ? cfg->keys : cfg->sources;
+	g->src = calloc(g->n_src, sizeof(*g->src));
 	if (g->src == NULL)
 		goto nomem;
-	for (i = 0; i < cfg->sources; i++) {
-		g->src[i].ip = cfg->src_ip + i;
-		g->src[i].port = (uint16_t)(cfg->src_port_base + i);
+	for (i = 0; i < g->n_src; i++) {
+		if (cfg->source_per_key) {
+			g->src[i].ip = cfg->src_ip + (uint32_t)(i / BL_GEN_PORTS_PER_IP(cfg));
+			g->src[i].port =
+			    (uint16_t)(cfg->src_port_base + i % BL_GEN_PORTS_PER_IP(cfg));
+		} else {
+			g->src[i].ip = cfg->src_ip + (uint32_t)i;
+			g->src[i].port = (uint16_t)(cfg->src_port_base + i);
+		}
 		g->src[i].next_seq = 1;
 	}
 	if (cfg->dist == BL_GEN_DIST_ZIPF) {
@@ -163,12 +174,19 @@ size_t bl_gen_next_frame(struct bl_gen *g, uint8_t *buf, uint16_t *nmsgs)
 	struct bl_gen_src *s;
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
 	uint32_t sum, udp_len, ip_len;
+	uint64_t first = 0;
 	uint16_t m, csum;
 
-	s = &g->src[rng_below(&g->rng, cfg->sources)];
+	if (cfg->source_per_key) {
+		/* One message, whose key names the source. */
+		first = next_key(g);
+		s = &g->src[first - cfg->key_base];
+	} else {
+		s = &g->src[rng_below(&g->rng, cfg->sources)];
+	}
 
 	for (m = 0; m < cfg->msgs_per_frame; m++) {
-		uint64_t key = next_key(g);
+		uint64_t key = cfg->source_per_key ? first : next_key(g);
 		uint32_t len = cfg->payload_min;
 		uint32_t j;
 
@@ -296,7 +314,7 @@ int bl_gen_write_l3fwd_rules(const struct bl_gen *g, const char *path)
 {
 	const struct bl_gen_cfg *cfg = g->cfg;
 	char src[16], dst[16];
-	uint32_t i;
+	uint64_t i;
 	FILE *f;
 
 	f = open_out(path);
@@ -304,8 +322,9 @@ int bl_gen_write_l3fwd_rules(const struct bl_gen *g, const char *path)
 		return -errno;
 	/* l3fwd exact match: R<dst ip> <src ip> <dst port> <src port> <proto> <out port> */
 	ip_str(cfg->dst_ip, dst, sizeof(dst));
-	for (i = 0; i < cfg->sources; i++) {
-		if (g->src[i].frames == 0)
+	for (i = 0; i < g->n_src; i++) {
+		/* One flow per key: all of them, as the routes file has every key. */
+		if (g->src[i].frames == 0 && !cfg->source_per_key)
 			continue;
 		ip_str(g->src[i].ip, src, sizeof(src));
 		fprintf(f, "R%s %s %u %u 0x11 %u\n", dst, src, cfg->dst_udp, g->src[i].port,
@@ -316,15 +335,15 @@ int bl_gen_write_l3fwd_rules(const struct bl_gen *g, const char *path)
 
 void bl_gen_print_summary(const struct bl_gen *g, const char *what)
 {
-	uint32_t i, used = 0;
+	uint64_t i, used = 0;
 
-	for (i = 0; i < g->cfg->sources; i++)
+	for (i = 0; i < g->n_src; i++)
 		used += g->src[i].frames != 0;
-	printf("beamline-gen: %s frames=%llu msgs=%llu payload_bytes=%llu flows=%u gaps=%llu "
+	printf("beamline-gen: %s frames=%llu msgs=%llu payload_bytes=%llu flows=%llu gaps=%llu "
 	       "skipped=%llu routed_msgs=%llu drop_msgs=%llu unrouted_msgs=%llu\n",
 	       what, (unsigned long long)g->frames, (unsigned long long)g->msgs,
-	       (unsigned long long)g->payload_bytes, used, (unsigned long long)g->gaps,
-	       (unsigned long long)g->skipped,
+	       (unsigned long long)g->payload_bytes, (unsigned long long)used,
+	       (unsigned long long)g->gaps, (unsigned long long)g->skipped,
 	       (unsigned long long)g->msgs_by_class[BL_GEN_KEY_ROUTED],
 	       (unsigned long long)g->msgs_by_class[BL_GEN_KEY_DROP],
 	       (unsigned long long)g->msgs_by_class[BL_GEN_KEY_UNROUTED]);

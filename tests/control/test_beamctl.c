@@ -32,6 +32,13 @@ struct daemon {
 	struct bl_ctl *c;
 	int batch_calls;
 	long batch_adds, batch_dels;
+	/* route.list: the first list_routes of canned_routes, list_page at most a page */
+	size_t list_routes, list_page;
+	int list_calls;
+	long list_limit;      /* the last request's "limit", -1 when absent */
+	char list_cursor[32]; /* the last request's "cursor", "" when absent */
+	long list_fail_at;    /* a cursor at this place: an error reply (-1: never) */
+	bool list_stall;      /* a cursor: an empty page with that same cursor as "next" */
 };
 
 static int reply_from(json_t *reply, const char *text)
@@ -72,12 +79,68 @@ static int h_stats(void *arg, json_t *req, json_t *reply, char *errmsg, size_t e
 	    "\"mempool\":{\"size\":8191,\"in_use\":64,\"avail\":8127}}");
 }
 
+static const char *const canned_routes[] = {
+	"{\"key\":7,\"action\":\"forward\",\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":"
+	"\"10.0.0.2\",\"udp\":7447}",
+	"{\"key\":\"default\",\"action\":\"drop\"}",
+	"{\"key\":8,\"action\":\"drop\"}",
+	"{\"key\":9,\"action\":\"process\",\"name\":\"echo1\"}",
+	"{\"key\":\"18446744073709551615\",\"action\":\"drop\"}",
+};
+
+/*
+ * route.list over canned_routes as the daemon pages: at most min(limit,
+ * list_page) routes from the cursor, which is the index of the next route
+ * as 24 hex digits; "next" null after the last.
+ */
 static int h_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	struct daemon *d = arg;
+	json_t *lim = json_object_get(req, "limit"), *cur = json_object_get(req, "cursor");
+	json_t *routes = json_array();
+	size_t from = 0, n, limit = json_is_integer(lim) ? (size_t)json_integer_value(lim) : 1000;
+	char next[32];
+
+	d->list_calls++;
+	d->list_limit = json_is_integer(lim) ? (long)json_integer_value(lim) : -1;
+	snprintf(d->list_cursor, sizeof(d->list_cursor), "%s",
+		 json_is_string(cur) ? json_string_value(cur) : "");
+	if (json_is_string(cur))
+		from = (size_t)strtoull(json_string_value(cur), NULL, 16);
+	if (json_is_string(cur) && (long)from == d->list_fail_at) {
+		json_decref(routes);
+		snprintf(errmsg, errlen, "page %zu went missing", from);
+		return -EIO;
+	}
+	if (json_is_string(cur) && d->list_stall) {
+		json_object_set_new(reply, "total", json_integer((json_int_t)d->list_routes));
+		json_object_set_new(reply, "routes", routes);
+		json_object_set(reply, "next", cur);
+		return 0;
+	}
+	n = d->list_routes - from;
+	if (n > limit)
+		n = limit;
+	if (n > d->list_page)
+		n = d->list_page;
+	for (size_t i = from; i < from + n; i++)
+		json_array_append_new(routes, json_loads(canned_routes[i], 0, NULL));
+	json_object_set_new(reply, "total", json_integer((json_int_t)d->list_routes));
+	json_object_set_new(reply, "routes", routes);
+	snprintf(next, sizeof(next), "%024zx", from + n);
+	json_object_set_new(reply, "next",
+			    from + n < d->list_routes ? json_string(next) : json_null());
+	(void)errlen;
+	return 0;
+}
+
+static int h_route_count(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
 	(void)arg, (void)req, (void)errmsg, (void)errlen;
-	return reply_from(reply, "{\"total\":2,\"routes\":[{\"key\":7,\"action\":\"forward\","
-				 "\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"10.0.0.2\","
-				 "\"udp\":7447},{\"key\":\"default\",\"action\":\"drop\"}]}");
+	return reply_from(reply, "{\"total\":4,\"by_action\":{\"drop\":2,\"forward\":1,"
+				 "\"process\":1,\"group\":0,\"pool\":0},\"default_route\":true,"
+				 "\"max_routes\":1000000,\"slots\":64,\"bytes\":2048,"
+				 "\"resizes\":0}");
 }
 
 static int h_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
@@ -129,11 +192,15 @@ static int setup(void **state)
 	struct daemon *d = calloc(1, sizeof(*d));
 
 	assert_non_null(d);
+	d->list_routes = 2;
+	d->list_page = 1000;
+	d->list_fail_at = -1;
 	d->c = bl_ctl_create(sock_path);
 	assert_non_null(d->c);
 	assert_int_equal(bl_ctl_register(d->c, "status", h_status, d, "daemon status"), 0);
 	assert_int_equal(bl_ctl_register(d->c, "stats", h_stats, d, "counters"), 0);
 	assert_int_equal(bl_ctl_register(d->c, "route.list", h_route_list, d, "list routes"), 0);
+	assert_int_equal(bl_ctl_register(d->c, "route.count", h_route_count, d, "count routes"), 0);
 	assert_int_equal(bl_ctl_register(d->c, "route.add", h_route_add, d, "add routes"), 0);
 	assert_int_equal(bl_ctl_register(d->c, "route.batch", h_route_batch, d, "batch"), 0);
 	assert_int_equal(bl_ctl_register(d->c, "custom", h_custom, d, "nested reply"), 0);
@@ -460,6 +527,218 @@ static void test_big_batch(void **state)
 	free(r);
 }
 
+/* Every line of text that is one JSON object: the routes' keys, in order, as "k1 k2 ...". */
+static void json_lines_keys(const char *text, char *keys, size_t len, int *lines)
+{
+	const char *p = text;
+	size_t used = 0;
+
+	keys[0] = '\0';
+	*lines = 0;
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		json_t *j, *route;
+		size_t i;
+
+		assert_non_null(nl);
+		j = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		assert_true(json_is_object(j));
+		assert_true(json_is_true(json_object_get(j, "ok")));
+		json_array_foreach (json_object_get(j, "routes"), i, route) {
+			json_t *k = json_object_get(route, "key");
+			int n = json_is_string(k)
+				    ? snprintf(keys + used, len - used, "%s ", json_string_value(k))
+				    : snprintf(keys + used, len - used, "%lld ",
+					       (long long)json_integer_value(k));
+
+			assert_true(n > 0 && (size_t)n < len - used);
+			used += (size_t)n;
+		}
+		json_decref(j);
+		(*lines)++;
+		p = nl + 1;
+	}
+}
+
+/* Without a limit, route list walks every page: the header once, each route once. */
+static void test_route_walk(void **state)
+{
+	struct daemon *d = *state;
+	struct run *r = malloc(sizeof(*r));
+	char keys[256];
+	int lines;
+
+	d->list_routes = 5;
+	d->list_page = 2;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(d->list_calls, 3);
+	assert_int_equal(d->list_limit, 10000); /* the largest page, every time */
+	assert_string_equal(d->list_cursor, "000000000000000000000004");
+	/*
+	 * The first page sets the widths (a wider cell later pushes the rest of
+	 * its own line); NAME is there since later pages may need it.
+	 */
+	assert_string_equal(r->out,
+			    "  KEY      ACTION   NAME  PORT  MAC                IP         UDP\n"
+			    "  7        forward  -        0  02:00:00:00:00:01  10.0.0.2  7447\n"
+			    "  default  drop     -        -  -                  -            -\n"
+			    "  8        drop     -        -  -                  -            -\n"
+			    "  9        process  echo1     -  -                  -            -\n"
+			    "  18446744073709551615  drop     -        -  -                  -"
+			    "            -\n"
+			    "5 of 5 routes shown\n");
+	assert_string_equal(r->err, "");
+
+	/* --json: one reply object per page, one per line, as the daemon sent it. */
+	d->list_calls = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--json", "route", "list", NULL);
+	assert_int_equal(r->status, 0);
+	json_lines_keys(r->out, keys, sizeof(keys), &lines);
+	assert_int_equal(lines, 3);
+	assert_int_equal(d->list_calls, 3);
+	assert_string_equal(keys, "7 default 8 9 18446744073709551615 ");
+
+	/* A cursor without a limit: the walk starts there. */
+	d->list_calls = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "cursor",
+		    "000000000000000000000003", NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(d->list_calls, 1);
+	assert_int_equal(d->list_limit, 10000);
+	has(r->out, "  9  ");
+	has(r->out, "  18446744073709551615  ");
+	lacks(r->out, "default");
+	has(r->out, "2 of 5 routes shown\n");
+	lacks(r->out, "next page");
+
+	/* An error reply mid-walk: what came before stays printed, the exit status is 1. */
+	d->list_fail_at = 4;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", NULL);
+	assert_int_equal(r->status, 1);
+	has(r->out, "  9        process  echo1");
+	lacks(r->out, "18446744073709551615");
+	lacks(r->out, "routes shown");
+	assert_string_equal(r->err, "beamctl: error: page 4 went missing\n");
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--json", "route", "list", NULL);
+	assert_int_equal(r->status, 1);
+	has(r->out, "{\"ok\":false,\"error\":\"error\",\"message\":\"page 4 went missing\"}\n");
+
+	/* A daemon that gives an empty page and the same cursor: stop, do not loop. */
+	d->list_fail_at = -1;
+	d->list_stall = true;
+	d->list_calls = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", NULL);
+	assert_int_equal(r->status, 3);
+	assert_int_equal(d->list_calls, 2);
+	has(r->err, "empty page");
+	has(r->err, "stopped after 2 routes");
+	free(r);
+}
+
+/* With a limit, one page, and the command that asks for the next. */
+static void test_route_page(void **state)
+{
+	struct daemon *d = *state;
+	struct run *r = malloc(sizeof(*r));
+
+	d->list_routes = 5;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "limit", "2", NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(d->list_calls, 1);
+	assert_int_equal(d->list_limit, 2);
+	assert_string_equal(d->list_cursor, "");
+	/* Everything on the page is seen: no NAME column when none has a name. */
+	assert_string_equal(
+	    r->out, "  KEY      ACTION   PORT  MAC                IP         UDP\n"
+		    "  7        forward     0  02:00:00:00:00:01  10.0.0.2  7447\n"
+		    "  default  drop        -  -                  -            -\n"
+		    "2 of 5 routes shown\n"
+		    "next page: beamctl route list limit 2 cursor 000000000000000000000002\n");
+
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "limit", "2", "cursor",
+		    "000000000000000000000002", NULL);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(d->list_cursor, "000000000000000000000002");
+	assert_string_equal(r->out, "  KEY  ACTION   NAME   PORT  MAC  IP  UDP\n"
+				    "  8    drop     -         -  -    -     -\n"
+				    "  9    process  echo1     -  -    -     -\n"
+				    "2 of 5 routes shown\n"
+				    "next page: beamctl route list limit 2 cursor "
+				    "000000000000000000000004\n");
+
+	/* The last page has no next. */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "cursor",
+		    "000000000000000000000004", "limit", "3", NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(d->list_limit, 3);
+	has(r->out, "  18446744073709551615  drop       -  -    -     -\n1 of 5 routes shown\n");
+	lacks(r->out, "next page");
+
+	/* --json: the one reply, verbatim. */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--json", "route", "list", "limit", "1",
+		    NULL);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, "{\"ok\":true,\"total\":5,\"routes\":[{\"key\":7,\"action\":"
+				    "\"forward\",\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":"
+				    "\"10.0.0.2\",\"udp\":7447}],\"next\":"
+				    "\"000000000000000000000001\"}\n");
+
+	/* --raw is sent as it is: one page, even without a limit. */
+	d->list_page = 2;
+	d->list_calls = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--raw", "{\"cmd\":\"route.list\"}",
+		    NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(d->list_calls, 1);
+	assert_int_equal(d->list_limit, -1);
+	has(r->out, "next page: beamctl route list limit 1000 cursor 000000000000000000000002\n");
+
+	/* Usage errors are caught before anything is sent. */
+	d->list_calls = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "limit", "10001", NULL);
+	assert_int_equal(r->status, 2);
+	has(r->err, "beamctl: route list: bad limit '10001': at most 10000");
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", "cursor", "12", NULL);
+	assert_int_equal(r->status, 2);
+	has(r->err, "beamctl: route list: bad cursor '12': expected 24 hex digits");
+	assert_int_equal(d->list_calls, 0);
+
+	/* An empty table. */
+	d->list_routes = 0;
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "list", NULL);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, "  (none)\n0 of 0 routes shown\n");
+	free(r);
+}
+
+static void test_route_count(void **state)
+{
+	struct daemon *d = *state;
+	struct run *r = malloc(sizeof(*r));
+
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "count", NULL);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, "total          4\n"
+				    "default_route  true\n"
+				    "max_routes     1000000\n"
+				    "slots          64\n"
+				    "bytes          2048\n"
+				    "resizes        0\n"
+				    "\n"
+				    "by_action\n"
+				    "  drop     2\n"
+				    "  forward  1\n"
+				    "  process  1\n"
+				    "  group    0\n"
+				    "  pool     0\n");
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "count", "all", NULL);
+	assert_int_equal(r->status, 2);
+	assert_string_equal(r->err,
+			    "beamctl: route count: unexpected word 'all': it takes no arguments\n");
+	free(r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +748,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cannot_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_count, setup, teardown),
 	};
 	char cmd[96];
 	int rc;

@@ -82,7 +82,8 @@ static void test_unknown_and_missing_words(void **state)
 	(void)state;
 	expect_error("frobnicate", "unknown command 'frobnicate'", "status", "stats", "route",
 		     "help", NULL);
-	expect_error("route", "route: missing subcommand", "add", "del", "list", "batch", NULL);
+	expect_error("route", "route: missing subcommand", "add", "del", "list", "count", "batch",
+		     NULL);
 	expect_error("route flip 1", "unknown route subcommand 'flip'", "add", "del", "list",
 		     "batch", NULL);
 	assert_null(bl_cmd_from_words(0, argv0, err, sizeof(err)));
@@ -178,7 +179,7 @@ static void test_route_add_errors(void **state)
 		     NULL);
 }
 
-static void test_route_del_list(void **state)
+static void test_route_del(void **state)
 {
 	(void)state;
 	expect_json("route del 1", "{\"cmd\":\"route.del\",\"keys\":[1]}");
@@ -186,15 +187,60 @@ static void test_route_del_list(void **state)
 		    "{\"cmd\":\"route.del\",\"keys\":[1,16,\"default\",\"18446744073709551615\"]}");
 	expect_error("route del", "route del: missing KEY", NULL);
 	expect_error("route del 1 two", "bad key 'two'", NULL);
+}
 
-	expect_json("route list", "{\"cmd\":\"route.list\",\"limit\":1000}");
+/* route list [limit N] [cursor C]: a limit only when given (none: beamctl walks). */
+static void test_route_list(void **state)
+{
+	(void)state;
+	expect_json("route list", "{\"cmd\":\"route.list\"}");
 	expect_json("route list limit 5", "{\"cmd\":\"route.list\",\"limit\":5}");
 	expect_json("route list limit 0", "{\"cmd\":\"route.list\",\"limit\":0}");
-	expect_error("route list limit", "'limit' needs a value", NULL);
-	expect_error("route list limit -3", "bad limit '-3'", NULL);
-	expect_error("route list limit 4294967296", "bad limit", NULL);
-	expect_error("route list all", "unexpected word 'all'", NULL);
+	expect_json("route list limit 10000", "{\"cmd\":\"route.list\",\"limit\":10000}");
+	expect_json("route list limit 0x10", "{\"cmd\":\"route.list\",\"limit\":16}");
+	expect_json("route list limit 7 cursor 0123456789abcdefABCDEF00",
+		    "{\"cmd\":\"route.list\",\"limit\":7,\"cursor\":\"0123456789abcdefABCDEF00\"}");
+	/* Pairs in any order; the request's order stays limit, cursor. */
+	expect_json("route list cursor 000000000000000000000000 limit 3",
+		    "{\"cmd\":\"route.list\",\"limit\":3,\"cursor\":\"000000000000000000000000\"}");
+	expect_json("route list cursor 00000001ffffffffffffffff",
+		    "{\"cmd\":\"route.list\",\"cursor\":\"00000001ffffffffffffffff\"}");
+
+	expect_error("route list limit", "route list: 'limit' needs a value", NULL);
+	expect_error("route list limit -3", "bad limit '-3'", "0..10000", NULL);
+	expect_error("route list limit many", "bad limit 'many'", "0..10000", NULL);
+	expect_error("route list limit 10001", "route list: bad limit '10001'", "at most 10000",
+		     NULL);
+	expect_error("route list limit 4294967296", "bad limit '4294967296'", "at most 10000",
+		     NULL);
+	expect_error("route list limit 99999999999999999999999", "bad limit", "at most 10000",
+		     NULL);
+	expect_error("route list limit 3 limit 4", "'limit' given twice", NULL);
+
+	expect_error("route list cursor", "route list: 'cursor' needs a value", NULL);
+	expect_error("route list cursor abc", "route list: bad cursor 'abc'", "24 hex digits",
+		     NULL);
+	expect_error("route list cursor 0123456789abcdef0123456", "bad cursor", "24 hex digits",
+		     NULL); /* 23 digits */
+	expect_error("route list cursor 0123456789abcdef012345678", "bad cursor", NULL);
+	expect_error("route list cursor 0123456789abcdef0123456g", "bad cursor", NULL);
+	expect_error("route list cursor 0x0123456789abcdef012345", "bad cursor", NULL);
+	expect_error("route list cursor 000000000000000000000000 cursor 000000000000000000000000",
+		     "'cursor' given twice", NULL);
+
+	expect_error("route list all", "unexpected word 'all'", "route list [limit N] [cursor C]",
+		     NULL);
 	expect_error("route list limit 3 more", "unexpected word 'more'", NULL);
+}
+
+static void test_route_count(void **state)
+{
+	(void)state;
+	expect_json("route count", "{\"cmd\":\"route.count\"}");
+	expect_error("route count all", "route count: unexpected word 'all'",
+		     "it takes no arguments", NULL);
+	expect_error("route count limit 5", "route count: unexpected word 'limit'", NULL);
+	expect_error("route counts", "unknown route subcommand 'counts'", "count", NULL);
 }
 
 static char tmpdir[64];
@@ -565,7 +611,9 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_route_add_forward),
 		cmocka_unit_test(test_route_add_errors),
-		cmocka_unit_test(test_route_del_list),
+		cmocka_unit_test(test_route_del),
+		cmocka_unit_test(test_route_list),
+		cmocka_unit_test(test_route_count),
 		cmocka_unit_test(test_route_batch),
 		cmocka_unit_test(test_route_batch_stdin),
 		cmocka_unit_test(test_split),

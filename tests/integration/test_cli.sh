@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # beamctl against a live beamline: routes added, replaced, listed, deleted
 # (one and batch), in table and JSON forms; errors that name what was wrong;
+# 25000 routes from a config listed page by page, each key once, and counted;
 # a malformed and an oversized request that the daemon survives; and the
 # daemon's own refusals of bad start-up arguments and config lines.
 set -euo pipefail
@@ -134,4 +135,92 @@ pid=""
 [ "$rc" = 0 ] || fail "daemon exit $rc after SIGTERM"
 grep -q "every mbuf is back in its pool" "$work/daemon.log" || fail "mbufs not all back"
 [ ! -e "$sock" ] || fail "socket left behind"
+
+# --- 25000 routes from a config: route list walks every page -----------------------
+# 20000 drop and 5000 forward routes (keys 1..25000) and a default route.
+awk 'BEGIN { for (k = 1; k <= 25000; k++)
+	if (k % 5 == 0) printf "add %d port 0 mac 02:00:00:00:00:01 ip 10.0.%d.%d\n", k, k % 250, k % 200 + 1
+	else printf "add %d drop\n", k }' >"$work/routes.txt"
+printf 'route add default drop\nroute batch %s\n' "$work/routes.txt" >"$work/big.conf"
+sock="$work/big.sock"
+"$b/control/beamline" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-big$$" --vdev "net_ring_big$$" \
+	-- --socket "$sock" --config "$work/big.conf" --check-mbufs >"$work/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ -S "$sock" ] && break; kill -0 "$pid" || break; sleep 0.1; done
+[ -S "$sock" ] || fail "daemon with 25000 routes did not come up"
+
+{ seq 1 25000; echo default; } | sort >"$work/want.txt"
+ctl route list >"$work/big.txt" || fail "route list exit $?"
+[ "$(grep -c '^  KEY ' "$work/big.txt")" = 1 ] || fail "route list: the header is not there once"
+tail -n 1 "$work/big.txt" | grep -qx "25001 of 25001 routes shown" || fail "route list footer: $(tail -n 1 "$work/big.txt")"
+awk '/^  / && $1 != "KEY" { print $1 }' "$work/big.txt" | sort >"$work/got.txt"
+[ -z "$(uniq -d "$work/got.txt")" ] || fail "route list: keys listed twice: $(uniq -d "$work/got.txt" | head -5 | tr '\n' ' ')"
+[ "$(wc -l <"$work/got.txt")" = 25001 ] || fail "route list: $(wc -l <"$work/got.txt") keys, want 25001"
+cmp -s "$work/got.txt" "$work/want.txt" || fail "route list: not the keys loaded"
+[ "$(awk '/^  / && $1 != "KEY" { print $1; exit }' "$work/big.txt")" = default ] ||
+	fail "route list: the default route is not first"
+
+# --json: one reply per page, one per line; together every key once.
+ctl --json route list | python3 -c '
+import json, sys
+pages = [json.loads(l) for l in sys.stdin]
+assert len(pages) == 3, len(pages)
+assert all(p["ok"] and p["total"] == 25001 for p in pages)
+assert [p["next"] is None for p in pages] == [False, False, True]
+keys = [r["key"] for p in pages for r in p["routes"]]
+assert len(keys) == len(set(keys)) == 25001, len(keys)
+assert set(keys) == set(range(1, 25001)) | {"default"}
+fwd = [r for p in pages for r in p["routes"] if r["action"] == "forward"]
+assert len(fwd) == 5000 and all(r["key"] % 5 == 0 for r in fwd)
+' || fail "route list --json pages"
+
+# route count: 25000 routes besides the default one.
+ctl route count >"$work/count.txt"
+grep -qE '^total +25000$' "$work/count.txt" || fail "route count: $(cat "$work/count.txt")"
+grep -qE '^default_route +true$' "$work/count.txt" || fail "route count: no default route"
+ctl --json route count | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["total"] == 25000 and d["default_route"] is True, d
+assert d["by_action"] == {"drop": 20000, "forward": 5000, "process": 0, "group": 0, "pool": 0}, d
+' || fail "route count --json"
+
+# One page at a time with limit and cursor, the table changing between pages:
+# every route present throughout is listed once.
+python3 - "$b/control/beamctl" "$sock" <<'PY' || fail "paging with limit and cursor"
+import json, subprocess, sys
+ctl = [sys.argv[1], "-s", sys.argv[2]]
+def run(*words, stdin=None):
+    return subprocess.run(ctl + list(words), input=stdin, capture_output=True, text=True,
+                          check=True).stdout
+seen, cursor, pages, new = [], None, 0, 100000
+while True:
+    words = ["--json", "route", "list", "limit", "4000"] + (["cursor", cursor] if cursor else [])
+    page = json.loads(run(*words))
+    seen += [r["key"] for r in page["routes"]]
+    pages += 1
+    # Between pages: 2000 new routes, and 200 of the original ones deleted.
+    ops = "".join("add %d drop\n" % k for k in range(new, new + 2000))
+    ops += "".join("del %d\n" % k for k in range(pages * 200 - 199, pages * 200 + 1))
+    new += 2000
+    run("route", "batch", "-", stdin=ops)
+    cursor = page["next"]
+    if cursor is None:
+        break
+    assert len(cursor) == 24, cursor
+deleted = set(range(1, pages * 200 + 1))
+stable = (set(range(1, 25001)) - deleted) | {"default"}
+assert len(seen) == len(set(seen)), "a key listed twice"
+assert stable <= set(seen), "missing: %s" % sorted(stable - set(seen))[:5]
+assert pages >= 7, pages
+out = run("route", "list", "limit", "2")
+assert "of %d routes shown" % (25001 - len(deleted) + 2000 * pages) in out, out
+assert "next page: beamctl route list limit 2 cursor " in out, out
+PY
+
+kill -TERM "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+pid=""
+[ "$rc" = 0 ] || fail "daemon with 25000 routes exit $rc after SIGTERM"
+grep -q "every mbuf is back in its pool" "$work/daemon.log" || fail "mbufs not all back (25000 routes)"
 echo "test_cli: OK"
