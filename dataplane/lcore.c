@@ -1370,26 +1370,39 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 /*
  * Keys looked up together: when the last burst missed the verdict cache
  * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
- * keys of this burst's usual frames (IPv4 without options) that miss it are
- * gathered first, looked up in the route table in one bulk call (every home
- * bucket prefetched before any is read), and cached; classify then finds
- * them. Nothing here is trusted: a frame is only read inside its mbuf's
- * data, and classify checks everything again. With few routes the cache
- * hits and this never runs.
+ * burst is handled in groups of a few packets, software-pipelined: the keys
+ * of the next group's usual frames (IPv4 without options) that miss the
+ * cache are gathered, hashed and their home buckets prefetched
+ * (prefill_start) before this group's are compared and cached
+ * (prefill_finish) and its packets handled. A bucket thus has a whole
+ * group's handling to arrive in, and the few groups in flight at once keep
+ * the keys that must share the direct-mapped cache few. Nothing here is
+ * trusted: a frame is only read inside its mbuf's data, and classify checks
+ * everything again. With few routes the cache hits and this never runs.
  */
-#define BL_PREFILL_MIN	8u
-#define BL_PREFILL_KEYS 256u
+#define BL_PREFILL_MIN	    8u	/* misses in a burst that turn it on for the next */
+#define BL_PREFILL_KEYS	    32u /* a group ends once it has this many keys ... */
+#define BL_PREFILL_PKTS	    8u	/* ... or this many packets */
+#define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
 
-static __rte_noinline void burst_prefill(struct bl_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+struct prefill {
+	const struct bl_rt *rt; /* the table prefetched from */
+	unsigned n;		/* keys gathered */
+	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
+	uint32_t hash[BL_PREFILL_KEYS_MAX];
+};
+
+/* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
+ * end, and prefetch their buckets; returns the packet after the group. */
+static uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf, struct rte_mbuf **pkts,
+			      uint16_t from, uint16_t n)
 {
-	struct bl_verdict_cache *c = &lc->vcache;
-	uint64_t raw[BL_PREFILL_KEYS], key[BL_PREFILL_KEYS];
-	uint32_t hash[BL_PREFILL_KEYS];
-	uint16_t val[BL_PREFILL_KEYS];
-	unsigned nk = 0, i;
+	const struct bl_verdict_cache *c = &lc->vcache;
+	unsigned nk = 0;
 	uint16_t p;
 
-	for (p = 0; p < n && nk < BL_PREFILL_KEYS; p++) {
+	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
+	     p++) {
 		const struct rte_mbuf *m = pkts[p];
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
@@ -1399,22 +1412,35 @@ static __rte_noinline void burst_prefill(struct bl_lcore *lc, struct rte_mbuf **
 					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
 			continue;
 		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
-		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS;
+		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
 		     count--) {
 			uint64_t r;
 
 			memcpy(&r, d + off + 8, sizeof(r));
 			if (!verdict_hit(c, r, bl_verdict_slot(r))) {
-				raw[nk] = r;
-				key[nk++] = rte_be_to_cpu_64(r);
+				pf->raw[nk] = r;
+				pf->key[nk++] = rte_be_to_cpu_64(r);
 			}
 			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
 		}
 	}
-	lc->vmiss = nk;
-	bl_route_lookup_bulk(lc->r->routes, key, nk, hash, val);
-	for (i = 0; i < nk; i++)
-		verdict_fill(c, raw[i], bl_verdict_slot(raw[i]), verdict_of_val(lc->r, val[i]));
+	pf->n = nk;
+	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
+	lc->vmiss += nk;
+	return p;
+}
+
+/* The group's keys compared in their (by now arrived) buckets, and cached. */
+static void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
+{
+	struct bl_verdict_cache *c = &lc->vcache;
+	uint16_t val[BL_PREFILL_KEYS_MAX];
+	unsigned i;
+
+	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
+	for (i = 0; i < pf->n; i++)
+		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]),
+			     verdict_of_val(lc->r, val[i]));
 }
 
 /*
@@ -1434,6 +1460,39 @@ static inline void prefetch_pkt(const struct rte_mbuf *m)
 	rte_prefetch0(d + 2 * RTE_CACHE_LINE_SIZE);
 }
 
+/* Packets pkts[from..to) of a burst of n, each with the one a few ahead
+ * prefetched. */
+static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_port,
+					    struct rte_mbuf **pkts, uint16_t from, uint16_t to,
+					    uint16_t n, struct burst_acc *acc)
+{
+	uint16_t i;
+
+	for (i = from; i < to; i++) {
+		if (i + BL_PREFETCH_AHEAD < n)
+			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
+		handle_pkt(lc, in_port, pkts[i], acc);
+	}
+}
+
+/* A burst with its keys looked up a group ahead (see struct prefill). */
+static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_port,
+					      struct rte_mbuf **pkts, uint16_t n,
+					      struct burst_acc *acc)
+{
+	struct prefill pf[2];
+	uint16_t from = 0, to, next;
+	unsigned g = 0;
+
+	lc->vmiss = 0;
+	to = prefill_start(lc, &pf[0], pkts, 0, n);
+	for (; from < n; from = to, to = next, g ^= 1) {
+		next = to < n ? prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
+		prefill_finish(lc, &pf[g]);
+		handle_pkts(lc, in_port, pkts, from, to, n, acc);
+	}
+}
+
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst_acc acc = { .local = lc->r->ports[in_port].local };
@@ -1441,16 +1500,13 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 	bl_stat_add(&lc->st.rx_pkts, n);
 	verdict_cache_sync(lc);
-	if (unlikely(lc->vmiss >= BL_PREFILL_MIN))
-		burst_prefill(lc, pkts, n);
-	else
-		lc->vmiss = 0;
 	for (i = 0; i < n && i < BL_PREFETCH_AHEAD; i++)
 		prefetch_pkt(pkts[i]);
-	for (i = 0; i < n; i++) {
-		if (i + BL_PREFETCH_AHEAD < n)
-			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
-		handle_pkt(lc, in_port, pkts[i], &acc);
+	if (unlikely(lc->vmiss >= BL_PREFILL_MIN)) {
+		rx_burst_prefilled(lc, in_port, pkts, n, &acc);
+	} else {
+		lc->vmiss = 0;
+		handle_pkts(lc, in_port, pkts, 0, n, n, &acc);
 	}
 	/* Counted once a burst: the identities hold between bursts (a reader
 	 * in the middle of one may see rx_msgs trail what already left). */

@@ -194,9 +194,14 @@ static inline uint32_t bl_route_hash(uint64_t key)
 }
 
 /* Read one bucket for `key`: its value or NONE, and *stop when no later
- * bucket can hold it. Reads again while the writer is inside the bucket. */
+ * bucket can hold it. Reads again while the writer is inside the bucket.
+ * `masks` (a constant) compares the six slots with masks, not branches:
+ * better for a run of lookups whose buckets are in flight together, where
+ * a mispredicted slot costs more than the masks; a lone lookup does better
+ * with branches, which let the CPU start what follows before the bucket
+ * arrives. */
 static __rte_always_inline uint16_t bl__rt_bucket_find(const struct bl_rt_bucket *b, uint64_t key,
-						       bool *stop)
+						       bool *stop, bool masks)
 {
 	uint16_t s0, v, ovf;
 	unsigned i;
@@ -207,10 +212,16 @@ static __rte_always_inline uint16_t bl__rt_bucket_find(const struct bl_rt_bucket
 		s0 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 		/* A free slot's word is 0; of the others at most one has key. */
 		v = 0;
-		for (i = 0; i < BL_RT_SLOTS; i++)
-			v |= __atomic_load_n(&b->key[i], __ATOMIC_RELAXED) == key
-				 ? __atomic_load_n(&b->val[i], __ATOMIC_RELAXED)
-				 : 0;
+#pragma GCC unroll 6
+		for (i = 0; i < BL_RT_SLOTS; i++) {
+			uint64_t k = __atomic_load_n(&b->key[i], __ATOMIC_RELAXED);
+
+			if (masks)
+				v |= (uint16_t)(__atomic_load_n(&b->val[i], __ATOMIC_RELAXED) &
+						-(uint16_t)(k == key));
+			else if (k == key)
+				v |= __atomic_load_n(&b->val[i], __ATOMIC_RELAXED);
+		}
 		ovf = __atomic_load_n(&b->overflow, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (likely((s0 & 1) == 0 && __atomic_load_n(&b->seq, __ATOMIC_RELAXED) == s0))
@@ -221,8 +232,10 @@ static __rte_always_inline uint16_t bl__rt_bucket_find(const struct bl_rt_bucket
 	return (uint16_t)~v;
 }
 
-/* The value for key in table rt (no default), from its home bucket on. */
-static __rte_always_inline uint16_t bl__rt_find(const struct bl_rt *rt, uint64_t key, uint32_t hash)
+/* The value for key in table rt (no default), from its home bucket on;
+ * `masks` as for bl__rt_bucket_find. */
+static __rte_always_inline uint16_t bl__rt_find(const struct bl_rt *rt, uint64_t key, uint32_t hash,
+						bool masks)
 {
 	const struct bl_rt_bucket *b = &rt->b[hash >> rt->shift];
 	const struct bl_rt_bucket *end = rt->b + rt->n_buckets;
@@ -230,7 +243,7 @@ static __rte_always_inline uint16_t bl__rt_find(const struct bl_rt *rt, uint64_t
 	uint16_t v;
 
 	for (; b != end; b++) {
-		v = bl__rt_bucket_find(b, key, &stop);
+		v = bl__rt_bucket_find(b, key, &stop, masks);
 		if (likely(stop))
 			return v;
 	}
@@ -245,7 +258,7 @@ static __rte_always_inline uint16_t bl__rt_find(const struct bl_rt *rt, uint64_t
 static inline uint16_t bl_route_lookup_val(struct bl_route_table *t, uint64_t key)
 {
 	const struct bl_rt *rt = rcu_dereference(t->cur);
-	uint16_t v = bl__rt_find(rt, key, bl_route_hash(key));
+	uint16_t v = bl__rt_find(rt, key, bl_route_hash(key), false);
 
 	if (v == BL_ROUTE_VAL_NONE)
 		v = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
@@ -264,28 +277,47 @@ static inline bool bl_route_lookup(struct bl_route_table *t, uint64_t key, struc
 }
 
 /*
- * Look n keys up together (any n): hash them all and prefetch every home
- * bucket, then compare, so n keys that miss the CPU's caches cost about
- * one memory latency rather than n. vals[i] gets what bl_route_lookup_val
- * gives for keys[i]; `hashes` is the caller's scratch of n words. Same
- * rules as bl_route_lookup_val.
+ * Look n keys up together (any n), in two steps a caller may put other work
+ * between: bl_route_bulk_start hashes the keys and prefetches every home
+ * bucket, bl_route_bulk_finish compares. n keys that miss the CPU's caches
+ * then cost about one memory latency rather than n, and none if the work
+ * between took that long. `hashes` is the caller's scratch of n words;
+ * start returns the table the prefetches went to, which finish must be
+ * given, with no quiescent state between. vals[i] gets what
+ * bl_route_lookup_val gives for keys[i]. Same rules as bl_route_lookup_val.
  */
-static inline void bl_route_lookup_bulk(struct bl_route_table *t, const uint64_t *keys, unsigned n,
-					uint32_t *hashes, uint16_t *vals)
+static inline const struct bl_rt *
+bl_route_bulk_start(struct bl_route_table *t, const uint64_t *keys, unsigned n, uint32_t *hashes)
 {
 	const struct bl_rt *rt = rcu_dereference(t->cur);
-	uint16_t dflt = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
 		hashes[i] = bl_route_hash(keys[i]);
 		rte_prefetch0(&rt->b[hashes[i] >> rt->shift]);
 	}
+	return rt;
+}
+
+static inline void bl_route_bulk_finish(struct bl_route_table *t, const struct bl_rt *rt,
+					const uint64_t *keys, unsigned n, const uint32_t *hashes,
+					uint16_t *vals)
+{
+	uint16_t dflt = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
+	unsigned i;
+
 	for (i = 0; i < n; i++) {
-		uint16_t v = bl__rt_find(rt, keys[i], hashes[i]);
+		uint16_t v = bl__rt_find(rt, keys[i], hashes[i], true);
 
 		vals[i] = v != BL_ROUTE_VAL_NONE ? v : dflt;
 	}
+}
+
+/* Both steps at once. */
+static inline void bl_route_lookup_bulk(struct bl_route_table *t, const uint64_t *keys, unsigned n,
+					uint32_t *hashes, uint16_t *vals)
+{
+	bl_route_bulk_finish(t, bl_route_bulk_start(t, keys, n, hashes), keys, n, hashes, vals);
 }
 
 /* The hop of a forwarding route. */

@@ -670,6 +670,120 @@ static void test_verdict_ids(void **state)
 		assert_true(bl_route_del(R->routes, 0x100000 + i) == 0);
 }
 
+/*
+ * Many routes, keys spread over them: past the verdict cache's size every
+ * burst misses it, and the lcore looks a burst's keys up in groups, a group
+ * ahead (rx_burst_prefilled). Against a model of the routes (a third to hop
+ * A, a third to hop B, a third dropped, and unrouted keys besides), with
+ * routes moved between bursts: every message reaches its route's hop or is
+ * counted under its drop reason, frames of one hop and mixed frames alike.
+ */
+#define SCALE_ROUTES 20000u
+#define SCALE_KEY0   0x200000u
+
+static uint32_t scale_ip(uint64_t key, uint32_t moved)
+{
+	uint32_t i = (uint32_t)(key - SCALE_KEY0);
+
+	if (key < SCALE_KEY0 || i >= SCALE_ROUTES)
+		return UINT32_MAX; /* unrouted */
+	i = (i + (i < moved ? 1 : 0)) % 3;
+	return i == 0 ? HOP_A_IP : i == 1 ? HOP_B_IP : 0;
+}
+
+static void scale_route(uint64_t key, uint32_t moved)
+{
+	uint32_t ip = scale_ip(key, moved);
+
+	route(key, ip, ip == HOP_B_IP ? 9000 : 7447);
+}
+
+static void test_prefilled_bursts(void **state)
+{
+	static struct out o[128];
+	struct rte_mbuf *pkts[32];
+	struct msg f[8];
+	uint64_t x = 0x5851f42d4c957f2dull;
+	uint64_t nr0 = LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE],
+		 rd0 = LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP];
+	uint64_t want_nr = 0, want_rd = 0;
+	uint32_t moved = 0, i, j, k, p, burst;
+
+	(void)state;
+	for (i = 0; i < SCALE_ROUTES; i++)
+		scale_route(SCALE_KEY0 + i, moved);
+	for (burst = 0; burst < 48; burst++) {
+		uint32_t want_a = 0, want_b = 0, got_a = 0, got_b = 0, n;
+
+		for (p = 0; p < 32; p++) {
+			/* Every other packet all for one hop (the uniform walk). */
+			uint64_t lead = 0;
+
+			for (j = 0; j < 8; j++) {
+				uint64_t key;
+
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				if (p % 2 == 0 && j > 0)
+					key = lead + 3 * ((x >> 33) % 16);
+				else if ((x >> 60) == 0)
+					key = 0x900000u + (x >> 40); /* unrouted */
+				else
+					key = SCALE_KEY0 + (x >> 33) % (SCALE_ROUTES - 48);
+				if (j == 0)
+					lead = key;
+				f[j].key = key;
+				f[j].len = 8;
+				f[j].kind = 0;
+				switch (scale_ip(key, moved)) {
+				case HOP_A_IP:
+					want_a++;
+					break;
+				case HOP_B_IP:
+					want_b++;
+					break;
+				case 0:
+					want_rd++;
+					break;
+				default:
+					want_nr++;
+				}
+			}
+			pkts[p] = make_pkt(f, 8, burst * 32 + p + 1);
+		}
+		bl_lcore_rx_burst(LC, 0, pkts, 32);
+		bl_lcore_flush(LC);
+		check_identity();
+		/* The first burst missed the cache on nearly every key: the ones
+		 * after it take the grouped lookups. */
+		if (burst == 0)
+			assert_true(LC->vmiss >= 8);
+		n = read_out(o, 128);
+		for (k = 0; k < n; k++) {
+			for (j = 0; j < o[k].count; j++)
+				assert_int_equal(scale_ip(o[k].keys[j], moved), o[k].dst_ip);
+			if (o[k].dst_ip == HOP_A_IP)
+				got_a += o[k].count;
+			else
+				got_b += o[k].count;
+		}
+		assert_int_equal(got_a, want_a);
+		assert_int_equal(got_b, want_b);
+		/* Move the next 500 routes on by one place (A -> B -> drop -> A):
+		 * the lcore forgets those keys through the change log. */
+		if (burst % 8 == 7 && moved + 500 <= SCALE_ROUTES) {
+			uint32_t to = moved + 500;
+
+			for (i = moved; i < to; i++)
+				scale_route(SCALE_KEY0 + i, to);
+			moved = to;
+		}
+	}
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_ROUTE], nr0 + want_nr);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_ROUTE_DROP], rd0 + want_rd);
+	for (i = 0; i < SCALE_ROUTES; i++)
+		assert_true(bl_route_del(R->routes, SCALE_KEY0 + i) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_hop_slot_reused),
 		cmocka_unit_test(test_process_sends_frame_twice),
 		cmocka_unit_test(test_verdict_ids),
+		cmocka_unit_test(test_prefilled_bursts),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
