@@ -315,19 +315,104 @@ static void add_counts(json_t *sum, const json_t *part)
 	}
 }
 
+/* A piece's reply: summed into *sum, or the first error kept in *err. */
+static void take_piece_reply(json_t *reply, json_t **sum, json_t **err, size_t *done)
+{
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		if (*err == NULL)
+			*err = reply;
+		else
+			json_decref(reply);
+		return;
+	}
+	(*done)++;
+	if (*sum == NULL) {
+		*sum = reply;
+	} else {
+		add_counts(*sum, reply);
+		json_decref(reply);
+	}
+}
+
+/* Wait for the oldest piece's reply, with a whole --timeout for it. */
+static int recv_piece_reply(struct conn *cn, json_t **sum, json_t **err, size_t *done)
+{
+	json_error_t jerr;
+	json_t *reply;
+	char *raw;
+	size_t len;
+	int rc;
+
+	conn_arm(cn);
+	rc = conn_recv_line(cn, &raw, &len);
+	if (rc < 0) {
+		unreachable(cn, "cannot read from", rc);
+		return EXIT_UNREACHABLE;
+	}
+	reply = json_loadb(raw, len, 0, &jerr);
+	free(raw);
+	if (!json_is_object(reply)) {
+		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path,
+			reply ? "not an object" : jerr.text);
+		json_decref(reply);
+		return EXIT_UNREACHABLE;
+	}
+	take_piece_reply(reply, sum, err, done);
+	return 0;
+}
+
+/* Text appended to a growing buffer. */
+struct textbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int text_add(struct textbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *q;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		q = realloc(b->p, cap);
+		if (q == NULL)
+			return -ENOMEM;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Requests in flight at once when a request goes in pieces: the daemon
+ * applies them in order, and the pipe stays full while it does.
+ */
+#define PIECES_IN_FLIGHT 8u
+
 /*
  * Send `req`, split into pieces under the line limit if needed. On success
  * *reply is the reply (or the sum of the pieces' replies) and *raw the
  * verbatim line when there was one piece. Returns 0 or an exit code; on an
  * error reply, *reply is that error and `*done` how many pieces were applied.
+ *
+ * Pieces are pipelined: up to PIECES_IN_FLIGHT are sent before the first
+ * reply is read, and each reply gets a whole --timeout. After an error
+ * reply no new piece is sent; those already sent are applied or refused
+ * on their own, and counted in *done.
  */
 static int send_request(struct conn *cn, json_t *req, json_t **reply, char **raw, size_t *pieces,
 			size_t *done)
 {
 	const char *field = split_field(req);
-	json_t *arr, *sum = NULL, *piece;
-	size_t n, i = 0, base;
-	int rc;
+	json_t *arr, *head = NULL, *sum = NULL, *err = NULL;
+	struct textbuf piece = { 0 };
+	char *prefix = NULL, *el = NULL;
+	size_t n, i = 0, in_flight = 0, plen, count = 0;
+	int rc = 0;
 
 	*pieces = 1;
 	*done = 0;
@@ -335,58 +420,85 @@ static int send_request(struct conn *cn, json_t *req, json_t **reply, char **raw
 		return roundtrip(cn, req, reply, raw);
 	arr = json_object_get(req, field);
 	n = json_array_size(arr);
-	piece = json_deep_copy(req);
-	if (piece == NULL)
+	/* The request without the array, as text: `{...,"field":[` is the
+	 * prefix of every piece, `]}` its end. */
+	head = json_copy(req);
+	if (head == NULL || json_object_del(head, field) != 0 ||
+	    json_object_set_new(head, field, json_array()) != 0)
 		goto nomem;
-	json_object_set_new(piece, field, json_array());
-	base = dumped_len(piece);
+	prefix = json_dumps(head, JSON_COMPACT);
+	if (prefix == NULL)
+		goto nomem;
+	plen = strlen(prefix);
+	if (plen < 3 || strcmp(prefix + plen - 2, "]}") != 0)
+		goto nomem;
+	plen -= 2; /* up to and with the '[' */
 	*pieces = 0;
-	while (i < n) {
-		json_t *part = json_array();
-		size_t size = base;
-
-		if (part == NULL)
+	while (i < n && err == NULL) {
+		piece.len = 0;
+		count = 0;
+		if (text_add(&piece, prefix, plen) < 0)
 			goto nomem;
 		/* Greedy: each element costs its own length plus a comma. */
 		while (i < n) {
-			size_t el = dumped_len(json_array_get(arr, i)) + 1;
+			size_t l;
 
-			if (json_array_size(part) > 0 && size + el > BL_CTL_MAX_REQUEST)
+			if (el == NULL && (el = json_dumps(json_array_get(arr, i),
+							   JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+				goto nomem;
+			l = strlen(el);
+			if (count > 0 && piece.len + 1 + l + 2 > BL_CTL_MAX_REQUEST)
 				break;
-			json_array_append(part, json_array_get(arr, i));
-			size += el;
+			if ((count > 0 && text_add(&piece, ",", 1) < 0) ||
+			    text_add(&piece, el, l) < 0)
+				goto nomem;
+			free(el);
+			el = NULL;
+			count++;
 			i++;
 		}
-		json_object_set_new(piece, field, part);
+		if (text_add(&piece, "]}\n", 3) < 0)
+			goto nomem;
+		rc = conn_send(cn, piece.p, piece.len);
+		if (rc < 0) {
+			unreachable(cn, "cannot send to", rc);
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
 		(*pieces)++;
-		rc = roundtrip(cn, piece, reply, raw);
+		if (++in_flight == PIECES_IN_FLIGHT) {
+			rc = recv_piece_reply(cn, &sum, &err, done);
+			if (rc != 0)
+				goto out;
+			in_flight--;
+		}
+	}
+	for (; in_flight > 0; in_flight--) {
+		rc = recv_piece_reply(cn, &sum, &err, done);
 		if (rc != 0)
 			goto out;
-		free(*raw);
-		*raw = NULL;
-		if (!json_is_true(json_object_get(*reply, "ok")))
-			goto out; /* the caller reports the error */
-		(*done)++;
-		if (sum == NULL) {
-			sum = *reply;
-		} else {
-			add_counts(sum, *reply);
-			json_decref(*reply);
-		}
-		*reply = NULL;
 	}
-	json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
-	*reply = sum;
-	sum = NULL;
+	if (err != NULL) {
+		*reply = err; /* the caller reports it */
+		err = NULL;
+	} else {
+		json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
+		*reply = sum;
+		sum = NULL;
+	}
 	rc = 0;
 out:
 	json_decref(sum);
-	json_decref(piece);
+	json_decref(err);
+	json_decref(head);
+	free(prefix);
+	free(el);
+	free(piece.p);
 	return rc;
 nomem:
-	json_decref(piece);
 	fprintf(stderr, "beamctl: out of memory\n");
-	return EXIT_UNREACHABLE;
+	rc = EXIT_UNREACHABLE;
+	goto out;
 }
 
 /* ---- printing ---- */
@@ -794,7 +906,7 @@ static int exchange(struct conn *cn, const struct opts *o, json_t *req, json_t *
 
 		fprintf(stderr, "beamctl: %s: %s", e ? e : "error", m ? m : "(no message)");
 		if (pieces > 1)
-			fprintf(stderr, " (%zu of %zu requests applied before it)", done, pieces);
+			fprintf(stderr, " (%zu of %zu requests applied)", done, pieces);
 		fprintf(stderr, "\n");
 		json_decref(*reply);
 		*reply = NULL;

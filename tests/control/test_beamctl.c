@@ -162,8 +162,17 @@ static int h_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	long adds = 0, dels = 0;
 	size_t i;
 
-	(void)errmsg, (void)errlen;
 	d->batch_calls++;
+	/* A piece with key 777777 is refused whole (the daemon checks a
+	 * request before it applies any of it). */
+	json_array_foreach (ops, i, op) {
+		json_t *k = json_object_get(json_object_get(op, "route"), "key");
+
+		if (json_integer_value(k) == 777777) {
+			snprintf(errmsg, errlen, "route 777777: refused");
+			return -EINVAL;
+		}
+	}
 	json_array_foreach (ops, i, op) {
 		if (strcmp(json_string_value(json_object_get(op, "op")), "add") == 0)
 			adds++;
@@ -502,6 +511,27 @@ static void test_big_batch(void **state)
 	snprintf(want, sizeof(want), "added 3000, replaced 0, deleted 3 (sent as %d requests)",
 		 d->batch_calls);
 	has(r->out, want);
+
+	/* A piece refused in the middle: no piece is sent after the error
+	 * reply came, the pieces already on their way are applied, and beamctl
+	 * says how many were. */
+	d->batch_calls = 0;
+	d->batch_adds = 0;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "add %d port 1 mac 02:00:00:00:00:01 ip 10.0.0.1 udp 7447\n",
+			i == 1500 ? 777777 : i + 1);
+	fclose(f);
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "batch", path, NULL);
+	assert_int_equal(r->status, 1);
+	has(r->err, "route 777777: refused");
+	/* 30000 routes make about 50 pieces; piece 3 holds the bad key, and at
+	 * most 8 are sent before a reply is read. */
+	assert_true(d->batch_calls >= 3 && d->batch_calls <= 3 + 8);
+	snprintf(want, sizeof(want), "(%d of ", d->batch_calls - 1);
+	has(r->err, want);
+	assert_true(d->batch_adds > 0 && d->batch_adds < 30000);
 
 	/* A small batch is one request, from stdin. */
 	d->batch_calls = 0;
