@@ -288,7 +288,8 @@ static size_t dumped_len(const json_t *j)
 	return n;
 }
 
-/* The array member that can be split: "ops" (batch), "keys" (del), "routes" (add). */
+/* The member that can be split: the array "ops" (batch), "keys" (del) or
+ * "routes" (add), or a batch's "text" (at its line ends). */
 static const char *split_field(const json_t *req)
 {
 	static const char *const fields[] = { "ops", "keys", "routes" };
@@ -296,7 +297,17 @@ static const char *split_field(const json_t *req)
 	for (size_t i = 0; i < 3; i++)
 		if (json_array_size(json_object_get(req, fields[i])) > 1)
 			return fields[i];
+	if (json_is_string(json_object_get(req, "text")))
+		return "text";
 	return NULL;
+}
+
+/* Bytes c takes in a JSON string as jansson writes it (UTF-8 as is). */
+static size_t json_char_len(unsigned char c)
+{
+	if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
+		return 2;
+	return c < 0x20 ? 6 : 1;
 }
 
 /* Add the integer members of `part` into `sum` (added, replaced, deleted...). */
@@ -394,6 +405,87 @@ static int text_add(struct textbuf *b, const char *s, size_t n)
 #define PIECES_IN_FLIGHT 8u
 
 /*
+ * A batch's "text" in pieces cut at line ends, each request under the line
+ * limit, pipelined as send_request's pieces are (see there). A line that
+ * alone is over the limit is sent alone (the daemon refuses it).
+ */
+static int send_text(struct conn *cn, json_t *req, json_t **reply, size_t *pieces, size_t *done)
+{
+	json_t *piece = json_copy(req), *sum = NULL, *err = NULL;
+	const char *text = json_string_value(json_object_get(req, "text"));
+	size_t len = json_string_length(json_object_get(req, "text")), at = 0, base, in_flight = 0;
+	char *out = NULL;
+	int rc = 0;
+
+	*pieces = 0;
+	if (piece == NULL || json_object_set_new(piece, "text", json_string("")) != 0)
+		goto nomem;
+	base = dumped_len(piece) + 1; /* and the newline */
+	while (at < len && err == NULL) {
+		size_t end = at, size = base;
+
+		/* Whole lines while they fit; at least one. */
+		while (end < len) {
+			const char *nl = memchr(text + end, '\n', len - end);
+			size_t next = nl ? (size_t)(nl - text) + 1 : len, l = 0;
+
+			for (size_t k = end; k < next; k++)
+				l += json_char_len((unsigned char)text[k]);
+			if (end > at && size + l > BL_CTL_MAX_REQUEST)
+				break;
+			size += l;
+			end = next;
+		}
+		if (json_object_set_new(piece, "text", json_stringn(text + at, end - at)) != 0)
+			goto nomem;
+		at = end;
+		out = json_dumps(piece, JSON_COMPACT);
+		if (out == NULL)
+			goto nomem;
+		rc = conn_send(cn, out, strlen(out));
+		if (rc == 0)
+			rc = conn_send(cn, "\n", 1);
+		free(out);
+		out = NULL;
+		if (rc < 0) {
+			unreachable(cn, "cannot send to", rc);
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
+		(*pieces)++;
+		if (++in_flight == PIECES_IN_FLIGHT) {
+			rc = recv_piece_reply(cn, &sum, &err, done);
+			if (rc != 0)
+				goto out;
+			in_flight--;
+		}
+	}
+	for (; in_flight > 0; in_flight--) {
+		rc = recv_piece_reply(cn, &sum, &err, done);
+		if (rc != 0)
+			goto out;
+	}
+	if (err != NULL) {
+		*reply = err;
+		err = NULL;
+	} else {
+		json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
+		*reply = sum;
+		sum = NULL;
+	}
+	rc = 0;
+out:
+	json_decref(sum);
+	json_decref(err);
+	json_decref(piece);
+	return rc;
+nomem:
+	fprintf(stderr, "beamctl: out of memory\n");
+	rc = EXIT_UNREACHABLE;
+	goto out;
+}
+
+/*
  * Send `req`, split into pieces under the line limit if needed. On success
  * *reply is the reply (or the sum of the pieces' replies) and *raw the
  * verbatim line when there was one piece. Returns 0 or an exit code; on an
@@ -416,8 +508,14 @@ static int send_request(struct conn *cn, json_t *req, json_t **reply, char **raw
 
 	*pieces = 1;
 	*done = 0;
+	/* A text over the limit is split without dumping it whole first. */
+	if (field != NULL && strcmp(field, "text") == 0 &&
+	    json_string_length(json_object_get(req, "text")) > BL_CTL_MAX_REQUEST)
+		return send_text(cn, req, reply, pieces, done);
 	if (field == NULL || dumped_len(req) <= BL_CTL_MAX_REQUEST)
 		return roundtrip(cn, req, reply, raw);
+	if (strcmp(field, "text") == 0)
+		return send_text(cn, req, reply, pieces, done);
 	arr = json_object_get(req, field);
 	n = json_array_size(arr);
 	/* The request without the array, as text: `{...,"field":[` is the

@@ -571,13 +571,13 @@ static json_t *build_plain(const struct bl_cmd_row *row, int argc, char **argv, 
  * (the pairs in any order). Returns a route object, or NULL + err prefixed
  * with `what`.
  */
-static json_t *parse_route_add(const char *what, int argc, char **argv, char *err, size_t errlen)
+int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_route *out, char *err,
+		       size_t errlen)
 {
 	struct bl_cmd_route r;
 	bool have_port = false, have_mac = false, have_ip = false, have_udp = false;
 	char sub[192];
 	uint64_t v;
-	json_t *o;
 
 	memset(&r, 0, sizeof(r));
 	if (argc < 1) {
@@ -585,23 +585,23 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 		       "%s: missing KEY (usage: %s KEY drop | %s KEY port P mac MAC ip A.B.C.D "
 		       "[udp N])",
 		       what, what, what);
-		return NULL;
+		return -EINVAL;
 	}
 	if (bl_cmd_key_parse(argv[0], &r.key, sub, sizeof(sub)) < 0) {
 		seterr(err, errlen, "%s: %s", what, sub);
-		return NULL;
+		return -EINVAL;
 	}
 	if (argc < 2) {
 		seterr(err, errlen,
 		       "%s: missing action after KEY (drop, process|group|pool NAME, or port P mac "
 		       "MAC ip A.B.C.D [udp N])",
 		       what);
-		return NULL;
+		return -EINVAL;
 	}
 	if (strcmp(argv[1], "drop") == 0) {
 		if (argc > 2) {
 			seterr(err, errlen, "%s: unexpected word '%s' after drop", what, argv[2]);
-			return NULL;
+			return -EINVAL;
 		}
 		r.action = BL_CMD_ACTION_DROP;
 		goto done;
@@ -609,16 +609,16 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 	if (target_action(argv[1]) >= 0) {
 		if (argc < 3) {
 			seterr(err, errlen, "%s: '%s' needs a NAME", what, argv[1]);
-			return NULL;
+			return -EINVAL;
 		}
 		if (argc > 3) {
 			seterr(err, errlen, "%s: unexpected word '%s' after %s NAME", what, argv[3],
 			       argv[1]);
-			return NULL;
+			return -EINVAL;
 		}
 		if (bl_cmd_name_check(argv[2], sub, sizeof(sub)) < 0) {
 			seterr(err, errlen, "%s: %s", what, sub);
-			return NULL;
+			return -EINVAL;
 		}
 		r.action = (enum bl_cmd_action)target_action(argv[1]);
 		snprintf(r.name, sizeof(r.name), "%s", argv[2]);
@@ -645,39 +645,39 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 			    "%s: unknown word '%s' (expected drop, process, group, pool, or port, "
 			    "mac, ip, udp)",
 			    what, name);
-			return NULL;
+			return -EINVAL;
 		}
 		if (*seen) {
 			seterr(err, errlen, "%s: '%s' given twice", what, name);
-			return NULL;
+			return -EINVAL;
 		}
 		*seen = true;
 		if (val == NULL) {
 			seterr(err, errlen, "%s: '%s' needs a value", what, name);
-			return NULL;
+			return -EINVAL;
 		}
 		if (seen == &have_port) {
 			if (parse_uint(val, UINT16_MAX, &v) < 0) {
 				seterr(err, errlen, "%s: bad port '%s': expected 0..65535", what,
 				       val);
-				return NULL;
+				return -EINVAL;
 			}
 			r.port = (uint16_t)v;
 		} else if (seen == &have_udp) {
 			if (parse_uint(val, UINT16_MAX, &v) < 0 || v == 0) {
 				seterr(err, errlen, "%s: bad udp port '%s': expected 1..65535",
 				       what, val);
-				return NULL;
+				return -EINVAL;
 			}
 			r.udp = (uint16_t)v;
 		} else if (seen == &have_mac) {
 			if (bl_cmd_mac_parse(val, r.mac, sub, sizeof(sub)) < 0) {
 				seterr(err, errlen, "%s: %s", what, sub);
-				return NULL;
+				return -EINVAL;
 			}
 		} else if (bl_cmd_ipv4_parse(val, &r.ip, sub, sizeof(sub)) < 0) {
 			seterr(err, errlen, "%s: %s", what, sub);
-			return NULL;
+			return -EINVAL;
 		}
 	}
 	if (!have_port || !have_mac || !have_ip) {
@@ -687,9 +687,20 @@ static json_t *parse_route_add(const char *what, int argc, char **argv, char *er
 		       : !have_mac ? "'mac MAC'"
 				   : "'ip A.B.C.D'",
 		       what);
-		return NULL;
+		return -EINVAL;
 	}
 done:
+	*out = r;
+	return 0;
+}
+
+static json_t *parse_route_add(const char *what, int argc, char **argv, char *err, size_t errlen)
+{
+	struct bl_cmd_route r;
+	json_t *o;
+
+	if (bl_cmd_route_parse(what, argc, argv, &r, err, errlen) < 0)
+		return NULL;
 	o = bl_cmd_route_to_json(&r);
 	return o ? o : oom(err, errlen);
 }
@@ -824,63 +835,66 @@ static json_t *build_route_list(const struct bl_cmd_row *row, int argc, char **a
 	return o;
 }
 
-/* One batch line (already split): `add ...` or `del KEY...` -> ops appended. */
-static int batch_line(int argc, char **argv, json_t *ops, char *err, size_t errlen)
+int bl_cmd_batch_line(const char *line, bl_cmd_batch_fn fn, void *arg, char *err, size_t errlen)
 {
-	json_t *op;
+	struct bl_cmd_route r;
+	char **argv = NULL, sub[256];
+	int argc, rc, i;
 
-	if (strcmp(argv[0], "add") == 0) {
-		json_t *route = parse_route_add("add", argc - 1, argv + 1, err, errlen);
-
-		if (route == NULL)
-			return -EINVAL;
-		op = json_object();
-		if (op == NULL || json_object_set_new(op, "op", json_string("add")) != 0 ||
-		    json_object_set_new(op, "route", route) != 0 ||
-		    json_array_append_new(ops, op) != 0) {
-			seterr(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		return 0;
+	rc = bl_cmd_split(line, &argc, &argv, sub, sizeof(sub));
+	if (rc < 0) {
+		seterr(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : sub);
+		return rc;
 	}
-	if (strcmp(argv[0], "del") == 0) {
-		json_t *keys = json_array();
-		size_t i;
-		json_t *k;
-
-		if (keys == NULL) {
-			seterr(err, errlen, "out of memory");
-			return -ENOMEM;
+	if (argc == 0) {
+		rc = 0;
+	} else if (strcmp(argv[0], "add") == 0) {
+		rc = bl_cmd_route_parse("add", argc - 1, argv + 1, &r, err, errlen);
+		if (rc == 0)
+			rc = fn(arg, false, &r);
+	} else if (strcmp(argv[0], "del") == 0) {
+		rc = 0;
+		if (argc < 2) {
+			seterr(err, errlen, "del: missing KEY (usage: del KEY [KEY...])");
+			rc = -EINVAL;
 		}
-		if (parse_keys("del", argc - 1, argv + 1, keys, err, errlen) < 0) {
-			json_decref(keys);
-			return -EINVAL;
+		for (i = 1; i < argc && rc == 0; i++) {
+			memset(&r, 0, sizeof(r));
+			rc = bl_cmd_key_parse(argv[i], &r.key, sub, sizeof(sub));
+			if (rc < 0)
+				seterr(err, errlen, "del: %s", sub);
+			else
+				rc = fn(arg, true, &r);
 		}
-		json_array_foreach (keys, i, k) {
-			op = json_object();
-			if (op == NULL || json_object_set_new(op, "op", json_string("del")) != 0 ||
-			    json_object_set(op, "key", k) != 0 ||
-			    json_array_append_new(ops, op) != 0) {
-				json_decref(keys);
-				seterr(err, errlen, "out of memory");
-				return -ENOMEM;
-			}
-		}
-		json_decref(keys);
-		return 0;
+	} else {
+		seterr(err, errlen, "unknown operation '%s' (expected add or del)", argv[0]);
+		rc = -EINVAL;
 	}
-	seterr(err, errlen, "unknown operation '%s' (expected add or del)", argv[0]);
-	return -EINVAL;
+	free(argv);
+	return rc;
 }
 
+static int batch_count(void *arg, bool del, const struct bl_cmd_route *r)
+{
+	(void)del, (void)r;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * `route batch FILE|-`: the file's lines, each checked here (an error names
+ * the file and line, and nothing is sent), go as they are in the request's
+ * "text"; the daemon reads them with the same grammar. A file of a million
+ * lines is one string, not a million JSON objects.
+ */
 static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 				 size_t errlen)
 {
 	const char *name;
-	char *line = NULL, sub[256];
-	size_t cap = 0;
+	char *line = NULL, *text = NULL, sub[256];
+	size_t cap = 0, len = 0, tcap = 0, changes = 0;
 	unsigned long lineno = 0;
-	json_t *o = NULL, *ops = NULL;
+	json_t *o = NULL;
 	FILE *f;
 
 	if (argc != 1) {
@@ -902,13 +916,8 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 			return NULL;
 		}
 	}
-	ops = json_array();
-	if (ops == NULL)
-		goto nomem;
 	for (;;) {
 		ssize_t n;
-		int wc;
-		char **words;
 
 		errno = 0;
 		n = getline(&line, &cap, f);
@@ -925,22 +934,35 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 			seterr(err, errlen, "%s:%lu: NUL byte in line", name, lineno);
 			goto fail;
 		}
-		if (bl_cmd_split(line, &wc, &words, sub, sizeof(sub)) < 0) {
+		if (bl_cmd_batch_line(line, batch_count, &changes, sub, sizeof(sub)) < 0) {
 			seterr(err, errlen, "%s:%lu: %s", name, lineno, sub);
 			goto fail;
 		}
-		if (wc > 0 && batch_line(wc, words, ops, sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "%s:%lu: %s", name, lineno, sub);
-			free(words);
-			goto fail;
+		if (len + (size_t)n + 2 > tcap) {
+			size_t ncap = tcap ? 2 * tcap : 1 << 16;
+			char *t;
+
+			while (ncap < len + (size_t)n + 2)
+				ncap *= 2;
+			t = realloc(text, ncap);
+			if (t == NULL)
+				goto nomem;
+			text = t;
+			tcap = ncap;
 		}
-		free(words);
+		memcpy(text + len, line, (size_t)n);
+		len += (size_t)n;
+		if (text[len - 1] != '\n')
+			text[len++] = '\n';
 	}
 	o = request_new(row->cmd);
-	if (o == NULL || json_object_set_new(o, "ops", ops) != 0) {
-		ops = NULL;
+	if (o == NULL)
 		goto nomem;
+	if (json_object_set_new(o, "text", json_stringn(text ? text : "", len)) != 0) {
+		seterr(err, errlen, "route batch: %s is not UTF-8 text", name);
+		goto fail;
 	}
+	free(text);
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -949,7 +971,7 @@ nomem:
 	seterr(err, errlen, "out of memory");
 fail:
 	json_decref(o);
-	json_decref(ops);
+	free(text);
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -126,6 +126,26 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
  */
 int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen);
 
+/*
+ * Parse the words of `route add` after the command (KEY and the action:
+ * `KEY drop`, `KEY process|group|pool NAME`, `KEY port P mac MAC ip A [udp N]`)
+ * into *r. `what` prefixes the messages ("route add", "add"). Returns 0 or
+ * -EINVAL with a message naming the word. Any thread.
+ */
+int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_route *r, char *err,
+		       size_t errlen);
+
+/*
+ * One line of a route batch: `add KEY ...` (as route add), `del KEY...`, a
+ * blank line or a comment. fn is called once for each change the line
+ * makes (del: r->key only), in order; a non-zero return from fn stops and
+ * is returned. Returns 0, -EINVAL with a message, -ENOMEM, or fn's value.
+ * Any thread: beamctl checks a batch file with it, the daemon reads a
+ * route.batch "text" with it.
+ */
+typedef int (*bl_cmd_batch_fn)(void *arg, bool del, const struct bl_cmd_route *r);
+int bl_cmd_batch_line(const char *line, bl_cmd_batch_fn fn, void *arg, char *err, size_t errlen);
+
 /* Encode a route as bl_cmd_route_from_json reads it. New reference or NULL (ENOMEM). */
 json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r);
 

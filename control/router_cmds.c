@@ -513,8 +513,97 @@ static int cmd_route_del(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	return run_request(arg, req, "keys", decode_del, reply, errmsg, errlen);
 }
 
+/* Changes read from a route.batch "text", appended to a growing array. */
+struct text_ops {
+	struct route_op *ops;
+	size_t n, cap;
+};
+
+static int text_op(void *arg, bool del, const struct bl_cmd_route *r)
+{
+	struct text_ops *t = arg;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 1024;
+		struct route_op *o = realloc(t->ops, cap * sizeof(*o));
+
+		if (o == NULL)
+			return -ENOMEM;
+		t->ops = o;
+		t->cap = cap;
+	}
+	t->ops[t->n].del = del;
+	t->ops[t->n++].route = *r;
+	return 0;
+}
+
+/*
+ * route.batch {"text": "add KEY ...\ndel KEY...\n..."}: the lines of a batch
+ * file as they are, read with the CLI's own grammar (bl_cmd_batch_line), so
+ * a million changes cost no JSON object each. Checked whole, then applied,
+ * as "ops" are.
+ */
+static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, json_t *reply,
+		    char *errmsg, size_t errlen)
+{
+	struct text_ops t = { 0 };
+	char *line = NULL, inner[200];
+	size_t lineno = 0, cap = 0, at = 0;
+	int ret = 0;
+
+	while (at < len && ret == 0) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t l = nl ? (size_t)(nl - (text + at)) : len - at;
+
+		lineno++;
+		if (l + 1 > cap) {
+			char *b = realloc(line, l + 1);
+
+			if (b == NULL) {
+				ret = -ENOMEM;
+				break;
+			}
+			line = b;
+			cap = l + 1;
+		}
+		memcpy(line, text + at, l);
+		line[l] = '\0';
+		at += l + 1;
+		if (memchr(line, '\0', l) != NULL) {
+			snprintf(errmsg, errlen, "text line %zu: NUL byte in line", lineno);
+			ret = -EINVAL;
+			break;
+		}
+		ret = bl_cmd_batch_line(line, text_op, &t, inner, sizeof(inner));
+		if (ret == -ENOMEM)
+			break;
+		if (ret < 0)
+			snprintf(errmsg, errlen, "text line %zu: %s", lineno, inner);
+	}
+	free(line);
+	if (ret == -ENOMEM)
+		snprintf(errmsg, errlen, "out of memory");
+	if (ret == 0)
+		ret = ops_check(rc->r, t.ops, t.n, errmsg, errlen);
+	if (ret == 0)
+		ret = ops_apply(rc->r, t.ops, t.n, reply, errmsg, errlen);
+	free(t.ops);
+	return ret;
+}
+
 static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	json_t *text = json_object_get(req, "text");
+
+	if (text != NULL) {
+		if (!json_is_string(text) || json_object_get(req, "ops") != NULL) {
+			snprintf(errmsg, errlen,
+				 "request needs either a string \"text\" or an array \"ops\"");
+			return -EINVAL;
+		}
+		return run_text(arg, json_string_value(text), json_string_length(text), reply,
+				errmsg, errlen);
+	}
 	return run_request(arg, req, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "control/cmd.h"
 #include "control/ctl.h"
 
 static const char *beamctl_path;
@@ -155,35 +156,50 @@ static int h_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	return reply_from(reply, "{\"added\":1,\"replaced\":0,\"deleted\":0}");
 }
 
+struct batch_count {
+	long adds, dels;
+	bool refused;
+};
+
+static int count_change(void *arg, bool del, const struct bl_cmd_route *r)
+{
+	struct batch_count *b = arg;
+
+	*(del ? &b->dels : &b->adds) += 1;
+	if (r->key.value == 777777)
+		b->refused = true;
+	return 0;
+}
+
+/* route.batch as beamctl sends a batch file: "text", lines of the batch
+ * grammar. A piece with key 777777 is refused whole (the daemon checks a
+ * request before it applies any of it). */
 static int h_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct daemon *d = arg;
-	json_t *ops = json_object_get(req, "ops"), *op;
-	long adds = 0, dels = 0;
-	size_t i;
+	const char *text = json_string_value(json_object_get(req, "text"));
+	struct batch_count b = { 0 };
+	char *copy, *line, *save = NULL, sub[200];
 
 	d->batch_calls++;
-	/* A piece with key 777777 is refused whole (the daemon checks a
-	 * request before it applies any of it). */
-	json_array_foreach (ops, i, op) {
-		json_t *k = json_object_get(json_object_get(op, "route"), "key");
-
-		if (json_integer_value(k) == 777777) {
-			snprintf(errmsg, errlen, "route 777777: refused");
-			return -EINVAL;
-		}
+	if (text == NULL) {
+		snprintf(errmsg, errlen, "no text");
+		return -EINVAL;
 	}
-	json_array_foreach (ops, i, op) {
-		if (strcmp(json_string_value(json_object_get(op, "op")), "add") == 0)
-			adds++;
-		else
-			dels++;
+	copy = strdup(text);
+	assert_non_null(copy);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		assert_int_equal(bl_cmd_batch_line(line, count_change, &b, sub, sizeof(sub)), 0);
+	free(copy);
+	if (b.refused) {
+		snprintf(errmsg, errlen, "route 777777: refused");
+		return -EINVAL;
 	}
-	d->batch_adds += adds;
-	d->batch_dels += dels;
-	json_object_set_new(reply, "added", json_integer(adds));
+	d->batch_adds += b.adds;
+	d->batch_dels += b.dels;
+	json_object_set_new(reply, "added", json_integer(b.adds));
 	json_object_set_new(reply, "replaced", json_integer(0));
-	json_object_set_new(reply, "deleted", json_integer(dels));
+	json_object_set_new(reply, "deleted", json_integer(b.dels));
 	return 0;
 }
 

@@ -272,16 +272,14 @@ static void test_route_batch(void **state)
 				   "del 5 default\n"
 				   "add default drop");
 	snprintf(line, sizeof(line), "route batch '%s'", path);
-	expect_json(line, "{\"cmd\":\"route.batch\",\"ops\":["
-			  "{\"op\":\"add\",\"route\":{\"key\":1,\"action\":\"drop\"}},"
-			  "{\"op\":\"add\",\"route\":{\"key\":2,\"action\":\"forward\",\"port\":1,"
-			  "\"mac\":\"02:00:00:00:00:02\",\"ip\":\"10.0.0.3\",\"udp\":9}},"
-			  "{\"op\":\"del\",\"key\":5},{\"op\":\"del\",\"key\":\"default\"},"
-			  "{\"op\":\"add\",\"route\":{\"key\":\"default\",\"action\":\"drop\"}}]}");
+	/* The checked lines go as they are (the last one given its newline). */
+	expect_json(line, "{\"cmd\":\"route.batch\",\"text\":\"# a batch\\n\\nadd 1 drop\\n"
+			  "   add 0x2 port 1 mac 02:00:00:00:00:02 ip 10.0.0.3 udp 9 # c\\n"
+			  "del 5 default\\nadd default drop\\n\"}");
 
 	path = write_file("empty.txt", "# nothing\n\n");
 	snprintf(line, sizeof(line), "route batch %s", path);
-	expect_json(line, "{\"cmd\":\"route.batch\",\"ops\":[]}");
+	expect_json(line, "{\"cmd\":\"route.batch\",\"text\":\"# nothing\\n\\n\"}");
 
 	path = write_file("bad3.txt", "add 1 drop\n"
 				      "del 2\n"
@@ -313,6 +311,72 @@ static void test_route_batch(void **state)
 	expect_error("route batch a b", "too many words", NULL);
 }
 
+/* What bl_cmd_batch_line hands its callback, line by line. */
+struct changes {
+	int n;
+	bool del[8];
+	struct bl_cmd_route r[8];
+};
+
+static int take_change(void *arg, bool del, const struct bl_cmd_route *r)
+{
+	struct changes *c = arg;
+
+	if (c->n == 8)
+		return -E2BIG;
+	c->del[c->n] = del;
+	c->r[c->n++] = *r;
+	return 0;
+}
+
+static void test_batch_line(void **state)
+{
+	struct changes c = { 0 };
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(bl_cmd_batch_line("# only a comment", take_change, &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(bl_cmd_batch_line("   \n", take_change, &c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(bl_cmd_batch_line("add 0x2 port 1 mac 02:00:00:00:00:02 ip 10.0.0.3 udp 9",
+					   take_change, &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(c.n, 1);
+	assert_false(c.del[0]);
+	assert_int_equal(c.r[0].key.value, 2);
+	assert_int_equal(c.r[0].action, BL_CMD_ACTION_FORWARD);
+	assert_int_equal(c.r[0].port, 1);
+	assert_int_equal(c.r[0].mac[5], 2);
+	assert_int_equal(c.r[0].ip, 0x0a000003);
+	assert_int_equal(c.r[0].udp, 9);
+	assert_int_equal(bl_cmd_batch_line("add 7 pool workers", take_change, &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(c.r[1].action, BL_CMD_ACTION_POOL);
+	assert_string_equal(c.r[1].name, "workers");
+	assert_int_equal(bl_cmd_batch_line("del 5 default 6", take_change, &c, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(c.n, 5);
+	assert_true(c.del[2] && c.del[3] && c.del[4]);
+	assert_int_equal(c.r[2].key.value, 5);
+	assert_true(c.r[3].key.is_default);
+	assert_int_equal(c.r[4].key.value, 6);
+	/* Errors name what is wrong; the callback is not called. */
+	assert_int_equal(bl_cmd_batch_line("add 8 port 1 mac 02:00:00:00:00:02", take_change, &c,
+					   msg, sizeof(msg)),
+			 -EINVAL);
+	assert_non_null(strstr(msg, "missing 'ip A.B.C.D'"));
+	assert_int_equal(bl_cmd_batch_line("del 9 x", take_change, &c, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "del: "));
+	assert_int_equal(c.n, 6); /* del 9 came before the bad word */
+	assert_int_equal(bl_cmd_batch_line("move 1", take_change, &c, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "unknown operation 'move'"));
+	/* The callback's own error stops the line. */
+	c.n = 8;
+	assert_int_equal(bl_cmd_batch_line("add 1 drop", take_change, &c, msg, sizeof(msg)),
+			 -E2BIG);
+}
+
 static void test_route_batch_stdin(void **state)
 {
 	const char *path = write_file("stdin.txt", "add 9 drop\ndel 8\n");
@@ -324,8 +388,7 @@ static void test_route_batch_stdin(void **state)
 	assert_non_null(freopen(path, "r", stdin));
 	got = build("route batch -");
 	assert_non_null(got);
-	assert_string_equal(got, "{\"cmd\":\"route.batch\",\"ops\":[{\"op\":\"add\",\"route\":"
-				 "{\"key\":9,\"action\":\"drop\"}},{\"op\":\"del\",\"key\":8}]}");
+	assert_string_equal(got, "{\"cmd\":\"route.batch\",\"text\":\"add 9 drop\\ndel 8\\n\"}");
 	free(got);
 
 	path = write_file("stdin2.txt", "add 9 drop\nadd 9\n");
@@ -615,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_route_list),
 		cmocka_unit_test(test_route_count),
 		cmocka_unit_test(test_route_batch),
+		cmocka_unit_test(test_batch_line),
 		cmocka_unit_test(test_route_batch_stdin),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_key_json),

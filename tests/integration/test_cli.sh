@@ -86,6 +86,25 @@ set -e
 [ "$rc" = 1 ] || fail "bad batch exit $rc"
 grep -q "123456" "$work/err.txt" || fail "bad batch message: $(cat "$work/err.txt")"
 [ "$(ctl --json status | jq_ 'd["routes"]')" = 1002 ] || fail "bad batch changed the table"
+# The daemon reads a batch's "text" with the CLI's grammar: a bad line is
+# named by its number and nothing of the request is applied.
+set +e
+ctl --raw '{"cmd":"route.batch","text":"add 5001 drop\nadd 5002 port 0 mac zz ip 10.0.0.9\n"}' \
+	2>"$work/err.txt"; rc=$?
+ctl --raw '{"cmd":"route.batch","text":"add 5003 drop\n","ops":[]}' 2>"$work/err2.txt"; rc2=$?
+set -e
+[ "$rc" = 1 ] || fail "bad text batch exit $rc"
+grep -q "text line 2: add: bad MAC 'zz'" "$work/err.txt" || fail "bad text message: $(cat "$work/err.txt")"
+[ "$rc2" = 1 ] || fail "text and ops together: exit $rc2"
+grep -q 'either a string "text" or an array "ops"' "$work/err2.txt" ||
+	fail "text and ops message: $(cat "$work/err2.txt")"
+[ "$(ctl --json status | jq_ 'd["routes"]')" = 1002 ] || fail "bad text batch changed the table"
+ctl --raw '{"cmd":"route.batch","text":"# two\nadd 5001 drop\ndel 5001\n"}' >/dev/null 2>&1 &&
+	fail "a key twice in one text batch was accepted"
+ctl --raw '{"cmd":"route.batch","text":"add 5001 drop\n\nadd 5002 drop"}' >"$work/out.txt" ||
+	fail "text batch: $(cat "$work/out.txt")"
+[ "$(ctl --json status | jq_ 'd["routes"]')" = 1004 ] || fail "text batch did not add 2 routes"
+ctl route del 5001 5002 >/dev/null
 
 # Errors name what was wrong, with exit 1 (daemon) or 2 (usage).
 set +e
