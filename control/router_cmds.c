@@ -549,7 +549,16 @@ static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, jso
 	struct text_ops t = { 0 };
 	char *line = NULL, inner[200];
 	size_t lineno = 0, cap = 0, at = 0;
+	const char *q;
 	int ret = 0;
+
+	/* A change a line, mostly: room for that many at once. */
+	for (q = text; (q = memchr(q, '\n', len - (size_t)(q - text))) != NULL; q++)
+		t.cap++;
+	t.ops = malloc((t.cap + 1) * sizeof(*t.ops));
+	if (t.ops == NULL)
+		return -ENOMEM;
+	t.cap++;
 
 	while (at < len && ret == 0) {
 		const char *nl = memchr(text + at, '\n', len - at);

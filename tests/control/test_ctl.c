@@ -118,6 +118,15 @@ static int h_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	return 0;
 }
 
+/* route.batch: answers with the "text" it got and the request's fields. */
+static int h_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)errmsg, (void)errlen;
+	json_object_set(reply, "got", json_object_get(req, "text"));
+	json_object_set_new(reply, "fields", json_integer((json_int_t)json_object_size(req)));
+	return 0;
+}
+
 static int h_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct calls *k = arg;
@@ -149,6 +158,7 @@ static struct bl_ctl *server_new(struct calls *k)
 	assert_int_equal(bl_ctl_register(c, "badutf8", h_bad_utf8, k, "bad message"), 0);
 	assert_int_equal(bl_ctl_register(c, "route.add", h_route_add, k, "add routes"), 0);
 	assert_int_equal(bl_ctl_register(c, "status", h_status, k, "status"), 0);
+	assert_int_equal(bl_ctl_register(c, "route.batch", h_batch, k, "batch"), 0);
 	return c;
 }
 
@@ -322,6 +332,51 @@ static void test_good_requests(void **state)
 	close(fd);
 }
 
+/*
+ * A route batch's request is read by a path of its own (load_batch_text in
+ * control/ctl.c); every variant must mean what jansson reads from it.
+ */
+static void test_batch_text(void **state)
+{
+	struct world *w = *state;
+	int fd = client_connect();
+	json_t *r;
+
+	/* Every escape JSON has but \u, on the fast path. */
+	r = ask(w->c, fd,
+		"{\"cmd\":\"route.batch\",\"text\":\"add 1 drop\\n\\t\\\"q\\\" \\\\ \\/ "
+		"\\r\\b\\f\\n\"}\n");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "got")),
+			    "add 1 drop\n\t\"q\" \\ / \r\b\f\n");
+	assert_int_equal(json_integer_value(json_object_get(r, "fields")), 2);
+	json_decref(r);
+	/* \u and UTF-8 go through jansson: the same text. */
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"\\u0041 \xc3\xa9\"}\n");
+	assert_string_equal(json_string_value(json_object_get(r, "got")), "A \xc3\xa9");
+	json_decref(r);
+	/* A quote that ends the string early: another field follows. */
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"a\",\"x\":\"b\"}\n");
+	assert_string_equal(json_string_value(json_object_get(r, "got")), "a");
+	assert_int_equal(json_integer_value(json_object_get(r, "fields")), 3);
+	json_decref(r);
+	/* What JSON forbids stays refused: a raw tab, a bad escape, bad UTF-8,
+	 * an unterminated string. */
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"a\tb\"}\n");
+	assert_error(r, "bad_request", "malformed JSON");
+	json_decref(r);
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"a\\qb\"}\n");
+	assert_error(r, "bad_request", "malformed JSON");
+	json_decref(r);
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"a\xff\"}\n");
+	assert_error(r, "bad_request", "malformed JSON");
+	json_decref(r);
+	r = ask(w->c, fd, "{\"cmd\":\"route.batch\",\"text\":\"a\\\"}\n");
+	assert_error(r, "bad_request", "malformed JSON");
+	json_decref(r);
+	close(fd);
+}
+
 static void test_handler_errors(void **state)
 {
 	struct world *w = *state;
@@ -474,7 +529,7 @@ static void test_help(void **state)
 
 	r = ask(w->c, fd, "{\"cmd\":\"help\"}\n");
 	list = json_object_get(r, "commands");
-	assert_int_equal(json_array_size(list), 8);
+	assert_int_equal(json_array_size(list), 9);
 	json_array_foreach (list, i, e) {
 		const char *name = json_string_value(json_object_get(e, "cmd"));
 
@@ -853,6 +908,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handler_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
