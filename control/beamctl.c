@@ -409,18 +409,74 @@ static int text_add(struct textbuf *b, const char *s, size_t n)
  * limit, pipelined as send_request's pieces are (see there). A line that
  * alone is over the limit is sent alone (the daemon refuses it).
  */
+/* Append s[0..n) escaped as jansson escapes a string (json_char_len). */
+static int text_add_escaped(struct textbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
+		char e[6] = { '\\', 0 };
+		size_t el = 2;
+
+		if (json_char_len(c) == 1)
+			continue;
+		if (text_add(b, s + run, k - run) < 0)
+			return -ENOMEM;
+		run = k + 1;
+		switch (c) {
+		case '"':
+		case '\\':
+			e[1] = (char)c;
+			break;
+		case '\n':
+			e[1] = 'n';
+			break;
+		case '\t':
+			e[1] = 't';
+			break;
+		case '\r':
+			e[1] = 'r';
+			break;
+		case '\b':
+			e[1] = 'b';
+			break;
+		case '\f':
+			e[1] = 'f';
+			break;
+		default:
+			memcpy(e + 1, "u00", 3);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			el = 6;
+		}
+		if (text_add(b, e, el) < 0)
+			return -ENOMEM;
+	}
+	return text_add(b, s + run, n - run);
+}
+
 static int send_text(struct conn *cn, json_t *req, json_t **reply, size_t *pieces, size_t *done)
 {
 	json_t *piece = json_copy(req), *sum = NULL, *err = NULL;
 	const char *text = json_string_value(json_object_get(req, "text"));
 	size_t len = json_string_length(json_object_get(req, "text")), at = 0, base, in_flight = 0;
-	char *out = NULL;
+	struct textbuf buf = { 0 };
+	char *shape = NULL, *hole;
 	int rc = 0;
 
 	*pieces = 0;
-	if (piece == NULL || json_object_set_new(piece, "text", json_string("")) != 0)
+	/* Each piece is the request with its text cut: the request's own JSON
+	 * with an empty text, and the piece's lines escaped into the hole. */
+	if (piece == NULL || json_object_set_new(piece, "text", json_string("")) != 0 ||
+	    (shape = json_dumps(piece, JSON_COMPACT)) == NULL)
 		goto nomem;
-	base = dumped_len(piece) + 1; /* and the newline */
+	hole = strstr(shape, "\"text\":\"\"");
+	if (hole == NULL)
+		goto nomem;
+	hole += strlen("\"text\":\"");
+	base = strlen(shape) + 1; /* and the newline */
 	while (at < len && err == NULL) {
 		size_t end = at, size = base;
 
@@ -436,17 +492,13 @@ static int send_text(struct conn *cn, json_t *req, json_t **reply, size_t *piece
 			size += l;
 			end = next;
 		}
-		if (json_object_set_new(piece, "text", json_stringn(text + at, end - at)) != 0)
+		buf.len = 0;
+		if (text_add(&buf, shape, (size_t)(hole - shape)) < 0 ||
+		    text_add_escaped(&buf, text + at, end - at) < 0 ||
+		    text_add(&buf, hole, strlen(hole)) < 0 || text_add(&buf, "\n", 1) < 0)
 			goto nomem;
 		at = end;
-		out = json_dumps(piece, JSON_COMPACT);
-		if (out == NULL)
-			goto nomem;
-		rc = conn_send(cn, out, strlen(out));
-		if (rc == 0)
-			rc = conn_send(cn, "\n", 1);
-		free(out);
-		out = NULL;
+		rc = conn_send(cn, buf.p, buf.len);
 		if (rc < 0) {
 			unreachable(cn, "cannot send to", rc);
 			rc = EXIT_UNREACHABLE;
@@ -478,6 +530,8 @@ out:
 	json_decref(sum);
 	json_decref(err);
 	json_decref(piece);
+	free(shape);
+	free(buf.p);
 	return rc;
 nomem:
 	fprintf(stderr, "beamctl: out of memory\n");

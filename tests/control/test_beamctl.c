@@ -513,10 +513,15 @@ static void test_big_batch(void **state)
 	snprintf(path, sizeof(path), "%s/big.batch", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "# generated\n");
+	/* Quotes, backslashes and tabs must reach the daemon as they are. */
+	fprintf(f, "# generated: \"quoted\" \\ back\\slash\n");
 	for (int i = 0; i < 3000; i++)
-		fprintf(f, "add %d port 1 mac 02:00:00:00:%02x:%02x ip 10.0.%d.%d udp 7447\n",
-			i + 1, (i >> 8) & 0xff, i & 0xff, (i >> 8) + 1, (i & 0x7f) + 1);
+		if (i % 1000 == 999)
+			fprintf(f, "add\t%d\tdrop # \"%d\"\n", 100000 + i, i);
+		else
+			fprintf(f,
+				"add %d port 1 mac 02:00:00:00:%02x:%02x ip 10.0.%d.%d udp 7447\n",
+				i + 1, (i >> 8) & 0xff, i & 0xff, (i >> 8) + 1, (i & 0x7f) + 1);
 	fprintf(f, "del 1 2 3\n");
 	fclose(f);
 	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "batch", path, NULL);
