@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1368,6 +1369,11 @@ int main(int argc, char **argv)
 	const char *cmd;
 	struct conn cn;
 	int rc;
+
+	/* A big batch's buffers are freed piece by piece: keep the pages
+	 * rather than give them back and fault them in again. */
+	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
 
 	if (parse_opts(argc, argv, &o) < 0)
 		return EXIT_USAGE;

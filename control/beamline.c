@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,22 @@ static int make_socket_dir(const char *path)
 	return 0;
 }
 
+/*
+ * The control thread's heap never shrinks and never maps a block of its own
+ * below 64 MiB. glibc's defaults give memory back at each large free (the
+ * heap's top trimmed with brk, or a block munmap'ed), and unmapping memory
+ * of a process flushes the TLB of every CPU running it: an interrupt on
+ * each worker lcore, in a VM an exit too. A route feed freeing a request's
+ * buffers 100,000 times a second stalled the workers that way. The route
+ * table's own arrays are mmap'ed and freed only when it resizes.
+ */
+static void quiet_heap(void)
+{
+	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	(void)mallopt(M_TOP_PAD, 16 << 20);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -349,6 +366,7 @@ int main(int argc, char **argv)
 	int ret, status = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	quiet_heap();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "beamline: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
