@@ -809,8 +809,8 @@ static json_t *build_route_list(const struct bl_cmd_row *row, int argc, char **a
 			       limit_word, BL_CMD_LIST_LIMIT_MAX);
 			return NULL;
 		}
-		if (rc < 0) {
-			seterr(err, errlen, "route list: bad limit '%s': expected 0..%d",
+		if (rc < 0 || limit == 0) {
+			seterr(err, errlen, "route list: bad limit '%s': expected 1..%d",
 			       limit_word, BL_CMD_LIST_LIMIT_MAX);
 			return NULL;
 		}

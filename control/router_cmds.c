@@ -391,6 +391,16 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 	return 0;
 }
 
+static int apply_del(struct bl_router *r, const struct bl_cmd_key *key, uint64_t *deleted)
+{
+	int ret =
+	    key->is_default ? bl_route_del_default(r->routes) : bl_route_del(r->routes, key->value);
+
+	if (ret == 0)
+		(*deleted)++;
+	return ret;
+}
+
 static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t *reply,
 		     char *errmsg, size_t errlen)
 {
@@ -406,16 +416,17 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 			 strerror(-ret));
 		return ret;
 	}
+	/* Deletes first, then adds and replaces: keys are unique in a request
+	 * (ops_check), so the order changes nothing but the room an add finds,
+	 * which ops_check counted with every delete done. */
+	for (i = 0; i < n && ret >= 0; i++)
+		if (ops[i].del)
+			ret = apply_del(r, &ops[i].route.key, &deleted);
 	for (i = 0; i < n && ret >= 0; i++) {
 		const struct bl_cmd_key *key = &ops[i].route.key;
 
-		if (ops[i].del) {
-			ret = key->is_default ? bl_route_del_default(r->routes)
-					      : bl_route_del(r->routes, key->value);
-			if (ret == 0)
-				deleted++;
+		if (ops[i].del)
 			continue;
-		}
 		route_spec(&ops[i].route, &spec);
 		if (key->is_default) {
 			bool had = r->routes->dflt != BL_ROUTE_VAL_NONE;
@@ -438,7 +449,8 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 		snprintf(errmsg, errlen,
 			 "stopped after %zu of %zu changes: %s (at most %u distinct next hops and "
 			 "%u process, group and pool targets)",
-			 i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX, BL_ROUTE_TARGET_MAX);
+			 (size_t)(added + replaced + deleted), n, strerror(-ret), BL_ROUTE_HOP_MAX,
+			 BL_ROUTE_TARGET_MAX);
 		return ret;
 	}
 	return 0;
@@ -682,9 +694,10 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	char next[32];
 
 	if (lim != NULL) {
-		if (!json_is_integer(lim) || json_integer_value(lim) < 0 ||
+		/* 0 is refused: an empty page has no place to name as "next". */
+		if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
 		    json_integer_value(lim) > BL_CMD_LIST_LIMIT_MAX) {
-			snprintf(errmsg, errlen, "\"limit\" must be an integer from 0 to %d",
+			snprintf(errmsg, errlen, "\"limit\" must be an integer from 1 to %d",
 				 BL_CMD_LIST_LIMIT_MAX);
 			return -EINVAL;
 		}

@@ -195,7 +195,7 @@ static void test_route_list(void **state)
 	(void)state;
 	expect_json("route list", "{\"cmd\":\"route.list\"}");
 	expect_json("route list limit 5", "{\"cmd\":\"route.list\",\"limit\":5}");
-	expect_json("route list limit 0", "{\"cmd\":\"route.list\",\"limit\":0}");
+	expect_error("route list limit 0", "bad limit '0'", "1..10000", NULL);
 	expect_json("route list limit 10000", "{\"cmd\":\"route.list\",\"limit\":10000}");
 	expect_json("route list limit 0x10", "{\"cmd\":\"route.list\",\"limit\":16}");
 	expect_json("route list limit 7 cursor 0123456789abcdefABCDEF00",
@@ -207,8 +207,8 @@ static void test_route_list(void **state)
 		    "{\"cmd\":\"route.list\",\"cursor\":\"00000001ffffffffffffffff\"}");
 
 	expect_error("route list limit", "route list: 'limit' needs a value", NULL);
-	expect_error("route list limit -3", "bad limit '-3'", "0..10000", NULL);
-	expect_error("route list limit many", "bad limit 'many'", "0..10000", NULL);
+	expect_error("route list limit -3", "bad limit '-3'", "1..10000", NULL);
+	expect_error("route list limit many", "bad limit 'many'", "1..10000", NULL);
 	expect_error("route list limit 10001", "route list: bad limit '10001'", "at most 10000",
 		     NULL);
 	expect_error("route list limit 4294967296", "bad limit '4294967296'", "at most 10000",
