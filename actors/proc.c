@@ -21,7 +21,7 @@
  */
 #include <stdlib.h>
 
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
 #include "dataplane/wire_fmt.h"
 
 const char *const bl_exit_code_names[BL_EXIT_CODE_MAX] = {
