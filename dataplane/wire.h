@@ -9,7 +9,7 @@
  *    in place (bl_wire_rewrite_out: the same with the hop's bytes prepared);
  *  - bl_wire_put_headers: write the headers of a frame built from scratch
  *    (bl_wire_put_headers_out: from a hop's prepared bytes).
- * The byte-level frame codec (no DPDK) is dataplane/wire_fmt.h; per-source
+ * The byte-level frame codec (no DPDK) is wire/wire_fmt.h; per-source
  * sequence tracking is dataplane/seq.h; the format and every check are
  * described in docs/wire-format.md.
  *
@@ -31,7 +31,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/drop.h"
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 #ifdef __cplusplus
 extern "C" {
