@@ -8,8 +8,9 @@
  *  actors/bin.h       binaries over mbufs, kept binaries
  *  actors/mailbox.h   messages and bounded mailboxes
  *  actors/timer.h     the timer wheel
- *  actors/proc.h      behaviours and the handler API
+ *  actors/proc.h      behaviours, the handler API, spawn/kill/lookup on a scheduler
  *  actors/sched.h     the per-lcore scheduler, delivery, the command ring
+ *                     (its layout in sched_core.h, inline internals in sched_pvt.h)
  *  actors/registry.h  the RCU name registry
  *  actors/info.h      process info and per-lcore totals
  *  actors/behaviours.h built-in behaviours: counter, relay, forward, echo

@@ -7,7 +7,7 @@
  * kbins that reference an mbuf pin memory; their pinned size is the mbuf's
  * whole buffer, counted in the process and the lcore totals.
  */
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
 
 static void kept_link(struct bl_proc *p, struct bl_kbin *k)
 {

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "actors/crash.h"
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
 
 #define BL_CRASH_LOG_MAX 65536u
 #define BL_CRASH_BURST	 32u

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Process info (owner lcore, or through the command ring) and racy totals. */
 #include "actors/info.h"
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
+#include "actors/proc.h"
 
 static void fill(const struct bl_sched *s, const struct bl_proc *p, struct bl_proc_info *o)
 {

@@ -18,7 +18,7 @@
  */
 #include <stdlib.h>
 
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
 
 const char *const bl_sched_drop_names[BL_SDROP_MAX] = {
 	"dead_pid",	"unknown_lcore", "ring_full",	   "no_msg_buf",     "no_mbuf",

@@ -11,6 +11,7 @@
 #ifndef BL_ACTORS_PID_H
 #define BL_ACTORS_PID_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -51,6 +52,10 @@ static inline uint32_t bl_pid_next_gen(uint32_t gen)
 	gen++;
 	return gen ? gen : 1;
 }
+
+/* "<lcore.slot.gen>", Erlang's way of printing a pid, into buf (len bytes,
+ * cut short like snprintf). Any thread (pid.c). */
+void bl_pid_format(uint64_t pid, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -21,8 +21,8 @@
  */
 #include <stdlib.h>
 
-#include "actors/sched_pvt.h"
-#include "dataplane/wire_fmt.h"
+#include "actors/internal.h"
+#include "wire/wire_fmt.h"
 
 const char *const bl_exit_code_names[BL_EXIT_CODE_MAX] = {
 	"normal", "shutdown", "killed", "heap_limit", "mailbox_overflow", "noproc", "error", "kill",

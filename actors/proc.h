@@ -183,6 +183,20 @@ struct bl_proc {
 static_assert(sizeof(struct bl_proc) == 192, "an idle process must stay small");
 static_assert(offsetof(struct bl_proc, beh) == 64, "delivery fields fill the first line");
 
+/* --- On a scheduler's owner lcore, outside a handler (struct bl_sched: sched.h). --- */
+
+/* Spawn on s. Owner. Returns the pid, or BL_PID_NONE with errno set
+ * (ENOSPC: table full; the init callback's error; EINVAL). */
+uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void *arg,
+		       const struct bl_spawn_opts *opts);
+
+/* Make pid exit with reason at its next turn (untrappable). Owner; -ESRCH if gone. */
+int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason);
+
+/* The process struct / state of a live pid on s, or NULL. Owner. */
+struct bl_proc *bl_proc_lookup(struct bl_sched *s, uint64_t pid);
+void *bl_proc_state(struct bl_sched *s, uint64_t pid);
+
 /* --- Handler API: on the process's own lcore, inside a callback. --- */
 
 static inline uint64_t bl_self(const struct bl_ctx *c)

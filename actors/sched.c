@@ -29,7 +29,8 @@
 #include <rte_pause.h>
 
 #include "actors/crash.h"
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
+#include "actors/proc.h"
 
 #define BL_RUN_BURST 32u
 

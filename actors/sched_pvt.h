@@ -1,103 +1,221 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internals shared by the actors/ .c files only. */
+/*
+ * Scheduler internals the inline deliver paths of actors/sched.h need:
+ * process lookup, the run queue, pinning, the mailbox put, local delivery
+ * and the outbound buffers towards other lcores (bl__: actors/ only).
+ *
+ * Do not include this file directly, nor call these from outside actors/:
+ * include actors/sched.h and use bl_sched_deliver*. Internals the inline
+ * paths do not need are in actors/internal.h.
+ */
 #ifndef BL_ACTORS_SCHED_PVT_H
 #define BL_ACTORS_SCHED_PVT_H
 
-#include "actors/sched.h"
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
-/* A send_after entry: the timer node first, so a node is its entry. */
-struct bl_timer {
-	struct bl_tnode node; /* node.next links the free list when idle */
-	uint64_t dst;
-	uint64_t src;
-	uint64_t key;
-	uint32_t len;
-	uint8_t inl[BL_BIN_INLINE_MAX];
-};
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
 
-enum bl_exec_state {
-	BL_EXEC_PENDING = 0,
-	BL_EXEC_RUNNING,
-	BL_EXEC_DONE,
-	BL_EXEC_CANCELLED,
-};
+#include "actors/sched_core.h"
 
-struct bl_exec {
-	void (*fn)(struct bl_sched *s, void *arg);
-	void *arg;
-	int state; /* enum bl_exec_state, atomic */
-};
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/* Current tick, read from the clock and remembered in s->now. */
-uint32_t bl__now(struct bl_sched *s);
+/* --- internals the inline paths need (bl__: this folder only) --- */
 
-/* A process turn (owner, p popped from the run queue). */
-void bl__proc_turn(struct bl_sched *s, struct bl_proc *p);
+void bl__proc_mark_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason);
+void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *ob);
 
-/* Tear p down now: terminate (if call_terminate), notify, free, slot reuse. */
-void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminate);
+/* The live process for pid on this lcore, or NULL. Owner. */
+static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)
+{
+	uint32_t slot = bl_pid_slot(pid);
+	struct bl_proc *p;
 
-/* Arm or re-arm p's timer for its receive timeout / idle hibernation. */
-void bl__proc_arm_timer(struct bl_sched *s, struct bl_proc *p);
+	if (unlikely(slot >= s->cap))
+		return NULL;
+	p = &s->procs[slot];
+	if (unlikely(p->pid != pid || p->status == BL_PROC_FREE || p->status == BL_PROC_EXITING))
+		return NULL;
+	return p;
+}
 
-/* Timer wheel callback for both kinds of nodes. */
-void bl__timer_fire(void *arg, struct bl_tnode *t);
+static inline void bl__runq_push(struct bl_sched *s, struct bl_proc *p)
+{
+	p->runq_next = NULL;
+	if (s->runq_tail != NULL)
+		s->runq_tail->runq_next = p;
+	else
+		s->runq_head = p;
+	s->runq_tail = p;
+	s->runq_len++;
+	p->flags |= BL_PF_RUNQ;
+	if (p->status != BL_PROC_RUNNING && p->status != BL_PROC_EXITING)
+		p->status = BL_PROC_RUNNABLE;
+}
 
-/* Act on a ring element addressed to this lcore (consumes its mbuf reference). */
-void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
+static inline void bl__pin(struct bl_sched *s, struct bl_proc *p, const struct rte_mbuf *m)
+{
+	p->pinned_bytes += bl_bin_pin_size(m);
+	s->pinned_total += bl_bin_pin_size(m);
+}
+
+static inline void bl__unpin(struct bl_sched *s, struct bl_proc *p, const struct rte_mbuf *m)
+{
+	p->pinned_bytes -= bl_bin_pin_size(m);
+	s->pinned_total -= bl_bin_pin_size(m);
+}
+
+/* Free a node that left p's mailbox (handled or dropped). */
+static inline void bl__msg_done(struct bl_sched *s, struct bl_proc *p, struct bl_msg *msg)
+{
+	if (msg->bin.m != NULL) {
+		bl__unpin(s, p, msg->bin.m);
+		if (msg->flags & BL_MSG_F_LENT) {
+			msg->bin.m = NULL; /* the borrower's now */
+			msg->flags &= (uint16_t)~BL_MSG_F_LENT;
+		}
+	}
+	bl_msg_free(&s->msgs, msg);
+}
+
+/* Queue msg (filled in) on p, applying p's overflow policy. */
+static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_proc *p,
+					       struct bl_msg *msg)
+{
+	struct bl_msg *victim = NULL;
+
+	switch (bl_mailbox_push(&p->mbox, msg, (enum bl_overflow)p->overflow, &victim)) {
+	case BL_MBOX_OK:
+		break;
+	case BL_MBOX_DROPPED_OLDEST:
+		p->drops += bl_msg_weight(victim);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(victim);
+		s->mbox_total--;
+		bl__msg_done(s, p, victim);
+		break;
+	case BL_MBOX_OVERFLOW:
+		p->drops += bl_msg_weight(msg);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
+		bl_msg_free(&s->msgs, msg);
+		bl__proc_mark_exit(s, p, bl_reason_make(BL_EXIT_MAILBOX_OVERFLOW));
+		return -ENOBUFS;
+	default:
+		p->drops += bl_msg_weight(msg);
+		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
+		bl_msg_free(&s->msgs, msg);
+		return -ENOBUFS;
+	}
+	s->mbox_total++;
+	if (msg->bin.m != NULL)
+		bl__pin(s, p, msg->bin.m);
+	/* A running process is re-queued by its own turn (never queued twice). */
+	if (!(p->flags & BL_PF_RUNQ) && p->status != BL_PROC_RUNNING)
+		bl__runq_push(s, p);
+	return 0;
+}
 
 /*
- * Crash records (crash.c): whether an exit reason is worth one, and record
- * p's exit into the lcore's crash ring (counted as crash_dropped when full).
- * Owner, from the teardown, before anything of p is released.
+ * Deliver a data message to a process of this lcore. owned: the caller
+ * gives one reference to m (consumed whatever happens); otherwise a
+ * reference is taken if one is needed. Payloads <= BL_BIN_INLINE_MAX are
+ * copied into the node and need none.
  */
-static inline bool bl__crash_worthy(struct bl_reason r)
+static __rte_always_inline int bl__deliver_local(struct bl_sched *s, uint64_t dst, uint64_t src,
+						 uint64_t key, uint16_t flags, struct rte_mbuf *m,
+						 uint32_t off, uint32_t len, bool owned)
 {
-	/* A shutdown with a text is a supervisor giving up: an operator wants it. */
-	return r.code != BL_EXIT_NORMAL && (r.code != BL_EXIT_SHUTDOWN || r.text != NULL);
+	struct bl_proc *p = bl__proc_get(s, dst);
+	struct bl_msg *msg;
+
+	if (unlikely(p == NULL)) {
+		s->drops[BL_SDROP_DEAD_PID]++;
+		if (owned && m != NULL)
+			rte_pktmbuf_free(m);
+		return -ESRCH;
+	}
+	msg = bl_msg_alloc(&s->msgs);
+	if (unlikely(msg == NULL)) {
+		s->drops[BL_SDROP_NO_MSG_BUF]++;
+		if (owned && m != NULL)
+			rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	msg->src = src;
+	msg->key = key;
+	msg->type = BL_MSG_DATA;
+	msg->flags = flags;
+	msg->aux = 0;
+	msg->bin.len = len;
+	if (len <= BL_BIN_INLINE_MAX || m == NULL) {
+		if (m != NULL && len != 0)
+			memcpy(msg->u.inl, rte_pktmbuf_mtod_offset(m, const void *, off), len);
+		else
+			msg->bin.len = 0; /* no mbuf: no payload */
+		msg->bin.m = NULL;
+		if (owned && m != NULL)
+			rte_pktmbuf_free(m);
+	} else {
+		if (!owned)
+			rte_mbuf_refcnt_update(m, 1);
+		msg->bin.m = m;
+		msg->bin.off = off;
+	}
+	return bl__mailbox_put(s, p, msg);
 }
 
-void bl__crash_record(struct bl_sched *s, const struct bl_proc *p, struct bl_reason reason);
-
-/* Links and monitors (link.c). */
-void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason);
-
-/* Kept binaries (bin.c): release every one at exit. */
-void bl__kept_release_all(struct bl_sched *s, struct bl_proc *p);
-
-/* Queue a system message (exit / down) past the mailbox limit. */
-void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src, uint64_t key,
-		struct bl_reason reason);
-
-/* Send data with an explicit source (forward keeps the original one). */
-int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
-	     const void *data, const struct bl_bin *b, uint32_t len);
-
-static inline struct bl_reason bl__xmsg_reason(const struct bl_xmsg *x)
+/* A data message for another lcore: bytes [off, off+len) of m (its reference in x). */
+static inline void bl__xmsg_data(struct bl_xmsg *x, uint64_t dst, uint64_t src, uint64_t key,
+				 struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t flags)
 {
-	struct bl_reason r;
-
-	r.code = x->code;
-	r.detail = x->detail;
-	r.text = (const char *)x->ptr;
-	return r;
-}
-
-static inline void bl__xmsg_init(struct bl_xmsg *x, uint16_t type, uint64_t dst, uint64_t src,
-				 uint64_t key)
-{
-	memset(x, 0, sizeof(*x));
-	x->type = type;
 	x->dst = dst;
 	x->src = src;
 	x->key = key;
+	x->m = m;
+	x->off = off;
+	x->len = len;
+	x->type = BL_X_DATA;
+	x->flags = flags;
+	x->code = 0;
+	x->detail = 0;
+	x->ptr = NULL;
 }
 
-static inline void bl__xmsg_set_reason(struct bl_xmsg *x, struct bl_reason r)
+/* Hand x to dst's lcore (buffered, see struct bl_outbuf). Consumes x->m's reference. */
+static inline int bl__post_remote(struct bl_sched *s, const struct bl_xmsg *x)
 {
-	x->code = r.code;
-	x->detail = r.detail;
-	x->ptr = r.text;
+	struct bl_sched *d = s->set->by_lcore[bl_pid_lcore(x->dst) % RTE_MAX_LCORE];
+	struct bl_outbuf *ob;
+
+	if (unlikely(d == NULL || s->idx >= d->n_lcores || d->idx >= s->n_lcores)) {
+		s->drops[BL_SDROP_UNKNOWN_LCORE]++;
+		goto drop;
+	}
+	ob = &s->out[d->idx];
+	if (unlikely(ob->n == BL_OUT_BURST)) {
+		/* Still full from a ring that was full: try once more, else drop. */
+		bl__outbuf_flush(s, d, ob);
+		if (ob->n == BL_OUT_BURST) {
+			s->drops[BL_SDROP_RING_FULL]++;
+			goto drop;
+		}
+	}
+	ob->x[ob->n++] = *x;
+	if (ob->n == BL_OUT_BURST)
+		bl__outbuf_flush(s, d, ob);
+	return 0;
+drop:
+	if (x->m != NULL)
+		rte_pktmbuf_free(x->m);
+	return -ENOBUFS;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BL_ACTORS_SCHED_PVT_H */

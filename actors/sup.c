@@ -37,7 +37,7 @@
 
 #include "actors/behaviours.h"
 #include "actors/sup.h"
-#include "actors/sched_pvt.h"
+#include "actors/internal.h"
 
 const char *const bl_sup_strategy_names[BL_SUP_STRATEGY_MAX] = {
 	"one_for_one",

@@ -13,7 +13,7 @@
  *    datagrams by reason and tracks, per source (IPv4 address, UDP port), the
  *    next expected seq with gap and duplicate counts.
  *
- * The byte-level codec is dataplane/wire_fmt.h, shared with the router, so the
+ * The byte-level codec is wire/wire_fmt.h, shared with the router, so the
  * client and the daemon can never disagree on the format.
  *
  * Threads: every object belongs to one thread at a time; nothing here locks.
@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -29,6 +29,7 @@
 #include "actors/behaviours.h"
 #include "actors/group.h"
 #include "actors/info.h"
+#include "actors/pid.h"
 #include "actors/registry.h"
 #include "actors/sched.h"
 #include "actors/sup.h"
@@ -47,11 +48,6 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void bl_pid_format(uint64_t pid, char *buf, size_t len)
-{
-	snprintf(buf, len, "<%u.%u.%u>", bl_pid_lcore(pid), bl_pid_slot(pid), bl_pid_gen(pid));
 }
 
 static json_t *pid_json(uint64_t pid)

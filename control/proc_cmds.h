@@ -50,9 +50,6 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
  */
 unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc);
 
-/* "<lcore.slot.gen>", Erlang's way of printing a pid. */
-void bl_pid_format(uint64_t pid, char *buf, size_t len);
-
 /*
  * A pid from "<L.S.G>", "L.S.G" or a registered name (RCU-online control
  * thread). Returns 0, -EINVAL (not a pid nor a name), -ENOENT (no such

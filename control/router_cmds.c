@@ -27,7 +27,7 @@
 #include "control/online.h"
 #include "control/router_cmds.h"
 #include "dataplane/drop.h"
-#include "dataplane/wire.h"
+#include "dataplane/seq.h"
 
 static uint64_t now_ns(void)
 {

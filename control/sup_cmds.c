@@ -21,6 +21,7 @@
 
 #include "actors/behaviours.h"
 #include "actors/group.h"
+#include "actors/pid.h"
 #include "actors/sup.h"
 #include "control/cmd.h"
 #include "control/online.h"

@@ -15,7 +15,7 @@
 
 #include <assert.h>
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 enum bl_pkt_drop {
 	BL_PKT_DROP_NONE = 0,

@@ -43,6 +43,7 @@
 #include "actors/sched.h"
 #include "dataplane/lcore.h"
 #include "dataplane/router.h"
+#include "dataplane/seq.h"
 #include "dataplane/wire.h"
 
 /* Copy payload runs up to this size; send longer ones by reference. */

@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/router.h"
+#include "dataplane/seq.h"
 #include "dataplane/wire.h"
 
 #define POOL_CACHE 256

@@ -8,11 +8,10 @@
  *  - bl_wire_rewrite: turn an accepted packet into one addressed to a next hop,
  *    in place (bl_wire_rewrite_out: the same with the hop's bytes prepared);
  *  - bl_wire_put_headers: write the headers of a frame built from scratch
- *    (bl_wire_put_headers_out: from a hop's prepared bytes);
- *  - bl_seq_*: per-source sequence tracking (gaps, duplicates), one table per
- *    lcore.
- * The byte-level frame codec (no DPDK) is dataplane/wire_fmt.h; the format and
- * every check are described in docs/wire-format.md.
+ *    (bl_wire_put_headers_out: from a hop's prepared bytes).
+ * The byte-level frame codec (no DPDK) is wire/wire_fmt.h; per-source
+ * sequence tracking is dataplane/seq.h; the format and every check are
+ * described in docs/wire-format.md.
  *
  * All packet bytes are read and written through memcpy-based accessors, never
  * by casting the packet to a header struct: a packet may start at any address
@@ -32,7 +31,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/drop.h"
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -478,141 +477,6 @@ static inline void bl_wire_put_headers(uint8_t *p, const struct bl_wire_hop *hop
 static_assert(BL_WIRE_HDRS_LEN ==
 		  BL_WIRE_ETH_LEN + BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN,
 	      "BL_WIRE_HDRS_LEN must be the sum of the headers put_headers writes");
-
-/*
- * Per-source sequence tracking, one table per lcore.
- *
- * Single writer (the owning lcore calls bl_seq_observe); any thread may read
- * the totals and list the sources at any time, racily but never torn and
- * never crashing. Bounded: at most `capacity` sources; a frame from a source
- * that does not fit is counted as untracked. No allocation after create.
- * The layout below is here only so that bl_seq_observe can be inline; use
- * the functions, not the fields.
- */
-struct bl_seq_stats {
-	uint64_t sources;   /* sources tracked now */
-	uint64_t frames;    /* frames observed */
-	uint64_t gaps;	    /* messages missing: a frame started past the expected seq */
-	uint64_t dups;	    /* messages at or before the expected seq (duplicate/late) */
-	uint64_t untracked; /* frames from sources that did not fit */
-};
-
-/* One slot. `key` 0 = empty; otherwise BL__SEQ_KEY(ip, port). The owner
- * stores expected/gaps/dups before it publishes key (release), so a reader
- * that sees a key (acquire) sees the source's first values. */
-struct bl__seq_slot {
-	uint64_t key;
-	uint64_t expected;
-	uint64_t gaps;
-	uint64_t dups;
-};
-
-struct bl_seq_table {
-	/* read-only after create */
-	struct bl__seq_slot *slots;
-	uint64_t hash_seed;
-	uint32_t mask; /* number of slots - 1 (a power of two, >= 2 * capacity) */
-	uint32_t capacity;
-	/* written by the owner only (relaxed stores), read by anyone */
-	struct bl_seq_stats tot __rte_cache_aligned;
-} __rte_cache_aligned;
-
-/* Bit 48 keeps every key non-zero, so 0 can mean "empty slot". */
-#define BL__SEQ_KEY(ip, port) ((1ull << 48) | ((uint64_t)(ip) << 16) | (uint64_t)(port))
-
-static inline uint32_t bl__seq_hash(const struct bl_seq_table *t, uint64_t key)
-{
-	/* Fibonacci hashing: the multiply spreads every key bit into the top
-	 * bits; the per-table random seed keeps a sender from choosing ports
-	 * that collide on every router. */
-	return (uint32_t)(((key ^ t->hash_seed) * 0x9e3779b97f4a7c15ull) >> 32) & t->mask;
-}
-
-/* A relaxed store of a field other threads read: the owner is the only
- * writer, so read-modify-write needs no atomic RMW, only an untorn store. */
-#define BL__SEQ_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
-
-/*
- * Account one frame of `count` messages starting at `seq` from (src_ip,
- * src_port), both network order. Semantics (docs/wire-format.md): the first
- * frame of a source sets expected = seq + count; seq == expected advances;
- * seq > expected counts seq - expected gaps and resynchronises; seq <
- * expected counts min(count, expected - seq) duplicates and advances only if
- * the frame reaches past expected. Sequence numbers are not expected to wrap.
- * Owning lcore only; never allocates, never blocks.
- */
-static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint16_t src_port,
-				  uint64_t seq, uint16_t count)
-{
-	const uint64_t key = BL__SEQ_KEY(src_ip, src_port);
-	const uint64_t end = seq + count;
-	struct bl__seq_slot *s;
-	uint32_t i = bl__seq_hash(t, key);
-
-	BL__SEQ_SET(t->tot.frames, t->tot.frames + 1);
-	/* Never an endless probe: at most half the slots are ever used. */
-	for (;;) {
-		s = &t->slots[i];
-		if (s->key == key)
-			break;
-		if (s->key == 0) {
-			if (t->tot.sources >= t->capacity) {
-				BL__SEQ_SET(t->tot.untracked, t->tot.untracked + 1);
-				return;
-			}
-			BL__SEQ_SET(s->expected, end);
-			/* Pairs with the acquire load of key in bl_seq_foreach. */
-			__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
-			BL__SEQ_SET(t->tot.sources, t->tot.sources + 1);
-			return;
-		}
-		i = (i + 1) & t->mask;
-	}
-
-	if (seq == s->expected) {
-		BL__SEQ_SET(s->expected, end);
-	} else if (seq > s->expected) {
-		uint64_t missing = seq - s->expected;
-
-		BL__SEQ_SET(s->gaps, s->gaps + missing);
-		BL__SEQ_SET(t->tot.gaps, t->tot.gaps + missing);
-		BL__SEQ_SET(s->expected, end);
-	} else {
-		uint64_t late = s->expected - seq;
-
-		if (late > count)
-			late = count;
-		BL__SEQ_SET(s->dups, s->dups + late);
-		BL__SEQ_SET(t->tot.dups, t->tot.dups + late);
-		if (end > s->expected)
-			BL__SEQ_SET(s->expected, end);
-	}
-}
-
-/*
- * Create a table for up to `capacity` sources (1 .. BL_SEQ_CAPACITY_MAX) in
- * memory of `socket_id` (or SOCKET_ID_ANY). Needs the EAL (rte_malloc).
- * Returns NULL with errno EINVAL (capacity) or ENOMEM. Control thread; the
- * caller frees it with bl_seq_free once the owning lcore has stopped using it.
- */
-#define BL_SEQ_CAPACITY_MAX (1u << 24)
-struct bl_seq_table *bl_seq_create(uint32_t capacity, int socket_id);
-
-/* Free a table from bl_seq_create; NULL is fine. Control thread, after the
- * owner and every reader are done with it. */
-void bl_seq_free(struct bl_seq_table *t);
-
-/* Snapshot the totals into *out. Each field is read untorn; the fields are
- * not read at one instant (frames may lag gaps by a frame). Any thread. */
-void bl_seq_stats_get(const struct bl_seq_table *t, struct bl_seq_stats *out);
-
-/* Call fn for each tracked source (addresses network order, expected = next
- * seq expected). Racy against the owner: a source added during the walk may
- * or may not be listed; each value is untorn. fn must not free t. Any thread. */
-void bl_seq_foreach(const struct bl_seq_table *t,
-		    void (*fn)(void *arg, uint32_t src_ip, uint16_t src_port, uint64_t expected,
-			       uint64_t gaps, uint64_t dups),
-		    void *arg);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 #include "perf/gen/gen.h"
 
 enum {

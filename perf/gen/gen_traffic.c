@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 #include "perf/gen/gen.h"
 
 static uint64_t splitmix64(uint64_t *state)

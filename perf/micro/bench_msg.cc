@@ -4,7 +4,7 @@
 #include <atomic>
 
 #include "bench_common.h"
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 namespace
 {

@@ -10,7 +10,7 @@
  */
 #include "actors_test.h"
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 /* Payload sizes of the messages of a test frame: around the inline limit. */
 static const uint32_t frame_sizes[] = { 0, 10, 64, 65, 300 };

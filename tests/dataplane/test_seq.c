@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dataplane/wire per-source sequence tracking (bl_seq_*): the semantics of
+ * dataplane/seq per-source sequence tracking (bl_seq_*): the semantics of
  * each case, the capacity bound, the listing, and a reader thread racing the
  * owner (values must never be torn or go backwards).
  */
@@ -15,10 +15,11 @@
 
 #include <cmocka.h>
 
+#include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "dataplane/wire.h"
+#include "dataplane/seq.h"
 #include "wire_test_util.h"
 
 #define IP(a, b, c, d) rte_cpu_to_be_32(TWU_IPV4(a, b, c, d))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dataplane/wire: parse, rewrite and header build on real mbufs, and the
- * DPDK-free frame codec of wire_fmt.h. Packets are built byte by byte by
+ * DPDK-free frame codec of wire/wire_fmt.h. Packets are built byte by byte by
  * wire_test_util.h, not by the code under test. Every test ends with the
  * mbuf pool full again.
  */

@@ -2,7 +2,7 @@
 /*
  * Test-only helpers shared by tests/dataplane and tests/fuzz: bring up a
  * minimal EAL, and build packets byte by byte, deliberately NOT through
- * dataplane/wire.h or wire_fmt.h, so a bug in the code under test cannot
+ * dataplane/wire.h or wire/wire_fmt.h, so a bug in the code under test cannot
  * hide itself by also being in the packets the tests feed it.
  */
 #ifndef BL_TEST_WIRE_UTIL_H

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/wire_fmt.h"
+#include "wire/wire_fmt.h"
 
 #ifdef BL_FUZZ_PACKET
 #include <rte_errno.h>

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-source sequence tracking: the control-side half (create, free, stats,
- * listing). The per-frame half, bl_seq_observe, is inline in wire.h; packet
- * parse, rewrite and header build are all inline there too.
+ * listing). The per-frame half, bl_seq_observe, is inline in seq.h.
  *
  * Design note.
  *  - Table: our own open-addressing array, a power of two of slots with at
@@ -32,7 +31,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "dataplane/wire.h"
+#include "dataplane/seq.h"
 
 struct bl_seq_table *bl_seq_create(uint32_t capacity, int socket_id)
 {

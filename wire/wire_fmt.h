@@ -7,6 +7,10 @@
  * through the same code. The packet-level checks (Ethernet, IPv4, UDP) that
  * only the dataplane needs live in dataplane/wire.h.
  *
+ * It sits in wire/, a folder of its own, because actors/, dataplane/,
+ * client/ and perf/ all include it: kept under dataplane/ it made actors/
+ * (below the dataplane) include a dataplane header.
+ *
  * Frame: 16-byte header, then `count` messages back to back, each a 16-byte
  * header and `len` payload bytes. All integers big-endian. A frame whose
  * lengths do not add up exactly to the UDP payload is malformed as a whole.

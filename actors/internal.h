@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals shared by the actors/ .c files only: never included by a header
+ * or by code outside actors/. (The internals the inline deliver paths need
+ * are in sched_pvt.h, which sched.h includes.)
+ */
+#ifndef BL_ACTORS_INTERNAL_H
+#define BL_ACTORS_INTERNAL_H
+
+#include "actors/sched.h"
+
+/* A send_after entry: the timer node first, so a node is its entry. */
+struct bl_timer {
+	struct bl_tnode node; /* node.next links the free list when idle */
+	uint64_t dst;
+	uint64_t src;
+	uint64_t key;
+	uint32_t len;
+	uint8_t inl[BL_BIN_INLINE_MAX];
+};
+
+enum bl_exec_state {
+	BL_EXEC_PENDING = 0,
+	BL_EXEC_RUNNING,
+	BL_EXEC_DONE,
+	BL_EXEC_CANCELLED,
+};
+
+struct bl_exec {
+	void (*fn)(struct bl_sched *s, void *arg);
+	void *arg;
+	int state; /* enum bl_exec_state, atomic */
+};
+
+/* Current tick, read from the clock and remembered in s->now. */
+uint32_t bl__now(struct bl_sched *s);
+
+/* A process turn (owner, p popped from the run queue). */
+void bl__proc_turn(struct bl_sched *s, struct bl_proc *p);
+
+/* Tear p down now: terminate (if call_terminate), notify, free, slot reuse. */
+void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminate);
+
+/* Arm or re-arm p's timer for its receive timeout / idle hibernation. */
+void bl__proc_arm_timer(struct bl_sched *s, struct bl_proc *p);
+
+/* Timer wheel callback for both kinds of nodes. */
+void bl__timer_fire(void *arg, struct bl_tnode *t);
+
+/* Act on a ring element addressed to this lcore (consumes its mbuf reference). */
+void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
+
+/*
+ * Crash records (crash.c): whether an exit reason is worth one, and record
+ * p's exit into the lcore's crash ring (counted as crash_dropped when full).
+ * Owner, from the teardown, before anything of p is released.
+ */
+static inline bool bl__crash_worthy(struct bl_reason r)
+{
+	/* A shutdown with a text is a supervisor giving up: an operator wants it. */
+	return r.code != BL_EXIT_NORMAL && (r.code != BL_EXIT_SHUTDOWN || r.text != NULL);
+}
+
+void bl__crash_record(struct bl_sched *s, const struct bl_proc *p, struct bl_reason reason);
+
+/* Links and monitors (link.c). */
+/* Hand signal x to its destination: acted on now when it lives on this
+ * lcore, else buffered towards its lcore. */
+void bl__signal(struct bl_sched *s, const struct bl_xmsg *x);
+void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason);
+
+/* Kept binaries (bin.c): release every one at exit. */
+void bl__kept_release_all(struct bl_sched *s, struct bl_proc *p);
+
+/* Queue a system message (exit / down) past the mailbox limit. */
+void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src, uint64_t key,
+		struct bl_reason reason);
+
+/* A small buffer (at most BL_BIN_INLINE_MAX bytes) to a process of this
+ * lcore: the copy goes into the node. */
+int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
+		    const void *data, uint32_t len);
+
+/* Send data with an explicit source (forward keeps the original one). */
+int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
+	     const void *data, const struct bl_bin *b, uint32_t len);
+
+static inline struct bl_reason bl__xmsg_reason(const struct bl_xmsg *x)
+{
+	struct bl_reason r;
+
+	r.code = x->code;
+	r.detail = x->detail;
+	r.text = (const char *)x->ptr;
+	return r;
+}
+
+static inline void bl__xmsg_init(struct bl_xmsg *x, uint16_t type, uint64_t dst, uint64_t src,
+				 uint64_t key)
+{
+	memset(x, 0, sizeof(*x));
+	x->type = type;
+	x->dst = dst;
+	x->src = src;
+	x->key = key;
+}
+
+static inline void bl__xmsg_set_reason(struct bl_xmsg *x, struct bl_reason r)
+{
+	x->code = r.code;
+	x->detail = r.detail;
+	x->ptr = r.text;
+}
+
+#endif /* BL_ACTORS_INTERNAL_H */
