@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "actors/name.h"
+
 #define BL_CMD_UDP_DEFAULT	  7447	/* `udp N` when not given (DESIGN §4) */
 #define BL_CMD_LIST_LIMIT_DEFAULT 1000	/* a route.list page without "limit" */
 #define BL_CMD_LIST_LIMIT_MAX	  10000 /* the largest route.list page */
@@ -39,7 +41,7 @@ enum bl_cmd_action {
 	BL_CMD_ACTION_POOL,    /* to one member of group name, by source */
 };
 
-#define BL_CMD_NAME_MAX 32 /* process and group names, with the NUL */
+#define BL_CMD_NAME_MAX ((int)BL_NAME_MAX) /* process and group names, with the NUL */
 
 /* A decoded route: what `route add` says and what a route.add request holds. */
 struct bl_cmd_route {
@@ -55,8 +57,9 @@ struct bl_cmd_route {
 };
 
 /*
- * Check a process or group name: 1..31 printable ASCII characters without
- * blanks. Returns 0 or -EINVAL with a message. Any thread.
+ * Check a process or group name with the runtime's rule (bl_name_check,
+ * actors/name.h: 1..31 printable ASCII characters without blanks). Returns 0
+ * or -EINVAL with a message saying which part failed. Any thread.
  */
 int bl_cmd_name_check(const char *s, char *err, size_t errlen);
 
