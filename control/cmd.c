@@ -15,24 +15,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/cmd.h"
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "control/errors.h"
 
 /* ---- numbers, keys, addresses ---- */
 
@@ -78,7 +66,7 @@ int bl_cmd_key_parse(const char *word, struct bl_cmd_key *key, char *err, size_t
 	int rc;
 
 	if (word == NULL) {
-		seterr(err, errlen, "missing KEY");
+		bl_err_set(err, errlen, "missing KEY");
 		return -EINVAL;
 	}
 	if (strcmp(word, "default") == 0) {
@@ -88,12 +76,12 @@ int bl_cmd_key_parse(const char *word, struct bl_cmd_key *key, char *err, size_t
 	}
 	rc = parse_uint(word, UINT64_MAX, &v);
 	if (rc == -ERANGE) {
-		seterr(err, errlen, "bad key '%s': larger than 2^64-1", word);
+		bl_err_set(err, errlen, "bad key '%s': larger than 2^64-1", word);
 		return -EINVAL;
 	}
 	if (rc < 0) {
-		seterr(err, errlen, "bad key '%s': expected a decimal or 0x-hex u64, or 'default'",
-		       word);
+		bl_err_set(err, errlen,
+			   "bad key '%s': expected a decimal or 0x-hex u64, or 'default'", word);
 		return -EINVAL;
 	}
 	key->value = v;
@@ -119,7 +107,7 @@ int bl_cmd_key_from_json(const json_t *j, struct bl_cmd_key *key, char *err, siz
 		json_int_t v = json_integer_value(j);
 
 		if (v < 0) {
-			seterr(err, errlen, "bad key %lld: keys are unsigned", (long long)v);
+			bl_err_set(err, errlen, "bad key %lld: keys are unsigned", (long long)v);
 			return -EINVAL;
 		}
 		key->value = (uint64_t)v;
@@ -128,7 +116,7 @@ int bl_cmd_key_from_json(const json_t *j, struct bl_cmd_key *key, char *err, siz
 	}
 	if (json_is_string(j))
 		return bl_cmd_key_parse(json_string_value(j), key, err, errlen);
-	seterr(err, errlen, "bad key: expected an integer, a decimal string or \"default\"");
+	bl_err_set(err, errlen, "bad key: expected an integer, a decimal string or \"default\"");
 	return -EINVAL;
 }
 
@@ -169,14 +157,14 @@ int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		any |= m[i];
 	}
 	if (any == 0) {
-		seterr(err, errlen, "bad MAC '%s': the all-zero address is not a next hop", s);
+		bl_err_set(err, errlen, "bad MAC '%s': the all-zero address is not a next hop", s);
 		return -EINVAL;
 	}
 	memcpy(mac, m, 6);
 	return 0;
 bad:
-	seterr(err, errlen, "bad MAC '%s': expected six hex pairs like 02:00:00:00:00:01",
-	       s ? s : "");
+	bl_err_set(err, errlen, "bad MAC '%s': expected six hex pairs like 02:00:00:00:00:01",
+		   s ? s : "");
 	return -EINVAL;
 }
 
@@ -201,12 +189,13 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen)
 		if (digits == 0)
 			goto bad;
 		if (digits > 1 && *start == '0') {
-			seterr(err, errlen, "bad IPv4 address '%s': octet with a leading zero", s);
+			bl_err_set(err, errlen, "bad IPv4 address '%s': octet with a leading zero",
+				   s);
 			return -EINVAL;
 		}
 		if (octet > 255) {
-			seterr(err, errlen, "bad IPv4 address '%s': octet %u is over 255", s,
-			       octet);
+			bl_err_set(err, errlen, "bad IPv4 address '%s': octet %u is over 255", s,
+				   octet);
 			return -EINVAL;
 		}
 		v = v << 8 | octet;
@@ -219,13 +208,13 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen)
 	if (*p != '\0')
 		goto bad;
 	if (v == 0) {
-		seterr(err, errlen, "bad IPv4 address '%s': 0.0.0.0 is not a next hop", s);
+		bl_err_set(err, errlen, "bad IPv4 address '%s': 0.0.0.0 is not a next hop", s);
 		return -EINVAL;
 	}
 	*ip = v;
 	return 0;
 bad:
-	seterr(err, errlen, "bad IPv4 address '%s': expected A.B.C.D", s ? s : "");
+	bl_err_set(err, errlen, "bad IPv4 address '%s': expected A.B.C.D", s ? s : "");
 	return -EINVAL;
 }
 
@@ -294,13 +283,13 @@ static int json_uint_field(const json_t *o, const char *name, uint64_t min, uint
 	const json_t *v = json_object_get(o, name);
 
 	if (v == NULL) {
-		seterr(err, errlen, "route: missing \"%s\"", name);
+		bl_err_set(err, errlen, "route: missing \"%s\"", name);
 		return -EINVAL;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max) {
-		seterr(err, errlen, "route: \"%s\" must be an integer in %" PRIu64 "..%" PRIu64,
-		       name, min, max);
+		bl_err_set(err, errlen, "route: \"%s\" must be an integer in %" PRIu64 "..%" PRIu64,
+			   name, min, max);
 		return -EINVAL;
 	}
 	*out = (uint64_t)json_integer_value(v);
@@ -312,7 +301,7 @@ static const char *json_str_field(const json_t *o, const char *name, char *err, 
 	const json_t *v = json_object_get(o, name);
 
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "route: \"%s\" must be a string", name);
+		bl_err_set(err, errlen, "route: \"%s\" must be a string", name);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -326,10 +315,11 @@ int bl_cmd_name_check(const char *s, char *err, size_t errlen)
 		return 0;
 	/* The rule is actors/name.h's; here only the message says which part failed. */
 	if (n == 0 || n >= BL_CMD_NAME_MAX)
-		seterr(err, errlen, "bad name '%s': expected 1..%d characters", s,
-		       BL_CMD_NAME_MAX - 1);
+		bl_err_set(err, errlen, "bad name '%s': expected 1..%d characters", s,
+			   BL_CMD_NAME_MAX - 1);
 	else
-		seterr(err, errlen, "bad name '%s': printable ASCII characters only, no blanks", s);
+		bl_err_set(err, errlen, "bad name '%s': printable ASCII characters only, no blanks",
+			   s);
 	return -EINVAL;
 }
 
@@ -344,17 +334,17 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 	int rc;
 
 	if (!json_is_object(j)) {
-		seterr(err, errlen, "route: expected an object");
+		bl_err_set(err, errlen, "route: expected an object");
 		return -EINVAL;
 	}
 	memset(r, 0, sizeof(*r));
 	if (json_object_get(j, "key") == NULL) {
-		seterr(err, errlen, "route: missing \"key\"");
+		bl_err_set(err, errlen, "route: missing \"key\"");
 		return -EINVAL;
 	}
 	rc = bl_cmd_key_from_json(json_object_get(j, "key"), &r->key, sub, sizeof(sub));
 	if (rc < 0) {
-		seterr(err, errlen, "route: %s", sub);
+		bl_err_set(err, errlen, "route: %s", sub);
 		return rc;
 	}
 	action = json_str_field(j, "action", err, errlen);
@@ -368,8 +358,8 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		json_object_foreach ((json_t *)j, field, val) {
 			if (strcmp(field, "key") != 0 && strcmp(field, "action") != 0 &&
 			    strcmp(field, "name") != 0) {
-				seterr(err, errlen, "route: unknown field \"%s\" for action %s",
-				       field, action);
+				bl_err_set(err, errlen, "route: unknown field \"%s\" for action %s",
+					   field, action);
 				return -EINVAL;
 			}
 		}
@@ -378,16 +368,16 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		if (field == NULL)
 			return -EINVAL;
 		if (bl_cmd_name_check(field, sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "route: %s", sub);
+			bl_err_set(err, errlen, "route: %s", sub);
 			return -EINVAL;
 		}
 		snprintf(r->name, sizeof(r->name), "%s", field);
 		return 0;
 	} else {
-		seterr(err, errlen,
-		       "route: unknown action '%s' (expected drop, forward, process, group or "
-		       "pool)",
-		       action);
+		bl_err_set(err, errlen,
+			   "route: unknown action '%s' (expected drop, forward, process, group or "
+			   "pool)",
+			   action);
 		return -EINVAL;
 	}
 	/* Refuse fields that do not belong, so a typo is an error, not a default. */
@@ -398,8 +388,8 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		for (size_t i = 0; i < known; i++)
 			ok |= strcmp(field, fwd_fields[i]) == 0;
 		if (!ok) {
-			seterr(err, errlen, "route: unknown field \"%s\" for action %s", field,
-			       action);
+			bl_err_set(err, errlen, "route: unknown field \"%s\" for action %s", field,
+				   action);
 			return -EINVAL;
 		}
 	}
@@ -416,14 +406,14 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 	if (field == NULL)
 		return -EINVAL;
 	if (bl_cmd_mac_parse(field, r->mac, sub, sizeof(sub)) < 0) {
-		seterr(err, errlen, "route: %s", sub);
+		bl_err_set(err, errlen, "route: %s", sub);
 		return -EINVAL;
 	}
 	field = json_str_field(j, "ip", err, errlen);
 	if (field == NULL)
 		return -EINVAL;
 	if (bl_cmd_ipv4_parse(field, &r->ip, sub, sizeof(sub)) < 0) {
-		seterr(err, errlen, "route: %s", sub);
+		bl_err_set(err, errlen, "route: %s", sub);
 		return -EINVAL;
 	}
 	r->udp = BL_CMD_UDP_DEFAULT;
@@ -488,7 +478,7 @@ int bl_cmd_split(const char *line, int *argc, char ***argv, char *err, size_t er
 				inword = true;
 			} else if (*p == '\\') {
 				if (p[1] == '\0') {
-					seterr(err, errlen, "trailing backslash");
+					bl_err_set(err, errlen, "trailing backslash");
 					free(v);
 					return -EINVAL;
 				}
@@ -499,8 +489,8 @@ int bl_cmd_split(const char *line, int *argc, char ***argv, char *err, size_t er
 			inword = true;
 		}
 		if (quote != 0) {
-			seterr(err, errlen, "unterminated %s quote",
-			       quote == '"' ? "double" : "single");
+			bl_err_set(err, errlen, "unterminated %s quote",
+				   quote == '"' ? "double" : "single");
 			free(v);
 			return -EINVAL;
 		}
@@ -543,7 +533,7 @@ static json_t *request_new(const char *cmd)
 
 static json_t *oom(char *err, size_t errlen)
 {
-	seterr(err, errlen, "out of memory");
+	bl_err_set(err, errlen, "out of memory");
 	return NULL;
 }
 
@@ -554,8 +544,8 @@ static json_t *build_plain(const struct bl_cmd_row *row, int argc, char **argv, 
 	json_t *o;
 
 	if (argc > 0) {
-		seterr(err, errlen, "%s: unexpected word '%s': it takes no arguments",
-		       row->forms[0], argv[0]);
+		bl_err_set(err, errlen, "%s: unexpected word '%s': it takes no arguments",
+			   row->forms[0], argv[0]);
 		return NULL;
 	}
 	o = request_new(row->cmd);
@@ -577,26 +567,28 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 
 	memset(&r, 0, sizeof(r));
 	if (argc < 1) {
-		seterr(err, errlen,
-		       "%s: missing KEY (usage: %s KEY drop | %s KEY port P mac MAC ip A.B.C.D "
-		       "[udp N])",
-		       what, what, what);
+		bl_err_set(err, errlen,
+			   "%s: missing KEY (usage: %s KEY drop | %s KEY port P mac MAC ip A.B.C.D "
+			   "[udp N])",
+			   what, what, what);
 		return -EINVAL;
 	}
 	if (bl_cmd_key_parse(argv[0], &r.key, sub, sizeof(sub)) < 0) {
-		seterr(err, errlen, "%s: %s", what, sub);
+		bl_err_set(err, errlen, "%s: %s", what, sub);
 		return -EINVAL;
 	}
 	if (argc < 2) {
-		seterr(err, errlen,
-		       "%s: missing action after KEY (drop, process|group|pool NAME, or port P mac "
-		       "MAC ip A.B.C.D [udp N])",
-		       what);
+		bl_err_set(
+		    err, errlen,
+		    "%s: missing action after KEY (drop, process|group|pool NAME, or port P mac "
+		    "MAC ip A.B.C.D [udp N])",
+		    what);
 		return -EINVAL;
 	}
 	if (strcmp(argv[1], "drop") == 0) {
 		if (argc > 2) {
-			seterr(err, errlen, "%s: unexpected word '%s' after drop", what, argv[2]);
+			bl_err_set(err, errlen, "%s: unexpected word '%s' after drop", what,
+				   argv[2]);
 			return -EINVAL;
 		}
 		r.action = BL_CMD_ACTION_DROP;
@@ -604,16 +596,16 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 	}
 	if (target_action(argv[1]) >= 0) {
 		if (argc < 3) {
-			seterr(err, errlen, "%s: '%s' needs a NAME", what, argv[1]);
+			bl_err_set(err, errlen, "%s: '%s' needs a NAME", what, argv[1]);
 			return -EINVAL;
 		}
 		if (argc > 3) {
-			seterr(err, errlen, "%s: unexpected word '%s' after %s NAME", what, argv[3],
-			       argv[1]);
+			bl_err_set(err, errlen, "%s: unexpected word '%s' after %s NAME", what,
+				   argv[3], argv[1]);
 			return -EINVAL;
 		}
 		if (bl_cmd_name_check(argv[2], sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "%s: %s", what, sub);
+			bl_err_set(err, errlen, "%s: %s", what, sub);
 			return -EINVAL;
 		}
 		r.action = (enum bl_cmd_action)target_action(argv[1]);
@@ -636,7 +628,7 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 		else if (strcmp(name, "udp") == 0)
 			seen = &have_udp;
 		else {
-			seterr(
+			bl_err_set(
 			    err, errlen,
 			    "%s: unknown word '%s' (expected drop, process, group, pool, or port, "
 			    "mac, ip, udp)",
@@ -644,45 +636,45 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 			return -EINVAL;
 		}
 		if (*seen) {
-			seterr(err, errlen, "%s: '%s' given twice", what, name);
+			bl_err_set(err, errlen, "%s: '%s' given twice", what, name);
 			return -EINVAL;
 		}
 		*seen = true;
 		if (val == NULL) {
-			seterr(err, errlen, "%s: '%s' needs a value", what, name);
+			bl_err_set(err, errlen, "%s: '%s' needs a value", what, name);
 			return -EINVAL;
 		}
 		if (seen == &have_port) {
 			if (parse_uint(val, UINT16_MAX, &v) < 0) {
-				seterr(err, errlen, "%s: bad port '%s': expected 0..65535", what,
-				       val);
+				bl_err_set(err, errlen, "%s: bad port '%s': expected 0..65535",
+					   what, val);
 				return -EINVAL;
 			}
 			r.port = (uint16_t)v;
 		} else if (seen == &have_udp) {
 			if (parse_uint(val, UINT16_MAX, &v) < 0 || v == 0) {
-				seterr(err, errlen, "%s: bad udp port '%s': expected 1..65535",
-				       what, val);
+				bl_err_set(err, errlen, "%s: bad udp port '%s': expected 1..65535",
+					   what, val);
 				return -EINVAL;
 			}
 			r.udp = (uint16_t)v;
 		} else if (seen == &have_mac) {
 			if (bl_cmd_mac_parse(val, r.mac, sub, sizeof(sub)) < 0) {
-				seterr(err, errlen, "%s: %s", what, sub);
+				bl_err_set(err, errlen, "%s: %s", what, sub);
 				return -EINVAL;
 			}
 		} else if (bl_cmd_ipv4_parse(val, &r.ip, sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "%s: %s", what, sub);
+			bl_err_set(err, errlen, "%s: %s", what, sub);
 			return -EINVAL;
 		}
 	}
 	if (!have_port || !have_mac || !have_ip) {
-		seterr(err, errlen,
-		       "%s: missing %s (usage: %s KEY port P mac MAC ip A.B.C.D [udp N])", what,
-		       !have_port  ? "'port P'"
-		       : !have_mac ? "'mac MAC'"
-				   : "'ip A.B.C.D'",
-		       what);
+		bl_err_set(err, errlen,
+			   "%s: missing %s (usage: %s KEY port P mac MAC ip A.B.C.D [udp N])", what,
+			   !have_port  ? "'port P'"
+			   : !have_mac ? "'mac MAC'"
+				       : "'ip A.B.C.D'",
+			   what);
 		return -EINVAL;
 	}
 done:
@@ -708,18 +700,18 @@ static int parse_keys(const char *what, int argc, char **argv, json_t *keys, cha
 	char sub[192];
 
 	if (argc < 1) {
-		seterr(err, errlen, "%s: missing KEY (usage: %s KEY [KEY...])", what, what);
+		bl_err_set(err, errlen, "%s: missing KEY (usage: %s KEY [KEY...])", what, what);
 		return -1;
 	}
 	for (int i = 0; i < argc; i++) {
 		struct bl_cmd_key k;
 
 		if (bl_cmd_key_parse(argv[i], &k, sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "%s: %s", what, sub);
+			bl_err_set(err, errlen, "%s: %s", what, sub);
 			return -1;
 		}
 		if (json_array_append_new(keys, bl_cmd_key_to_json(&k)) != 0) {
-			seterr(err, errlen, "out of memory");
+			bl_err_set(err, errlen, "out of memory");
 			return -1;
 		}
 	}
@@ -782,16 +774,16 @@ static json_t *build_route_list(const struct bl_cmd_row *row, int argc, char **a
 								     : NULL;
 
 		if (slot == NULL) {
-			seterr(err, errlen, "route list: unexpected word '%s' (usage: %s)", argv[i],
-			       row->forms[0]);
+			bl_err_set(err, errlen, "route list: unexpected word '%s' (usage: %s)",
+				   argv[i], row->forms[0]);
 			return NULL;
 		}
 		if (i + 1 >= argc) {
-			seterr(err, errlen, "route list: '%s' needs a value", argv[i]);
+			bl_err_set(err, errlen, "route list: '%s' needs a value", argv[i]);
 			return NULL;
 		}
 		if (*slot != NULL) {
-			seterr(err, errlen, "route list: '%s' given twice", argv[i]);
+			bl_err_set(err, errlen, "route list: '%s' given twice", argv[i]);
 			return NULL;
 		}
 		*slot = argv[i + 1];
@@ -799,25 +791,26 @@ static json_t *build_route_list(const struct bl_cmd_row *row, int argc, char **a
 	if (limit_word != NULL) {
 		rc = parse_uint(limit_word, BL_CMD_LIST_LIMIT_MAX, &limit);
 		if (rc == -ERANGE) {
-			seterr(err, errlen,
-			       "route list: bad limit '%s': at most %d routes a page (leave "
-			       "limit out to list every page)",
-			       limit_word, BL_CMD_LIST_LIMIT_MAX);
+			bl_err_set(err, errlen,
+				   "route list: bad limit '%s': at most %d routes a page (leave "
+				   "limit out to list every page)",
+				   limit_word, BL_CMD_LIST_LIMIT_MAX);
 			return NULL;
 		}
 		if (rc < 0) {
-			seterr(err, errlen, "route list: bad limit '%s': expected 0..%d",
-			       limit_word, BL_CMD_LIST_LIMIT_MAX);
+			bl_err_set(err, errlen, "route list: bad limit '%s': expected 0..%d",
+				   limit_word, BL_CMD_LIST_LIMIT_MAX);
 			return NULL;
 		}
 	}
 	/* The same check as the daemon's: a cursor is an earlier reply's "next". */
 	if (cursor != NULL &&
 	    (strlen(cursor) != 24 || strspn(cursor, "0123456789abcdefABCDEF") != 24)) {
-		seterr(err, errlen,
-		       "route list: bad cursor '%s': expected 24 hex digits (the \"next\" of an "
-		       "earlier page)",
-		       cursor);
+		bl_err_set(
+		    err, errlen,
+		    "route list: bad cursor '%s': expected 24 hex digits (the \"next\" of an "
+		    "earlier page)",
+		    cursor);
 		return NULL;
 	}
 	o = request_new(row->cmd);
@@ -839,7 +832,7 @@ int bl_cmd_batch_line(const char *line, bl_cmd_batch_fn fn, void *arg, char *err
 
 	rc = bl_cmd_split(line, &argc, &argv, sub, sizeof(sub));
 	if (rc < 0) {
-		seterr(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : sub);
+		bl_err_set(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : sub);
 		return rc;
 	}
 	if (argc == 0) {
@@ -851,19 +844,19 @@ int bl_cmd_batch_line(const char *line, bl_cmd_batch_fn fn, void *arg, char *err
 	} else if (strcmp(argv[0], "del") == 0) {
 		rc = 0;
 		if (argc < 2) {
-			seterr(err, errlen, "del: missing KEY (usage: del KEY [KEY...])");
+			bl_err_set(err, errlen, "del: missing KEY (usage: del KEY [KEY...])");
 			rc = -EINVAL;
 		}
 		for (i = 1; i < argc && rc == 0; i++) {
 			memset(&r, 0, sizeof(r));
 			rc = bl_cmd_key_parse(argv[i], &r.key, sub, sizeof(sub));
 			if (rc < 0)
-				seterr(err, errlen, "del: %s", sub);
+				bl_err_set(err, errlen, "del: %s", sub);
 			else
 				rc = fn(arg, true, &r);
 		}
 	} else {
-		seterr(err, errlen, "unknown operation '%s' (expected add or del)", argv[0]);
+		bl_err_set(err, errlen, "unknown operation '%s' (expected add or del)", argv[0]);
 		rc = -EINVAL;
 	}
 	free(argv);
@@ -894,10 +887,10 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 	FILE *f;
 
 	if (argc != 1) {
-		seterr(err, errlen,
-		       argc < 1 ? "route batch: missing FILE (usage: %s)"
-				: "route batch: too many words (usage: %s)",
-		       row->forms[0]);
+		bl_err_set(err, errlen,
+			   argc < 1 ? "route batch: missing FILE (usage: %s)"
+				    : "route batch: too many words (usage: %s)",
+			   row->forms[0]);
 		return NULL;
 	}
 	if (strcmp(argv[0], "-") == 0) {
@@ -907,8 +900,8 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 		name = argv[0];
 		f = fopen(name, "r");
 		if (f == NULL) {
-			seterr(err, errlen, "route batch: cannot open %s: %s", name,
-			       strerror(errno));
+			bl_err_set(err, errlen, "route batch: cannot open %s: %s", name,
+				   strerror(errno));
 			return NULL;
 		}
 	}
@@ -919,19 +912,19 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 		n = getline(&line, &cap, f);
 		if (n < 0) {
 			if (errno != 0 && errno != EAGAIN) {
-				seterr(err, errlen, "route batch: %s: read error: %s", name,
-				       strerror(errno));
+				bl_err_set(err, errlen, "route batch: %s: read error: %s", name,
+					   strerror(errno));
 				goto fail;
 			}
 			break;
 		}
 		lineno++;
 		if (strlen(line) != (size_t)n) {
-			seterr(err, errlen, "%s:%lu: NUL byte in line", name, lineno);
+			bl_err_set(err, errlen, "%s:%lu: NUL byte in line", name, lineno);
 			goto fail;
 		}
 		if (bl_cmd_batch_line(line, batch_count, &changes, sub, sizeof(sub)) < 0) {
-			seterr(err, errlen, "%s:%lu: %s", name, lineno, sub);
+			bl_err_set(err, errlen, "%s:%lu: %s", name, lineno, sub);
 			goto fail;
 		}
 		if (len + (size_t)n + 2 > tcap) {
@@ -955,7 +948,7 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 	if (o == NULL)
 		goto nomem;
 	if (json_object_set_new(o, "text", json_stringn(text ? text : "", len)) != 0) {
-		seterr(err, errlen, "route batch: %s is not UTF-8 text", name);
+		bl_err_set(err, errlen, "route batch: %s is not UTF-8 text", name);
 		goto fail;
 	}
 	free(text);
@@ -964,7 +957,7 @@ static json_t *build_route_batch(const struct bl_cmd_row *row, int argc, char **
 		fclose(f);
 	return o;
 nomem:
-	seterr(err, errlen, "out of memory");
+	bl_err_set(err, errlen, "out of memory");
 fail:
 	json_decref(o);
 	free(text);
@@ -1035,14 +1028,14 @@ static json_t *build_kv(const struct bl_cmd_row *row, int argc, char **argv, cha
 		if (strcmp(kv_specs[j].cmd, row->cmd) == 0)
 			k = &kv_specs[j];
 	if (k == NULL) {
-		seterr(err, errlen, "%s: no grammar", row->cmd);
+		bl_err_set(err, errlen, "%s: no grammar", row->cmd);
 		return NULL;
 	}
 	while (npos < 3 && k->pos[npos] != NULL)
 		npos++;
 	if (argc < npos) {
-		seterr(err, errlen, "%s: missing %s (usage: %s)", row->cmd, k->pos[argc],
-		       row->forms[0]);
+		bl_err_set(err, errlen, "%s: missing %s (usage: %s)", row->cmd, k->pos[argc],
+			   row->forms[0]);
 		return NULL;
 	}
 	o = request_new(row->cmd);
@@ -1059,17 +1052,17 @@ static json_t *build_kv(const struct bl_cmd_row *row, int argc, char **argv, cha
 		for (size_t j = 0; j < 10 && k->opts[j] != NULL; j++)
 			known |= strcmp(k->opts[j], name) == 0;
 		if (*name == '\0' || (!known && !k->args_rest)) {
-			seterr(err, errlen, "%s: unexpected word '%s' (usage: %s)", row->cmd,
-			       argv[i], row->forms[0]);
+			bl_err_set(err, errlen, "%s: unexpected word '%s' (usage: %s)", row->cmd,
+				   argv[i], row->forms[0]);
 			goto fail;
 		}
 		if (i + 1 >= argc) {
-			seterr(err, errlen, "%s: '%s' needs a value", row->cmd, argv[i]);
+			bl_err_set(err, errlen, "%s: '%s' needs a value", row->cmd, argv[i]);
 			goto fail;
 		}
 		if (known) {
 			if (json_object_get(o, name) != NULL) {
-				seterr(err, errlen, "%s: '%s' given twice", row->cmd, name);
+				bl_err_set(err, errlen, "%s: '%s' given twice", row->cmd, name);
 				goto fail;
 			}
 			json_object_set_new(o, name, kv_value(argv[i + 1]));
@@ -1083,7 +1076,7 @@ static json_t *build_kv(const struct bl_cmd_row *row, int argc, char **argv, cha
 			}
 		}
 		if (json_object_get(args, name) != NULL) {
-			seterr(err, errlen, "%s: '%s' given twice", row->cmd, name);
+			bl_err_set(err, errlen, "%s: '%s' given twice", row->cmd, name);
 			goto fail;
 		}
 		json_object_set_new(args, name, kv_value(argv[i + 1]));
@@ -1244,7 +1237,7 @@ json_t *bl_cmd_from_words(int argc, char **argv, char *err, size_t errlen)
 
 	if (argc < 1 || argv == NULL || argv[0] == NULL) {
 		known_words(NULL, known, sizeof(known));
-		seterr(err, errlen, "missing command (known: %s)", known);
+		bl_err_set(err, errlen, "missing command (known: %s)", known);
 		return NULL;
 	}
 	for (size_t i = 0; i < BL_CMD_NROWS; i++) {
@@ -1260,15 +1253,15 @@ json_t *bl_cmd_from_words(int argc, char **argv, char *err, size_t errlen)
 	}
 	if (!word_known) {
 		known_words(NULL, known, sizeof(known));
-		seterr(err, errlen, "unknown command '%s' (known: %s)", argv[0], known);
+		bl_err_set(err, errlen, "unknown command '%s' (known: %s)", argv[0], known);
 		return NULL;
 	}
 	known_words(argv[0], known, sizeof(known));
 	if (argc < 2)
-		seterr(err, errlen, "%s: missing subcommand (known: %s)", argv[0], known);
+		bl_err_set(err, errlen, "%s: missing subcommand (known: %s)", argv[0], known);
 	else
-		seterr(err, errlen, "unknown %s subcommand '%s' (known: %s)", argv[0], argv[1],
-		       known);
+		bl_err_set(err, errlen, "unknown %s subcommand '%s' (known: %s)", argv[0], argv[1],
+			   known);
 	return NULL;
 }
 

@@ -33,6 +33,7 @@
 #include "actors/sched.h"
 #include "actors/sup.h"
 #include "control/cmd.h"
+#include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds.h"
 
@@ -85,13 +86,14 @@ int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *er
 	const char *s;
 
 	if (!json_is_string(v)) {
-		snprintf(err, errlen, "expected a pid (<L.S.G>) or a registered name");
+		bl_err_set(err, errlen, "expected a pid (<L.S.G>) or a registered name");
 		return -EINVAL;
 	}
 	s = json_string_value(v);
 	if ((s[0] == '<' || (s[0] >= '0' && s[0] <= '9')) && strchr(s, '.') != NULL) {
 		if (parse_pid_text(s, pid) != 0) {
-			snprintf(err, errlen, "bad pid '%s': expected <lcore.slot.generation>", s);
+			bl_err_set(err, errlen, "bad pid '%s': expected <lcore.slot.generation>",
+				   s);
 			return -EINVAL;
 		}
 		return 0;
@@ -100,7 +102,7 @@ int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *er
 		return -EINVAL;
 	*pid = bl_registry_whereis(r->registry, s, strlen(s) + 1);
 	if (*pid == BL_PID_NONE) {
-		snprintf(err, errlen, "no process is registered as '%s'", s);
+		bl_err_set(err, errlen, "no process is registered as '%s'", s);
 		return -ENOENT;
 	}
 	return 0;
@@ -134,8 +136,8 @@ static int json_uint(const json_t *o, const char *k, uint64_t max, uint64_t *out
 		return 1;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > max) {
-		snprintf(err, errlen, "'%s' must be an integer in 0..%llu", k,
-			 (unsigned long long)max);
+		bl_err_set(err, errlen, "'%s' must be an integer in 0..%llu", k,
+			   (unsigned long long)max);
 		return -EINVAL;
 	}
 	*out = (uint64_t)json_integer_value(v);
@@ -162,7 +164,7 @@ static int args_only(const json_t *args, const char *const *known, const char *b
 		for (size_t i = 0; known[i] != NULL; i++)
 			ok |= strcmp(known[i], k) == 0;
 		if (!ok) {
-			snprintf(err, errlen, "%s takes no argument '%s'", beh, k);
+			bl_err_set(err, errlen, "%s takes no argument '%s'", beh, k);
 			return -EINVAL;
 		}
 	}
@@ -188,7 +190,7 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 	if (args == NULL)
 		args = empty = json_object();
 	if (!json_is_object(args)) {
-		snprintf(err, errlen, "args must be an object");
+		bl_err_set(err, errlen, "args must be an object");
 		return NULL;
 	}
 	if (strcmp(behaviour, "counter") == 0) {
@@ -218,7 +220,8 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 		if (args_only(args, relay_args, behaviour, err, errlen) != 0)
 			goto bad;
 		if (!json_is_string(to)) {
-			snprintf(err, errlen, "relay needs 'to NAME' (a registered name or a pid)");
+			bl_err_set(err, errlen,
+				   "relay needs 'to NAME' (a registered name or a pid)");
 			goto bad;
 		}
 		if (parse_pid_text(json_string_value(to), &a->to_pid) != 0) {
@@ -242,32 +245,33 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 		rc = json_uint(args, "port", UINT16_MAX, &v, err, errlen);
 		if (rc != 0) {
 			if (rc > 0)
-				snprintf(err, errlen, "forward needs 'port P mac MAC ip A.B.C.D'");
+				bl_err_set(err, errlen,
+					   "forward needs 'port P mac MAC ip A.B.C.D'");
 			goto bad;
 		}
 		if (v >= r->n_ports) {
-			snprintf(err, errlen, "port %llu does not exist (ports: 0..%u)",
-				 (unsigned long long)v, r->n_ports - 1);
+			bl_err_set(err, errlen, "port %llu does not exist (ports: 0..%u)",
+				   (unsigned long long)v, r->n_ports - 1);
 			goto bad;
 		}
 		hs.port = (uint16_t)v;
 		s = json_str(args, "mac");
 		if (s == NULL || bl_cmd_mac_parse(s, hs.mac.addr_bytes, err, errlen) != 0) {
 			if (s == NULL)
-				snprintf(err, errlen, "forward needs 'mac MAC'");
+				bl_err_set(err, errlen, "forward needs 'mac MAC'");
 			goto bad;
 		}
 		s = json_str(args, "ip");
 		if (s == NULL || bl_cmd_ipv4_parse(s, &hs.ip, err, errlen) != 0) {
 			if (s == NULL)
-				snprintf(err, errlen, "forward needs 'ip A.B.C.D'");
+				bl_err_set(err, errlen, "forward needs 'ip A.B.C.D'");
 			goto bad;
 		}
 		hs.udp = BL_CMD_UDP_DEFAULT;
 		rc = json_uint(args, "udp", UINT16_MAX, &v, err, errlen);
 		if (rc < 0 || (rc == 0 && v == 0)) {
 			if (rc == 0)
-				snprintf(err, errlen, "'udp' must be in 1..65535");
+				bl_err_set(err, errlen, "'udp' must be in 1..65535");
 			goto bad;
 		}
 		if (rc == 0)
@@ -275,8 +279,8 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 		/* The hop stays reserved while the daemon runs (restarts reuse it). */
 		hop = bl_route_hop_acquire(r->routes, &hs);
 		if (hop < 0) {
-			snprintf(err, errlen, "no room for another next hop (%u at most)",
-				 BL_ROUTE_HOP_MAX);
+			bl_err_set(err, errlen, "no room for another next hop (%u at most)",
+				   BL_ROUTE_HOP_MAX);
 			goto bad;
 		}
 		a->dest = bl_dest_hop((unsigned)hop);
@@ -293,7 +297,7 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 			goto bad;
 		if (pv == NULL || bl_cmd_key_from_json(pv, &k, err, errlen) != 0 || k.is_default) {
 			if (pv == NULL || k.is_default)
-				snprintf(err, errlen, "fault needs 'poison KEY' (a u64)");
+				bl_err_set(err, errlen, "fault needs 'poison KEY' (a u64)");
 			goto bad;
 		}
 		a->poison_key = k.value;
@@ -307,10 +311,10 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 		json_decref(empty);
 		return bl_catalog_find(behaviour);
 	}
-	snprintf(err, errlen,
-		 "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or one "
-		 "added to the catalog)",
-		 behaviour);
+	bl_err_set(err, errlen,
+		   "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or one "
+		   "added to the catalog)",
+		   behaviour);
 bad:
 	json_decref(empty);
 	return NULL;
@@ -395,7 +399,7 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 	int rc;
 
 	if (beh_name == NULL) {
-		snprintf(errmsg, errlen, "spawn: missing behaviour");
+		bl_err_set(errmsg, errlen, "spawn: missing behaviour");
 		return -EINVAL;
 	}
 	beh = bl_spawn_args(r, beh_name, json_object_get(req, "args"), blob, errmsg, errlen);
@@ -405,7 +409,7 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 	if ((rc = json_uint(req, "count", SPAWN_COUNT_MAX, &count, errmsg, errlen)) < 0)
 		return rc;
 	if (count == 0) {
-		snprintf(errmsg, errlen, "spawn: count must be 1..%u", SPAWN_COUNT_MAX);
+		bl_err_set(errmsg, errlen, "spawn: count must be 1..%u", SPAWN_COUNT_MAX);
 		return -EINVAL;
 	}
 	if ((rc = json_uint(req, "mailbox_limit", UINT32_MAX, &v, errmsg, errlen)) < 0)
@@ -421,13 +425,14 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 	if (rc == 0)
 		opts.hibernate_after_ms = (uint32_t)v;
 	if (ov != NULL && overflow_parse(ov, &opts.overflow) != 0) {
-		snprintf(errmsg, errlen,
-			 "spawn: overflow must be drop_newest, drop_oldest or kill, not '%s'", ov);
+		bl_err_set(errmsg, errlen,
+			   "spawn: overflow must be drop_newest, drop_oldest or kill, not '%s'",
+			   ov);
 		return -EINVAL;
 	}
 	if (name != NULL) {
 		if (count != 1) {
-			snprintf(errmsg, errlen, "spawn: a name needs count 1");
+			bl_err_set(errmsg, errlen, "spawn: a name needs count 1");
 			return -EINVAL;
 		}
 		if (bl_cmd_name_check(name, errmsg, errlen) != 0)
@@ -435,7 +440,7 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 		/* bl_pid_alive(BL_PID_NONE) is false: a free name passes. */
 		if (bl_pid_alive(r->set,
 				 bl_registry_whereis(r->registry, name, strlen(name) + 1))) {
-			snprintf(errmsg, errlen, "spawn: the name '%s' is taken", name);
+			bl_err_set(errmsg, errlen, "spawn: the name '%s' is taken", name);
 			return -EEXIST;
 		}
 	}
@@ -447,17 +452,17 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 		   json_integer_value(lc) < RTE_MAX_LCORE) {
 		s = bl_router_sched(r, (unsigned)json_integer_value(lc));
 		if (s == NULL) {
-			snprintf(errmsg, errlen, "spawn: lcore %lld runs no scheduler",
-				 (long long)json_integer_value(lc));
+			bl_err_set(errmsg, errlen, "spawn: lcore %lld runs no scheduler",
+				   (long long)json_integer_value(lc));
 			return -ENODEV;
 		}
 	} else {
-		snprintf(errmsg, errlen, "spawn: lcore must be an lcore number or 'any'");
+		bl_err_set(errmsg, errlen, "spawn: lcore must be an lcore number or 'any'");
 		return -EINVAL;
 	}
 	if (s == r->ctl_sched && (beh == &bl_echo_behaviour || beh == &bl_forward_behaviour)) {
-		snprintf(errmsg, errlen,
-			 "spawn: %s transmits on the wire: put it on a worker lcore", beh_name);
+		bl_err_set(errmsg, errlen,
+			   "spawn: %s transmits on the wire: put it on a worker lcore", beh_name);
 		return -EINVAL;
 	}
 	memset(&j, 0, sizeof(j));
@@ -474,14 +479,14 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 	if (rc == 0 && name != NULL) {
 		rc = bl_registry_set(r->registry, name, strlen(name) + 1, j.pids[0]);
 		if (rc != 0)
-			snprintf(errmsg, errlen, "spawn: cannot register '%s': %s", name,
-				 strerror(-rc));
+			bl_err_set(errmsg, errlen, "spawn: cannot register '%s': %s", name,
+				   strerror(-rc));
 	}
 	for (uint32_t i = 0; rc == 0 && group != NULL && i < j.done; i++) {
 		rc = bl_group_join(r->groups, group, j.pids[i]);
 		if (rc != 0)
-			snprintf(errmsg, errlen, "spawn: cannot join group '%s': %s", group,
-				 strerror(-rc));
+			bl_err_set(errmsg, errlen, "spawn: cannot join group '%s': %s", group,
+				   strerror(-rc));
 	}
 	if (rc != 0) {
 		/* All or nothing: whatever started goes again. */
@@ -491,8 +496,8 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 			(void)run_on(r, s, kill_fn, &j.pids[i]);
 		}
 		if (errmsg[0] == '\0' || rc == -ETIMEDOUT || j.err != 0)
-			snprintf(errmsg, errlen, "spawn: %u of %llu started, then: %s", j.done,
-				 (unsigned long long)count, strerror(-rc));
+			bl_err_set(errmsg, errlen, "spawn: %u of %llu started, then: %s", j.done,
+				   (unsigned long long)count, strerror(-rc));
 		free(j.pids);
 		return rc == -ENOMEM ? -ENOSPC : rc;
 	}
@@ -534,7 +539,7 @@ static int target_pid(struct bl_proc_cmds *pc, json_t *req, uint64_t *pid, char 
 	int rc;
 
 	if (t == NULL) {
-		snprintf(errmsg, errlen, "missing target (a pid <L.S.G> or a registered name)");
+		bl_err_set(errmsg, errlen, "missing target (a pid <L.S.G> or a registered name)");
 		return -EINVAL;
 	}
 	rc = bl_pid_resolve(pc->r, t, pid, errmsg, errlen);
@@ -544,7 +549,7 @@ static int target_pid(struct bl_proc_cmds *pc, json_t *req, uint64_t *pid, char 
 		char b[48];
 
 		bl_pid_format(*pid, b, sizeof(b));
-		snprintf(errmsg, errlen, "no process %s", b);
+		bl_err_set(errmsg, errlen, "no process %s", b);
 		return -ENOENT;
 	}
 	return 0;
@@ -556,7 +561,7 @@ static int send_exit(struct bl_proc_cmds *pc, uint64_t pid, struct bl_reason rea
 	int rc = bl_sched_kill_on(sched_of(pc->r, pid), pid, reason);
 
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "cannot signal the process: %s", strerror(-rc));
+		bl_err_set(errmsg, errlen, "cannot signal the process: %s", strerror(-rc));
 		return rc;
 	}
 	json_object_set_new(reply, "pid", pid_json(pid));
@@ -587,8 +592,8 @@ static int cmd_exit(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	if (rc != 0)
 		return rc;
 	if (why == NULL || why[0] == '\0' || strlen(why) > 64) {
-		snprintf(errmsg, errlen,
-			 "exit: missing or too long REASON (at most 64 characters)");
+		bl_err_set(errmsg, errlen,
+			   "exit: missing or too long REASON (at most 64 characters)");
 		return -EINVAL;
 	}
 	if (strcmp(why, "normal") == 0)
@@ -700,7 +705,8 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	if (rc == 0)
 		rc = j.rc;
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "%s", rc == -ESRCH ? "the process exited" : strerror(-rc));
+		bl_err_set(errmsg, errlen, "%s",
+			   rc == -ESRCH ? "the process exited" : strerror(-rc));
 		return rc == -ESRCH ? -ENOENT : rc;
 	}
 	o = info_json(pc->r, &j.info, true);
@@ -821,27 +827,27 @@ static int cmd_ps(void *arg, json_t *req, json_t *reply, char *errmsg, size_t er
 		for (i = 0; i < 4 && strcmp(sort, sorts[i]) != 0; i++)
 			;
 		if (i == 4) {
-			snprintf(errmsg, errlen,
-				 "ps: sort by memory, mailbox, reductions or binary, not '%s'",
-				 sort);
+			bl_err_set(errmsg, errlen,
+				   "ps: sort by memory, mailbox, reductions or binary, not '%s'",
+				   sort);
 			return -EINVAL;
 		}
 		j.sort = (enum ps_sort)i;
 	} else if (json_object_get(req, "sort") != NULL) {
-		snprintf(errmsg, errlen, "ps: sort must be a word");
+		bl_err_set(errmsg, errlen, "ps: sort must be a word");
 		return -EINVAL;
 	}
 	if ((rc = json_uint(req, "top", PS_TOP_MAX, &top, errmsg, errlen)) < 0)
 		return rc;
 	if (top == 0) {
-		snprintf(errmsg, errlen, "ps: top must be 1..%u", PS_TOP_MAX);
+		bl_err_set(errmsg, errlen, "ps: top must be 1..%u", PS_TOP_MAX);
 		return -EINVAL;
 	}
 	if ((rc = json_uint(req, "lcore", RTE_MAX_LCORE - 1, &lcore, errmsg, errlen)) < 0)
 		return rc;
 	if (lcore != UINT64_MAX && bl_router_sched(r, (unsigned)lcore) == NULL) {
-		snprintf(errmsg, errlen, "ps: lcore %llu runs no scheduler",
-			 (unsigned long long)lcore);
+		bl_err_set(errmsg, errlen, "ps: lcore %llu runs no scheduler",
+			   (unsigned long long)lcore);
 		return -ENODEV;
 	}
 	j.top = (unsigned)top;
@@ -861,8 +867,8 @@ static int cmd_ps(void *arg, json_t *req, json_t *reply, char *errmsg, size_t er
 		j.total = 0;
 		rc = run_on(r, s, ps_fn, &j);
 		if (rc != 0) {
-			snprintf(errmsg, errlen, "ps: lcore %u did not answer: %s", s->lcore,
-				 strerror(-rc));
+			bl_err_set(errmsg, errlen, "ps: lcore %u did not answer: %s", s->lcore,
+				   strerror(-rc));
 			free(all);
 			free(j.heap);
 			return rc;
@@ -1017,7 +1023,7 @@ static int cmd_group_change(struct bl_proc_cmds *pc, json_t *req, json_t *reply,
 
 	if (g == NULL || bl_cmd_name_check(g, errmsg, errlen) != 0) {
 		if (g == NULL)
-			snprintf(errmsg, errlen, "missing group name");
+			bl_err_set(errmsg, errlen, "missing group name");
 		return -EINVAL;
 	}
 	rc = join ? target_pid(pc, req, &pid, errmsg, errlen)
@@ -1026,12 +1032,12 @@ static int cmd_group_change(struct bl_proc_cmds *pc, json_t *req, json_t *reply,
 		return rc;
 	rc = join ? bl_group_join(pc->r->groups, g, pid) : bl_group_leave(pc->r->groups, g, pid);
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "%s group '%s': %s", join ? "cannot join" : "cannot leave",
-			 g,
-			 rc == -EEXIST	 ? "already a member"
-			 : rc == -ENOENT ? "not a member"
-			 : rc == -ENOSPC ? "full"
-					 : strerror(-rc));
+		bl_err_set(errmsg, errlen, "%s group '%s': %s",
+			   join ? "cannot join" : "cannot leave", g,
+			   rc == -EEXIST   ? "already a member"
+			   : rc == -ENOENT ? "not a member"
+			   : rc == -ENOSPC ? "full"
+					   : strerror(-rc));
 		return rc;
 	}
 	json_object_set_new(reply, "group", json_string(g));

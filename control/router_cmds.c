@@ -24,6 +24,7 @@
 
 #include "actors/info.h"
 #include "control/cmd.h"
+#include "control/errors.h"
 #include "control/online.h"
 #include "control/router_cmds.h"
 #include "dataplane/drop.h"
@@ -293,8 +294,8 @@ static int route_check(const struct bl_router *r, const struct bl_cmd_route *cr,
 
 	if (cr->action == BL_CMD_ACTION_FORWARD && cr->port >= r->n_ports) {
 		bl_cmd_key_format(&cr->key, k, sizeof(k));
-		snprintf(errmsg, errlen, "route %s: port %u does not exist (ports: 0..%u)", k,
-			 cr->port, r->n_ports - 1);
+		bl_err_set(errmsg, errlen, "route %s: port %u does not exist (ports: 0..%u)", k,
+			   cr->port, r->n_ports - 1);
 		return -ENODEV;
 	}
 	return 0;
@@ -356,7 +357,7 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 	for (i = 1; i < n; i++) {
 		if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
 			bl_cmd_key_format(&keys[i], k, sizeof(k));
-			snprintf(errmsg, errlen, "route %s appears twice in one request", k);
+			bl_err_set(errmsg, errlen, "route %s appears twice in one request", k);
 			free(keys);
 			return -EINVAL;
 		}
@@ -370,7 +371,7 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 		if (ops[i].del) {
 			if (!exists) {
 				bl_cmd_key_format(key, k, sizeof(k));
-				snprintf(errmsg, errlen, "route %s: no such route", k);
+				bl_err_set(errmsg, errlen, "route %s: no such route", k);
 				return -ENOENT;
 			}
 			if (!key->is_default)
@@ -384,8 +385,8 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 			count++;
 	}
 	if (count > r->routes->max_routes) {
-		snprintf(errmsg, errlen, "route table full: at most %llu routes",
-			 (unsigned long long)r->routes->max_routes);
+		bl_err_set(errmsg, errlen, "route table full: at most %llu routes",
+			   (unsigned long long)r->routes->max_routes);
 		return -ENOSPC;
 	}
 	return 0;
@@ -402,8 +403,8 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	/* Room for every add at once: one rebuild, not one per doubling. */
 	ret = bl_route_reserve(r->routes, n);
 	if (ret < 0) {
-		snprintf(errmsg, errlen, "cannot grow the route table for %zu routes: %s", n,
-			 strerror(-ret));
+		bl_err_set(errmsg, errlen, "cannot grow the route table for %zu routes: %s", n,
+			   strerror(-ret));
 		return ret;
 	}
 	for (i = 0; i < n && ret >= 0; i++) {
@@ -435,10 +436,11 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	set_u64(reply, "replaced", replaced);
 	set_u64(reply, "deleted", deleted);
 	if (ret < 0) {
-		snprintf(errmsg, errlen,
-			 "stopped after %zu of %zu changes: %s (at most %u distinct next hops and "
-			 "%u process, group and pool targets)",
-			 i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX, BL_ROUTE_TARGET_MAX);
+		bl_err_set(
+		    errmsg, errlen,
+		    "stopped after %zu of %zu changes: %s (at most %u distinct next hops and "
+		    "%u process, group and pool targets)",
+		    i - 1, n, strerror(-ret), BL_ROUTE_HOP_MAX, BL_ROUTE_TARGET_MAX);
 		return ret;
 	}
 	return 0;
@@ -465,7 +467,7 @@ static int decode_batch_op(json_t *v, struct route_op *op, char *errmsg, size_t 
 		return decode_add(json_object_get(v, "route"), op, errmsg, errlen);
 	if (name != NULL && strcmp(name, "del") == 0)
 		return decode_del(json_object_get(v, "key"), op, errmsg, errlen);
-	snprintf(errmsg, errlen, "\"op\" must be \"add\" or \"del\"");
+	bl_err_set(errmsg, errlen, "\"op\" must be \"add\" or \"del\"");
 	return -EINVAL;
 }
 
@@ -479,7 +481,7 @@ static int run_request(struct bl_router_cmds *rc, json_t *req, const char *field
 	int ret = 0;
 
 	if (!json_is_array(arr)) {
-		snprintf(errmsg, errlen, "request needs an array \"%s\"", field);
+		bl_err_set(errmsg, errlen, "request needs an array \"%s\"", field);
 		return -EINVAL;
 	}
 	n = json_array_size(arr);
@@ -491,7 +493,7 @@ static int run_request(struct bl_router_cmds *rc, json_t *req, const char *field
 
 		ret = dec(v, &ops[i], inner, sizeof(inner));
 		if (ret != 0) {
-			snprintf(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
+			bl_err_set(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
 			goto out;
 		}
 	}
@@ -570,7 +572,7 @@ static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, jso
 		line[l] = '\0';
 		at += l + 1;
 		if (memchr(line, '\0', l) != NULL) {
-			snprintf(errmsg, errlen, "text line %zu: NUL byte in line", lineno);
+			bl_err_set(errmsg, errlen, "text line %zu: NUL byte in line", lineno);
 			ret = -EINVAL;
 			break;
 		}
@@ -578,11 +580,11 @@ static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, jso
 		if (ret == -ENOMEM)
 			break;
 		if (ret < 0)
-			snprintf(errmsg, errlen, "text line %zu: %s", lineno, inner);
+			bl_err_set(errmsg, errlen, "text line %zu: %s", lineno, inner);
 	}
 	free(line);
 	if (ret == -ENOMEM)
-		snprintf(errmsg, errlen, "out of memory");
+		bl_err_set(errmsg, errlen, "out of memory");
 	if (ret == 0)
 		ret = ops_check(rc->r, t.ops, t.n, errmsg, errlen);
 	if (ret == 0)
@@ -597,8 +599,8 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 
 	if (text != NULL) {
 		if (!json_is_string(text) || json_object_get(req, "ops") != NULL) {
-			snprintf(errmsg, errlen,
-				 "request needs either a string \"text\" or an array \"ops\"");
+			bl_err_set(errmsg, errlen,
+				   "request needs either a string \"text\" or an array \"ops\"");
 			return -EINVAL;
 		}
 		return run_text(arg, json_string_value(text), json_string_length(text), reply,
@@ -675,16 +677,16 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	if (lim != NULL) {
 		if (!json_is_integer(lim) || json_integer_value(lim) < 0 ||
 		    json_integer_value(lim) > BL_CMD_LIST_LIMIT_MAX) {
-			snprintf(errmsg, errlen, "\"limit\" must be an integer from 0 to %d",
-				 BL_CMD_LIST_LIMIT_MAX);
+			bl_err_set(errmsg, errlen, "\"limit\" must be an integer from 0 to %d",
+				   BL_CMD_LIST_LIMIT_MAX);
 			return -EINVAL;
 		}
 		limit = (uint64_t)json_integer_value(lim);
 	}
 	if (cj != NULL && !json_is_null(cj) &&
 	    (!json_is_string(cj) || cursor_parse(json_string_value(cj), &cur) != 0)) {
-		snprintf(errmsg, errlen,
-			 "\"cursor\" must be the \"next\" of an earlier reply (24 hex digits)");
+		bl_err_set(errmsg, errlen,
+			   "\"cursor\" must be the \"next\" of an earlier reply (24 hex digits)");
 		return -EINVAL;
 	}
 	routes = json_array();

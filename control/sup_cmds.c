@@ -23,6 +23,7 @@
 #include "actors/group.h"
 #include "actors/sup.h"
 #include "control/cmd.h"
+#include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds.h"
 #include "control/sup_cmds.h"
@@ -117,8 +118,8 @@ static int shutdown_parse(const json_t *v, uint32_t *out, char *err, size_t errl
 		*out = BL_SUP_SHUTDOWN_INFINITY;
 		return 0;
 	}
-	snprintf(err, errlen, "shutdown must be milliseconds (1..%u), brutal or infinity",
-		 BL_SUP_SHUTDOWN_MAX_MS);
+	bl_err_set(err, errlen, "shutdown must be milliseconds (1..%u), brutal or infinity",
+		   BL_SUP_SHUTDOWN_MAX_MS);
 	return -EINVAL;
 }
 
@@ -131,7 +132,7 @@ static int restart_parse(const json_t *req, uint32_t *out, char *err, size_t err
 		return 0;
 	i = s != NULL ? name_index(s, bl_sup_restart_names, BL_SUP_RESTART_MAX) : -1;
 	if (i < 0) {
-		snprintf(err, errlen, "restart must be permanent, transient or temporary");
+		bl_err_set(err, errlen, "restart must be permanent, transient or temporary");
 		return -EINVAL;
 	}
 	*out = (uint32_t)i;
@@ -147,8 +148,8 @@ static int uint_field(const json_t *req, const char *k, uint64_t max, uint32_t *
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > max) {
-		snprintf(err, errlen, "%s must be an integer in 0..%llu", k,
-			 (unsigned long long)max);
+		bl_err_set(err, errlen, "%s must be an integer in 0..%llu", k,
+			   (unsigned long long)max);
 		return -EINVAL;
 	}
 	*out = (uint32_t)json_integer_value(v);
@@ -167,32 +168,32 @@ static int cmd_sup_new(void *arg, json_t *req, json_t *reply, char *errmsg, size
 
 	if (id == NULL || bl_cmd_name_check(id, errmsg, errlen) != 0) {
 		if (id == NULL)
-			snprintf(errmsg, errlen, "sup new: missing ID");
+			bl_err_set(errmsg, errlen, "sup new: missing ID");
 		return -EINVAL;
 	}
 	if (id_taken(sc, id)) {
-		snprintf(errmsg, errlen, "sup new: the id '%s' is taken", id);
+		bl_err_set(errmsg, errlen, "sup new: the id '%s' is taken", id);
 		return -EEXIST;
 	}
 	if (sc->n == BL_SUP_CMDS_MAX) {
-		snprintf(errmsg, errlen, "sup new: %u supervisors at most", BL_SUP_CMDS_MAX);
+		bl_err_set(errmsg, errlen, "sup new: %u supervisors at most", BL_SUP_CMDS_MAX);
 		return -ENOSPC;
 	}
 	if (parent != NULL) {
 		p = def_find(sc, parent);
 		if (p == NULL) {
-			snprintf(errmsg, errlen,
-				 "sup new: no supervisor '%s' (define the parent first)", parent);
+			bl_err_set(errmsg, errlen,
+				   "sup new: no supervisor '%s' (define the parent first)", parent);
 			return -ENOENT;
 		}
 		if (root_running(sc, root_of(sc, p))) {
-			snprintf(errmsg, errlen, "sup new: the tree of '%s' runs: stop it first",
-				 parent);
+			bl_err_set(errmsg, errlen, "sup new: the tree of '%s' runs: stop it first",
+				   parent);
 			return -EBUSY;
 		}
 		if (p->n_children == CHILDREN_PER_SUP) {
-			snprintf(errmsg, errlen, "sup new: '%s' has %u children already", parent,
-				 CHILDREN_PER_SUP);
+			bl_err_set(errmsg, errlen, "sup new: '%s' has %u children already", parent,
+				   CHILDREN_PER_SUP);
 			return -ENOSPC;
 		}
 	}
@@ -216,7 +217,7 @@ static int cmd_sup_new(void *arg, json_t *req, json_t *reply, char *errmsg, size
 		}
 		d->strategy = (uint32_t)i;
 	} else if (json_object_get(req, "strategy") != NULL) {
-		snprintf(errmsg, errlen, "sup new: strategy must be a word");
+		bl_err_set(errmsg, errlen, "sup new: strategy must be a word");
 		goto bad;
 	}
 	if (uint_field(req, "intensity", BL_SUP_INTENSITY_MAX, &d->intensity, errmsg, errlen) ||
@@ -251,27 +252,27 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	const struct bl_behaviour *b;
 
 	if (sup == NULL || id == NULL || beh == NULL) {
-		snprintf(errmsg, errlen, "sup child: usage: sup child SUP ID BEHAVIOUR [...]");
+		bl_err_set(errmsg, errlen, "sup child: usage: sup child SUP ID BEHAVIOUR [...]");
 		return -EINVAL;
 	}
 	d = def_find(sc, sup);
 	if (d == NULL) {
-		snprintf(errmsg, errlen, "sup child: no supervisor '%s'", sup);
+		bl_err_set(errmsg, errlen, "sup child: no supervisor '%s'", sup);
 		return -ENOENT;
 	}
 	if (root_running(sc, root_of(sc, d))) {
-		snprintf(errmsg, errlen, "sup child: the tree of '%s' runs: stop it first", sup);
+		bl_err_set(errmsg, errlen, "sup child: the tree of '%s' runs: stop it first", sup);
 		return -EBUSY;
 	}
 	if (bl_cmd_name_check(id, errmsg, errlen) != 0)
 		return -EINVAL;
 	if (id_taken(sc, id)) {
-		snprintf(errmsg, errlen, "sup child: the id '%s' is taken", id);
+		bl_err_set(errmsg, errlen, "sup child: the id '%s' is taken", id);
 		return -EEXIST;
 	}
 	if (d->n_children == CHILDREN_PER_SUP) {
-		snprintf(errmsg, errlen, "sup child: '%s' has %u children already", sup,
-			 CHILDREN_PER_SUP);
+		bl_err_set(errmsg, errlen, "sup child: '%s' has %u children already", sup,
+			   CHILDREN_PER_SUP);
 		return -ENOSPC;
 	}
 	memset(&c, 0, sizeof(c));
@@ -279,11 +280,11 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	if (b == NULL)
 		return -EINVAL;
 	if (bl_sup_child_spec_init(&c.spec, id, b) != 0) {
-		snprintf(errmsg, errlen, "sup child: bad id '%s'", id);
+		bl_err_set(errmsg, errlen, "sup child: bad id '%s'", id);
 		return -EINVAL;
 	}
 	if (name != NULL && bl_sup_child_set_name(&c.spec, name) != 0) {
-		snprintf(errmsg, errlen, "sup child: bad name '%s'", name);
+		bl_err_set(errmsg, errlen, "sup child: bad name '%s'", name);
 		return -EINVAL;
 	}
 	c.spec.arg_len = BL_SPAWN_ARGS_MAX;
@@ -294,12 +295,13 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 		   bl_router_sched(sc->r, (unsigned)json_integer_value(lc)) != NULL) {
 		c.spec.lcore = (uint32_t)json_integer_value(lc);
 	} else {
-		snprintf(errmsg, errlen, "sup child: lcore must be a worker lcore or 'any'");
+		bl_err_set(errmsg, errlen, "sup child: lcore must be a worker lcore or 'any'");
 		return -EINVAL;
 	}
 	if (c.spec.lcore == sc->r->ctl_sched->lcore &&
 	    (b == &bl_echo_behaviour || b == &bl_forward_behaviour)) {
-		snprintf(errmsg, errlen, "sup child: %s transmits: put it on a worker lcore", beh);
+		bl_err_set(errmsg, errlen, "sup child: %s transmits: put it on a worker lcore",
+			   beh);
 		return -EINVAL;
 	}
 	if (restart_parse(req, &c.spec.restart, errmsg, errlen) ||
@@ -313,8 +315,8 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 		int i = name_index(ov, ovs, 3);
 
 		if (i < 0) {
-			snprintf(errmsg, errlen,
-				 "sup child: overflow must be drop_newest, drop_oldest or kill");
+			bl_err_set(errmsg, errlen,
+				   "sup child: overflow must be drop_newest, drop_oldest or kill");
 			return -EINVAL;
 		}
 		c.spec.opts.overflow = (uint8_t)(i + 1);
@@ -336,12 +338,12 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 	int rc;
 
 	if (depth > BL_SUP_DEPTH_MAX) {
-		snprintf(err, errlen, "supervisors nest deeper than %u levels", BL_SUP_DEPTH_MAX);
+		bl_err_set(err, errlen, "supervisors nest deeper than %u levels", BL_SUP_DEPTH_MAX);
 		return -EINVAL;
 	}
 	rc = bl_sup_spec_init(out, d->id, d->strategy, d->intensity, d->period_ms);
 	if (rc != 0) {
-		snprintf(err, errlen, "supervisor '%s': bad strategy or intensity", d->id);
+		bl_err_set(err, errlen, "supervisor '%s': bad strategy or intensity", d->id);
 		return rc;
 	}
 	out->log = depth == 0 ? sc->crash_log : NULL;
@@ -355,7 +357,7 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 
 			if (sub == NULL) {
 				rc = -ENOENT;
-				snprintf(err, errlen, "supervisor '%s' is gone", c->sup_id);
+				bl_err_set(err, errlen, "supervisor '%s' is gone", c->sup_id);
 				break;
 			}
 			rc = build_spec(sc, sub, &tmp, depth + 1, err, errlen);
@@ -371,8 +373,8 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 		}
 		if (rc != 0) {
 			if (err[0] == '\0')
-				snprintf(err, errlen, "supervisor '%s': cannot add child %u: %s",
-					 d->id, i, strerror(-rc));
+				bl_err_set(err, errlen, "supervisor '%s': cannot add child %u: %s",
+					   d->id, i, strerror(-rc));
 			break;
 		}
 	}
@@ -394,9 +396,9 @@ static int start_root(struct bl_sup_cmds *sc, struct bl_sup_def *d, char *err, s
 	rc = d->pid == BL_PID_NONE ? -errno : 0;
 	bl_sup_spec_fini(&spec);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot start tree '%s': %s", d->id,
-			 rc == -ENODEV ? "a child names an lcore without a scheduler"
-				       : strerror(-rc));
+		bl_err_set(err, errlen, "cannot start tree '%s': %s", d->id,
+			   rc == -ENODEV ? "a child names an lcore without a scheduler"
+					 : strerror(-rc));
 		return rc;
 	}
 	d->start_seq = ++start_counter;
@@ -437,13 +439,13 @@ static int cmd_sup_start(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	int rc;
 
 	if (id == NULL) {
-		snprintf(errmsg, errlen, "sup start: missing ID");
+		bl_err_set(errmsg, errlen, "sup start: missing ID");
 		return -EINVAL;
 	}
 	d = def_find(sc, id);
 	if (d != NULL && d->parent[0] == '\0') {
 		if (root_running(sc, d)) {
-			snprintf(errmsg, errlen, "sup start: tree '%s' runs already", id);
+			bl_err_set(errmsg, errlen, "sup start: tree '%s' runs already", id);
 			return -EALREADY;
 		}
 		if (!sc->r->running) {
@@ -462,16 +464,16 @@ static int cmd_sup_start(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	}
 	t = tree_with(sc, id);
 	if (t == NULL) {
-		snprintf(errmsg, errlen,
-			 "sup start: no tree '%s' and no child '%s' in a running tree", id, id);
+		bl_err_set(errmsg, errlen,
+			   "sup start: no tree '%s' and no child '%s' in a running tree", id, id);
 		return -ENOENT;
 	}
 	rc = bl_sup_child_start(sc->r->ctl_sched, t->pid, id);
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "sup start %s: %s", id,
-			 rc == -EALREADY ? "it runs already"
-			 : rc == -EBUSY	 ? "its supervisor is busy restarting; try again"
-					 : strerror(-rc));
+		bl_err_set(errmsg, errlen, "sup start %s: %s", id,
+			   rc == -EALREADY ? "it runs already"
+			   : rc == -EBUSY  ? "its supervisor is busy restarting; try again"
+					   : strerror(-rc));
 		return rc;
 	}
 	bl_pid_format(bl_sup_whereis(sc->r->ctl_sched, t->pid, id), pid, sizeof(pid));
@@ -488,14 +490,14 @@ static int cmd_sup_stop(void *arg, json_t *req, json_t *reply, char *errmsg, siz
 	int rc;
 
 	if (id == NULL) {
-		snprintf(errmsg, errlen, "sup stop: missing ID");
+		bl_err_set(errmsg, errlen, "sup stop: missing ID");
 		return -EINVAL;
 	}
 	d = def_find(sc, id);
 	if (d != NULL && d->parent[0] == '\0') {
 		d->start_pending = false;
 		if (!root_running(sc, d)) {
-			snprintf(errmsg, errlen, "sup stop: tree '%s' does not run", id);
+			bl_err_set(errmsg, errlen, "sup stop: tree '%s' does not run", id);
 			return -ESRCH;
 		}
 		rc = bl_sup_stop(sc->r->ctl_sched, d->pid, BL_SUP_STOP_TIMEOUT_MS);
@@ -507,16 +509,16 @@ static int cmd_sup_stop(void *arg, json_t *req, json_t *reply, char *errmsg, siz
 	}
 	t = tree_with(sc, id);
 	if (t == NULL) {
-		snprintf(errmsg, errlen,
-			 "sup stop: no tree '%s' and no child '%s' in a running tree", id, id);
+		bl_err_set(errmsg, errlen,
+			   "sup stop: no tree '%s' and no child '%s' in a running tree", id, id);
 		return -ENOENT;
 	}
 	rc = bl_sup_child_stop(sc->r->ctl_sched, t->pid, id);
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "sup stop %s: %s", id,
-			 rc == -ESRCH	? "it does not run"
-			 : rc == -EBUSY ? "its supervisor is busy restarting; try again"
-					: strerror(-rc));
+		bl_err_set(errmsg, errlen, "sup stop %s: %s", id,
+			   rc == -ESRCH	  ? "it does not run"
+			   : rc == -EBUSY ? "its supervisor is busy restarting; try again"
+					  : strerror(-rc));
 		return rc;
 	}
 	json_object_set_new(reply, "id", json_string(id));
