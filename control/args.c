@@ -150,6 +150,13 @@ int bl_args_open_request(struct bl_args *a, const json_t *req, const char *const
 	return bl_args_only(a, cmd != NULL ? cmd : "this request", fields);
 }
 
+int bl_args_none(const json_t *req, char *err, size_t errlen)
+{
+	struct bl_args a;
+
+	return bl_args_open_request(&a, req, NULL, err, errlen);
+}
+
 int bl_args_only(struct bl_args *a, const char *what, const char *const *fields)
 {
 	const char *k;

@@ -60,6 +60,9 @@ int bl_args_open(struct bl_args *a, const json_t *obj, char *err, size_t errlen)
 int bl_args_open_request(struct bl_args *a, const json_t *req, const char *const *fields, char *err,
 			 size_t errlen);
 
+/* A request that takes no field but "cmd" (status, stats, ...): bl_args_open_request with none. */
+int bl_args_none(const json_t *req, char *err, size_t errlen);
+
 /*
  * Refuse a member whose name is not in fields (NULL-terminated), "cmd"
  * excepted in a request: -EINVAL with `unknown field "X" for <what> (it

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/args.h"
 #include "control/cmd_pvt.h"
 #include "control/cmd_route.h"
 #include "control/errors.h"
@@ -273,36 +274,6 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 	return o;
 }
 
-static int json_uint_field(const json_t *o, const char *name, uint64_t min, uint64_t max,
-			   uint64_t *out, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(o, name);
-
-	if (v == NULL) {
-		bl_err_set(err, errlen, "route: missing \"%s\"", name);
-		return -EINVAL;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max) {
-		bl_err_set(err, errlen, "route: \"%s\" must be an integer in %" PRIu64 "..%" PRIu64,
-			   name, min, max);
-		return -EINVAL;
-	}
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static const char *json_str_field(const json_t *o, const char *name, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(o, name);
-
-	if (!json_is_string(v)) {
-		bl_err_set(err, errlen, "route: \"%s\" must be a string", name);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 int bl_cmd_name_check(const char *s, char *err, size_t errlen)
 {
 	size_t n = strlen(s);
@@ -321,103 +292,60 @@ int bl_cmd_name_check(const char *s, char *err, size_t errlen)
 
 int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen)
 {
-	static const char *const fwd_fields[] = { "key", "action", "port", "mac", "ip", "udp" };
-	const char *action, *field;
-	const json_t *val;
-	char sub[192];
-	uint64_t v;
-	bool forward;
+	/* In the order of enum bl_cmd_action. */
+	static const char *const actions[] = { "drop", "forward", "process", "group", "pool" };
+	static const char *const drop_fields[] = { "key", "action", NULL };
+	static const char *const forward_fields[] = { "key", "action", "port", "mac",
+						      "ip",  "udp",    NULL };
+	static const char *const target_fields[] = { "key", "action", "name", NULL };
+	const struct bl_cmd_key no_key = { 0, false };
+	const char *s = NULL;
+	struct bl_args a;
+	unsigned int action = 0;
+	char sub[192], what[32];
+	uint64_t v = 0;
 	int rc;
 
-	if (!json_is_object(j)) {
-		bl_err_set(err, errlen, "route: expected an object");
-		return -EINVAL;
-	}
 	memset(r, 0, sizeof(*r));
-	if (json_object_get(j, "key") == NULL) {
-		bl_err_set(err, errlen, "route: missing \"key\"");
-		return -EINVAL;
+	rc = bl_args_open(&a, j, sub, sizeof(sub));
+	if (rc == 0)
+		rc = bl_args_key(&a, "key", BL_ARG_REQUIRED, no_key, &r->key);
+	if (rc == 0)
+		rc = bl_args_enum(&a, "action", BL_ARG_REQUIRED, 0, actions, 5, &action);
+	if (rc == 0) {
+		/* The fields that belong depend on the action: a typo is an error, not a default.
+		 */
+		r->action = (enum bl_cmd_action)action;
+		snprintf(what, sizeof(what), "action %s", actions[action]);
+		rc = bl_args_only(&a, what,
+				  r->action == BL_CMD_ACTION_DROP      ? drop_fields
+				  : r->action == BL_CMD_ACTION_FORWARD ? forward_fields
+								       : target_fields);
 	}
-	rc = bl_cmd_key_from_json(json_object_get(j, "key"), &r->key, sub, sizeof(sub));
-	if (rc < 0) {
-		bl_err_set(err, errlen, "route: %s", sub);
-		return rc;
+	if (rc == 0 && r->action >= BL_CMD_ACTION_PROCESS) {
+		rc = bl_args_name(&a, "name", BL_ARG_REQUIRED, &s);
+		if (rc == 0)
+			snprintf(r->name, sizeof(r->name), "%s", s);
 	}
-	action = json_str_field(j, "action", err, errlen);
-	if (action == NULL)
-		return -EINVAL;
-	if (strcmp(action, "drop") == 0) {
-		forward = false;
-	} else if (strcmp(action, "forward") == 0) {
-		forward = true;
-	} else if (target_action(action) >= 0) {
-		json_object_foreach ((json_t *)j, field, val) {
-			if (strcmp(field, "key") != 0 && strcmp(field, "action") != 0 &&
-			    strcmp(field, "name") != 0) {
-				bl_err_set(err, errlen, "route: unknown field \"%s\" for action %s",
-					   field, action);
-				return -EINVAL;
-			}
-		}
-		r->action = (enum bl_cmd_action)target_action(action);
-		field = json_str_field(j, "name", err, errlen);
-		if (field == NULL)
-			return -EINVAL;
-		if (bl_cmd_name_check(field, sub, sizeof(sub)) < 0) {
-			bl_err_set(err, errlen, "route: %s", sub);
-			return -EINVAL;
-		}
-		snprintf(r->name, sizeof(r->name), "%s", field);
-		return 0;
-	} else {
-		bl_err_set(err, errlen,
-			   "route: unknown action '%s' (expected drop, forward, process, group or "
-			   "pool)",
-			   action);
-		return -EINVAL;
-	}
-	/* Refuse fields that do not belong, so a typo is an error, not a default. */
-	json_object_foreach ((json_t *)j, field, val) {
-		size_t known = forward ? 6 : 2;
-		bool ok = false;
-
-		for (size_t i = 0; i < known; i++)
-			ok |= strcmp(field, fwd_fields[i]) == 0;
-		if (!ok) {
-			bl_err_set(err, errlen, "route: unknown field \"%s\" for action %s", field,
-				   action);
-			return -EINVAL;
-		}
-	}
-	if (!forward) {
-		r->action = BL_CMD_ACTION_DROP;
-		return 0;
-	}
-	r->action = BL_CMD_ACTION_FORWARD;
-	rc = json_uint_field(j, "port", 0, UINT16_MAX, &v, err, errlen);
-	if (rc < 0)
-		return rc;
-	r->port = (uint16_t)v;
-	field = json_str_field(j, "mac", err, errlen);
-	if (field == NULL)
-		return -EINVAL;
-	if (bl_cmd_mac_parse(field, r->mac, sub, sizeof(sub)) < 0) {
-		bl_err_set(err, errlen, "route: %s", sub);
-		return -EINVAL;
-	}
-	field = json_str_field(j, "ip", err, errlen);
-	if (field == NULL)
-		return -EINVAL;
-	if (bl_cmd_ipv4_parse(field, &r->ip, sub, sizeof(sub)) < 0) {
-		bl_err_set(err, errlen, "route: %s", sub);
-		return -EINVAL;
-	}
-	r->udp = BL_CMD_UDP_DEFAULT;
-	if (json_object_get(j, "udp") != NULL) {
-		rc = json_uint_field(j, "udp", 1, UINT16_MAX, &v, err, errlen);
-		if (rc < 0)
-			return rc;
+	if (rc == 0 && r->action == BL_CMD_ACTION_FORWARD) {
+		rc = bl_args_u64(&a, "port", BL_ARG_REQUIRED, 0, 0, UINT16_MAX, &v);
+		r->port = (uint16_t)v;
+		if (rc == 0)
+			rc = bl_args_str(&a, "mac", BL_ARG_REQUIRED, NULL, 0, 0, &s);
+		if (rc == 0)
+			rc = bl_cmd_mac_parse(s, r->mac, sub, sizeof(sub));
+		if (rc == 0)
+			rc = bl_args_str(&a, "ip", BL_ARG_REQUIRED, NULL, 0, 0, &s);
+		if (rc == 0)
+			rc = bl_cmd_ipv4_parse(s, &r->ip, sub, sizeof(sub));
+		if (rc == 0)
+			rc = bl_args_u64(&a, "udp", BL_ARG_OPTIONAL, BL_CMD_UDP_DEFAULT, 1,
+					 UINT16_MAX, &v);
 		r->udp = (uint16_t)v;
+	}
+	if (rc != 0) {
+		bl_err_set(err, errlen, "route: %s", sub);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -97,7 +97,8 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
  * "mac":"..","ip":"..","udp":N} (udp optional, default 7447), or
  * {"key":K,"action":"process"|"group"|"pool","name":"..."}. Unknown fields
  * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
- * message naming the field. Any thread; the daemon's handlers call it.
+ * message "route: ..." naming the field, in control/args.h's wording. Any
+ * thread; the daemon's handlers call it.
  */
 int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen);
 

@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control/args.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/errors.h"
@@ -198,9 +199,11 @@ static int cmp_cmd(const void *a, const void *b)
 static int help_handler(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_ctl *c = arg;
-	json_t *list = json_array();
+	json_t *list;
 
-	(void)req;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	list = json_array();
 	if (list == NULL || json_object_set_new(reply, "commands", list) != 0) {
 		bl_err_set(errmsg, errlen, "out of memory");
 		return -ENOMEM;

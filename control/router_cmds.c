@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 
 #include "actors/info.h"
+#include "control/args.h"
 #include "control/cmd.h"
 #include "control/errors.h"
 #include "control/online.h"
@@ -60,13 +61,14 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_router *r = rc->r;
-	json_t *lcores = json_array(), *ports = json_array();
+	json_t *lcores, *ports;
 	unsigned int i;
 	uint16_t p;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	lcores = json_array();
+	ports = json_array();
 	for (i = 0; i < r->n_workers; i++)
 		json_array_append_new(lcores, json_integer(r->workers[i]->lcore_id));
 	for (p = 0; p < r->n_ports; p++) {
@@ -104,12 +106,12 @@ static int cmd_ports(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_router *r = rc->r;
-	json_t *ports = json_array();
+	json_t *ports;
 	uint16_t p;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	ports = json_array();
 	for (p = 0; p < r->n_ports; p++) {
 		const struct bl_port *pt = &r->ports[p];
 		struct rte_eth_link link;
@@ -273,9 +275,8 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 
 static int cmd_stats(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
 	return bl_router_cmds_stats(arg, reply);
 }
 
@@ -459,31 +460,44 @@ static int decode_del(json_t *v, struct route_op *op, char *errmsg, size_t errle
 	return bl_cmd_key_from_json(v, &op->route.key, errmsg, errlen);
 }
 
+/* {"op":"add","route":{...}} or {"op":"del","key":K}. */
 static int decode_batch_op(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
 {
-	const char *name = json_string_value(json_object_get(v, "op"));
+	static const char *const kinds[] = { "add", "del" };
+	static const char *const add_fields[] = { "op", "route", NULL };
+	static const char *const del_fields[] = { "op", "key", NULL };
+	const struct bl_cmd_key no_key = { 0, false };
+	const json_t *route = NULL;
+	unsigned int kind = 0;
+	struct bl_args a;
+	int rc;
 
-	if (name != NULL && strcmp(name, "add") == 0)
-		return decode_add(json_object_get(v, "route"), op, errmsg, errlen);
-	if (name != NULL && strcmp(name, "del") == 0)
-		return decode_del(json_object_get(v, "key"), op, errmsg, errlen);
-	bl_err_set(errmsg, errlen, "\"op\" must be \"add\" or \"del\"");
-	return -EINVAL;
+	rc = bl_args_open(&a, v, errmsg, errlen);
+	if (rc == 0)
+		rc = bl_args_enum(&a, "op", BL_ARG_REQUIRED, 0, kinds, 2, &kind);
+	if (rc == 0)
+		rc = bl_args_only(&a, kind == 0 ? "op add" : "op del",
+				  kind == 0 ? add_fields : del_fields);
+	if (rc != 0)
+		return rc;
+	if (kind == 1) {
+		op->del = true;
+		return bl_args_key(&a, "key", BL_ARG_REQUIRED, no_key, &op->route.key);
+	}
+	if (bl_args_object(&a, "route", BL_ARG_REQUIRED, &route) != 0)
+		return -EINVAL;
+	return decode_add((json_t *)route, op, errmsg, errlen);
 }
 
-/* Decode every element of req[field] with dec, check them all, then apply. */
-static int run_request(struct bl_router_cmds *rc, json_t *req, const char *field, op_decoder dec,
-		       json_t *reply, char *errmsg, size_t errlen)
+/* Decode every element of arr (the request's field) with dec, check them all, then apply. */
+static int run_request(struct bl_router_cmds *rc, const json_t *arr, const char *field,
+		       op_decoder dec, json_t *reply, char *errmsg, size_t errlen)
 {
-	json_t *arr = json_object_get(req, field), *v;
 	struct route_op *ops;
+	json_t *v;
 	size_t i, n;
 	int ret = 0;
 
-	if (!json_is_array(arr)) {
-		bl_err_set(errmsg, errlen, "request needs an array \"%s\"", field);
-		return -EINVAL;
-	}
 	n = json_array_size(arr);
 	ops = calloc(n ? n : 1, sizeof(*ops));
 	if (ops == NULL)
@@ -505,14 +519,28 @@ out:
 	return ret;
 }
 
+/* route.add {"routes":[...]} and route.del {"keys":[...]}: one array field each. */
+static int cmd_route_array(void *arg, json_t *req, const char *field, op_decoder dec, json_t *reply,
+			   char *errmsg, size_t errlen)
+{
+	const char *const fields[] = { field, NULL };
+	const json_t *arr = NULL;
+	struct bl_args a;
+
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_array(&a, field, BL_ARG_REQUIRED, &arr) != 0)
+		return -EINVAL;
+	return run_request(arg, arr, field, dec, reply, errmsg, errlen);
+}
+
 static int cmd_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	return run_request(arg, req, "routes", decode_add, reply, errmsg, errlen);
+	return cmd_route_array(arg, req, "routes", decode_add, reply, errmsg, errlen);
 }
 
 static int cmd_route_del(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	return run_request(arg, req, "keys", decode_del, reply, errmsg, errlen);
+	return cmd_route_array(arg, req, "keys", decode_del, reply, errmsg, errlen);
 }
 
 /* Changes read from a route.batch "text", appended to a growing array. */
@@ -595,18 +623,27 @@ static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, jso
 
 static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	json_t *text = json_object_get(req, "text");
+	static const char *const fields[] = { "text", "ops", NULL };
+	const json_t *ops = NULL;
+	const char *text = NULL;
+	struct bl_args a;
 
-	if (text != NULL) {
-		if (!json_is_string(text) || json_object_get(req, "ops") != NULL) {
-			bl_err_set(errmsg, errlen,
-				   "request needs either a string \"text\" or an array \"ops\"");
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0)
+		return -EINVAL;
+	if (bl_args_has(&a, "text") == bl_args_has(&a, "ops")) {
+		bl_err_set(errmsg, errlen,
+			   "request needs either a string \"text\" or an array \"ops\"");
+		return -EINVAL;
+	}
+	if (bl_args_has(&a, "text")) {
+		if (bl_args_str(&a, "text", BL_ARG_REQUIRED, NULL, 0, 0, &text) != 0)
 			return -EINVAL;
-		}
-		return run_text(arg, json_string_value(text), json_string_length(text), reply,
+		return run_text(arg, text, json_string_length(json_object_get(req, "text")), reply,
 				errmsg, errlen);
 	}
-	return run_request(arg, req, "ops", decode_batch_op, reply, errmsg, errlen);
+	if (bl_args_array(&a, "ops", BL_ARG_REQUIRED, &ops) != 0)
+		return -EINVAL;
+	return run_request(arg, ops, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 
 static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bool is_default,
@@ -666,29 +703,26 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	struct bl_router_cmds *rc = arg;
 	struct bl_route_table *t = rc->r->routes;
 	struct bl_route_cursor cur = { 0 };
+	static const char *const fields[] = { "limit", "cursor", NULL };
 	struct bl_route_entry *page;
-	json_t *lim = json_object_get(req, "limit"), *cj = json_object_get(req, "cursor"), *routes;
+	const char *cursor = NULL;
+	struct bl_args a;
+	json_t *routes;
 	uint64_t limit = BL_CMD_LIST_LIMIT_DEFAULT;
 	struct bl_route dr;
 	size_t n, i;
 	bool more;
 	char next[32];
 
-	if (lim != NULL) {
-		if (!json_is_integer(lim) || json_integer_value(lim) < 0 ||
-		    json_integer_value(lim) > BL_CMD_LIST_LIMIT_MAX) {
-			bl_err_set(errmsg, errlen, "\"limit\" must be an integer from 0 to %d",
-				   BL_CMD_LIST_LIMIT_MAX);
-			return -EINVAL;
-		}
-		limit = (uint64_t)json_integer_value(lim);
-	}
-	if (cj != NULL && !json_is_null(cj) &&
-	    (!json_is_string(cj) || cursor_parse(json_string_value(cj), &cur) != 0)) {
-		bl_err_set(errmsg, errlen,
-			   "\"cursor\" must be the \"next\" of an earlier reply (24 hex digits)");
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_u64(&a, "limit", BL_ARG_OPTIONAL, BL_CMD_LIST_LIMIT_DEFAULT, 0,
+			BL_CMD_LIST_LIMIT_MAX, &limit) != 0 ||
+	    bl_args_str(&a, "cursor", BL_ARG_NULLABLE, NULL, 0, 0, &cursor) != 0)
 		return -EINVAL;
-	}
+	/* A null cursor is no cursor: the first page. */
+	if (cursor != NULL && cursor_parse(cursor, &cur) != 0)
+		return bl_args_refuse(&a, "cursor",
+				      "the \"next\" of an earlier reply (24 hex digits)");
 	routes = json_array();
 	if (!cur.started && limit > 0 && bl_route_get_default(t, &dr)) {
 		json_array_append_new(routes, route_json(t, &dr, true, 0));
@@ -721,12 +755,12 @@ static int cmd_route_count(void *arg, json_t *req, json_t *reply, char *errmsg, 
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_route_table *t = rc->r->routes;
-	json_t *by = json_object();
+	json_t *by;
 	unsigned a;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	by = json_object();
 	for (a = 0; a < BL_ROUTE_ACTION_MAX; a++)
 		set_u64(by, bl_route_action_names[a], t->by_action[a]);
 	set_u64(reply, "total", t->count);

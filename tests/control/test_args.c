@@ -93,6 +93,11 @@ static void test_open_and_unknown_fields(void **state)
 	w->obj = json_loads("{\"cmd\":\"status\"}", 0, NULL);
 	assert_int_equal(bl_args_open_request(&w->a, w->obj, none, w->err, sizeof(w->err)), 0);
 	assert_int_equal(bl_args_open_request(&w->a, w->obj, NULL, w->err, sizeof(w->err)), 0);
+	assert_int_equal(bl_args_none(w->obj, w->err, sizeof(w->err)), 0);
+	json_decref(w->obj);
+	w->obj = json_loads("{\"cmd\":\"stats\",\"x\":1}", 0, NULL);
+	EXPECT_REFUSED(w, bl_args_none(w->obj, w->err, sizeof(w->err)),
+		       "unknown field \"x\" for stats (it takes none)");
 
 	/* In a nested object "cmd" is a field like any other. */
 	rd(w, "{\"key\":1,\"cmd\":2}");
