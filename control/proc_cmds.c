@@ -15,6 +15,7 @@
  *   (a reason's text must outlive the exit signal that carries it).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "actors/registry.h"
 #include "actors/sched.h"
 #include "actors/sup.h"
+#include "control/args.h"
 #include "control/cmd.h"
 #include "control/errors.h"
 #include "control/online.h"
@@ -81,15 +83,8 @@ static int parse_pid_text(const char *s, uint64_t *pid)
 		   : -EINVAL;
 }
 
-int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *err, size_t errlen)
+int bl_pid_resolve(struct bl_router *r, const char *s, uint64_t *pid, char *err, size_t errlen)
 {
-	const char *s;
-
-	if (!json_is_string(v)) {
-		bl_err_set(err, errlen, "expected a pid (<L.S.G>) or a registered name");
-		return -EINVAL;
-	}
-	s = json_string_value(v);
 	if ((s[0] == '<' || (s[0] >= '0' && s[0] <= '9')) && strchr(s, '.') != NULL) {
 		if (parse_pid_text(s, pid) != 0) {
 			bl_err_set(err, errlen, "bad pid '%s': expected <lcore.slot.generation>",
@@ -127,60 +122,92 @@ static struct bl_sched *sched_of(struct bl_router *r, uint64_t pid)
 
 /* ---- spawn ---- */
 
-static int json_uint(const json_t *o, const char *k, uint64_t max, uint64_t *out, char *err,
-		     size_t errlen)
+/* relay: to NAME|PID. */
+static const struct bl_behaviour *spawn_relay_args(struct bl_args *a, void *blob)
 {
-	const json_t *v = json_object_get(o, k);
+	static const char *const relay_args[] = { "to", NULL };
+	struct bl_relay_args *ra = blob;
+	const char *to;
 
-	if (v == NULL)
-		return 1;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max) {
-		bl_err_set(err, errlen, "'%s' must be an integer in 0..%llu", k,
-			   (unsigned long long)max);
-		return -EINVAL;
+	if (bl_args_only(a, "relay", relay_args) != 0 ||
+	    bl_args_str(a, "to", BL_ARG_REQUIRED, NULL, 0, 0, &to) != 0)
+		return NULL;
+	if (parse_pid_text(to, &ra->to_pid) != 0) {
+		ra->to_pid = BL_PID_NONE;
+		if (bl_cmd_name_check(to, a->err, a->errlen) != 0)
+			return NULL;
+		snprintf(ra->to_name, sizeof(ra->to_name), "%s", to);
 	}
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
+	return &bl_relay_behaviour;
 }
 
-static const char *json_str(const json_t *o, const char *k)
+/* forward: port P mac MAC ip A.B.C.D [udp N]; interns the next hop. */
+static const struct bl_behaviour *spawn_forward_args(struct bl_router *r, struct bl_args *a,
+						     void *blob)
 {
-	const json_t *v = json_object_get(o, k);
+	static const char *const forward_args[] = { "port", "mac", "ip", "udp", NULL };
+	struct bl_forward_args *fa = blob;
+	struct bl_route_hop_spec hs;
+	const char *mac, *ip;
+	uint64_t port, udp;
+	int hop;
 
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	memset(&hs, 0, sizeof(hs));
+	if (bl_args_only(a, "forward", forward_args) != 0 ||
+	    bl_args_u64(a, "port", BL_ARG_REQUIRED, 0, 0, UINT16_MAX, &port) != 0)
+		return NULL;
+	if (port >= r->n_ports) {
+		bl_err_set(a->err, a->errlen, "port %llu does not exist (ports: 0..%u)",
+			   (unsigned long long)port, r->n_ports - 1);
+		return NULL;
+	}
+	hs.port = (uint16_t)port;
+	if (bl_args_str(a, "mac", BL_ARG_REQUIRED, NULL, 0, 0, &mac) != 0 ||
+	    bl_cmd_mac_parse(mac, hs.mac.addr_bytes, a->err, a->errlen) != 0 ||
+	    bl_args_str(a, "ip", BL_ARG_REQUIRED, NULL, 0, 0, &ip) != 0 ||
+	    bl_cmd_ipv4_parse(ip, &hs.ip, a->err, a->errlen) != 0 ||
+	    bl_args_u64(a, "udp", BL_ARG_OPTIONAL, BL_CMD_UDP_DEFAULT, 1, UINT16_MAX, &udp) != 0)
+		return NULL;
+	hs.udp = (uint16_t)udp;
+	/* The hop stays reserved while the daemon runs (restarts reuse it). */
+	hop = bl_route_hop_acquire(r->routes, &hs);
+	if (hop < 0) {
+		bl_err_set(a->err, a->errlen, "no room for another next hop (%u at most)",
+			   BL_ROUTE_HOP_MAX);
+		return NULL;
+	}
+	fa->dest = bl_dest_hop((unsigned)hop);
+	return &bl_forward_behaviour;
 }
 
-/* Refuse argument names the behaviour does not take. */
-static int args_only(const json_t *args, const char *const *known, const char *beh, char *err,
-		     size_t errlen)
+/* fault: poison KEY (a u64, not the default route). */
+static const struct bl_behaviour *spawn_fault_args(struct bl_args *a, void *blob)
 {
-	const char *k;
-	json_t *v;
+	static const char *const fault_args[] = { "poison", NULL };
+	const struct bl_cmd_key none = { 0, false };
+	struct bl_fault_args *fa = blob;
+	struct bl_cmd_key k;
 
-	json_object_foreach ((json_t *)args, k, v) {
-		bool ok = false;
-
-		for (size_t i = 0; known[i] != NULL; i++)
-			ok |= strcmp(known[i], k) == 0;
-		if (!ok) {
-			bl_err_set(err, errlen, "%s takes no argument '%s'", beh, k);
-			return -EINVAL;
-		}
+	if (bl_args_only(a, "fault", fault_args) != 0 ||
+	    bl_args_key(a, "poison", BL_ARG_REQUIRED, none, &k) != 0)
+		return NULL;
+	if (k.is_default) {
+		bl_args_refuse(a, "poison", "a u64 key");
+		return NULL;
 	}
-	return 0;
+	fa->poison_key = k.value;
+	return &bl_fault_behaviour;
 }
 
 const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behaviour,
 					 const json_t *args, void *blob, char *err, size_t errlen)
 {
 	static const char *const counter_args[] = { "max_keys", NULL };
-	static const char *const relay_args[] = { "to", NULL };
-	static const char *const forward_args[] = { "port", "mac", "ip", "udp", NULL };
 	static const char *const no_args[] = { NULL };
+	const struct bl_behaviour *beh = NULL;
 	json_t *empty = NULL;
+	struct bl_args a;
 	uint64_t v;
-	int rc;
 
 	static_assert(sizeof(struct bl_counter_args) <= BL_SPAWN_ARGS_MAX &&
 			  sizeof(struct bl_relay_args) <= BL_SPAWN_ARGS_MAX &&
@@ -189,148 +216,37 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
 	memset(blob, 0, BL_SPAWN_ARGS_MAX);
 	if (args == NULL)
 		args = empty = json_object();
-	if (!json_is_object(args)) {
-		bl_err_set(err, errlen, "args must be an object");
-		return NULL;
-	}
-	if (strcmp(behaviour, "counter") == 0) {
-		struct bl_counter_args *a = blob;
-
-		if (args_only(args, counter_args, behaviour, err, errlen) != 0)
-			goto bad;
-		a->max_keys = 64;
-		rc = json_uint(args, "max_keys", 65536, &v, err, errlen);
-		if (rc < 0)
-			goto bad;
-		if (rc == 0)
-			a->max_keys = (uint32_t)v;
-		json_decref(empty);
-		return &bl_counter_behaviour;
-	}
-	if (strcmp(behaviour, "echo") == 0) {
-		if (args_only(args, no_args, behaviour, err, errlen) != 0)
-			goto bad;
-		json_decref(empty);
-		return &bl_echo_behaviour;
-	}
-	if (strcmp(behaviour, "relay") == 0) {
-		struct bl_relay_args *a = blob;
-		const json_t *to = json_object_get(args, "to");
-
-		if (args_only(args, relay_args, behaviour, err, errlen) != 0)
-			goto bad;
-		if (!json_is_string(to)) {
-			bl_err_set(err, errlen,
-				   "relay needs 'to NAME' (a registered name or a pid)");
-			goto bad;
+	/* Requests read "args" as an object already: this refuses only another caller's. */
+	if (bl_args_open(&a, args, err, errlen) != 0)
+		beh = NULL;
+	else if (strcmp(behaviour, "counter") == 0) {
+		if (bl_args_only(&a, behaviour, counter_args) == 0 &&
+		    bl_args_u64(&a, "max_keys", BL_ARG_OPTIONAL, 64, 0, 65536, &v) == 0) {
+			((struct bl_counter_args *)blob)->max_keys = (uint32_t)v;
+			beh = &bl_counter_behaviour;
 		}
-		if (parse_pid_text(json_string_value(to), &a->to_pid) != 0) {
-			a->to_pid = BL_PID_NONE;
-			if (bl_cmd_name_check(json_string_value(to), err, errlen) != 0)
-				goto bad;
-			snprintf(a->to_name, sizeof(a->to_name), "%s", json_string_value(to));
-		}
-		json_decref(empty);
-		return &bl_relay_behaviour;
-	}
-	if (strcmp(behaviour, "forward") == 0) {
-		struct bl_forward_args *a = blob;
-		struct bl_route_hop_spec hs;
-		const char *s;
-		int hop;
-
-		if (args_only(args, forward_args, behaviour, err, errlen) != 0)
-			goto bad;
-		memset(&hs, 0, sizeof(hs));
-		rc = json_uint(args, "port", UINT16_MAX, &v, err, errlen);
-		if (rc != 0) {
-			if (rc > 0)
-				bl_err_set(err, errlen,
-					   "forward needs 'port P mac MAC ip A.B.C.D'");
-			goto bad;
-		}
-		if (v >= r->n_ports) {
-			bl_err_set(err, errlen, "port %llu does not exist (ports: 0..%u)",
-				   (unsigned long long)v, r->n_ports - 1);
-			goto bad;
-		}
-		hs.port = (uint16_t)v;
-		s = json_str(args, "mac");
-		if (s == NULL || bl_cmd_mac_parse(s, hs.mac.addr_bytes, err, errlen) != 0) {
-			if (s == NULL)
-				bl_err_set(err, errlen, "forward needs 'mac MAC'");
-			goto bad;
-		}
-		s = json_str(args, "ip");
-		if (s == NULL || bl_cmd_ipv4_parse(s, &hs.ip, err, errlen) != 0) {
-			if (s == NULL)
-				bl_err_set(err, errlen, "forward needs 'ip A.B.C.D'");
-			goto bad;
-		}
-		hs.udp = BL_CMD_UDP_DEFAULT;
-		rc = json_uint(args, "udp", UINT16_MAX, &v, err, errlen);
-		if (rc < 0 || (rc == 0 && v == 0)) {
-			if (rc == 0)
-				bl_err_set(err, errlen, "'udp' must be in 1..65535");
-			goto bad;
-		}
-		if (rc == 0)
-			hs.udp = (uint16_t)v;
-		/* The hop stays reserved while the daemon runs (restarts reuse it). */
-		hop = bl_route_hop_acquire(r->routes, &hs);
-		if (hop < 0) {
-			bl_err_set(err, errlen, "no room for another next hop (%u at most)",
-				   BL_ROUTE_HOP_MAX);
-			goto bad;
-		}
-		a->dest = bl_dest_hop((unsigned)hop);
-		json_decref(empty);
-		return &bl_forward_behaviour;
-	}
-	if (strcmp(behaviour, "fault") == 0) {
-		static const char *const fault_args[] = { "poison", NULL };
-		struct bl_fault_args *a = blob;
-		struct bl_cmd_key k;
-		const json_t *pv = json_object_get(args, "poison");
-
-		if (args_only(args, fault_args, behaviour, err, errlen) != 0)
-			goto bad;
-		if (pv == NULL || bl_cmd_key_from_json(pv, &k, err, errlen) != 0 || k.is_default) {
-			if (pv == NULL || k.is_default)
-				bl_err_set(err, errlen, "fault needs 'poison KEY' (a u64)");
-			goto bad;
-		}
-		a->poison_key = k.value;
-		json_decref(empty);
-		return &bl_fault_behaviour;
-	}
-	if (strcmp(behaviour, "supervisor") != 0 && bl_catalog_find(behaviour) != NULL) {
+	} else if (strcmp(behaviour, "echo") == 0) {
+		if (bl_args_only(&a, behaviour, no_args) == 0)
+			beh = &bl_echo_behaviour;
+	} else if (strcmp(behaviour, "relay") == 0) {
+		beh = spawn_relay_args(&a, blob);
+	} else if (strcmp(behaviour, "forward") == 0) {
+		beh = spawn_forward_args(r, &a, blob);
+	} else if (strcmp(behaviour, "fault") == 0) {
+		beh = spawn_fault_args(&a, blob);
+	} else if (strcmp(behaviour, "supervisor") != 0 && bl_catalog_find(behaviour) != NULL) {
 		/* A behaviour a user added to the catalog: it takes no arguments here. */
-		if (args_only(args, no_args, behaviour, err, errlen) != 0)
-			goto bad;
-		json_decref(empty);
-		return bl_catalog_find(behaviour);
+		if (bl_args_only(&a, behaviour, no_args) == 0)
+			beh = bl_catalog_find(behaviour);
+	} else {
+		bl_err_set(
+		    err, errlen,
+		    "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or "
+		    "one added to the catalog)",
+		    behaviour);
 	}
-	bl_err_set(err, errlen,
-		   "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or one "
-		   "added to the catalog)",
-		   behaviour);
-bad:
 	json_decref(empty);
-	return NULL;
-}
-
-static int overflow_parse(const char *s, uint8_t *out)
-{
-	static const char *const names[] = { "drop_newest", "drop_oldest", "kill" };
-
-	for (unsigned i = 0; i < 3; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (uint8_t)(i + 1);
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return beh;
 }
 
 /* The worker scheduler with the fewest live processes. */
@@ -382,6 +298,22 @@ static void kill_fn(struct bl_sched *s, void *arg)
 	(void)bl_proc_kill(s, *(uint64_t *)arg, bl_reason_make(BL_EXIT_KILLED));
 }
 
+#define LCORE_ANY	 UINT64_MAX /* "lcore": "any" */
+#define OVERFLOW_DEFAULT UINT_MAX   /* no "overflow": the process table's default */
+
+const char *const bl_spawn_overflow_names[BL_SPAWN_OVERFLOW_N] = {
+	[BL_OVERFLOW_DROP_NEWEST] = "drop_newest",
+	[BL_OVERFLOW_DROP_OLDEST] = "drop_oldest",
+	[BL_OVERFLOW_KILL] = "kill",
+};
+
+static const struct bl_args_word any_lcore[] = { { "any", LCORE_ANY } };
+
+static const char *const spawn_fields[] = {
+	"behaviour",	      "name",	  "lcore", "group", "count", "mailbox_limit", "heap_limit",
+	"hibernate_after_ms", "overflow", "args",  NULL,
+};
+
 static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_proc_cmds *pc = arg;
@@ -391,52 +323,44 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 	struct bl_spawn_opts opts;
 	struct bl_sched *s = NULL;
 	struct spawn_job j;
-	const char *beh_name = json_str(req, "behaviour"), *name = json_str(req, "name"),
-		   *group = json_str(req, "group"), *ov = json_str(req, "overflow");
-	const json_t *lc = json_object_get(req, "lcore");
+	const char *beh_name, *name, *group;
+	const json_t *args;
 	json_t *pids;
-	uint64_t v, count = 1;
+	uint64_t count, mailbox_limit, heap_limit, hibernate_ms, lcore;
+	unsigned int overflow;
+	struct bl_args a;
 	int rc;
 
-	if (beh_name == NULL) {
-		bl_err_set(errmsg, errlen, "spawn: missing behaviour");
+	if (bl_args_open_request(&a, req, spawn_fields, errmsg, errlen) != 0 ||
+	    bl_args_str(&a, "behaviour", BL_ARG_REQUIRED, NULL, 0, 0, &beh_name) != 0 ||
+	    bl_args_name(&a, "name", BL_ARG_OPTIONAL, &name) != 0 ||
+	    bl_args_u64_or_word(&a, "lcore", BL_ARG_OPTIONAL, LCORE_ANY, 0, RTE_MAX_LCORE - 1,
+				any_lcore, 1, &lcore) != 0 ||
+	    bl_args_name(&a, "group", BL_ARG_OPTIONAL, &group) != 0 ||
+	    bl_args_u64(&a, "count", BL_ARG_OPTIONAL, 1, 1, SPAWN_COUNT_MAX, &count) != 0 ||
+	    bl_args_u64(&a, "mailbox_limit", BL_ARG_OPTIONAL, 0, 0, UINT32_MAX, &mailbox_limit) !=
+		0 ||
+	    bl_args_u64(&a, "heap_limit", BL_ARG_OPTIONAL, 0, 0, UINT32_MAX, &heap_limit) != 0 ||
+	    bl_args_u64(&a, "hibernate_after_ms", BL_ARG_OPTIONAL, 0, 0, UINT32_MAX,
+			&hibernate_ms) != 0 ||
+	    bl_args_enum(&a, "overflow", BL_ARG_OPTIONAL, OVERFLOW_DEFAULT, bl_spawn_overflow_names,
+			 BL_SPAWN_OVERFLOW_N, &overflow) != 0 ||
+	    bl_args_object(&a, "args", BL_ARG_OPTIONAL, &args) != 0)
 		return -EINVAL;
-	}
-	beh = bl_spawn_args(r, beh_name, json_object_get(req, "args"), blob, errmsg, errlen);
+	beh = bl_spawn_args(r, beh_name, args, blob, errmsg, errlen);
 	if (beh == NULL)
 		return -EINVAL;
 	memset(&opts, 0, sizeof(opts));
-	if ((rc = json_uint(req, "count", SPAWN_COUNT_MAX, &count, errmsg, errlen)) < 0)
-		return rc;
-	if (count == 0) {
-		bl_err_set(errmsg, errlen, "spawn: count must be 1..%u", SPAWN_COUNT_MAX);
-		return -EINVAL;
-	}
-	if ((rc = json_uint(req, "mailbox_limit", UINT32_MAX, &v, errmsg, errlen)) < 0)
-		return rc;
-	if (rc == 0)
-		opts.mailbox_limit = (uint32_t)v;
-	if ((rc = json_uint(req, "heap_limit", UINT32_MAX, &v, errmsg, errlen)) < 0)
-		return rc;
-	if (rc == 0)
-		opts.heap_limit = (uint32_t)v;
-	if ((rc = json_uint(req, "hibernate_after_ms", UINT32_MAX, &v, errmsg, errlen)) < 0)
-		return rc;
-	if (rc == 0)
-		opts.hibernate_after_ms = (uint32_t)v;
-	if (ov != NULL && overflow_parse(ov, &opts.overflow) != 0) {
-		bl_err_set(errmsg, errlen,
-			   "spawn: overflow must be drop_newest, drop_oldest or kill, not '%s'",
-			   ov);
-		return -EINVAL;
-	}
+	opts.mailbox_limit = (uint32_t)mailbox_limit;
+	opts.heap_limit = (uint32_t)heap_limit;
+	opts.hibernate_after_ms = (uint32_t)hibernate_ms;
+	/* The process table's overflow is the word's index + 1; 0 is its default policy. */
+	opts.overflow = overflow == OVERFLOW_DEFAULT ? 0 : (uint8_t)(overflow + 1);
 	if (name != NULL) {
 		if (count != 1) {
 			bl_err_set(errmsg, errlen, "spawn: a name needs count 1");
 			return -EINVAL;
 		}
-		if (bl_cmd_name_check(name, errmsg, errlen) != 0)
-			return -EINVAL;
 		/* bl_pid_alive(BL_PID_NONE) is false: a free name passes. */
 		if (bl_pid_alive(r->set,
 				 bl_registry_whereis(r->registry, name, strlen(name) + 1))) {
@@ -444,21 +368,15 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 			return -EEXIST;
 		}
 	}
-	if (group != NULL && bl_cmd_name_check(group, errmsg, errlen) != 0)
-		return -EINVAL;
-	if (lc == NULL || (json_is_string(lc) && strcmp(json_string_value(lc), "any") == 0)) {
+	if (lcore == LCORE_ANY) {
 		s = least_loaded(r);
-	} else if (json_is_integer(lc) && json_integer_value(lc) >= 0 &&
-		   json_integer_value(lc) < RTE_MAX_LCORE) {
-		s = bl_router_sched(r, (unsigned)json_integer_value(lc));
+	} else {
+		s = bl_router_sched(r, (unsigned)lcore);
 		if (s == NULL) {
-			bl_err_set(errmsg, errlen, "spawn: lcore %lld runs no scheduler",
-				   (long long)json_integer_value(lc));
+			bl_err_set(errmsg, errlen, "spawn: lcore %llu runs no scheduler",
+				   (unsigned long long)lcore);
 			return -ENODEV;
 		}
-	} else {
-		bl_err_set(errmsg, errlen, "spawn: lcore must be an lcore number or 'any'");
-		return -EINVAL;
 	}
 	if (s == r->ctl_sched && (beh == &bl_echo_behaviour || beh == &bl_forward_behaviour)) {
 		bl_err_set(errmsg, errlen,
@@ -532,24 +450,22 @@ static const char *reason_intern(const char *text)
 	return texts[n] != NULL ? texts[n++] : "error";
 }
 
-static int target_pid(struct bl_proc_cmds *pc, json_t *req, uint64_t *pid, char *errmsg,
-		      size_t errlen)
+/* The live process a request's "target" (a pid or a registered name) names. */
+static int target_pid(struct bl_proc_cmds *pc, struct bl_args *a, uint64_t *pid)
 {
-	const json_t *t = json_object_get(req, "target");
+	const char *t;
 	int rc;
 
-	if (t == NULL) {
-		bl_err_set(errmsg, errlen, "missing target (a pid <L.S.G> or a registered name)");
+	if (bl_args_str(a, "target", BL_ARG_REQUIRED, NULL, 0, 0, &t) != 0)
 		return -EINVAL;
-	}
-	rc = bl_pid_resolve(pc->r, t, pid, errmsg, errlen);
+	rc = bl_pid_resolve(pc->r, t, pid, a->err, a->errlen);
 	if (rc != 0)
 		return rc;
 	if (sched_of(pc->r, *pid) == NULL || !bl_pid_alive(pc->r->set, *pid)) {
 		char b[48];
 
 		bl_pid_format(*pid, b, sizeof(b));
-		bl_err_set(errmsg, errlen, "no process %s", b);
+		bl_err_set(a->err, a->errlen, "no process %s", b);
 		return -ENOENT;
 	}
 	return 0;
@@ -574,9 +490,13 @@ static int send_exit(struct bl_proc_cmds *pc, uint64_t pid, struct bl_reason rea
 
 static int cmd_kill(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	static const char *const fields[] = { "target", NULL };
+	struct bl_args a;
 	uint64_t pid;
-	int rc = target_pid(arg, req, &pid, errmsg, errlen);
+	int rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
 
+	if (rc == 0)
+		rc = target_pid(arg, &a, &pid);
 	if (rc != 0)
 		return rc;
 	return send_exit(arg, pid, bl_reason_make(BL_EXIT_KILL), reply, errmsg, errlen);
@@ -584,18 +504,19 @@ static int cmd_kill(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 
 static int cmd_exit(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	const char *why = json_str(req, "reason");
+	static const char *const fields[] = { "target", "reason", NULL };
 	struct bl_reason reason;
+	const char *why;
+	struct bl_args a;
 	uint64_t pid;
-	int rc = target_pid(arg, req, &pid, errmsg, errlen);
+	int rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
 
+	if (rc == 0)
+		rc = target_pid(arg, &a, &pid);
+	if (rc == 0)
+		rc = bl_args_str(&a, "reason", BL_ARG_REQUIRED, NULL, 1, 64, &why);
 	if (rc != 0)
 		return rc;
-	if (why == NULL || why[0] == '\0' || strlen(why) > 64) {
-		bl_err_set(errmsg, errlen,
-			   "exit: missing or too long REASON (at most 64 characters)");
-		return -EINVAL;
-	}
 	if (strcmp(why, "normal") == 0)
 		reason = bl_reason_make(BL_EXIT_NORMAL);
 	else if (strcmp(why, "shutdown") == 0)
@@ -692,12 +613,16 @@ static json_t *info_json(struct bl_router *r, const struct bl_proc_info *in, boo
 static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_proc_cmds *pc = arg;
+	static const char *const fields[] = { "target", NULL };
 	struct info_job j;
+	struct bl_args a;
 	json_t *o;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
-	rc = target_pid(pc, req, &j.pid, errmsg, errlen);
+	rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
+	if (rc == 0)
+		rc = target_pid(pc, &a, &j.pid);
 	if (rc != 0)
 		return rc;
 	j.rc = -ESRCH;
@@ -810,41 +735,27 @@ static int ps_cmp(const void *a, const void *b, void *sort)
 
 static int cmd_ps(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	/* In the order of enum ps_sort. */
 	static const char *const sorts[] = { "memory", "mailbox", "reductions", "binary" };
+	static const char *const fields[] = { "sort", "top", "lcore", NULL };
 	struct bl_proc_cmds *pc = arg;
 	struct bl_router *r = pc->r;
-	const char *sort = json_str(req, "sort");
 	struct bl_proc_info *all;
-	uint64_t top = PS_TOP_DEFAULT, lcore = UINT64_MAX;
-	unsigned n_all = 0, total = 0, i;
+	uint64_t top, lcore;
+	unsigned n_all = 0, total = 0, i, sort;
+	struct bl_args a;
 	json_t *procs;
 	struct ps_job j;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
-	j.sort = PS_REDUCTIONS;
-	if (sort != NULL) {
-		for (i = 0; i < 4 && strcmp(sort, sorts[i]) != 0; i++)
-			;
-		if (i == 4) {
-			bl_err_set(errmsg, errlen,
-				   "ps: sort by memory, mailbox, reductions or binary, not '%s'",
-				   sort);
-			return -EINVAL;
-		}
-		j.sort = (enum ps_sort)i;
-	} else if (json_object_get(req, "sort") != NULL) {
-		bl_err_set(errmsg, errlen, "ps: sort must be a word");
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_enum(&a, "sort", BL_ARG_OPTIONAL, PS_REDUCTIONS, sorts, 4, &sort) != 0 ||
+	    bl_args_u64(&a, "top", BL_ARG_OPTIONAL, PS_TOP_DEFAULT, 1, PS_TOP_MAX, &top) != 0 ||
+	    bl_args_u64(&a, "lcore", BL_ARG_OPTIONAL, UINT64_MAX, 0, RTE_MAX_LCORE - 1, &lcore) !=
+		0)
 		return -EINVAL;
-	}
-	if ((rc = json_uint(req, "top", PS_TOP_MAX, &top, errmsg, errlen)) < 0)
-		return rc;
-	if (top == 0) {
-		bl_err_set(errmsg, errlen, "ps: top must be 1..%u", PS_TOP_MAX);
-		return -EINVAL;
-	}
-	if ((rc = json_uint(req, "lcore", RTE_MAX_LCORE - 1, &lcore, errmsg, errlen)) < 0)
-		return rc;
+	j.sort = (enum ps_sort)sort;
 	if (lcore != UINT64_MAX && bl_router_sched(r, (unsigned)lcore) == NULL) {
 		bl_err_set(errmsg, errlen, "ps: lcore %llu runs no scheduler",
 			   (unsigned long long)lcore);
@@ -910,12 +821,12 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	struct bl_router *r = pc->r;
 	uint64_t procs = 0, heap = 0, bins = 0, mbox = 0, ptab = 0, tables, pool_bytes, total;
 	struct rte_malloc_socket_stats ms;
-	json_t *o, *lc = json_array();
+	json_t *o, *lc;
 	unsigned i;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	lc = json_array();
 	for (i = 0; i <= r->n_workers; i++) {
 		struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
 		struct bl_sched_totals t;
@@ -978,11 +889,11 @@ static int cmd_lcores(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 {
 	struct bl_proc_cmds *pc = arg;
 	struct bl_router *r = pc->r;
-	json_t *a = json_array();
+	json_t *a;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	a = json_array();
 	for (unsigned i = 0; i < r->n_workers; i++) {
 		const struct bl_lcore *lc = r->workers[i];
 		uint64_t busy = bl_stat_read(&lc->st.busy_tsc),
@@ -1017,17 +928,20 @@ static int cmd_lcores(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 static int cmd_group_change(struct bl_proc_cmds *pc, json_t *req, json_t *reply, char *errmsg,
 			    size_t errlen, bool join)
 {
-	const char *g = json_str(req, "group");
+	static const char *const fields[] = { "group", "target", NULL };
+	const char *g, *t;
+	struct bl_args a;
 	uint64_t pid;
 	int rc;
 
-	if (g == NULL || bl_cmd_name_check(g, errmsg, errlen) != 0) {
-		if (g == NULL)
-			bl_err_set(errmsg, errlen, "missing group name");
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_name(&a, "group", BL_ARG_REQUIRED, &g) != 0)
 		return -EINVAL;
-	}
-	rc = join ? target_pid(pc, req, &pid, errmsg, errlen)
-		  : bl_pid_resolve(pc->r, json_object_get(req, "target"), &pid, errmsg, errlen);
+	/* A process may leave after it died: only a join needs it alive. */
+	if (join)
+		rc = target_pid(pc, &a, &pid);
+	else if ((rc = bl_args_str(&a, "target", BL_ARG_REQUIRED, NULL, 0, 0, &t)) == 0)
+		rc = bl_pid_resolve(pc->r, t, &pid, errmsg, errlen);
 	if (rc != 0)
 		return rc;
 	rc = join ? bl_group_join(pc->r->groups, g, pid) : bl_group_leave(pc->r->groups, g, pid);
@@ -1072,11 +986,11 @@ static int group_row(void *arg, const struct bl_group *g)
 static int cmd_group_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_proc_cmds *pc = arg;
-	json_t *a = json_array();
+	json_t *a;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	a = json_array();
 	bl_groups_foreach(pc->r->groups, group_row, a);
 	json_object_set_new(reply, "groups", a);
 	return 0;

@@ -58,7 +58,7 @@ void bl_pid_format(uint64_t pid, char *buf, size_t len);
  * thread). Returns 0, -EINVAL (not a pid nor a name), -ENOENT (no such
  * name), with a message in err.
  */
-int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *err, size_t errlen);
+int bl_pid_resolve(struct bl_router *r, const char *s, uint64_t *pid, char *err, size_t errlen);
 
 /*
  * Fill the argument blob of a built-in behaviour from a JSON "args" object
@@ -67,6 +67,13 @@ int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *er
  * Control thread, RCU-online (forward interns its next hop).
  */
 #define BL_SPAWN_ARGS_MAX 64u
+
+/*
+ * The mailbox overflow policies as a request's "overflow" names them, in
+ * enum bl_overflow's order (the process options store the index + 1).
+ */
+#define BL_SPAWN_OVERFLOW_N 3u
+extern const char *const bl_spawn_overflow_names[BL_SPAWN_OVERFLOW_N];
 const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behaviour,
 					 const json_t *args, void *blob, char *err, size_t errlen);
 

@@ -242,7 +242,11 @@ def check(args):
         assert got["sort"] == "memory" and len(got["procs"]) == 2, got
         n_trunc += 2
         expect_error(tel, "/beamline/ps,sort=bogus", "invalid_argument", "'bogus'")
-        expect_error(tel, "/beamline/ps,top=0", "invalid_argument", "top must be")
+        expect_error(tel, "/beamline/ps,top=0", "invalid_argument",
+                     '"top" must be an integer in 1..10000, not 0')
+        # Parameters the command does not take are refused by the daemon's command.
+        expect_error(tel, "/beamline/memory,x=1", "invalid_argument",
+                     'unknown field "x" for memory (it takes none)')
 
     # Several telemetry clients at once: each served, in its own DPDK thread,
     # through the one control thread.
