@@ -27,6 +27,7 @@
 #include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds.h"
+#include "control/spawn_cmds.h"
 #include "control/sup_cmds.h"
 
 #define CHILDREN_PER_SUP (BL_SUP_CHILDREN_MAX / 16) /* children a definition holds */
