@@ -292,6 +292,15 @@ int bl_args_str(struct bl_args *a, const char *name, enum bl_arg_need need, cons
 	return 0;
 }
 
+int bl_args_text(struct bl_args *a, const char *name, enum bl_arg_need need, const char **out,
+		 size_t *len)
+{
+	int rc = bl_args_str(a, name, need, NULL, 0, 0, out);
+
+	*len = rc == 0 && *out != NULL ? json_string_length(json_object_get(a->obj, name)) : 0;
+	return rc;
+}
+
 int bl_args_name(struct bl_args *a, const char *name, enum bl_arg_need need, const char **out)
 {
 	char expected[EXPECT_MAX];

@@ -91,6 +91,13 @@ int bl_args_bool(struct bl_args *a, const char *name, enum bl_arg_need need, boo
 int bl_args_str(struct bl_args *a, const char *name, enum bl_arg_need need, const char *dflt,
 		size_t min_len, size_t max_len, const char **out);
 
+/*
+ * A string of any length and its length in bytes, NUL bytes included (a
+ * route.batch "text"); absent optional: NULL and 0.
+ */
+int bl_args_text(struct bl_args *a, const char *name, enum bl_arg_need need, const char **out,
+		 size_t *len);
+
 /* A process, group or supervision name (actors/name.h's rule); absent optional: NULL. */
 int bl_args_name(struct bl_args *a, const char *name, enum bl_arg_need need, const char **out);
 

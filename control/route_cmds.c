@@ -371,6 +371,7 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 	const json_t *ops = NULL;
 	const char *text = NULL;
 	struct bl_args a;
+	size_t len = 0;
 
 	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0)
 		return -EINVAL;
@@ -380,10 +381,9 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 		return -EINVAL;
 	}
 	if (bl_args_has(&a, "text")) {
-		if (bl_args_str(&a, "text", BL_ARG_REQUIRED, NULL, 0, 0, &text) != 0)
+		if (bl_args_text(&a, "text", BL_ARG_REQUIRED, &text, &len) != 0)
 			return -EINVAL;
-		return run_text(arg, text, json_string_length(json_object_get(req, "text")), reply,
-				errmsg, errlen);
+		return run_text(arg, text, len, reply, errmsg, errlen);
 	}
 	if (bl_args_array(&a, "ops", BL_ARG_REQUIRED, &ops) != 0)
 		return -EINVAL;

@@ -209,6 +209,22 @@ static void test_str(void **state)
 		       "\"empty\" must be a string of at least 2 bytes, not ''");
 	assert_int_equal(bl_args_str(&w->a, "empty", BL_ARG_OPTIONAL, NULL, 0, 0, &s), 0);
 	assert_string_equal(s, "");
+	/* A text: any string, NUL bytes included, and its length. */
+	{
+		size_t len = 99;
+
+		json_object_set_new(w->obj, "text", json_stringn("a\0b\n", 4));
+		assert_int_equal(bl_args_text(&w->a, "text", BL_ARG_REQUIRED, &s, &len), 0);
+		assert_int_equal(len, 4);
+		assert_memory_equal(s, "a\0b\n", 4);
+		assert_int_equal(bl_args_text(&w->a, "none", BL_ARG_OPTIONAL, &s, &len), 0);
+		assert_null(s);
+		assert_int_equal(len, 0);
+		EXPECT_REFUSED(w, bl_args_text(&w->a, "none", BL_ARG_REQUIRED, &s, &len),
+			       "missing \"none\"");
+		EXPECT_REFUSED(w, bl_args_text(&w->a, "n", BL_ARG_REQUIRED, &s, &len),
+			       "\"n\" must be a string, not 5");
+	}
 	/* A long value is quoted cut, never inside a UTF-8 character. */
 	EXPECT_REFUSED(w, bl_args_u64(&w->a, "long", BL_ARG_OPTIONAL, 0, 0, 1, NULL),
 		       "\"long\" must be an integer in 0..1, not "
