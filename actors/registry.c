@@ -17,6 +17,7 @@
 #include <urcu-qsbr.h>
 #include <urcu/rculfhash.h>
 
+#include "actors/name.h"
 #include "actors/pid.h"
 #include "actors/registry.h"
 
@@ -40,22 +41,6 @@ struct reg_entry {
 	uint32_t len;
 	char name[BL_NAME_MAX];
 };
-
-/* Validate and measure a name: its length, or -EINVAL. */
-static int name_check(const char *name, size_t max_len)
-{
-	size_t n, i;
-
-	if (name == NULL || max_len == 0)
-		return -EINVAL;
-	n = strnlen(name, max_len < BL_NAME_MAX ? max_len : BL_NAME_MAX);
-	if (n == 0 || n >= BL_NAME_MAX || n == max_len)
-		return -EINVAL; /* empty, too long, or no NUL within max_len */
-	for (i = 0; i < n; i++)
-		if (name[i] <= ' ' || name[i] > '~')
-			return -EINVAL;
-	return (int)n;
-}
 
 /* FNV-1a, 64 bits. */
 static unsigned long name_hash(const char *name, size_t n)
@@ -144,7 +129,7 @@ static struct reg_entry *entry_new(const char *name, int n, uint64_t pid)
 static int reg_add(struct bl_registry *r, const char *name, size_t max_len, uint64_t pid,
 		   bool replace)
 {
-	int n = name_check(name, max_len);
+	int n = bl_name_check(name, max_len);
 	struct match_key k;
 	struct reg_entry *e;
 	struct cds_lfht_node *old;
@@ -209,7 +194,7 @@ int bl_registry_set(struct bl_registry *r, const char *name, size_t max_len, uin
 
 int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_len)
 {
-	int n = name_check(name, max_len);
+	int n = bl_name_check(name, max_len);
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *node;
 	struct match_key k;
@@ -230,7 +215,7 @@ int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_l
 
 uint64_t bl_registry_whereis(struct bl_registry *r, const char *name, size_t max_len)
 {
-	int n = name_check(name, max_len);
+	int n = bl_name_check(name, max_len);
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *node;
 	struct match_key k;
@@ -290,5 +275,5 @@ const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, 
 
 int bl_registry_name_ok(const char *name, size_t max_len)
 {
-	return name_check(name, max_len) > 0;
+	return bl_name_check(name, max_len) > 0;
 }

@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actors/name.h" /* BL_NAME_MAX, the name rule */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define BL_NAME_MAX 32u /* bytes with the terminating NUL */
 
 struct bl_registry;
 
@@ -77,9 +77,9 @@ int bl_registry_foreach(struct bl_registry *r, int (*fn)(void *arg, const char *
 const char *bl_registry_name_of(struct bl_registry *r, uint64_t pid, char *buf, size_t len);
 
 /*
- * Whether name (read up to max_len bytes) is a valid name: 1..BL_NAME_MAX-1
- * printable ASCII characters without blanks, NUL-terminated. Any thread.
- * Groups and route targets use the same rule.
+ * Whether name (read up to max_len bytes) is a valid name: bl_name_check
+ * (actors/name.h) says so. Any thread. Groups and route targets use the
+ * same rule.
  */
 int bl_registry_name_ok(const char *name, size_t max_len);
 

@@ -36,6 +36,7 @@
 #include <rte_cycles.h>
 
 #include "actors/behaviours.h"
+#include "actors/name.h"
 #include "actors/sup.h"
 #include "actors/internal.h"
 
@@ -63,19 +64,10 @@ const char *const bl_sup_child_state_names[BL_SUP_CHILD_STATE_MAX] = {
 
 /* --- names and specs --- */
 
+/* Ids and names follow the registry's rule (actors/name.h). */
 static bool name_ok(const char *s)
 {
-	size_t n, i;
-
-	if (s == NULL)
-		return false;
-	n = strnlen(s, BL_NAME_MAX);
-	if (n == 0 || n >= BL_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~')
-			return false;
-	return true;
+	return bl_name_check(s, BL_NAME_MAX) > 0;
 }
 
 static bool name_set(const char *s)

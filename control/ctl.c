@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control/args.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/errors.h"
@@ -68,18 +68,6 @@ struct bl_ctl {
 	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 1];
 	int pfd_client[BL_CTL_MAX_CLIENTS + 1];
 };
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- replies ---- */
 
@@ -211,11 +199,13 @@ static int cmp_cmd(const void *a, const void *b)
 static int help_handler(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_ctl *c = arg;
-	json_t *list = json_array();
+	json_t *list;
 
-	(void)req;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	list = json_array();
 	if (list == NULL || json_object_set_new(reply, "commands", list) != 0) {
-		seterr(errmsg, errlen, "out of memory");
+		bl_err_set(errmsg, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* Sorted so the listing is stable whatever the registration order. */
@@ -226,7 +216,7 @@ static int help_handler(void *arg, json_t *req, json_t *reply, char *errmsg, siz
 		if (e == NULL || json_array_append_new(list, e) != 0 ||
 		    json_object_set_new(e, "cmd", json_string(c->cmds[i].name)) != 0 ||
 		    json_object_set_new(e, "help", safe_string(c->cmds[i].help)) != 0) {
-			seterr(errmsg, errlen, "out of memory");
+			bl_err_set(errmsg, errlen, "out of memory");
 			return -ENOMEM;
 		}
 	}
@@ -835,7 +825,7 @@ int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t err
 	f = fopen(path, "r");
 	if (f == NULL) {
 		rc = -errno;
-		seterr(err, errlen, "%s: cannot open config: %s", path, strerror(errno));
+		bl_err_set(err, errlen, "%s: cannot open config: %s", path, strerror(errno));
 		return rc;
 	}
 	for (;;) {
@@ -849,20 +839,21 @@ int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t err
 		if (n < 0) {
 			if (errno != 0) {
 				rc = -errno;
-				seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
+				bl_err_set(err, errlen, "%s: read error: %s", path,
+					   strerror(errno));
 			}
 			break;
 		}
 		lineno++;
 		if (strlen(line) != (size_t)n) {
-			seterr(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
+			bl_err_set(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
 			rc = -EINVAL;
 			break;
 		}
 		rc = bl_cmd_split(line, &wc, &words, sub, sizeof(sub));
 		if (rc < 0) {
-			seterr(err, errlen, "%s:%lu: %s", path, lineno,
-			       rc == -ENOMEM ? "out of memory" : sub);
+			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno,
+				   rc == -ENOMEM ? "out of memory" : sub);
 			break;
 		}
 		if (wc == 0) {
@@ -872,7 +863,7 @@ int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t err
 		req = bl_cmd_from_words(wc, words, sub, sizeof(sub));
 		free(words);
 		if (req == NULL) {
-			seterr(err, errlen, "%s:%lu: %s", path, lineno, sub);
+			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno, sub);
 			rc = -EINVAL;
 			break;
 		}
@@ -881,7 +872,7 @@ int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t err
 		if (rc < 0) {
 			const char *m = json_string_value(json_object_get(reply, "message"));
 
-			seterr(err, errlen, "%s:%lu: %s", path, lineno, m ? m : strerror(-rc));
+			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno, m ? m : strerror(-rc));
 			json_decref(reply);
 			break;
 		}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "control/errors.h"
@@ -54,4 +56,15 @@ int bl_err_entry(unsigned int i, int *err, const char **name)
 	if (name != NULL)
 		*name = bl_err_table[i].name;
 	return 0;
+}
+
+void bl_err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -8,6 +8,8 @@
 #ifndef BL_CTL_ERRORS_H
 #define BL_CTL_ERRORS_H
 
+#include <stddef.h>
+
 /* Error names (stable, part of the protocol). */
 #define BL_ERR_INVALID_ARGUMENT "invalid_argument"
 #define BL_ERR_NOT_FOUND	"not_found"
@@ -42,5 +44,14 @@ int bl_err_from_name(const char *name);
  * and tests. Returns 0, or -ENOENT past the end. Any thread.
  */
 int bl_err_entry(unsigned int i, int *err, const char **name);
+
+/*
+ * Write a one-line message for an error reply into err (errlen bytes),
+ * printf style, cut to fit. Does nothing when err is NULL or errlen is 0.
+ * The one message setter of control/: handlers, the grammar and the
+ * argument reader all use it. Any thread.
+ */
+void bl_err_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* BL_CTL_ERRORS_H */

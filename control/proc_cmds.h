@@ -3,6 +3,7 @@
  * Control commands for processes: spawn, kill, exit, info, ps, memory,
  * lcores, group join/leave/list; and the control thread's periodic work
  * for the runtime (its own scheduler, group sweeps, stall detection).
+ * spawn's argument decoding, which supervision shares, is control/spawn_cmds.h.
  *
  * Everything here runs on the control thread. Requests that need a look
  * inside a worker lcore go through that lcore's command ring
@@ -55,16 +56,6 @@ unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc);
  * thread). Returns 0, -EINVAL (not a pid nor a name), -ENOENT (no such
  * name), with a message in err.
  */
-int bl_pid_resolve(struct bl_router *r, const json_t *v, uint64_t *pid, char *err, size_t errlen);
-
-/*
- * Fill the argument blob of a built-in behaviour from a JSON "args" object
- * (NULL: none). blob must hold BL_SPAWN_ARGS_MAX bytes. Returns the
- * behaviour, or NULL with a message (unknown behaviour, bad argument).
- * Control thread, RCU-online (forward interns its next hop).
- */
-#define BL_SPAWN_ARGS_MAX 64u
-const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behaviour,
-					 const json_t *args, void *blob, char *err, size_t errlen);
+int bl_pid_resolve(struct bl_router *r, const char *s, uint64_t *pid, char *err, size_t errlen);
 
 #endif /* BL_PROC_CMDS_H */

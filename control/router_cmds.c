@@ -1,19 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Router commands: design note.
- *
- * A request is checked whole before anything changes: every route of a
- * route.add or route.batch is decoded and validated (ports exist, keys are
- * well formed, the table has room for the new keys), and every key of a
- * route.del must have a route. Only then are the changes applied, so a bad
- * line in a batch of a million changes nothing. Applying can then fail only
- * for lack of memory or of hop slots, which is reported with what was done.
+ * Router commands: status, ports, stats, and the registration of every
+ * router command (the route.* family is control/route_cmds.c). They read
+ * counters the lcores write; status goes RCU-online for the route table's
+ * size, the others need not.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,9 +17,10 @@
 #include <rte_lcore.h>
 
 #include "actors/info.h"
-#include "control/cmd.h"
+#include "control/args.h"
 #include "control/online.h"
 #include "control/router_cmds.h"
+#include "control/router_cmds_pvt.h"
 #include "dataplane/drop.h"
 #include "dataplane/seq.h"
 
@@ -48,24 +43,20 @@ static void fmt_ip(uint32_t host_ip, char *buf, size_t len)
 		 (host_ip >> 8) & 255, host_ip & 255);
 }
 
-static int set_u64(json_t *o, const char *k, uint64_t v)
-{
-	return json_object_set_new(o, k, json_integer((json_int_t)v));
-}
-
 /* ---- status ---------------------------------------------------------------- */
 
 static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_router *r = rc->r;
-	json_t *lcores = json_array(), *ports = json_array();
+	json_t *lcores, *ports;
 	unsigned int i;
 	uint16_t p;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	lcores = json_array();
+	ports = json_array();
 	for (i = 0; i < r->n_workers; i++)
 		json_array_append_new(lcores, json_integer(r->workers[i]->lcore_id));
 	for (p = 0; p < r->n_ports; p++) {
@@ -85,12 +76,12 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 			      "rss", pt->rss, "multiseg_tx", pt->multiseg_tx, "mtu", pt->mtu));
 	}
 	json_object_set_new(reply, "version", json_string(rc->version));
-	set_u64(reply, "pid", (uint64_t)getpid());
-	set_u64(reply, "uptime_s", (now_ns() - rc->start_ns) / 1000000000ull);
+	bl__set_u64(reply, "pid", (uint64_t)getpid());
+	bl__set_u64(reply, "uptime_s", (now_ns() - rc->start_ns) / 1000000000ull);
 	json_object_set_new(reply, "main_lcore", json_integer(rte_get_main_lcore()));
 	json_object_set_new(reply, "lcores", lcores);
 	json_object_set_new(reply, "ports", ports);
-	set_u64(reply, "routes", r->routes->count);
+	bl__set_u64(reply, "routes", r->routes->count);
 	json_object_set_new(reply, "default_route",
 			    json_boolean(r->routes->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "socket", json_string(rc->socket_path));
@@ -103,12 +94,12 @@ static int cmd_ports(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 {
 	struct bl_router_cmds *rc = arg;
 	struct bl_router *r = rc->r;
-	json_t *ports = json_array();
+	json_t *ports;
 	uint16_t p;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	ports = json_array();
 	for (p = 0; p < r->n_ports; p++) {
 		const struct bl_port *pt = &r->ports[p];
 		struct rte_eth_link link;
@@ -163,8 +154,9 @@ static json_t *counters_json(const struct bl_lcore_stats *st)
 	size_t i;
 
 	for (i = 0; i < sizeof(lcore_counters) / sizeof(lcore_counters[0]); i++)
-		set_u64(o, lcore_counters[i].name,
-			bl_stat_read((const uint64_t *)((const char *)st + lcore_counters[i].off)));
+		bl__set_u64(
+		    o, lcore_counters[i].name,
+		    bl_stat_read((const uint64_t *)((const char *)st + lcore_counters[i].off)));
 	return o;
 }
 
@@ -186,15 +178,15 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 
 	pd = json_object();
 	for (i = 1; i < BL_PKT_DROP_MAX; i++)
-		set_u64(pd, bl_pkt_drop_names[i], tot.pkt_drops[i]);
+		bl__set_u64(pd, bl_pkt_drop_names[i], tot.pkt_drops[i]);
 	json_object_set_new(reply, "pkt_drops", pd);
 	md = json_object();
 	for (i = 0; i < BL_MSG_DROP_MAX; i++)
-		set_u64(md, bl_msg_drop_names[i], tot.msg_drops[i]);
+		bl__set_u64(md, bl_msg_drop_names[i], tot.msg_drops[i]);
 	json_object_set_new(reply, "msg_drops", md);
 	md = json_object();
 	for (i = 0; i < BL_PTX_DROP_MAX; i++)
-		set_u64(md, bl_ptx_drop_names[i], tot.ptx_drops[i]);
+		bl__set_u64(md, bl_ptx_drop_names[i], tot.ptx_drops[i]);
 	json_object_set_new(reply, "ptx_drops", md);
 	{
 		/* The process runtime's own drops, every scheduler summed. */
@@ -212,7 +204,7 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 		}
 		md = json_object();
 		for (i = 0; i < BL_SDROP_MAX; i++)
-			set_u64(md, bl_sched_drop_names[i], sd[i]);
+			bl__set_u64(md, bl_sched_drop_names[i], sd[i]);
 		json_object_set_new(reply, "proc_drops", md);
 	}
 
@@ -223,16 +215,16 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 		memset(&es, 0, sizeof(es));
 		rte_eth_stats_get(p, &es);
 		o = json_object();
-		set_u64(o, "port", p);
+		bl__set_u64(o, "port", p);
 		json_object_set_new(o, "name", json_string(r->ports[p].name));
-		set_u64(o, "rx_pkts", es.ipackets);
-		set_u64(o, "tx_pkts", es.opackets);
-		set_u64(o, "rx_bytes", es.ibytes);
-		set_u64(o, "tx_bytes", es.obytes);
-		set_u64(o, "rx_missed", es.imissed);
-		set_u64(o, "rx_errors", es.ierrors);
-		set_u64(o, "tx_errors", es.oerrors);
-		set_u64(o, "rx_nombuf", es.rx_nombuf);
+		bl__set_u64(o, "rx_pkts", es.ipackets);
+		bl__set_u64(o, "tx_pkts", es.opackets);
+		bl__set_u64(o, "rx_bytes", es.ibytes);
+		bl__set_u64(o, "tx_bytes", es.obytes);
+		bl__set_u64(o, "rx_missed", es.imissed);
+		bl__set_u64(o, "rx_errors", es.ierrors);
+		bl__set_u64(o, "tx_errors", es.oerrors);
+		bl__set_u64(o, "rx_nombuf", es.rx_nombuf);
 		json_array_append_new(ports, o);
 	}
 	json_object_set_new(reply, "ports", ports);
@@ -249,514 +241,32 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 		seq.dups += ss.dups;
 		seq.untracked += ss.untracked;
 		o = counters_json(&lc->st);
-		set_u64(o, "lcore", lc->lcore_id);
+		bl__set_u64(o, "lcore", lc->lcore_id);
 		json_array_append_new(lcores, o);
 	}
 	json_object_set_new(reply, "lcores", lcores);
 
 	o = json_object();
-	set_u64(o, "sources", seq.sources);
-	set_u64(o, "frames", seq.frames);
-	set_u64(o, "gaps", seq.gaps);
-	set_u64(o, "dups", seq.dups);
-	set_u64(o, "untracked", seq.untracked);
+	bl__set_u64(o, "sources", seq.sources);
+	bl__set_u64(o, "frames", seq.frames);
+	bl__set_u64(o, "gaps", seq.gaps);
+	bl__set_u64(o, "dups", seq.dups);
+	bl__set_u64(o, "untracked", seq.untracked);
 	json_object_set_new(reply, "seq", o);
 
 	o = json_object();
-	set_u64(o, "size", r->pool->size);
-	set_u64(o, "in_use", rte_mempool_in_use_count(r->pool));
-	set_u64(o, "avail", rte_mempool_avail_count(r->pool));
+	bl__set_u64(o, "size", r->pool->size);
+	bl__set_u64(o, "in_use", rte_mempool_in_use_count(r->pool));
+	bl__set_u64(o, "avail", rte_mempool_avail_count(r->pool));
 	json_object_set_new(reply, "mempool", o);
 	return 0;
 }
 
 static int cmd_stats(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
 	return bl_router_cmds_stats(arg, reply);
-}
-
-/* ---- routes ---------------------------------------------------------------- */
-
-struct route_op {
-	bool del;
-	struct bl_cmd_route route; /* for del: only .key */
-};
-
-/* Check one decoded route against this router. */
-static int route_check(const struct bl_router *r, const struct bl_cmd_route *cr, char *errmsg,
-		       size_t errlen)
-{
-	char k[32];
-
-	if (cr->action == BL_CMD_ACTION_FORWARD && cr->port >= r->n_ports) {
-		bl_cmd_key_format(&cr->key, k, sizeof(k));
-		snprintf(errmsg, errlen, "route %s: port %u does not exist (ports: 0..%u)", k,
-			 cr->port, r->n_ports - 1);
-		return -ENODEV;
-	}
-	return 0;
-}
-
-static_assert((int)BL_CMD_ACTION_FORWARD == (int)BL_ROUTE_FORWARD &&
-		  (int)BL_CMD_ACTION_PROCESS == (int)BL_ROUTE_PROCESS &&
-		  (int)BL_CMD_ACTION_GROUP == (int)BL_ROUTE_GROUP &&
-		  (int)BL_CMD_ACTION_POOL == (int)BL_ROUTE_POOL,
-	      "the grammar's actions are the route table's");
-
-static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec)
-{
-	memset(spec, 0, sizeof(*spec));
-	spec->action = (enum bl_route_action)cr->action;
-	snprintf(spec->name, sizeof(spec->name), "%s", cr->name);
-	spec->hop.port = cr->port;
-	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
-	spec->hop.ip = cr->ip;
-	spec->hop.udp = cr->udp;
-}
-
-static bool route_exists(struct bl_route_table *t, const struct bl_cmd_key *key)
-{
-	if (key->is_default)
-		return t->dflt != BL_ROUTE_VAL_NONE;
-	return bl_route_has(t, key->value);
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct bl_cmd_key *x = a, *y = b;
-
-	if (x->is_default != y->is_default)
-		return x->is_default ? -1 : 1;
-	return x->value < y->value ? -1 : x->value > y->value;
-}
-
-/*
- * Validate ops[0..n) against the table: a key may appear once per request
- * (so the order of ops never matters), a del needs an existing route, a
- * forward needs an existing port, and the new keys must fit. O(n log n).
- */
-static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *errmsg,
-		     size_t errlen)
-{
-	uint64_t count = r->routes->count;
-	struct bl_cmd_key *keys;
-	size_t i;
-	char k[32];
-	int ret;
-
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	if (keys == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		keys[i] = ops[i].route.key;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	for (i = 1; i < n; i++) {
-		if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
-			bl_cmd_key_format(&keys[i], k, sizeof(k));
-			snprintf(errmsg, errlen, "route %s appears twice in one request", k);
-			free(keys);
-			return -EINVAL;
-		}
-	}
-	free(keys);
-
-	for (i = 0; i < n; i++) {
-		const struct bl_cmd_key *key = &ops[i].route.key;
-		bool exists = route_exists(r->routes, key);
-
-		if (ops[i].del) {
-			if (!exists) {
-				bl_cmd_key_format(key, k, sizeof(k));
-				snprintf(errmsg, errlen, "route %s: no such route", k);
-				return -ENOENT;
-			}
-			if (!key->is_default)
-				count--;
-			continue;
-		}
-		ret = route_check(r, &ops[i].route, errmsg, errlen);
-		if (ret != 0)
-			return ret;
-		if (!exists && !key->is_default)
-			count++;
-	}
-	if (count > r->routes->max_routes) {
-		snprintf(errmsg, errlen, "route table full: at most %llu routes",
-			 (unsigned long long)r->routes->max_routes);
-		return -ENOSPC;
-	}
-	return 0;
-}
-
-static int apply_del(struct bl_router *r, const struct bl_cmd_key *key, uint64_t *deleted)
-{
-	int ret =
-	    key->is_default ? bl_route_del_default(r->routes) : bl_route_del(r->routes, key->value);
-
-	if (ret == 0)
-		(*deleted)++;
-	return ret;
-}
-
-static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t *reply,
-		     char *errmsg, size_t errlen)
-{
-	uint64_t added = 0, replaced = 0, deleted = 0;
-	struct bl_route_spec spec;
-	size_t i;
-	int ret = 0;
-
-	/* Room for every add at once: one rebuild, not one per doubling. */
-	ret = bl_route_reserve(r->routes, n);
-	if (ret < 0) {
-		snprintf(errmsg, errlen, "cannot grow the route table for %zu routes: %s", n,
-			 strerror(-ret));
-		return ret;
-	}
-	/* Deletes first, then adds and replaces: keys are unique in a request
-	 * (ops_check), so the order changes nothing but the room an add finds,
-	 * which ops_check counted with every delete done. */
-	for (i = 0; i < n && ret >= 0; i++)
-		if (ops[i].del)
-			ret = apply_del(r, &ops[i].route.key, &deleted);
-	for (i = 0; i < n && ret >= 0; i++) {
-		const struct bl_cmd_key *key = &ops[i].route.key;
-
-		if (ops[i].del)
-			continue;
-		route_spec(&ops[i].route, &spec);
-		if (key->is_default) {
-			bool had = r->routes->dflt != BL_ROUTE_VAL_NONE;
-
-			ret = bl_route_set_default(r->routes, &spec);
-			if (ret == 0)
-				*(had ? &replaced : &added) += 1;
-		} else {
-			ret = bl_route_add(r->routes, key->value, &spec);
-			if (ret == 0)
-				added++;
-			else if (ret == 1)
-				replaced++;
-		}
-	}
-	set_u64(reply, "added", added);
-	set_u64(reply, "replaced", replaced);
-	set_u64(reply, "deleted", deleted);
-	if (ret < 0) {
-		snprintf(errmsg, errlen,
-			 "stopped after %zu of %zu changes: %s (at most %u distinct next hops and "
-			 "%u process, group and pool targets)",
-			 (size_t)(added + replaced + deleted), n, strerror(-ret), BL_ROUTE_HOP_MAX,
-			 BL_ROUTE_TARGET_MAX);
-		return ret;
-	}
-	return 0;
-}
-
-typedef int (*op_decoder)(json_t *v, struct route_op *op, char *errmsg, size_t errlen);
-
-static int decode_add(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
-{
-	return bl_cmd_route_from_json(v, &op->route, errmsg, errlen);
-}
-
-static int decode_del(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
-{
-	op->del = true;
-	return bl_cmd_key_from_json(v, &op->route.key, errmsg, errlen);
-}
-
-static int decode_batch_op(json_t *v, struct route_op *op, char *errmsg, size_t errlen)
-{
-	const char *name = json_string_value(json_object_get(v, "op"));
-
-	if (name != NULL && strcmp(name, "add") == 0)
-		return decode_add(json_object_get(v, "route"), op, errmsg, errlen);
-	if (name != NULL && strcmp(name, "del") == 0)
-		return decode_del(json_object_get(v, "key"), op, errmsg, errlen);
-	snprintf(errmsg, errlen, "\"op\" must be \"add\" or \"del\"");
-	return -EINVAL;
-}
-
-/* Decode every element of req[field] with dec, check them all, then apply. */
-static int run_request(struct bl_router_cmds *rc, json_t *req, const char *field, op_decoder dec,
-		       json_t *reply, char *errmsg, size_t errlen)
-{
-	json_t *arr = json_object_get(req, field), *v;
-	struct route_op *ops;
-	size_t i, n;
-	int ret = 0;
-
-	if (!json_is_array(arr)) {
-		snprintf(errmsg, errlen, "request needs an array \"%s\"", field);
-		return -EINVAL;
-	}
-	n = json_array_size(arr);
-	ops = calloc(n ? n : 1, sizeof(*ops));
-	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach (arr, i, v) {
-		char inner[200];
-
-		ret = dec(v, &ops[i], inner, sizeof(inner));
-		if (ret != 0) {
-			snprintf(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
-			goto out;
-		}
-	}
-	ret = ops_check(rc->r, ops, n, errmsg, errlen);
-	if (ret == 0)
-		ret = ops_apply(rc->r, ops, n, reply, errmsg, errlen);
-out:
-	free(ops);
-	return ret;
-}
-
-static int cmd_route_add(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
-{
-	return run_request(arg, req, "routes", decode_add, reply, errmsg, errlen);
-}
-
-static int cmd_route_del(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
-{
-	return run_request(arg, req, "keys", decode_del, reply, errmsg, errlen);
-}
-
-/* Changes read from a route.batch "text", appended to a growing array. */
-struct text_ops {
-	struct route_op *ops;
-	size_t n, cap;
-};
-
-static int text_op(void *arg, bool del, const struct bl_cmd_route *r)
-{
-	struct text_ops *t = arg;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 1024;
-		struct route_op *o = realloc(t->ops, cap * sizeof(*o));
-
-		if (o == NULL)
-			return -ENOMEM;
-		t->ops = o;
-		t->cap = cap;
-	}
-	t->ops[t->n].del = del;
-	t->ops[t->n++].route = *r;
-	return 0;
-}
-
-/*
- * route.batch {"text": "add KEY ...\ndel KEY...\n..."}: the lines of a batch
- * file as they are, read with the CLI's own grammar (bl_cmd_batch_line), so
- * a million changes cost no JSON object each. Checked whole, then applied,
- * as "ops" are.
- */
-static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, json_t *reply,
-		    char *errmsg, size_t errlen)
-{
-	struct text_ops t = { 0 };
-	char *line = NULL, inner[200];
-	size_t lineno = 0, cap = 0, at = 0;
-	const char *q;
-	int ret = 0;
-
-	/* A change a line, mostly: room for that many at once. */
-	for (q = text; (q = memchr(q, '\n', len - (size_t)(q - text))) != NULL; q++)
-		t.cap++;
-	t.ops = malloc((t.cap + 1) * sizeof(*t.ops));
-	if (t.ops == NULL)
-		return -ENOMEM;
-	t.cap++;
-
-	while (at < len && ret == 0) {
-		const char *nl = memchr(text + at, '\n', len - at);
-		size_t l = nl ? (size_t)(nl - (text + at)) : len - at;
-
-		lineno++;
-		if (l + 1 > cap) {
-			char *b = realloc(line, l + 1);
-
-			if (b == NULL) {
-				ret = -ENOMEM;
-				break;
-			}
-			line = b;
-			cap = l + 1;
-		}
-		memcpy(line, text + at, l);
-		line[l] = '\0';
-		at += l + 1;
-		if (memchr(line, '\0', l) != NULL) {
-			snprintf(errmsg, errlen, "text line %zu: NUL byte in line", lineno);
-			ret = -EINVAL;
-			break;
-		}
-		ret = bl_cmd_batch_line(line, text_op, &t, inner, sizeof(inner));
-		if (ret == -ENOMEM)
-			break;
-		if (ret < 0)
-			snprintf(errmsg, errlen, "text line %zu: %s", lineno, inner);
-	}
-	free(line);
-	if (ret == -ENOMEM)
-		snprintf(errmsg, errlen, "out of memory");
-	if (ret == 0)
-		ret = ops_check(rc->r, t.ops, t.n, errmsg, errlen);
-	if (ret == 0)
-		ret = ops_apply(rc->r, t.ops, t.n, reply, errmsg, errlen);
-	free(t.ops);
-	return ret;
-}
-
-static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
-{
-	json_t *text = json_object_get(req, "text");
-
-	if (text != NULL) {
-		if (!json_is_string(text) || json_object_get(req, "ops") != NULL) {
-			snprintf(errmsg, errlen,
-				 "request needs either a string \"text\" or an array \"ops\"");
-			return -EINVAL;
-		}
-		return run_text(arg, json_string_value(text), json_string_length(text), reply,
-				errmsg, errlen);
-	}
-	return run_request(arg, req, "ops", decode_batch_op, reply, errmsg, errlen);
-}
-
-static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bool is_default,
-			  uint64_t key)
-{
-	struct bl_route_spec spec;
-	struct bl_cmd_route cr;
-
-	bl_route_describe(t, r, &spec);
-	memset(&cr, 0, sizeof(cr));
-	cr.key.is_default = is_default;
-	cr.key.value = key;
-	cr.action = (enum bl_cmd_action)spec.action;
-	snprintf(cr.name, sizeof(cr.name), "%s", spec.name);
-	cr.port = spec.hop.port;
-	memcpy(cr.mac, spec.hop.mac.addr_bytes, 6);
-	cr.ip = spec.hop.ip;
-	cr.udp = spec.hop.udp;
-	return bl_cmd_route_to_json(&cr);
-}
-
-/*
- * The cursor a page reply gives for the next one: the last route's place
- * in the table's listing order, as 24 hex digits (hash, then key). The
- * default route comes first, before any cursor.
- */
-static void cursor_format(const struct bl_route_cursor *c, char *buf, size_t len)
-{
-	snprintf(buf, len, "%08" PRIx32 "%016" PRIx64, c->hash, c->key);
-}
-
-static int cursor_parse(const char *s, struct bl_route_cursor *c)
-{
-	char h[9];
-	char *end;
-
-	if (strlen(s) != 24 || strspn(s, "0123456789abcdefABCDEF") != 24)
-		return -EINVAL;
-	memcpy(h, s, 8);
-	h[8] = '\0';
-	c->hash = (uint32_t)strtoul(h, &end, 16);
-	c->key = strtoull(s + 8, &end, 16);
-	c->started = true;
-	return 0;
-}
-
-/*
- * route.list {limit, cursor}: one page of at most `limit` routes
- * (BL_CMD_LIST_LIMIT_DEFAULT when absent, at most BL_CMD_LIST_LIMIT_MAX).
- * The reply's "next" is the cursor of the following page, or null after the
- * last; "total" counts every route, the default included. Between pages the
- * control thread serves other clients; a route present throughout the walk
- * is listed exactly once, whatever changes meanwhile.
- */
-static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
-{
-	struct bl_router_cmds *rc = arg;
-	struct bl_route_table *t = rc->r->routes;
-	struct bl_route_cursor cur = { 0 };
-	struct bl_route_entry *page;
-	json_t *lim = json_object_get(req, "limit"), *cj = json_object_get(req, "cursor"), *routes;
-	uint64_t limit = BL_CMD_LIST_LIMIT_DEFAULT;
-	struct bl_route dr;
-	size_t n, i;
-	bool more;
-	char next[32];
-
-	if (lim != NULL) {
-		/* 0 is refused: an empty page has no place to name as "next". */
-		if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
-		    json_integer_value(lim) > BL_CMD_LIST_LIMIT_MAX) {
-			snprintf(errmsg, errlen, "\"limit\" must be an integer from 1 to %d",
-				 BL_CMD_LIST_LIMIT_MAX);
-			return -EINVAL;
-		}
-		limit = (uint64_t)json_integer_value(lim);
-	}
-	if (cj != NULL && !json_is_null(cj) &&
-	    (!json_is_string(cj) || cursor_parse(json_string_value(cj), &cur) != 0)) {
-		snprintf(errmsg, errlen,
-			 "\"cursor\" must be the \"next\" of an earlier reply (24 hex digits)");
-		return -EINVAL;
-	}
-	routes = json_array();
-	if (!cur.started && limit > 0 && bl_route_get_default(t, &dr)) {
-		json_array_append_new(routes, route_json(t, &dr, true, 0));
-		limit--;
-	}
-	page = malloc((limit ? limit : 1) * sizeof(*page));
-	if (page == NULL) {
-		json_decref(routes);
-		return -ENOMEM;
-	}
-	n = bl_route_page(t, &cur, page, limit, &more);
-	for (i = 0; i < n; i++)
-		json_array_append_new(routes, route_json(t, &page[i].r, false, page[i].key));
-	free(page);
-	set_u64(reply, "total", t->count + (t->dflt != BL_ROUTE_VAL_NONE));
-	json_object_set_new(reply, "routes", routes);
-	if (more && cur.started) {
-		cursor_format(&cur, next, sizeof(next));
-		json_object_set_new(reply, "next", json_string(next));
-	} else if (more) { /* a page of 0: start from the beginning */
-		json_object_set_new(reply, "next", json_string("000000000000000000000000"));
-	} else {
-		json_object_set_new(reply, "next", json_null());
-	}
-	return 0;
-}
-
-/* route.count: routes by action, the default route, and what the table holds. */
-static int cmd_route_count(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
-{
-	struct bl_router_cmds *rc = arg;
-	struct bl_route_table *t = rc->r->routes;
-	json_t *by = json_object();
-	unsigned a;
-
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
-	for (a = 0; a < BL_ROUTE_ACTION_MAX; a++)
-		set_u64(by, bl_route_action_names[a], t->by_action[a]);
-	set_u64(reply, "total", t->count);
-	json_object_set_new(reply, "by_action", by);
-	json_object_set_new(reply, "default_route", json_boolean(t->dflt != BL_ROUTE_VAL_NONE));
-	set_u64(reply, "max_routes", t->max_routes);
-	set_u64(reply, "slots", bl_route_slots(t));
-	set_u64(reply, "bytes", bl_route_mem_bytes(t));
-	set_u64(reply, "resizes", t->resizes);
-	return 0;
 }
 
 /* ---- registration ---------------------------------------------------------- */
@@ -766,11 +276,6 @@ static int cmd_route_count(void *arg, json_t *req, json_t *reply, char *errmsg, 
  * thread is otherwise offline (it spends its life waiting on the socket).
  */
 BL_ONLINE(cmd_status)
-BL_ONLINE(cmd_route_add)
-BL_ONLINE(cmd_route_del)
-BL_ONLINE(cmd_route_batch)
-BL_ONLINE(cmd_route_list)
-BL_ONLINE(cmd_route_count)
 
 int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 {
@@ -783,14 +288,6 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		{ "stats", cmd_stats,
 		  "counters: totals, drops by reason, ports, lcores, seq, mbufs" },
 		{ "ports", cmd_ports, "ports: link, addresses, queues, packet and error counters" },
-		{ "route.add", cmd_route_add_online, "add or replace routes (all checked first)" },
-		{ "route.del", cmd_route_del_online, "delete routes (all must exist)" },
-		{ "route.batch", cmd_route_batch_online,
-		  "apply add/del operations, checked whole before any applies" },
-		{ "route.list", cmd_route_list_online,
-		  "one page of routes (limit, cursor), the default route first" },
-		{ "route.count", cmd_route_count_online,
-		  "routes by action, table slots and bytes" },
 	};
 	size_t i;
 	int ret;
@@ -801,5 +298,5 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		if (ret != 0)
 			return ret;
 	}
-	return 0;
+	return bl__route_cmds_register(c, rc);
 }

@@ -23,9 +23,12 @@
 #include "actors/group.h"
 #include "actors/pid.h"
 #include "actors/sup.h"
+#include "control/args.h"
 #include "control/cmd.h"
+#include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds.h"
+#include "control/spawn_cmds.h"
 #include "control/sup_cmds.h"
 
 #define CHILDREN_PER_SUP (BL_SUP_CHILDREN_MAX / 16) /* children a definition holds */
@@ -49,21 +52,6 @@ struct bl_sup_def {
 };
 
 static uint64_t start_counter;
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int name_index(const char *s, const char *const *names, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
 
 static struct bl_sup_def *def_find(struct bl_sup_cmds *sc, const char *id)
 {
@@ -101,58 +89,30 @@ static struct bl_sup_def *root_of(struct bl_sup_cmds *sc, struct bl_sup_def *d)
 }
 
 /* shutdown: MS, "brutal" or "infinity". */
-static int shutdown_parse(const json_t *v, uint32_t *out, char *err, size_t errlen)
-{
-	if (v == NULL)
-		return 0;
-	if (json_is_integer(v) && json_integer_value(v) > 0 &&
-	    json_integer_value(v) <= BL_SUP_SHUTDOWN_MAX_MS) {
-		*out = (uint32_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v) && strcmp(json_string_value(v), "brutal") == 0) {
-		*out = BL_SUP_SHUTDOWN_BRUTAL;
-		return 0;
-	}
-	if (json_is_string(v) && strcmp(json_string_value(v), "infinity") == 0) {
-		*out = BL_SUP_SHUTDOWN_INFINITY;
-		return 0;
-	}
-	snprintf(err, errlen, "shutdown must be milliseconds (1..%u), brutal or infinity",
-		 BL_SUP_SHUTDOWN_MAX_MS);
-	return -EINVAL;
-}
+static const struct bl_args_word shutdown_words[] = {
+	{ "brutal", BL_SUP_SHUTDOWN_BRUTAL },
+	{ "infinity", BL_SUP_SHUTDOWN_INFINITY },
+};
 
-static int restart_parse(const json_t *req, uint32_t *out, char *err, size_t errlen)
+static int shutdown_arg(struct bl_args *a, uint32_t dflt, uint32_t *out)
 {
-	const char *s = jstr(req, "restart");
-	int i;
+	uint64_t v;
 
-	if (json_object_get(req, "restart") == NULL)
-		return 0;
-	i = s != NULL ? name_index(s, bl_sup_restart_names, BL_SUP_RESTART_MAX) : -1;
-	if (i < 0) {
-		snprintf(err, errlen, "restart must be permanent, transient or temporary");
+	if (bl_args_u64_or_word(a, "shutdown", BL_ARG_OPTIONAL, dflt, 1, BL_SUP_SHUTDOWN_MAX_MS,
+				shutdown_words, 2, &v) != 0)
 		return -EINVAL;
-	}
-	*out = (uint32_t)i;
+	*out = (uint32_t)v;
 	return 0;
 }
 
-static int uint_field(const json_t *req, const char *k, uint64_t max, uint32_t *out, char *err,
-		      size_t errlen)
+static int restart_arg(struct bl_args *a, uint32_t dflt, uint32_t *out)
 {
-	const json_t *v = json_object_get(req, k);
+	unsigned int i;
 
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max) {
-		snprintf(err, errlen, "%s must be an integer in 0..%llu", k,
-			 (unsigned long long)max);
+	if (bl_args_enum(a, "restart", BL_ARG_OPTIONAL, dflt, bl_sup_restart_names,
+			 BL_SUP_RESTART_MAX, &i) != 0)
 		return -EINVAL;
-	}
-	*out = (uint32_t)json_integer_value(v);
+	*out = i;
 	return 0;
 }
 
@@ -160,40 +120,50 @@ static int uint_field(const json_t *req, const char *k, uint64_t max, uint32_t *
 
 static int cmd_sup_new(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	static const char *const fields[] = { "id",	"strategy", "intensity", "period",
+					      "parent", "restart",  "shutdown",	 NULL };
 	struct bl_sup_cmds *sc = arg;
-	const char *id = jstr(req, "id"), *parent = jstr(req, "parent"),
-		   *st = jstr(req, "strategy");
 	struct bl_sup_def *d, *p = NULL;
-	int i;
+	const char *id, *parent;
+	uint32_t restart, shutdown_ms;
+	uint64_t intensity, period;
+	unsigned int strategy;
+	struct bl_args a;
 
-	if (id == NULL || bl_cmd_name_check(id, errmsg, errlen) != 0) {
-		if (id == NULL)
-			snprintf(errmsg, errlen, "sup new: missing ID");
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_name(&a, "id", BL_ARG_REQUIRED, &id) != 0 ||
+	    bl_args_enum(&a, "strategy", BL_ARG_OPTIONAL, BL_SUP_ONE_FOR_ONE, bl_sup_strategy_names,
+			 BL_SUP_STRATEGY_MAX, &strategy) != 0 ||
+	    bl_args_u64(&a, "intensity", BL_ARG_OPTIONAL, 3, 0, BL_SUP_INTENSITY_MAX, &intensity) !=
+		0 ||
+	    bl_args_u64(&a, "period", BL_ARG_OPTIONAL, 5000, 0, UINT32_MAX, &period) != 0 ||
+	    bl_args_str(&a, "parent", BL_ARG_OPTIONAL, NULL, 0, 0, &parent) != 0 ||
+	    restart_arg(&a, BL_SUP_PERMANENT, &restart) != 0 ||
+	    shutdown_arg(&a, BL_SUP_SHUTDOWN_INFINITY, &shutdown_ms) != 0)
 		return -EINVAL;
-	}
 	if (id_taken(sc, id)) {
-		snprintf(errmsg, errlen, "sup new: the id '%s' is taken", id);
+		bl_err_set(errmsg, errlen, "sup new: the id '%s' is taken", id);
 		return -EEXIST;
 	}
 	if (sc->n == BL_SUP_CMDS_MAX) {
-		snprintf(errmsg, errlen, "sup new: %u supervisors at most", BL_SUP_CMDS_MAX);
+		bl_err_set(errmsg, errlen, "sup new: %u supervisors at most", BL_SUP_CMDS_MAX);
 		return -ENOSPC;
 	}
 	if (parent != NULL) {
 		p = def_find(sc, parent);
 		if (p == NULL) {
-			snprintf(errmsg, errlen,
-				 "sup new: no supervisor '%s' (define the parent first)", parent);
+			bl_err_set(errmsg, errlen,
+				   "sup new: no supervisor '%s' (define the parent first)", parent);
 			return -ENOENT;
 		}
 		if (root_running(sc, root_of(sc, p))) {
-			snprintf(errmsg, errlen, "sup new: the tree of '%s' runs: stop it first",
-				 parent);
+			bl_err_set(errmsg, errlen, "sup new: the tree of '%s' runs: stop it first",
+				   parent);
 			return -EBUSY;
 		}
 		if (p->n_children == CHILDREN_PER_SUP) {
-			snprintf(errmsg, errlen, "sup new: '%s' has %u children already", parent,
-				 CHILDREN_PER_SUP);
+			bl_err_set(errmsg, errlen, "sup new: '%s' has %u children already", parent,
+				   CHILDREN_PER_SUP);
 			return -ENOSPC;
 		}
 	}
@@ -203,28 +173,11 @@ static int cmd_sup_new(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	if (parent != NULL)
 		snprintf(d->parent, sizeof(d->parent), "%s", parent);
-	d->strategy = BL_SUP_ONE_FOR_ONE;
-	d->intensity = 3;
-	d->period_ms = 5000;
-	d->shutdown_ms = BL_SUP_SHUTDOWN_INFINITY;
-	if (st != NULL) {
-		i = name_index(st, bl_sup_strategy_names, BL_SUP_STRATEGY_MAX);
-		if (i < 0) {
-			snprintf(
-			    errmsg, errlen,
-			    "sup new: strategy must be one_for_one, one_for_all or rest_for_one");
-			goto bad;
-		}
-		d->strategy = (uint32_t)i;
-	} else if (json_object_get(req, "strategy") != NULL) {
-		snprintf(errmsg, errlen, "sup new: strategy must be a word");
-		goto bad;
-	}
-	if (uint_field(req, "intensity", BL_SUP_INTENSITY_MAX, &d->intensity, errmsg, errlen) ||
-	    uint_field(req, "period", UINT32_MAX, &d->period_ms, errmsg, errlen) ||
-	    restart_parse(req, &d->restart, errmsg, errlen) ||
-	    shutdown_parse(json_object_get(req, "shutdown"), &d->shutdown_ms, errmsg, errlen))
-		goto bad;
+	d->strategy = strategy;
+	d->intensity = (uint32_t)intensity;
+	d->period_ms = (uint32_t)period;
+	d->restart = restart;
+	d->shutdown_ms = shutdown_ms;
 	if (p != NULL) {
 		struct child_def *c = &p->children[p->n_children++];
 
@@ -236,90 +189,90 @@ static int cmd_sup_new(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	json_object_set_new(reply, "id", json_string(id));
 	json_object_set_new(reply, "strategy", json_string(bl_sup_strategy_names[d->strategy]));
 	return 0;
-bad:
-	free(d);
-	return -EINVAL;
 }
 
 static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
+	static const char *const fields[] = {
+		"sup",		 "id",	       "behaviour", "name", "lcore", "restart", "shutdown",
+		"mailbox_limit", "heap_limit", "overflow",  "args", NULL
+	};
+	static const struct bl_args_word any_lcore[] = { { "any", BL_SUP_LCORE_ANY } };
 	struct bl_sup_cmds *sc = arg;
-	const char *sup = jstr(req, "sup"), *id = jstr(req, "id"), *beh = jstr(req, "behaviour"),
-		   *name = jstr(req, "name"), *ov = jstr(req, "overflow");
-	const json_t *lc = json_object_get(req, "lcore");
+	const char *sup, *id, *beh, *name;
+	const json_t *args;
+	uint64_t lcore, mailbox_limit, heap_limit;
+	uint32_t restart, shutdown_ms;
+	unsigned int overflow;
 	struct bl_sup_def *d;
 	struct child_def c;
 	const struct bl_behaviour *b;
+	struct bl_args a;
 
-	if (sup == NULL || id == NULL || beh == NULL) {
-		snprintf(errmsg, errlen, "sup child: usage: sup child SUP ID BEHAVIOUR [...]");
+	/* Defaults: what bl_sup_child_spec_init leaves (permanent, shutdown 0: the default). */
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_str(&a, "sup", BL_ARG_REQUIRED, NULL, 0, 0, &sup) != 0 ||
+	    bl_args_name(&a, "id", BL_ARG_REQUIRED, &id) != 0 ||
+	    bl_args_str(&a, "behaviour", BL_ARG_REQUIRED, NULL, 0, 0, &beh) != 0 ||
+	    bl_args_name(&a, "name", BL_ARG_OPTIONAL, &name) != 0 ||
+	    bl_args_u64_or_word(&a, "lcore", BL_ARG_OPTIONAL, BL_SUP_LCORE_ANY, 0,
+				RTE_MAX_LCORE - 1, any_lcore, 1, &lcore) != 0 ||
+	    restart_arg(&a, BL_SUP_PERMANENT, &restart) != 0 ||
+	    shutdown_arg(&a, 0, &shutdown_ms) != 0 ||
+	    bl_args_u64(&a, "mailbox_limit", BL_ARG_OPTIONAL, 0, 0, UINT32_MAX, &mailbox_limit) !=
+		0 ||
+	    bl_args_u64(&a, "heap_limit", BL_ARG_OPTIONAL, 0, 0, UINT32_MAX, &heap_limit) != 0 ||
+	    bl_args_enum(&a, "overflow", BL_ARG_OPTIONAL, BL_SPAWN_OVERFLOW_N,
+			 bl_spawn_overflow_names, BL_SPAWN_OVERFLOW_N, &overflow) != 0 ||
+	    bl_args_object(&a, "args", BL_ARG_OPTIONAL, &args) != 0)
 		return -EINVAL;
-	}
 	d = def_find(sc, sup);
 	if (d == NULL) {
-		snprintf(errmsg, errlen, "sup child: no supervisor '%s'", sup);
+		bl_err_set(errmsg, errlen, "sup child: no supervisor '%s'", sup);
 		return -ENOENT;
 	}
 	if (root_running(sc, root_of(sc, d))) {
-		snprintf(errmsg, errlen, "sup child: the tree of '%s' runs: stop it first", sup);
+		bl_err_set(errmsg, errlen, "sup child: the tree of '%s' runs: stop it first", sup);
 		return -EBUSY;
 	}
-	if (bl_cmd_name_check(id, errmsg, errlen) != 0)
-		return -EINVAL;
 	if (id_taken(sc, id)) {
-		snprintf(errmsg, errlen, "sup child: the id '%s' is taken", id);
+		bl_err_set(errmsg, errlen, "sup child: the id '%s' is taken", id);
 		return -EEXIST;
 	}
 	if (d->n_children == CHILDREN_PER_SUP) {
-		snprintf(errmsg, errlen, "sup child: '%s' has %u children already", sup,
-			 CHILDREN_PER_SUP);
+		bl_err_set(errmsg, errlen, "sup child: '%s' has %u children already", sup,
+			   CHILDREN_PER_SUP);
 		return -ENOSPC;
 	}
 	memset(&c, 0, sizeof(c));
-	b = bl_spawn_args(sc->r, beh, json_object_get(req, "args"), c.blob, errmsg, errlen);
+	b = bl_spawn_args(sc->r, beh, args, c.blob, errmsg, errlen);
 	if (b == NULL)
 		return -EINVAL;
 	if (bl_sup_child_spec_init(&c.spec, id, b) != 0) {
-		snprintf(errmsg, errlen, "sup child: bad id '%s'", id);
+		bl_err_set(errmsg, errlen, "sup child: bad id '%s'", id);
 		return -EINVAL;
 	}
 	if (name != NULL && bl_sup_child_set_name(&c.spec, name) != 0) {
-		snprintf(errmsg, errlen, "sup child: bad name '%s'", name);
+		bl_err_set(errmsg, errlen, "sup child: bad name '%s'", name);
 		return -EINVAL;
 	}
 	c.spec.arg_len = BL_SPAWN_ARGS_MAX;
-	if (lc == NULL || (json_is_string(lc) && strcmp(json_string_value(lc), "any") == 0)) {
-		c.spec.lcore = BL_SUP_LCORE_ANY;
-	} else if (json_is_integer(lc) && json_integer_value(lc) >= 0 &&
-		   json_integer_value(lc) < RTE_MAX_LCORE &&
-		   bl_router_sched(sc->r, (unsigned)json_integer_value(lc)) != NULL) {
-		c.spec.lcore = (uint32_t)json_integer_value(lc);
-	} else {
-		snprintf(errmsg, errlen, "sup child: lcore must be a worker lcore or 'any'");
-		return -EINVAL;
-	}
+	if (lcore != BL_SUP_LCORE_ANY && bl_router_sched(sc->r, (unsigned)lcore) == NULL)
+		return bl_args_refuse(&a, "lcore", "a worker lcore or any");
+	c.spec.lcore = (uint32_t)lcore;
 	if (c.spec.lcore == sc->r->ctl_sched->lcore &&
 	    (b == &bl_echo_behaviour || b == &bl_forward_behaviour)) {
-		snprintf(errmsg, errlen, "sup child: %s transmits: put it on a worker lcore", beh);
+		bl_err_set(errmsg, errlen, "sup child: %s transmits: put it on a worker lcore",
+			   beh);
 		return -EINVAL;
 	}
-	if (restart_parse(req, &c.spec.restart, errmsg, errlen) ||
-	    shutdown_parse(json_object_get(req, "shutdown"), &c.spec.shutdown_ms, errmsg, errlen) ||
-	    uint_field(req, "mailbox_limit", UINT32_MAX, &c.spec.opts.mailbox_limit, errmsg,
-		       errlen) ||
-	    uint_field(req, "heap_limit", UINT32_MAX, &c.spec.opts.heap_limit, errmsg, errlen))
-		return -EINVAL;
-	if (ov != NULL) {
-		static const char *const ovs[] = { "drop_newest", "drop_oldest", "kill" };
-		int i = name_index(ov, ovs, 3);
-
-		if (i < 0) {
-			snprintf(errmsg, errlen,
-				 "sup child: overflow must be drop_newest, drop_oldest or kill");
-			return -EINVAL;
-		}
-		c.spec.opts.overflow = (uint8_t)(i + 1);
-	}
+	c.spec.restart = restart;
+	c.spec.shutdown_ms = shutdown_ms;
+	c.spec.opts.mailbox_limit = (uint32_t)mailbox_limit;
+	c.spec.opts.heap_limit = (uint32_t)heap_limit;
+	/* The process table's overflow is the word's index + 1; 0 is its default policy. */
+	if (overflow < BL_SPAWN_OVERFLOW_N)
+		c.spec.opts.overflow = (uint8_t)(overflow + 1);
 	d->children[d->n_children] = c;
 	d->children[d->n_children].spec.arg = d->children[d->n_children].blob;
 	d->n_children++;
@@ -337,12 +290,12 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 	int rc;
 
 	if (depth > BL_SUP_DEPTH_MAX) {
-		snprintf(err, errlen, "supervisors nest deeper than %u levels", BL_SUP_DEPTH_MAX);
+		bl_err_set(err, errlen, "supervisors nest deeper than %u levels", BL_SUP_DEPTH_MAX);
 		return -EINVAL;
 	}
 	rc = bl_sup_spec_init(out, d->id, d->strategy, d->intensity, d->period_ms);
 	if (rc != 0) {
-		snprintf(err, errlen, "supervisor '%s': bad strategy or intensity", d->id);
+		bl_err_set(err, errlen, "supervisor '%s': bad strategy or intensity", d->id);
 		return rc;
 	}
 	out->log = depth == 0 ? sc->crash_log : NULL;
@@ -356,7 +309,7 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 
 			if (sub == NULL) {
 				rc = -ENOENT;
-				snprintf(err, errlen, "supervisor '%s' is gone", c->sup_id);
+				bl_err_set(err, errlen, "supervisor '%s' is gone", c->sup_id);
 				break;
 			}
 			rc = build_spec(sc, sub, &tmp, depth + 1, err, errlen);
@@ -372,8 +325,8 @@ static int build_spec(struct bl_sup_cmds *sc, const struct bl_sup_def *d, struct
 		}
 		if (rc != 0) {
 			if (err[0] == '\0')
-				snprintf(err, errlen, "supervisor '%s': cannot add child %u: %s",
-					 d->id, i, strerror(-rc));
+				bl_err_set(err, errlen, "supervisor '%s': cannot add child %u: %s",
+					   d->id, i, strerror(-rc));
 			break;
 		}
 	}
@@ -395,9 +348,9 @@ static int start_root(struct bl_sup_cmds *sc, struct bl_sup_def *d, char *err, s
 	rc = d->pid == BL_PID_NONE ? -errno : 0;
 	bl_sup_spec_fini(&spec);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot start tree '%s': %s", d->id,
-			 rc == -ENODEV ? "a child names an lcore without a scheduler"
-				       : strerror(-rc));
+		bl_err_set(err, errlen, "cannot start tree '%s': %s", d->id,
+			   rc == -ENODEV ? "a child names an lcore without a scheduler"
+					 : strerror(-rc));
 		return rc;
 	}
 	d->start_seq = ++start_counter;
@@ -429,22 +382,32 @@ static struct bl_sup_def *tree_with(struct bl_sup_cmds *sc, const char *id)
 	return NULL;
 }
 
+/* sup.start and sup.stop take one field, "id": a tree or a child of a running tree. */
+static int id_arg(json_t *req, const char **id, char *errmsg, size_t errlen)
+{
+	static const char *const fields[] = { "id", NULL };
+	struct bl_args a;
+
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_str(&a, "id", BL_ARG_REQUIRED, NULL, 0, 0, id) != 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int cmd_sup_start(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_sup_cmds *sc = arg;
-	const char *id = jstr(req, "id");
 	struct bl_sup_def *d, *t;
+	const char *id;
 	char pid[48];
 	int rc;
 
-	if (id == NULL) {
-		snprintf(errmsg, errlen, "sup start: missing ID");
+	if (id_arg(req, &id, errmsg, errlen) != 0)
 		return -EINVAL;
-	}
 	d = def_find(sc, id);
 	if (d != NULL && d->parent[0] == '\0') {
 		if (root_running(sc, d)) {
-			snprintf(errmsg, errlen, "sup start: tree '%s' runs already", id);
+			bl_err_set(errmsg, errlen, "sup start: tree '%s' runs already", id);
 			return -EALREADY;
 		}
 		if (!sc->r->running) {
@@ -463,16 +426,16 @@ static int cmd_sup_start(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	}
 	t = tree_with(sc, id);
 	if (t == NULL) {
-		snprintf(errmsg, errlen,
-			 "sup start: no tree '%s' and no child '%s' in a running tree", id, id);
+		bl_err_set(errmsg, errlen,
+			   "sup start: no tree '%s' and no child '%s' in a running tree", id, id);
 		return -ENOENT;
 	}
 	rc = bl_sup_child_start(sc->r->ctl_sched, t->pid, id);
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "sup start %s: %s", id,
-			 rc == -EALREADY ? "it runs already"
-			 : rc == -EBUSY	 ? "its supervisor is busy restarting; try again"
-					 : strerror(-rc));
+		bl_err_set(errmsg, errlen, "sup start %s: %s", id,
+			   rc == -EALREADY ? "it runs already"
+			   : rc == -EBUSY  ? "its supervisor is busy restarting; try again"
+					   : strerror(-rc));
 		return rc;
 	}
 	bl_pid_format(bl_sup_whereis(sc->r->ctl_sched, t->pid, id), pid, sizeof(pid));
@@ -484,19 +447,17 @@ static int cmd_sup_start(void *arg, json_t *req, json_t *reply, char *errmsg, si
 static int cmd_sup_stop(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_sup_cmds *sc = arg;
-	const char *id = jstr(req, "id");
 	struct bl_sup_def *d, *t;
+	const char *id;
 	int rc;
 
-	if (id == NULL) {
-		snprintf(errmsg, errlen, "sup stop: missing ID");
+	if (id_arg(req, &id, errmsg, errlen) != 0)
 		return -EINVAL;
-	}
 	d = def_find(sc, id);
 	if (d != NULL && d->parent[0] == '\0') {
 		d->start_pending = false;
 		if (!root_running(sc, d)) {
-			snprintf(errmsg, errlen, "sup stop: tree '%s' does not run", id);
+			bl_err_set(errmsg, errlen, "sup stop: tree '%s' does not run", id);
 			return -ESRCH;
 		}
 		rc = bl_sup_stop(sc->r->ctl_sched, d->pid, BL_SUP_STOP_TIMEOUT_MS);
@@ -508,16 +469,16 @@ static int cmd_sup_stop(void *arg, json_t *req, json_t *reply, char *errmsg, siz
 	}
 	t = tree_with(sc, id);
 	if (t == NULL) {
-		snprintf(errmsg, errlen,
-			 "sup stop: no tree '%s' and no child '%s' in a running tree", id, id);
+		bl_err_set(errmsg, errlen,
+			   "sup stop: no tree '%s' and no child '%s' in a running tree", id, id);
 		return -ENOENT;
 	}
 	rc = bl_sup_child_stop(sc->r->ctl_sched, t->pid, id);
 	if (rc != 0) {
-		snprintf(errmsg, errlen, "sup stop %s: %s", id,
-			 rc == -ESRCH	? "it does not run"
-			 : rc == -EBUSY ? "its supervisor is busy restarting; try again"
-					: strerror(-rc));
+		bl_err_set(errmsg, errlen, "sup stop %s: %s", id,
+			   rc == -ESRCH	  ? "it does not run"
+			   : rc == -EBUSY ? "its supervisor is busy restarting; try again"
+					  : strerror(-rc));
 		return rc;
 	}
 	json_object_set_new(reply, "id", json_string(id));
@@ -555,11 +516,12 @@ static int tree_row(const struct bl_sup_node *n, void *arg)
 static int cmd_sup_tree(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_sup_cmds *sc = arg;
-	json_t *rows = json_array(), *defined = json_array();
+	json_t *rows, *defined;
 
-	(void)req;
-	(void)errmsg;
-	(void)errlen;
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	rows = json_array();
+	defined = json_array();
 	for (unsigned i = 0; i < sc->n; i++) {
 		struct bl_sup_def *d = sc->defs[i];
 
@@ -584,16 +546,20 @@ static int cmd_crashes(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	struct bl_sup_cmds *sc = arg;
 	struct bl_crash_entry *e;
 	struct bl_crash_stats st;
-	uint32_t top = 50;
+	static const char *const fields[] = { "top", NULL };
+	struct bl_args a;
+	uint64_t top;
 	unsigned n, first;
-	json_t *rows = json_array();
+	json_t *rows;
 
-	if (uint_field(req, "top", BL_CRASH_LOG_CAPACITY, &top, errmsg, errlen) != 0)
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_u64(&a, "top", BL_ARG_OPTIONAL, 50, 0, BL_CRASH_LOG_CAPACITY, &top) != 0)
 		return -EINVAL;
 	bl_crash_drain(sc->crash_log, sc->r->set);
 	e = calloc(BL_CRASH_LOG_CAPACITY, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
+	rows = json_array();
 	n = bl_crash_read(sc->crash_log, 0, e, BL_CRASH_LOG_CAPACITY);
 	first = n > top ? n - top : 0;
 	for (unsigned i = first; i < n; i++) {

@@ -478,8 +478,8 @@ static int params_parse(const struct tel_cmd *tc, const char *params, json_t *re
 	if (params == NULL || *params == '\0')
 		return 0;
 	if (tc->params != NULL && *tc->params == '\0') {
-		snprintf(msg, len, "%s%s takes no parameters (got '%.60s')", TEL_PREFIX, tc->name,
-			 params);
+		bl_err_set(msg, len, "%s%s takes no parameters (got '%.60s')", TEL_PREFIX, tc->name,
+			   params);
 		return -EINVAL;
 	}
 	copy = strdup(params);
@@ -497,39 +497,41 @@ static int params_parse(const struct tel_cmd *tc, const char *params, json_t *re
 		eq = strchr(item, '=');
 		klen = eq != NULL ? (size_t)(eq - item) : strlen(item);
 		if (*item == '\0') {
-			snprintf(msg, len, "empty parameter in '%.60s'", params);
+			bl_err_set(msg, len, "empty parameter in '%.60s'", params);
 			ret = -EINVAL;
 			break;
 		}
 		if (eq == NULL || eq[1] == '\0') {
-			snprintf(msg, len, "parameter '%.32s' needs a value: name=value", item);
+			bl_err_set(msg, len, "parameter '%.32s' needs a value: name=value", item);
 			ret = -EINVAL;
 			break;
 		}
 		*eq = '\0';
 		if (klen > TEL_MAX_PNAME ||
 		    strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789_") != klen) {
-			snprintf(msg, len, "bad parameter name '%.32s': use [a-z0-9_], at most %d",
-				 item, TEL_MAX_PNAME);
+			bl_err_set(msg, len,
+				   "bad parameter name '%.32s': use [a-z0-9_], at most %d", item,
+				   TEL_MAX_PNAME);
 			ret = -EINVAL;
 			break;
 		}
 		if (strcmp(item, "cmd") == 0 || !param_allowed(tc, item)) {
 			if (tc->params != NULL)
-				snprintf(msg, len, "%s%s does not take parameter '%s' (takes: %s)",
-					 TEL_PREFIX, tc->name, item, tc->params);
+				bl_err_set(msg, len,
+					   "%s%s does not take parameter '%s' (takes: %s)",
+					   TEL_PREFIX, tc->name, item, tc->params);
 			else
-				snprintf(msg, len, "parameter name 'cmd' is reserved");
+				bl_err_set(msg, len, "parameter name 'cmd' is reserved");
 			ret = -EINVAL;
 			break;
 		}
 		if (json_object_get(req, item) != NULL) {
-			snprintf(msg, len, "parameter '%s' given twice", item);
+			bl_err_set(msg, len, "parameter '%s' given twice", item);
 			ret = -EINVAL;
 			break;
 		}
 		if (++n > TEL_MAX_PARAMS) {
-			snprintf(msg, len, "more than %d parameters", TEL_MAX_PARAMS);
+			bl_err_set(msg, len, "more than %d parameters", TEL_MAX_PARAMS);
 			ret = -EINVAL;
 			break;
 		}
@@ -552,12 +554,13 @@ static int routes_limit(json_t *req, char *msg, size_t len)
 		return json_object_set_new(req, "limit", json_integer(BL_TELEMETRY_LIST_MAX)) == 0
 			   ? 0
 			   : -ENOMEM;
-	if (!json_is_integer(lim) || json_integer_value(lim) < 0 ||
+	/* 0 is refused, as route.list refuses it. */
+	if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
 	    json_integer_value(lim) > BL_TELEMETRY_LIST_MAX) {
-		snprintf(msg, len,
-			 "limit must be an integer 0..%d (a telemetry reply holds at most 16 KB; "
-			 "beamctl route list shows more)",
-			 BL_TELEMETRY_LIST_MAX);
+		bl_err_set(msg, len,
+			   "limit must be an integer 1..%d (a telemetry reply holds at most 16 KB; "
+			   "beamctl route list shows more)",
+			   BL_TELEMETRY_LIST_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -755,13 +758,13 @@ int bl_telemetry_register(struct bl_ctl *ctl, char *err, size_t errlen)
 	int ret = 0;
 
 	if (ctl == NULL) {
-		snprintf(err, errlen, "telemetry: no control server");
+		bl_err_set(err, errlen, "telemetry: no control server");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&tel.lock);
 	if (tel.ctl != NULL) {
 		pthread_mutex_unlock(&tel.lock);
-		snprintf(err, errlen, "telemetry: a control server is attached already");
+		bl_err_set(err, errlen, "telemetry: a control server is attached already");
 		return -EBUSY;
 	}
 	if (!tel.cond_ready) {
@@ -773,7 +776,7 @@ int bl_telemetry_register(struct bl_ctl *ctl, char *err, size_t errlen)
 		pthread_condattr_destroy(&ca);
 		if (ret != 0) {
 			pthread_mutex_unlock(&tel.lock);
-			snprintf(err, errlen, "telemetry: %s", strerror(-ret));
+			bl_err_set(err, errlen, "telemetry: %s", strerror(-ret));
 			return ret;
 		}
 		tel.cond_ready = true;
@@ -788,8 +791,8 @@ int bl_telemetry_register(struct bl_ctl *ctl, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "%s%s", TEL_PREFIX, tel_cmds[i].name);
 		ret = rte_telemetry_register_cmd(path, tel_callback, tel_cmds[i].help);
 		if (ret != 0) {
-			snprintf(err, errlen, "telemetry: cannot register %s: %s", path,
-				 strerror(-ret));
+			bl_err_set(err, errlen, "telemetry: cannot register %s: %s", path,
+				   strerror(-ret));
 			bl_telemetry_close();
 			return ret;
 		}
@@ -870,24 +873,24 @@ int bl_pdump_setup(bool enable, char *err, size_t errlen)
 	 * pass), so ask EAL directly: with --no-shconf it refuses any action.
 	 */
 	if (rte_mp_action_register("bl_ipc_probe", ipc_probe) != 0) {
-		snprintf(err, errlen,
-			 "--pdump: no multi-process channel (%s): dpdk-dumpcap reaches the "
-			 "daemon through its runtime directory; run EAL without --no-shconf, "
-			 "with a --file-prefix that dpdk-dumpcap is then given",
-			 rte_strerror(rte_errno));
+		bl_err_set(err, errlen,
+			   "--pdump: no multi-process channel (%s): dpdk-dumpcap reaches the "
+			   "daemon through its runtime directory; run EAL without --no-shconf, "
+			   "with a --file-prefix that dpdk-dumpcap is then given",
+			   rte_strerror(rte_errno));
 		return -ENOTSUP;
 	}
 	rte_mp_action_unregister("bl_ipc_probe");
 	if (!rte_eal_has_hugepages()) {
-		snprintf(err, errlen,
-			 "--pdump needs hugepages: dpdk-dumpcap and dpdk-pdump attach as "
-			 "secondary processes, which map the primary's memory from its hugepage "
-			 "files, and a --no-huge primary has none");
+		bl_err_set(err, errlen,
+			   "--pdump needs hugepages: dpdk-dumpcap and dpdk-pdump attach as "
+			   "secondary processes, which map the primary's memory from its hugepage "
+			   "files, and a --no-huge primary has none");
 		return -ENOTSUP;
 	}
 	if (rte_pdump_init() != 0) {
-		snprintf(err, errlen, "--pdump: rte_pdump_init failed: %s",
-			 rte_strerror(rte_errno));
+		bl_err_set(err, errlen, "--pdump: rte_pdump_init failed: %s",
+			   rte_strerror(rte_errno));
 		return rte_errno > 0 ? -rte_errno : -EIO;
 	}
 	tel.pdump_on = true;

@@ -79,8 +79,10 @@ static void test_status(void **state)
 	json_t *r, *p;
 	char ip[16];
 
-	/* No arguments: anything else in the request is ignored. */
-	r = cmds_ok(w, "{'cmd':'status','extra':[1,2]}");
+	/* No arguments: anything else in the request is refused, naming it. */
+	cmds_fails(w, EINVAL, "unknown field \"extra\" for status",
+		   "{'cmd':'status','extra':[1,2]}");
+	r = cmds_ok(w, "{'cmd':'status'}");
 	cmds_keys(r, keys);
 	assert_string_equal(cmds_str(r, "version"), "9.8.7-test");
 	assert_int_equal(cmds_int(r, "pid"), getpid());
@@ -197,10 +199,10 @@ static void test_route_add_errors(void **state)
 	struct cmds_world *w = x->w;
 
 	/* The request's array. */
-	cmds_fails(w, EINVAL, "request needs an array \"routes\"", "{'cmd':'route.add'}");
-	cmds_fails(w, EINVAL, "request needs an array \"routes\"",
+	cmds_fails(w, EINVAL, "missing \"routes\"", "{'cmd':'route.add'}");
+	cmds_fails(w, EINVAL, "\"routes\" must be an array, not an object",
 		   "{'cmd':'route.add','routes':{'key':1,'action':'drop'}}");
-	cmds_fails(w, EINVAL, "request needs an array \"routes\"",
+	cmds_fails(w, EINVAL, "\"routes\" must be an array",
 		   "{'cmd':'route.add','routes':'1 drop'}");
 	/* Each item, named by its place (from 1). */
 	cmds_fails(w, EINVAL, "routes item 2: route: expected an object",
@@ -213,11 +215,15 @@ static void test_route_add_errors(void **state)
 		   "{'cmd':'route.add','routes':[{'key':'twelve','action':'drop'}]}");
 	cmds_fails(w, EINVAL,
 		   "routes item 1:", "{'cmd':'route.add','routes':[{'key':1.5,'action':'drop'}]}");
-	cmds_fails(w, EINVAL, "\"action\" must be a string",
+	cmds_fails(w, EINVAL, "routes item 1: route: missing \"action\"",
 		   "{'cmd':'route.add','routes':[{'key':1}]}");
-	cmds_fails(w, EINVAL, "\"action\" must be a string",
-		   "{'cmd':'route.add','routes':[{'key':1,'action':4}]}");
-	cmds_fails(w, EINVAL, "unknown action 'teleport'",
+	cmds_fails(
+	    w, EINVAL,
+	    "routes item 1: route: \"action\" must be drop, forward, process, group or pool, not 4",
+	    "{'cmd':'route.add','routes':[{'key':1,'action':4}]}");
+	cmds_fails(w, EINVAL,
+		   "routes item 1: route: \"action\" must be drop, forward, process, group or "
+		   "pool, not 'teleport'",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'teleport'}]}");
 	cmds_fails(w, EINVAL, "unknown field \"port\" for action drop",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'drop','port':0}]}");
@@ -228,7 +234,7 @@ static void test_route_add_errors(void **state)
 	cmds_fails(w, EINVAL, "\"port\" must be an integer in 0..65535",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':70000,"
 		   "'mac':'02:00:00:00:00:01','ip':'10.0.0.2'}]}");
-	cmds_fails(w, EINVAL, "\"mac\" must be a string",
+	cmds_fails(w, EINVAL, "routes item 1: route: missing \"mac\"",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':0,"
 		   "'ip':'10.0.0.2'}]}");
 	cmds_fails(w, EINVAL, "routes item 1: route:",
@@ -248,9 +254,11 @@ static void test_route_add_errors(void **state)
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':1,"
 		   "'mac':'02:00:00:00:00:01','ip':'10.0.0.2'}]}");
 	/* process, group, pool: a name, and nothing else. */
-	cmds_fails(w, EINVAL, "\"name\" must be a string",
+	cmds_fails(w, EINVAL, "routes item 1: route: missing \"name\"",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'pool'}]}");
-	cmds_fails(w, EINVAL, "bad name 'two words'",
+	cmds_fails(w, EINVAL,
+		   "routes item 1: route: \"name\" must be a name of 1..31 printable ASCII "
+		   "characters without blanks, not 'two words'",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'group','name':'two words'}]}");
 	cmds_fails(
 	    w, EINVAL, "unknown field \"port\" for action process",
@@ -348,8 +356,8 @@ static void test_route_del(void **state)
 
 	json_decref(cmds_ok(w, "{'cmd':'route.add','routes':[{'key':1,'action':'drop'},"
 			       "{'key':2,'action':'drop'},{'key':3,'action':'drop'}]}"));
-	cmds_fails(w, EINVAL, "request needs an array \"keys\"", "{'cmd':'route.del'}");
-	cmds_fails(w, EINVAL, "request needs an array \"keys\"", "{'cmd':'route.del','keys':1}");
+	cmds_fails(w, EINVAL, "missing \"keys\"", "{'cmd':'route.del'}");
+	cmds_fails(w, EINVAL, "\"keys\" must be an array, not 1", "{'cmd':'route.del','keys':1}");
 	cmds_fails(w, EINVAL, "keys item 2:", "{'cmd':'route.del','keys':[1,'x']}");
 	cmds_fails(w, EINVAL, "keys item 1:", "{'cmd':'route.del','keys':[-3]}");
 	cmds_fails(w, EINVAL, "keys item 1:", "{'cmd':'route.del','keys':[{'key':1}]}");
@@ -374,16 +382,17 @@ static void test_route_batch(void **state)
 	struct cmds_world *w = x->w;
 
 	json_decref(cmds_ok(w, "{'cmd':'route.add','routes':[{'key':1,'action':'drop'}]}"));
-	cmds_fails(w, EINVAL, "request needs an array \"ops\"", "{'cmd':'route.batch'}");
-	cmds_fails(w, EINVAL, "request needs an array \"ops\"",
+	cmds_fails(w, EINVAL, "request needs either a string \"text\" or an array \"ops\"",
+		   "{'cmd':'route.batch'}");
+	cmds_fails(w, EINVAL, "unknown field \"routes\" for route.batch (it takes: text, ops)",
 		   "{'cmd':'route.batch','routes':[]}");
-	cmds_fails(w, EINVAL, "ops item 1: \"op\" must be \"add\" or \"del\"",
+	cmds_fails(w, EINVAL, "ops item 1: missing \"op\"",
 		   "{'cmd':'route.batch','ops':[{'route':{'key':2,'action':'drop'}}]}");
-	cmds_fails(w, EINVAL, "ops item 1: \"op\" must be \"add\" or \"del\"",
+	cmds_fails(w, EINVAL, "ops item 1: \"op\" must be add or del, not 'replace'",
 		   "{'cmd':'route.batch','ops':[{'op':'replace','key':1}]}");
-	cmds_fails(w, EINVAL, "ops item 1: \"op\" must be \"add\" or \"del\"",
+	cmds_fails(w, EINVAL, "ops item 1: \"op\" must be add or del, not 1",
 		   "{'cmd':'route.batch','ops':[{'op':1,'key':1}]}");
-	cmds_fails(w, EINVAL, "ops item 2: route: expected an object",
+	cmds_fails(w, EINVAL, "ops item 2: missing \"route\"",
 		   "{'cmd':'route.batch','ops':[{'op':'del','key':1},{'op':'add'}]}");
 	cmds_fails(w, EINVAL, "ops item 1:", "{'cmd':'route.batch','ops':[{'op':'del'}]}");
 	cmds_fails(w, ENOENT, "route 5: no such route",
@@ -460,13 +469,13 @@ static void test_route_list(void **state)
 	struct cmds_world *w = x->w;
 	json_t *r, *e;
 
-	cmds_fails(w, EINVAL, "\"limit\" must be an integer from 1 to 10000",
+	cmds_fails(w, EINVAL, "\"limit\" must be an integer in 1..10000",
 		   "{'cmd':'route.list','limit':'10'}");
-	cmds_fails(w, EINVAL, "\"limit\" must be an integer from 1 to 10000",
+	cmds_fails(w, EINVAL, "\"limit\" must be an integer in 1..10000",
 		   "{'cmd':'route.list','limit':-1}");
-	cmds_fails(w, EINVAL, "\"limit\" must be an integer from 1 to 10000",
+	cmds_fails(w, EINVAL, "\"limit\" must be an integer in 1..10000",
 		   "{'cmd':'route.list','limit':10001}");
-	cmds_fails(w, EINVAL, "\"cursor\" must be the \"next\" of an earlier reply",
+	cmds_fails(w, EINVAL, "\"cursor\" must be a string, not 12",
 		   "{'cmd':'route.list','cursor':12}");
 	cmds_fails(w, EINVAL, "\"cursor\" must be the \"next\"",
 		   "{'cmd':'route.list','cursor':'abc'}");
@@ -500,7 +509,7 @@ static void test_route_list(void **state)
 	json_decref(r);
 
 	/* limit 0 is refused: an empty page has no place to name as "next". */
-	cmds_fails(w, EINVAL, "\"limit\" must be an integer from 1 to 10000",
+	cmds_fails(w, EINVAL, "\"limit\" must be an integer in 1..10000",
 		   "{'cmd':'route.list','limit':0}");
 }
 

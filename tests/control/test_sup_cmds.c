@@ -105,34 +105,47 @@ static void test_sup_new(void **state)
 	struct cmds_world *w = x->w;
 	json_t *r;
 
-	cmds_fails(w, EINVAL, "sup new: missing ID", "{'cmd':'sup.new'}");
-	/* issue 14 part 4: an id of the wrong type is reported as missing. */
-	cmds_fails(w, EINVAL, "sup new: missing ID", "{'cmd':'sup.new','id':1}");
-	cmds_fails(w, EINVAL, "bad name 'a b'", "{'cmd':'sup.new','id':'a b'}");
+	cmds_fails(w, EINVAL, "missing \"id\"", "{'cmd':'sup.new'}");
+	/* An id of the wrong type is refused as such, not reported as missing. */
+	cmds_fails(
+	    w, EINVAL,
+	    "\"id\" must be a name of 1..31 printable ASCII characters without blanks, not 1",
+	    "{'cmd':'sup.new','id':1}");
+	cmds_fails(
+	    w, EINVAL,
+	    "\"id\" must be a name of 1..31 printable ASCII characters without blanks, not 'a b'",
+	    "{'cmd':'sup.new','id':'a b'}");
 	cmds_fails(w, ENOENT, "sup new: no supervisor 'nobody' (define the parent first)",
 		   "{'cmd':'sup.new','id':'s','parent':'nobody'}");
-	cmds_fails(w, EINVAL, "sup new: strategy must be one_for_one, one_for_all or rest_for_one",
-		   "{'cmd':'sup.new','id':'s','strategy':'all_for_one'}");
-	cmds_fails(w, EINVAL, "sup new: strategy must be a word",
+	cmds_fails(
+	    w, EINVAL,
+	    "\"strategy\" must be one_for_one, one_for_all or rest_for_one, not 'all_for_one'",
+	    "{'cmd':'sup.new','id':'s','strategy':'all_for_one'}");
+	cmds_fails(w, EINVAL,
+		   "\"strategy\" must be one_for_one, one_for_all or rest_for_one, not 1",
 		   "{'cmd':'sup.new','id':'s','strategy':1}");
-	cmds_fails(w, EINVAL, "intensity must be an integer in 0..1024",
+	cmds_fails(w, EINVAL, "\"intensity\" must be an integer in 0..1024, not 1025",
 		   "{'cmd':'sup.new','id':'s','intensity':1025}");
-	cmds_fails(w, EINVAL, "intensity must be an integer in 0..1024",
+	cmds_fails(w, EINVAL, "\"intensity\" must be an integer in 0..1024, not -1",
 		   "{'cmd':'sup.new','id':'s','intensity':-1}");
-	cmds_fails(w, EINVAL, "period must be an integer in 0..4294967295",
+	cmds_fails(w, EINVAL, "\"period\" must be an integer in 0..4294967295, not '5s'",
 		   "{'cmd':'sup.new','id':'s','period':'5s'}");
-	cmds_fails(w, EINVAL, "restart must be permanent, transient or temporary",
+	cmds_fails(w, EINVAL, "\"restart\" must be permanent, transient or temporary, not 'always'",
 		   "{'cmd':'sup.new','id':'s','restart':'always'}");
-	/* issue 14 part 4: a mistyped restart is refused here, a mistyped parent ignored (below).
-	 */
-	cmds_fails(w, EINVAL, "restart must be permanent, transient or temporary",
+	/* Mistyped fields are refused, each named (a mistyped parent too, below). */
+	cmds_fails(w, EINVAL, "\"restart\" must be permanent, transient or temporary, not 0",
 		   "{'cmd':'sup.new','id':'s','restart':0}");
-	cmds_fails(w, EINVAL, "shutdown must be milliseconds (1..1073741824), brutal or infinity",
+	cmds_fails(w, EINVAL,
+		   "\"shutdown\" must be an integer in 1..1073741824, brutal or infinity, not 0",
 		   "{'cmd':'sup.new','id':'s','shutdown':0}");
-	cmds_fails(w, EINVAL, "shutdown must be milliseconds",
-		   "{'cmd':'sup.new','id':'s','shutdown':'soon'}");
-	cmds_fails(w, EINVAL, "shutdown must be milliseconds",
-		   "{'cmd':'sup.new','id':'s','shutdown':1073741825}");
+	cmds_fails(
+	    w, EINVAL,
+	    "\"shutdown\" must be an integer in 1..1073741824, brutal or infinity, not 'soon'",
+	    "{'cmd':'sup.new','id':'s','shutdown':'soon'}");
+	cmds_fails(
+	    w, EINVAL,
+	    "\"shutdown\" must be an integer in 1..1073741824, brutal or infinity, not 1073741825",
+	    "{'cmd':'sup.new','id':'s','shutdown':1073741825}");
 
 	/* Good: the defaults, and every option. */
 	r = cmds_ok(w, "{'cmd':'sup.new','id':'root'}");
@@ -150,8 +163,10 @@ static void test_sup_new(void **state)
 	cmds_fails(w, EEXIST, "sup new: the id 'root' is taken", "{'cmd':'sup.new','id':'root'}");
 	json_decref(cmds_ok(w, "{'cmd':'sup.child','sup':'root','id':'w1','behaviour':'counter'}"));
 	cmds_fails(w, EEXIST, "sup new: the id 'w1' is taken", "{'cmd':'sup.new','id':'w1'}");
-	/* issue 14 part 4: a parent of the wrong type is ignored: the supervisor is a root. */
-	json_decref(cmds_ok(w, "{'cmd':'sup.new','id':'orphan','parent':7}"));
+	/* A parent of the wrong type is refused, not taken for no parent. */
+	cmds_fails(w, EINVAL, "\"parent\" must be a string, not 7",
+		   "{'cmd':'sup.new','id':'orphan','parent':7}");
+	json_decref(cmds_ok(w, "{'cmd':'sup.new','id':'orphan'}"));
 	r = cmds_ok(w, "{'cmd':'sup.tree'}");
 	assert_int_equal(json_array_size(json_object_get(r, "stopped_trees")),
 			 3); /* root c orphan */
@@ -190,50 +205,55 @@ static void test_sup_child(void **state)
 	json_t *r;
 
 	json_decref(cmds_ok(w, "{'cmd':'sup.new','id':'t'}"));
-	cmds_fails(w, EINVAL, "sup child: usage: sup child SUP ID BEHAVIOUR",
+	cmds_fails(w, EINVAL, "missing \"sup\"",
 		   "{'cmd':'sup.child','id':'c','behaviour':'counter'}");
-	cmds_fails(w, EINVAL,
-		   "sup child: usage:", "{'cmd':'sup.child','sup':'t','behaviour':'counter'}");
-	cmds_fails(w, EINVAL, "sup child: usage:", "{'cmd':'sup.child','sup':'t','id':'c'}");
-	cmds_fails(w, EINVAL, "sup child: usage:",
+	cmds_fails(w, EINVAL, "missing \"id\"",
+		   "{'cmd':'sup.child','sup':'t','behaviour':'counter'}");
+	cmds_fails(w, EINVAL, "missing \"behaviour\"", "{'cmd':'sup.child','sup':'t','id':'c'}");
+	cmds_fails(w, EINVAL, "\"behaviour\" must be a string, not an array",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':['counter']}");
 	cmds_fails(w, ENOENT, "sup child: no supervisor 'u'",
 		   "{'cmd':'sup.child','sup':'u','id':'c','behaviour':'counter'}");
-	cmds_fails(w, EINVAL, "bad name 'c d'",
-		   "{'cmd':'sup.child','sup':'t','id':'c d','behaviour':'counter'}");
+	cmds_fails(
+	    w, EINVAL,
+	    "\"id\" must be a name of 1..31 printable ASCII characters without blanks, not 'c d'",
+	    "{'cmd':'sup.child','sup':'t','id':'c d','behaviour':'counter'}");
 	cmds_fails(w, EEXIST, "sup child: the id 't' is taken",
 		   "{'cmd':'sup.child','sup':'t','id':'t','behaviour':'counter'}");
 	/* The behaviour and its arguments: as spawn checks them. */
 	cmds_fails(w, EINVAL, "unknown behaviour 'blinker'",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'blinker'}");
 	cmds_fails(
-	    w, EINVAL, "counter takes no argument 'keys'",
+	    w, EINVAL, "unknown field \"keys\" for counter (it takes: max_keys)",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','args':{'keys':1}}");
-	cmds_fails(w, EINVAL, "fault needs 'poison KEY'",
+	cmds_fails(w, EINVAL, "missing \"poison\"",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'fault'}");
-	cmds_fails(w, EINVAL, "sup child: bad name 'n m'",
-		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','name':'n m'}");
-	/* issue 14 part 4: an lcore without a scheduler is invalid_argument here, no_device in
-	 * spawn. */
-	cmds_fails(w, EINVAL, "sup child: lcore must be a worker lcore or 'any'",
+	cmds_fails(
+	    w, EINVAL,
+	    "\"name\" must be a name of 1..31 printable ASCII characters without blanks, not 'n m'",
+	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','name':'n m'}");
+	/* Left as found (issue 14 review): an lcore without a scheduler is invalid_argument here,
+	 * no_device in spawn. */
+	cmds_fails(w, EINVAL, "\"lcore\" must be a worker lcore or any, not 5",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','lcore':5}");
-	cmds_fails(w, EINVAL, "sup child: lcore must be a worker lcore or 'any'",
+	cmds_fails(w, EINVAL, "\"lcore\" must be an integer in 0..127 or any, not 'w'",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','lcore':'w'}");
 	cmds_fails(w, EINVAL, "sup child: echo transmits: put it on a worker lcore",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'echo','lcore':%u}",
 		   rte_get_main_lcore());
 	cmds_fails(
-	    w, EINVAL, "restart must be permanent, transient or temporary",
+	    w, EINVAL, "\"restart\" must be permanent, transient or temporary, not 'never'",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','restart':'never'}");
-	cmds_fails(w, EINVAL, "shutdown must be milliseconds",
+	cmds_fails(w, EINVAL,
+		   "\"shutdown\" must be an integer in 1..1073741824, brutal or infinity, not -5",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','shutdown':-5}");
 	cmds_fails(
-	    w, EINVAL, "mailbox_limit must be an integer in 0..4294967295",
+	    w, EINVAL, "\"mailbox_limit\" must be an integer in 0..4294967295, not 'x'",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','mailbox_limit':'x'}");
-	cmds_fails(w, EINVAL, "heap_limit must be an integer",
+	cmds_fails(w, EINVAL, "\"heap_limit\" must be an integer in 0..4294967295, not -1",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','heap_limit':-1}");
 	cmds_fails(
-	    w, EINVAL, "sup child: overflow must be drop_newest, drop_oldest or kill",
+	    w, EINVAL, "\"overflow\" must be drop_newest, drop_oldest or kill, not 'never'",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','overflow':'never'}");
 
 	r = cmds_ok(w,
@@ -251,14 +271,16 @@ static void test_sup_child(void **state)
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter'}");
 	json_decref(cmds_ok(w, "{'cmd':'sup.child','sup':'t','id':'f','behaviour':'fault',"
 			       "'args':{'poison':7},'lcore':'any'}"));
-	/* issue 14 part 4: "a worker lcore", says the message, yet the main lcore is taken. */
+	/* Left as found (issue 14 review): "a worker lcore", says the message, yet the main lcore
+	 * is taken. */
 	json_decref(cmds_ok(w,
 			    "{'cmd':'sup.child','sup':'t','id':'m','behaviour':'counter',"
 			    "'lcore':%u}",
 			    rte_get_main_lcore()));
-	/* issue 14 part 4: a name or an overflow of the wrong type is ignored, not refused. */
-	json_decref(cmds_ok(w, "{'cmd':'sup.child','sup':'t','id':'z','behaviour':'counter',"
-			       "'name':5,'overflow':2}"));
+	/* A name or an overflow of the wrong type is refused, naming the field. */
+	cmds_fails(w, EINVAL, "\"name\" must be a name",
+		   "{'cmd':'sup.child','sup':'t','id':'z','behaviour':'counter',"
+		   "'name':5,'overflow':2}");
 }
 
 /* ---- sup.start / sup.stop / sup.tree before the workers run ---- */
@@ -272,9 +294,9 @@ static void test_start_stop_errors_and_pending(void **state)
 	char err[256];
 	json_t *r, *t;
 
-	cmds_fails(w, EINVAL, "sup start: missing ID", "{'cmd':'sup.start'}");
-	cmds_fails(w, EINVAL, "sup start: missing ID", "{'cmd':'sup.start','id':3}");
-	cmds_fails(w, EINVAL, "sup stop: missing ID", "{'cmd':'sup.stop'}");
+	cmds_fails(w, EINVAL, "missing \"id\"", "{'cmd':'sup.start'}");
+	cmds_fails(w, EINVAL, "\"id\" must be a string, not 3", "{'cmd':'sup.start','id':3}");
+	cmds_fails(w, EINVAL, "missing \"id\"", "{'cmd':'sup.stop'}");
 	cmds_fails(w, ENOENT, "sup start: no tree 'x' and no child 'x' in a running tree",
 		   "{'cmd':'sup.start','id':'x'}");
 	cmds_fails(w, ENOENT, "sup stop: no tree 'x' and no child 'x' in a running tree",
@@ -416,9 +438,9 @@ static void test_tree_life(void **state)
 		unsigned l, sl, g;
 		int i;
 
-		cmds_fails(w, EINVAL, "top must be an integer in 0..256",
+		cmds_fails(w, EINVAL, "\"top\" must be an integer in 0..256, not 257",
 			   "{'cmd':'crashes','top':257}");
-		cmds_fails(w, EINVAL, "top must be an integer in 0..256",
+		cmds_fails(w, EINVAL, "\"top\" must be an integer in 0..256, not '1'",
 			   "{'cmd':'crashes','top':'1'}");
 		r = cmds_ok(w, "{'cmd':'crashes'}");
 		cmds_keys(r, keys);
@@ -457,7 +479,8 @@ static void test_tree_life(void **state)
 		assert_string_equal(cmds_str(row, "last_key"), "7");
 		assert_int_equal(cmds_int(row, "lcore"), w->worker);
 		json_decref(r);
-		/* issue 14 part 4: top 0 is a valid (empty) page here; ps refuses top 0. */
+		/* Left as found (issue 14 review): top 0 is a valid (empty) page here; ps refuses
+		 * top 0. */
 		r = cmds_ok(w, "{'cmd':'crashes','top':0}");
 		assert_int_equal(json_array_size(json_object_get(r, "crashes")), 0);
 		assert_int_equal(cmds_int(r, "recorded"), 1);

@@ -182,16 +182,15 @@ def check(args):
     assert by_key["18446744073709551615"] == {"key": "18446744073709551615", "action": "drop"}, by_key
     got = tel.query("/beamline/routes,limit=1")
     assert got["total"] == 3 and list(got["routes"]) == ["0"] and got["truncated"] == 1, got
-    got = tel.query("/beamline/routes,limit=0")
-    assert got["routes"] == [] and got["truncated"] == 1, got  # empty: an array of no scalars
 
     # Bad parameters: an error reply that names the problem, never a crash.
     bad = [
         ("/beamline/status,a=1", "takes no parameters"),
         ("/beamline/stats,x", "takes no parameters"),
-        ("/beamline/routes,limit=abc", "limit must be an integer 0..100"),
-        ("/beamline/routes,limit=101", "limit must be an integer 0..100"),
-        ("/beamline/routes,limit=-1", "limit must be an integer 0..100"),
+        ("/beamline/routes,limit=abc", "limit must be an integer 1..100"),
+        ("/beamline/routes,limit=101", "limit must be an integer 1..100"),
+        ("/beamline/routes,limit=-1", "limit must be an integer 1..100"),
+        ("/beamline/routes,limit=0", "limit must be an integer 1..100"),
         ("/beamline/routes,limit", "needs a value"),
         ("/beamline/routes,limit=", "needs a value"),
         ("/beamline/routes,limit=1,,", "empty parameter"),
@@ -224,7 +223,7 @@ def check(args):
     if "ps" not in listed:  # parameters still go through to the control request
         got = tel.query("/beamline/ps,top=10,sort=memory")
         assert got["error"] == "unknown_command" and "'ps'" in got["message"], got
-    n_trunc = 2  # the two limit= route lists above
+    n_trunc = 1  # the limit= route list above
     if "ps" in listed and "spawn" in listed:
         # More processes than one reply shows: the first of ps's own list, and "truncated".
         bc.json("spawn", "counter", "count", "150")
@@ -242,7 +241,11 @@ def check(args):
         assert got["sort"] == "memory" and len(got["procs"]) == 2, got
         n_trunc += 2
         expect_error(tel, "/beamline/ps,sort=bogus", "invalid_argument", "'bogus'")
-        expect_error(tel, "/beamline/ps,top=0", "invalid_argument", "top must be")
+        expect_error(tel, "/beamline/ps,top=0", "invalid_argument",
+                     '"top" must be an integer in 1..10000, not 0')
+        # Parameters the command does not take are refused by the daemon's command.
+        expect_error(tel, "/beamline/memory,x=1", "invalid_argument",
+                     'unknown field "x" for memory (it takes none)')
 
     # Several telemetry clients at once: each served, in its own DPDK thread,
     # through the one control thread.

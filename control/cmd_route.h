@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Route values and route objects, as the CLI writes them and the daemon
+ * reads them: keys, MAC and IPv4 addresses, process and group names, a
+ * route's JSON form, the words of `route add`. Each value is validated by
+ * one function with one set of messages, used on both sides.
+ *
+ * Nothing here depends on DPDK; everything is control-thread (or CLI) code
+ * and may allocate.
+ */
+#ifndef BL_CTL_CMD_ROUTE_H
+#define BL_CTL_CMD_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "actors/name.h"
+
+#define BL_CMD_UDP_DEFAULT 7447 /* `udp N` when not given (DESIGN §4) */
+
+/* A route key: a u64, or the default route. */
+struct bl_cmd_key {
+	uint64_t value; /* 0 when is_default */
+	bool is_default;
+};
+
+enum bl_cmd_action {
+	BL_CMD_ACTION_DROP = 0,
+	BL_CMD_ACTION_FORWARD,
+	BL_CMD_ACTION_PROCESS, /* to the process registered under name */
+	BL_CMD_ACTION_GROUP,   /* to every member of group name */
+	BL_CMD_ACTION_POOL,    /* to one member of group name, by source */
+};
+
+#define BL_CMD_NAME_MAX ((int)BL_NAME_MAX) /* process and group names, with the NUL */
+
+/* A decoded route: what `route add` says and what a route.add request holds. */
+struct bl_cmd_route {
+	struct bl_cmd_key key;
+	enum bl_cmd_action action;
+	/* the next hop; meaningful only for BL_CMD_ACTION_FORWARD */
+	uint16_t port;
+	uint8_t mac[6];
+	uint32_t ip;  /* host byte order: 10.0.0.2 is 0x0a000002 */
+	uint16_t udp; /* destination UDP port, 1..65535 */
+	/* process, group or pool name; meaningful for those actions only */
+	char name[BL_CMD_NAME_MAX];
+};
+
+/*
+ * Check a process or group name with the runtime's rule (bl_name_check,
+ * actors/name.h: 1..31 printable ASCII characters without blanks). Returns 0
+ * or -EINVAL with a message saying which part failed. Any thread.
+ */
+int bl_cmd_name_check(const char *s, char *err, size_t errlen);
+
+/*
+ * Parse a KEY word: decimal or 0x-hex u64, or `default`. Returns 0 or -EINVAL
+ * with a message naming the word. Any thread.
+ */
+int bl_cmd_key_parse(const char *word, struct bl_cmd_key *key, char *err, size_t errlen);
+
+/*
+ * The protocol form of a key: an integer when < 2^63, else a decimal string;
+ * "default" for the default route. New reference, NULL on out of memory.
+ */
+json_t *bl_cmd_key_to_json(const struct bl_cmd_key *key);
+
+/*
+ * Read a key from a request: a non-negative integer, a decimal (or 0x-hex)
+ * string, or "default". Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_key_from_json(const json_t *j, struct bl_cmd_key *key, char *err, size_t errlen);
+
+/* Print a key as the CLI shows it ("default" or decimal). Returns snprintf's count. */
+int bl_cmd_key_format(const struct bl_cmd_key *key, char *buf, size_t len);
+
+/*
+ * Parse "02:00:00:00:00:01" (six hex pairs separated by ':'; the all-zero
+ * address is refused). Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
+
+/*
+ * Parse a dotted-quad IPv4 address (four decimal octets 0..255 without
+ * leading zeros; 0.0.0.0 is refused) into host byte order. Returns 0 or
+ * -EINVAL with a message. Any thread.
+ */
+int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
+
+/*
+ * Decode one route object of a route.add or route.batch request:
+ * {"key":K,"action":"drop"}, {"key":K,"action":"forward","port":P,
+ * "mac":"..","ip":"..","udp":N} (udp optional, default 7447), or
+ * {"key":K,"action":"process"|"group"|"pool","name":"..."}. Unknown fields
+ * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
+ * message "route: ..." naming the field, in control/args.h's wording. Any
+ * thread; the daemon's handlers call it.
+ */
+int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen);
+
+/* Encode a route as bl_cmd_route_from_json reads it. New reference or NULL (ENOMEM). */
+json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r);
+
+/*
+ * Parse the words of `route add` after the command (KEY and the action:
+ * `KEY drop`, `KEY process|group|pool NAME`, `KEY port P mac MAC ip A [udp N]`)
+ * into *r. `what` prefixes the messages ("route add", "add"). Returns 0 or
+ * -EINVAL with a message naming the word. Any thread.
+ */
+int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_route *r, char *err,
+		       size_t errlen);
+
+#endif /* BL_CTL_CMD_ROUTE_H */
