@@ -42,129 +42,13 @@
 #include "actors/registry.h"
 #include "actors/sched.h"
 #include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
 #include "dataplane/router.h"
+#include "dataplane/txbuf.h"
 #include "dataplane/wire.h"
 
 /* Copy payload runs up to this size; send longer ones by reference. */
 #define BL_SPLIT_REF_MIN 512u
-
-/* A message's fate while a frame is classified: a hop index, a process
- * target, or a drop. */
-#define TGT_DROP BL_TGT_DROP
-#define TGT_PROC BL_TGT_PROC
-#define TGT_DONE 0xFFFFu
-
-static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
-{
-	bl_stat_add(&lc->st.msg_drops[why], n);
-	bl_stat_add(&lc->st.drop_msgs, n);
-}
-
-static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
-{
-	uint16_t sent, i;
-	uint64_t lost = 0, plost = 0;
-
-	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
-	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
-		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
-		/* Only what is left is looked at one by one. */
-		for (i = sent; i < tb->n; i++) {
-			if (tb->proc_mask & (1u << i))
-				plost += tb->nmsgs[i];
-			else
-				lost += tb->nmsgs[i];
-			rte_pktmbuf_free(tb->pkts[i]);
-		}
-	}
-	bl_stat_add(&lc->st.tx_pkts, sent);
-	bl_stat_add(&lc->st.fwd_msgs, tb->msgs - lost);
-	if (lost)
-		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
-	bl_stat_add(&lc->st.buffered_msgs, -(uint64_t)tb->msgs);
-	if (unlikely(tb->pmsgs != 0)) {
-		bl_stat_add(&lc->st.ptx_msgs, tb->pmsgs - plost);
-		if (plost) {
-			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
-			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
-		}
-		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)tb->pmsgs);
-	}
-	tb->n = 0;
-	tb->msgs = tb->pmsgs = 0;
-	tb->proc_mask = 0;
-}
-
-static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
-			      uint16_t nmsgs)
-{
-	struct bl_txbuf *tb = &lc->tx[port];
-
-	tb->pkts[tb->n] = m;
-	tb->nmsgs[tb->n] = nmsgs;
-	tb->n++;
-	tb->msgs += nmsgs;
-	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
-	if (tb->n == BL_BURST)
-		txbuf_send(lc, port, tb);
-}
-
-/* Queue a frame of process-sent messages (already counted in ptx_buffered). */
-static void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m, uint16_t nmsgs)
-{
-	struct bl_txbuf *tb = &lc->tx[port];
-
-	tb->pkts[tb->n] = m;
-	tb->nmsgs[tb->n] = nmsgs;
-	tb->proc_mask |= 1u << tb->n;
-	tb->n++;
-	tb->pmsgs += nmsgs;
-	if (tb->n == BL_BURST)
-		txbuf_send(lc, port, tb);
-}
-
-void bl_lcore_flush(struct bl_lcore *lc)
-{
-	uint16_t p;
-
-	for (p = 0; p < lc->r->n_ports; p++)
-		if (lc->tx[p].n > 0)
-			txbuf_send(lc, p, &lc->tx[p]);
-}
-
-/* Addresses for a frame leaving through `hop` from this lcore. */
-static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_route_hop *hop,
-				 struct bl_wire_hop *w)
-{
-	const struct bl_port *out = &lc->r->ports[hop->port];
-
-	w->src_mac = out->local.mac;
-	w->dst_mac = hop->dst_mac;
-	w->src_ip = out->local.ip;
-	w->dst_ip = hop->dst_ip;
-	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
-	w->dst_port = hop->dst_udp;
-}
-
-/* The prepared bytes for hop h, from the table this burst reads. */
-static __rte_noinline void hop_out_fill(struct bl_lcore *lc, uint16_t h)
-{
-	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
-	struct bl_hop_out *out = &lc->hout[h];
-	struct bl_wire_hop w;
-
-	hop_addresses(lc, hop, &w);
-	bl_wire_out_prepare(&out->o, &w);
-	out->port = hop->port;
-	out->seen = lc->vcache.seen;
-}
-
-static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
-{
-	if (unlikely(lc->hout[h].seen != lc->vcache.seen))
-		hop_out_fill(lc, h);
-	return &lc->hout[h];
-}
 
 /* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
 static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
@@ -651,14 +535,6 @@ static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
 	lc->pcache[idx].pid = bl_registry_whereis(lc->registry, tg->name, sizeof(tg->name));
 	lc->pcache[idx].tag = lc->ptag;
 	return lc->pcache[idx].pid;
-}
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
 }
 
 /*
