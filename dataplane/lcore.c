@@ -45,122 +45,11 @@
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
+#include "dataplane/verdict.h"
 #include "dataplane/wire.h"
 
 /* Copy payload runs up to this size; send longer ones by reference. */
 #define BL_SPLIT_REF_MIN 512u
-
-/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
-static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
-{
-	struct bl_route route;
-	const struct bl_route_hop *h;
-
-	if (v == BL_ROUTE_VAL_NONE)
-		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
-	route = bl_route_of_val(v);
-	if (bl_route_action_is_target(route.action))
-		return (uint16_t)(TGT_PROC | route.hop);
-	if (route.action != BL_ROUTE_FORWARD)
-		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
-	h = bl_route_hop_get(r->routes, &route);
-	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
-		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-	return route.hop;
-}
-
-/* What messages with this key get, from the route table. */
-static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
-{
-	return verdict_of_val(r, bl_route_lookup_val(r->routes, key));
-}
-
-uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
-
-/*
- * The masks of bl_verdict_mask: for each slot bit i, a word b_i whose slot
- * is 1 << i, found by Gaussian elimination over GF(2) on the slots of the
- * 64 one-bit words (the slot function is linear and onto, so each bit has a
- * pivot). mask(id) is the XOR of b_i over the bits of id: one table, shared
- * and read-only, so a mask is one load.
- */
-RTE_INIT(verdict_masks_init)
-{
-	uint64_t word[64];
-	uint32_t slot[64], i, j, n = 64;
-
-	for (j = 0; j < n; j++) {
-		word[j] = 1ull << j;
-		slot[j] = (uint32_t)bl_verdict_slot(word[j]);
-	}
-	for (i = 0; i < BL_VERDICT_SLOT_BITS; i++) {
-		for (j = i; j < n && !(slot[j] & (1u << i)); j++)
-			;
-		if (j == n)
-			rte_panic("verdict cache: the slot function misses bit %u\n", i);
-		RTE_SWAP(word[i], word[j]);
-		RTE_SWAP(slot[i], slot[j]);
-		for (j = 0; j < n; j++)
-			if (j != i && (slot[j] & (1u << i))) {
-				word[j] ^= word[i];
-				slot[j] ^= slot[i];
-			}
-	}
-	/* Row i (the pivot of bit i) now has slot 1 << i: the basis. */
-	for (j = 0; j < BL_VERDICT_CACHE_SIZE; j++)
-		for (bl__vmask[j] = 0, i = 0; i < BL_VERDICT_SLOT_BITS; i++)
-			if (j & (1u << i))
-				bl__vmask[j] ^= word[i];
-}
-
-/* Cache verdict tgt for wire-order key `raw` in `slot`, under the
- * verdict's id (given out now if it has none yet; when every id is taken
- * the key is left uncached). */
-static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
-{
-	uint32_t id = c->id_of[tgt];
-
-	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
-		if (c->n_ids == BL_VERDICT_IDS)
-			return;
-		id = c->n_ids++;
-		c->tgt_of[id] = tgt;
-		c->id_of[tgt] = (uint16_t)id;
-	}
-	c->ent[slot] = raw ^ bl_verdict_mask(id);
-	c->id[slot] = (uint16_t)id;
-}
-
-/*
- * A verdict-cache miss (or a key whose verdict could not be cached): the
- * route table, and the verdict into the cache. `raw` is the key in wire
- * order. Counted, so that the next burst looks its keys up in bulk
- * (burst_prefill) when this one missed often.
- */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
-{
-	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
-
-	lc->vmiss++;
-	verdict_fill(&lc->vcache, raw, slot, tgt);
-	return tgt;
-}
-
-/* Is wire-order key `raw` (in `slot`) in the cache? */
-static __rte_always_inline bool verdict_hit(const struct bl_verdict_cache *c, uint64_t raw,
-					    size_t slot)
-{
-	return (c->ent[slot] ^ raw) == bl_verdict_mask(c->id[slot]);
-}
-
-/* What a message with wire-order key `raw` gets: the cache, else the table. */
-static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
-{
-	size_t k = bl_verdict_slot(raw);
-
-	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.tgt_of[lc->vcache.id[k]]
-							: verdict_slow(lc, raw, k);
-}
 
 /*
  * A frame with a message of another kind than data, or with wire flags:
@@ -216,7 +105,7 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 		 * case, they change nothing. */
 		if (!slack && unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
 			return BL_WIRE_MSG_TRUNCATED;
-		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
+		memcpy(&key, h + 8, sizeof(key)); /* wire order: see bl__verdict_slow */
 		kind_flags |= bl__wire_raw32(h + 4);
 		mlen = bl_wire_get32(h);
 		if (slack) {
@@ -304,7 +193,7 @@ static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint
 	memcpy(&key, h + 8, sizeof(key));
 	k = bl_verdict_slot(key);
 	if (unlikely(!verdict_hit(c, key, k))) {
-		verdict_slow(lc, key, k);
+		bl__verdict_slow(lc, key, k);
 		if (!verdict_hit(c, key, k))
 			return false;
 	}
@@ -1178,195 +1067,6 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 }
 
 /*
- * Once per burst: the caller passed a quiescent state since the last one.
- * Pairs with the release store of the table's generation by the writer.
- */
-static void verdict_cache_wipe(struct bl_verdict_cache *c)
-{
-	size_t i;
-
-	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
-	 * an entry counts only where tgt_of agrees with it. */
-	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++) {
-		c->ent[i] = bl_verdict_mask((uint32_t)i ^ BL_VERDICT_IDS);
-		c->id[i] = 0;
-	}
-	c->n_ids = 0;
-}
-
-/* Forget wire-order key `raw` if the cache holds it. */
-static inline void verdict_forget(struct bl_verdict_cache *c, uint64_t raw)
-{
-	size_t k = bl_verdict_slot(raw);
-
-	if (verdict_hit(c, raw, k)) {
-		c->ent[k] = bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
-		c->id[k] = 0;
-	}
-}
-
-/*
- * Once per burst, after a quiescent state: catch up with the route table.
- * A moved generation (or a change log this lcore fell behind) drops the
- * whole cache; otherwise only the keys the log names since the last burst
- * are forgotten, so route churn on other keys costs the cache nothing.
- */
-static inline void verdict_cache_sync(struct bl_lcore *lc)
-{
-	struct bl_route_table *t = lc->r->routes;
-	uint64_t seen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) + 1;
-	/* Pairs with the release store of log.seq in route.c's key_changed. */
-	uint64_t lseq = __atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE), i;
-
-	if (unlikely(seen != lc->vcache.seen)) {
-		verdict_cache_wipe(&lc->vcache);
-		lc->vcache.seen = seen;
-	} else if (unlikely(lseq != lc->log_seen)) {
-		if (lseq - lc->log_seen > BL_ROUTE_LOG_SIZE / 2) {
-			verdict_cache_wipe(&lc->vcache);
-		} else {
-			for (i = lc->log_seen; i < lseq; i++) {
-				uint64_t key = __atomic_load_n(
-				    &t->log.key[i & (BL_ROUTE_LOG_SIZE - 1)], __ATOMIC_RELAXED);
-
-				verdict_forget(&lc->vcache, rte_cpu_to_be_64(key));
-			}
-			/* The writer may have lapped the entries read: then
-			 * some key read may be another, and all are forgotten. */
-			if (__atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE) - lc->log_seen >
-			    BL_ROUTE_LOG_SIZE)
-				verdict_cache_wipe(&lc->vcache);
-		}
-	}
-	lc->log_seen = lseq;
-	if (lc->registry != NULL)
-		lc->ptag = bl_registry_gen(lc->registry) + 1;
-}
-
-/*
- * Keys looked up together: when the last burst missed the verdict cache
- * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
- * burst is handled in groups of a few packets, software-pipelined: the keys
- * of the next group's usual frames (IPv4 without options) that miss the
- * cache are gathered, hashed and their home buckets prefetched
- * (prefill_start) before this group's are compared and cached
- * (prefill_finish) and its packets handled. A bucket thus has a whole
- * group's handling to arrive in, and the few groups in flight at once keep
- * the keys that must share the direct-mapped cache few. Nothing here is
- * trusted: a frame is only read inside its mbuf's data, and classify checks
- * everything again. With few routes the cache hits and this never runs.
- */
-#define BL_PREFILL_MIN	    8u	/* misses in a burst that turn it on for the next */
-#define BL_PREFILL_KEYS	    32u /* a group ends once it has this many keys ... */
-#define BL_PREFILL_PKTS	    8u	/* ... or this many packets */
-#define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
-
-/*
- * Admission: a key the group looked up goes into its cache slot either way
- * (classify finds it there), but when the slot held another key, that key
- * comes back once the group's packets are handled, unless the newcomer won
- * a 1-in-16 draw. A key seen often (zipf's hot keys) wins a slot soon and
- * keeps it; the many keys seen once pass through without evicting it.
- */
-struct prefill_undo {
-	uint64_t ent;
-	uint16_t id;
-	uint16_t slot;
-};
-
-struct prefill {
-	const struct bl_rt *rt; /* the table prefetched from */
-	unsigned n;		/* keys gathered */
-	unsigned n_undo;	/* slots to give back after the group */
-	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
-	uint32_t hash[BL_PREFILL_KEYS_MAX];
-	struct prefill_undo undo[BL_PREFILL_KEYS_MAX];
-};
-
-/* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
- * end, and prefetch their buckets; returns the packet after the group. */
-static uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf, struct rte_mbuf **pkts,
-			      uint16_t from, uint16_t n)
-{
-	const struct bl_verdict_cache *c = &lc->vcache;
-	unsigned nk = 0;
-	uint16_t p;
-
-	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
-	     p++) {
-		const struct rte_mbuf *m = pkts[p];
-		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
-		uint16_t count;
-
-		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
-					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
-			continue;
-		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
-		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
-		     count--) {
-			uint64_t r;
-
-			memcpy(&r, d + off + 8, sizeof(r));
-			/* Kept only if it misses, with no branch on that: with hot
-			 * and cold keys mixed (zipf) it would mispredict often. */
-			pf->raw[nk] = r;
-			pf->key[nk] = rte_be_to_cpu_64(r);
-			nk += !verdict_hit(c, r, bl_verdict_slot(r));
-			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
-		}
-	}
-	pf->n = nk;
-	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
-	lc->vmiss += nk;
-	return p;
-}
-
-/* Is cache slot k empty (as verdict_cache_wipe leaves it)? */
-static inline bool verdict_slot_empty(const struct bl_verdict_cache *c, size_t k)
-{
-	return c->id[k] == 0 && c->ent[k] == bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
-}
-
-/* The group's keys compared in their (by now arrived) buckets, and cached;
- * the slots they take from other keys noted to give back (struct
- * prefill_undo). */
-static void prefill_finish(struct bl_lcore *lc, struct prefill *pf)
-{
-	struct bl_verdict_cache *c = &lc->vcache;
-	uint16_t val[BL_PREFILL_KEYS_MAX];
-	unsigned i, nu = 0;
-
-	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
-	for (i = 0; i < pf->n; i++) {
-		size_t k = bl_verdict_slot(pf->raw[i]);
-
-		lc->admit = lc->admit * 6364136223846793005ull + 1442695040888963407ull;
-		if (!verdict_slot_empty(c, k) && (lc->admit >> (64 - 4)) != 0) {
-			pf->undo[nu].ent = c->ent[k];
-			pf->undo[nu].id = c->id[k];
-			pf->undo[nu++].slot = (uint16_t)k;
-		}
-		verdict_fill(c, pf->raw[i], k, verdict_of_val(lc->r, val[i]));
-	}
-	pf->n_undo = nu;
-}
-
-/* Give the slots back, the last taken first (a key may have taken one
- * twice). The entries are as good as when they were taken: the cache
- * changes for the route table only between bursts. */
-static void prefill_undo(struct bl_lcore *lc, const struct prefill *pf)
-{
-	struct bl_verdict_cache *c = &lc->vcache;
-	unsigned i;
-
-	for (i = pf->n_undo; i-- > 0;) {
-		c->ent[pf->undo[i].slot] = pf->undo[i].ent;
-		c->id[pf->undo[i].slot] = pf->undo[i].id;
-	}
-}
-
-/*
  * The first lines of a packet, a few packets ahead: the headers and the first
  * message headers, which the walk reads with dependent loads. The lines after
  * them are read in address order, which the CPU's own stream prefetcher
@@ -1408,9 +1108,9 @@ static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_p
 	unsigned g = 0;
 
 	lc->vmiss = 0;
-	to = prefill_start(lc, &pf[0], pkts, 0, n);
+	to = bl__prefill_start(lc, &pf[0], pkts, 0, n);
 	for (; from < n; from = to, to = next, g ^= 1) {
-		next = to < n ? prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
+		next = to < n ? bl__prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
 		prefill_finish(lc, &pf[g]);
 		handle_pkts(lc, in_port, pkts, from, to, n, acc);
 		prefill_undo(lc, &pf[g]);

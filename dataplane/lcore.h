@@ -14,14 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __SSE4_2__
-#include <nmmintrin.h> /* _mm_crc32_u64: verdict cache slots */
-#endif
-
 #include <rte_common.h>
-#ifndef __SSE4_2__
-#include <rte_hash_crc.h>
-#endif
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
@@ -122,35 +115,8 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
 
 /*
- * The slot of a key as it sits on the wire (big-endian, so a lookup never
- * byte-swaps): CRC32-C where the CPU has it (one instruction; every key bit
- * counts whatever the byte order), DPDK's software CRC32-C elsewhere. The
- * cache relies on this function being linear over GF(2):
- * slot(a ^ b) == slot(a) ^ slot(b) (a CRC with zero start and no final
- * inversion is).
- */
-static inline size_t bl_verdict_slot(uint64_t raw)
-{
-#ifdef __SSE4_2__
-	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
-#else
-	return (size_t)rte_hash_crc_8byte(raw, 0) & (BL_VERDICT_CACHE_SIZE - 1);
-#endif
-}
-
-/*
- * The mask of verdict id `id` (below BL_VERDICT_CACHE_SIZE): a 64-bit word
- * whose slot is `id` itself (bl_verdict_slot(bl_verdict_mask(id)) == id),
- * linear in id. Tabled from a basis found once at start-up.
- */
-extern uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
-static inline uint64_t bl_verdict_mask(uint32_t id)
-{
-	return bl__vmask[id];
-}
-
-/*
- * The cache: direct mapped, CACHE_SIZE slots. Each distinct verdict the
+ * The cache (its code: dataplane/verdict.h, which also has slot() and
+ * mask()): direct mapped, CACHE_SIZE slots. Each distinct verdict the
  * lcore has cached since the last wipe has an id (0 .. BL_VERDICT_IDS-1);
  * a slot holding key K with verdict id v stores ent = K ^ mask(v) and id v.
  *
