@@ -44,6 +44,7 @@
 #include "dataplane/classify.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
+#include "dataplane/neigh.h"
 #include "dataplane/router.h"
 #include "dataplane/split.h"
 #include "dataplane/txbuf.h"
@@ -51,63 +52,6 @@
 #include "dataplane/wire.h"
 
 /* ---- messages to processes ---- */
-
-static inline uint32_t neigh_slot(uint32_t ip_be, uint16_t port)
-{
-#ifdef __SSE4_2__
-	return _mm_crc32_u32(port, ip_be) & (BL_NEIGH_SIZE - 1);
-#else
-	return (uint32_t)(((uint64_t)(ip_be ^ port) * 0x9E3779B97F4A7C15ULL) >> 40) &
-	       (BL_NEIGH_SIZE - 1);
-#endif
-}
-
-/* Remember the MAC a source sent from (writer: this lcore only). */
-static inline void neigh_learn(struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
-			       const struct rte_mbuf *m)
-{
-	struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
-	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, 6);
-
-	if (likely(e->ip == ip_be && e->port == port &&
-		   memcmp(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN) == 0 && (e->seq & 1) == 0))
-		return;
-	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e->ip = ip_be;
-	e->port = port;
-	memcpy(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN);
-	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
-}
-
-int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
-		       struct rte_ether_addr *mac)
-{
-	const struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
-	int tries;
-
-	for (tries = 0; tries < 16; tries++) {
-		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), s2;
-		uint32_t ip;
-		uint16_t p;
-		struct rte_ether_addr a;
-
-		if (s1 & 1)
-			continue;
-		ip = e->ip;
-		p = e->port;
-		memcpy(&a, &e->mac, sizeof(a));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-		if (s1 != s2)
-			continue;
-		if (s1 == 0 || ip != ip_be || p != port)
-			return -ENOENT;
-		*mac = a;
-		return 0;
-	}
-	return -EAGAIN;
-}
 
 /* The pid registered under a process target's name, cached per registry generation. */
 static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
@@ -802,9 +746,9 @@ static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_p
 	unsigned g = 0;
 
 	lc->vmiss = 0;
-	to = bl__prefill_start(lc, &pf[0], pkts, 0, n);
+	to = prefill_start(lc, &pf[0], pkts, 0, n);
 	for (; from < n; from = to, to = next, g ^= 1) {
-		next = to < n ? bl__prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
+		next = to < n ? prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
 		prefill_finish(lc, &pf[g]);
 		handle_pkts(lc, in_port, pkts, from, to, n, acc);
 		prefill_undo(lc, &pf[g]);

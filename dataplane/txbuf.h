@@ -21,14 +21,56 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
 
-/* Send tb's packets out of port now; count what left and what was refused. */
-void bl__txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb);
+/*
+ * Send tb's packets out of port now; count what left and what was refused.
+ * Out of line (as GCC compiled it when it was static in lcore.c) but
+ * static, here rather than in txbuf.c: the file that calls it compiles it
+ * knowing its callers, as before the split, and a file that includes this
+ * need not call it (__rte_unused).
+ */
+static __rte_noinline __rte_unused void txbuf_send(struct bl_lcore *lc, uint16_t port,
+						   struct bl_txbuf *tb)
+{
+	uint16_t sent, i;
+	uint64_t lost = 0, plost = 0;
+
+	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
+	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
+		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
+		/* Only what is left is looked at one by one. */
+		for (i = sent; i < tb->n; i++) {
+			if (tb->proc_mask & (1u << i))
+				plost += tb->nmsgs[i];
+			else
+				lost += tb->nmsgs[i];
+			rte_pktmbuf_free(tb->pkts[i]);
+		}
+	}
+	bl_stat_add(&lc->st.tx_pkts, sent);
+	bl_stat_add(&lc->st.fwd_msgs, tb->msgs - lost);
+	if (lost)
+		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
+	bl_stat_add(&lc->st.buffered_msgs, -(uint64_t)tb->msgs);
+	if (unlikely(tb->pmsgs != 0)) {
+		bl_stat_add(&lc->st.ptx_msgs, tb->pmsgs - plost);
+		if (plost) {
+			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
+			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
+		}
+		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)tb->pmsgs);
+	}
+	tb->n = 0;
+	tb->msgs = tb->pmsgs = 0;
+	tb->proc_mask = 0;
+}
 
 /* Prepare hop h's bytes from the table this burst reads (the slow side of hop_out). */
 void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h);
@@ -44,7 +86,7 @@ static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbu
 	tb->msgs += nmsgs;
 	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
 	if (tb->n == BL_BURST)
-		bl__txbuf_send(lc, port, tb);
+		txbuf_send(lc, port, tb);
 }
 
 /* Queue a frame of process-sent messages (already counted in ptx_buffered). */
@@ -59,7 +101,7 @@ static inline void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rt
 	tb->n++;
 	tb->pmsgs += nmsgs;
 	if (tb->n == BL_BURST)
-		bl__txbuf_send(lc, port, tb);
+		txbuf_send(lc, port, tb);
 }
 
 /* Addresses for a frame leaving through `hop` from this lcore. */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The verdict cache's out-of-line side: the masks' table, built at start-up,
- * the route-table lookup on a miss, and the gathering of a prefill group.
- * See dataplane/verdict.h.
+ * and the route-table lookup on a miss. See dataplane/verdict.h.
  */
 #include <string.h>
 
@@ -71,43 +70,4 @@ __rte_noinline uint16_t bl__verdict_slow(struct bl_lcore *lc, uint64_t raw, size
 	lc->vmiss++;
 	verdict_fill(&lc->vcache, raw, slot, tgt);
 	return tgt;
-}
-
-/* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
- * end, and prefetch their buckets; returns the packet after the group. */
-uint16_t bl__prefill_start(struct bl_lcore *lc, struct prefill *pf, struct rte_mbuf **pkts,
-			   uint16_t from, uint16_t n)
-{
-	const struct bl_verdict_cache *c = &lc->vcache;
-	unsigned nk = 0;
-	uint16_t p;
-
-	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
-	     p++) {
-		const struct rte_mbuf *m = pkts[p];
-		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
-		uint16_t count;
-
-		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
-					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
-			continue;
-		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
-		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
-		     count--) {
-			uint64_t r;
-
-			memcpy(&r, d + off + 8, sizeof(r));
-			/* Kept only if it misses, with no branch on that: with hot
-			 * and cold keys mixed (zipf) it would mispredict often. */
-			pf->raw[nk] = r;
-			pf->key[nk] = rte_be_to_cpu_64(r);
-			nk += !verdict_hit(c, r, bl_verdict_slot(r));
-			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
-		}
-	}
-	pf->n = nk;
-	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
-	lc->vmiss += nk;
-	return p;
 }

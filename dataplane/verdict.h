@@ -203,7 +203,7 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
  * burst is handled in groups of a few packets, software-pipelined: the keys
  * of the next group's usual frames (IPv4 without options) that miss the
  * cache are gathered, hashed and their home buckets prefetched
- * (bl__prefill_start) before this group's are compared and cached
+ * (prefill_start) before this group's are compared and cached
  * (prefill_finish) and its packets handled. A bucket thus has a whole
  * group's handling to arrive in, and the few groups in flight at once keep
  * the keys that must share the direct-mapped cache few. Nothing here is
@@ -238,10 +238,46 @@ struct prefill {
 };
 
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
- * end, and prefetch their buckets; returns the packet after the group
- * (verdict.c). */
-uint16_t bl__prefill_start(struct bl_lcore *lc, struct prefill *pf, struct rte_mbuf **pkts,
-			   uint16_t from, uint16_t n);
+ * end, and prefetch their buckets; returns the packet after the group.
+ * Out of line but static, like classify_kinds: the burst's file compiles
+ * it knowing its caller, as before the split. */
+static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf,
+							  struct rte_mbuf **pkts, uint16_t from,
+							  uint16_t n)
+{
+	const struct bl_verdict_cache *c = &lc->vcache;
+	unsigned nk = 0;
+	uint16_t p;
+
+	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
+	     p++) {
+		const struct rte_mbuf *m = pkts[p];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
+		uint16_t count;
+
+		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
+					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
+			continue;
+		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
+		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
+		     count--) {
+			uint64_t r;
+
+			memcpy(&r, d + off + 8, sizeof(r));
+			/* Kept only if it misses, with no branch on that: with hot
+			 * and cold keys mixed (zipf) it would mispredict often. */
+			pf->raw[nk] = r;
+			pf->key[nk] = rte_be_to_cpu_64(r);
+			nk += !verdict_hit(c, r, bl_verdict_slot(r));
+			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
+		}
+	}
+	pf->n = nk;
+	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
+	lc->vmiss += nk;
+	return p;
+}
 
 /* Is cache slot k empty (as verdict_cache_wipe leaves it)? */
 static inline bool verdict_slot_empty(const struct bl_verdict_cache *c, size_t k)
