@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
+#include "dataplane/ptx.h"
 #include "dataplane/route.h"
 #include "dataplane/wire.h"
 
@@ -183,37 +184,6 @@ struct bl_neigh {
 	struct rte_ether_addr mac;
 };
 
-/* A frame being filled with process-sent messages for one destination. */
-#define BL_PFRAMES   8u
-#define BL_RSEQ_SIZE 256u /* answer seq counters, direct mapped by destination */
-
-/*
- * An open frame of process-sent messages for one destination. Two modes:
- *  - copy (by_ref 0): m is a fresh mbuf, headers first, messages appended;
- *  - in place (by_ref 1): the messages so far are one run of wire messages,
- *    byte for byte as they would be written, inside a received mbuf m (one
- *    reference held): bytes [run_off, run_off + msgs_len) from its data
- *    start. Closed with m no longer shared, the run gets new headers in front
- *    of it and m leaves as it is; otherwise the run is copied out first.
- */
-struct bl_pframe {
-	uint64_t dest;
-	struct rte_mbuf *m;
-	uint64_t *seq; /* the destination's outgoing seq counter */
-	uint32_t msgs_len;
-	uint32_t room; /* most message bytes this frame may hold */
-	uint16_t n;
-	uint16_t port;
-	uint32_t run_off;
-	uint8_t by_ref;
-	/* A run whose reference is the received frame node's, lent by the
-	 * scheduler (bl_sched_lend_frame) for lend_turn: see pframe_own. */
-	uint8_t lent;
-	uint64_t lend_turn;
-	const struct bl_msg *lend_node;
-	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
-};
-
 /* The largest count an accepted frame can have in one mbuf segment. */
 #define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
 
@@ -275,20 +245,6 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 /* Send everything buffered; what the ports refuse is counted as tx_full. */
 void bl_lcore_flush(struct bl_lcore *lc);
-
-/*
- * The transmit callback of this lcore's scheduler (struct bl_tx, arg = the
- * bl_lcore): appends a process-sent message to the open frame for dest (a
- * source token: answer the sender; or BL_DEST_HOP | hop), opening one when
- * needed. Frames are closed and queued by bl_lcore_close_frames. Owner lcore.
- */
-int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
-/* The same for every message of a frame node at once (struct bl_tx.frame_fn);
- * returns how many it refused. */
-int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
-
-/* Close every open process frame and queue it for TX. Owner lcore. */
-void bl_lcore_close_frames(struct bl_lcore *lc);
 
 /* The MAC that source (ip, port) last sent from, learned by lcore lc. Any lcore. */
 int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
