@@ -1,51 +1,53 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The fast path of a worker lcore: design note.
+ * A worker lcore: its poll loop and the handling of a received burst.
+ * Design note.
  *
- * Per loop: rx burst on each owned queue -> for each packet, parse and check
- * everything (dataplane/wire.h) -> look every message's key up (QSBR read,
- * no cost) -> decide where each message goes -> transmit -> once per loop,
- * flush TX buffers on timeout and report a quiescent state.
+ * The loop (bl_lcore_main) is a list of phases, each a small static inline
+ * function: poll_rx (a burst from each owned RX queue, each handled at
+ * once, unless the processes are behind), run_processes (the scheduler's
+ * slice; what the processes sent leaves in frames closed after it),
+ * flush_tx (the TX buffers, on timeout or when nothing came in),
+ * update_stats, the quiescent state, idle_backoff.
  *
- * Where messages go:
+ * A burst (bl_lcore_rx_burst): the verdict cache catches up with the route
+ * table (dataplane/verdict.h), then each packet (handle_pkt) is parsed and
+ * checked (dataplane/wire.h) and its messages classified
+ * (dataplane/classify.h). Where they go:
  *  - all to one next hop (the common case): the received mbuf is rewritten
- *    in place (addresses, TTL, IPv4 checksum, our seq) and queued: no copy,
- *    no allocation;
+ *    in place (addresses, TTL, IPv4 checksum, our seq) and queued
+ *    (dataplane/txbuf.h): no copy, no allocation;
  *  - all dropped: the mbuf is freed, each message counted by reason;
- *  - mixed: one new frame per next hop. Its headers go in a fresh mbuf; the
- *    messages follow, copied into it when the run is short (a copy of a few
- *    hundred bytes beats an extra descriptor), or by reference (an indirect
- *    mbuf attached to the received one) when the run is long and the port
- *    takes chains. The received mbuf is freed; indirect segments keep its
- *    buffer alive until they are sent.
+ *  - all to one process on this lcore: the frame is delivered whole, one
+ *    mailbox entry (dataplane/deliver.h);
+ *  - mixed: the messages for processes are delivered one by one
+ *    (dataplane/deliver.h), and one new frame is built per next hop
+ *    (dataplane/split.h).
  *
  * Accounting, at every moment, per lcore:
  *   rx_pkts = acc_pkts + drop_pkts,
- *   rx_msgs = fwd_msgs + drop_msgs + buffered_msgs.
+ *   rx_msgs = fwd_msgs + drop_msgs + buffered_msgs + delivered_msgs.
  * A message is counted forwarded only when the TX queue has taken its packet.
  *
  * Outgoing seq: one counter per (lcore, hop); the source UDP port is the
  * router's UDP port + the worker index, so each receiver sees one gapless
  * stream per (router lcore, hop) unless the router itself drops.
  */
-#include <string.h>
 #include <time.h>
 
 #include <urcu-qsbr.h>
-#include <rte_byteorder.h>
+#include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
-#include "actors/group.h"
-#include "actors/registry.h"
 #include "actors/sched.h"
 #include "dataplane/classify.h"
 #include "dataplane/deliver.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
-#include "dataplane/neigh.h"
 #include "dataplane/ptx.h"
 #include "dataplane/router.h"
 #include "dataplane/split.h"
@@ -196,16 +198,109 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 }
 
 /*
- * Idle back-off: after BL_IDLE_SPIN empty loops in a row the lcore sleeps,
- * starting at 1 us and doubling up to the router's idle_sleep_us, RCU-offline
- * while it sleeps so the control plane's grace periods never wait for it.
- * Any work resets it.
+ * The poll loop, as a list of phases (like libuv's uv_run): poll_rx,
+ * run_processes, flush_tx, update_stats, the quiescent state,
+ * idle_backoff. Each runs every loop, so each is static inline.
  */
 #define BL_IDLE_SPIN   4096u
 #define BL_SCHED_TURNS 256u /* process turns per scheduler pass */
 #define BL_RX_SKIP_MAX 4u   /* slices the processes may take before polling again */
 
-static void idle_backoff(struct bl_lcore *lc)
+/*
+ * A burst from each RX queue this lcore owns, each handled at once
+ * (bl_lcore_rx_burst). Returns the packets received.
+ *
+ * Back-pressure: while the processes are behind (work left after a whole
+ * slice), take no new packets for up to BL_RX_SKIP_MAX loops: what cannot
+ * be handled is better left to the port (which counts it as missed) than
+ * delivered and dropped at a full mailbox. Polling resumes at least every
+ * BL_RX_SKIP_MAX slices.
+ */
+static inline uint32_t poll_rx(struct bl_lcore *lc, struct rte_mbuf **pkts)
+{
+	uint32_t got = 0;
+	uint16_t q, n;
+
+	if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
+		lc->rx_skips++;
+		bl_stat_add(&lc->st.rx_skips, 1);
+		return 0;
+	}
+	lc->rx_skips = 0;
+	for (q = 0; q < lc->n_rx; q++) {
+		n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts, BL_RX_BURST);
+		if (n > 0) {
+			bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
+			bl_stat_add(&lc->st.rx_bursts, 1);
+			got += n;
+		}
+	}
+	return got;
+}
+
+/*
+ * The processes run here, between two polls, until they have nothing left
+ * or their time slice is used (a fan-out burst can be thousands of turns);
+ * what they send leaves in frames closed at the end of their pass. The
+ * slice is timed from the end of the first pass: an idle scheduler (the
+ * fast path's usual case) never reads the clock. Returns the work done
+ * (what bl_sched_run counts).
+ */
+static inline uint32_t run_processes(struct bl_lcore *lc)
+{
+	uint32_t work;
+	unsigned w;
+
+	if (lc->sched == NULL)
+		return 0;
+	w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+	work = w;
+	if (w != 0) {
+		uint64_t until = rte_rdtsc() + lc->sched_tsc;
+
+		do {
+			w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+			work += w;
+		} while (w != 0 && rte_rdtsc() < until);
+	}
+	lc->backlog = w != 0;
+	if (lc->n_pf != 0)
+		bl_lcore_close_frames(lc);
+	return work;
+}
+
+/*
+ * Send the TX buffers when this loop received nothing, or when they may
+ * have waited drain_tsc since the last flush. Returns the time it read.
+ */
+static inline uint64_t flush_tx(struct bl_lcore *lc, uint32_t got)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
+		bl_lcore_flush(lc);
+		lc->last_drain = now;
+	}
+	return now;
+}
+
+/* Count the loop, and its time since t0 as busy if it did any work. */
+static inline void update_stats(struct bl_lcore *lc, uint32_t work, uint64_t t0, uint64_t now)
+{
+	bl_stat_add(&lc->st.loops, 1);
+	if (work) {
+		bl_stat_add(&lc->st.busy_loops, 1);
+		bl_stat_add(&lc->st.busy_tsc, now - t0);
+	}
+}
+
+/*
+ * After BL_IDLE_SPIN empty loops in a row the lcore sleeps, starting at
+ * 1 us and doubling up to the router's idle_sleep_us, RCU-offline while it
+ * sleeps so the control plane's grace periods never wait for it; before
+ * that, and with idle_sleep_us 0, it pauses.
+ */
+static void pause_or_sleep(struct bl_lcore *lc)
 {
 	struct timespec ts;
 	uint32_t max = lc->r->conf.idle_sleep_us;
@@ -225,89 +320,44 @@ static void idle_backoff(struct bl_lcore *lc)
 	bl_stat_add(&lc->st.sleeps, 1);
 }
 
+/*
+ * Idle back-off, after the quiescent state: a loop that did nothing backs
+ * off (pause_or_sleep) and counts its time since t0, the sleep included,
+ * as idle; any work resets the back-off. Returns the time the next loop
+ * is counted from.
+ */
+static inline uint64_t idle_backoff(struct bl_lcore *lc, uint32_t work, uint64_t t0, uint64_t now)
+{
+	if (work == 0) {
+		pause_or_sleep(lc);
+		now = rte_rdtsc();
+		bl_stat_add(&lc->st.idle_tsc, now - t0);
+	} else {
+		lc->idle_loops = 0;
+		lc->sleep_us = 0;
+	}
+	return now;
+}
+
 int bl_lcore_main(void *arg)
 {
 	struct bl_lcore *lc = arg;
 	struct bl_router *r = lc->r;
 	struct rte_mbuf *pkts[BL_RX_BURST];
-	uint64_t t0;
+	uint64_t t0, now;
+	uint32_t got, work;
 
 	rcu_register_thread();
 	lc->last_drain = rte_rdtsc();
 	t0 = lc->last_drain;
 	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
-		uint32_t got = 0, work;
-		uint16_t q, n;
-		uint64_t now;
-
-		/*
-		 * Back-pressure: while the processes are behind (work left after
-		 * a whole slice), take no new packets for up to BL_RX_SKIP_MAX
-		 * loops: what cannot be handled is better left to the port (which
-		 * counts it as missed) than delivered and dropped at a full
-		 * mailbox. Polling resumes at least every BL_RX_SKIP_MAX slices.
-		 */
-		if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
-			lc->rx_skips++;
-			bl_stat_add(&lc->st.rx_skips, 1);
-		} else {
-			lc->rx_skips = 0;
-			for (q = 0; q < lc->n_rx; q++) {
-				n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts,
-						     BL_RX_BURST);
-				if (n > 0) {
-					bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
-					bl_stat_add(&lc->st.rx_bursts, 1);
-					got += n;
-				}
-			}
-		}
-		work = got;
-		if (lc->sched != NULL) {
-			/*
-			 * The processes run here, between two polls, until they have
-			 * nothing left or their time slice is used (a fan-out burst
-			 * can be thousands of turns); what they send leaves in frames
-			 * closed at the end of their pass. The slice is timed from
-			 * the end of the first pass: an idle scheduler (the fast
-			 * path's usual case) never reads the clock.
-			 */
-			unsigned w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
-
-			work += w;
-			if (w != 0) {
-				uint64_t until = rte_rdtsc() + lc->sched_tsc;
-
-				do {
-					w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
-					work += w;
-				} while (w != 0 && rte_rdtsc() < until);
-			}
-			lc->backlog = w != 0;
-			if (lc->n_pf != 0)
-				bl_lcore_close_frames(lc);
-		}
-		now = rte_rdtsc();
-		if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
-			bl_lcore_flush(lc);
-			lc->last_drain = now;
-		}
-		bl_stat_add(&lc->st.loops, 1);
-		if (work) {
-			bl_stat_add(&lc->st.busy_loops, 1);
-			bl_stat_add(&lc->st.busy_tsc, now - t0);
-		}
+		got = poll_rx(lc, pkts);
+		work = got + run_processes(lc);
+		now = flush_tx(lc, got);
+		update_stats(lc, work, t0, now);
 		/* Route entries read above are no longer used past this point. */
 		rcu_quiescent_state();
-		if (work == 0) {
-			idle_backoff(lc);
-			now = rte_rdtsc();
-			bl_stat_add(&lc->st.idle_tsc, now - t0);
-		} else {
-			lc->idle_loops = 0;
-			lc->sleep_us = 0;
-		}
-		t0 = now;
+		t0 = idle_backoff(lc, work, t0, now);
 	}
 	if (lc->sched != NULL) {
 		bl_sched_flush(lc->sched);
