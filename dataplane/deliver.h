@@ -11,7 +11,7 @@
  * reference on the received mbuf (deliver_one, from dispatch_mixed), a
  * group fanning one message out to every member. A message counts as
  * delivered when the runtime took it, else as a drop with a named reason.
- * Each message carries the source token (bl_src_token) so that an answer
+ * Each message carries the source token (dataplane/ptx.h) so that an answer
  * can go back the way it came; the sender's MAC goes into the neighbour
  * table (dataplane/neigh.h).
  */
@@ -126,7 +126,8 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 		} else if (t & TGT_PROC) {
 			if (!learned) {
 				neigh_learn(lc, pkt->src_ip, in_port, m);
-				src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+				src = bl_ptx_token_encode(pkt->src_ip, pkt->src_port, in_port,
+							  lc->worker);
 				learned = true;
 			}
 			deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8), src,
@@ -154,7 +155,7 @@ static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct r
 
 	if (unlikely(lc->sched == NULL))
 		return false;
-	src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+	src = bl_ptx_token_encode(pkt->src_ip, pkt->src_port, in_port, lc->worker);
 	if (tg->kind == BL_ROUTE_PROCESS) {
 		pid = target_pid(lc, idx, tg);
 	} else if (tg->kind == BL_ROUTE_POOL) {

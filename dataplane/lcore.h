@@ -35,26 +35,6 @@ struct bl_seq_table;
 struct bl_sched;
 struct bl_msg;
 
-/*
- * Source token of a message from the wire (struct bl_msg.src, flagged
- * BL_MSG_F_NET): the sender's IPv4 address and UDP port (network order), the
- * port it came in on and the worker that received it, so that an answer
- * (the echo behaviour) can go back the way the message came. Bit 63 is 0.
- */
-static inline uint64_t bl_src_token(uint32_t ip_be, uint16_t udp_be, uint16_t port, uint16_t worker)
-{
-	return (uint64_t)ip_be | (uint64_t)udp_be << 32 | (uint64_t)(port & 0xffu) << 48 |
-	       (uint64_t)(worker & 0x7fu) << 56;
-}
-
-/* Destination of a message a process transmits: a token, or a next hop. */
-#define BL_DEST_HOP (UINT64_C(1) << 63)
-
-static inline uint64_t bl_dest_hop(unsigned hop)
-{
-	return BL_DEST_HOP | hop;
-}
-
 /* Counters of one lcore; only that lcore writes them. */
 struct bl_lcore_stats {
 	uint64_t rx_pkts;	 /* packets received */

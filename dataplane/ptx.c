@@ -178,25 +178,22 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		f->port = h->port;
 		f->seq = &lc->hout[hop].seq;
 	} else {
-		uint32_t ip = (uint32_t)dest;
-		uint16_t udp = (uint16_t)(dest >> 32);
-		uint16_t port = (uint16_t)((dest >> 48) & 0xff);
-		unsigned worker = (unsigned)(dest >> 56) & 0x7f;
+		struct bl_ptx_src to = bl_ptx_token_decode(dest);
 		uint32_t slot;
 
-		if (worker >= r->n_workers || ip == 0 || udp == 0)
+		if (to.worker >= r->n_workers || to.ip_be == 0 || to.udp_be == 0)
 			return BL_PTX_DROP_BAD_DEST + 1;
-		if (port >= r->n_ports || !r->ports[port].started)
+		if (to.port >= r->n_ports || !r->ports[to.port].started)
 			return BL_PTX_DROP_PORT_DOWN + 1;
-		out = &r->ports[port];
-		if (bl_lcore_neigh_get(r->workers[worker], ip, port, &w.dst_mac) != 0)
+		out = &r->ports[to.port];
+		if (bl_lcore_neigh_get(r->workers[to.worker], to.ip_be, to.port, &w.dst_mac) != 0)
 			return BL_PTX_DROP_NO_NEIGHBOUR + 1;
 		w.src_mac = out->local.mac;
 		w.src_ip = out->local.ip;
-		w.dst_ip = ip;
+		w.dst_ip = to.ip_be;
 		w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
-		w.dst_port = udp;
-		f->port = port;
+		w.dst_port = to.udp_be;
+		f->port = to.port;
 		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
 		if (lc->rseq[slot].dest != dest) {
 			/* A new answer stream (or one pushed out of the table). */

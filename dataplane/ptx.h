@@ -19,6 +19,51 @@
 struct bl_lcore;
 struct bl_msg;
 
+/*
+ * Source token of a message from the wire (struct bl_msg.src, flagged
+ * BL_MSG_F_NET): the sender's IPv4 address and UDP port (network order), the
+ * port it came in on and the worker that received it, so that an answer
+ * (the echo behaviour) can go back the way the message came. Bit 63 is 0.
+ *
+ * This module owns the layout: a token is built only by
+ * bl_ptx_token_encode (on delivery, dataplane/deliver.h) and read only by
+ * bl_ptx_token_decode (when a process answers, ptx.c). To actors/ it is an
+ * opaque 64-bit value.
+ */
+struct bl_ptx_src {
+	uint32_t ip_be;	 /* the sender's IPv4 address, network order */
+	uint16_t udp_be; /* its UDP port, network order */
+	uint16_t port;	 /* the port the message came in on */
+	uint16_t worker; /* the worker that received it */
+};
+
+static inline uint64_t bl_ptx_token_encode(uint32_t ip_be, uint16_t udp_be, uint16_t port,
+					   uint16_t worker)
+{
+	return (uint64_t)ip_be | (uint64_t)udp_be << 32 | (uint64_t)(port & 0xffu) << 48 |
+	       (uint64_t)(worker & 0x7fu) << 56;
+}
+
+static inline struct bl_ptx_src bl_ptx_token_decode(uint64_t token)
+{
+	struct bl_ptx_src s = {
+		.ip_be = (uint32_t)token,
+		.udp_be = (uint16_t)(token >> 32),
+		.port = (uint16_t)((token >> 48) & 0xff),
+		.worker = (uint16_t)((token >> 56) & 0x7f),
+	};
+
+	return s;
+}
+
+/* Destination of a message a process transmits: a token, or a next hop. */
+#define BL_DEST_HOP (UINT64_C(1) << 63)
+
+static inline uint64_t bl_dest_hop(unsigned hop)
+{
+	return BL_DEST_HOP | hop;
+}
+
 /* A frame being filled with process-sent messages for one destination. */
 #define BL_PFRAMES   8u
 #define BL_RSEQ_SIZE 256u /* answer seq counters, direct mapped by destination */
