@@ -373,20 +373,6 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 	return 0;
 }
 
-/* A frame that cannot leave whole: its messages one by one. */
-static __rte_noinline int proc_tx_frame_each(struct bl_lcore *lc, uint32_t lcore, uint64_t dest,
-					     const struct bl_msg *fr)
-{
-	struct bl_frame_iter it;
-	struct bl_msg v;
-	int refused = 0;
-
-	bl_frame_iter_init(&it, fr);
-	while (bl_frame_next(&it, &v))
-		refused += bl_lcore_proc_tx(lc, lcore, dest, &v) != 0;
-	return refused;
-}
-
 /*
  * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
  * messages leave as they came, in the received mbuf with new headers, when
@@ -452,5 +438,6 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	return 0;
 
 one_by_one:
-	return proc_tx_frame_each(lc, lcore, dest, fr);
+	/* The runtime's one per-message fallback, each through bl_lcore_proc_tx. */
+	return (int)bl_frame_transmit_each(fr, bl_lcore_proc_tx, lc, lcore, dest, NULL);
 }
