@@ -6,6 +6,15 @@
  * Everything in struct bl_lcore is written by its own lcore only. The
  * control thread reads the counters while the lcore runs; single-writer
  * relaxed stores make those reads untorn without a locked instruction.
+ *
+ * This header holds the lcore's state and its public calls; the code that
+ * works on the state is split by concept, in files for dataplane/ only
+ * (but ptx.h's token and bl_dest_hop, which others see through this one):
+ * lcore.c (the poll loop and the burst), verdict.[ch] (the verdict cache and
+ * the grouped prefill), classify.h, deliver.h (to processes), split.h
+ * (mixed frames), txbuf.[ch] (TX buffers, per-hop bytes), neigh.[ch] (the
+ * neighbour table), ptx.[ch] (frames of process-sent messages, the source
+ * token), lcore_pvt.h (what they share).
  */
 #ifndef BL_LCORE_H
 #define BL_LCORE_H

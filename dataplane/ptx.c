@@ -37,11 +37,38 @@ static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t 
 }
 
 /*
+ * Frame references: the one ownership rule between the data plane and the
+ * processes (docs/architecture.md, "Frames and processes: one ownership
+ * rule"). An in-place run holds one reference on its received mbuf, taken
+ * in one call, ptx_ref_take: while the handle_frame turn of the frame node
+ * that holds the mbuf runs, the node's own reference, lent by the scheduler
+ * (no atomic); otherwise a new one. The scheduler ends a loan when it ends
+ * the turn: the node is then freed without releasing its reference, which
+ * is the run's from then on. A run that must be sent, copied or freed
+ * before that takes a reference of its own and hands the loan back
+ * (ptx_ref_own). The scheduler's three loan calls (bl_sched_lend_frame,
+ * bl_sched_frame_turn_over, bl_sched_lend_cancel) are made here only.
+ */
+
+/* f's run takes its reference on received mbuf m: node's, if the
+ * scheduler lends it (node may be NULL), else a new one. */
+static inline void ptx_ref_take(struct bl_lcore *lc, struct bl_pframe *f, struct rte_mbuf *m,
+				const struct bl_msg *node)
+{
+	f->m = m;
+	f->lent = node != NULL && bl_sched_lend_frame(lc->sched, node, &f->lend_turn);
+	if (f->lent)
+		f->lend_node = node;
+	else
+		rte_mbuf_refcnt_update(m, 1);
+}
+
+/*
  * Make f's reference to its mbuf its own. A lent one is, once the lending
  * frame turn is over; before that, the node gets its reference back and f
  * takes one of its own, so the mbuf is shared and its run is copied.
  */
-static inline void pframe_own(struct bl_lcore *lc, struct bl_pframe *f)
+static inline void ptx_ref_own(struct bl_lcore *lc, struct bl_pframe *f)
 {
 	if (likely(!f->lent))
 		return;
@@ -61,7 +88,7 @@ static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 {
 	struct rte_mbuf *src, *c;
 
-	pframe_own(lc, f);
+	ptx_ref_own(lc, f);
 	src = f->m;
 	c = rte_pktmbuf_alloc(lc->r->pool);
 	f->m = NULL;
@@ -90,7 +117,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 	if (f->by_ref) {
 		struct rte_mbuf *m = f->m;
 
-		pframe_own(lc, f);
+		ptx_ref_own(lc, f);
 		if (rte_mbuf_refcnt_read(m) == 1) {
 			f->by_ref = 0;
 			bl_stat_add(&lc->st.ptx_inplace, 1);
@@ -141,17 +168,12 @@ static inline uint32_t pframe_room(const struct bl_lcore *lc, uint16_t port)
 /*
  * An empty in-place run at run_off in the received mbuf m, with a reference
  * of its own, or the one of frame node `node` (when not NULL) if the
- * scheduler lends it.
+ * scheduler lends it (ptx_ref_take).
  */
 static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, struct rte_mbuf *m,
 				    uint32_t run_off, const struct bl_msg *node)
 {
-	f->m = m;
-	f->lent = node != NULL && bl_sched_lend_frame(lc->sched, node, &f->lend_turn);
-	if (f->lent)
-		f->lend_node = node;
-	else
-		rte_mbuf_refcnt_update(m, 1);
+	ptx_ref_take(lc, f, m, node);
 	f->by_ref = 1;
 	f->run_off = run_off;
 	f->n = 0;
@@ -425,7 +447,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	}
 	if (fr->bin.len > f->room || n > UINT16_MAX) {
 		/* Too big for the port as one frame: its messages repack. */
-		pframe_own(lc, f);
+		ptx_ref_own(lc, f);
 		rte_pktmbuf_free(f->m);
 		f->m = NULL;
 		pframe_remove(lc, f);

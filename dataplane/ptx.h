@@ -88,7 +88,7 @@ struct bl_pframe {
 	uint32_t run_off;
 	uint8_t by_ref;
 	/* A run whose reference is the received frame node's, lent by the
-	 * scheduler (bl_sched_lend_frame) for lend_turn: see pframe_own. */
+	 * scheduler (bl_sched_lend_frame) for lend_turn: see ptx_ref_take. */
 	uint8_t lent;
 	uint64_t lend_turn;
 	const struct bl_msg *lend_node;
