@@ -559,21 +559,35 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m)
 	return bl__send(c->s, dst, m->src, m->key, flags, m->u.inl, NULL, m->bin.len);
 }
 
-/* A frame for a transmitter without a frame call: its messages one by one. */
-static __rte_noinline int transmit_frame_each(struct bl_ctx *c, uint64_t dest,
-					      const struct bl_msg *f)
+__rte_noinline unsigned
+bl_frame_transmit_each(const struct bl_msg *f,
+		       int (*tx)(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m),
+		       void *arg, uint32_t lcore, uint64_t dest, int *first_err)
 {
 	struct bl_frame_iter it;
 	struct bl_msg v;
+	unsigned refused = 0;
 	int rc = 0, r;
 
 	bl_frame_iter_init(&it, f);
 	while (bl_frame_next(&it, &v)) {
-		r = bl_transmit(c, dest, &v);
-		if (r != 0 && rc == 0)
-			rc = r;
+		r = tx(arg, lcore, dest, &v);
+		if (r != 0) {
+			if (rc == 0)
+				rc = r;
+			refused++;
+		}
 	}
-	return rc;
+	if (first_err != NULL)
+		*first_err = rc;
+	return refused;
+}
+
+/* bl_transmit as a transmit call (arg: the context), for the fallback. */
+static int transmit_one(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
+{
+	(void)lcore;
+	return bl_transmit(arg, dest, m);
 }
 
 int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
@@ -583,8 +597,13 @@ int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
 
 	if (f->type != BL_MSG_FRAME)
 		return bl_transmit(c, dest, f);
-	if (s->tx.frame_fn == NULL)
-		return transmit_frame_each(c, dest, f);
+	if (s->tx.frame_fn == NULL) {
+		/* No frame call: its messages one by one. */
+		int rc;
+
+		bl_frame_transmit_each(f, transmit_one, c, s->lcore, dest, &rc);
+		return rc;
+	}
 	refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
 	if (likely(refused <= 0))
 		return 0;

@@ -279,6 +279,20 @@ static inline uint32_t bl_frame_count(const struct bl_msg *f)
 int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f);
 
 /*
+ * The per-message fallback of passing a frame on, the one copy: every
+ * message of frame node f, in order, to tx(arg, lcore, dest, message), each
+ * a view as bl_frame_next gives it. bl_transmit_frame uses it when the
+ * transmitter takes no whole frames; the dataplane's frame call
+ * (bl_lcore_proc_tx_frame) when a frame cannot leave whole. Returns how
+ * many messages tx refused; *first_err (if not NULL) gets the first
+ * refusal's -errno, or 0. Owner lcore, inside a handler.
+ */
+unsigned bl_frame_transmit_each(const struct bl_msg *f,
+				int (*tx)(void *arg, uint32_t lcore, uint64_t dest,
+					  const struct bl_msg *m),
+				void *arg, uint32_t lcore, uint64_t dest, int *first_err);
+
+/*
  * Keep message m's payload in the process state: a reference when the
  * message holds one (see bl_bin_keep), else a heap copy of its inline bytes.
  */

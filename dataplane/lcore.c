@@ -1,1236 +1,60 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The fast path of a worker lcore: design note.
+ * A worker lcore: its poll loop and the handling of a received burst.
+ * Design note.
  *
- * Per loop: rx burst on each owned queue -> for each packet, parse and check
- * everything (dataplane/wire.h) -> look every message's key up (QSBR read,
- * no cost) -> decide where each message goes -> transmit -> once per loop,
- * flush TX buffers on timeout and report a quiescent state.
+ * The loop (bl_lcore_main) is a list of phases, each a small static inline
+ * function: poll_rx (a burst from each owned RX queue, each handled at
+ * once, unless the processes are behind), run_processes (the scheduler's
+ * slice; what the processes sent leaves in frames closed after it),
+ * flush_tx (the TX buffers, on timeout or when nothing came in),
+ * update_stats, the quiescent state, idle_backoff.
  *
- * Where messages go:
+ * A burst (bl_lcore_rx_burst): the verdict cache catches up with the route
+ * table (dataplane/verdict.h), then each packet (handle_pkt) is parsed and
+ * checked (dataplane/wire.h) and its messages classified
+ * (dataplane/classify.h). Where they go:
  *  - all to one next hop (the common case): the received mbuf is rewritten
- *    in place (addresses, TTL, IPv4 checksum, our seq) and queued: no copy,
- *    no allocation;
+ *    in place (addresses, TTL, IPv4 checksum, our seq) and queued
+ *    (dataplane/txbuf.h): no copy, no allocation;
  *  - all dropped: the mbuf is freed, each message counted by reason;
- *  - mixed: one new frame per next hop. Its headers go in a fresh mbuf; the
- *    messages follow, copied into it when the run is short (a copy of a few
- *    hundred bytes beats an extra descriptor), or by reference (an indirect
- *    mbuf attached to the received one) when the run is long and the port
- *    takes chains. The received mbuf is freed; indirect segments keep its
- *    buffer alive until they are sent.
+ *  - all to one process on this lcore: the frame is delivered whole, one
+ *    mailbox entry (dataplane/deliver.h);
+ *  - mixed: the messages for processes are delivered one by one
+ *    (dataplane/deliver.h), and one new frame is built per next hop
+ *    (dataplane/split.h).
  *
  * Accounting, at every moment, per lcore:
  *   rx_pkts = acc_pkts + drop_pkts,
- *   rx_msgs = fwd_msgs + drop_msgs + buffered_msgs.
+ *   rx_msgs = fwd_msgs + drop_msgs + buffered_msgs + delivered_msgs.
  * A message is counted forwarded only when the TX queue has taken its packet.
  *
  * Outgoing seq: one counter per (lcore, hop); the source UDP port is the
  * router's UDP port + the worker index, so each receiver sees one gapless
  * stream per (router lcore, hop) unless the router itself drops.
  */
-#include <string.h>
 #include <time.h>
 
 #include <urcu-qsbr.h>
-#include <rte_byteorder.h>
+#include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
-#include "actors/group.h"
-#include "actors/registry.h"
 #include "actors/sched.h"
+#include "dataplane/classify.h"
+#include "dataplane/deliver.h"
 #include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
+#include "dataplane/ptx.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
+#include "dataplane/split.h"
+#include "dataplane/txbuf.h"
+#include "dataplane/verdict.h"
 #include "dataplane/wire.h"
-
-/* Copy payload runs up to this size; send longer ones by reference. */
-#define BL_SPLIT_REF_MIN 512u
-
-/* A message's fate while a frame is classified: a hop index, a process
- * target, or a drop. */
-#define TGT_DROP BL_TGT_DROP
-#define TGT_PROC BL_TGT_PROC
-#define TGT_DONE 0xFFFFu
-
-static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
-{
-	bl_stat_add(&lc->st.msg_drops[why], n);
-	bl_stat_add(&lc->st.drop_msgs, n);
-}
-
-static void txbuf_send(struct bl_lcore *lc, uint16_t port, struct bl_txbuf *tb)
-{
-	uint16_t sent, i;
-	uint64_t lost = 0, plost = 0;
-
-	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
-	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
-		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
-		/* Only what is left is looked at one by one. */
-		for (i = sent; i < tb->n; i++) {
-			if (tb->proc_mask & (1u << i))
-				plost += tb->nmsgs[i];
-			else
-				lost += tb->nmsgs[i];
-			rte_pktmbuf_free(tb->pkts[i]);
-		}
-	}
-	bl_stat_add(&lc->st.tx_pkts, sent);
-	bl_stat_add(&lc->st.fwd_msgs, tb->msgs - lost);
-	if (lost)
-		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
-	bl_stat_add(&lc->st.buffered_msgs, -(uint64_t)tb->msgs);
-	if (unlikely(tb->pmsgs != 0)) {
-		bl_stat_add(&lc->st.ptx_msgs, tb->pmsgs - plost);
-		if (plost) {
-			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
-			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
-		}
-		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)tb->pmsgs);
-	}
-	tb->n = 0;
-	tb->msgs = tb->pmsgs = 0;
-	tb->proc_mask = 0;
-}
-
-static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
-			      uint16_t nmsgs)
-{
-	struct bl_txbuf *tb = &lc->tx[port];
-
-	tb->pkts[tb->n] = m;
-	tb->nmsgs[tb->n] = nmsgs;
-	tb->n++;
-	tb->msgs += nmsgs;
-	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
-	if (tb->n == BL_BURST)
-		txbuf_send(lc, port, tb);
-}
-
-/* Queue a frame of process-sent messages (already counted in ptx_buffered). */
-static void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m, uint16_t nmsgs)
-{
-	struct bl_txbuf *tb = &lc->tx[port];
-
-	tb->pkts[tb->n] = m;
-	tb->nmsgs[tb->n] = nmsgs;
-	tb->proc_mask |= 1u << tb->n;
-	tb->n++;
-	tb->pmsgs += nmsgs;
-	if (tb->n == BL_BURST)
-		txbuf_send(lc, port, tb);
-}
-
-void bl_lcore_flush(struct bl_lcore *lc)
-{
-	uint16_t p;
-
-	for (p = 0; p < lc->r->n_ports; p++)
-		if (lc->tx[p].n > 0)
-			txbuf_send(lc, p, &lc->tx[p]);
-}
-
-/* Addresses for a frame leaving through `hop` from this lcore. */
-static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_route_hop *hop,
-				 struct bl_wire_hop *w)
-{
-	const struct bl_port *out = &lc->r->ports[hop->port];
-
-	w->src_mac = out->local.mac;
-	w->dst_mac = hop->dst_mac;
-	w->src_ip = out->local.ip;
-	w->dst_ip = hop->dst_ip;
-	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
-	w->dst_port = hop->dst_udp;
-}
-
-/* The prepared bytes for hop h, from the table this burst reads. */
-static __rte_noinline void hop_out_fill(struct bl_lcore *lc, uint16_t h)
-{
-	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
-	struct bl_hop_out *out = &lc->hout[h];
-	struct bl_wire_hop w;
-
-	hop_addresses(lc, hop, &w);
-	bl_wire_out_prepare(&out->o, &w);
-	out->port = hop->port;
-	out->seen = lc->vcache.seen;
-}
-
-static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
-{
-	if (unlikely(lc->hout[h].seen != lc->vcache.seen))
-		hop_out_fill(lc, h);
-	return &lc->hout[h];
-}
-
-/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
-static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
-{
-	struct bl_route route;
-	const struct bl_route_hop *h;
-
-	if (v == BL_ROUTE_VAL_NONE)
-		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
-	route = bl_route_of_val(v);
-	if (bl_route_action_is_target(route.action))
-		return (uint16_t)(TGT_PROC | route.hop);
-	if (route.action != BL_ROUTE_FORWARD)
-		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
-	h = bl_route_hop_get(r->routes, &route);
-	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
-		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-	return route.hop;
-}
-
-/* What messages with this key get, from the route table. */
-static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
-{
-	return verdict_of_val(r, bl_route_lookup_val(r->routes, key));
-}
-
-uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
-
-/*
- * The masks of bl_verdict_mask: for each slot bit i, a word b_i whose slot
- * is 1 << i, found by Gaussian elimination over GF(2) on the slots of the
- * 64 one-bit words (the slot function is linear and onto, so each bit has a
- * pivot). mask(id) is the XOR of b_i over the bits of id: one table, shared
- * and read-only, so a mask is one load.
- */
-RTE_INIT(verdict_masks_init)
-{
-	uint64_t word[64];
-	uint32_t slot[64], i, j, n = 64;
-
-	for (j = 0; j < n; j++) {
-		word[j] = 1ull << j;
-		slot[j] = (uint32_t)bl_verdict_slot(word[j]);
-	}
-	for (i = 0; i < BL_VERDICT_SLOT_BITS; i++) {
-		for (j = i; j < n && !(slot[j] & (1u << i)); j++)
-			;
-		if (j == n)
-			rte_panic("verdict cache: the slot function misses bit %u\n", i);
-		RTE_SWAP(word[i], word[j]);
-		RTE_SWAP(slot[i], slot[j]);
-		for (j = 0; j < n; j++)
-			if (j != i && (slot[j] & (1u << i))) {
-				word[j] ^= word[i];
-				slot[j] ^= slot[i];
-			}
-	}
-	/* Row i (the pivot of bit i) now has slot 1 << i: the basis. */
-	for (j = 0; j < BL_VERDICT_CACHE_SIZE; j++)
-		for (bl__vmask[j] = 0, i = 0; i < BL_VERDICT_SLOT_BITS; i++)
-			if (j & (1u << i))
-				bl__vmask[j] ^= word[i];
-}
-
-/* Cache verdict tgt for wire-order key `raw` in `slot`, under the
- * verdict's id (given out now if it has none yet; when every id is taken
- * the key is left uncached). */
-static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
-{
-	uint32_t id = c->id_of[tgt];
-
-	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
-		if (c->n_ids == BL_VERDICT_IDS)
-			return;
-		id = c->n_ids++;
-		c->tgt_of[id] = tgt;
-		c->id_of[tgt] = (uint16_t)id;
-	}
-	c->ent[slot] = raw ^ bl_verdict_mask(id);
-	c->id[slot] = (uint16_t)id;
-}
-
-/*
- * A verdict-cache miss (or a key whose verdict could not be cached): the
- * route table, and the verdict into the cache. `raw` is the key in wire
- * order. Counted, so that the next burst looks its keys up in bulk
- * (burst_prefill) when this one missed often.
- */
-static __rte_noinline uint16_t verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
-{
-	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
-
-	lc->vmiss++;
-	verdict_fill(&lc->vcache, raw, slot, tgt);
-	return tgt;
-}
-
-/* Is wire-order key `raw` (in `slot`) in the cache? */
-static __rte_always_inline bool verdict_hit(const struct bl_verdict_cache *c, uint64_t raw,
-					    size_t slot)
-{
-	return (c->ent[slot] ^ raw) == bl_verdict_mask(c->id[slot]);
-}
-
-/* What a message with wire-order key `raw` gets: the cache, else the table. */
-static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
-{
-	size_t k = bl_verdict_slot(raw);
-
-	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.tgt_of[lc->vcache.id[k]]
-							: verdict_slow(lc, raw, k);
-}
-
-/*
- * A frame with a message of another kind than data, or with wire flags:
- * the walk's lengths hold, so walk it again for those. Another kind is a
- * bad_kind drop; flags are fine, but a process cannot pass such a message
- * on as it came (not plain).
- */
-static __rte_noinline enum bl_wire_status classify_kinds(struct bl_lcore *lc, const uint8_t *frame,
-							 uint16_t count, uint16_t *tgt,
-							 uint16_t *common)
-{
-	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN;
-	uint16_t i, all_or = 0, all_and = 0xFFFF;
-
-	for (i = 0; i < count; i++) {
-		if (bl_wire_get16(h + 4) != BL_WIRE_KIND_DATA)
-			tgt[i] = TGT_DROP | BL_MSG_DROP_BAD_KIND;
-		if (bl_wire_get16(h + 6) != 0)
-			lc->plain = false;
-		all_or |= tgt[i];
-		all_and &= tgt[i];
-		h += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(h);
-	}
-	*common = all_or == all_and ? all_or : TGT_DONE;
-	return BL_WIRE_OK;
-}
-
-/*
- * Walk the messages once: check their lengths (nothing before the walk ends
- * is trusted: a bad frame is refused whole) and decide each one's fate.
- * With `slack` (at least a message header's worth of the mbuf's buffer
- * after the frame), a header is read before its bounds are known and one
- * compare checks both; the failure path then tells which one failed.
- * Returns BL_WIRE_OK with *common the shared target, or TGT_DONE if mixed.
- */
-static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc,
-							     const uint8_t *frame, uint32_t len,
-							     uint16_t count, uint16_t *tgt,
-							     uint16_t *common, bool slack)
-{
-	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
-	uint16_t i, t, all_or = 0, all_and = 0xFFFF;
-	uint32_t kind_flags = 0;
-
-	lc->plain = true;
-#pragma GCC unroll 2 /* half the loop control; 4 costs more than it saves */
-	for (i = 0; i < count; i++) {
-		uint64_t mlen, key;
-
-		/* The header is readable here (slack, or checked first); its
-		 * key and kind are taken before h moves on. Kind and flags are
-		 * looked at after the walk: zero for all messages, the usual
-		 * case, they change nothing. */
-		if (!slack && unlikely(end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
-			return BL_WIRE_MSG_TRUNCATED;
-		memcpy(&key, h + 8, sizeof(key)); /* wire order: see verdict_slow */
-		kind_flags |= bl__wire_raw32(h + 4);
-		mlen = bl_wire_get32(h);
-		if (slack) {
-			/* As addresses: h + 16 + mlen may lie past the buffer. */
-			uintptr_t next = (uintptr_t)h + BL_WIRE_MSG_HDR_LEN + mlen;
-
-			if (unlikely(next > (uintptr_t)end))
-				return end - h < (ptrdiff_t)BL_WIRE_MSG_HDR_LEN
-					   ? BL_WIRE_MSG_TRUNCATED
-					   : BL_WIRE_LEN_OVERFLOW;
-			h = (const uint8_t *)next;
-		} else {
-			h += BL_WIRE_MSG_HDR_LEN;
-			if (unlikely(mlen > (size_t)(end - h)))
-				return BL_WIRE_LEN_OVERFLOW;
-			h += mlen;
-		}
-		t = verdict(lc, key);
-		tgt[i] = t;
-		all_or |= t;
-		all_and &= t;
-	}
-	if (unlikely(h != end))
-		return BL_WIRE_COUNT_MISMATCH;
-	/* The lengths held: kinds and flags if any message had some, then the
-	 * shared target (every target is the same exactly when their OR and
-	 * AND agree) or TGT_DONE. */
-	if (unlikely(kind_flags != 0))
-		return classify_kinds(lc, frame, count, tgt, common);
-	*common = all_or == all_and ? all_or : TGT_DONE;
-	return BL_WIRE_OK;
-}
-
-/* One message of classify_uniform: gathers its header's difference from
- * the first message's; false if its key is not cached with the first
- * message's verdict id (whose mask is mask0). */
-static __rte_always_inline bool uniform_one(const struct bl_verdict_cache *c, const uint8_t *h,
-					    uint64_t w0, uint64_t mask0, uint64_t *diff)
-{
-	uint64_t w, key;
-
-	memcpy(&w, h, sizeof(w));
-	memcpy(&key, h + 8, sizeof(key));
-	*diff |= w ^ w0;
-	return likely(c->ent[bl_verdict_slot(key)] == (key ^ mask0));
-}
-
-/*
- * The same walk for a frame of plain messages (kind data, flags 0) that all
- * have the first one's length (fixed-size messages: the usual frame), told
- * by the frame length alone: count messages of that length fill it exactly.
- * Every header's place is then known without reading the one before it, so
- * the walk is no longer one chain of dependent loads. Each header's first
- * eight bytes (length, kind, flags) are compared with the first one's
- * length and zero kind and flags in one go, and each key's cache entry with
- * the key and the first message's verdict id in another (see struct
- * bl_verdict_cache): no target is read. Any other header, a key not in the
- * cache or one with another verdict sends the frame to classify_walk, which
- * names what is wrong, fills the cache, or handles the kinds, flags and
- * targets. Every header read lies inside the frame. True, with *common the
- * frame's one target, when it accepted the frame; it writes no per-message
- * target.
- */
-static __rte_always_inline bool classify_uniform(struct bl_lcore *lc, const uint8_t *frame,
-						 uint32_t len, uint16_t count, uint16_t *common)
-{
-	const struct bl_verdict_cache *c = &lc->vcache;
-	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN, *end = frame + len;
-	uint32_t body = len - BL_WIRE_FRAME_HDR_LEN, raw0, id0;
-	uint64_t stride, w0 = 0, w, key, diff, mask0;
-	size_t k;
-
-	if (body < BL_WIRE_MSG_HDR_LEN)
-		return false;
-	/* The first header's 8 bytes as they should be: its length as it sits
-	 * on the wire, then kind data and flags 0 (zero bytes). */
-	raw0 = bl__wire_raw32(h);
-	memcpy(&w0, &raw0, sizeof(raw0));
-	stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)rte_be_to_cpu_32(raw0);
-	if (stride * count != body)
-		return false;
-	/* Keys in wire order. The first key's verdict (filled if need be) and
-	 * its id; a verdict that could not be cached leaves it to the walk. */
-	memcpy(&w, h, sizeof(w));
-	memcpy(&key, h + 8, sizeof(key));
-	k = bl_verdict_slot(key);
-	if (unlikely(!verdict_hit(c, key, k))) {
-		verdict_slow(lc, key, k);
-		if (!verdict_hit(c, key, k))
-			return false;
-	}
-	id0 = c->id[k];
-	mask0 = bl_verdict_mask(id0);
-	diff = w ^ w0;
-	/* The other count - 1 messages, two a turn (half the loop control);
-	 * an odd number of them takes one first. h meets end exactly: count
-	 * strides of at least 16 bytes make body. */
-	h += stride;
-	if ((count & 1) == 0) {
-		if (!uniform_one(c, h, w0, mask0, &diff))
-			return false;
-		h += stride;
-	}
-	for (; h != end; h += 2 * stride)
-		if (!uniform_one(c, h, w0, mask0, &diff) ||
-		    !uniform_one(c, h + stride, w0, mask0, &diff))
-			return false;
-	/* Lengths differ, or kinds or flags are set: the walk decides. */
-	if (unlikely(diff != 0))
-		return false;
-	lc->plain = true;
-	*common = c->tgt_of[id0];
-	return true;
-}
-
-/*
- * Check the frame's messages and decide their fate: BL_WIRE_OK with *common
- * the one target they all have, or TGT_DONE when they differ; only then is
- * tgt[i] each message's target (a frame with one target may leave tgt as
- * an earlier frame left it).
- */
-static inline enum bl_wire_status classify(struct bl_lcore *lc, const struct rte_mbuf *mb,
-					   const uint8_t *frame, uint32_t len, uint16_t count,
-					   uint16_t *tgt, uint16_t *common)
-{
-	const uint8_t *buf_end = (const uint8_t *)mb->buf_addr + mb->buf_len;
-
-	if (likely(classify_uniform(lc, frame, len, count, common)))
-		return BL_WIRE_OK;
-	if (likely(buf_end - (frame + len) >= (ptrdiff_t)BL_WIRE_MSG_HDR_LEN))
-		return classify_walk(lc, frame, len, count, tgt, common, true);
-	return classify_walk(lc, frame, len, count, tgt, common, false);
-}
-
-/* Append bytes [off, off+len) of the received frame to the new frame `head`. */
-static int split_append(struct bl_lcore *lc, struct rte_mbuf *head, struct rte_mbuf **tail_direct,
-			struct rte_mbuf *rx, uint32_t frame_off, uint32_t off, uint32_t len,
-			bool by_ref)
-{
-	struct rte_mbuf *seg;
-
-	if (by_ref) {
-		seg = rte_pktmbuf_alloc(lc->r->pool);
-		if (seg == NULL)
-			return -ENOMEM;
-		rte_pktmbuf_attach(seg, rx);
-		seg->data_off = (uint16_t)(rx->data_off + frame_off + off);
-		seg->data_len = (uint16_t)len;
-		seg->pkt_len = len;
-		if (rte_pktmbuf_chain(head, seg) != 0) {
-			rte_pktmbuf_free(seg);
-			return -E2BIG;
-		}
-		*tail_direct = NULL;
-		bl_stat_add(&lc->st.ref_segs, 1);
-		return 0;
-	}
-	if (*tail_direct == NULL || rte_pktmbuf_tailroom(*tail_direct) < len) {
-		seg = rte_pktmbuf_alloc(lc->r->pool);
-		if (seg == NULL)
-			return -ENOMEM;
-		if (rte_pktmbuf_tailroom(seg) < len || rte_pktmbuf_chain(head, seg) != 0) {
-			rte_pktmbuf_free(seg);
-			return -E2BIG;
-		}
-		*tail_direct = seg;
-	}
-	/* The tail is the last segment, so this lands in it. */
-	memcpy(rte_pktmbuf_append(head, (uint16_t)len),
-	       rte_pktmbuf_mtod_offset(rx, const uint8_t *, frame_off + off), len);
-	return 0;
-}
-
-/* Build and queue the frame for the messages of `rx` whose target is `hop_idx`. */
-static void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
-		      uint16_t *tgt, uint16_t count, uint16_t hop_idx)
-{
-	struct bl_hop_out *ho = hop_out(lc, hop_idx);
-	const struct bl_port *out = &lc->r->ports[ho->port];
-	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, pkt->frame_off);
-	struct rte_mbuf *head, *tail_direct;
-	uint32_t off = BL_WIRE_FRAME_HDR_LEN, run_off = 0, run_len = 0, msgs_len = 0;
-	uint16_t i, n = 0;
-	enum bl_msg_drop why = BL_MSG_DROP_NO_MBUF;
-	uint8_t *hdr;
-
-	/* Count first: the frame must fit the port before anything is built. */
-	for (i = 0; i < count; i++) {
-		uint32_t len = bl_wire_get32(frame + off);
-
-		if (tgt[i] == hop_idx) {
-			msgs_len += BL_WIRE_MSG_HDR_LEN + len;
-			n++;
-		}
-		off += BL_WIRE_MSG_HDR_LEN + len;
-	}
-	if (BL_WIRE_HDRS_LEN - RTE_ETHER_HDR_LEN + msgs_len > out->mtu) {
-		why = BL_MSG_DROP_TOO_BIG;
-		goto drop;
-	}
-	head = rte_pktmbuf_alloc(lc->r->pool);
-	if (head == NULL)
-		goto drop;
-	hdr = (uint8_t *)rte_pktmbuf_append(head, BL_WIRE_HDRS_LEN);
-	tail_direct = head;
-
-	off = BL_WIRE_FRAME_HDR_LEN;
-	for (i = 0; i <= count; i++) {
-		uint32_t len = 0;
-		bool mine = false;
-
-		if (i < count) {
-			len = BL_WIRE_MSG_HDR_LEN + bl_wire_get32(frame + off);
-			mine = tgt[i] == hop_idx;
-		}
-		if (mine && run_len > 0 && run_off + run_len == off) {
-			run_len += len; /* extends the current run */
-		} else {
-			if (run_len > 0) {
-				bool by_ref = out->multiseg_tx && run_len >= BL_SPLIT_REF_MIN;
-
-				if (split_append(lc, head, &tail_direct, rx, pkt->frame_off,
-						 run_off, run_len, by_ref) != 0) {
-					rte_pktmbuf_free(head);
-					goto drop;
-				}
-			}
-			run_off = off;
-			run_len = mine ? len : 0;
-		}
-		if (i < count) {
-			if (mine)
-				tgt[i] = TGT_DONE;
-			off += len;
-		}
-	}
-
-	bl_wire_put_headers_out(hdr, &ho->o, n, ho->seq, msgs_len, lc->ip_id++);
-	ho->seq += n;
-	bl_stat_add(&lc->st.split_frames, 1);
-	tx_enqueue(lc, ho->port, head, n);
-	return;
-
-drop:
-	for (i = 0; i < count; i++)
-		if (tgt[i] == hop_idx)
-			tgt[i] = TGT_DONE;
-	count_msg_drop(lc, why, n);
-}
-
-/* ---- messages to processes ---- */
-
-static inline uint32_t neigh_slot(uint32_t ip_be, uint16_t port)
-{
-#ifdef __SSE4_2__
-	return _mm_crc32_u32(port, ip_be) & (BL_NEIGH_SIZE - 1);
-#else
-	return (uint32_t)(((uint64_t)(ip_be ^ port) * 0x9E3779B97F4A7C15ULL) >> 40) &
-	       (BL_NEIGH_SIZE - 1);
-#endif
-}
-
-/* Remember the MAC a source sent from (writer: this lcore only). */
-static inline void neigh_learn(struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
-			       const struct rte_mbuf *m)
-{
-	struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
-	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, 6);
-
-	if (likely(e->ip == ip_be && e->port == port &&
-		   memcmp(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN) == 0 && (e->seq & 1) == 0))
-		return;
-	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e->ip = ip_be;
-	e->port = port;
-	memcpy(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN);
-	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
-}
-
-int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
-		       struct rte_ether_addr *mac)
-{
-	const struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
-	int tries;
-
-	for (tries = 0; tries < 16; tries++) {
-		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), s2;
-		uint32_t ip;
-		uint16_t p;
-		struct rte_ether_addr a;
-
-		if (s1 & 1)
-			continue;
-		ip = e->ip;
-		p = e->port;
-		memcpy(&a, &e->mac, sizeof(a));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-		if (s1 != s2)
-			continue;
-		if (s1 == 0 || ip != ip_be || p != port)
-			return -ENOENT;
-		*mac = a;
-		return 0;
-	}
-	return -EAGAIN;
-}
-
-/* The pid registered under a process target's name, cached per registry generation. */
-static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
-				  const struct bl_route_target *tg)
-{
-	if (likely(lc->pcache[idx].tag == lc->ptag))
-		return lc->pcache[idx].pid;
-	lc->pcache[idx].pid = bl_registry_whereis(lc->registry, tg->name, sizeof(tg->name));
-	lc->pcache[idx].tag = lc->ptag;
-	return lc->pcache[idx].pid;
-}
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/*
- * Hand one message (payload bytes [off, off+len) of m) to the target it was
- * routed to. Counted as delivered when the runtime took it (for a group:
- * at least one member did), else dropped under a named reason.
- */
-static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx, uint64_t key,
-			       uint64_t src, uint32_t off, uint32_t len)
-{
-	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
-	const struct bl_members *mem;
-	uint64_t pid;
-	unsigned ok;
-
-	if (unlikely(lc->sched == NULL)) {
-		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
-		return;
-	}
-	switch (tg->kind) {
-	case BL_ROUTE_PROCESS:
-		pid = target_pid(lc, idx, tg);
-		if (unlikely(pid == BL_PID_NONE)) {
-			count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
-			return;
-		}
-		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
-		break;
-	case BL_ROUTE_GROUP:
-		mem = bl_group_members(tg->group);
-		if (unlikely(mem == NULL || mem->n == 0)) {
-			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
-			return;
-		}
-		ok = bl_sched_deliver_burst(lc->sched, mem->pid, mem->n, key, src, m, off, len,
-					    BL_MSG_F_NET);
-		break;
-	case BL_ROUTE_POOL:
-		mem = bl_group_members(tg->group);
-		if (unlikely(mem == NULL || mem->n == 0)) {
-			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
-			return;
-		}
-		/* One source always lands on the same member: its order holds. */
-		pid = mem->pid[mix64(src) % mem->n];
-		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
-		break;
-	default:
-		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
-		return;
-	}
-	if (unlikely(ok == 0)) {
-		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, 1);
-		return;
-	}
-	bl_stat_add(&lc->st.delivered_msgs, 1);
-	bl_stat_add(&lc->st.deliveries, ok);
-}
-
-/*
- * A frame not all for one next hop: count its drops and deliver its
- * messages for processes (marking them done); what is left are hop targets.
- */
-static void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			   const struct bl_pkt *pkt, uint16_t *tgt, uint16_t count)
-{
-	const uint8_t *frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->frame_off);
-	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
-	uint64_t src = 0;
-	bool learned = false;
-	uint16_t i;
-
-	for (i = 0; i < count; i++) {
-		const uint8_t *h = frame + off;
-		uint32_t len = bl_wire_get32(h);
-		uint16_t t = tgt[i];
-
-		if (t & TGT_DROP) {
-			count_msg_drop(lc, (enum bl_msg_drop)(t & ~TGT_DROP), 1);
-			tgt[i] = TGT_DONE;
-		} else if (t & TGT_PROC) {
-			if (!learned) {
-				neigh_learn(lc, pkt->src_ip, in_port, m);
-				src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
-				learned = true;
-			}
-			deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8), src,
-				    pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
-			tgt[i] = TGT_DONE;
-		}
-		off += BL_WIRE_MSG_HDR_LEN + len;
-	}
-}
-
-/*
- * Every message of the frame is for one process or pool target: give the
- * whole frame to the process as one mailbox entry (one node, one reference,
- * no copy). A group, a process on another lcore, or a frame the runtime
- * will not take whole, goes message by message instead. Returns false if
- * the caller must do that; true when m is no longer the caller's.
- */
-static bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			  const struct bl_pkt *pkt, uint16_t idx, uint16_t count)
-{
-	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
-	const struct bl_members *mem;
-	uint64_t pid, src;
-	int rc;
-
-	if (unlikely(lc->sched == NULL))
-		return false;
-	src = bl_src_token(pkt->src_ip, pkt->src_port, in_port, lc->worker);
-	if (tg->kind == BL_ROUTE_PROCESS) {
-		pid = target_pid(lc, idx, tg);
-	} else if (tg->kind == BL_ROUTE_POOL) {
-		mem = bl_group_members(tg->group);
-		if (mem == NULL || mem->n == 0)
-			return false;
-		pid = mem->pid[mix64(src) % mem->n];
-	} else {
-		return false;
-	}
-	if (pid == BL_PID_NONE)
-		return false;
-	/* Our rx reference becomes the mailbox entry's. */
-	rc = bl_sched_deliver_frame_owned(lc->sched, pid, src, m,
-					  pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
-					  pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count,
-					  lc->plain ? BL_MSG_F_NET | BL_MSG_F_PLAIN : BL_MSG_F_NET);
-	if (rc == -EXDEV)
-		return false;
-	neigh_learn(lc, pkt->src_ip, in_port, m);
-	if (unlikely(rc != 0)) {
-		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, count);
-		return true;
-	}
-	bl_stat_add(&lc->st.delivered_msgs, count);
-	bl_stat_add(&lc->st.deliveries, count);
-	bl_stat_add(&lc->st.frame_deliveries, 1);
-	return true;
-}
-
-/* ---- frames built from process-sent messages ---- */
-
-static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t n)
-{
-	bl_stat_add(&lc->st.ptx_drops[why], n);
-	bl_stat_add(&lc->st.ptx_drop_msgs, n);
-}
-
-/*
- * Make f's reference to its mbuf its own. A lent one is, once the lending
- * frame turn is over; before that, the node gets its reference back and f
- * takes one of its own, so the mbuf is shared and its run is copied.
- */
-static inline void pframe_own(struct bl_lcore *lc, struct bl_pframe *f)
-{
-	if (likely(!f->lent))
-		return;
-	f->lent = 0;
-	if (!bl_sched_frame_turn_over(lc->sched, f->lend_turn)) {
-		rte_mbuf_refcnt_update(f->m, 1);
-		bl_sched_lend_cancel(lc->sched, f->lend_node);
-	}
-}
-
-/*
- * An in-place frame becomes a copy: a fresh mbuf with room for the headers,
- * the run copied after them, the received mbuf's reference released.
- * On failure the frame's messages are dropped (counted) and f->m is NULL.
- */
-static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
-{
-	struct rte_mbuf *src, *c;
-
-	pframe_own(lc, f);
-	src = f->m;
-	c = rte_pktmbuf_alloc(lc->r->pool);
-	f->m = NULL;
-	f->by_ref = 0;
-	if (c == NULL || rte_pktmbuf_tailroom(c) < BL_WIRE_HDRS_LEN + f->msgs_len) {
-		rte_pktmbuf_free(c);
-		rte_pktmbuf_free(src);
-		ptx_drop(lc, BL_PTX_DROP_NO_MBUF, f->n);
-		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)f->n);
-		return -ENOBUFS;
-	}
-	memcpy((uint8_t *)rte_pktmbuf_append(c, (uint16_t)(BL_WIRE_HDRS_LEN + f->msgs_len)) +
-		   BL_WIRE_HDRS_LEN,
-	       rte_pktmbuf_mtod_offset(src, const uint8_t *, f->run_off), f->msgs_len);
-	rte_pktmbuf_free(src);
-	f->m = c;
-	if (f->room > f->msgs_len + rte_pktmbuf_tailroom(c))
-		f->room = f->msgs_len + rte_pktmbuf_tailroom(c);
-	return 0;
-}
-
-static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
-{
-	uint8_t *hdr;
-
-	if (f->by_ref) {
-		struct rte_mbuf *m = f->m;
-
-		pframe_own(lc, f);
-		if (rte_mbuf_refcnt_read(m) == 1) {
-			f->by_ref = 0;
-			bl_stat_add(&lc->st.ptx_inplace, 1);
-			if (f->run_off == BL_WIRE_HDRS_LEN &&
-			    m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len) {
-				/* The run is all of the received frame (20-byte IPv4
-				 * header, every message, nothing after): its checked
-				 * headers take the fast path's rewrite. */
-				struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
-						     .frame_off =
-							 BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
-
-				bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
-				goto queue;
-			}
-			/* Ours alone: new headers right before the run, nothing after it. */
-			rte_pktmbuf_adj(m, (uint16_t)(f->run_off - BL_WIRE_HDRS_LEN));
-			rte_pktmbuf_trim(m,
-					 (uint16_t)(m->data_len - BL_WIRE_HDRS_LEN - f->msgs_len));
-		} else if (pframe_materialize(lc, f) != 0) {
-			return;
-		}
-	}
-	hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
-	bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
-queue:
-	*f->seq += f->n;
-	bl_stat_add(&lc->st.ptx_frames, 1);
-	tx_enqueue_proc(lc, f->port, f->m, f->n);
-	f->m = NULL;
-}
-
-void bl_lcore_close_frames(struct bl_lcore *lc)
-{
-	uint32_t i;
-
-	for (i = 0; i < lc->n_pf; i++)
-		pframe_close(lc, &lc->pf[i]);
-	lc->n_pf = 0;
-}
-
-/* Most message bytes a frame out of `port` may hold (the port's MTU). */
-static inline uint32_t pframe_room(const struct bl_lcore *lc, uint16_t port)
-{
-	return lc->r->ports[port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
-}
-
-/*
- * An empty in-place run at run_off in the received mbuf m, with a reference
- * of its own, or the one of frame node `node` (when not NULL) if the
- * scheduler lends it.
- */
-static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, struct rte_mbuf *m,
-				    uint32_t run_off, const struct bl_msg *node)
-{
-	f->m = m;
-	f->lent = node != NULL && bl_sched_lend_frame(lc->sched, node, &f->lend_turn);
-	if (f->lent)
-		f->lend_node = node;
-	else
-		rte_mbuf_refcnt_update(m, 1);
-	f->by_ref = 1;
-	f->run_off = run_off;
-	f->n = 0;
-	f->msgs_len = 0;
-}
-
-/* Addresses, port and seq counter for dest; 0 or a drop reason + 1. */
-static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *f)
-{
-	struct bl_router *r = lc->r;
-	const struct bl_port *out;
-	struct bl_wire_hop w;
-
-	if (dest & BL_DEST_HOP) {
-		uint64_t hop = dest & ~BL_DEST_HOP;
-		const struct bl_route_hop *h;
-
-		if (hop >= r->routes->n_hops)
-			return BL_PTX_DROP_BAD_DEST + 1;
-		h = &r->routes->hops[hop];
-		if (h->port >= r->n_ports || !r->ports[h->port].started)
-			return BL_PTX_DROP_PORT_DOWN + 1;
-		hop_addresses(lc, h, &w);
-		f->port = h->port;
-		f->seq = &lc->hout[hop].seq;
-	} else {
-		uint32_t ip = (uint32_t)dest;
-		uint16_t udp = (uint16_t)(dest >> 32);
-		uint16_t port = (uint16_t)((dest >> 48) & 0xff);
-		unsigned worker = (unsigned)(dest >> 56) & 0x7f;
-		uint32_t slot;
-
-		if (worker >= r->n_workers || ip == 0 || udp == 0)
-			return BL_PTX_DROP_BAD_DEST + 1;
-		if (port >= r->n_ports || !r->ports[port].started)
-			return BL_PTX_DROP_PORT_DOWN + 1;
-		out = &r->ports[port];
-		if (bl_lcore_neigh_get(r->workers[worker], ip, port, &w.dst_mac) != 0)
-			return BL_PTX_DROP_NO_NEIGHBOUR + 1;
-		w.src_mac = out->local.mac;
-		w.src_ip = out->local.ip;
-		w.dst_ip = ip;
-		w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
-		w.dst_port = udp;
-		f->port = port;
-		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
-		if (lc->rseq[slot].dest != dest) {
-			/* A new answer stream (or one pushed out of the table). */
-			lc->rseq[slot].dest = dest;
-			lc->rseq[slot].seq = 0;
-		}
-		f->seq = &lc->rseq[slot].seq;
-	}
-	bl_wire_out_prepare(&f->o, &w);
-	f->room = pframe_room(lc, f->port);
-	return 0;
-}
-
-/*
- * Whether message m lies in a received mbuf as a wire message exactly as
- * bl_lcore_proc_tx would write it (length, kind data, flags 0, key), with
- * room for the headers before it: then it can leave in that mbuf.
- */
-static inline bool msg_in_place(const struct bl_msg *m)
-{
-	const struct rte_mbuf *b = m->bin.m;
-	const uint8_t *h;
-
-	if (b == NULL || m->bin.off < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN ||
-	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1)
-		return false;
-	h = rte_pktmbuf_mtod_offset(b, const uint8_t *, m->bin.off - BL_WIRE_MSG_HDR_LEN);
-	return bl_wire_get32(h) == m->bin.len && bl_wire_get16(h + 4) == BL_WIRE_KIND_DATA &&
-	       bl_wire_get16(h + 6) == 0 && bl_wire_get64(h + 8) == m->key;
-}
-
-/*
- * Open a frame for dest in a free slot (or the victim's, sent first). With
- * ref != NULL it starts as an empty in-place run at run_off in ref (with a
- * reference of its own or node's, as pframe_start_run); the caller extends
- * it. NULL with *why a drop reason.
- */
-static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct rte_mbuf *ref,
-				     uint32_t run_off, const struct bl_msg *node, int *why)
-{
-	struct bl_pframe *f;
-	uint32_t tail;
-	int rc;
-
-	if (lc->n_pf == BL_PFRAMES) {
-		/* All in use: send the victim's frame now, take its slot. */
-		f = &lc->pf[lc->pf_victim];
-		lc->pf_victim = (lc->pf_victim + 1) % BL_PFRAMES;
-		pframe_close(lc, f);
-	} else {
-		f = &lc->pf[lc->n_pf];
-	}
-	rc = pframe_resolve(lc, dest, f);
-	if (rc != 0) {
-		*why = rc - 1;
-		goto unused;
-	}
-	f->dest = dest;
-	f->n = 0;
-	f->msgs_len = 0;
-	if (ref != NULL) {
-		pframe_start_run(lc, f, ref, run_off, node);
-		if (f == &lc->pf[lc->n_pf])
-			lc->n_pf++;
-		return f;
-	}
-	f->by_ref = 0;
-	f->m = rte_pktmbuf_alloc(lc->r->pool);
-	if (f->m == NULL) {
-		*why = BL_PTX_DROP_NO_MBUF;
-		goto unused;
-	}
-	tail = rte_pktmbuf_tailroom(f->m);
-	if (tail < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN) {
-		rte_pktmbuf_free(f->m);
-		*why = BL_PTX_DROP_NO_MBUF;
-		goto unused;
-	}
-	if (f->room > tail - BL_WIRE_HDRS_LEN)
-		f->room = tail - BL_WIRE_HDRS_LEN;
-	rte_pktmbuf_append(f->m, BL_WIRE_HDRS_LEN);
-	if (f == &lc->pf[lc->n_pf])
-		lc->n_pf++;
-	return f;
-unused:
-	if (f != &lc->pf[lc->n_pf]) {
-		/* The victim slot is empty now: fill it with the last open frame. */
-		struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
-
-		if (f != last)
-			*f = *last;
-		lc->n_pf--;
-	}
-	return NULL;
-}
-
-/* Forget open frame f (closed or emptied): the last one takes its slot. */
-static inline void pframe_remove(struct bl_lcore *lc, struct bl_pframe *f)
-{
-	struct bl_pframe *last = &lc->pf[lc->n_pf - 1];
-
-	if (f != last)
-		*f = *last;
-	lc->n_pf--;
-}
-
-/* Whether m is the next message of f's in-place run, right where it ends. */
-static inline bool run_continues(const struct bl_pframe *f, const struct bl_msg *m)
-{
-	return m->bin.m == f->m && m->bin.off == f->run_off + f->msgs_len + BL_WIRE_MSG_HDR_LEN &&
-	       msg_in_place(m);
-}
-
-int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
-{
-	struct bl_lcore *lc = arg;
-	uint32_t len = bl_msg_len(m), need = BL_WIRE_MSG_HDR_LEN + len, i;
-	struct bl_pframe *f = NULL;
-	uint8_t *p;
-	int why;
-
-	(void)lcore;
-	bl_stat_add(&lc->st.ptx_in, 1);
-	for (i = 0; i < lc->n_pf; i++) {
-		if (lc->pf[i].dest == dest) {
-			f = &lc->pf[i];
-			break;
-		}
-	}
-	if (f != NULL && f->by_ref && !run_continues(f, m)) {
-		if (m->bin.m != f->m) {
-			/* A message from elsewhere: send the run as it is (in place
-			 * once its mailbox entry is done) and start another frame. */
-			pframe_close(lc, f);
-			pframe_remove(lc, f);
-			f = NULL;
-		} else if (pframe_materialize(lc, f) != 0) {
-			pframe_remove(lc, f); /* its messages are counted dropped */
-			f = NULL;
-		}
-	}
-	if (f != NULL && (f->msgs_len + need > f->room || f->n == UINT16_MAX)) {
-		/* Full: send it, start the next one in the same slot. */
-		pframe_close(lc, f);
-		pframe_remove(lc, f);
-		f = NULL;
-	}
-	if (f == NULL) {
-		bool in_place = msg_in_place(m);
-
-		f = pframe_open(lc, dest, in_place ? m->bin.m : NULL,
-				m->bin.off - BL_WIRE_MSG_HDR_LEN, NULL, &why);
-		if (f == NULL) {
-			ptx_drop(lc, (enum bl_ptx_drop)why, 1);
-			return -ENOBUFS;
-		}
-	}
-	if (unlikely(need > f->room)) {
-		ptx_drop(lc, BL_PTX_DROP_TOO_BIG, 1);
-		return -EMSGSIZE;
-	}
-	if (f->by_ref) {
-		/* m extends the run (a run is only opened or kept for such a
-		 * message): nothing to write. */
-		f->msgs_len += need;
-		f->n++;
-		bl_stat_add(&lc->st.ptx_buffered, 1);
-		return 0;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
-	bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
-	if (len != 0)
-		memcpy(p + BL_WIRE_MSG_HDR_LEN, bl_msg_data(m), len);
-	f->msgs_len += need;
-	f->n++;
-	bl_stat_add(&lc->st.ptx_buffered, 1);
-	return 0;
-}
-
-/* A frame that cannot leave whole: its messages one by one. */
-static __rte_noinline int proc_tx_frame_each(struct bl_lcore *lc, uint32_t lcore, uint64_t dest,
-					     const struct bl_msg *fr)
-{
-	struct bl_frame_iter it;
-	struct bl_msg v;
-	int refused = 0;
-
-	bl_frame_iter_init(&it, fr);
-	while (bl_frame_next(&it, &v))
-		refused += bl_lcore_proc_tx(lc, lcore, dest, &v) != 0;
-	return refused;
-}
-
-/*
- * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
- * messages leave as they came, in the received mbuf with new headers, when
- * their wire headers are what bl_lcore_proc_tx would write (flags 0) and
- * they fit the port; otherwise one by one through bl_lcore_proc_tx.
- * Returns how many messages it refused (each counted under a ptx drop).
- */
-int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *fr)
-{
-	struct bl_lcore *lc = arg;
-	const uint8_t *d = rte_pktmbuf_mtod_offset(fr->bin.m, const uint8_t *, fr->bin.off);
-	uint32_t off = 0, i, n = fr->aux;
-	struct bl_pframe *f;
-	int why;
-
-	if (!(fr->flags & BL_MSG_F_PLAIN)) {
-		/* Not known to be plain: look at every header. */
-		for (i = 0; i < n; i++) {
-			if (fr->bin.len - off < BL_WIRE_MSG_HDR_LEN ||
-			    bl__wire_raw32(d + off + 4) != 0)
-				break;
-			off += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(d + off);
-		}
-		if (i != n || off != fr->bin.len)
-			goto one_by_one;
-	}
-	if (fr->bin.off < BL_WIRE_HDRS_LEN || !RTE_MBUF_DIRECT(fr->bin.m) ||
-	    fr->bin.m->nb_segs != 1)
-		goto one_by_one;
-	f = NULL;
-	for (i = 0; i < lc->n_pf; i++) {
-		if (lc->pf[i].dest == dest) {
-			/* What is open for dest leaves first: order holds. The
-			 * slot keeps its addresses, port and seq counter. */
-			f = &lc->pf[i];
-			pframe_close(lc, f);
-			break;
-		}
-	}
-	if (f != NULL) {
-		f->room = pframe_room(lc, f->port);
-		pframe_start_run(lc, f, fr->bin.m, fr->bin.off, fr);
-	} else {
-		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, fr, &why);
-		if (f == NULL) {
-			bl_stat_add(&lc->st.ptx_in, n);
-			ptx_drop(lc, (enum bl_ptx_drop)why, n);
-			return (int)n;
-		}
-	}
-	if (fr->bin.len > f->room || n > UINT16_MAX) {
-		/* Too big for the port as one frame: its messages repack. */
-		pframe_own(lc, f);
-		rte_pktmbuf_free(f->m);
-		f->m = NULL;
-		pframe_remove(lc, f);
-		goto one_by_one;
-	}
-	bl_stat_add(&lc->st.ptx_in, n);
-	bl_stat_add(&lc->st.ptx_buffered, n);
-	f->msgs_len = fr->bin.len;
-	f->n = (uint16_t)n;
-	return 0;
-
-one_by_one:
-	return proc_tx_frame_each(lc, lcore, dest, fr);
-}
 
 /* What a burst keeps while its packets are handled: a copy of what the
  * input port accepts (a copy no packet store can alias, so it stays in
@@ -1300,195 +124,6 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		if (tgt[i] != TGT_DONE)
 			split_one(lc, m, &pkt, tgt, count, tgt[i]);
 	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
-}
-
-/*
- * Once per burst: the caller passed a quiescent state since the last one.
- * Pairs with the release store of the table's generation by the writer.
- */
-static void verdict_cache_wipe(struct bl_verdict_cache *c)
-{
-	size_t i;
-
-	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
-	 * an entry counts only where tgt_of agrees with it. */
-	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++) {
-		c->ent[i] = bl_verdict_mask((uint32_t)i ^ BL_VERDICT_IDS);
-		c->id[i] = 0;
-	}
-	c->n_ids = 0;
-}
-
-/* Forget wire-order key `raw` if the cache holds it. */
-static inline void verdict_forget(struct bl_verdict_cache *c, uint64_t raw)
-{
-	size_t k = bl_verdict_slot(raw);
-
-	if (verdict_hit(c, raw, k)) {
-		c->ent[k] = bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
-		c->id[k] = 0;
-	}
-}
-
-/*
- * Once per burst, after a quiescent state: catch up with the route table.
- * A moved generation (or a change log this lcore fell behind) drops the
- * whole cache; otherwise only the keys the log names since the last burst
- * are forgotten, so route churn on other keys costs the cache nothing.
- */
-static inline void verdict_cache_sync(struct bl_lcore *lc)
-{
-	struct bl_route_table *t = lc->r->routes;
-	uint64_t seen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) + 1;
-	/* Pairs with the release store of log.seq in route.c's key_changed. */
-	uint64_t lseq = __atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE), i;
-
-	if (unlikely(seen != lc->vcache.seen)) {
-		verdict_cache_wipe(&lc->vcache);
-		lc->vcache.seen = seen;
-	} else if (unlikely(lseq != lc->log_seen)) {
-		if (lseq - lc->log_seen > BL_ROUTE_LOG_SIZE / 2) {
-			verdict_cache_wipe(&lc->vcache);
-		} else {
-			for (i = lc->log_seen; i < lseq; i++) {
-				uint64_t key = __atomic_load_n(
-				    &t->log.key[i & (BL_ROUTE_LOG_SIZE - 1)], __ATOMIC_RELAXED);
-
-				verdict_forget(&lc->vcache, rte_cpu_to_be_64(key));
-			}
-			/* The writer may have lapped the entries read: then
-			 * some key read may be another, and all are forgotten. */
-			if (__atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE) - lc->log_seen >
-			    BL_ROUTE_LOG_SIZE)
-				verdict_cache_wipe(&lc->vcache);
-		}
-	}
-	lc->log_seen = lseq;
-	if (lc->registry != NULL)
-		lc->ptag = bl_registry_gen(lc->registry) + 1;
-}
-
-/*
- * Keys looked up together: when the last burst missed the verdict cache
- * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
- * burst is handled in groups of a few packets, software-pipelined: the keys
- * of the next group's usual frames (IPv4 without options) that miss the
- * cache are gathered, hashed and their home buckets prefetched
- * (prefill_start) before this group's are compared and cached
- * (prefill_finish) and its packets handled. A bucket thus has a whole
- * group's handling to arrive in, and the few groups in flight at once keep
- * the keys that must share the direct-mapped cache few. Nothing here is
- * trusted: a frame is only read inside its mbuf's data, and classify checks
- * everything again. With few routes the cache hits and this never runs.
- */
-#define BL_PREFILL_MIN	    8u	/* misses in a burst that turn it on for the next */
-#define BL_PREFILL_KEYS	    32u /* a group ends once it has this many keys ... */
-#define BL_PREFILL_PKTS	    8u	/* ... or this many packets */
-#define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
-
-/*
- * Admission: a key the group looked up goes into its cache slot either way
- * (classify finds it there), but when the slot held another key, that key
- * comes back once the group's packets are handled, unless the newcomer won
- * a 1-in-16 draw. A key seen often (zipf's hot keys) wins a slot soon and
- * keeps it; the many keys seen once pass through without evicting it.
- */
-struct prefill_undo {
-	uint64_t ent;
-	uint16_t id;
-	uint16_t slot;
-};
-
-struct prefill {
-	const struct bl_rt *rt; /* the table prefetched from */
-	unsigned n;		/* keys gathered */
-	unsigned n_undo;	/* slots to give back after the group */
-	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
-	uint32_t hash[BL_PREFILL_KEYS_MAX];
-	struct prefill_undo undo[BL_PREFILL_KEYS_MAX];
-};
-
-/* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
- * end, and prefetch their buckets; returns the packet after the group. */
-static uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf, struct rte_mbuf **pkts,
-			      uint16_t from, uint16_t n)
-{
-	const struct bl_verdict_cache *c = &lc->vcache;
-	unsigned nk = 0;
-	uint16_t p;
-
-	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
-	     p++) {
-		const struct rte_mbuf *m = pkts[p];
-		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
-		uint16_t count;
-
-		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
-					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
-			continue;
-		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
-		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
-		     count--) {
-			uint64_t r;
-
-			memcpy(&r, d + off + 8, sizeof(r));
-			/* Kept only if it misses, with no branch on that: with hot
-			 * and cold keys mixed (zipf) it would mispredict often. */
-			pf->raw[nk] = r;
-			pf->key[nk] = rte_be_to_cpu_64(r);
-			nk += !verdict_hit(c, r, bl_verdict_slot(r));
-			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
-		}
-	}
-	pf->n = nk;
-	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
-	lc->vmiss += nk;
-	return p;
-}
-
-/* Is cache slot k empty (as verdict_cache_wipe leaves it)? */
-static inline bool verdict_slot_empty(const struct bl_verdict_cache *c, size_t k)
-{
-	return c->id[k] == 0 && c->ent[k] == bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
-}
-
-/* The group's keys compared in their (by now arrived) buckets, and cached;
- * the slots they take from other keys noted to give back (struct
- * prefill_undo). */
-static void prefill_finish(struct bl_lcore *lc, struct prefill *pf)
-{
-	struct bl_verdict_cache *c = &lc->vcache;
-	uint16_t val[BL_PREFILL_KEYS_MAX];
-	unsigned i, nu = 0;
-
-	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
-	for (i = 0; i < pf->n; i++) {
-		size_t k = bl_verdict_slot(pf->raw[i]);
-
-		lc->admit = lc->admit * 6364136223846793005ull + 1442695040888963407ull;
-		if (!verdict_slot_empty(c, k) && (lc->admit >> (64 - 4)) != 0) {
-			pf->undo[nu].ent = c->ent[k];
-			pf->undo[nu].id = c->id[k];
-			pf->undo[nu++].slot = (uint16_t)k;
-		}
-		verdict_fill(c, pf->raw[i], k, verdict_of_val(lc->r, val[i]));
-	}
-	pf->n_undo = nu;
-}
-
-/* Give the slots back, the last taken first (a key may have taken one
- * twice). The entries are as good as when they were taken: the cache
- * changes for the route table only between bursts. */
-static void prefill_undo(struct bl_lcore *lc, const struct prefill *pf)
-{
-	struct bl_verdict_cache *c = &lc->vcache;
-	unsigned i;
-
-	for (i = pf->n_undo; i-- > 0;) {
-		c->ent[pf->undo[i].slot] = pf->undo[i].ent;
-		c->id[pf->undo[i].slot] = pf->undo[i].id;
-	}
 }
 
 /*
@@ -1564,16 +199,109 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 }
 
 /*
- * Idle back-off: after BL_IDLE_SPIN empty loops in a row the lcore sleeps,
- * starting at 1 us and doubling up to the router's idle_sleep_us, RCU-offline
- * while it sleeps so the control plane's grace periods never wait for it.
- * Any work resets it.
+ * The poll loop, as a list of phases (like libuv's uv_run): poll_rx,
+ * run_processes, flush_tx, update_stats, the quiescent state,
+ * idle_backoff. Each runs every loop, so each is static inline.
  */
 #define BL_IDLE_SPIN   4096u
 #define BL_SCHED_TURNS 256u /* process turns per scheduler pass */
 #define BL_RX_SKIP_MAX 4u   /* slices the processes may take before polling again */
 
-static void idle_backoff(struct bl_lcore *lc)
+/*
+ * A burst from each RX queue this lcore owns, each handled at once
+ * (bl_lcore_rx_burst). Returns the packets received.
+ *
+ * Back-pressure: while the processes are behind (work left after a whole
+ * slice), take no new packets for up to BL_RX_SKIP_MAX loops: what cannot
+ * be handled is better left to the port (which counts it as missed) than
+ * delivered and dropped at a full mailbox. Polling resumes at least every
+ * BL_RX_SKIP_MAX slices.
+ */
+static inline uint32_t poll_rx(struct bl_lcore *lc, struct rte_mbuf **pkts)
+{
+	uint32_t got = 0;
+	uint16_t q, n;
+
+	if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
+		lc->rx_skips++;
+		bl_stat_add(&lc->st.rx_skips, 1);
+		return 0;
+	}
+	lc->rx_skips = 0;
+	for (q = 0; q < lc->n_rx; q++) {
+		n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts, BL_RX_BURST);
+		if (n > 0) {
+			bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
+			bl_stat_add(&lc->st.rx_bursts, 1);
+			got += n;
+		}
+	}
+	return got;
+}
+
+/*
+ * The processes run here, between two polls, until they have nothing left
+ * or their time slice is used (a fan-out burst can be thousands of turns);
+ * what they send leaves in frames closed at the end of their pass. The
+ * slice is timed from the end of the first pass: an idle scheduler (the
+ * fast path's usual case) never reads the clock. Returns the work done
+ * (what bl_sched_run counts).
+ */
+static inline uint32_t run_processes(struct bl_lcore *lc)
+{
+	uint32_t work;
+	unsigned w;
+
+	if (lc->sched == NULL)
+		return 0;
+	w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+	work = w;
+	if (w != 0) {
+		uint64_t until = rte_rdtsc() + lc->sched_tsc;
+
+		do {
+			w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
+			work += w;
+		} while (w != 0 && rte_rdtsc() < until);
+	}
+	lc->backlog = w != 0;
+	if (lc->n_pf != 0)
+		bl_lcore_close_frames(lc);
+	return work;
+}
+
+/*
+ * Send the TX buffers when this loop received nothing, or when they may
+ * have waited drain_tsc since the last flush. Returns the time it read.
+ */
+static inline uint64_t flush_tx(struct bl_lcore *lc, uint32_t got)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
+		bl_lcore_flush(lc);
+		lc->last_drain = now;
+	}
+	return now;
+}
+
+/* Count the loop, and its time since t0 as busy if it did any work. */
+static inline void update_stats(struct bl_lcore *lc, uint32_t work, uint64_t t0, uint64_t now)
+{
+	bl_stat_add(&lc->st.loops, 1);
+	if (work) {
+		bl_stat_add(&lc->st.busy_loops, 1);
+		bl_stat_add(&lc->st.busy_tsc, now - t0);
+	}
+}
+
+/*
+ * After BL_IDLE_SPIN empty loops in a row the lcore sleeps, starting at
+ * 1 us and doubling up to the router's idle_sleep_us, RCU-offline while it
+ * sleeps so the control plane's grace periods never wait for it; before
+ * that, and with idle_sleep_us 0, it pauses.
+ */
+static void pause_or_sleep(struct bl_lcore *lc)
 {
 	struct timespec ts;
 	uint32_t max = lc->r->conf.idle_sleep_us;
@@ -1593,89 +321,44 @@ static void idle_backoff(struct bl_lcore *lc)
 	bl_stat_add(&lc->st.sleeps, 1);
 }
 
+/*
+ * Idle back-off, after the quiescent state: a loop that did nothing backs
+ * off (pause_or_sleep) and counts its time since t0, the sleep included,
+ * as idle; any work resets the back-off. Returns the time the next loop
+ * is counted from.
+ */
+static inline uint64_t idle_backoff(struct bl_lcore *lc, uint32_t work, uint64_t t0, uint64_t now)
+{
+	if (work == 0) {
+		pause_or_sleep(lc);
+		now = rte_rdtsc();
+		bl_stat_add(&lc->st.idle_tsc, now - t0);
+	} else {
+		lc->idle_loops = 0;
+		lc->sleep_us = 0;
+	}
+	return now;
+}
+
 int bl_lcore_main(void *arg)
 {
 	struct bl_lcore *lc = arg;
 	struct bl_router *r = lc->r;
 	struct rte_mbuf *pkts[BL_RX_BURST];
-	uint64_t t0;
+	uint64_t t0, now;
+	uint32_t got, work;
 
 	rcu_register_thread();
 	lc->last_drain = rte_rdtsc();
 	t0 = lc->last_drain;
 	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
-		uint32_t got = 0, work;
-		uint16_t q, n;
-		uint64_t now;
-
-		/*
-		 * Back-pressure: while the processes are behind (work left after
-		 * a whole slice), take no new packets for up to BL_RX_SKIP_MAX
-		 * loops: what cannot be handled is better left to the port (which
-		 * counts it as missed) than delivered and dropped at a full
-		 * mailbox. Polling resumes at least every BL_RX_SKIP_MAX slices.
-		 */
-		if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
-			lc->rx_skips++;
-			bl_stat_add(&lc->st.rx_skips, 1);
-		} else {
-			lc->rx_skips = 0;
-			for (q = 0; q < lc->n_rx; q++) {
-				n = rte_eth_rx_burst(lc->rx[q].port, lc->rx[q].queue, pkts,
-						     BL_RX_BURST);
-				if (n > 0) {
-					bl_lcore_rx_burst(lc, lc->rx[q].port, pkts, n);
-					bl_stat_add(&lc->st.rx_bursts, 1);
-					got += n;
-				}
-			}
-		}
-		work = got;
-		if (lc->sched != NULL) {
-			/*
-			 * The processes run here, between two polls, until they have
-			 * nothing left or their time slice is used (a fan-out burst
-			 * can be thousands of turns); what they send leaves in frames
-			 * closed at the end of their pass. The slice is timed from
-			 * the end of the first pass: an idle scheduler (the fast
-			 * path's usual case) never reads the clock.
-			 */
-			unsigned w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
-
-			work += w;
-			if (w != 0) {
-				uint64_t until = rte_rdtsc() + lc->sched_tsc;
-
-				do {
-					w = bl_sched_run(lc->sched, BL_SCHED_TURNS);
-					work += w;
-				} while (w != 0 && rte_rdtsc() < until);
-			}
-			lc->backlog = w != 0;
-			if (lc->n_pf != 0)
-				bl_lcore_close_frames(lc);
-		}
-		now = rte_rdtsc();
-		if (got == 0 || now - lc->last_drain >= lc->drain_tsc) {
-			bl_lcore_flush(lc);
-			lc->last_drain = now;
-		}
-		bl_stat_add(&lc->st.loops, 1);
-		if (work) {
-			bl_stat_add(&lc->st.busy_loops, 1);
-			bl_stat_add(&lc->st.busy_tsc, now - t0);
-		}
+		got = poll_rx(lc, pkts);
+		work = got + run_processes(lc);
+		now = flush_tx(lc, got);
+		update_stats(lc, work, t0, now);
 		/* Route entries read above are no longer used past this point. */
 		rcu_quiescent_state();
-		if (work == 0) {
-			idle_backoff(lc);
-			now = rte_rdtsc();
-			bl_stat_add(&lc->st.idle_tsc, now - t0);
-		} else {
-			lc->idle_loops = 0;
-			lc->sleep_us = 0;
-		}
-		t0 = now;
+		t0 = idle_backoff(lc, work, t0, now);
 	}
 	if (lc->sched != NULL) {
 		bl_sched_flush(lc->sched);

@@ -6,6 +6,15 @@
  * Everything in struct bl_lcore is written by its own lcore only. The
  * control thread reads the counters while the lcore runs; single-writer
  * relaxed stores make those reads untorn without a locked instruction.
+ *
+ * This header holds the lcore's state and its public calls; the code that
+ * works on the state is split by concept, in files for dataplane/ only
+ * (but ptx.h's token and bl_dest_hop, which others see through this one):
+ * lcore.c (the poll loop and the burst), verdict.[ch] (the verdict cache and
+ * the grouped prefill), classify.h, deliver.h (to processes), split.h
+ * (mixed frames), txbuf.[ch] (TX buffers, per-hop bytes), neigh.[ch] (the
+ * neighbour table), ptx.[ch] (frames of process-sent messages, the source
+ * token), lcore_pvt.h (what they share).
  */
 #ifndef BL_LCORE_H
 #define BL_LCORE_H
@@ -14,17 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __SSE4_2__
-#include <nmmintrin.h> /* _mm_crc32_u64: verdict cache slots */
-#endif
-
 #include <rte_common.h>
-#ifndef __SSE4_2__
-#include <rte_hash_crc.h>
-#endif
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
+#include "dataplane/ptx.h"
 #include "dataplane/route.h"
 #include "dataplane/wire.h"
 
@@ -40,26 +43,6 @@ struct bl_router;
 struct bl_seq_table;
 struct bl_sched;
 struct bl_msg;
-
-/*
- * Source token of a message from the wire (struct bl_msg.src, flagged
- * BL_MSG_F_NET): the sender's IPv4 address and UDP port (network order), the
- * port it came in on and the worker that received it, so that an answer
- * (the echo behaviour) can go back the way the message came. Bit 63 is 0.
- */
-static inline uint64_t bl_src_token(uint32_t ip_be, uint16_t udp_be, uint16_t port, uint16_t worker)
-{
-	return (uint64_t)ip_be | (uint64_t)udp_be << 32 | (uint64_t)(port & 0xffu) << 48 |
-	       (uint64_t)(worker & 0x7fu) << 56;
-}
-
-/* Destination of a message a process transmits: a token, or a next hop. */
-#define BL_DEST_HOP (UINT64_C(1) << 63)
-
-static inline uint64_t bl_dest_hop(unsigned hop)
-{
-	return BL_DEST_HOP | hop;
-}
 
 /* Counters of one lcore; only that lcore writes them. */
 struct bl_lcore_stats {
@@ -122,35 +105,8 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
 
 /*
- * The slot of a key as it sits on the wire (big-endian, so a lookup never
- * byte-swaps): CRC32-C where the CPU has it (one instruction; every key bit
- * counts whatever the byte order), DPDK's software CRC32-C elsewhere. The
- * cache relies on this function being linear over GF(2):
- * slot(a ^ b) == slot(a) ^ slot(b) (a CRC with zero start and no final
- * inversion is).
- */
-static inline size_t bl_verdict_slot(uint64_t raw)
-{
-#ifdef __SSE4_2__
-	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
-#else
-	return (size_t)rte_hash_crc_8byte(raw, 0) & (BL_VERDICT_CACHE_SIZE - 1);
-#endif
-}
-
-/*
- * The mask of verdict id `id` (below BL_VERDICT_CACHE_SIZE): a 64-bit word
- * whose slot is `id` itself (bl_verdict_slot(bl_verdict_mask(id)) == id),
- * linear in id. Tabled from a basis found once at start-up.
- */
-extern uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
-static inline uint64_t bl_verdict_mask(uint32_t id)
-{
-	return bl__vmask[id];
-}
-
-/*
- * The cache: direct mapped, CACHE_SIZE slots. Each distinct verdict the
+ * The cache (its code: dataplane/verdict.h, which also has slot() and
+ * mask()): direct mapped, CACHE_SIZE slots. Each distinct verdict the
  * lcore has cached since the last wipe has an id (0 .. BL_VERDICT_IDS-1);
  * a slot holding key K with verdict id v stores ent = K ^ mask(v) and id v.
  *
@@ -217,37 +173,6 @@ struct bl_neigh {
 	struct rte_ether_addr mac;
 };
 
-/* A frame being filled with process-sent messages for one destination. */
-#define BL_PFRAMES   8u
-#define BL_RSEQ_SIZE 256u /* answer seq counters, direct mapped by destination */
-
-/*
- * An open frame of process-sent messages for one destination. Two modes:
- *  - copy (by_ref 0): m is a fresh mbuf, headers first, messages appended;
- *  - in place (by_ref 1): the messages so far are one run of wire messages,
- *    byte for byte as they would be written, inside a received mbuf m (one
- *    reference held): bytes [run_off, run_off + msgs_len) from its data
- *    start. Closed with m no longer shared, the run gets new headers in front
- *    of it and m leaves as it is; otherwise the run is copied out first.
- */
-struct bl_pframe {
-	uint64_t dest;
-	struct rte_mbuf *m;
-	uint64_t *seq; /* the destination's outgoing seq counter */
-	uint32_t msgs_len;
-	uint32_t room; /* most message bytes this frame may hold */
-	uint16_t n;
-	uint16_t port;
-	uint32_t run_off;
-	uint8_t by_ref;
-	/* A run whose reference is the received frame node's, lent by the
-	 * scheduler (bl_sched_lend_frame) for lend_turn: see pframe_own. */
-	uint8_t lent;
-	uint64_t lend_turn;
-	const struct bl_msg *lend_node;
-	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
-};
-
 /* The largest count an accepted frame can have in one mbuf segment. */
 #define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
 
@@ -267,7 +192,7 @@ struct bl_lcore {
 	struct bl_verdict_cache vcache;
 	uint64_t log_seen;		 /* the route table's change log, read up to here */
 	uint32_t vmiss;			 /* verdict-cache misses since the last burst began */
-	uint64_t admit;			 /* draws for cache admission (lcore.c, struct prefill) */
+	uint64_t admit;			 /* draws for cache admission (verdict.h, struct prefill) */
 	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */
 	bool plain; /* the frame classified last: every header kind data, flags 0 */
 	struct bl_hop_out hout[BL_ROUTE_HOP_MAX]; /* per hop: seq, and its prepared bytes */
@@ -309,20 +234,6 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 /* Send everything buffered; what the ports refuse is counted as tx_full. */
 void bl_lcore_flush(struct bl_lcore *lc);
-
-/*
- * The transmit callback of this lcore's scheduler (struct bl_tx, arg = the
- * bl_lcore): appends a process-sent message to the open frame for dest (a
- * source token: answer the sender; or BL_DEST_HOP | hop), opening one when
- * needed. Frames are closed and queued by bl_lcore_close_frames. Owner lcore.
- */
-int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m);
-/* The same for every message of a frame node at once (struct bl_tx.frame_fn);
- * returns how many it refused. */
-int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *f);
-
-/* Close every open process frame and queue it for TX. Owner lcore. */
-void bl_lcore_close_frames(struct bl_lcore *lc);
 
 /* The MAC that source (ip, port) last sent from, learned by lcore lc. Any lcore. */
 int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,

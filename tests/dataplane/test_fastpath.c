@@ -26,6 +26,7 @@
 #include "actors/sched.h"
 #include "dataplane/lcore.h"
 #include "dataplane/router.h"
+#include "dataplane/verdict.h"
 #include "dataplane/wire.h"
 
 static struct bl_router *R;

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Delivery of received messages to processes (route kinds process, group,
+ * pool): the data plane's side of the border with the process runtime
+ * (actors/). Owner lcore only; per packet, so static inline (only lcore.c's
+ * handle_pkt calls it).
+ *
+ * A frame whose messages all go to one process (or pool member) on this
+ * lcore is given whole, as one mailbox entry that takes over the rx
+ * reference (deliver_frame); anything else goes message by message, each a
+ * reference on the received mbuf (deliver_one, from dispatch_mixed), a
+ * group fanning one message out to every member. A message counts as
+ * delivered when the runtime took it, else as a drop with a named reason.
+ * Each message carries the source token (dataplane/ptx.h) so that an answer
+ * can go back the way it came; the sender's MAC goes into the neighbour
+ * table (dataplane/neigh.h).
+ */
+#ifndef BL_DELIVER_H
+#define BL_DELIVER_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "actors/group.h"
+#include "actors/registry.h"
+#include "actors/sched.h"
+#include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
+#include "dataplane/neigh.h"
+#include "dataplane/router.h"
+#include "dataplane/wire.h"
+
+/* The pid registered under a process target's name, cached per registry generation. */
+static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
+				  const struct bl_route_target *tg)
+{
+	if (likely(lc->pcache[idx].tag == lc->ptag))
+		return lc->pcache[idx].pid;
+	lc->pcache[idx].pid = bl_registry_whereis(lc->registry, tg->name, sizeof(tg->name));
+	lc->pcache[idx].tag = lc->ptag;
+	return lc->pcache[idx].pid;
+}
+
+/*
+ * Hand one message (payload bytes [off, off+len) of m) to the target it was
+ * routed to. Counted as delivered when the runtime took it (for a group:
+ * at least one member did), else dropped under a named reason.
+ */
+static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx, uint64_t key,
+			       uint64_t src, uint32_t off, uint32_t len)
+{
+	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
+	const struct bl_members *mem;
+	uint64_t pid;
+	unsigned ok;
+
+	if (unlikely(lc->sched == NULL)) {
+		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+		return;
+	}
+	switch (tg->kind) {
+	case BL_ROUTE_PROCESS:
+		pid = target_pid(lc, idx, tg);
+		if (unlikely(pid == BL_PID_NONE)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+			return;
+		}
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		break;
+	case BL_ROUTE_GROUP:
+		mem = bl_group_members(tg->group);
+		if (unlikely(mem == NULL || mem->n == 0)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
+			return;
+		}
+		ok = bl_sched_deliver_burst(lc->sched, mem->pid, mem->n, key, src, m, off, len,
+					    BL_MSG_F_NET);
+		break;
+	case BL_ROUTE_POOL:
+		mem = bl_group_members(tg->group);
+		if (unlikely(mem == NULL || mem->n == 0)) {
+			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
+			return;
+		}
+		/* One source always lands on the same member: its order holds. */
+		pid = mem->pid[mix64(src) % mem->n];
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		break;
+	default:
+		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
+		return;
+	}
+	if (unlikely(ok == 0)) {
+		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, 1);
+		return;
+	}
+	bl_stat_add(&lc->st.delivered_msgs, 1);
+	bl_stat_add(&lc->st.deliveries, ok);
+}
+
+/*
+ * A frame not all for one next hop: count its drops and deliver its
+ * messages for processes (marking them done); what is left are hop targets.
+ */
+static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+				  const struct bl_pkt *pkt, uint16_t *tgt, uint16_t count)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->frame_off);
+	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
+	uint64_t src = 0;
+	bool learned = false;
+	uint16_t i;
+
+	for (i = 0; i < count; i++) {
+		const uint8_t *h = frame + off;
+		uint32_t len = bl_wire_get32(h);
+		uint16_t t = tgt[i];
+
+		if (t & TGT_DROP) {
+			count_msg_drop(lc, (enum bl_msg_drop)(t & ~TGT_DROP), 1);
+			tgt[i] = TGT_DONE;
+		} else if (t & TGT_PROC) {
+			if (!learned) {
+				neigh_learn(lc, pkt->src_ip, in_port, m);
+				src = bl_ptx_token_encode(pkt->src_ip, pkt->src_port, in_port,
+							  lc->worker);
+				learned = true;
+			}
+			deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8), src,
+				    pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+			tgt[i] = TGT_DONE;
+		}
+		off += BL_WIRE_MSG_HDR_LEN + len;
+	}
+}
+
+/*
+ * Every message of the frame is for one process or pool target: give the
+ * whole frame to the process as one mailbox entry (one node, one reference,
+ * no copy). A group, a process on another lcore, or a frame the runtime
+ * will not take whole, goes message by message instead. Returns false if
+ * the caller must do that; true when m is no longer the caller's.
+ */
+static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+				 const struct bl_pkt *pkt, uint16_t idx, uint16_t count)
+{
+	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
+	const struct bl_members *mem;
+	uint64_t pid, src;
+	int rc;
+
+	if (unlikely(lc->sched == NULL))
+		return false;
+	src = bl_ptx_token_encode(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+	if (tg->kind == BL_ROUTE_PROCESS) {
+		pid = target_pid(lc, idx, tg);
+	} else if (tg->kind == BL_ROUTE_POOL) {
+		mem = bl_group_members(tg->group);
+		if (mem == NULL || mem->n == 0)
+			return false;
+		pid = mem->pid[mix64(src) % mem->n];
+	} else {
+		return false;
+	}
+	if (pid == BL_PID_NONE)
+		return false;
+	/* Our rx reference becomes the mailbox entry's. */
+	rc = bl_sched_deliver_frame_owned(lc->sched, pid, src, m,
+					  pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
+					  pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count,
+					  lc->plain ? BL_MSG_F_NET | BL_MSG_F_PLAIN : BL_MSG_F_NET);
+	if (rc == -EXDEV)
+		return false;
+	neigh_learn(lc, pkt->src_ip, in_port, m);
+	if (unlikely(rc != 0)) {
+		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, count);
+		return true;
+	}
+	bl_stat_add(&lc->st.delivered_msgs, count);
+	bl_stat_add(&lc->st.deliveries, count);
+	bl_stat_add(&lc->st.frame_deliveries, 1);
+	return true;
+}
+
+#endif /* BL_DELIVER_H */

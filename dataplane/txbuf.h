@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What leaves a worker lcore: the bytes it writes for each next hop
+ * (struct bl_hop_out, lc->hout) and its TX buffer per port (struct
+ * bl_txbuf, lc->tx). Owner lcore only.
+ *
+ * A buffer is sent when it holds BL_BURST packets, and by the poll loop at
+ * least every drain interval and whenever a loop received nothing
+ * (bl_lcore_flush). It keeps its message totals, so a full send is counted
+ * without a loop over its packets; what the TX queue refuses after one
+ * retry is freed and counted as tx_full. A message counts as forwarded only
+ * when the TX queue has taken its packet.
+ *
+ * A hop's bytes are prepared again when the route table's generation moves
+ * (they are valid for the verdict cache's generation, lc->vcache.seen).
+ */
+#ifndef BL_TXBUF_H
+#define BL_TXBUF_H
+
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
+#include "dataplane/router.h"
+#include "dataplane/wire.h"
+
+/*
+ * Send tb's packets out of port now; count what left and what was refused.
+ * Out of line (as GCC compiled it when it was static in lcore.c) but
+ * static, here rather than in txbuf.c: the file that calls it compiles it
+ * knowing its callers, as before the split, and a file that includes this
+ * need not call it (__rte_unused).
+ */
+static __rte_noinline __rte_unused void txbuf_send(struct bl_lcore *lc, uint16_t port,
+						   struct bl_txbuf *tb)
+{
+	uint16_t sent, i;
+	uint64_t lost = 0, plost = 0;
+
+	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
+	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
+		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
+		/* Only what is left is looked at one by one. */
+		for (i = sent; i < tb->n; i++) {
+			if (tb->proc_mask & (1u << i))
+				plost += tb->nmsgs[i];
+			else
+				lost += tb->nmsgs[i];
+			rte_pktmbuf_free(tb->pkts[i]);
+		}
+	}
+	bl_stat_add(&lc->st.tx_pkts, sent);
+	bl_stat_add(&lc->st.fwd_msgs, tb->msgs - lost);
+	if (lost)
+		count_msg_drop(lc, BL_MSG_DROP_TX_FULL, lost);
+	bl_stat_add(&lc->st.buffered_msgs, -(uint64_t)tb->msgs);
+	if (unlikely(tb->pmsgs != 0)) {
+		bl_stat_add(&lc->st.ptx_msgs, tb->pmsgs - plost);
+		if (plost) {
+			bl_stat_add(&lc->st.ptx_drops[BL_PTX_DROP_TX_FULL], plost);
+			bl_stat_add(&lc->st.ptx_drop_msgs, plost);
+		}
+		bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)tb->pmsgs);
+	}
+	tb->n = 0;
+	tb->msgs = tb->pmsgs = 0;
+	tb->proc_mask = 0;
+}
+
+/* Prepare hop h's bytes from the table this burst reads (the slow side of hop_out). */
+void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h);
+
+static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
+			      uint16_t nmsgs)
+{
+	struct bl_txbuf *tb = &lc->tx[port];
+
+	tb->pkts[tb->n] = m;
+	tb->nmsgs[tb->n] = nmsgs;
+	tb->n++;
+	tb->msgs += nmsgs;
+	bl_stat_add(&lc->st.buffered_msgs, nmsgs);
+	if (tb->n == BL_BURST)
+		txbuf_send(lc, port, tb);
+}
+
+/* Queue a frame of process-sent messages (already counted in ptx_buffered). */
+static inline void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
+				   uint16_t nmsgs)
+{
+	struct bl_txbuf *tb = &lc->tx[port];
+
+	tb->pkts[tb->n] = m;
+	tb->nmsgs[tb->n] = nmsgs;
+	tb->proc_mask |= 1u << tb->n;
+	tb->n++;
+	tb->pmsgs += nmsgs;
+	if (tb->n == BL_BURST)
+		txbuf_send(lc, port, tb);
+}
+
+/* Addresses for a frame leaving through `hop` from this lcore. */
+static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_route_hop *hop,
+				 struct bl_wire_hop *w)
+{
+	const struct bl_port *out = &lc->r->ports[hop->port];
+
+	w->src_mac = out->local.mac;
+	w->dst_mac = hop->dst_mac;
+	w->src_ip = out->local.ip;
+	w->dst_ip = hop->dst_ip;
+	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
+	w->dst_port = hop->dst_udp;
+}
+
+static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
+{
+	if (unlikely(lc->hout[h].seen != lc->vcache.seen))
+		bl__hop_out_fill(lc, h);
+	return &lc->hout[h];
+}
+
+#endif /* BL_TXBUF_H */

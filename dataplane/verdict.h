@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The verdict cache of a worker lcore (struct bl_verdict_cache in
+ * dataplane/lcore.h, lc->vcache): what a key's messages get (a hop index,
+ * BL_TGT_PROC | target index, or BL_TGT_DROP | reason), looked up in the
+ * route table once and then read from the lcore's own cache. Owner lcore
+ * only.
+ *
+ * - Slots and masks: a slot is the CRC32-C of the key as it sits on the
+ *   wire; since the CRC is linear over GF(2), a slot holding key ^ mask(id)
+ *   proves in one compare that a key is cached and which verdict it has
+ *   (the comment on the struct has the proof). The masks are tabled once at
+ *   start-up (verdict.c).
+ * - Fill, forget, wipe and sync: a miss fills the key's slot; once per
+ *   burst, after a quiescent state, verdict_cache_sync forgets the keys the
+ *   table's change log names, or wipes the cache when the table's
+ *   generation moved, so a cached verdict never outlives its route.
+ * - Grouped prefill (struct prefill): when the last burst missed often,
+ *   the next burst's keys are looked up a group at a time, in bulk,
+ *   software-pipelined.
+ */
+#ifndef BL_VERDICT_H
+#define BL_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __SSE4_2__
+#include <nmmintrin.h> /* _mm_crc32_u64: verdict cache slots */
+#endif
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#ifndef __SSE4_2__
+#include <rte_hash_crc.h>
+#endif
+#include <rte_mbuf.h>
+
+#include "actors/registry.h"
+#include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
+#include "dataplane/route.h"
+#include "dataplane/router.h"
+
+/*
+ * The slot of a key as it sits on the wire (big-endian, so a lookup never
+ * byte-swaps): CRC32-C where the CPU has it (one instruction; every key bit
+ * counts whatever the byte order), DPDK's software CRC32-C elsewhere. The
+ * cache relies on this function being linear over GF(2):
+ * slot(a ^ b) == slot(a) ^ slot(b) (a CRC with zero start and no final
+ * inversion is).
+ */
+static inline size_t bl_verdict_slot(uint64_t raw)
+{
+#ifdef __SSE4_2__
+	return (size_t)_mm_crc32_u64(0, raw) & (BL_VERDICT_CACHE_SIZE - 1);
+#else
+	return (size_t)rte_hash_crc_8byte(raw, 0) & (BL_VERDICT_CACHE_SIZE - 1);
+#endif
+}
+
+/*
+ * The mask of verdict id `id` (below BL_VERDICT_CACHE_SIZE): a 64-bit word
+ * whose slot is `id` itself (bl_verdict_slot(bl_verdict_mask(id)) == id),
+ * linear in id. Tabled from a basis found once at start-up.
+ */
+extern uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
+static inline uint64_t bl_verdict_mask(uint32_t id)
+{
+	return bl__vmask[id];
+}
+
+/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
+static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
+{
+	struct bl_route route;
+	const struct bl_route_hop *h;
+
+	if (v == BL_ROUTE_VAL_NONE)
+		return TGT_DROP | BL_MSG_DROP_NO_ROUTE;
+	route = bl_route_of_val(v);
+	if (bl_route_action_is_target(route.action))
+		return (uint16_t)(TGT_PROC | route.hop);
+	if (route.action != BL_ROUTE_FORWARD)
+		return TGT_DROP | BL_MSG_DROP_ROUTE_DROP;
+	h = bl_route_hop_get(r->routes, &route);
+	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
+		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
+	return route.hop;
+}
+
+/* Cache verdict tgt for wire-order key `raw` in `slot`, under the
+ * verdict's id (given out now if it has none yet; when every id is taken
+ * the key is left uncached). */
+static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
+{
+	uint32_t id = c->id_of[tgt];
+
+	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
+		if (c->n_ids == BL_VERDICT_IDS)
+			return;
+		id = c->n_ids++;
+		c->tgt_of[id] = tgt;
+		c->id_of[tgt] = (uint16_t)id;
+	}
+	c->ent[slot] = raw ^ bl_verdict_mask(id);
+	c->id[slot] = (uint16_t)id;
+}
+
+/*
+ * A verdict-cache miss (or a key whose verdict could not be cached): the
+ * route table, and the verdict into the cache (verdict.c).
+ */
+uint16_t bl__verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot);
+
+/* Is wire-order key `raw` (in `slot`) in the cache? */
+static __rte_always_inline bool verdict_hit(const struct bl_verdict_cache *c, uint64_t raw,
+					    size_t slot)
+{
+	return (c->ent[slot] ^ raw) == bl_verdict_mask(c->id[slot]);
+}
+
+/* What a message with wire-order key `raw` gets: the cache, else the table. */
+static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
+{
+	size_t k = bl_verdict_slot(raw);
+
+	return likely(verdict_hit(&lc->vcache, raw, k)) ? lc->vcache.tgt_of[lc->vcache.id[k]]
+							: bl__verdict_slow(lc, raw, k);
+}
+
+/*
+ * Once per burst: the caller passed a quiescent state since the last one.
+ * Pairs with the release store of the table's generation by the writer.
+ */
+static inline void verdict_cache_wipe(struct bl_verdict_cache *c)
+{
+	size_t i;
+
+	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
+	 * an entry counts only where tgt_of agrees with it. */
+	for (i = 0; i < BL_VERDICT_CACHE_SIZE; i++) {
+		c->ent[i] = bl_verdict_mask((uint32_t)i ^ BL_VERDICT_IDS);
+		c->id[i] = 0;
+	}
+	c->n_ids = 0;
+}
+
+/* Forget wire-order key `raw` if the cache holds it. */
+static inline void verdict_forget(struct bl_verdict_cache *c, uint64_t raw)
+{
+	size_t k = bl_verdict_slot(raw);
+
+	if (verdict_hit(c, raw, k)) {
+		c->ent[k] = bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
+		c->id[k] = 0;
+	}
+}
+
+/*
+ * Once per burst, after a quiescent state: catch up with the route table.
+ * A moved generation (or a change log this lcore fell behind) drops the
+ * whole cache; otherwise only the keys the log names since the last burst
+ * are forgotten, so route churn on other keys costs the cache nothing.
+ */
+static inline void verdict_cache_sync(struct bl_lcore *lc)
+{
+	struct bl_route_table *t = lc->r->routes;
+	uint64_t seen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) + 1;
+	/* Pairs with the release store of log.seq in route.c's key_changed. */
+	uint64_t lseq = __atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE), i;
+
+	if (unlikely(seen != lc->vcache.seen)) {
+		verdict_cache_wipe(&lc->vcache);
+		lc->vcache.seen = seen;
+	} else if (unlikely(lseq != lc->log_seen)) {
+		if (lseq - lc->log_seen > BL_ROUTE_LOG_SIZE / 2) {
+			verdict_cache_wipe(&lc->vcache);
+		} else {
+			for (i = lc->log_seen; i < lseq; i++) {
+				uint64_t key = __atomic_load_n(
+				    &t->log.key[i & (BL_ROUTE_LOG_SIZE - 1)], __ATOMIC_RELAXED);
+
+				verdict_forget(&lc->vcache, rte_cpu_to_be_64(key));
+			}
+			/* The writer may have lapped the entries read: then
+			 * some key read may be another, and all are forgotten. */
+			if (__atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE) - lc->log_seen >
+			    BL_ROUTE_LOG_SIZE)
+				verdict_cache_wipe(&lc->vcache);
+		}
+	}
+	lc->log_seen = lseq;
+	if (lc->registry != NULL)
+		lc->ptag = bl_registry_gen(lc->registry) + 1;
+}
+
+/*
+ * Keys looked up together: when the last burst missed the verdict cache
+ * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
+ * burst is handled in groups of a few packets, software-pipelined: the keys
+ * of the next group's usual frames (IPv4 without options) that miss the
+ * cache are gathered, hashed and their home buckets prefetched
+ * (prefill_start) before this group's are compared and cached
+ * (prefill_finish) and its packets handled. A bucket thus has a whole
+ * group's handling to arrive in, and the few groups in flight at once keep
+ * the keys that must share the direct-mapped cache few. Nothing here is
+ * trusted: a frame is only read inside its mbuf's data, and classify checks
+ * everything again. With few routes the cache hits and this never runs.
+ */
+#define BL_PREFILL_MIN	    8u	/* misses in a burst that turn it on for the next */
+#define BL_PREFILL_KEYS	    32u /* a group ends once it has this many keys ... */
+#define BL_PREFILL_PKTS	    8u	/* ... or this many packets */
+#define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
+
+/*
+ * Admission: a key the group looked up goes into its cache slot either way
+ * (classify finds it there), but when the slot held another key, that key
+ * comes back once the group's packets are handled, unless the newcomer won
+ * a 1-in-16 draw. A key seen often (zipf's hot keys) wins a slot soon and
+ * keeps it; the many keys seen once pass through without evicting it.
+ */
+struct prefill_undo {
+	uint64_t ent;
+	uint16_t id;
+	uint16_t slot;
+};
+
+struct prefill {
+	const struct bl_rt *rt; /* the table prefetched from */
+	unsigned n;		/* keys gathered */
+	unsigned n_undo;	/* slots to give back after the group */
+	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
+	uint32_t hash[BL_PREFILL_KEYS_MAX];
+	struct prefill_undo undo[BL_PREFILL_KEYS_MAX];
+};
+
+/* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
+ * end, and prefetch their buckets; returns the packet after the group.
+ * Out of line but static, like classify_kinds: the burst's file compiles
+ * it knowing its caller, as before the split. */
+static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf,
+							  struct rte_mbuf **pkts, uint16_t from,
+							  uint16_t n)
+{
+	const struct bl_verdict_cache *c = &lc->vcache;
+	unsigned nk = 0;
+	uint16_t p;
+
+	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
+	     p++) {
+		const struct rte_mbuf *m = pkts[p];
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
+		uint16_t count;
+
+		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
+					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
+			continue;
+		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
+		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
+		     count--) {
+			uint64_t r;
+
+			memcpy(&r, d + off + 8, sizeof(r));
+			/* Kept only if it misses, with no branch on that: with hot
+			 * and cold keys mixed (zipf) it would mispredict often. */
+			pf->raw[nk] = r;
+			pf->key[nk] = rte_be_to_cpu_64(r);
+			nk += !verdict_hit(c, r, bl_verdict_slot(r));
+			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
+		}
+	}
+	pf->n = nk;
+	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
+	lc->vmiss += nk;
+	return p;
+}
+
+/* Is cache slot k empty (as verdict_cache_wipe leaves it)? */
+static inline bool verdict_slot_empty(const struct bl_verdict_cache *c, size_t k)
+{
+	return c->id[k] == 0 && c->ent[k] == bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
+}
+
+/* The group's keys compared in their (by now arrived) buckets, and cached;
+ * the slots they take from other keys noted to give back (struct
+ * prefill_undo). */
+static inline void prefill_finish(struct bl_lcore *lc, struct prefill *pf)
+{
+	struct bl_verdict_cache *c = &lc->vcache;
+	uint16_t val[BL_PREFILL_KEYS_MAX];
+	unsigned i, nu = 0;
+
+	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
+	for (i = 0; i < pf->n; i++) {
+		size_t k = bl_verdict_slot(pf->raw[i]);
+
+		lc->admit = lc->admit * 6364136223846793005ull + 1442695040888963407ull;
+		if (!verdict_slot_empty(c, k) && (lc->admit >> (64 - 4)) != 0) {
+			pf->undo[nu].ent = c->ent[k];
+			pf->undo[nu].id = c->id[k];
+			pf->undo[nu++].slot = (uint16_t)k;
+		}
+		verdict_fill(c, pf->raw[i], k, verdict_of_val(lc->r, val[i]));
+	}
+	pf->n_undo = nu;
+}
+
+/* Give the slots back, the last taken first (a key may have taken one
+ * twice). The entries are as good as when they were taken: the cache
+ * changes for the route table only between bursts. */
+static inline void prefill_undo(struct bl_lcore *lc, const struct prefill *pf)
+{
+	struct bl_verdict_cache *c = &lc->vcache;
+	unsigned i;
+
+	for (i = pf->n_undo; i-- > 0;) {
+		c->ent[pf->undo[i].slot] = pf->undo[i].ent;
+		c->id[pf->undo[i].slot] = pf->undo[i].id;
+	}
+}
+
+#endif /* BL_VERDICT_H */
