@@ -173,7 +173,6 @@ static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_p
 		next = to < n ? prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
 		prefill_finish(lc, &pf[g]);
 		handle_pkts(lc, in_port, pkts, from, to, n, acc);
-		prefill_undo(lc, &pf[g]);
 	}
 }
 

@@ -192,7 +192,6 @@ struct bl_lcore {
 	struct bl_verdict_cache vcache;
 	uint64_t log_seen;		 /* the route table's change log, read up to here */
 	uint32_t vmiss;			 /* verdict-cache misses since the last burst began */
-	uint64_t admit;			 /* draws for cache admission (verdict.h, struct prefill) */
 	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */
 	bool plain; /* the frame classified last: every header kind data, flags 0 */
 	struct bl_hop_out hout[BL_ROUTE_HOP_MAX]; /* per hop: seq, and its prepared bytes */

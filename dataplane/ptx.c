@@ -375,6 +375,13 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 	}
 	if (unlikely(need > f->room)) {
 		ptx_drop(lc, BL_PTX_DROP_TOO_BIG, 1);
+		if (f->n == 0 && !f->by_ref) {
+			/* Opened for this message alone: a frame of no
+			 * message must not be sent (the wire format has none). */
+			rte_pktmbuf_free(f->m);
+			f->m = NULL;
+			pframe_remove(lc, f);
+		}
 		return -EMSGSIZE;
 	}
 	if (f->by_ref) {

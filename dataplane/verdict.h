@@ -215,26 +215,11 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 #define BL_PREFILL_PKTS	    8u	/* ... or this many packets */
 #define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
 
-/*
- * Admission: a key the group looked up goes into its cache slot either way
- * (classify finds it there), but when the slot held another key, that key
- * comes back once the group's packets are handled, unless the newcomer won
- * a 1-in-16 draw. A key seen often (zipf's hot keys) wins a slot soon and
- * keeps it; the many keys seen once pass through without evicting it.
- */
-struct prefill_undo {
-	uint64_t ent;
-	uint16_t id;
-	uint16_t slot;
-};
-
 struct prefill {
 	const struct bl_rt *rt; /* the table prefetched from */
 	unsigned n;		/* keys gathered */
-	unsigned n_undo;	/* slots to give back after the group */
 	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
 	uint32_t hash[BL_PREFILL_KEYS_MAX];
-	struct prefill_undo undo[BL_PREFILL_KEYS_MAX];
 };
 
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
@@ -279,48 +264,17 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 	return p;
 }
 
-/* Is cache slot k empty (as verdict_cache_wipe leaves it)? */
-static inline bool verdict_slot_empty(const struct bl_verdict_cache *c, size_t k)
-{
-	return c->id[k] == 0 && c->ent[k] == bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
-}
-
-/* The group's keys compared in their (by now arrived) buckets, and cached;
- * the slots they take from other keys noted to give back (struct
- * prefill_undo). */
-static inline void prefill_finish(struct bl_lcore *lc, struct prefill *pf)
+/* The group's keys compared in their (by now arrived) buckets, and cached. */
+static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
 	uint16_t val[BL_PREFILL_KEYS_MAX];
-	unsigned i, nu = 0;
-
-	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
-	for (i = 0; i < pf->n; i++) {
-		size_t k = bl_verdict_slot(pf->raw[i]);
-
-		lc->admit = lc->admit * 6364136223846793005ull + 1442695040888963407ull;
-		if (!verdict_slot_empty(c, k) && (lc->admit >> (64 - 4)) != 0) {
-			pf->undo[nu].ent = c->ent[k];
-			pf->undo[nu].id = c->id[k];
-			pf->undo[nu++].slot = (uint16_t)k;
-		}
-		verdict_fill(c, pf->raw[i], k, verdict_of_val(lc->r, val[i]));
-	}
-	pf->n_undo = nu;
-}
-
-/* Give the slots back, the last taken first (a key may have taken one
- * twice). The entries are as good as when they were taken: the cache
- * changes for the route table only between bursts. */
-static inline void prefill_undo(struct bl_lcore *lc, const struct prefill *pf)
-{
-	struct bl_verdict_cache *c = &lc->vcache;
 	unsigned i;
 
-	for (i = pf->n_undo; i-- > 0;) {
-		c->ent[pf->undo[i].slot] = pf->undo[i].ent;
-		c->id[pf->undo[i].slot] = pf->undo[i].id;
-	}
+	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
+	for (i = 0; i < pf->n; i++)
+		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]),
+			     verdict_of_val(lc->r, val[i]));
 }
 
 #endif /* BL_VERDICT_H */

@@ -498,6 +498,77 @@ static void test_process_sends_frame_twice(void **state)
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
+/* A process that sends each message it gets to its hop, keeping what
+ * bl_transmit said. */
+struct sender {
+	uint64_t dest;
+	int rc;
+};
+
+static int sender_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void sender_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct sender *st = bl_state(c);
+
+	st->rc = bl_transmit(c, st->dest, m);
+}
+
+static const struct bl_behaviour sender_beh = {
+	.name = "sender",
+	.init = sender_init,
+	.handle_message = sender_msg,
+};
+
+/*
+ * A message too big for any frame the port can send is refused and counted
+ * too_big; the frame opened for it goes with it, never sent with no
+ * message in it (the wire format has no empty frame).
+ */
+static void test_process_sends_too_big(void **state)
+{
+	struct bl_route_hop_spec hs;
+	struct sender st = { 0 };
+	struct rte_mbuf *m;
+	struct out o[4];
+	uint64_t pid, big0 = LC->st.ptx_drops[BL_PTX_DROP_TOO_BIG], frames0 = LC->st.ptx_frames;
+	int hop;
+
+	(void)state;
+	memset(&hs, 0, sizeof(hs));
+	hs.port = 0;
+	hs.mac.addr_bytes[0] = 0x02;
+	hs.ip = 0x0d000002u;
+	hs.udp = 7101;
+	hop = bl_route_hop_acquire(R->routes, &hs);
+	assert_true(hop >= 0);
+	st.dest = bl_dest_hop((unsigned)hop);
+	pid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+
+	m = rte_pktmbuf_alloc(R->pool);
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, 1900)); /* past a 1500-byte MTU */
+	memset(rte_pktmbuf_mtod(m, uint8_t *), 7, 1900);
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 42, pid, m, 0, 1900, 0), 0);
+	rte_pktmbuf_free(m);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.rc, -EMSGSIZE);
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_TOO_BIG], big0 + 1);
+	assert_int_equal(read_out(o, 4), 0);
+	assert_int_equal(LC->st.ptx_frames, frames0);
+
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
 static int group_setup(void **state)
 {
 	char prefix[64];
@@ -796,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_tx_full),
 		cmocka_unit_test(test_hop_slot_reused),
 		cmocka_unit_test(test_process_sends_frame_twice),
+		cmocka_unit_test(test_process_sends_too_big),
 		cmocka_unit_test(test_verdict_ids),
 		cmocka_unit_test(test_prefilled_bursts),
 	};
