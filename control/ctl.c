@@ -32,11 +32,11 @@
 #include "control/args.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
+#include "control/ctl_pvt.h"
 #include "control/errors.h"
 
 #define BL_CTL_LINES_PER_ROUND	 64
 #define BL_CTL_ACCEPTS_PER_ROUND 16
-#define BL_CTL_ERRMSG_LEN	 512
 
 struct bl_ctl_cmd {
 	char name[BL_CTL_MAX_CMD_NAME + 1];
@@ -349,81 +349,6 @@ static int client_queue(struct bl_ctl *c, struct bl_ctl_client *cl, json_t *repl
 }
 
 /* Answer one request line (without its newline). Returns 0, or -1 if the client is gone. */
-/*
- * The one request shape a route batch goes in, {"cmd":"route.batch","text":
- * "..."}, read without jansson's lexer, which takes a character at a time
- * (about 50 MB/s: the text of a million routes cost over a second of the
- * control thread). The string is unescaped here; any other shape, an escape
- * this does not take (\u) or a character JSON forbids in a string goes to
- * json_loadb as before, so what a request means never depends on the path.
- * NULL: not that shape (or out of memory), use json_loadb.
- */
-static json_t *load_batch_text(const char *line, size_t len)
-{
-	static const char head[] = "{\"cmd\":\"route.batch\",\"text\":\"";
-	const size_t hl = sizeof(head) - 1;
-	const char *p, *end;
-	json_t *req = NULL, *text;
-	char *buf, *o;
-
-	if (len < hl + 2 || memcmp(line, head, hl) != 0 || line[len - 2] != '"' ||
-	    line[len - 1] != '}')
-		return NULL;
-	end = line + len - 2; /* the closing quote */
-	buf = malloc((size_t)(end - (line + hl)) + 1);
-	if (buf == NULL)
-		return NULL;
-	for (p = line + hl, o = buf; p < end;) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch != '\\') {
-			if (ch == '"' || ch < 0x20)
-				goto out;
-			*o++ = *p++;
-			continue;
-		}
-		if (p + 1 >= end)
-			goto out;
-		switch (p[1]) {
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case '"':
-		case '\\':
-		case '/':
-			*o++ = p[1];
-			break;
-		default:
-			goto out;
-		}
-		p += 2;
-	}
-	text = json_stringn(buf, (size_t)(o - buf)); /* NULL if not UTF-8 */
-	if (text == NULL)
-		goto out;
-	req = json_object();
-	if (req == NULL || json_object_set_new(req, "cmd", json_string("route.batch")) != 0 ||
-	    json_object_set_new(req, "text", text) != 0) {
-		json_decref(req);
-		req = NULL;
-	}
-out:
-	free(buf);
-	return req;
-}
-
 static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, size_t len,
 		      int *served)
 {
@@ -440,7 +365,7 @@ static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, si
 	if (i == len)
 		return 0; /* blank line: nothing asked, nothing answered */
 	(*served)++;
-	req = load_batch_text(line, len);
+	req = bl__ctl_load_batch_text(line, len);
 	if (req == NULL)
 		req = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
 	if (req == NULL) {
@@ -810,75 +735,4 @@ void bl_ctl_set_out_limit(struct bl_ctl *c, size_t bytes)
 void bl_ctl_stats_get(const struct bl_ctl *c, struct bl_ctl_stats *st)
 {
 	*st = c->st;
-}
-
-/* ---- configuration file ---- */
-
-int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t errlen)
-{
-	char *line = NULL, sub[BL_CTL_ERRMSG_LEN];
-	unsigned long lineno = 0;
-	size_t cap = 0;
-	int rc = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		bl_err_set(err, errlen, "%s: cannot open config: %s", path, strerror(errno));
-		return rc;
-	}
-	for (;;) {
-		json_t *req, *reply;
-		char **words;
-		ssize_t n;
-		int wc;
-
-		errno = 0;
-		n = getline(&line, &cap, f);
-		if (n < 0) {
-			if (errno != 0) {
-				rc = -errno;
-				bl_err_set(err, errlen, "%s: read error: %s", path,
-					   strerror(errno));
-			}
-			break;
-		}
-		lineno++;
-		if (strlen(line) != (size_t)n) {
-			bl_err_set(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
-			rc = -EINVAL;
-			break;
-		}
-		rc = bl_cmd_split(line, &wc, &words, sub, sizeof(sub));
-		if (rc < 0) {
-			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno,
-				   rc == -ENOMEM ? "out of memory" : sub);
-			break;
-		}
-		if (wc == 0) {
-			free(words);
-			continue;
-		}
-		req = bl_cmd_from_words(wc, words, sub, sizeof(sub));
-		free(words);
-		if (req == NULL) {
-			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno, sub);
-			rc = -EINVAL;
-			break;
-		}
-		rc = bl_ctl_exec(c, req, &reply);
-		json_decref(req);
-		if (rc < 0) {
-			const char *m = json_string_value(json_object_get(reply, "message"));
-
-			bl_err_set(err, errlen, "%s:%lu: %s", path, lineno, m ? m : strerror(-rc));
-			json_decref(reply);
-			break;
-		}
-		json_decref(reply);
-	}
-	free(line);
-	fclose(f);
-	return rc;
 }
