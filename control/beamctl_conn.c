@@ -380,6 +380,49 @@ static int text_add(struct textbuf *b, const char *s, size_t n)
  */
 #define PIECES_IN_FLIGHT 8u
 
+/* Pieces on their way: sent, and their replies summed in order. */
+struct pipe {
+	struct bl_beamctl_conn *cn;
+	json_t *sum, *err; /* the summed replies; the first error reply */
+	size_t in_flight;
+	size_t *pieces, *done;
+};
+
+/* Send one piece; past PIECES_IN_FLIGHT, wait for the oldest reply. */
+static int pipe_send(struct pipe *p, const char *text, size_t len)
+{
+	int rc = conn_send(p->cn, text, len);
+
+	if (rc < 0) {
+		unreachable(p->cn, "cannot send to", rc);
+		return EXIT_UNREACHABLE;
+	}
+	(*p->pieces)++;
+	if (++p->in_flight < PIECES_IN_FLIGHT)
+		return 0;
+	p->in_flight--;
+	return recv_piece_reply(p->cn, &p->sum, &p->err, p->done);
+}
+
+/* Every reply in; *reply the first error, else the sum with "pieces".
+ * Frees what it holds whatever it returns. */
+static int pipe_finish(struct pipe *p, int rc, json_t **reply)
+{
+	for (; rc == 0 && p->in_flight > 0; p->in_flight--)
+		rc = recv_piece_reply(p->cn, &p->sum, &p->err, p->done);
+	if (rc == 0 && p->err != NULL) {
+		*reply = p->err; /* the caller reports it */
+		p->err = NULL;
+	} else if (rc == 0) {
+		json_object_set_new(p->sum, "pieces", json_integer((json_int_t)*p->pieces));
+		*reply = p->sum;
+		p->sum = NULL;
+	}
+	json_decref(p->sum);
+	json_decref(p->err);
+	return rc;
+}
+
 /*
  * A batch's "text" in pieces cut at line ends, each request under the line
  * limit, pipelined as bl_beamctl_send_request's pieces are (see there). A line that
@@ -436,9 +479,10 @@ static int text_add_escaped(struct textbuf *b, const char *s, size_t n)
 static int send_text(struct bl_beamctl_conn *cn, json_t *req, json_t **reply, size_t *pieces,
 		     size_t *done)
 {
-	json_t *piece = json_copy(req), *sum = NULL, *err = NULL;
+	json_t *piece = json_copy(req);
+	struct pipe pp = { .cn = cn, .pieces = pieces, .done = done };
 	const char *text = json_string_value(json_object_get(req, "text"));
-	size_t len = json_string_length(json_object_get(req, "text")), at = 0, base, in_flight = 0;
+	size_t len = json_string_length(json_object_get(req, "text")), at = 0, base;
 	struct textbuf buf = { 0 };
 	char *shape = NULL, *hole;
 	int rc = 0;
@@ -454,7 +498,7 @@ static int send_text(struct bl_beamctl_conn *cn, json_t *req, json_t **reply, si
 		goto nomem;
 	hole += strlen("\"text\":\"");
 	base = strlen(shape) + 1; /* and the newline */
-	while (at < len && err == NULL) {
+	while (at < len && pp.err == NULL && rc == 0) {
 		size_t end = at, size = base;
 
 		/* Whole lines while they fit; at least one. */
@@ -475,37 +519,13 @@ static int send_text(struct bl_beamctl_conn *cn, json_t *req, json_t **reply, si
 		    text_add(&buf, hole, strlen(hole)) < 0 || text_add(&buf, "\n", 1) < 0)
 			goto nomem;
 		at = end;
-		rc = conn_send(cn, buf.p, buf.len);
-		if (rc < 0) {
-			unreachable(cn, "cannot send to", rc);
-			rc = EXIT_UNREACHABLE;
-			goto out;
-		}
-		(*pieces)++;
-		if (++in_flight == PIECES_IN_FLIGHT) {
-			rc = recv_piece_reply(cn, &sum, &err, done);
-			if (rc != 0)
-				goto out;
-			in_flight--;
-		}
+		rc = pipe_send(&pp, buf.p, buf.len);
 	}
-	for (; in_flight > 0; in_flight--) {
-		rc = recv_piece_reply(cn, &sum, &err, done);
-		if (rc != 0)
-			goto out;
-	}
-	if (err != NULL) {
-		*reply = err;
-		err = NULL;
-	} else {
-		json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
-		*reply = sum;
-		sum = NULL;
-	}
-	rc = 0;
+	rc = pipe_finish(&pp, rc, reply);
+	pp.sum = pp.err = NULL;
 out:
-	json_decref(sum);
-	json_decref(err);
+	json_decref(pp.sum);
+	json_decref(pp.err);
 	json_decref(piece);
 	free(shape);
 	free(buf.p);
@@ -531,10 +551,11 @@ int bl_beamctl_send_request(struct bl_beamctl_conn *cn, json_t *req, json_t **re
 			    size_t *pieces, size_t *done)
 {
 	const char *field = split_field(req);
-	json_t *arr, *head = NULL, *sum = NULL, *err = NULL;
+	json_t *arr, *head = NULL;
+	struct pipe pp = { .cn = cn, .pieces = pieces, .done = done };
 	struct textbuf piece = { 0 };
 	char *prefix = NULL, *el = NULL;
-	size_t n, i = 0, in_flight = 0, plen, count = 0;
+	size_t n, i = 0, plen, count = 0;
 	int rc = 0;
 
 	*pieces = 1;
@@ -563,7 +584,7 @@ int bl_beamctl_send_request(struct bl_beamctl_conn *cn, json_t *req, json_t **re
 		goto nomem;
 	plen -= 2; /* up to and with the '[' */
 	*pieces = 0;
-	while (i < n && err == NULL) {
+	while (i < n && pp.err == NULL && rc == 0) {
 		piece.len = 0;
 		count = 0;
 		if (text_add(&piece, prefix, plen) < 0)
@@ -588,37 +609,13 @@ int bl_beamctl_send_request(struct bl_beamctl_conn *cn, json_t *req, json_t **re
 		}
 		if (text_add(&piece, "]}\n", 3) < 0)
 			goto nomem;
-		rc = conn_send(cn, piece.p, piece.len);
-		if (rc < 0) {
-			unreachable(cn, "cannot send to", rc);
-			rc = EXIT_UNREACHABLE;
-			goto out;
-		}
-		(*pieces)++;
-		if (++in_flight == PIECES_IN_FLIGHT) {
-			rc = recv_piece_reply(cn, &sum, &err, done);
-			if (rc != 0)
-				goto out;
-			in_flight--;
-		}
+		rc = pipe_send(&pp, piece.p, piece.len);
 	}
-	for (; in_flight > 0; in_flight--) {
-		rc = recv_piece_reply(cn, &sum, &err, done);
-		if (rc != 0)
-			goto out;
-	}
-	if (err != NULL) {
-		*reply = err; /* the caller reports it */
-		err = NULL;
-	} else {
-		json_object_set_new(sum, "pieces", json_integer((json_int_t)*pieces));
-		*reply = sum;
-		sum = NULL;
-	}
-	rc = 0;
+	rc = pipe_finish(&pp, rc, reply);
+	pp.sum = pp.err = NULL;
 out:
-	json_decref(sum);
-	json_decref(err);
+	json_decref(pp.sum);
+	json_decref(pp.err);
 	json_decref(head);
 	free(prefix);
 	free(el);
