@@ -287,9 +287,12 @@ struct bl_route_table *bl_route_table_create(uint64_t max_routes)
 		errno = EINVAL;
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
+	/* Aligned: the struct keeps what lcores read and what the control
+	 * thread writes on separate cache lines. */
+	t = aligned_alloc(alignof(struct bl_route_table), sizeof(*t));
 	if (t == NULL)
 		return NULL;
+	memset(t, 0, sizeof(*t));
 	t->min_order = RT_MIN_ORDER;
 	t->cur = rt_new(t->min_order);
 	if (t->cur == NULL) {
@@ -323,9 +326,11 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 {
 	uint32_t i, free_slot = UINT32_MAX;
 
+	/* An unused slot keeps its hop until reused: taking it back changes
+	 * nothing a reader sees (routes moved off a hop and back again). */
 	for (i = 0; i < t->n_hops; i++) {
-		if (t->hops[i].refs > 0 && hop_same(&t->hops[i], s)) {
-			t->hops[i].refs++;
+		if (hop_same(&t->hops[i], s)) {
+			t->hop_refs[i]++;
 			return (int)i;
 		}
 	}
@@ -333,7 +338,7 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 		free_slot = t->n_hops++;
 	} else {
 		for (i = 0; i < t->n_hops; i++) {
-			if (t->hops[i].refs == 0) {
+			if (t->hop_refs[i] == 0) {
 				free_slot = i;
 				break;
 			}
@@ -348,7 +353,7 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 	t->hops[free_slot].dst_mac = s->mac;
 	t->hops[free_slot].dst_ip = rte_cpu_to_be_32(s->ip);
 	t->hops[free_slot].dst_udp = rte_cpu_to_be_16(s->udp);
-	t->hops[free_slot].refs = 1;
+	t->hop_refs[free_slot] = 1;
 	return (int)free_slot;
 }
 
@@ -364,9 +369,9 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 	for (i = 0; i < t->n_targets; i++) {
 		struct bl_route_target *tg = &t->targets[i];
 
-		if (tg->refs > 0 && tg->kind == s->action && tg->name_len == len &&
+		if (t->target_refs[i] > 0 && tg->kind == s->action && tg->name_len == len &&
 		    memcmp(tg->name, s->name, len) == 0) {
-			tg->refs++;
+			t->target_refs[i]++;
 			return (int)i;
 		}
 	}
@@ -381,7 +386,7 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 		free_slot = t->n_targets++;
 	} else {
 		for (i = 0; i < t->n_targets; i++) {
-			if (t->targets[i].refs == 0) {
+			if (t->target_refs[i] == 0) {
 				free_slot = i;
 				break;
 			}
@@ -396,7 +401,7 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 	t->targets[free_slot].name_len = (uint16_t)len;
 	memcpy(t->targets[free_slot].name, s->name, len);
 	t->targets[free_slot].group = g;
-	t->targets[free_slot].refs = 1;
+	t->target_refs[free_slot] = 1;
 	return (int)free_slot;
 }
 
@@ -405,10 +410,10 @@ static void val_put(struct bl_route_table *t, uint16_t v)
 {
 	struct bl_route r = bl_route_of_val(v);
 
-	if (r.action == BL_ROUTE_FORWARD && t->hops[r.hop].refs > 0)
-		t->hops[r.hop].refs--;
-	else if (bl_route_action_is_target(r.action) && t->targets[r.hop].refs > 0)
-		t->targets[r.hop].refs--;
+	if (r.action == BL_ROUTE_FORWARD && t->hop_refs[r.hop] > 0)
+		t->hop_refs[r.hop]--;
+	else if (bl_route_action_is_target(r.action) && t->target_refs[r.hop] > 0)
+		t->target_refs[r.hop]--;
 }
 
 void bl_route_table_set_groups(struct bl_route_table *t, struct bl_groups *gs)
@@ -423,8 +428,8 @@ int bl_route_hop_acquire(struct bl_route_table *t, const struct bl_route_hop_spe
 
 void bl_route_hop_release(struct bl_route_table *t, unsigned hop)
 {
-	if (hop < t->n_hops && t->hops[hop].refs > 0)
-		t->hops[hop].refs--;
+	if (hop < t->n_hops && t->hop_refs[hop] > 0)
+		t->hop_refs[hop]--;
 }
 
 /* The value for spec, with a reference on its hop or target. 0 or -errno. */
@@ -470,6 +475,12 @@ int bl_route_add(struct bl_route_table *t, uint64_t key, const struct bl_route_s
 		if (ret != 0)
 			return ret;
 		old = (uint16_t)~t->cur->b[bi].val[si];
+		if (v == old) {
+			/* The same route again (a config reloaded, a feed that
+			 * repeats itself): nothing for the lcores to learn. */
+			val_put(t, v);
+			return 1;
+		}
 		/* One 16-bit store: a reader sees the old value or the new. */
 		__atomic_store_n(&t->cur->b[bi].val[si], (uint16_t)~v, __ATOMIC_RELEASE);
 		key_changed(t, key);

@@ -16,9 +16,10 @@
 #define BL_ROUTE_H
 
 #include <assert.h>
-#include <stdint.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <urcu-qsbr.h>
 #include <rte_branch_prediction.h>
@@ -77,7 +78,6 @@ struct bl_groups;
 struct bl_route_target {
 	uint16_t kind; /* BL_ROUTE_PROCESS, _GROUP or _POOL */
 	uint16_t name_len;
-	uint32_t refs;		/* routes using it; control thread only */
 	struct bl_group *group; /* group and pool kinds */
 	char name[BL_ROUTE_NAME_MAX];
 };
@@ -88,7 +88,6 @@ struct bl_route_hop {
 	uint16_t port;
 	uint32_t dst_ip;  /* network order */
 	uint16_t dst_udp; /* network order */
-	uint32_t refs;	  /* routes using it; control thread only */
 };
 
 /*
@@ -159,23 +158,23 @@ struct bl_rt {
 #define BL_ROUTE_LOG_SIZE 4096u /* power of two */
 
 struct bl_route_log {
-	uint64_t seq;
-	uint64_t key[BL_ROUTE_LOG_SIZE];
+	alignas(64) uint64_t seq; /* a line of its own: lcores read it every burst */
+	alignas(64) uint64_t key[BL_ROUTE_LOG_SIZE];
 };
 
+/*
+ * Laid out by who writes what: the lines lcores read (the table pointer,
+ * hops, targets, gen) change only when what a route means changes; the
+ * control thread's counters and reference counts, written on every route
+ * update, sit on lines of their own, so route churn does not pull the
+ * lines a worker reads for every frame away from it.
+ */
 struct bl_route_table {
+	/* -- read by lcores -- */
 	struct bl_rt *cur;  /* RCU pointer: the table in use */
 	uint32_t dflt;	    /* the default route's value, or BL_ROUTE_VAL_NONE */
-	uint32_t min_order; /* the table never shrinks below this */
-	struct bl_route_hop hops[BL_ROUTE_HOP_MAX];
-	uint32_t n_hops; /* high-water mark of hops[] in use */
-	struct bl_route_target targets[BL_ROUTE_TARGET_MAX];
-	uint32_t n_targets;	  /* high-water mark of targets[] in use */
-	struct bl_groups *groups; /* where group and pool targets find their group */
-	uint64_t count;		  /* routes in the table (not the default); control thread */
-	uint64_t by_action[BL_ROUTE_ACTION_MAX]; /* of those, by action; control thread */
-	uint64_t max_routes;
-	uint64_t resizes; /* tables built by growing or shrinking */
+	uint32_t n_hops;    /* high-water mark of hops[] in use */
+	uint32_t n_targets; /* high-water mark of targets[] in use */
 	/*
 	 * Bumped (release) after a change that can alter what any key gets
 	 * (the default route; a hop or target slot reused), before anything
@@ -184,6 +183,19 @@ struct bl_route_table {
 	 * through `log` instead.
 	 */
 	uint64_t gen;
+	struct bl_route_hop hops[BL_ROUTE_HOP_MAX];
+	struct bl_route_target targets[BL_ROUTE_TARGET_MAX];
+	struct bl_groups *groups; /* where group and pool targets find their group */
+
+	/* -- control thread only -- */
+	alignas(64) uint32_t min_order; /* the table never shrinks below this */
+	uint64_t count;			/* routes in the table (not the default) */
+	uint64_t by_action[BL_ROUTE_ACTION_MAX]; /* of those, by action */
+	uint64_t max_routes;
+	uint64_t resizes;			     /* tables built by growing or shrinking */
+	uint32_t hop_refs[BL_ROUTE_HOP_MAX];	     /* routes using each hop */
+	uint32_t target_refs[BL_ROUTE_TARGET_MAX]; /* routes using each target */
+
 	struct bl_route_log log;
 };
 

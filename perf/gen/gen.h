@@ -62,6 +62,7 @@ struct bl_gen_cfg {
 	const char *routes_out;
 	uint16_t route_port;
 	uint8_t route_mac[6];
+	uint32_t route_hops; /* keys spread over this many MACs (last byte + k % hops) */
 	uint32_t route_ip;
 	uint16_t route_udp;
 	uint32_t route_drop_permille;

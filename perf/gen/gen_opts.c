@@ -37,6 +37,7 @@ enum {
 	OPT_ROUTES_OUT,
 	OPT_ROUTE_PORT,
 	OPT_ROUTE_MAC,
+	OPT_ROUTE_HOPS,
 	OPT_ROUTE_IP,
 	OPT_ROUTE_UDP,
 	OPT_ROUTE_DROP,
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
 	{ "routes-out", required_argument, NULL, OPT_ROUTES_OUT },
 	{ "route-port", required_argument, NULL, OPT_ROUTE_PORT },
 	{ "route-mac", required_argument, NULL, OPT_ROUTE_MAC },
+	{ "route-hops", required_argument, NULL, OPT_ROUTE_HOPS },
 	{ "route-ip", required_argument, NULL, OPT_ROUTE_IP },
 	{ "route-udp", required_argument, NULL, OPT_ROUTE_UDP },
 	{ "route-drop-permille", required_argument, NULL, OPT_ROUTE_DROP },
@@ -109,6 +111,8 @@ void bl_gen_usage(FILE *f)
 	      "  --routes-out FILE     beamline config routing every key:\n"
 	      "    --route-port P --route-mac MAC --route-ip IP --route-udp U\n"
 	      "    (default 1, 02:00:00:00:00:02, 10.0.0.2, 7447)\n"
+	      "    --route-hops H           spread the keys over H next hops on that port:\n"
+	      "                             key k gets the MAC's last byte + k % H (default 1)\n"
 	      "    --route-drop-permille X  share of keys with a drop route\n"
 	      "    --unrouted-permille X    share of keys with no route\n"
 	      "  --l3fwd-rules FILE    l3fwd exact-match rules for every flow in the traffic\n"
@@ -236,6 +240,7 @@ static void set_defaults(struct bl_gen_cfg *cfg)
 	cfg->mtu = 1500;
 	cfg->route_port = 1;
 	memcpy(cfg->route_mac, route_mac, 6);
+	cfg->route_hops = 1;
 	cfg->route_ip = 0x0A000002; /* 10.0.0.2 */
 	cfg->route_udp = BL_WIRE_UDP_PORT;
 	cfg->ring = 4096;
@@ -445,6 +450,11 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 		case OPT_ROUTE_MAC:
 			if (parse_mac(a, cfg->route_mac) != 0)
 				return bad(name, a, "not a MAC address (xx:xx:xx:xx:xx:xx)");
+			break;
+		case OPT_ROUTE_HOPS:
+			if (parse_u64(a, 1, 256, &v) != 0)
+				return bad(name, a, "want 1..256 next hops");
+			cfg->route_hops = (uint32_t)v;
 			break;
 		case OPT_ROUTE_IP:
 			if (parse_ip(a, &cfg->route_ip) != 0)

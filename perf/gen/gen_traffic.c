@@ -298,7 +298,7 @@ int bl_gen_write_routes(const struct bl_gen *g, const char *path)
 			    "route add %llu port %u mac %02x:%02x:%02x:%02x:%02x:%02x ip %s udp "
 			    "%u\n",
 			    (unsigned long long)k, cfg->route_port, mac[0], mac[1], mac[2], mac[3],
-			    mac[4], mac[5], ip, cfg->route_udp);
+			    mac[4], (uint8_t)(mac[5] + k % cfg->route_hops), ip, cfg->route_udp);
 			break;
 		case BL_GEN_KEY_DROP:
 			fprintf(f, "route add %llu drop\n", (unsigned long long)k);

@@ -95,7 +95,7 @@ static void test_add_lookup_replace_delete(void **state)
 	}
 	/* One hop shared by all 500 routes. */
 	assert_int_equal(t->n_hops, 1);
-	assert_int_equal(t->hops[0].refs, 500);
+	assert_int_equal(t->hop_refs[0], 500);
 	assert_false(found(t, 1));
 	assert_false(bl_route_has(t, 1));
 
@@ -108,9 +108,20 @@ static void test_add_lookup_replace_delete(void **state)
 	assert_int_equal(t->log.key[log0 % BL_ROUTE_LOG_SIZE], 0);
 	assert_int_equal(t->count, 500);
 	assert_int_equal(must_find(t, 0).action, BL_ROUTE_DROP);
-	assert_int_equal(t->hops[0].refs, 499);
+	assert_int_equal(t->hop_refs[0], 499);
 	assert_int_equal(t->by_action[BL_ROUTE_FORWARD], 499);
 	assert_int_equal(t->by_action[BL_ROUTE_DROP], 1);
+
+	/* The same route again: replaced, but nothing changed, nothing
+	 * logged, no reference taken. */
+	assert_int_equal(bl_route_add(t, 0, &d), 1);
+	assert_int_equal(bl_route_add(t, 7919, &s), 1);
+	assert_int_equal(t->log.seq, log0 + 1);
+	assert_int_equal(must_find(t, 0).action, BL_ROUTE_DROP);
+	assert_int_equal(must_find(t, 7919).action, BL_ROUTE_FORWARD);
+	assert_int_equal(t->hop_refs[0], 499);
+	assert_int_equal(t->by_action[BL_ROUTE_DROP], 1);
+	assert_int_equal(t->by_action[BL_ROUTE_FORWARD], 499);
 
 	/* Default route catches the rest, and moves the generation. */
 	k = t->gen;
@@ -128,7 +139,7 @@ static void test_add_lookup_replace_delete(void **state)
 	assert_int_equal(bl_route_del(t, 7919), -ENOENT);
 	assert_false(found(t, 7919));
 	assert_int_equal(t->count, 499);
-	assert_int_equal(t->hops[0].refs, 498);
+	assert_int_equal(t->hop_refs[0], 498);
 	destroy(t);
 }
 
@@ -181,6 +192,32 @@ static void test_hop_slots_recycled(void **state)
 	assert_int_equal(bl_route_del(t, 17), 0);
 	assert_int_equal(bl_route_add(t, 999999, &s), 0);
 	assert_int_equal(must_find(t, 999999).hop, 17);
+	destroy(t);
+}
+
+/* Routes moved off a hop and back find its old slot: churn between next
+ * hops neither uses up slots nor wipes the lcores' caches. */
+static void test_hop_slot_taken_back(void **state)
+{
+	struct bl_route_table *t = bl_route_table_create(100);
+	struct bl_route_spec a = fwd(0, 0x0a000002, 7447), b = fwd(0, 0x0a000003, 7447);
+	uint64_t gen, round, k;
+
+	(void)state;
+	for (k = 0; k < 10; k++)
+		assert_int_equal(bl_route_add(t, k, &a), 0);
+	gen = t->gen;
+	for (round = 0; round < 6; round++) {
+		const struct bl_route_spec *to = round % 2 == 0 ? &b : &a;
+
+		for (k = 0; k < 10; k++)
+			assert_int_equal(bl_route_add(t, k, to), 1);
+		assert_int_equal(must_find(t, 3).hop, round % 2 == 0 ? 1 : 0);
+		assert_int_equal(t->hop_refs[round % 2 == 0 ? 1 : 0], 10);
+		assert_int_equal(t->hop_refs[round % 2 == 0 ? 0 : 1], 0);
+	}
+	assert_int_equal(t->n_hops, 2);
+	assert_int_equal(t->gen, gen);
 	destroy(t);
 }
 
@@ -280,7 +317,7 @@ static void test_grow_to_a_million_and_back(void **state)
 	}
 	assert_int_equal(t->count, 0);
 	assert_int_equal(bl_route_mem_bytes(t), small);
-	assert_int_equal(t->hops[0].refs + t->hops[1].refs, 0);
+	assert_int_equal(t->hop_refs[0] + t->hop_refs[1], 0);
 	destroy(t);
 }
 
@@ -544,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_bad_spec),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_hop_slots_recycled),
+		cmocka_unit_test(test_hop_slot_taken_back),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_concurrent_stress),
 		cmocka_unit_test(test_concurrent_resize),
