@@ -5,7 +5,7 @@
  * lists that never change under a reader, the sweep that forgets members
  * whose process exited, and a reader on another lcore while the control
  * thread rewrites the lists. How a pool route picks one member is the
- * dataplane's (tests/dataplane/test_router.c).
+ * dataplane's (tests/dataplane/test_router_run.c).
  */
 #include <urcu-qsbr.h>
 

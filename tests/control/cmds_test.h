@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared fixture of the command module tests (test_router_cmds.c,
- * test_proc_cmds.c, test_sup_cmds.c): EAL once per binary (--no-huge
- * --no-shconf --no-pci, a file prefix unique to the binary and its pid, a
- * worker lcore), then per test a world of its own: a router over a net_ring
- * port hot-plugged under a name never used before (destroying a router
- * closes, and so releases, its ports), a control server in a fresh
- * directory, and requests dispatched in process with bl_ctl_exec, as the
- * config loader and the socket do. The test thread is the control thread:
- * RCU-registered and offline between handlers, as in control/beamline.c.
+ * test_proc_cmds.c, test_proc_cmds_group.c, test_sup_cmds.c): EAL once per
+ * binary (--no-huge --no-shconf --no-pci, a file prefix unique to the
+ * binary and its pid, a worker lcore), then per test a world of its own: a
+ * router over a net_ring port hot-plugged under a name never used before
+ * (destroying a router closes, and so releases, its ports), a control
+ * server in a fresh directory, and requests dispatched in process with
+ * bl_ctl_exec, as the config loader and the socket do. The test thread is
+ * the control thread: RCU-registered and offline between handlers, as in
+ * control/beamline.c.
  */
 #ifndef BL_TESTS_CONTROL_CMDS_TEST_H
 #define BL_TESTS_CONTROL_CMDS_TEST_H

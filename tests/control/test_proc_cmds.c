@@ -1,128 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The process commands (control/proc_cmds.c) through the control
- * dispatcher: spawn, kill, exit, info, ps, memory, lcores, group.join,
- * group.leave and group.list, the periodic tick's sweep of dead group
- * members, and the pid helpers of proc_cmds.h. For each command its
- * argument errors (missing field, wrong type, out of range, unknown name)
- * by error name and message, and the shape of a good reply.
+ * dispatcher: spawn, kill, exit, info, ps, memory and lcores, and the pid
+ * helpers of proc_cmds.h. For each command its argument errors (missing
+ * field, wrong type, out of range, unknown name) by error name and
+ * message, and the shape of a good reply. The group commands are in
+ * test_proc_cmds_group.c.
  *
  * Most tests run with the workers stopped: the control thread then owns
  * every scheduler, the commands call into them directly, and the test
  * thread runs the worker's scheduler itself (settle). One test starts the
  * workers, so that the commands go through the lcore's command ring.
  */
-#include "actors/behaviours.h"
-#include "actors/group.h"
-#include "actors/pid.h"
-#include "control/proc_cmds.h"
-
-#include "cmds_test.h"
-
-struct pworld {
-	struct cmds_world *w;
-	struct bl_proc_cmds *pc;
-};
-
-static struct pworld *pworld_new(const struct bl_router_conf *conf)
-{
-	struct pworld *x = calloc(1, sizeof(*x));
-
-	assert_non_null(x);
-	x->w = cmds_world_new("pcmds", conf);
-	x->pc = calloc(1, sizeof(*x->pc));
-	assert_non_null(x->pc);
-	x->pc->r = x->w->r;
-	assert_int_equal(bl_proc_cmds_register(x->w->ctl, x->pc), 0);
-	return x;
-}
-
-static int setup(void **state)
-{
-	*state = pworld_new(NULL);
-	return 0;
-}
-
-/* Worlds with one bound changed: few names, big groups. */
-static int setup_4_names(void **state)
-{
-	struct bl_router_conf conf;
-
-	cmds_small_conf(&conf);
-	conf.max_names = 4;
-	*state = pworld_new(&conf);
-	return 0;
-}
-
-static int setup_32_members(void **state)
-{
-	struct bl_router_conf conf;
-
-	cmds_small_conf(&conf);
-	conf.max_members = 32;
-	*state = pworld_new(&conf);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct pworld *x = *state;
-
-	cmds_world_free(x->w);
-	free(x->pc);
-	free(x);
-	return 0;
-}
-
-/* Run the worker's and the control thread's schedulers until idle (workers stopped). */
-static void settle(struct pworld *x)
-{
-	unsigned rounds = 0;
-
-	struct bl_sched *s = x->w->r->workers[0]->sched, *ctl = x->w->r->ctl_sched;
-
-	assert_false(x->w->r->running);
-	rcu_thread_online();
-	/* A process's exit is no message: run while anything is queued. */
-	while (bl_sched_run(s, 64) + bl_router_run_ctl(x->w->r) != 0 || s->runq_head != NULL ||
-	       ctl->runq_head != NULL)
-		assert_true(++rounds < 100000);
-	rcu_thread_offline();
-}
-
-static uint64_t pid_of(const char *s)
-{
-	unsigned l, sl, g;
-
-	if (sscanf(s, "<%u.%u.%u>", &l, &sl, &g) != 3)
-		fail_msg("not a pid: %s", s);
-	return bl_pid_make(l, sl, g);
-}
-
-/* Spawn one process (the rest of the request, printf format) and return its pid text. */
-static void spawn1(struct pworld *x, char *pid, size_t len, const char *fmt, ...)
-{
-	char rest[512];
-	va_list ap;
-	json_t *r;
-
-	va_start(ap, fmt);
-	vsnprintf(rest, sizeof(rest), fmt, ap);
-	va_end(ap);
-	r = cmds_ok(x->w, "{'cmd':'spawn'%s}", rest);
-	assert_int_equal(cmds_int(r, "spawned"), 1);
-	snprintf(pid, len, "%s", json_string_value(json_array_get(json_object_get(r, "pids"), 0)));
-	json_decref(r);
-}
-
-static json_int_t ps_total(struct pworld *x)
-{
-	json_t *r = cmds_ok(x->w, "{'cmd':'ps'}");
-	json_int_t n = cmds_int(r, "total");
-
-	json_decref(r);
-	return n;
-}
+#include "proc_cmds_test.h"
 
 /* ---- spawn ---- */
 
@@ -335,27 +225,6 @@ static void test_spawn_names_outlive_processes(void **state)
 }
 
 /* ---- kill, exit ---- */
-
-/* The target errors every command naming a live process shares (kill, exit, info, group.join). */
-static void target_errors(struct cmds_world *w, const char *cmd, const char *more)
-{
-	char msg[64];
-
-	cmds_fails(w, EINVAL, "missing \"target\"", "{'cmd':'%s'%s}", cmd, more);
-	cmds_fails(w, EINVAL, "\"target\" must be a string, not 12", "{'cmd':'%s','target':12%s}",
-		   cmd, more);
-	cmds_fails(w, EINVAL, "bad pid '<1.2>': expected <lcore.slot.generation>",
-		   "{'cmd':'%s','target':'<1.2>'%s}", cmd, more);
-	cmds_fails(w, EINVAL, "bad pid '1.2.0'", "{'cmd':'%s','target':'1.2.0'%s}", cmd, more);
-	cmds_fails(w, EINVAL, "bad pid '<999.0.1>'", "{'cmd':'%s','target':'<999.0.1>'%s}", cmd,
-		   more);
-	cmds_fails(w, EINVAL, "bad name 'a b'", "{'cmd':'%s','target':'a b'%s}", cmd, more);
-	cmds_fails(w, ENOENT, "no process is registered as 'nobody'",
-		   "{'cmd':'%s','target':'nobody'%s}", cmd, more);
-	snprintf(msg, sizeof(msg), "no process <%u.7.1>", w->worker);
-	cmds_fails(w, ENOENT, msg, "{'cmd':'%s','target':'<%u.7.1>'%s}", cmd, w->worker, more);
-	cmds_fails(w, ENOENT, "no process <9.0.1>", "{'cmd':'%s','target':'9.0.1'%s}", cmd, more);
-}
 
 static void test_kill_and_exit(void **state)
 {
@@ -595,143 +464,6 @@ static void test_memory_and_lcores(void **state)
 	json_decref(r);
 }
 
-/* ---- groups ---- */
-
-static void test_group_join_leave(void **state)
-{
-	static const char *const keys[] = { "group", "pid", NULL };
-	struct pworld *x = *state;
-	struct cmds_world *w = x->w;
-	char a[48], b[48];
-	json_t *r;
-
-	spawn1(x, a, sizeof(a), ",'behaviour':'counter','name':'a'");
-	spawn1(x, b, sizeof(b), ",'behaviour':'counter'");
-	cmds_fails(w, EINVAL, "missing \"group\"", "{'cmd':'group.join','target':'a'}");
-	cmds_fails(w, EINVAL, "\"group\" must be a name of 1..31 printable ASCII characters",
-		   "{'cmd':'group.join','group':3,'target':'a'}");
-	cmds_fails(w, EINVAL,
-		   "\"group\" must be a name of 1..31 printable ASCII characters without blanks, "
-		   "not 'g 1'",
-		   "{'cmd':'group.join','group':'g 1','target':'a'}");
-	target_errors(w, "group.join", ",'group':'g'");
-
-	r = cmds_ok(w, "{'cmd':'group.join','group':'g','target':'a'}");
-	cmds_keys(r, keys);
-	assert_string_equal(cmds_str(r, "group"), "g");
-	assert_string_equal(cmds_str(r, "pid"), a);
-	json_decref(r);
-	json_decref(cmds_ok(w, "{'cmd':'group.join','group':'g','target':'%s'}", b));
-	cmds_fails(w, EEXIST, "cannot join group 'g': already a member",
-		   "{'cmd':'group.join','group':'g','target':'%s'}", a);
-
-	cmds_fails(w, EINVAL, "missing \"group\"", "{'cmd':'group.leave','target':'a'}");
-	/*
-	 * A leave without a target is told so, as a join is; a leave takes the
-	 * pid of a process that is gone (the join wants it alive).
-	 */
-	cmds_fails(w, EINVAL, "missing \"target\"", "{'cmd':'group.leave','group':'g'}");
-	cmds_fails(w, ENOENT, "cannot leave group 'h': not a member",
-		   "{'cmd':'group.leave','group':'h','target':'a'}");
-	r = cmds_ok(w, "{'cmd':'group.leave','group':'g','target':'a'}");
-	cmds_keys(r, keys);
-	assert_string_equal(cmds_str(r, "pid"), a);
-	json_decref(r);
-	cmds_fails(w, ENOENT, "cannot leave group 'g': not a member",
-		   "{'cmd':'group.leave','group':'g','target':'a'}");
-	json_decref(cmds_ok(w, "{'cmd':'kill','target':'%s'}", b));
-	settle(x);
-	cmds_fails(w, ENOENT, "no process", "{'cmd':'group.join','group':'g','target':'%s'}", b);
-	json_decref(cmds_ok(w, "{'cmd':'group.leave','group':'g','target':'%s'}", b));
-}
-
-static void test_group_limits(void **state)
-{
-	struct pworld *x = *state;
-	struct cmds_world *w = x->w;
-	json_t *r;
-	size_t i;
-	char p[48];
-
-	/* max_members 8, max_groups 8. */
-	r = cmds_ok(w, "{'cmd':'spawn','behaviour':'counter','count':9}");
-	for (i = 0; i < 8; i++)
-		json_decref(
-		    cmds_ok(w, "{'cmd':'group.join','group':'g','target':'%s'}",
-			    json_string_value(json_array_get(json_object_get(r, "pids"), i))));
-	snprintf(p, sizeof(p), "%s",
-		 json_string_value(json_array_get(json_object_get(r, "pids"), 8)));
-	json_decref(r);
-	cmds_fails(w, ENOSPC, "cannot join group 'g': full",
-		   "{'cmd':'group.join','group':'g','target':'%s'}", p);
-	for (i = 1; i < 8; i++)
-		json_decref(cmds_ok(w, "{'cmd':'group.join','group':'x%zu','target':'%s'}", i, p));
-	/* Left as found (issue 14 review): a full table of groups is told as a full group. */
-	cmds_fails(w, ENOSPC, "cannot join group 'x8': full",
-		   "{'cmd':'group.join','group':'x8','target':'%s'}", p);
-}
-
-static void test_group_list_and_sweep(void **state)
-{
-	static const char *const keys[] = { "group",  "members",       "joins",
-					    "leaves", "first_members", NULL };
-	struct pworld *x = *state;
-	struct cmds_world *w = x->w;
-	json_t *r, *g;
-	char p[48];
-
-	r = cmds_ok(w, "{'cmd':'group.list'}");
-	assert_int_equal(json_array_size(json_object_get(r, "groups")), 0);
-	json_decref(r);
-
-	json_decref(cmds_ok(w, "{'cmd':'spawn','behaviour':'counter','count':20,'group':'big'}"));
-	spawn1(x, p, sizeof(p), ",'behaviour':'counter','group':'small'");
-	r = cmds_ok(w, "{'cmd':'group.list'}");
-	assert_int_equal(json_array_size(json_object_get(r, "groups")), 2);
-	for (size_t i = 0; i < 2; i++) {
-		g = json_array_get(json_object_get(r, "groups"), i);
-		cmds_keys(g, keys);
-		if (strcmp(cmds_str(g, "group"), "big") == 0) {
-			assert_int_equal(cmds_int(g, "members"), 20);
-			assert_int_equal(cmds_int(g, "joins"), 20);
-			/* The first 16 only. */
-			assert_int_equal(json_array_size(json_object_get(g, "first_members")), 16);
-		} else {
-			assert_string_equal(cmds_str(g, "group"), "small");
-			assert_int_equal(cmds_int(g, "members"), 1);
-			assert_string_equal(json_string_value(json_array_get(
-						json_object_get(g, "first_members"), 0)),
-					    p);
-		}
-	}
-	json_decref(r);
-
-	/* A member that exited stays listed until the periodic sweep. */
-	json_decref(cmds_ok(w, "{'cmd':'kill','target':'%s'}", p));
-	settle(x);
-	r = cmds_ok(w, "{'cmd':'group.list'}");
-	for (size_t i = 0; i < 2; i++) {
-		g = json_array_get(json_object_get(r, "groups"), i);
-		if (strcmp(cmds_str(g, "group"), "small") == 0)
-			assert_int_equal(cmds_int(g, "members"), 1);
-	}
-	json_decref(r);
-	bl_proc_cmds_tick(x->pc); /* its first tick sweeps */
-	assert_int_equal(x->pc->swept, 1);
-	r = cmds_ok(w, "{'cmd':'group.list'}");
-	for (size_t i = 0; i < 2; i++) {
-		g = json_array_get(json_object_get(r, "groups"), i);
-		if (strcmp(cmds_str(g, "group"), "small") == 0) {
-			assert_int_equal(cmds_int(g, "members"), 0);
-			assert_int_equal(cmds_int(g, "leaves"), 1);
-			assert_int_equal(json_array_size(json_object_get(g, "first_members")), 0);
-		} else {
-			assert_int_equal(cmds_int(g, "members"), 20);
-		}
-	}
-	json_decref(r);
-}
-
 /* ---- with the workers running: through the lcore's command ring ---- */
 
 static void test_running_workers(void **state)
@@ -834,10 +566,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_and_lcores, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_join_leave, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_list_and_sweep, setup_32_members,
-						teardown),
 		cmocka_unit_test_setup_teardown(test_running_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_helpers, setup, teardown),
 	};
