@@ -358,12 +358,26 @@ static void print_counts(const json_t *r)
 	printf("\n");
 }
 
+/* One row per lcore and path, the merged "all" rows last; times in ns. */
+static void print_latency(const json_t *r)
+{
+	static const char *const cols[] = { "lcore",  "path",	 "count",  "p50_ns", "p90_ns",
+					    "p99_ns", "p999_ns", "max_ns", NULL };
+
+	bl_beamctl_print_table("latency (ns, RX burst to TX burst)", json_object_get(r, "latency"),
+			       cols);
+	if (json_is_true(json_object_get(r, "reset")))
+		printf("(reset: counting again from zero)\n");
+}
+
 void bl_beamctl_print_reply(const char *cmd, const json_t *r)
 {
 	if (strcmp(cmd, "status") == 0)
 		print_status(r);
 	else if (strcmp(cmd, "stats") == 0)
 		print_stats(r);
+	else if (strcmp(cmd, "latency") == 0 && json_is_array(json_object_get(r, "latency")))
+		print_latency(r);
 	else if (strcmp(cmd, "route.add") == 0 || strcmp(cmd, "route.del") == 0 ||
 		 strcmp(cmd, "route.batch") == 0)
 		print_counts(r);

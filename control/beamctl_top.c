@@ -70,9 +70,37 @@ static void top_restore(void)
 	top_raw = false;
 }
 
+/* Each lcore's fast-path p99 (the latency command) as its "p99_us" cell:
+ * since start or the last `latency --reset`; "-" when the daemon has none. */
+static void top_add_p99(json_t *lcores, const json_t *lat)
+{
+	size_t i, j;
+
+	for (i = 0; i < json_array_size(lcores); i++) {
+		json_t *row = json_array_get(lcores, i);
+		json_int_t id = json_integer_value(json_object_get(row, "lcore"));
+
+		for (j = 0; j < json_array_size(lat); j++) {
+			const json_t *l = json_array_get(lat, j);
+			char us[32];
+
+			if (!json_is_integer(json_object_get(l, "lcore")) ||
+			    json_integer_value(json_object_get(l, "lcore")) != id ||
+			    strcmp(json_string_value(json_object_get(l, "path")) ?: "", "fast") !=
+				0 ||
+			    json_integer_value(json_object_get(l, "count")) == 0)
+				continue;
+			snprintf(us, sizeof(us), "%.1f",
+				 (double)json_integer_value(json_object_get(l, "p99_ns")) / 1000.0);
+			json_object_set_new(row, "p99_us", json_string(us));
+		}
+	}
+}
+
 /*
  * beamctl top [--sort KEY] [--top N] [--iterations N] [--interval MS]: every
- * interval (1 s), the busiest processes, the lcores and memory on one
+ * interval (1 s), the busiest processes, the lcores (with their fast
+ * path's p99 latency) and memory on one
  * screen, until q (or N screens). Without a terminal it prints screens one
  * after another.
  */
@@ -81,8 +109,9 @@ int bl_beamctl_top(const char *sock_path, int timeout_ms, int argc, char **argv)
 	static const char *const ps_cols[] = { "pid",	     "name",   "behaviour", "lcore",
 					       "status",     "memory", "binary",    "mailbox",
 					       "reductions", NULL };
-	static const char *const lc_cols[] = { "lcore",		"busy_pct", "avg_burst", "procs",
-					       "procs_handled", "sleeps",   "stalled",	 NULL };
+	static const char *const lc_cols[] = { "lcore",	 "busy_pct", "avg_burst",
+					       "p99_us", "procs",    "procs_handled",
+					       "sleeps", "stalled",  NULL };
 	const char *sort = "reductions";
 	long top = 20, iterations = 0, interval = 1000;
 	bool tty = isatty(STDOUT_FILENO), quit = false;
@@ -143,6 +172,8 @@ int bl_beamctl_top(const char *sock_path, int timeout_ms, int argc, char **argv)
 		    top_query(&cn, sock_path, timeout_ms, json_pack("{s:s}", "cmd", "lcores"));
 		json_t *mem =
 		    top_query(&cn, sock_path, timeout_ms, json_pack("{s:s}", "cmd", "memory"));
+		json_t *lat =
+		    top_query(&cn, sock_path, timeout_ms, json_pack("{s:s}", "cmd", "latency"));
 		time_t now = time(NULL);
 		char ts[32], b1[32], b2[32], b3[32];
 
@@ -170,6 +201,8 @@ int bl_beamctl_top(const char *sock_path, int timeout_ms, int argc, char **argv)
 		       ts, json_integer_value(json_object_get(ps, "total")), b1, b2, b3,
 		       json_integer_value(json_object_get(json_object_get(mem, "mbufs"), "in_use")),
 		       json_integer_value(json_object_get(json_object_get(mem, "mbufs"), "size")));
+		top_add_p99(json_object_get(lc, "lcores"), json_object_get(lat, "latency"));
+		json_decref(lat);
 		bl_beamctl_print_table("lcores", json_object_get(lc, "lcores"), lc_cols);
 		printf("\n");
 		bl_beamctl_print_table(NULL, json_object_get(ps, "procs"), ps_cols);

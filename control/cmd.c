@@ -397,6 +397,27 @@ fail:
 	return NULL;
 }
 
+/* latency [--reset] */
+static json_t *build_latency(const struct bl_cmd_row *row, int argc, char **argv, char *err,
+			     size_t errlen)
+{
+	bool reset =
+	    argc >= 1 && (strcmp(argv[0], "--reset") == 0 || strcmp(argv[0], "reset") == 0);
+	json_t *o;
+
+	if (argc > (reset ? 1 : 0)) {
+		bl_err_set(err, errlen, "%s: unexpected word '%s' (usage: %s)", row->cmd,
+			   argv[reset ? 1 : 0], row->forms[0]);
+		return NULL;
+	}
+	o = bl__cmd_request_new(row->cmd);
+	if (o == NULL || (reset && json_object_set_new(o, "reset", json_true()) != 0)) {
+		json_decref(o);
+		return bl__cmd_oom(err, errlen);
+	}
+	return o;
+}
+
 static const struct bl_cmd_row bl_cmd_rows[] = {
 	{ "help", NULL, "help", build_plain, { "help" }, "list the daemon's commands" },
 	{ "status", NULL, "status", build_plain, { "status" }, "version, uptime, lcores, ports" },
@@ -465,6 +486,12 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  build_plain,
 	  { "memory" },
 	  "memory: processes, binaries, tables, mbuf pools, system" },
+	{ "latency",
+	  NULL,
+	  "latency",
+	  build_latency,
+	  { "latency [--reset]" },
+	  "time inside the router per lcore and path: count, p50, p90, p99, p99.9, max" },
 	{ "lcores",
 	  NULL,
 	  "lcores",

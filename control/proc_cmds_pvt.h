@@ -37,8 +37,10 @@ struct bl_sched *bl__proc_sched_of(struct bl_router *r, uint64_t pid);
  */
 int bl__proc_target_pid(struct bl_proc_cmds *pc, struct bl_args *a, uint64_t *pid);
 
-/* Register spawn (spawn_cmds.c), and info, ps, memory, lcores (proc_info_cmds.c). */
+/* Register spawn (spawn_cmds.c); info, ps, memory, lcores (proc_info_cmds.c);
+ * latency (latency_cmds.c). */
 int bl__spawn_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__proc_info_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
+int bl__latency_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 
 #endif /* BL_PROC_CMDS_PVT_H */

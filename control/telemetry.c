@@ -83,6 +83,8 @@ static const struct tel_cmd tel_cmds[] = {
 	{ "memory", "memory", NULL, NULL,
 	  "beamline: memory use; params passed to the memory command" },
 	{ "lcores", "lcores", NULL, NULL, "beamline: lcores; params passed to the lcores command" },
+	{ "latency", "latency", "", NULL,
+	  "beamline: time inside the router per lcore and path, p50..max in ns (latency)" },
 	{ "telemetry", NULL, "", NULL, "beamline: counters of the telemetry bridge itself" },
 };
 

@@ -176,12 +176,28 @@ static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_p
 	}
 }
 
+/*
+ * The burst's time, for latency (struct bl_lcore): a TX buffer with no
+ * fast-path packet takes it, so it holds its oldest packet's RX time with
+ * no work per packet (txbuf_send gives an emptied buffer the same).
+ */
+static inline void burst_stamp(struct bl_lcore *lc)
+{
+	uint64_t now = rte_rdtsc();
+	uint16_t p;
+
+	lc->rx_tsc = now;
+	for (p = 0; p < lc->r->n_ports; p++)
+		lc->tx[p].rx_tsc = lc->tx[p].msgs == 0 ? now : lc->tx[p].rx_tsc;
+}
+
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst_acc acc = { .local = lc->r->ports[in_port].local };
 	uint16_t i;
 
 	bl_stat_add(&lc->st.rx_pkts, n);
+	burst_stamp(lc);
 	verdict_cache_sync(lc);
 	for (i = 0; i < n && i < BL_PREFETCH_AHEAD; i++)
 		prefetch_pkt(pkts[i]);

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/drop.h"
+#include "dataplane/hist.h"
 #include "dataplane/ptx.h"
 #include "dataplane/route.h"
 #include "dataplane/wire.h"
@@ -148,9 +149,16 @@ struct bl_hop_out {
 	uint16_t port;
 };
 
+/* The paths latency is kept for. */
+enum bl_lat_path {
+	BL_LAT_FAST, /* forwarded by the lcore itself: in place or split */
+	BL_LAT_PATHS
+};
+
 struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
+	uint64_t rx_tsc;      /* RX burst time of the oldest fast-path packet held */
 	uint32_t msgs, pmsgs; /* messages in the buffer: fast path, process-sent */
 	uint32_t proc_mask;   /* bit i: pkts[i] was built from process-sent messages */
 	uint16_t nmsgs[BL_BURST];
@@ -219,6 +227,18 @@ struct bl_lcore {
 	uint32_t sleep_us;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
+
+	/*
+	 * Latency inside the router, per path (dataplane/hist.h): TSC cycles
+	 * from a packet's RX burst to its TX burst, one clock read per burst
+	 * on each side. rx_tsc is the burst being handled; each TX buffer
+	 * keeps its oldest packet's, and the send counts every packet it
+	 * sends under that. lat_base is the reader's: what `latency --reset`
+	 * saw (control thread only).
+	 */
+	uint64_t rx_tsc;
+	struct bl_hist lat[BL_LAT_PATHS];
+	struct bl_hist lat_base[BL_LAT_PATHS];
 } __rte_cache_aligned;
 
 /* The poll loop; rte_eal_remote_launch entry point. Returns 0 at quit. */

@@ -188,12 +188,12 @@ struct bl_route_table {
 	struct bl_groups *groups; /* where group and pool targets find their group */
 
 	/* -- control thread only -- */
-	alignas(64) uint32_t min_order; /* the table never shrinks below this */
-	uint64_t count;			/* routes in the table (not the default) */
+	alignas(64) uint32_t min_order;		 /* the table never shrinks below this */
+	uint64_t count;				 /* routes in the table (not the default) */
 	uint64_t by_action[BL_ROUTE_ACTION_MAX]; /* of those, by action */
 	uint64_t max_routes;
-	uint64_t resizes;			     /* tables built by growing or shrinking */
-	uint32_t hop_refs[BL_ROUTE_HOP_MAX];	     /* routes using each hop */
+	uint64_t resizes;			   /* tables built by growing or shrinking */
+	uint32_t hop_refs[BL_ROUTE_HOP_MAX];	   /* routes using each hop */
 	uint32_t target_refs[BL_ROUTE_TARGET_MAX]; /* routes using each target */
 
 	struct bl_route_log log;

@@ -21,6 +21,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -43,6 +44,9 @@ static __rte_noinline __rte_unused void txbuf_send(struct bl_lcore *lc, uint16_t
 	uint64_t lost = 0, plost = 0;
 
 	sent = rte_eth_tx_burst(port, tb->queue, tb->pkts, tb->n);
+	if (likely(tb->msgs != 0)) /* fast-path packets: their time inside, one read */
+		bl_hist_add(&lc->lat[BL_LAT_FAST], rte_rdtsc() - tb->rx_tsc,
+			    (uint64_t)(tb->n - __builtin_popcount(tb->proc_mask)));
 	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
 		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
 		/* Only what is left is looked at one by one. */
@@ -70,6 +74,7 @@ static __rte_noinline __rte_unused void txbuf_send(struct bl_lcore *lc, uint16_t
 	tb->n = 0;
 	tb->msgs = tb->pmsgs = 0;
 	tb->proc_mask = 0;
+	tb->rx_tsc = lc->rx_tsc; /* what this burst adds next is its own */
 }
 
 /* Prepare hop h's bytes from the table this burst reads (the slow side of hop_out). */

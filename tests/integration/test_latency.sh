@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# beamctl latency on a running router: generated traffic forwarded on
+# net_pcap; once every packet is in and out, the fast path's latency count
+# per lcore equals the packets that lcore sent, the merged "all" row equals
+# their sum, the percentiles are ordered and plausible, the text form
+# shows the table, --reset starts again from zero, and rte_telemetry
+# answers /beamline/latency with the same count.
+set -euo pipefail
+b=${BL_BUILD_DIR:?}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=daemon.sh
+. "$here/daemon.sh"
+bl_scratch latency
+
+"$b/perf/gen/beamline-gen" --out "$work/gen.pcap" --frames 2000 --sources 8 --keys 64 \
+	--dist uniform --msgs-per-frame 4 --payload 16-200 --seed 5 \
+	--routes-out "$work/routes.conf" --route-port 0 >/dev/null
+
+# EAL puts the telemetry socket under $RUNTIME_DIRECTORY.
+mkdir -p "$work/rt"
+export RUNTIME_DIRECTORY="$work/rt"
+tsock="$work/rt/dpdk/bl-lat-$$/dpdk_telemetry.v2"
+bl_start -l 0,1 --no-huge --no-shconf --no-pci -m 512 \
+	--file-prefix "bl-lat-$$" --log-level=warning \
+	--vdev "net_pcap_lat$$,rx_pcap=$work/gen.pcap,tx_pcap=$work/out.pcap" \
+	-- --config "$work/routes.conf" --promisc
+
+for _ in $(seq 300); do
+	ctl --json stats >"$work/stats.json"
+	python3 - "$work/stats.json" <<'PY' && break
+import json, sys
+t = json.load(open(sys.argv[1]))["totals"]
+sys.exit(0 if t["rx_pkts"] == 2000 and t["buffered_msgs"] == 0 else 1)
+PY
+	sleep 0.1
+done
+ctl --json stats >"$work/stats.json"
+ctl --json latency >"$work/lat.json"
+ctl latency >"$work/lat.txt"
+ctl top --iterations 1 </dev/null >"$work/top.txt"
+ctl --json latency --reset >"$work/lat_reset.json"
+ctl --json latency >"$work/lat_after.json"
+python3 "$here/telemetry_client.py" query "$tsock" /beamline/latency >"$work/tel.json"
+bl_stop
+
+python3 - "$work" <<'PY'
+import json, os, sys
+w = sys.argv[1]
+stats = json.load(open(f"{w}/stats.json"))
+lat = json.load(open(f"{w}/lat.json"))["latency"]
+tx = {l["lcore"]: l["tx_pkts"] for l in stats["lcores"]}
+rows = [r for r in lat if r["lcore"] != "all" and r["path"] == "fast"]
+assert rows, lat
+for r in rows:
+    assert r["count"] == tx[r["lcore"]], (r, tx)
+    assert 0 < r["p50_ns"] <= r["p90_ns"] <= r["p99_ns"] <= r["p999_ns"] <= r["max_ns"], r
+    assert r["max_ns"] < 10_000_000_000, r   # under 10 s inside the router
+    assert r["overflow"] == 0, r
+allr = [r for r in lat if r["lcore"] == "all" and r["path"] == "fast"][0]
+assert allr["count"] == sum(tx.values()) == stats["totals"]["tx_pkts"] > 0, (allr, tx)
+# --reset answers what it counted, then the next answer starts from zero.
+rs = json.load(open(f"{w}/lat_reset.json"))
+assert rs["reset"] is True
+assert [r["count"] for r in rs["latency"]] == [r["count"] for r in lat], (rs, lat)
+after = json.load(open(f"{w}/lat_after.json"))["latency"]
+assert all(r["count"] == 0 for r in after), after
+# Telemetry, after the reset: the same rows (an array becomes an object
+# keyed by index there), all zero.
+tel = json.load(open(f"{w}/tel.json"))
+rows_t = list(tel["latency"].values())
+assert len(rows_t) == len(after) and all(r["count"] == 0 for r in rows_t), tel
+text = open(f"{w}/lat.txt").read()
+assert "P99_NS" in text and "fast" in text and "all" in text, text
+# top shows each lcore's p99 in microseconds.
+top = open(f"{w}/top.txt").read()
+assert "P99_US" in top, top
+p99 = {r["lcore"]: r["p99_ns"] for r in rows}
+for lcore, ns in p99.items():
+    assert any(line.split()[:1] == [str(lcore)] and f"{ns / 1000:.1f}" in line.split()
+               for line in top.splitlines()), (top, p99)
+print("latency: counts match tx_pkts", {r["lcore"]: r["count"] for r in rows})
+PY
