@@ -117,6 +117,7 @@ void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t s
 	m->type = type;
 	m->flags = 0;
 	m->aux = 0;
+	m->rx_tsc = 0;
 	m->bin.m = NULL;
 	m->bin.len = 0;
 	m->u.reason = reason;
@@ -166,10 +167,15 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 	int rc;
 
 	switch (x->type) {
-	case BL_X_DATA:
+	case BL_X_DATA: {
+		uint64_t keep = s->stamp;
+
+		s->stamp = x->rx_tsc;
 		(void)bl__deliver_local(s, x->dst, x->src, x->key, x->flags, x->m, x->off, x->len,
 					true);
+		s->stamp = keep;
 		return;
+	}
 	case BL_X_EXEC:
 		exec_run((struct bl_exec *)(uintptr_t)x->ptr, s);
 		return;

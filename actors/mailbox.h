@@ -50,6 +50,8 @@ enum bl_msg_type {
 /* A frame node whose mbuf reference its turn lent out (bl_sched_lend_frame):
  * when the node is done, the reference is the borrower's, not released. */
 #define BL_MSG_F_LENT 0x8u
+/* Delivered to the members of a group (a fan-out), not to one process. */
+#define BL_MSG_F_FANOUT 0x10u
 
 /* Why a process exited (see proc.h for the codes). */
 struct bl_reason {
@@ -67,6 +69,11 @@ struct bl_msg {
 	uint16_t type;
 	uint16_t flags;
 	uint32_t aux;
+	/* When the message's cause reached the router: the TSC of the RX burst
+	 * that brought it or the message being handled when it was sent, bit 0
+	 * set when that came through a group; 0: none (timers, the control
+	 * plane). For latency (the lcore's histograms), never for logic. */
+	uint64_t rx_tsc;
 	union {
 		uint8_t inl[BL_BIN_INLINE_MAX];
 		struct bl_reason reason; /* BL_MSG_EXIT, BL_MSG_DOWN */

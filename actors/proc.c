@@ -355,6 +355,7 @@ bool bl_frame_next(struct bl_frame_iter *it, struct bl_msg *out)
 	out->type = BL_MSG_DATA;
 	out->flags = (uint16_t)(f->flags | BL_MSG_F_VIEW);
 	out->aux = 0;
+	out->rx_tsc = f->rx_tsc;
 	it->off += BL_WIRE_MSG_HDR_LEN + len;
 	it->left--;
 	return true;
@@ -373,6 +374,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		return;
 	}
 	p->status = BL_PROC_RUNNING;
+	s->stamp = 0; /* a timeout has no cause on the wire */
 	if (p->flags & BL_PF_TIMEOUT_DUE) {
 		p->flags &= ~BL_PF_TIMEOUT_DUE;
 		if (beh->handle_timeout != NULL)
@@ -388,6 +390,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		s->mbox_total--;
 		s->cur_proc = p;
 		s->cur_key = m->key;
+		s->stamp = m->rx_tsc; /* what it sends carries its cause's time */
 		if (likely(m->type == BL_MSG_DATA)) {
 			beh->handle_message(&c, m);
 		} else if (m->type == BL_MSG_FRAME) {
@@ -477,6 +480,7 @@ static __rte_always_inline int deliver_buf(struct bl_sched *s, uint64_t dst, uin
 	msg->type = BL_MSG_DATA;
 	msg->flags = flags;
 	msg->aux = 0;
+	msg->rx_tsc = s->stamp;
 	msg->bin.m = NULL;
 	msg->bin.len = len;
 	if (len != 0)
@@ -504,6 +508,7 @@ int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint1
 		rte_mbuf_refcnt_update(b->m, 1);
 		bl__xmsg_init(&x, BL_X_DATA, dst, src, key);
 		x.flags = flags;
+		x.rx_tsc = s->stamp;
 		x.m = b->m;
 		x.off = b->off;
 		x.len = b->len;
@@ -527,6 +532,7 @@ int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint1
 		return bl__deliver_local(s, dst, src, key, flags, m, 0, len, true);
 	bl__xmsg_init(&x, BL_X_DATA, dst, src, key);
 	x.flags = flags;
+	x.rx_tsc = s->stamp;
 	x.m = m;
 	x.len = len;
 	return bl__post_remote(s, &x);

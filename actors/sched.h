@@ -156,6 +156,19 @@ void bl_sched_flush(struct bl_sched *s);
  * caller that needs it before then calls bl_sched_lend_cancel (the node then
  * releases its reference as usual) and takes a reference of its own.
  */
+/* The RX time deliveries made now carry (struct bl_msg.rx_tsc): the lcore
+ * sets its burst's before delivering it; a process's turn sets each
+ * message's; 0 for none. */
+static inline void bl_sched_set_stamp(struct bl_sched *s, uint64_t tsc)
+{
+	s->stamp = tsc;
+}
+
+static inline uint64_t bl_sched_stamp(const struct bl_sched *s)
+{
+	return s->stamp;
+}
+
 static inline bool bl_sched_lend_frame(struct bl_sched *s, const struct bl_msg *f, uint64_t *turn)
 {
 	if (f != s->turn_frame || (f->flags & BL_MSG_F_LENT) || f->bin.m == NULL)
@@ -195,6 +208,7 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 	if (m != NULL)
 		rte_mbuf_refcnt_update(m, 1);
 	bl__xmsg_data(&x, dst, src, key, m, off, len, flags);
+	x.rx_tsc = s->stamp | (flags & BL_MSG_F_FANOUT ? 1u : 0u);
 	return bl__post_remote(s, &x);
 }
 
@@ -237,6 +251,7 @@ static inline int bl_sched_deliver_frame_owned(struct bl_sched *s, uint64_t dst,
 	msg->type = BL_MSG_FRAME;
 	msg->flags = flags;
 	msg->aux = count;
+	msg->rx_tsc = s->stamp;
 	msg->bin.m = m;
 	msg->bin.off = off;
 	msg->bin.len = len;
@@ -305,6 +320,7 @@ static inline unsigned bl_sched_deliver_burst(struct bl_sched *s, const uint64_t
 			struct bl_xmsg x;
 
 			bl__xmsg_data(&x, dsts[i], src, key, m, off, len, flags);
+			x.rx_tsc = s->stamp | (flags & BL_MSG_F_FANOUT ? 1u : 0u);
 			ok += bl__post_remote(s, &x) == 0;
 		}
 	}

@@ -104,6 +104,7 @@ struct bl_xmsg {
 	uint16_t code;	 /* reason code */
 	uint16_t detail; /* reason detail */
 	const void *ptr; /* reason text, or struct bl_exec */
+	uint64_t rx_tsc; /* the message's (struct bl_msg); data only */
 };
 
 static_assert(sizeof(struct bl_xmsg) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
@@ -161,6 +162,7 @@ struct bl_sched {
 	 * message: a crash record names the message a process died on. */
 	struct bl_proc *cur_proc;
 	uint64_t cur_key;
+	uint64_t stamp; /* rx_tsc of what is delivered or sent now (struct bl_msg) */
 	/* The frame node whose handle_frame runs now (NULL between), and how
 	 * many frame turns have ended: see bl_sched_lend_frame. */
 	struct bl_msg *turn_frame;

@@ -150,6 +150,7 @@ static __rte_always_inline int bl__deliver_local(struct bl_sched *s, uint64_t ds
 	msg->type = BL_MSG_DATA;
 	msg->flags = flags;
 	msg->aux = 0;
+	msg->rx_tsc = s->stamp | (flags & BL_MSG_F_FANOUT ? 1u : 0u);
 	msg->bin.len = len;
 	if (len <= BL_BIN_INLINE_MAX || m == NULL) {
 		if (m != NULL && len != 0)

@@ -2,10 +2,11 @@
 /*
  * The latency command: per worker lcore and path, the time packets spent
  * inside the router (RX burst to TX burst), from the lcores' histograms
- * (dataplane/hist.h): count, p50, p90, p99, p99.9 and max in nanoseconds,
- * and "all" merging the lcores. `reset: true` answers, then starts the
- * counts again from zero: the control thread keeps what it answered as a
- * baseline and subtracts it later, so a worker never loses an add.
+ * (dataplane/hist.h); for the process paths, from the RX burst of the
+ * message a process was handling when it opened the frame: count, p50, p90, p99, p99.9 and max in
+ * nanoseconds, and "all" merging the lcores. `reset: true` answers, then starts the counts again
+ * from zero: the control thread keeps what it answered as a baseline and subtracts it later, so a
+ * worker never loses an add.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #include "dataplane/lcore.h"
 #include "dataplane/router.h"
 
-static const char *const path_names[BL_LAT_PATHS] = { "fast" };
+static const char *const path_names[BL_LAT_PATHS] = { "fast", "process", "fanout" };
 
 /* Cycles to nanoseconds (UINT64_MAX, the overflow, stays itself). */
 static json_int_t ns_of(uint64_t cycles, uint64_t hz)
@@ -48,6 +49,7 @@ static int cmd_latency(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	uint64_t hz = rte_get_tsc_hz();
 	struct bl_hist *now, *all;
 	struct bl_args a;
+	uint64_t unstamped = 0;
 	bool reset;
 	json_t *rows;
 	unsigned i, p;
@@ -66,6 +68,7 @@ static int cmd_latency(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	for (i = 0; i < r->n_workers; i++) {
 		struct bl_lcore *lc = r->workers[i];
 
+		unstamped += bl_stat_read(&lc->lat_unstamped);
 		for (p = 0; p < BL_LAT_PATHS; p++) {
 			json_t *row;
 
@@ -103,6 +106,9 @@ static int cmd_latency(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	free(all);
 	json_object_set_new(reply, "latency", rows);
 	json_object_set_new(reply, "reset", json_boolean(reset));
+	/* Process-sent packets whose cause had no RX time (timers, the
+	 * control plane): sent, but in no histogram. Since start. */
+	json_object_set_new(reply, "unstamped", json_integer((json_int_t)unstamped));
 	return 0;
 }
 

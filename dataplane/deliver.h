@@ -78,7 +78,7 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 			return;
 		}
 		ok = bl_sched_deliver_burst(lc->sched, mem->pid, mem->n, key, src, m, off, len,
-					    BL_MSG_F_NET);
+					    BL_MSG_F_NET | BL_MSG_F_FANOUT);
 		break;
 	case BL_ROUTE_POOL:
 		mem = bl_group_members(tg->group);

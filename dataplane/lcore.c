@@ -187,6 +187,8 @@ static inline void burst_stamp(struct bl_lcore *lc)
 	uint16_t p;
 
 	lc->rx_tsc = now;
+	if (lc->sched != NULL)
+		bl_sched_set_stamp(lc->sched, now); /* what it delivers carries it */
 	for (p = 0; p < lc->r->n_ports; p++)
 		lc->tx[p].rx_tsc = lc->tx[p].msgs == 0 ? now : lc->tx[p].rx_tsc;
 }

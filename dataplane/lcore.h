@@ -151,14 +151,20 @@ struct bl_hop_out {
 
 /* The paths latency is kept for. */
 enum bl_lat_path {
-	BL_LAT_FAST, /* forwarded by the lcore itself: in place or split */
+	BL_LAT_FAST,   /* forwarded by the lcore itself: in place or split */
+	BL_LAT_PROC,   /* sent by a process, its cause delivered to it alone */
+	BL_LAT_FANOUT, /* sent by a process, its cause delivered to a group */
 	BL_LAT_PATHS
 };
 
 struct bl_txbuf {
 	uint16_t n;
 	uint16_t queue;
-	uint64_t rx_tsc;      /* RX burst time of the oldest fast-path packet held */
+	uint64_t rx_tsc; /* RX burst time of the oldest fast-path packet held */
+	/* Process-sent packets held, by path (process, fan-out): how many with
+	 * an RX time, the first one's; and how many with none. */
+	uint16_t pn[2], pnone;
+	uint64_t pold[2];
 	uint32_t msgs, pmsgs; /* messages in the buffer: fast path, process-sent */
 	uint32_t proc_mask;   /* bit i: pkts[i] was built from process-sent messages */
 	uint16_t nmsgs[BL_BURST];
@@ -237,6 +243,7 @@ struct bl_lcore {
 	 * saw (control thread only).
 	 */
 	uint64_t rx_tsc;
+	uint64_t lat_unstamped; /* process-sent packets with no RX time (timers, control) */
 	struct bl_hist lat[BL_LAT_PATHS];
 	struct bl_hist lat_base[BL_LAT_PATHS];
 } __rte_cache_aligned;

@@ -146,7 +146,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 queue:
 	*f->seq += f->n;
 	bl_stat_add(&lc->st.ptx_frames, 1);
-	tx_enqueue_proc(lc, f->port, f->m, f->n);
+	tx_enqueue_proc(lc, f->port, f->m, f->n, f->rx_tsc);
 	f->m = NULL;
 }
 
@@ -178,6 +178,7 @@ static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, st
 	f->run_off = run_off;
 	f->n = 0;
 	f->msgs_len = 0;
+	f->rx_tsc = lc->sched != NULL ? bl_sched_stamp(lc->sched) : 0;
 }
 
 /* Addresses, port and seq counter for dest; 0 or a drop reason + 1. */
@@ -276,6 +277,8 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct 
 	f->dest = dest;
 	f->n = 0;
 	f->msgs_len = 0;
+	/* The frame's cause: the message being handled as it opens. */
+	f->rx_tsc = lc->sched != NULL ? bl_sched_stamp(lc->sched) : 0;
 	if (ref != NULL) {
 		pframe_start_run(lc, f, ref, run_off, node);
 		if (f == &lc->pf[lc->n_pf])

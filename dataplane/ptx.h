@@ -92,6 +92,7 @@ struct bl_pframe {
 	uint8_t lent;
 	uint64_t lend_turn;
 	const struct bl_msg *lend_node;
+	uint64_t rx_tsc;      /* its cause's RX time as it opened (struct bl_msg.rx_tsc) */
 	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
 };
 

@@ -30,6 +30,25 @@
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
 
+/* Process-sent packets, by path: each path's counted under its oldest
+ * cause's time (as the fast path's under the buffer's oldest), one add a
+ * path; those with no RX time apart. */
+static inline void txbuf_proc_latency(struct bl_lcore *lc, struct bl_txbuf *tb)
+{
+	uint64_t now = rte_rdtsc();
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		if (tb->pn[k] != 0)
+			bl_hist_add(&lc->lat[k ? BL_LAT_FANOUT : BL_LAT_PROC],
+				    now > tb->pold[k] ? now - tb->pold[k] : 0, tb->pn[k]);
+		tb->pn[k] = 0;
+	}
+	if (tb->pnone != 0)
+		bl_stat_add(&lc->lat_unstamped, tb->pnone);
+	tb->pnone = 0;
+}
+
 /*
  * Send tb's packets out of port now; count what left and what was refused.
  * Out of line (as GCC compiled it when it was static in lcore.c) but
@@ -47,6 +66,8 @@ static __rte_noinline __rte_unused void txbuf_send(struct bl_lcore *lc, uint16_t
 	if (likely(tb->msgs != 0)) /* fast-path packets: their time inside, one read */
 		bl_hist_add(&lc->lat[BL_LAT_FAST], rte_rdtsc() - tb->rx_tsc,
 			    (uint64_t)(tb->n - __builtin_popcount(tb->proc_mask)));
+	if (unlikely(tb->proc_mask != 0))
+		txbuf_proc_latency(lc, tb);
 	if (unlikely(sent < tb->n)) { /* one retry: the NIC may have just freed descriptors */
 		sent += rte_eth_tx_burst(port, tb->queue, tb->pkts + sent, tb->n - sent);
 		/* Only what is left is looked at one by one. */
@@ -94,14 +115,26 @@ static inline void tx_enqueue(struct bl_lcore *lc, uint16_t port, struct rte_mbu
 		txbuf_send(lc, port, tb);
 }
 
-/* Queue a frame of process-sent messages (already counted in ptx_buffered). */
+/* Queue a frame of process-sent messages (already counted in ptx_buffered);
+ * rx_tsc: its cause's RX time (struct bl_msg.rx_tsc), 0 for none. */
 static inline void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rte_mbuf *m,
-				   uint16_t nmsgs)
+				   uint16_t nmsgs, uint64_t rx_tsc)
 {
 	struct bl_txbuf *tb = &lc->tx[port];
 
 	tb->pkts[tb->n] = m;
 	tb->nmsgs[tb->n] = nmsgs;
+	/* Latency by path (bit 0 of the time: a fan-out), each path's first
+	 * (oldest) time kept; none: counted apart. */
+	if (likely((rx_tsc & 1u) == 0 && rx_tsc != 0)) {
+		if (tb->pn[0]++ == 0)
+			tb->pold[0] = rx_tsc;
+	} else if (rx_tsc != 0) {
+		if (tb->pn[1]++ == 0)
+			tb->pold[1] = rx_tsc;
+	} else {
+		tb->pnone++;
+	}
 	tb->proc_mask |= 1u << tb->n;
 	tb->n++;
 	tb->pmsgs += nmsgs;

@@ -4,7 +4,10 @@
 # per lcore equals the packets that lcore sent, the merged "all" row equals
 # their sum, the percentiles are ordered and plausible, the text form
 # shows the table, --reset starts again from zero, and rte_telemetry
-# answers /beamline/latency with the same count.
+# answers /beamline/latency with the same count. Then processes: keys
+# routed to a forward process and (the rest) to a group of two forward
+# processes; what they send is counted on the process and fan-out paths,
+# and nothing else is sent.
 set -euo pipefail
 b=${BL_BUILD_DIR:?}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +46,36 @@ ctl --json latency >"$work/lat_after.json"
 python3 "$here/telemetry_client.py" query "$tsock" /beamline/latency >"$work/tel.json"
 bl_stop
 
+# --- processes: the process and fan-out paths ---------------------------------------
+{
+	echo "spawn forward name fwd lcore 1 port 0 mac 02:00:00:00:00:0a ip 10.0.0.10 udp 9000"
+	echo "spawn forward group g count 2 lcore 1 port 0 mac 02:00:00:00:00:0b ip 10.0.0.11 udp 9000"
+	for k in $(seq 0 31); do echo "route add $k process fwd"; done
+	echo "route add default group g"
+} >"$work/procs.conf"
+bl_start -l 0,1 --no-huge --no-shconf --no-pci -m 512 \
+	--file-prefix "bl-lat2-$$" --log-level=warning \
+	--vdev "net_pcap_lat2$$,rx_pcap=$work/gen.pcap,tx_pcap=$work/out2.pcap" \
+	-- --config "$work/procs.conf" --promisc
+# Done when every packet is in and what the processes send stops moving.
+last=""
+for _ in $(seq 300); do
+	ctl --json stats >"$work/stats2.json"
+	now=$(python3 - "$work/stats2.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["totals"]
+ok = t["rx_pkts"] == 2000 and t["ptx_buffered"] == 0 and t["buffered_msgs"] == 0
+print(f"{t['tx_pkts']}/{t['ptx_in']}" if ok else "busy")
+PY
+)
+	[ "$now" != busy ] && [ "$now" = "$last" ] && break
+	last=$now
+	sleep 0.2
+done
+ctl --json latency >"$work/lat2.json"
+ctl --json stats >"$work/stats2.json"
+bl_stop
+
 python3 - "$work" <<'PY'
 import json, os, sys
 w = sys.argv[1]
@@ -78,5 +111,16 @@ p99 = {r["lcore"]: r["p99_ns"] for r in rows}
 for lcore, ns in p99.items():
     assert any(line.split()[:1] == [str(lcore)] and f"{ns / 1000:.1f}" in line.split()
                for line in top.splitlines()), (top, p99)
+# Processes: every packet they sent is on the process or fan-out path.
+st2 = json.load(open(f"{w}/stats2.json"))
+l2 = json.load(open(f"{w}/lat2.json"))
+by = {r["path"]: r["count"] for r in l2["latency"] if r["lcore"] == "all"}
+assert by["fast"] == 0, by
+assert by["process"] > 0 and by["fanout"] > 0, by
+assert by["process"] + by["fanout"] + l2["unstamped"] == st2["totals"]["tx_pkts"], (by, st2["totals"])
+assert l2["unstamped"] == 0, l2
+for r in l2["latency"]:
+    if r["count"]:
+        assert 0 < r["p50_ns"] <= r["p99_ns"] <= r["max_ns"] < 10_000_000_000, r
 print("latency: counts match tx_pkts", {r["lcore"]: r["count"] for r in rows})
 PY
