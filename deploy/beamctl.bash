@@ -16,7 +16,7 @@ _beamctl()
 	local prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
-	local cmds='help status ports stats route spawn kill exit info ps memory lcores group sup crashes top'
+	local cmds='help status ports stats route spawn kill exit info ps memory lcores latency group sup crashes top'
 	local behaviours='counter relay forward fault echo'
 	COMPREPLY=()
 
@@ -121,6 +121,9 @@ _beamctl()
 			esac
 			;;
 		esac
+		;;
+	latency)
+		[ "$n" -eq 1 ] && cand='--reset'
 		;;
 	group)
 		[ "$n" -eq 1 ] && cand='join leave list'
