@@ -183,7 +183,7 @@ static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_p
  */
 static inline void burst_stamp(struct bl_lcore *lc)
 {
-	uint64_t now = rte_rdtsc();
+	uint64_t now = rte_rdtsc() & ~UINT64_C(1); /* bit 0 marks fan-outs (struct bl_msg) */
 	uint16_t p;
 
 	lc->rx_tsc = now;

@@ -34,7 +34,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_routes = 1000000;
 	conf->seq_sources = 4096;
 	conf->drain_us = 100;
-	conf->idle_sleep_us = 100;
+	conf->idle_sleep_us = 0; /* poll, as DPDK applications do; sleeping is opt-in */
 	conf->max_procs = 65536;
 	conf->proc_mbufs = 16384;
 	conf->max_names = 65536;

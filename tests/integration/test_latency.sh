@@ -76,7 +76,7 @@ ctl --json latency >"$work/lat2.json"
 ctl --json stats >"$work/stats2.json"
 bl_stop
 
-python3 - "$work" <<'PY'
+HERE="$here" python3 - "$work" <<'PY'
 import json, os, sys
 w = sys.argv[1]
 stats = json.load(open(f"{w}/stats.json"))
@@ -116,6 +116,15 @@ st2 = json.load(open(f"{w}/stats2.json"))
 l2 = json.load(open(f"{w}/lat2.json"))
 by = {r["path"]: r["count"] for r in l2["latency"] if r["lcore"] == "all"}
 assert by["fast"] == 0, by
+# The process (fwd) sends to ...:0a, the group's members to ...:0b: the
+# frames on the wire say how many each path sent.
+sys.path.insert(0, os.environ["HERE"])
+import blpcap
+dst = [f[0:6] for f in blpcap.read_pcap(f"{w}/out2.pcap")]
+to_fwd = sum(1 for d in dst if d == bytes.fromhex("02000000000a"))
+to_group = sum(1 for d in dst if d == bytes.fromhex("02000000000b"))
+assert to_fwd + to_group == len(dst) == st2["totals"]["tx_pkts"], (to_fwd, to_group, len(dst))
+assert (by["process"], by["fanout"]) == (to_fwd, to_group), (by, to_fwd, to_group)
 assert by["process"] > 0 and by["fanout"] > 0, by
 assert by["process"] + by["fanout"] + l2["unstamped"] == st2["totals"]["tx_pkts"], (by, st2["totals"])
 assert l2["unstamped"] == 0, l2
