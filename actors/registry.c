@@ -213,6 +213,24 @@ int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_l
 	return 0;
 }
 
+unsigned bl_registry_sweep(struct bl_registry *r, int (*dead)(void *arg, uint64_t pid), void *arg)
+{
+	struct cds_lfht_iter it;
+	struct reg_entry *e;
+	unsigned n = 0;
+
+	cds_lfht_for_each_entry (r->ht, &it, e, node) {
+		if (!dead(arg, CMM_LOAD_SHARED(e->pid)) || cds_lfht_del(r->ht, &e->node) != 0)
+			continue;
+		__atomic_store_n(&r->count, r->count - 1, __ATOMIC_RELAXED);
+		call_rcu(&e->rcu, entry_free_rcu);
+		n++;
+	}
+	if (n != 0)
+		reg_changed(r);
+	return n;
+}
+
 uint64_t bl_registry_whereis(struct bl_registry *r, const char *name, size_t max_len)
 {
 	int n = bl_name_check(name, max_len);

@@ -50,6 +50,14 @@ int bl_registry_set(struct bl_registry *r, const char *name, size_t max_len, uin
 int bl_registry_unregister(struct bl_registry *r, const char *name, size_t max_len);
 
 /*
+ * Remove every name whose pid `dead` says has exited, as a name goes with
+ * its process in Erlang (a supervisor binds it again to the restarted
+ * child). Control thread, RCU-registered and online. Returns the names
+ * removed.
+ */
+unsigned bl_registry_sweep(struct bl_registry *r, int (*dead)(void *arg, uint64_t pid), void *arg);
+
+/*
  * The pid bound to name, or BL_PID_NONE (0). Any thread that is RCU-online
  * (QSBR: an lcore between quiescent states). The pid may be stale if the
  * process exited: sending to it is then a counted dead_pid drop.

@@ -311,6 +311,12 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 	return ret;
 }
 
+/* For the registry's sweep: has pid exited? */
+static int name_dead(void *set, uint64_t pid)
+{
+	return !bl_pid_alive(set, pid);
+}
+
 static void stall_check(struct bl_proc_cmds *pc, uint64_t now)
 {
 	struct bl_router *r = pc->r;
@@ -356,6 +362,7 @@ unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc)
 		bl_crash_drain(pc->crash_log, pc->r->set);
 	if (now - pc->last_sweep_ms >= 1000) {
 		pc->swept += bl_groups_sweep(pc->r->groups, pc->r->set);
+		pc->names_swept += bl_registry_sweep(pc->r->registry, name_dead, pc->r->set);
 		pc->last_sweep_ms = now;
 	}
 	rcu_thread_offline();

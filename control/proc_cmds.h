@@ -36,6 +36,7 @@ struct bl_proc_cmds {
 	uint8_t stalled[BL_MAX_WORKERS];
 	uint64_t stalls[BL_MAX_WORKERS]; /* stall episodes reported */
 	uint64_t swept;			 /* dead members removed from groups */
+	uint64_t names_swept;		 /* names of dead processes removed */
 	struct bl_crash_log *crash_log;	 /* drained every tick; may be NULL */
 };
 

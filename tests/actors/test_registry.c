@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Registry: bounds, name rules, rebinding, and readers on another lcore. */
+/* Registry: bounds, name rules, rebinding, readers on another lcore, and
+ * the sweep of dead processes' names. */
 #include <urcu-qsbr.h>
 
 #include "actors_test.h"
@@ -111,11 +112,50 @@ static void test_concurrent_readers(void **state)
 	bl_registry_destroy(rd.r);
 }
 
+/* Pids 100..199 are "dead" for the sweep. */
+static int dead_100s(void *arg, uint64_t pid)
+{
+	(*(unsigned *)arg)++;
+	return pid >= 100 && pid < 200;
+}
+
+/* The sweep removes exactly the names of dead pids, and the names can be
+ * taken again (a restarted child's, a new process's). */
+static void test_sweep_dead_names(void **state)
+{
+	struct bl_registry *r = bl_registry_create(10);
+	unsigned asked = 0;
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(bl_registry_register(r, "live1", 64, 7), 0);
+	assert_int_equal(bl_registry_register(r, "dead1", 64, 101), 0);
+	assert_int_equal(bl_registry_register(r, "live2", 64, 250), 0);
+	assert_int_equal(bl_registry_register(r, "dead2", 64, 199), 0);
+	gen = bl_registry_gen(r);
+	assert_int_equal(bl_registry_sweep(r, dead_100s, &asked), 2);
+	assert_int_equal(asked, 4);
+	assert_true(bl_registry_gen(r) > gen); /* lcores drop their cached pids */
+	assert_int_equal(bl_registry_count(r), 2);
+	assert_int_equal(bl_registry_whereis(r, "dead1", 64), BL_PID_NONE);
+	assert_int_equal(bl_registry_whereis(r, "dead2", 64), BL_PID_NONE);
+	assert_int_equal(bl_registry_whereis(r, "live1", 64), 7);
+	assert_int_equal(bl_registry_whereis(r, "live2", 64), 250);
+	assert_int_equal(bl_registry_register(r, "dead1", 64, 8), 0);
+	/* Nothing dead: nothing removed, nothing announced. */
+	gen = bl_registry_gen(r);
+	assert_int_equal(bl_registry_sweep(r, dead_100s, &asked), 0);
+	assert_int_equal(bl_registry_gen(r), gen);
+	assert_int_equal(bl_registry_count(r), 3);
+	bl_registry_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bounds_and_names),
 		cmocka_unit_test(test_concurrent_readers),
+		cmocka_unit_test(test_sweep_dead_names),
 	};
 	int rc;
 

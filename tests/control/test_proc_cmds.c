@@ -267,6 +267,16 @@ static void test_kill_and_exit(void **state)
 	snprintf(msg, sizeof(msg), "no process %s", a);
 	cmds_fails(w, ENOENT, msg, "{'cmd':'info','target':'a'}");
 	cmds_fails(w, ENOENT, msg, "{'cmd':'info','target':'%s'}", a);
+	/* The control thread's once-a-second sweep takes the dead process's
+	 * name away, as a name goes with its process in Erlang: the name is
+	 * unknown now, not a dead pid for ever. */
+	x->pc->last_sweep_ms = 0;
+	bl_proc_cmds_tick(x->pc);
+	assert_int_equal(x->pc->names_swept, 1);
+	rcu_thread_online();
+	assert_int_equal(bl_registry_whereis(w->r->registry, "a", 2), BL_PID_NONE);
+	rcu_thread_offline();
+	cmds_fails(w, ENOENT, "no process is registered as 'a'", "{'cmd':'info','target':'a'}");
 
 	r = cmds_ok(w, "{'cmd':'kill','target':'%s'}", b);
 	cmds_keys(r, keys);
