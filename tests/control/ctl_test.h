@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/errors.h"
 
@@ -35,7 +36,8 @@ static char sock_path[128];
 /* ---- handlers ---- */
 
 struct calls {
-	int echo, fail, route_add, status;
+	int echo, fail, route_add, status, batch;
+	bool batch_strict; /* route.batch checks its lines with the grammar */
 	json_t *last_req;
 };
 
@@ -111,7 +113,8 @@ static inline int h_route_add(void *arg, json_t *req, json_t *reply, char *errms
 	k->route_add++;
 	json_decref(k->last_req);
 	k->last_req = json_incref(req);
-	if (json_is_string(json_object_get(route, "key"))) {
+	if (json_is_string(json_object_get(route, "key")) ||
+	    json_integer_value(json_object_get(route, "port")) == 4) {
 		snprintf(errmsg, errlen, "port %d does not exist",
 			 (int)json_integer_value(json_object_get(route, "port")));
 		return -ENODEV;
@@ -120,10 +123,42 @@ static inline int h_route_add(void *arg, json_t *req, json_t *reply, char *errms
 	return 0;
 }
 
-/* route.batch: answers with the "text" it got and the request's fields. */
+static inline int batch_line_ok(void *arg, bool del, const struct bl_cmd_route *r)
+{
+	(void)arg, (void)del, (void)r;
+	return 0;
+}
+
+/* route.batch: answers with the "text" it got and the request's fields;
+ * refuses, changing nothing, a text naming port 4 (as route.add does) and,
+ * when batch_strict, one with a line the grammar refuses (as the daemon's). */
 static inline int h_batch(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	(void)arg, (void)errmsg, (void)errlen;
+	struct calls *k = arg;
+	const char *text = json_string_value(json_object_get(req, "text"));
+
+	k->batch++;
+	json_decref(k->last_req);
+	k->last_req = json_incref(req);
+	if (text != NULL && strstr(text, "port 4 ") != NULL) {
+		snprintf(errmsg, errlen, "port 4 does not exist");
+		return -ENODEV;
+	}
+	for (const char *p = k->batch_strict ? text : NULL; p != NULL && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1024], sub[256];
+
+		if (l >= sizeof(line))
+			return -E2BIG;
+		memcpy(line, p, l);
+		line[l] = '\0';
+		if (bl_cmd_batch_line(line, batch_line_ok, NULL, sub, sizeof(sub)) != 0) {
+			snprintf(errmsg, errlen, "%s", sub);
+			return -EINVAL;
+		}
+		p = nl ? nl + 1 : p + l;
+	}
 	json_object_set(reply, "got", json_object_get(req, "text"));
 	json_object_set_new(reply, "fields", json_integer((json_int_t)json_object_size(req)));
 	return 0;

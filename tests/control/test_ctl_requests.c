@@ -333,6 +333,7 @@ static void test_config(void **state)
 	const char *path;
 	json_t *route;
 
+	w->k.batch_strict = true;
 	path =
 	    write_file("good.conf", "# start-up configuration\n"
 				    "\n"
@@ -344,9 +345,38 @@ static void test_config(void **state)
 	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(w->k.status, 1);
+	/* Consecutive route lines go as one route.batch text, as beamctl
+	 * route batch sends them. */
+	assert_int_equal(w->k.route_add, 0);
+	assert_int_equal(w->k.batch, 1);
+	assert_string_equal(json_string_value(json_object_get(w->k.last_req, "text")),
+			    "add 7 port 0 mac 02:00:00:00:00:01 ip 10.0.0.2\nadd 8 drop\n");
+
+	/* A key again starts a new batch (a config replaces, a batch would
+	 * refuse); another command ends one, so order holds. */
+	path = write_file("runs.conf", "route add 5 drop\nroute add 6 drop\nroute del 9 5\n"
+				       "status\nroute add 0x10 drop\n");
+	w->k.batch = 0;
+	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), 0);
+	assert_int_equal(w->k.batch, 3);
+	assert_int_equal(w->k.status, 2);
+	assert_string_equal(json_string_value(json_object_get(w->k.last_req, "text")),
+			    "add 0x10 drop\n");
+
+	/* A refused batch changed nothing: its lines run again one by one, so
+	 * the lines before the bad one are applied and the error names its
+	 * line, as without batches. */
+	path = write_file("replay.conf", "route add 1 drop\n"
+					 "route add 2 port 4 mac 02:00:00:00:00:01 ip 10.0.0.1\n"
+					 "route add 3 drop\n");
+	w->k.batch = 0;
+	w->k.route_add = 0;
+	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), -ENODEV);
+	assert_non_null(strstr(err, "replay.conf:2: port 4 does not exist"));
+	assert_int_equal(w->k.batch, 1);
 	assert_int_equal(w->k.route_add, 2);
 	route = json_array_get(json_object_get(w->k.last_req, "routes"), 0);
-	assert_int_equal(json_integer_value(json_object_get(route, "key")), 8);
+	assert_int_equal(json_integer_value(json_object_get(route, "key")), 2);
 
 	/* A grammar error on line 3: earlier lines applied, later ones not. */
 	path = write_file("bad.conf", "status\n"
@@ -356,7 +386,7 @@ static void test_config(void **state)
 	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want), "%s:3: route add: bad IPv4 address '10.0.0.256'", path);
 	assert_non_null(strstr(err, want));
-	assert_int_equal(w->k.status, 2);
+	assert_int_equal(w->k.status, 3);
 
 	path = write_file("unknown.conf", "\n\nlaunch rockets\n");
 	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), -EINVAL);
@@ -370,9 +400,11 @@ static void test_config(void **state)
 	path = write_file("handler.conf", "route add 1 drop\nroute add default port 4 mac "
 					  "02:00:00:00:00:01 ip 10.0.0.1\nroute add 2 drop\n");
 	w->k.route_add = 0;
+	w->k.batch = 0;
 	assert_int_equal(bl_ctl_load_config(w->c, path, err, sizeof(err)), -ENODEV);
 	assert_non_null(strstr(err, "handler.conf:2: port 4 does not exist"));
-	assert_int_equal(w->k.route_add, 2);
+	assert_int_equal(w->k.batch, 1); /* line 1, before the default route's line */
+	assert_int_equal(w->k.route_add, 1);
 
 	/* A command the daemon does not have (grammar knows it, no handler). */
 	path = write_file("nohandler.conf", "stats\n");
