@@ -70,6 +70,7 @@ PY
 done
 curl -sS -D "$work/headers" "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
 ctl --json stats >"$work/stats.json"
+ctl --json lcores >"$work/lcores.json"
 grep -qi '^content-type: text/plain; version=0.0.4' "$work/headers"
 # promtool prints lint problems and exits non-zero; anything printed fails too.
 promtool check metrics <"$work/metrics.txt" >"$work/promtool.out" 2>&1 ||
@@ -113,6 +114,10 @@ for fam in ["beamline_processes", "beamline_process_heap_bytes", "beamline_binar
             f'beamline_lcore_busy_seconds_total{{lcore="{lc}"}}']:
     assert fam in samples, fam
 assert samples['beamline_routes{action="forward"}'] == 64
+# Cycles become seconds: busy time stops growing with the traffic.
+hz = json.load(open(f"{w}/lcores.json"))["tsc_hz"]
+busy = samples["beamline_busy_seconds_total"]
+assert abs(busy - t["busy_tsc"] / hz) <= 0.01 * busy + 1e-6, (busy, t["busy_tsc"], hz)
 assert "# TYPE beamline_latency_seconds histogram" in text
 assert "# TYPE beamline_supervisor_restarts_total counter" in text
 print("metrics: promtool clean;", len(samples), "samples; rx_packets", t["rx_pkts"])
