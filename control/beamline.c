@@ -9,6 +9,7 @@
  * or SIGTERM stops the workers, closes the ports, checks that every mbuf
  * came back to its pool, and exits 0. Every other lcore polls ports.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -27,6 +28,7 @@
 
 #include "control/cmd.h"
 #include "control/ctl.h"
+#include "control/metrics.h"
 #include "control/proc_cmds.h"
 #include "control/router_cmds.h"
 #include "control/sup_cmds.h"
@@ -51,6 +53,8 @@ struct opts {
 	double run_seconds;    /* 0 = until a signal */
 	bool check_mbufs;
 	bool pdump;
+	bool metrics;		       /* --metrics given */
+	struct sockaddr_in metrics_at; /* where /metrics listens */
 	uint32_t stall_ms;
 	struct bl_router_conf rc;
 };
@@ -78,6 +82,8 @@ static void usage(FILE *f, const char *prog)
 	    "  --stats-interval S   print live figures every S seconds (0: off)\n"
 	    "  --run-seconds S      stop by itself after S seconds\n"
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
+	    "  --metrics [ADDR:]PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	    "                       (ADDR defaults to 127.0.0.1)\n"
 	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
 	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
 	    "  --version, --help\n"
@@ -130,6 +136,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_SLICE,
 		O_BUDGET,
 		O_RING,
+		O_METRICS,
 		O_VERSION,
 		O_HELP
 	};
@@ -153,6 +160,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "proc-slice-us", required_argument, NULL, O_SLICE },
 		{ "proc-budget", required_argument, NULL, O_BUDGET },
 		{ "proc-ring", required_argument, NULL, O_RING },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -251,6 +259,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_PDUMP:
 			o->pdump = true;
+			break;
+		case O_METRICS:
+			if (bl_metrics_parse_addr(optarg, &o->metrics_at, err, sizeof(err)) != 0) {
+				fprintf(stderr, "beamline: --metrics: %s\n", err);
+				return -EINVAL;
+			}
+			o->metrics = true;
 			break;
 		case O_STALL:
 			if (parse_uint(optarg, 3600000, &v) != 0 || v == 0)
@@ -354,6 +369,7 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct bl_router *r = NULL;
 	struct bl_ctl *ctl = NULL;
+	struct bl_metrics *metrics = NULL;
 	struct bl_router_cmds rcmds = { 0 };
 	static struct bl_proc_cmds pcmds;
 	static struct bl_sup_cmds scmds;
@@ -432,6 +448,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "beamline: %s\n", err);
 		goto out;
 	}
+	if (o.metrics) {
+		metrics = bl_metrics_start(&o.metrics_at, ctl, r, err, sizeof(err));
+		if (metrics == NULL) {
+			fprintf(stderr, "beamline: %s\n", err);
+			goto out;
+		}
+	}
 	/* The control thread is RCU-offline except inside handlers. */
 	rcu_thread_offline();
 	if (o.config != NULL) {
@@ -456,6 +479,13 @@ int main(int argc, char **argv)
 	printf("beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s\n",
 	       BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
 	       o.socket);
+	if (metrics != NULL) {
+		char host[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &o.metrics_at.sin_addr, host, sizeof(host));
+		printf("beamline: metrics at http://%s:%u/metrics\n", host,
+		       ntohs(o.metrics_at.sin_port));
+	}
 
 	t0 = last = mono_s();
 	memset(&prev, 0, sizeof(prev));
@@ -464,6 +494,7 @@ int main(int argc, char **argv)
 
 		bl_ctl_poll(ctl, busy ? 0 : 5);
 		bl_telemetry_poll();
+		bl_metrics_tick(metrics);
 		busy = bl_proc_cmds_tick(&pcmds) != 0;
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
@@ -491,6 +522,7 @@ out:
 		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs);
 	}
 	bl_telemetry_close();
+	bl_metrics_stop(metrics);
 	bl_ctl_destroy(ctl);
 	bl_sup_cmds_fini(&scmds);
 	bl_pdump_teardown();

@@ -65,8 +65,11 @@ struct bl_ctl {
 	size_t out_limit;
 	struct bl_ctl_stats st;
 	struct bl_ctl_client clients[BL_CTL_MAX_CLIENTS];
-	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 1];
-	int pfd_client[BL_CTL_MAX_CLIENTS + 1];
+	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 2];
+	int pfd_client[BL_CTL_MAX_CLIENTS + 2];
+	int watch_fd; /* -1: none (bl_ctl_watch) */
+	void (*watch_fn)(void *arg);
+	void *watch_arg;
 };
 
 /* ---- replies ---- */
@@ -537,7 +540,14 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 		c->pfd[n].events = ev;
 		c->pfd_client[n++] = k;
 	}
-	rc = poll(c->pfd, (nfds_t)n, pending ? 0 : timeout_ms);
+	if (c->watch_fd >= 0) {
+		/* Last in the set, so the client loop below stops before it. */
+		c->pfd[n].fd = c->watch_fd;
+		c->pfd[n].events = POLLIN;
+		c->pfd[n].revents = 0;
+		c->pfd_client[n] = -1;
+	}
+	rc = poll(c->pfd, (nfds_t)(n + (c->watch_fd >= 0)), pending ? 0 : timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (c->pfd[0].revents & (POLLERR | POLLNVAL))
@@ -565,7 +575,21 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 	}
 	if (c->pfd[0].revents & POLLIN)
 		accept_clients(c);
+	if (c->watch_fd >= 0 && (c->pfd[n].revents & (POLLIN | POLLERR | POLLHUP)))
+		c->watch_fn(c->watch_arg);
 	return served;
+}
+
+int bl_ctl_watch(struct bl_ctl *c, int fd, void (*fn)(void *arg), void *arg)
+{
+	if (c == NULL || (fd >= 0 && fn == NULL))
+		return -EINVAL;
+	if (fd >= 0 && c->watch_fd >= 0 && c->watch_fd != fd)
+		return -EBUSY;
+	c->watch_fd = fd < 0 ? -1 : fd;
+	c->watch_fn = fd < 0 ? NULL : fn;
+	c->watch_arg = fd < 0 ? NULL : arg;
+	return 0;
 }
 
 /* ---- socket set-up ---- */
@@ -651,6 +675,7 @@ struct bl_ctl *bl_ctl_create(const char *sock_path)
 	if (c == NULL)
 		return NULL;
 	c->lfd = -1;
+	c->watch_fd = -1;
 	c->out_limit = BL_CTL_OUT_LIMIT;
 	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++)
 		c->clients[k].fd = -1;

@@ -98,6 +98,15 @@ int bl_ctl_exec(struct bl_ctl *c, json_t *req, json_t **reply);
  */
 int bl_ctl_load_config(struct bl_ctl *c, const char *path, char *err, size_t errlen);
 
+/*
+ * Another descriptor for the control thread's poll: when fd is readable (or
+ * in error), bl_ctl_poll calls fn(arg) after it has served its clients, so
+ * fn may call bl_ctl_exec. One watch per server (the HTTP metrics server's
+ * epoll descriptor, control/metrics.h); fd -1 removes it. Returns 0, or
+ * -EBUSY if another fd is watched already. Control thread.
+ */
+int bl_ctl_watch(struct bl_ctl *c, int fd, void (*fn)(void *arg), void *arg);
+
 /* The listening socket's path (borrowed; valid until bl_ctl_destroy). */
 const char *bl_ctl_path(const struct bl_ctl *c);
 
