@@ -568,75 +568,10 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 	return served;
 }
 
-/* ---- socket set-up ---- */
-
-static int make_parent_dir(const char *path)
-{
-	char *dir = strdup(path);
-	char *slash;
-	int rc = 0;
-
-	if (dir == NULL)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			rc = -errno;
-	}
-	free(dir);
-	return rc;
-}
-
-/* Is someone accepting on this path? 1 yes, 0 no (stale), -errno if unknown. */
-static int socket_is_live(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS)
-		rc = 1; /* accepted, or its backlog is full: alive either way */
-	else if (errno == ECONNREFUSED || errno == ENOENT)
-		rc = 0;
-	else
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int bind_socket(int fd, const struct sockaddr_un *addr)
-{
-	struct stat st;
-	int live;
-
-	if (bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
-		return 0;
-	if (errno != EADDRINUSE)
-		return -errno;
-	if (lstat(addr->sun_path, &st) < 0)
-		return errno == ENOENT ? -EAGAIN : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	live = socket_is_live(addr);
-	if (live < 0)
-		return live;
-	if (live)
-		return -EADDRINUSE;
-	if (unlink(addr->sun_path) < 0 && errno != ENOENT)
-		return -errno;
-	if (bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0)
-		return -errno;
-	return 0;
-}
-
 struct bl_ctl *bl_ctl_create(const char *sock_path)
 {
 	struct sockaddr_un addr;
 	struct bl_ctl *c;
-	struct stat st;
 	int rc;
 
 	if (sock_path == NULL || sock_path[0] == '\0') {
@@ -662,33 +597,9 @@ struct bl_ctl *bl_ctl_create(const char *sock_path)
 	rc = bl_ctl_register(c, "help", help_handler, c, "list commands with their help text");
 	if (rc < 0)
 		goto fail;
-	rc = make_parent_dir(sock_path);
+	rc = bl__ctl_listen(sock_path, &c->lfd, &c->dev, &c->ino);
 	if (rc < 0)
 		goto fail;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
-	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	/* -EAGAIN: the file vanished between bind and lstat; one more try settles it. */
-	rc = bind_socket(c->lfd, &addr);
-	if (rc == -EAGAIN)
-		rc = bind_socket(c->lfd, &addr);
-	if (rc == -EAGAIN)
-		rc = -EADDRINUSE;
-	if (rc < 0)
-		goto fail;
-	/* Nobody can connect before listen(), so the 0600 applies to every client. */
-	if (chmod(sock_path, 0600) < 0 || stat(sock_path, &st) < 0 || listen(c->lfd, 128) < 0) {
-		rc = -errno;
-		unlink(sock_path);
-		goto fail;
-	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
 	return c;
 fail:
 	if (c->lfd >= 0)
