@@ -52,6 +52,7 @@ struct opts {
 	bool check_mbufs;
 	bool pdump;
 	uint32_t stall_ms;
+	uint32_t ctl_idle_ms;
 	struct bl_router_conf rc;
 };
 
@@ -75,6 +76,8 @@ static void usage(FILE *f, const char *prog)
 	    "0: spin)\n"
 	    "  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
 	    "100)\n"
+	    "  --ctl-idle-timeout S close a control client idle for S seconds (default 10; 0:\n"
+	    "                       never): no request completed and no reply read meanwhile\n"
 	    "  --stats-interval S   print live figures every S seconds (0: off)\n"
 	    "  --run-seconds S      stop by itself after S seconds\n"
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
@@ -130,6 +133,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_SLICE,
 		O_BUDGET,
 		O_RING,
+		O_CTL_IDLE,
 		O_VERSION,
 		O_HELP
 	};
@@ -153,16 +157,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "proc-slice-us", required_argument, NULL, O_SLICE },
 		{ "proc-budget", required_argument, NULL, O_BUDGET },
 		{ "proc-ring", required_argument, NULL, O_RING },
+		{ "ctl-idle-timeout", required_argument, NULL, O_CTL_IDLE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
 	char err[160];
-	int c;
+	int c, longidx = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lopts, &longidx)) != -1) {
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
@@ -257,6 +262,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				goto bad;
 			o->stall_ms = (uint32_t)v;
 			break;
+		case O_CTL_IDLE: {
+			double sec;
+
+			if (parse_seconds(optarg, &sec) != 0 || sec > 86400)
+				goto bad;
+			o->ctl_idle_ms = (uint32_t)(sec * 1000 + 0.5);
+			if (o->ctl_idle_ms == 0 && sec > 0)
+				o->ctl_idle_ms = 1;
+			break;
+		}
 		case O_VERSION:
 			printf("beamline %s\n", BEAMLINE_VERSION);
 			return 1;
@@ -274,7 +289,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "beamline: bad value '%s' for %s (see --help)\n", optarg, argv[optind - 1]);
+	/* The option's own name: with "--opt value" argv[optind - 1] is the value. */
+	fprintf(stderr, "beamline: bad value '%s' for --%s (see --help)\n", optarg,
+		lopts[longidx].name);
 	return -EINVAL;
 }
 
@@ -377,6 +394,7 @@ int main(int argc, char **argv)
 	argv[0] = (char *)"beamline";
 
 	bl_router_conf_defaults(&o.rc);
+	o.ctl_idle_ms = UINT32_MAX; /* not given: the server's default */
 	o.socket = getenv("BEAMLINE_SOCKET");
 	if (o.socket == NULL || *o.socket == '\0')
 		o.socket = DEFAULT_SOCKET_PATH;
@@ -409,6 +427,8 @@ int main(int argc, char **argv)
 			ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
 		goto out;
 	}
+	if (o.ctl_idle_ms != UINT32_MAX)
+		bl_ctl_set_idle_timeout(ctl, o.ctl_idle_ms);
 	rcmds.r = r;
 	rcmds.socket_path = o.socket;
 	rcmds.version = BEAMLINE_VERSION;

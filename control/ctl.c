@@ -4,8 +4,13 @@
  *  - Single-threaded, non-blocking, poll(2)-driven; one call to bl_ctl_poll
  *    is one poll() plus the work it reported, so the control thread keeps its
  *    other duties (supervisors, RCU reclamation) on schedule.
- *  - Bounded everywhere: at most BL_CTL_MAX_CLIENTS clients (the next one is
- *    told "busy" and closed); each has a fixed input buffer of
+ *  - Nobody can lock the socket up: a client that makes no progress (no
+ *    request line completed, no reply taken) for idle_ms is closed, and a
+ *    new client finding every slot taken gets the slot of the client that
+ *    made no progress for the longest (evicted). Only a table of clients
+ *    that each have a complete request waiting refuses it ("busy").
+ *  - Bounded everywhere: at most BL_CTL_MAX_CLIENTS clients; each has a
+ *    fixed input buffer of
  *    BL_CTL_MAX_REQUEST + 1 bytes (a longer line is answered "too_big" and
  *    skipped up to its newline, the connection stays usable); each has an
  *    output buffer that may not grow past out_limit while the client is not
@@ -27,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/args.h"
@@ -53,6 +59,7 @@ struct bl_ctl_client {
 	size_t in_len;
 	char *out;
 	size_t out_off, out_len, out_cap;
+	uint64_t active_ms; /* last progress: accepted, a request line served, reply bytes taken */
 };
 
 struct bl_ctl {
@@ -63,6 +70,8 @@ struct bl_ctl {
 	struct bl_ctl_cmd *cmds;
 	size_t ncmds, cmds_cap;
 	size_t out_limit;
+	uint32_t idle_ms; /* 0: never close an idle client */
+	uint64_t now_ms;  /* CLOCK_MONOTONIC at the start of this bl_ctl_poll */
 	struct bl_ctl_stats st;
 	struct bl_ctl_client clients[BL_CTL_MAX_CLIENTS];
 	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 1];
@@ -293,6 +302,7 @@ static int client_flush(struct bl_ctl *c, struct bl_ctl_client *cl)
 			return -1;
 		}
 		cl->out_off += (size_t)n;
+		cl->active_ms = c->now_ms;
 	}
 	cl->out_off = cl->out_len = 0;
 	return 0;
@@ -365,6 +375,7 @@ static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, si
 	if (i == len)
 		return 0; /* blank line: nothing asked, nothing answered */
 	(*served)++;
+	cl->active_ms = c->now_ms;
 	req = bl__ctl_load_batch_text(line, len);
 	if (req == NULL)
 		req = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
@@ -476,6 +487,58 @@ static void client_read(struct bl_ctl *c, struct bl_ctl_client *cl)
 	}
 }
 
+/*
+ * A slot for a new client: a free one, else the slot of the client that has
+ * made no progress for the longest, closed (evicted). A client with a
+ * complete request waiting is never evicted. NULL: every slot has one.
+ */
+static struct bl_ctl_client *free_slot(struct bl_ctl *c)
+{
+	struct bl_ctl_client *victim = NULL;
+
+	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
+		struct bl_ctl_client *cl = &c->clients[k];
+
+		if (cl->fd < 0)
+			return cl;
+		if (client_has_line(cl))
+			continue;
+		if (victim == NULL || cl->active_ms < victim->active_ms)
+			victim = cl;
+	}
+	if (victim != NULL) {
+		c->st.evicted++;
+		client_close(c, victim);
+	}
+	return victim;
+}
+
+/* Close the clients idle for idle_ms; returns the ms until the next may be (INT_MAX: none). */
+static int close_idle(struct bl_ctl *c)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (c->idle_ms == 0)
+		return INT_MAX;
+	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
+		struct bl_ctl_client *cl = &c->clients[k];
+		uint64_t due;
+
+		if (cl->fd < 0 || client_has_line(cl))
+			continue;
+		due = cl->active_ms + c->idle_ms;
+		if (due <= c->now_ms) {
+			c->st.idle_closed++;
+			client_close(c, cl);
+		} else if (due < next) {
+			next = due;
+		}
+	}
+	return next == UINT64_MAX	    ? INT_MAX
+	       : next - c->now_ms > INT_MAX ? INT_MAX
+					    : (int)(next - c->now_ms);
+}
+
 static void accept_clients(struct bl_ctl *c)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"busy\",\"message\":"
@@ -483,16 +546,11 @@ static void accept_clients(struct bl_ctl *c)
 
 	for (int i = 0; i < BL_CTL_ACCEPTS_PER_ROUND; i++) {
 		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct bl_ctl_client *cl = NULL;
+		struct bl_ctl_client *cl;
 
 		if (fd < 0)
 			return; /* EAGAIN, or a client that gave up meanwhile */
-		for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
-			if (c->clients[k].fd < 0) {
-				cl = &c->clients[k];
-				break;
-			}
-		}
+		cl = free_slot(c);
 		if (cl != NULL)
 			cl->in = malloc(BL_CTL_MAX_REQUEST + 1);
 		if (cl == NULL || cl->in == NULL) {
@@ -504,20 +562,33 @@ static void accept_clients(struct bl_ctl *c)
 			continue;
 		}
 		cl->fd = fd;
+		cl->active_ms = c->now_ms;
 		c->st.accepted++;
 		c->st.clients++;
 	}
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 {
-	int served = 0, n = 0, rc;
+	int served = 0, n = 0, rc, idle_left;
 	bool pending = false;
 
 	if (c == NULL)
 		return -EINVAL;
 	if (timeout_ms < 0)
 		timeout_ms = 0;
+	c->now_ms = mono_ms();
+	idle_left = close_idle(c);
+	if (timeout_ms > idle_left)
+		timeout_ms = idle_left;
 	c->pfd[n].fd = c->lfd;
 	c->pfd[n].events = POLLIN;
 	c->pfd_client[n++] = -1;
@@ -540,6 +611,7 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 	rc = poll(c->pfd, (nfds_t)n, pending ? 0 : timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
+	c->now_ms = mono_ms();
 	if (c->pfd[0].revents & (POLLERR | POLLNVAL))
 		return -EIO;
 	for (int i = 1; i < n; i++) {
@@ -565,6 +637,8 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 	}
 	if (c->pfd[0].revents & POLLIN)
 		accept_clients(c);
+	/* The wait may have ended for an idle client: close it now, not a round later. */
+	(void)close_idle(c);
 	return served;
 }
 
@@ -587,6 +661,7 @@ struct bl_ctl *bl_ctl_create(const char *sock_path)
 		return NULL;
 	c->lfd = -1;
 	c->out_limit = BL_CTL_OUT_LIMIT;
+	c->idle_ms = BL_CTL_IDLE_MS;
 	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++)
 		c->clients[k].fd = -1;
 	c->path = strdup(sock_path);
@@ -641,6 +716,16 @@ const char *bl_ctl_path(const struct bl_ctl *c)
 void bl_ctl_set_out_limit(struct bl_ctl *c, size_t bytes)
 {
 	c->out_limit = bytes ? bytes : 1;
+}
+
+void bl_ctl_set_idle_timeout(struct bl_ctl *c, uint32_t ms)
+{
+	c->idle_ms = ms;
+}
+
+uint32_t bl_ctl_idle_timeout(const struct bl_ctl *c)
+{
+	return c->idle_ms;
 }
 
 void bl_ctl_stats_get(const struct bl_ctl *c, struct bl_ctl_stats *st)
