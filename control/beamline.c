@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include "control/router_cmds.h"
 #include "control/sup_cmds.h"
 #include "control/telemetry.h"
+#include "control/text.h"
 #include "dataplane/router.h"
 
 #define BEAMLINE_VERSION    "0.1.0"
@@ -55,6 +57,25 @@ struct opts {
 	uint32_t ctl_idle_ms;
 	struct bl_router_conf rc;
 };
+
+/*
+ * One log line (the newline added here). User text in it (a path, an
+ * argument, a config line or an error that echoes one) reaches a terminal
+ * or a journal only escaped (control/text.h), so a name holding an escape
+ * sequence cannot rewrite the operator's screen.
+ */
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	char line[1024], safe[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	bl_text_escape(line, safe, sizeof(safe));
+	fprintf(f, "%s\n", safe);
+}
 
 static void usage(FILE *f, const char *prog)
 {
@@ -190,7 +211,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, BL_MAX_PORTS - 1, &v) != 0)
 				goto bad;
 			if (bl_cmd_ipv4_parse(eq + 1, &ip, err, sizeof(err)) != 0) {
-				fprintf(stderr, "beamline: --port-ip: %s\n", err);
+				say(stderr, "beamline: --port-ip: %s", err);
 				return -EINVAL;
 			}
 			o->rc.port_ip[v] = ip;
@@ -284,14 +305,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "beamline: unexpected argument '%s' (see --help)\n", argv[optind]);
+		say(stderr, "beamline: unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
 bad:
 	/* The option's own name: with "--opt value" argv[optind - 1] is the value. */
-	fprintf(stderr, "beamline: bad value '%s' for --%s (see --help)\n", optarg,
-		lopts[longidx].name);
+	say(stderr, "beamline: bad value '%s' for --%s (see --help)", optarg, lopts[longidx].name);
 	return -EINVAL;
 }
 
@@ -413,7 +433,7 @@ int main(int argc, char **argv)
 	rcu_register_thread();
 	ret = bl_router_create(&r, &o.rc, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: %s\n", err);
+		say(stderr, "beamline: %s", err);
 		goto out;
 	}
 	ret = make_socket_dir(o.socket);
@@ -423,8 +443,8 @@ int main(int argc, char **argv)
 			ret = -errno;
 	}
 	if (ret != 0) {
-		fprintf(stderr, "beamline: control socket %s: %s%s\n", o.socket, strerror(-ret),
-			ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
+		say(stderr, "beamline: control socket %s: %s%s", o.socket, strerror(-ret),
+		    ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
 		goto out;
 	}
 	if (o.ctl_idle_ms != UINT32_MAX)
@@ -449,7 +469,7 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		ret = bl_pdump_setup(o.pdump, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: %s\n", err);
+		say(stderr, "beamline: %s", err);
 		goto out;
 	}
 	/* The control thread is RCU-offline except inside handlers. */
@@ -457,7 +477,7 @@ int main(int argc, char **argv)
 	if (o.config != NULL) {
 		ret = bl_ctl_load_config(ctl, o.config, err, sizeof(err));
 		if (ret != 0) {
-			fprintf(stderr, "beamline: config: %s\n", err);
+			say(stderr, "beamline: config: %s", err);
 			goto out_offline;
 		}
 	}
@@ -470,12 +490,12 @@ int main(int argc, char **argv)
 	/* Trees the config started wait for the workers: they spawn there. */
 	ret = bl_sup_cmds_start_pending(&scmds, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: config: %s\n", err);
+		say(stderr, "beamline: config: %s", err);
 		stop_requested = 1;
 	}
-	printf("beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s\n",
-	       BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
-	       o.socket);
+	say(stdout, "beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s",
+	    BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
+	    o.socket);
 
 	t0 = last = mono_s();
 	memset(&prev, 0, sizeof(prev));

@@ -313,7 +313,9 @@ static int client_queue(struct bl_ctl *c, struct bl_ctl_client *cl, json_t *repl
 {
 	static const char fallback[] =
 	    "{\"ok\":false,\"error\":\"error\",\"message\":\"reply could not be encoded\"}";
-	char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+	/* ASCII only: a C1 control (U+0080..U+009F) in a name would reach a
+	 * terminal raw through `beamctl --json` otherwise; jansson escapes C0. */
+	char *text = reply ? json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	const char *line = text ? text : fallback;
 	size_t len = strlen(line);
 
