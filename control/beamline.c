@@ -104,7 +104,7 @@ static void usage(FILE *f, const char *prog)
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
 	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
 	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
-	    "  --version, --help\n"
+	    "  --version, --help    (before or after --; need no hugepages, start nothing)\n"
 	    "EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
 	    "(at least two lcores: the main one runs the control plane)\n",
 	    prog, DEFAULT_SOCKET_PATH);
@@ -315,6 +315,26 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * --help and --version answer before EAL starts, wherever they are (before
+ * or after "--"): EAL would want hugepages and ports first, and fail on a
+ * machine that has none. Returns true when one was answered.
+ */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout, "beamline");
+			return true;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("beamline %s\n", BEAMLINE_VERSION);
+			return true;
+		}
+	}
+	return false;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -404,6 +424,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	quiet_heap();
+	if (wants_help(argc, argv))
+		return 0;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "beamline: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -525,10 +547,15 @@ out:
 		struct bl_lcore_stats fin;
 
 		bl_router_stats_sum(r, &fin);
+		/* Every message in is forwarded, dropped, delivered to a process or
+		 * still buffered: the identity is checkable from this line alone.
+		 * New figures go at the end (scripts/bench reads the start). */
 		printf("beamline: stopped: %llu packets in, %llu messages in, %llu forwarded, "
-		       "%llu dropped\n",
+		       "%llu dropped, %llu delivered, %llu buffered\n",
 		       (unsigned long long)fin.rx_pkts, (unsigned long long)fin.rx_msgs,
-		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs);
+		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs,
+		       (unsigned long long)fin.delivered_msgs,
+		       (unsigned long long)fin.buffered_msgs);
 	}
 	bl_telemetry_close();
 	bl_ctl_destroy(ctl);
