@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -77,6 +78,14 @@ struct bl_ctl {
 	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 1];
 	int pfd_client[BL_CTL_MAX_CLIENTS + 1];
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- replies ---- */
 
@@ -393,6 +402,9 @@ static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, si
 	} else {
 		dispatch(c, req, &reply);
 		json_decref(req);
+		/* A handler may take long: its client is not idle meanwhile. */
+		c->now_ms = mono_ms();
+		cl->active_ms = c->now_ms;
 	}
 	rc = client_queue(c, cl, reply);
 	json_decref(reply);
@@ -515,6 +527,17 @@ static struct bl_ctl_client *free_slot(struct bl_ctl *c)
 	return victim;
 }
 
+/*
+ * Whether the client has bytes in the socket not read yet: sent while this
+ * thread was busy elsewhere (a long handler), so not idle on its side.
+ */
+static bool client_sent_unread(const struct bl_ctl_client *cl)
+{
+	int n = 0;
+
+	return ioctl(cl->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Close the clients idle for idle_ms; returns the ms until the next may be (INT_MAX: none). */
 static int close_idle(struct bl_ctl *c)
 {
@@ -529,9 +552,11 @@ static int close_idle(struct bl_ctl *c)
 		if (cl->fd < 0 || client_has_line(cl))
 			continue;
 		due = cl->active_ms + c->idle_ms;
-		if (due <= c->now_ms) {
+		if (due <= c->now_ms && !client_sent_unread(cl)) {
 			c->st.idle_closed++;
 			client_close(c, cl);
+		} else if (due <= c->now_ms) {
+			next = c->now_ms; /* read what it sent first; decide after that */
 		} else if (due < next) {
 			next = due;
 		}
@@ -568,14 +593,6 @@ static void accept_clients(struct bl_ctl *c)
 		c->st.accepted++;
 		c->st.clients++;
 	}
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)

@@ -132,6 +132,18 @@ static void test_idle_timeout(void **state)
 	assert_int_equal(client_closed(w->c, silent, 1), 1);
 	close(silent);
 
+	/* A request sent while the server was busy elsewhere past the idle time is served. */
+	busy = client_connect();
+	assert_true(bl_ctl_poll(w->c, 0) >= 0); /* accepted */
+	usleep(400 * 1000);			/* the server does not poll meanwhile */
+	send_str(NULL, busy, "{\"cmd\":\"echo\",\"value\":7}\n");
+	r = client_reply(w->c, busy);
+	assert_int_equal(json_integer_value(json_object_get(r, "value")), 7);
+	json_decref(r);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.idle_closed, 3);
+	close(busy);
+
 	/* 0: never. */
 	bl_ctl_set_idle_timeout(w->c, 0);
 	silent = client_connect();
