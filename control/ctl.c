@@ -502,9 +502,21 @@ static void client_read(struct bl_ctl *c, struct bl_ctl_client *cl)
 }
 
 /*
+ * Whether the client has bytes in the socket not read yet: sent while this
+ * thread was busy elsewhere (a long handler), so not idle on its side.
+ */
+static bool client_sent_unread(const struct bl_ctl_client *cl)
+{
+	int n = 0;
+
+	return ioctl(cl->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
  * A slot for a new client: a free one, else the slot of the client that has
  * made no progress for the longest, closed (evicted). A client with a
- * complete request waiting is never evicted. NULL: every slot has one.
+ * complete request waiting, or bytes not read yet, is never evicted. NULL:
+ * every slot has one.
  */
 static struct bl_ctl_client *free_slot(struct bl_ctl *c)
 {
@@ -515,7 +527,7 @@ static struct bl_ctl_client *free_slot(struct bl_ctl *c)
 
 		if (cl->fd < 0)
 			return cl;
-		if (client_has_line(cl))
+		if (client_has_line(cl) || client_sent_unread(cl))
 			continue;
 		if (victim == NULL || cl->active_ms < victim->active_ms)
 			victim = cl;
@@ -525,17 +537,6 @@ static struct bl_ctl_client *free_slot(struct bl_ctl *c)
 		client_close(c, victim);
 	}
 	return victim;
-}
-
-/*
- * Whether the client has bytes in the socket not read yet: sent while this
- * thread was busy elsewhere (a long handler), so not idle on its side.
- */
-static bool client_sent_unread(const struct bl_ctl_client *cl)
-{
-	int n = 0;
-
-	return ioctl(cl->fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 /* Close the clients idle for idle_ms; returns the ms until the next may be (INT_MAX: none). */
