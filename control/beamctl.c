@@ -25,6 +25,7 @@
 #include "control/beamctl_top.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
+#include "control/text.h"
 
 #define EXIT_ERROR_REPLY BL_BEAMCTL_EXIT_ERROR_REPLY
 #define EXIT_USAGE	 BL_BEAMCTL_EXIT_USAGE
@@ -66,7 +67,8 @@ static int exchange(struct bl_beamctl_conn *cn, const struct opts *o, json_t *re
 		if (raw != NULL && !o->pretty) {
 			printf("%s\n", raw);
 		} else {
-			char *t = json_dumps(*reply, o->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+			char *t = json_dumps(*reply, (o->pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+							 JSON_ENSURE_ASCII);
 
 			printf("%s\n", t ? t : "");
 			free(t);
@@ -77,7 +79,13 @@ static int exchange(struct bl_beamctl_conn *cn, const struct opts *o, json_t *re
 		const char *e = json_string_value(json_object_get(*reply, "error"));
 		const char *m = json_string_value(json_object_get(*reply, "message"));
 
-		fprintf(stderr, "beamctl: %s: %s", e ? e : "error", m ? m : "(no message)");
+		char *se = bl_text_escape_dup(e ? e : "error");
+		char *sm = bl_text_escape_dup(m ? m : "(no message)");
+
+		/* The message may echo what was asked (a name, a line): never raw. */
+		fprintf(stderr, "beamctl: %s: %s", se ? se : "error", sm ? sm : "");
+		free(se);
+		free(sm);
 		if (pieces > 1)
 			fprintf(stderr, " (%zu of %zu requests applied)", done, pieces);
 		fprintf(stderr, "\n");
@@ -229,7 +237,10 @@ int main(int argc, char **argv)
 		}
 		req = bl_cmd_from_words(argc - optind, argv + optind, err, sizeof(err));
 		if (req == NULL) {
-			fprintf(stderr, "beamctl: %s\n", err);
+			char safe[2048];
+
+			bl_text_escape(err, safe, sizeof(safe));
+			fprintf(stderr, "beamctl: %s\n", safe);
 			return EXIT_USAGE;
 		}
 	}

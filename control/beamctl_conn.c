@@ -27,6 +27,7 @@
 #include "control/beamctl_conn.h"
 #include "control/beamctl_routes.h"
 #include "control/ctl.h"
+#include "control/text.h"
 
 #define EXIT_UNREACHABLE BL_BEAMCTL_EXIT_UNREACHABLE
 
@@ -84,10 +85,11 @@ int bl_beamctl_conn_open(struct bl_beamctl_conn *cn, const char *path, int timeo
 
 	memset(cn, 0, sizeof(*cn));
 	cn->path = path;
+	bl_text_escape(path, cn->path_shown, sizeof(cn->path_shown));
 	cn->timeout_ms = timeout_ms;
 	bl_beamctl_conn_arm(cn);
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "beamctl: cannot connect to %s: path too long\n", path);
+		fprintf(stderr, "beamctl: cannot connect to %s: path too long\n", cn->path_shown);
 		return -ENAMETOOLONG;
 	}
 	memset(&addr, 0, sizeof(addr));
@@ -95,7 +97,8 @@ int bl_beamctl_conn_open(struct bl_beamctl_conn *cn, const char *path, int timeo
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	cn->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cn->fd < 0) {
-		fprintf(stderr, "beamctl: cannot connect to %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "beamctl: cannot connect to %s: %s\n", cn->path_shown,
+			strerror(errno));
 		return -errno;
 	}
 	/* A full backlog makes a non-blocking connect say EAGAIN: retry until the deadline. */
@@ -108,7 +111,7 @@ int bl_beamctl_conn_open(struct bl_beamctl_conn *cn, const char *path, int timeo
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		fprintf(stderr, "beamctl: cannot connect to %s: %s%s\n", path,
+		fprintf(stderr, "beamctl: cannot connect to %s: %s%s\n", cn->path_shown,
 			e == EAGAIN ? "daemon busy: " : "", strerror(e));
 		if (e == ENOENT || e == ECONNREFUSED)
 			fprintf(stderr, "beamctl: is the daemon running? (socket: -s PATH or "
@@ -205,12 +208,13 @@ static int conn_recv_line(struct bl_beamctl_conn *cn, char **line, size_t *linel
 static void unreachable(const struct bl_beamctl_conn *cn, const char *what, int rc)
 {
 	if (rc == -ETIMEDOUT)
-		fprintf(stderr, "beamctl: no reply from %s within %d ms\n", cn->path,
+		fprintf(stderr, "beamctl: no reply from %s within %d ms\n", cn->path_shown,
 			cn->timeout_ms);
 	else if (rc == -EPIPE)
-		fprintf(stderr, "beamctl: %s closed the connection before replying\n", cn->path);
+		fprintf(stderr, "beamctl: %s closed the connection before replying\n",
+			cn->path_shown);
 	else
-		fprintf(stderr, "beamctl: %s %s: %s\n", what, cn->path, strerror(-rc));
+		fprintf(stderr, "beamctl: %s %s: %s\n", what, cn->path_shown, strerror(-rc));
 }
 
 /* One request, one reply. *raw is the reply line (for --json). 0 or exit code. */
@@ -244,7 +248,7 @@ static int roundtrip(struct bl_beamctl_conn *cn, json_t *req, json_t **reply, ch
 	}
 	*reply = json_loadb(*raw, len, 0, &jerr);
 	if (!json_is_object(*reply)) {
-		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path,
+		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path_shown,
 			*reply ? "not an object" : jerr.text);
 		json_decref(*reply);
 		*reply = NULL;
@@ -339,7 +343,7 @@ static int recv_piece_reply(struct bl_beamctl_conn *cn, json_t **sum, json_t **e
 	reply = json_loadb(raw, len, 0, &jerr);
 	free(raw);
 	if (!json_is_object(reply)) {
-		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path,
+		fprintf(stderr, "beamctl: garbled reply from %s: %s\n", cn->path_shown,
 			reply ? "not an object" : jerr.text);
 		json_decref(reply);
 		return EXIT_UNREACHABLE;

@@ -16,6 +16,7 @@
 struct bl_beamctl_conn {
 	int fd;
 	const char *path;
+	char path_shown[512]; /* path as messages show it (control/text.h) */
 	int timeout_ms;
 	struct timespec deadline;
 	char *buf; /* bytes received past the last reply line */

@@ -3,6 +3,8 @@
  * beamctl's tables and blocks. The generic layout needs no knowledge of a
  * command: scalars as "key  value" lines, nested objects as indented blocks,
  * arrays of objects as tables, so a field a newer daemon adds still shows.
+ * Every string and key shown goes through control/text.h: a name or an
+ * error holding control characters prints them as \xNN, never raw.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "control/beamctl_print.h"
+#include "control/text.h"
 
 static char *cell_text(const json_t *v)
 {
@@ -17,7 +20,7 @@ static char *cell_text(const json_t *v)
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return strdup(json_string_value(v));
+		return bl_text_escape_dup(json_string_value(v));
 	case JSON_INTEGER:
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return strdup(buf);
@@ -41,7 +44,7 @@ static char *cell_text(const json_t *v)
 		s[0] = '\0';
 		json_array_foreach (v, i, e) {
 			char *t = json_is_object(e) || json_is_array(e)
-				      ? json_dumps(e, JSON_COMPACT)
+				      ? json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII)
 				      : cell_text(e);
 			size_t tl = t ? strlen(t) : 0;
 
@@ -63,8 +66,14 @@ static char *cell_text(const json_t *v)
 		}
 		return s;
 	}
-	default:
-		return json_dumps(v, JSON_COMPACT);
+	default: {
+		/* jansson escapes C0 controls; ASCII only keeps DEL and C1 out too. */
+		char *t = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+		char *safe = t ? bl_text_escape_dup(t) : NULL;
+
+		free(t);
+		return safe;
+	}
 	}
 }
 
@@ -87,6 +96,7 @@ void bl_beamctl_print_table(const char *title, const json_t *rows, const char *c
 {
 	size_t nrows = json_array_size(rows), ncols = 0;
 	const char *names[32];
+	char *heads[32]; /* the names as shown (escaped) */
 	int width[32];
 	bool numeric[32];
 	char **cells;
@@ -112,8 +122,12 @@ void bl_beamctl_print_table(const char *title, const json_t *rows, const char *c
 			}
 		}
 	}
-	if (title != NULL)
-		printf("%s\n", title);
+	if (title != NULL) {
+		char *t = bl_text_escape_dup(title);
+
+		printf("%s\n", t ? t : "");
+		free(t);
+	}
 	if (nrows == 0 || ncols == 0) {
 		printf("  (none)\n");
 		return;
@@ -122,7 +136,8 @@ void bl_beamctl_print_table(const char *title, const json_t *rows, const char *c
 	if (cells == NULL)
 		return;
 	for (size_t c = 0; c < ncols; c++) {
-		width[c] = (int)strlen(names[c]);
+		heads[c] = bl_text_escape_dup(names[c]);
+		width[c] = heads[c] ? (int)strlen(heads[c]) : 0;
 		numeric[c] = true;
 	}
 	for (size_t r = 0; r < nrows; r++) {
@@ -143,11 +158,13 @@ void bl_beamctl_print_table(const char *title, const json_t *rows, const char *c
 	}
 	printf("  ");
 	for (size_t c = 0; c < ncols; c++) {
+		const char *h = heads[c] ? heads[c] : "";
+
 		if (numeric[c]) {
-			printf("%*s", width[c] - (int)strlen(names[c]), "");
-			print_upper(names[c], 0);
+			printf("%*s", width[c] - (int)strlen(h), "");
+			print_upper(h, 0);
 		} else {
-			print_upper(names[c], c + 1 < ncols ? width[c] : 0);
+			print_upper(h, c + 1 < ncols ? width[c] : 0);
 		}
 		printf(c + 1 < ncols ? "  " : "\n");
 	}
@@ -166,6 +183,8 @@ void bl_beamctl_print_table(const char *title, const json_t *rows, const char *c
 		}
 	}
 	free(cells);
+	for (size_t c = 0; c < ncols; c++)
+		free(heads[c]);
 }
 
 static bool is_table(const json_t *v)
@@ -196,8 +215,8 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 			skipped |= strcmp(skip[i], k) == 0;
 		if (skipped)
 			continue;
-		if ((int)strlen(k) > width)
-			width = (int)strlen(k);
+		if ((int)bl_text_escape(k, NULL, 0) > width)
+			width = (int)bl_text_escape(k, NULL, 0);
 		if (json_is_integer(v)) {
 			char buf[32];
 			int n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
@@ -220,8 +239,11 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 			continue;
 		{
 			char *t = cell_text(v);
+			char *key = bl_text_escape_dup(k);
 
-			printf("%*s%-*s  %*s\n", indent, "", width, k, vwidth, t ? t : "");
+			printf("%*s%-*s  %*s\n", indent, "", width, key ? key : "", vwidth,
+			       t ? t : "");
+			free(key);
 			free(t);
 		}
 	}
@@ -233,7 +255,10 @@ static void print_object(const json_t *o, int indent, const char *const *skip)
 		if (skipped)
 			continue;
 		if (json_is_object(v) && json_object_size(v) > 0) {
-			printf("\n%*s%s\n", indent, "", k);
+			char *key = bl_text_escape_dup(k);
+
+			printf("\n%*s%s\n", indent, "", key ? key : "");
+			free(key);
 			print_object(v, indent + 2, NULL);
 		} else if (is_table(v)) {
 			printf("\n");
@@ -280,8 +305,10 @@ static void print_drops(const char *title, const json_t *drops, int *shown)
 		if (*shown == 0)
 			printf("\ndrops\n");
 		char *t = cell_text(v);
+		char *key = bl_text_escape_dup(k);
 
-		printf("  %-6s %-20s %12s\n", title, k, t ? t : "");
+		printf("  %-6s %-20s %12s\n", title, key ? key : "", t ? t : "");
+		free(key);
 		free(t);
 		(*shown)++;
 	}

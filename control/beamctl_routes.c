@@ -22,6 +22,7 @@
 
 #include "control/beamctl_routes.h"
 #include "control/cmd.h"
+#include "control/text.h"
 
 enum { COL_KEY, COL_ACTION, COL_NAME, COL_PORT, COL_MAC, COL_IP, COL_UDP, NCOLS };
 
@@ -56,7 +57,7 @@ static void cell(const json_t *route, int c, char buf[CELL_MAX])
 	if (v == NULL || json_is_null(v)) {
 		snprintf(buf, CELL_MAX, "-");
 	} else if (json_is_string(v)) {
-		snprintf(buf, CELL_MAX, "%s", json_string_value(v));
+		bl_text_escape(json_string_value(v), buf, CELL_MAX);
 	} else if (json_is_integer(v)) {
 		snprintf(buf, CELL_MAX, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	} else {

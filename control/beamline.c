@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "control/router_cmds.h"
 #include "control/sup_cmds.h"
 #include "control/telemetry.h"
+#include "control/text.h"
 #include "dataplane/router.h"
 
 #define BEAMLINE_VERSION    "0.1.0"
@@ -56,8 +58,28 @@ struct opts {
 	bool metrics;		       /* --metrics given */
 	struct sockaddr_in metrics_at; /* where /metrics listens */
 	uint32_t stall_ms;
+	uint32_t ctl_idle_ms;
 	struct bl_router_conf rc;
 };
+
+/*
+ * One log line (the newline added here). User text in it (a path, an
+ * argument, a config line or an error that echoes one) reaches a terminal
+ * or a journal only escaped (control/text.h), so a name holding an escape
+ * sequence cannot rewrite the operator's screen.
+ */
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	char line[1024], safe[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	bl_text_escape(line, safe, sizeof(safe));
+	fprintf(f, "%s\n", safe);
+}
 
 static void usage(FILE *f, const char *prog)
 {
@@ -79,6 +101,8 @@ static void usage(FILE *f, const char *prog)
 	    "                       (default 0: it polls, and low load costs no latency)\n"
 	    "  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
 	    "100)\n"
+	    "  --ctl-idle-timeout S close a control client idle for S seconds (default 10; 0:\n"
+	    "                       never): no request completed and no reply read meanwhile\n"
 	    "  --stats-interval S   print live figures every S seconds (0: off)\n"
 	    "  --run-seconds S      stop by itself after S seconds\n"
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
@@ -86,7 +110,7 @@ static void usage(FILE *f, const char *prog)
 	    "                       (ADDR defaults to 127.0.0.1)\n"
 	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
 	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
-	    "  --version, --help\n"
+	    "  --version, --help    (before or after --; need no hugepages, start nothing)\n"
 	    "EAL args as DPDK takes them, e.g. -l 0,1 --no-huge --no-pci --vdev net_pcap0,...\n"
 	    "(at least two lcores: the main one runs the control plane)\n",
 	    prog, DEFAULT_SOCKET_PATH);
@@ -137,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_BUDGET,
 		O_RING,
 		O_METRICS,
+		O_CTL_IDLE,
 		O_VERSION,
 		O_HELP
 	};
@@ -161,16 +186,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "proc-budget", required_argument, NULL, O_BUDGET },
 		{ "proc-ring", required_argument, NULL, O_RING },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "ctl-idle-timeout", required_argument, NULL, O_CTL_IDLE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
 	char err[160];
-	int c;
+	int c, longidx = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lopts, &longidx)) != -1) {
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
@@ -193,7 +219,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, BL_MAX_PORTS - 1, &v) != 0)
 				goto bad;
 			if (bl_cmd_ipv4_parse(eq + 1, &ip, err, sizeof(err)) != 0) {
-				fprintf(stderr, "beamline: --port-ip: %s\n", err);
+				say(stderr, "beamline: --port-ip: %s", err);
 				return -EINVAL;
 			}
 			o->rc.port_ip[v] = ip;
@@ -272,6 +298,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				goto bad;
 			o->stall_ms = (uint32_t)v;
 			break;
+		case O_CTL_IDLE: {
+			double sec;
+
+			if (parse_seconds(optarg, &sec) != 0 || sec > 86400)
+				goto bad;
+			o->ctl_idle_ms = (uint32_t)(sec * 1000 + 0.5);
+			if (o->ctl_idle_ms == 0 && sec > 0)
+				o->ctl_idle_ms = 1;
+			break;
+		}
 		case O_VERSION:
 			printf("beamline %s\n", BEAMLINE_VERSION);
 			return 1;
@@ -284,13 +320,34 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "beamline: unexpected argument '%s' (see --help)\n", argv[optind]);
+		say(stderr, "beamline: unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
 	return 0;
 bad:
-	fprintf(stderr, "beamline: bad value '%s' for %s (see --help)\n", optarg, argv[optind - 1]);
+	/* The option's own name: with "--opt value" argv[optind - 1] is the value. */
+	say(stderr, "beamline: bad value '%s' for --%s (see --help)", optarg, lopts[longidx].name);
 	return -EINVAL;
+}
+
+/*
+ * --help and --version answer before EAL starts, wherever they are (before
+ * or after "--"): EAL would want hugepages and ports first, and fail on a
+ * machine that has none. Returns true when one was answered.
+ */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout, "beamline");
+			return true;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("beamline %s\n", BEAMLINE_VERSION);
+			return true;
+		}
+	}
+	return false;
 }
 
 static double mono_s(void)
@@ -383,6 +440,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	quiet_heap();
+	if (wants_help(argc, argv))
+		return 0;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "beamline: DPDK EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -393,6 +452,7 @@ int main(int argc, char **argv)
 	argv[0] = (char *)"beamline";
 
 	bl_router_conf_defaults(&o.rc);
+	o.ctl_idle_ms = UINT32_MAX; /* not given: the server's default */
 	o.socket = getenv("BEAMLINE_SOCKET");
 	if (o.socket == NULL || *o.socket == '\0')
 		o.socket = DEFAULT_SOCKET_PATH;
@@ -411,7 +471,7 @@ int main(int argc, char **argv)
 	rcu_register_thread();
 	ret = bl_router_create(&r, &o.rc, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: %s\n", err);
+		say(stderr, "beamline: %s", err);
 		goto out;
 	}
 	ret = make_socket_dir(o.socket);
@@ -421,10 +481,12 @@ int main(int argc, char **argv)
 			ret = -errno;
 	}
 	if (ret != 0) {
-		fprintf(stderr, "beamline: control socket %s: %s%s\n", o.socket, strerror(-ret),
-			ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
+		say(stderr, "beamline: control socket %s: %s%s", o.socket, strerror(-ret),
+		    ret == -EADDRINUSE ? " (another beamline is serving it)" : "");
 		goto out;
 	}
+	if (o.ctl_idle_ms != UINT32_MAX)
+		bl_ctl_set_idle_timeout(ctl, o.ctl_idle_ms);
 	rcmds.r = r;
 	rcmds.socket_path = o.socket;
 	rcmds.version = BEAMLINE_VERSION;
@@ -445,7 +507,7 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		ret = bl_pdump_setup(o.pdump, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: %s\n", err);
+		say(stderr, "beamline: %s", err);
 		goto out;
 	}
 	if (o.metrics) {
@@ -460,7 +522,7 @@ int main(int argc, char **argv)
 	if (o.config != NULL) {
 		ret = bl_ctl_load_config(ctl, o.config, err, sizeof(err));
 		if (ret != 0) {
-			fprintf(stderr, "beamline: config: %s\n", err);
+			say(stderr, "beamline: config: %s", err);
 			goto out_offline;
 		}
 	}
@@ -473,12 +535,12 @@ int main(int argc, char **argv)
 	/* Trees the config started wait for the workers: they spawn there. */
 	ret = bl_sup_cmds_start_pending(&scmds, err, sizeof(err));
 	if (ret != 0) {
-		fprintf(stderr, "beamline: config: %s\n", err);
+		say(stderr, "beamline: config: %s", err);
 		stop_requested = 1;
 	}
-	printf("beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s\n",
-	       BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
-	       o.socket);
+	say(stdout, "beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s",
+	    BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
+	    o.socket);
 	if (metrics != NULL) {
 		char host[INET_ADDRSTRLEN];
 
@@ -516,10 +578,15 @@ out:
 		struct bl_lcore_stats fin;
 
 		bl_router_stats_sum(r, &fin);
+		/* Every message in is forwarded, dropped, delivered to a process or
+		 * still buffered: the identity is checkable from this line alone.
+		 * New figures go at the end (scripts/bench reads the start). */
 		printf("beamline: stopped: %llu packets in, %llu messages in, %llu forwarded, "
-		       "%llu dropped\n",
+		       "%llu dropped, %llu delivered, %llu buffered\n",
 		       (unsigned long long)fin.rx_pkts, (unsigned long long)fin.rx_msgs,
-		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs);
+		       (unsigned long long)fin.fwd_msgs, (unsigned long long)fin.drop_msgs,
+		       (unsigned long long)fin.delivered_msgs,
+		       (unsigned long long)fin.buffered_msgs);
 	}
 	bl_telemetry_close();
 	bl_metrics_stop(metrics);

@@ -157,6 +157,21 @@ int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen)
 		bl_err_set(err, errlen, "bad MAC '%s': the all-zero address is not a next hop", s);
 		return -EINVAL;
 	}
+	/* A next hop is one station: a frame to a group address reaches every listener. */
+	if ((m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff) {
+		bl_err_set(err, errlen,
+			   "bad MAC '%s': the broadcast address is not a next hop (a unicast MAC "
+			   "is)",
+			   s);
+		return -EINVAL;
+	}
+	if (m[0] & 1) {
+		bl_err_set(err, errlen,
+			   "bad MAC '%s': a multicast address (first byte odd) is not a next hop "
+			   "(a unicast MAC is)",
+			   s);
+		return -EINVAL;
+	}
 	memcpy(mac, m, 6);
 	return 0;
 bad:
@@ -206,6 +221,20 @@ int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen)
 		goto bad;
 	if (v == 0) {
 		bl_err_set(err, errlen, "bad IPv4 address '%s': 0.0.0.0 is not a next hop", s);
+		return -EINVAL;
+	}
+	if (v == 0xffffffffu) {
+		bl_err_set(err, errlen,
+			   "bad IPv4 address '%s': the broadcast address is not a next hop (a "
+			   "unicast address is)",
+			   s);
+		return -EINVAL;
+	}
+	if ((v >> 28) == 0xe) {
+		bl_err_set(err, errlen,
+			   "bad IPv4 address '%s': a multicast address (224.0.0.0/4) is not a next "
+			   "hop (a unicast address is)",
+			   s);
 		return -EINVAL;
 	}
 	*ip = v;

@@ -79,15 +79,17 @@ int bl_cmd_key_from_json(const json_t *j, struct bl_cmd_key *key, char *err, siz
 int bl_cmd_key_format(const struct bl_cmd_key *key, char *buf, size_t len);
 
 /*
- * Parse "02:00:00:00:00:01" (six hex pairs separated by ':'; the all-zero
- * address is refused). Returns 0 or -EINVAL with a message. Any thread.
+ * Parse "02:00:00:00:00:01" (six hex pairs separated by ':'), a next hop's
+ * address: the all-zero, the broadcast and any multicast address (first
+ * byte odd) are refused. Returns 0 or -EINVAL with a message. Any thread.
  */
 int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
 
 /*
  * Parse a dotted-quad IPv4 address (four decimal octets 0..255 without
- * leading zeros; 0.0.0.0 is refused) into host byte order. Returns 0 or
- * -EINVAL with a message. Any thread.
+ * leading zeros) into host byte order: a unicast address (of a next hop or
+ * of a port), so 0.0.0.0, 255.255.255.255 and 224.0.0.0/4 are refused.
+ * Returns 0 or -EINVAL with a message. Any thread.
  */
 int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
 

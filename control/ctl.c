@@ -4,8 +4,13 @@
  *  - Single-threaded, non-blocking, poll(2)-driven; one call to bl_ctl_poll
  *    is one poll() plus the work it reported, so the control thread keeps its
  *    other duties (supervisors, RCU reclamation) on schedule.
- *  - Bounded everywhere: at most BL_CTL_MAX_CLIENTS clients (the next one is
- *    told "busy" and closed); each has a fixed input buffer of
+ *  - Nobody can lock the socket up: a client that makes no progress (no
+ *    request line completed, no reply taken) for idle_ms is closed, and a
+ *    new client finding every slot taken gets the slot of the client that
+ *    made no progress for the longest (evicted). Only a table of clients
+ *    that each have a complete request waiting refuses it ("busy").
+ *  - Bounded everywhere: at most BL_CTL_MAX_CLIENTS clients; each has a
+ *    fixed input buffer of
  *    BL_CTL_MAX_REQUEST + 1 bytes (a longer line is answered "too_big" and
  *    skipped up to its newline, the connection stays usable); each has an
  *    output buffer that may not grow past out_limit while the client is not
@@ -24,9 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/args.h"
@@ -53,6 +60,7 @@ struct bl_ctl_client {
 	size_t in_len;
 	char *out;
 	size_t out_off, out_len, out_cap;
+	uint64_t active_ms; /* last progress: accepted, a request line served, reply bytes taken */
 };
 
 struct bl_ctl {
@@ -63,6 +71,8 @@ struct bl_ctl {
 	struct bl_ctl_cmd *cmds;
 	size_t ncmds, cmds_cap;
 	size_t out_limit;
+	uint32_t idle_ms; /* 0: never close an idle client */
+	uint64_t now_ms;  /* CLOCK_MONOTONIC at the start of this bl_ctl_poll */
 	struct bl_ctl_stats st;
 	struct bl_ctl_client clients[BL_CTL_MAX_CLIENTS];
 	struct pollfd pfd[BL_CTL_MAX_CLIENTS + 2];
@@ -71,6 +81,14 @@ struct bl_ctl {
 	void (*watch_fn)(void *arg);
 	void *watch_arg;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- replies ---- */
 
@@ -296,6 +314,7 @@ static int client_flush(struct bl_ctl *c, struct bl_ctl_client *cl)
 			return -1;
 		}
 		cl->out_off += (size_t)n;
+		cl->active_ms = c->now_ms;
 	}
 	cl->out_off = cl->out_len = 0;
 	return 0;
@@ -306,7 +325,9 @@ static int client_queue(struct bl_ctl *c, struct bl_ctl_client *cl, json_t *repl
 {
 	static const char fallback[] =
 	    "{\"ok\":false,\"error\":\"error\",\"message\":\"reply could not be encoded\"}";
-	char *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+	/* ASCII only: a C1 control (U+0080..U+009F) in a name would reach a
+	 * terminal raw through `beamctl --json` otherwise; jansson escapes C0. */
+	char *text = reply ? json_dumps(reply, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	const char *line = text ? text : fallback;
 	size_t len = strlen(line);
 
@@ -368,6 +389,7 @@ static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, si
 	if (i == len)
 		return 0; /* blank line: nothing asked, nothing answered */
 	(*served)++;
+	cl->active_ms = c->now_ms;
 	req = bl__ctl_load_batch_text(line, len);
 	if (req == NULL)
 		req = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
@@ -383,6 +405,9 @@ static int serve_line(struct bl_ctl *c, struct bl_ctl_client *cl, char *line, si
 	} else {
 		dispatch(c, req, &reply);
 		json_decref(req);
+		/* A handler may take long: its client is not idle meanwhile. */
+		c->now_ms = mono_ms();
+		cl->active_ms = c->now_ms;
 	}
 	rc = client_queue(c, cl, reply);
 	json_decref(reply);
@@ -479,6 +504,72 @@ static void client_read(struct bl_ctl *c, struct bl_ctl_client *cl)
 	}
 }
 
+/*
+ * Whether the client has bytes in the socket not read yet: sent while this
+ * thread was busy elsewhere (a long handler), so not idle on its side.
+ */
+static bool client_sent_unread(const struct bl_ctl_client *cl)
+{
+	int n = 0;
+
+	return ioctl(cl->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
+ * A slot for a new client: a free one, else the slot of the client that has
+ * made no progress for the longest, closed (evicted). A client with a
+ * complete request waiting, or bytes not read yet, is never evicted. NULL:
+ * every slot has one.
+ */
+static struct bl_ctl_client *free_slot(struct bl_ctl *c)
+{
+	struct bl_ctl_client *victim = NULL;
+
+	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
+		struct bl_ctl_client *cl = &c->clients[k];
+
+		if (cl->fd < 0)
+			return cl;
+		if (client_has_line(cl) || client_sent_unread(cl))
+			continue;
+		if (victim == NULL || cl->active_ms < victim->active_ms)
+			victim = cl;
+	}
+	if (victim != NULL) {
+		c->st.evicted++;
+		client_close(c, victim);
+	}
+	return victim;
+}
+
+/* Close the clients idle for idle_ms; returns the ms until the next may be (INT_MAX: none). */
+static int close_idle(struct bl_ctl *c)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (c->idle_ms == 0)
+		return INT_MAX;
+	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
+		struct bl_ctl_client *cl = &c->clients[k];
+		uint64_t due;
+
+		if (cl->fd < 0 || client_has_line(cl))
+			continue;
+		due = cl->active_ms + c->idle_ms;
+		if (due <= c->now_ms && !client_sent_unread(cl)) {
+			c->st.idle_closed++;
+			client_close(c, cl);
+		} else if (due <= c->now_ms) {
+			next = c->now_ms; /* read what it sent first; decide after that */
+		} else if (due < next) {
+			next = due;
+		}
+	}
+	return next == UINT64_MAX	    ? INT_MAX
+	       : next - c->now_ms > INT_MAX ? INT_MAX
+					    : (int)(next - c->now_ms);
+}
+
 static void accept_clients(struct bl_ctl *c)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"busy\",\"message\":"
@@ -486,16 +577,11 @@ static void accept_clients(struct bl_ctl *c)
 
 	for (int i = 0; i < BL_CTL_ACCEPTS_PER_ROUND; i++) {
 		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct bl_ctl_client *cl = NULL;
+		struct bl_ctl_client *cl;
 
 		if (fd < 0)
 			return; /* EAGAIN, or a client that gave up meanwhile */
-		for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++) {
-			if (c->clients[k].fd < 0) {
-				cl = &c->clients[k];
-				break;
-			}
-		}
+		cl = free_slot(c);
 		if (cl != NULL)
 			cl->in = malloc(BL_CTL_MAX_REQUEST + 1);
 		if (cl == NULL || cl->in == NULL) {
@@ -507,6 +593,7 @@ static void accept_clients(struct bl_ctl *c)
 			continue;
 		}
 		cl->fd = fd;
+		cl->active_ms = c->now_ms;
 		c->st.accepted++;
 		c->st.clients++;
 	}
@@ -514,13 +601,17 @@ static void accept_clients(struct bl_ctl *c)
 
 int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 {
-	int served = 0, n = 0, rc;
+	int served = 0, n = 0, rc, idle_left;
 	bool pending = false;
 
 	if (c == NULL)
 		return -EINVAL;
 	if (timeout_ms < 0)
 		timeout_ms = 0;
+	c->now_ms = mono_ms();
+	idle_left = close_idle(c);
+	if (timeout_ms > idle_left)
+		timeout_ms = idle_left;
 	c->pfd[n].fd = c->lfd;
 	c->pfd[n].events = POLLIN;
 	c->pfd_client[n++] = -1;
@@ -550,6 +641,7 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 	rc = poll(c->pfd, (nfds_t)(n + (c->watch_fd >= 0)), pending ? 0 : timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
+	c->now_ms = mono_ms();
 	if (c->pfd[0].revents & (POLLERR | POLLNVAL))
 		return -EIO;
 	for (int i = 1; i < n; i++) {
@@ -577,6 +669,8 @@ int bl_ctl_poll(struct bl_ctl *c, int timeout_ms)
 		accept_clients(c);
 	if (c->watch_fd >= 0 && (c->pfd[n].revents & (POLLIN | POLLERR | POLLHUP)))
 		c->watch_fn(c->watch_arg);
+	/* The wait may have ended for an idle client: close it now, not a round later. */
+	(void)close_idle(c);
 	return served;
 }
 
@@ -592,75 +686,10 @@ int bl_ctl_watch(struct bl_ctl *c, int fd, void (*fn)(void *arg), void *arg)
 	return 0;
 }
 
-/* ---- socket set-up ---- */
-
-static int make_parent_dir(const char *path)
-{
-	char *dir = strdup(path);
-	char *slash;
-	int rc = 0;
-
-	if (dir == NULL)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			rc = -errno;
-	}
-	free(dir);
-	return rc;
-}
-
-/* Is someone accepting on this path? 1 yes, 0 no (stale), -errno if unknown. */
-static int socket_is_live(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS)
-		rc = 1; /* accepted, or its backlog is full: alive either way */
-	else if (errno == ECONNREFUSED || errno == ENOENT)
-		rc = 0;
-	else
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int bind_socket(int fd, const struct sockaddr_un *addr)
-{
-	struct stat st;
-	int live;
-
-	if (bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
-		return 0;
-	if (errno != EADDRINUSE)
-		return -errno;
-	if (lstat(addr->sun_path, &st) < 0)
-		return errno == ENOENT ? -EAGAIN : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	live = socket_is_live(addr);
-	if (live < 0)
-		return live;
-	if (live)
-		return -EADDRINUSE;
-	if (unlink(addr->sun_path) < 0 && errno != ENOENT)
-		return -errno;
-	if (bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0)
-		return -errno;
-	return 0;
-}
-
 struct bl_ctl *bl_ctl_create(const char *sock_path)
 {
 	struct sockaddr_un addr;
 	struct bl_ctl *c;
-	struct stat st;
 	int rc;
 
 	if (sock_path == NULL || sock_path[0] == '\0') {
@@ -677,6 +706,7 @@ struct bl_ctl *bl_ctl_create(const char *sock_path)
 	c->lfd = -1;
 	c->watch_fd = -1;
 	c->out_limit = BL_CTL_OUT_LIMIT;
+	c->idle_ms = BL_CTL_IDLE_MS;
 	for (int k = 0; k < BL_CTL_MAX_CLIENTS; k++)
 		c->clients[k].fd = -1;
 	c->path = strdup(sock_path);
@@ -687,33 +717,9 @@ struct bl_ctl *bl_ctl_create(const char *sock_path)
 	rc = bl_ctl_register(c, "help", help_handler, c, "list commands with their help text");
 	if (rc < 0)
 		goto fail;
-	rc = make_parent_dir(sock_path);
+	rc = bl__ctl_listen(sock_path, &c->lfd, &c->dev, &c->ino);
 	if (rc < 0)
 		goto fail;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
-	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	/* -EAGAIN: the file vanished between bind and lstat; one more try settles it. */
-	rc = bind_socket(c->lfd, &addr);
-	if (rc == -EAGAIN)
-		rc = bind_socket(c->lfd, &addr);
-	if (rc == -EAGAIN)
-		rc = -EADDRINUSE;
-	if (rc < 0)
-		goto fail;
-	/* Nobody can connect before listen(), so the 0600 applies to every client. */
-	if (chmod(sock_path, 0600) < 0 || stat(sock_path, &st) < 0 || listen(c->lfd, 128) < 0) {
-		rc = -errno;
-		unlink(sock_path);
-		goto fail;
-	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
 	return c;
 fail:
 	if (c->lfd >= 0)
@@ -755,6 +761,16 @@ const char *bl_ctl_path(const struct bl_ctl *c)
 void bl_ctl_set_out_limit(struct bl_ctl *c, size_t bytes)
 {
 	c->out_limit = bytes ? bytes : 1;
+}
+
+void bl_ctl_set_idle_timeout(struct bl_ctl *c, uint32_t ms)
+{
+	c->idle_ms = ms;
+}
+
+uint32_t bl_ctl_idle_timeout(const struct bl_ctl *c)
+{
+	return c->idle_ms;
 }
 
 void bl_ctl_stats_get(const struct bl_ctl *c, struct bl_ctl_stats *st)

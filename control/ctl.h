@@ -19,9 +19,10 @@
 #include <jansson.h>
 
 #define BL_CTL_MAX_REQUEST  (64 * 1024) /* bytes in one request line, newline excluded */
-#define BL_CTL_MAX_CLIENTS  64		/* connected clients; one more is told "busy" */
-#define BL_CTL_OUT_LIMIT    (4u << 20)	/* default bound on a client's unsent replies */
-#define BL_CTL_MAX_CMD_NAME 63		/* longest command name */
+#define BL_CTL_MAX_CLIENTS  64 /* connected clients; a new one takes the least active's slot */
+#define BL_CTL_OUT_LIMIT    (4u << 20) /* default bound on a client's unsent replies */
+#define BL_CTL_MAX_CMD_NAME 63	       /* longest command name */
+#define BL_CTL_IDLE_MS	    10000u     /* default: a client idle this long is closed */
 
 struct bl_ctl;
 
@@ -38,8 +39,10 @@ typedef int (*bl_ctl_handler)(void *arg, json_t *req, json_t *reply, char *errms
 struct bl_ctl_stats {
 	uint64_t accepted;	  /* connections accepted */
 	uint64_t closed;	  /* connections closed by the peer or on error */
-	uint64_t refused_busy;	  /* turned away: BL_CTL_MAX_CLIENTS already connected */
+	uint64_t refused_busy;	  /* turned away: every slot had a request being served */
 	uint64_t dropped_slow;	  /* dropped: unsent replies over the output limit */
+	uint64_t idle_closed;	  /* closed: no progress for the idle time */
+	uint64_t evicted;	  /* closed to make room for a new client (the least active) */
 	uint64_t requests;	  /* requests dispatched (socket and bl_ctl_exec) */
 	uint64_t errors;	  /* of which answered with "ok":false */
 	uint64_t too_big;	  /* request lines over BL_CTL_MAX_REQUEST */
@@ -72,7 +75,12 @@ int bl_ctl_register(struct bl_ctl *c, const char *cmd, bl_ctl_handler fn, void *
 /*
  * Serve: wait up to timeout_ms (0: just look; never negative) for activity,
  * then accept new clients, read what arrived, dispatch complete request lines
- * and write replies as far as each socket takes them. Returns the number of
+ * and write replies as far as each socket takes them; close the clients idle
+ * past the idle timeout (the wait ends early for them). When every slot is
+ * taken, a new client gets the slot of the client that has made no progress
+ * for the longest (closed, counted as evicted), so one can always connect;
+ * only when every slot has a request waiting to be served is the new client
+ * told "busy" and closed. Returns the number of
  * requests served, or -errno if the listening socket itself failed. Never
  * blocks longer than timeout_ms plus the time the handlers take. Control
  * thread.
@@ -116,6 +124,18 @@ const char *bl_ctl_path(const struct bl_ctl *c);
  * dropped_slow). Default BL_CTL_OUT_LIMIT. Control thread.
  */
 void bl_ctl_set_out_limit(struct bl_ctl *c, size_t bytes);
+
+/*
+ * Close a client that makes no progress for ms milliseconds: it neither
+ * completes a request line nor takes any of the replies owed to it (so a
+ * client that connects and sends nothing, or half a line, or never reads,
+ * is closed; counted as idle_closed). 0: never. Default BL_CTL_IDLE_MS.
+ * Control thread.
+ */
+void bl_ctl_set_idle_timeout(struct bl_ctl *c, uint32_t ms);
+
+/* The idle time set (0: none). Control thread. */
+uint32_t bl_ctl_idle_timeout(const struct bl_ctl *c);
 
 /* Copy the counters. Control thread. */
 void bl_ctl_stats_get(const struct bl_ctl *c, struct bl_ctl_stats *st);

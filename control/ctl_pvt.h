@@ -6,6 +6,7 @@
 #define BL_CTL_PVT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -21,5 +22,14 @@
  * NULL: not that shape (or out of memory), use json_loadb.
  */
 json_t *bl__ctl_load_batch_text(const char *line, size_t len);
+
+/*
+ * Create the listening socket at sock_path (ctl_socket.c): its folder made
+ * (one level, 0755), a stale socket file replaced, a live one or a
+ * non-socket refused, mode 0600, listening, non-blocking. Returns 0 with
+ * *lfd and the file's identity (*dev, *ino), or -errno (ENAMETOOLONG,
+ * EADDRINUSE, EEXIST, ENOMEM, or the failing call's).
+ */
+int bl__ctl_listen(const char *sock_path, int *lfd, dev_t *dev, ino_t *ino);
 
 #endif /* BL_CTL_PVT_H */

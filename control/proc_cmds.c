@@ -16,10 +16,12 @@
  * info, ps, memory and lcores are control/proc_info_cmds.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <urcu-qsbr.h>
 #include <rte_lcore.h>
@@ -317,32 +319,118 @@ static int name_dead(void *set, uint64_t pid)
 	return !bl_pid_alive(set, pid);
 }
 
+/* The CPU time the worker's thread has used, in ns (0 if it cannot be read). */
+static uint64_t worker_cpu_ns(const struct bl_lcore *lc)
+{
+	struct timespec ts;
+
+	if (lc->cpu_clock == (clockid_t)-1 || clock_gettime(lc->cpu_clock, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The worker thread's scheduler state from /proc: 'R' running or waiting
+ * for a CPU, 'S' or 'D' asleep or blocked in the kernel, ... 0 if unknown.
+ */
+static char worker_state(const struct bl_lcore *lc)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)lc->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name in parentheses may hold anything */
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Design: a worker is stalled when its loop count stands still for the
+ * limit while the worker could have run: it had CPU time (a quarter of the
+ * limit or more since its last loop, where a loop takes microseconds: stuck
+ * in some long piece of work) or it sat blocked in the kernel. A worker
+ * that stands still because another task holds its CPU (its thread
+ * runnable, with little CPU time: the OS preempted it, as on a machine whose
+ * worker CPUs are not isolated) is not stalled by anything of ours, and its
+ * report would be noise: such an episode is counted as a preemption, and
+ * checked again each limit (CPU time it gets meanwhile still adds up). That
+ * was the spurious "lcore 1 stalled" at start-up: what starts with the
+ * daemon (beamctl, the shell, other jobs) took the worker's CPU for tens of
+ * ms, and the wall clock alone blamed the lcore. The limit is at least twice
+ * the longest idle sleep and twice the processes' slice, which a worker
+ * may legitimately take in one loop.
+ */
 static void stall_check(struct bl_proc_cmds *pc, uint64_t now)
 {
 	struct bl_router *r = pc->r;
-	uint32_t limit = pc->stall_ms ? pc->stall_ms : BL_STALL_MS_DEFAULT;
+	uint64_t limit = pc->stall_ms ? pc->stall_ms : BL_STALL_MS_DEFAULT;
+	uint64_t sleep_ms = (r->conf.idle_sleep_us + 999) / 1000;
+	uint64_t slice_ms = (r->conf.proc_slice_us + 999) / 1000;
 
 	if (!r->running)
 		return;
+	if (limit < 2 * sleep_ms)
+		limit = 2 * sleep_ms;
+	if (limit < 2 * slice_ms)
+		limit = 2 * slice_ms;
 	for (unsigned i = 0; i < r->n_workers; i++) {
-		uint64_t loops = bl_stat_read(&r->workers[i]->st.loops);
+		const struct bl_lcore *lc = r->workers[i];
+		enum bl__stall_verdict v;
+		uint64_t loops, cpu, ran_ms;
 
+		/* Pairs with the release store in bl_lcore_main: tid and clock are set. */
+		if (!__atomic_load_n(&lc->started, __ATOMIC_ACQUIRE))
+			continue; /* not looping yet: nothing to measure */
+		loops = bl_stat_read(&lc->st.loops);
 		if (loops != pc->loops_seen[i] || pc->loops_at_ms[i] == 0) {
 			if (pc->stalled[i])
 				fprintf(stderr, "beamline: lcore %u runs again after %llu ms\n",
-					r->workers[i]->lcore_id,
+					lc->lcore_id,
 					(unsigned long long)(now - pc->loops_at_ms[i]));
 			pc->loops_seen[i] = loops;
 			pc->loops_at_ms[i] = now;
+			pc->loops_cpu_ns[i] = worker_cpu_ns(lc);
+			pc->check_ms[i] = now;
 			pc->stalled[i] = 0;
-		} else if (!pc->stalled[i] && now - pc->loops_at_ms[i] >= limit) {
-			pc->stalled[i] = 1;
-			pc->stalls[i]++;
-			fprintf(stderr, "beamline: lcore %u stalled: no poll loop for %llu ms\n",
-				r->workers[i]->lcore_id,
-				(unsigned long long)(now - pc->loops_at_ms[i]));
+			pc->preempted[i] = 0;
+			continue;
 		}
+		if (pc->stalled[i] || now - pc->check_ms[i] < limit)
+			continue;
+		pc->check_ms[i] = now;
+		cpu = worker_cpu_ns(lc);
+		ran_ms = cpu > pc->loops_cpu_ns[i] ? (cpu - pc->loops_cpu_ns[i]) / 1000000u : 0;
+		v = bl__stall_verdict(ran_ms, limit, cpu != 0, worker_state(lc));
+		if (v == BL__STALL_PREEMPTED) {
+			if (!pc->preempted[i])
+				pc->preemptions[i]++;
+			pc->preempted[i] = 1;
+			continue;
+		}
+		pc->stalled[i] = 1;
+		pc->stalls[i]++;
+		fprintf(stderr, "beamline: lcore %u stalled: no poll loop for %llu ms (%s)\n",
+			lc->lcore_id, (unsigned long long)(now - pc->loops_at_ms[i]),
+			v == BL__STALL_BUSY ? "busy on its CPU" : "blocked in the kernel");
 	}
+}
+
+enum bl__stall_verdict bl__stall_verdict(uint64_t ran_ms, uint64_t limit_ms, bool cpu_known,
+					 char state)
+{
+	if ((cpu_known && 4 * ran_ms >= limit_ms) || state == 0)
+		return BL__STALL_BUSY;
+	if (state == 'R')
+		return cpu_known ? BL__STALL_PREEMPTED : BL__STALL_BUSY;
+	return BL__STALL_BLOCKED;
 }
 
 unsigned bl_proc_cmds_tick(struct bl_proc_cmds *pc)

@@ -32,12 +32,16 @@ struct bl_proc_cmds {
 	/* Control-thread state of the periodic work. */
 	uint64_t last_sweep_ms;
 	uint64_t loops_seen[BL_MAX_WORKERS];
-	uint64_t loops_at_ms[BL_MAX_WORKERS];
+	uint64_t loops_at_ms[BL_MAX_WORKERS];  /* when loops_seen was first seen, */
+	uint64_t loops_cpu_ns[BL_MAX_WORKERS]; /* and the worker's CPU time then */
+	uint64_t check_ms[BL_MAX_WORKERS];     /* the last verdict (or loops_at_ms) */
 	uint8_t stalled[BL_MAX_WORKERS];
-	uint64_t stalls[BL_MAX_WORKERS]; /* stall episodes reported */
-	uint64_t swept;			 /* dead members removed from groups */
-	uint64_t names_swept;		 /* names of dead processes removed */
-	struct bl_crash_log *crash_log;	 /* drained every tick; may be NULL */
+	uint8_t preempted[BL_MAX_WORKERS];
+	uint64_t stalls[BL_MAX_WORKERS];      /* stall episodes reported */
+	uint64_t preemptions[BL_MAX_WORKERS]; /* episodes without a loop for want of the CPU */
+	uint64_t swept;			      /* dead members removed from groups */
+	uint64_t names_swept;		      /* names of dead processes removed */
+	struct bl_crash_log *crash_log;	      /* drained every tick; may be NULL */
 };
 
 /* Register the commands on c. Control thread. 0 or -errno. */
@@ -46,7 +50,10 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 /*
  * Periodic work, from the control loop (every few ms at least): run the
  * control thread's scheduler, remove dead members from groups once a
- * second, report stalled lcores (one line on stderr per episode). Control
+ * second, report stalled lcores (one line on stderr per episode: a worker
+ * that ran no poll loop for stall_ms while it had its CPU, or while blocked
+ * in the kernel; one that only waited for its CPU, which another task had,
+ * is counted as preempted, not reported). Control
  * thread, RCU-offline on entry (it goes online inside). Returns the number
  * of messages the control scheduler handled (non-zero: call again soon).
  */

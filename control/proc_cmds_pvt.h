@@ -6,6 +6,7 @@
 #ifndef BL_PROC_CMDS_PVT_H
 #define BL_PROC_CMDS_PVT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -36,6 +37,25 @@ struct bl_sched *bl__proc_sched_of(struct bl_router *r, uint64_t pid);
  * names. 0, -EINVAL, -ENOENT, with the message in a->err. RCU-online.
  */
 int bl__proc_target_pid(struct bl_proc_cmds *pc, struct bl_args *a, uint64_t *pid);
+
+/* What stall_ms without a poll loop says about a worker (proc_cmds.c). */
+enum bl__stall_verdict {
+	BL__STALL_PREEMPTED, /* runnable but kept off its CPU: another task had it */
+	BL__STALL_BUSY,	     /* it had CPU time and finished no loop: stuck in some work */
+	BL__STALL_BLOCKED,   /* asleep or blocked in the kernel */
+};
+
+/*
+ * The verdict on a worker that has run no poll loop for at least limit_ms,
+ * during which its thread used ran_ms of CPU (cpu_known false: its CPU
+ * time could not be read), and whose scheduler state is now `state` ('R'
+ * running or runnable, 'S', 'D', ...; 0 if unknown). Busy when it had a
+ * quarter of the limit on its CPU (far more than a loop takes); preempted
+ * only when that is sure: runnable, with less CPU than that. Pure; any
+ * thread.
+ */
+enum bl__stall_verdict bl__stall_verdict(uint64_t ran_ms, uint64_t limit_ms, bool cpu_known,
+					 char state);
 
 /* Register spawn (spawn_cmds.c); info, ps, memory, lcores (proc_info_cmds.c);
  * latency (latency_cmds.c). */

@@ -411,13 +411,14 @@ static int cmd_lcores(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 		snprintf(avg, sizeof(avg), "%.1f", bu ? (double)pk / (double)bu : 0.0);
 		json_array_append_new(
 		    a,
-		    json_pack("{s:i, s:i, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:I}",
+		    json_pack("{s:i, s:i, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:I, s:I}",
 			      "lcore", lc->lcore_id, "worker", i, "busy_cycles", (json_int_t)busy,
 			      "idle_cycles", (json_int_t)idle, "busy_pct", pct, "avg_burst", avg,
 			      "loops", (json_int_t)bl_stat_read(&lc->st.loops), "sleeps",
 			      (json_int_t)bl_stat_read(&lc->st.sleeps), "procs_handled",
 			      (json_int_t)t.handled, "procs", t.procs, "stalled",
-			      pc->stalled[i] != 0, "stalls", (json_int_t)pc->stalls[i]));
+			      pc->stalled[i] != 0, "stalls", (json_int_t)pc->stalls[i],
+			      "preemptions", (json_int_t)pc->preemptions[i]));
 	}
 	json_object_set_new(reply, "lcores", a);
 	json_object_set_new(reply, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));

@@ -45,6 +45,29 @@ static void fmt_ip(uint32_t host_ip, char *buf, size_t len)
 
 /* ---- status ---------------------------------------------------------------- */
 
+/* The control socket server's own figures: who is connected, what it refused or closed. */
+static json_t *control_json(const struct bl_ctl *c)
+{
+	struct bl_ctl_stats st;
+	json_t *o = json_object();
+
+	bl_ctl_stats_get(c, &st);
+	bl__set_u64(o, "clients", st.clients);
+	bl__set_u64(o, "max_clients", BL_CTL_MAX_CLIENTS);
+	bl__set_u64(o, "idle_timeout_ms", bl_ctl_idle_timeout(c));
+	bl__set_u64(o, "accepted", st.accepted);
+	bl__set_u64(o, "requests", st.requests);
+	bl__set_u64(o, "errors", st.errors);
+	bl__set_u64(o, "busy", st.refused_busy);
+	bl__set_u64(o, "evicted", st.evicted);
+	bl__set_u64(o, "idle_closed", st.idle_closed);
+	bl__set_u64(o, "slow_dropped", st.dropped_slow);
+	bl__set_u64(o, "too_big", st.too_big);
+	bl__set_u64(o, "bad_request", st.bad_request);
+	bl__set_u64(o, "unknown_command", st.unknown_command);
+	return o;
+}
+
 static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_router_cmds *rc = arg;
@@ -85,6 +108,8 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	json_object_set_new(reply, "default_route",
 			    json_boolean(r->routes->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "socket", json_string(rc->socket_path));
+	if (rc->ctl != NULL)
+		json_object_set_new(reply, "control", control_json(rc->ctl));
 	return 0;
 }
 
@@ -293,6 +318,7 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 	int ret;
 
 	rc->start_ns = now_ns();
+	rc->ctl = c;
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		ret = bl_ctl_register(c, cmds[i].name, cmds[i].fn, rc, cmds[i].help);
 		if (ret != 0)

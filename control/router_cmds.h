@@ -18,6 +18,8 @@ struct bl_router_cmds {
 	const char *socket_path;
 	const char *version;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at start */
+	struct bl_ctl
+	    *ctl; /* the server the commands are registered on (status shows its counters) */
 };
 
 /* Register every router command on c. Control thread. 0 or -errno. */

@@ -33,7 +33,9 @@
  * router's UDP port + the worker index, so each receiver sees one gapless
  * stream per (router lcore, hop) unless the router itself drops.
  */
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <urcu-qsbr.h>
 #include <rte_branch_prediction.h>
@@ -366,6 +368,11 @@ int bl_lcore_main(void *arg)
 	uint32_t got, work;
 
 	rcu_register_thread();
+	lc->tid = gettid();
+	if (pthread_getcpuclockid(pthread_self(), &lc->cpu_clock) != 0)
+		lc->cpu_clock = (clockid_t)-1;
+	/* Pairs with the acquire load of the stall check (control/proc_cmds.c). */
+	__atomic_store_n(&lc->started, 1, __ATOMIC_RELEASE);
 	lc->last_drain = rte_rdtsc();
 	t0 = lc->last_drain;
 	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
@@ -382,6 +389,7 @@ int bl_lcore_main(void *arg)
 		bl_lcore_close_frames(lc);
 	}
 	bl_lcore_flush(lc);
+	__atomic_store_n(&lc->started, 0, __ATOMIC_RELAXED);
 	rcu_unregister_thread();
 	return 0;
 }

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -231,6 +233,16 @@ struct bl_lcore {
 	uint32_t rx_skips;  /* polls skipped in a row for that */
 	uint32_t idle_loops;
 	uint32_t sleep_us;
+	/*
+	 * The thread running the poll loop, for the control thread's stall
+	 * check (control/proc_cmds.c): its kernel tid and CPU-time clock, set
+	 * by the loop before its first turn, then `started` (release store;
+	 * the reader loads it with acquire before the other two). Reset when
+	 * the loop ends.
+	 */
+	pid_t tid;
+	clockid_t cpu_clock;
+	uint32_t started;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
 

@@ -147,6 +147,83 @@ static void test_usage_errors(void **state)
 	free(r);
 }
 
+/* User text with control characters: a name, a key, an error that echoes a request. */
+static int h_hostile(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)req, (void)errmsg, (void)errlen;
+	return reply_from(reply, "{\"name\":\"evil\\u001b[31mred\",\"bell\":\"a\\u0007b\","
+				 "\"c1\":\"x\\u009by\",\"accent\":\"caf\\u00e9\","
+				 "\"procs\":[{\"pid\":\"<1.2.0>\",\"name\":\"p\\u001b[2Jq\"}],"
+				 "\"groups\":{\"g\\u001bk\":3}}");
+}
+
+static int h_hostile_fail(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	(void)arg, (void)req, (void)reply;
+	snprintf(errmsg, errlen, "no process is registered as 'x\033]0;pwned\007'");
+	return -ENOENT;
+}
+
+/* No byte a terminal would take for a command: C0 but newline, DEL, C1 in UTF-8. */
+static void no_controls(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c < 0x20 && c != '\n') || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] >= 0x80 &&
+		     (unsigned char)text[i + 1] <= 0x9f))
+			fail_msg("raw control byte 0x%02x at %zu in:\n%s", c, i, text);
+	}
+}
+
+static void test_control_chars_escaped(void **state)
+{
+	struct daemon *d = *state;
+	struct run *r = malloc(sizeof(*r));
+
+	assert_int_equal(bl_ctl_register(d->c, "hostile", h_hostile, d, "names with escapes"), 0);
+	assert_int_equal(bl_ctl_register(d->c, "hostile.fail", h_hostile_fail, d, "echoes"), 0);
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--raw", "{\"cmd\":\"hostile\"}", NULL);
+	assert_int_equal(r->status, 0);
+	no_controls(r->out, r->out_len);
+	has(r->out, "evil\\x1b[31mred");
+	has(r->out, "a\\x07b");
+	has(r->out, "x\\xc2\\x9by");
+	has(r->out, "caf\xc3\xa9"); /* text that is no control stays as it is */
+	has(r->out, "p\\x1b[2Jq");
+	has(r->out, "g\\x1bk");
+
+	/* An error reply that echoes user text. */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--raw", "{\"cmd\":\"hostile.fail\"}",
+		    NULL);
+	assert_int_equal(r->status, 1);
+	no_controls(r->err, r->err_len);
+	has(r->err, "beamctl: not_found: no process is registered as 'x\\x1b]0;pwned\\x07'\n");
+
+	/* A usage error that echoes a word, before anything is sent. */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "route", "add", "5", "port", "0", "mac",
+		    "zz\033[2J", "ip", "10.0.0.1", NULL);
+	assert_int_equal(r->status, 2);
+	no_controls(r->err, r->err_len);
+	has(r->err, "bad MAC 'zz\\x1b[2J'");
+
+	/* --json: jansson's escapes, the JSON stays what the daemon sent. */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--json", "--raw",
+		    "{\"cmd\":\"hostile\"}", NULL);
+	assert_int_equal(r->status, 0);
+	no_controls(r->out, r->out_len);
+	has(r->out, "evil\\u001B[31mred");
+	has(r->out, "x\\u009By");
+	/* the same with --pretty, which beamctl encodes itself */
+	run_beamctl(d->c, true, NULL, r, "-s", sock_path, "--json", "--pretty", "--raw",
+		    "{\"cmd\":\"hostile\"}", NULL);
+	assert_int_equal(r->status, 0);
+	no_controls(r->out, r->out_len);
+	has(r->out, "x\\u009By");
+	free(r);
+}
+
 static void test_cannot_connect(void **state)
 {
 	struct daemon *d = *state;
@@ -185,6 +262,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_chars_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cannot_connect, setup, teardown),
 	};
 	int rc = beamctl_test_begin(argc, argv);

@@ -166,6 +166,14 @@ static void test_route_add_errors(void **state)
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:0g ip 10.0.0.1", "bad MAC", NULL);
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:011 ip 10.0.0.1", "bad MAC", NULL);
 	expect_error("route add 1 port 0 mac 00:00:00:00:00:00 ip 10.0.0.1", "all-zero", NULL);
+	/* A next hop is one station: no group address. */
+	expect_error("route add 1 port 0 mac ff:ff:ff:ff:ff:ff ip 10.0.0.1",
+		     "bad MAC 'ff:ff:ff:ff:ff:ff': the broadcast address is not a next hop", NULL);
+	expect_error("route add 1 port 0 mac FF:FF:FF:FF:FF:FF ip 10.0.0.1", "broadcast", NULL);
+	expect_error("route add 1 port 0 mac 01:00:5e:00:00:01 ip 10.0.0.1",
+		     "bad MAC '01:00:5e:00:00:01': a multicast address", NULL);
+	expect_error("route add 1 port 0 mac 33:33:00:00:00:01 ip 10.0.0.1", "multicast", NULL);
+	expect_error("route add 1 port 0 mac 03:00:00:00:00:01 ip 10.0.0.1", "multicast", NULL);
 	/* IPs */
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0",
 		     "bad IPv4 address '10.0.0'", "A.B.C.D", NULL);
@@ -175,6 +183,22 @@ static void test_route_add_errors(void **state)
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1x", "bad IPv4", NULL);
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 1000.0.0.1", "bad IPv4", NULL);
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 0.0.0.0", "0.0.0.0", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 255.255.255.255",
+		     "bad IPv4 address '255.255.255.255': the broadcast address is not a next hop",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 224.0.0.1",
+		     "bad IPv4 address '224.0.0.1': a multicast address (224.0.0.0/4)", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 239.255.255.255", "multicast",
+		     NULL);
+	/* Just outside those: unicast, taken. */
+	expect_json("route add 1 port 0 mac fe:ff:ff:ff:ff:ff ip 223.255.255.255",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":1,\"action\":\"forward\","
+		    "\"port\":0,\"mac\":\"fe:ff:ff:ff:ff:ff\",\"ip\":\"223.255.255.255\","
+		    "\"udp\":7447}]}");
+	expect_json("route add 1 port 0 mac 02:00:00:00:00:01 ip 240.0.0.1",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":1,\"action\":\"forward\","
+		    "\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"240.0.0.1\","
+		    "\"udp\":7447}]}");
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip host", "bad IPv4 address 'host'",
 		     NULL);
 }
@@ -366,6 +390,14 @@ static void test_batch_line(void **state)
 					   msg, sizeof(msg)),
 			 -EINVAL);
 	assert_non_null(strstr(msg, "missing 'ip A.B.C.D'"));
+	assert_int_equal(bl_cmd_batch_line("add 8 port 1 mac 01:00:5e:00:00:01 ip 10.0.0.3",
+					   take_change, &c, msg, sizeof(msg)),
+			 -EINVAL);
+	assert_non_null(strstr(msg, "multicast"));
+	assert_int_equal(bl_cmd_batch_line("add 8 port 1 mac 02:00:00:00:00:02 ip 255.255.255.255",
+					   take_change, &c, msg, sizeof(msg)),
+			 -EINVAL);
+	assert_non_null(strstr(msg, "broadcast"));
 	assert_int_equal(bl_cmd_batch_line("del 9 x", take_change, &c, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "del: "));
 	assert_int_equal(c.n, 6); /* del 9 came before the bad word */
@@ -526,6 +558,21 @@ static void test_route_json(void **state)
 	assert_int_equal(r.mac[5], 9);
 	assert_int_equal(r.ip, 0x0a010203);
 	assert_int_equal(r.udp, BL_CMD_UDP_DEFAULT);
+	/* A JSON route (route.add, a batch op) is held to the same next-hop rules. */
+	assert_int_equal(route_from("{\"key\":5,\"action\":\"forward\",\"port\":2,"
+				    "\"mac\":\"ff:ff:ff:ff:ff:ff\",\"ip\":\"10.1.2.3\"}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "route: bad MAC 'ff:ff:ff:ff:ff:ff': the broadcast address"));
+	assert_int_equal(route_from("{\"key\":5,\"action\":\"forward\",\"port\":2,"
+				    "\"mac\":\"02:00:00:00:00:09\",\"ip\":\"230.1.2.3\"}",
+				    &r),
+			 -EINVAL);
+	assert_non_null(strstr(err, "route: bad IPv4 address '230.1.2.3': a multicast address"));
+	assert_int_equal(route_from("{\"key\":5,\"action\":\"forward\",\"port\":2,"
+				    "\"mac\":\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\"}",
+				    &r),
+			 0);
 	/* And back: the encoder writes what the decoder reads. */
 	j = bl_cmd_route_to_json(&r);
 	s = json_dumps(j, JSON_COMPACT);

@@ -1,21 +1,40 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Control socket server, its clients and its socket file: too many clients
- * (busy), a slow client dropped while others are served, requests in
+ * Control socket server, its clients and its socket file: a full table
+ * that still takes a new client (the least active one is evicted), idle
+ * clients closed, a slow client dropped while others are served, requests in
  * pieces and EOF, an idle poll, and the socket file's life (mode, stale,
  * live, not a socket, paths that cannot be one).
  */
+#include <time.h>
+
 #include "ctl_test.h"
 
 /* ---- tests ---- */
 
-static void test_too_many_clients(void **state)
+/* Read until EOF (1) or nothing for `rounds` polls of the server (0). */
+static int client_closed(struct bl_ctl *c, int fd, int rounds)
+{
+	char b[256];
+
+	for (int i = 0; i < rounds; i++) {
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+
+		if (n == 0)
+			return 1;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return 1; /* reset: closed too */
+		assert_true(bl_ctl_poll(c, 5) >= 0);
+	}
+	return 0;
+}
+
+static void test_full_table_evicts_least_active(void **state)
 {
 	struct world *w = *state;
 	int fds[BL_CTL_MAX_CLIENTS], extra;
 	struct bl_ctl_stats st;
 	json_t *r;
-	char *line;
 
 	for (int i = 0; i < BL_CTL_MAX_CLIENTS; i++) {
 		fds[i] = client_connect();
@@ -26,38 +45,114 @@ static void test_too_many_clients(void **state)
 		assert_true(bl_ctl_poll(w->c, 1) >= 0);
 	bl_ctl_stats_get(w->c, &st);
 	assert_int_equal(st.clients, BL_CTL_MAX_CLIENTS);
-
-	extra = client_connect();
-	line = client_line(w->c, extra);
-	assert_non_null(line);
-	r = json_loads(line, 0, NULL);
-	free(line);
-	assert_error(r, "busy", "too many");
-	json_decref(r);
-	assert_null(client_line(w->c, extra)); /* and then closed */
-	close(extra);
-	bl_ctl_stats_get(w->c, &st);
-	assert_int_equal(st.refused_busy, 1);
-
-	/* Every admitted client still works; freeing one slot admits a new client. */
-	for (int i = 0; i < BL_CTL_MAX_CLIENTS; i += 9) {
+	/* Every client but the first asks something: the first is the least active. */
+	for (int i = 1; i < BL_CTL_MAX_CLIENTS; i++) {
 		r = ask(w->c, fds[i], "{\"cmd\":\"echo\",\"value\":1}\n");
 		assert_true(json_is_true(json_object_get(r, "ok")));
 		json_decref(r);
 	}
-	close(fds[0]);
-	for (int i = 0; i < 20; i++)
-		assert_true(bl_ctl_poll(w->c, 1) >= 0);
-	fds[0] = client_connect();
-	r = ask(w->c, fds[0], "{\"cmd\":\"echo\",\"value\":2}\n");
+
+	/* A new client is served anyway: it takes the first one's slot. */
+	extra = client_connect();
+	r = ask(w->c, extra, "{\"cmd\":\"echo\",\"value\":2}\n");
 	assert_int_equal(json_integer_value(json_object_get(r, "value")), 2);
 	json_decref(r);
+	assert_int_equal(client_closed(w->c, fds[0], 200), 1);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.refused_busy, 0);
+	assert_int_equal(st.clients, BL_CTL_MAX_CLIENTS);
+
+	/* The others still work. */
+	for (int i = 1; i < BL_CTL_MAX_CLIENTS; i += 9) {
+		r = ask(w->c, fds[i], "{\"cmd\":\"echo\",\"value\":3}\n");
+		assert_int_equal(json_integer_value(json_object_get(r, "value")), 3);
+		json_decref(r);
+	}
+	close(extra);
 	for (int i = 0; i < BL_CTL_MAX_CLIENTS; i++)
 		close(fds[i]);
 	for (int i = 0; i < 20; i++)
 		assert_true(bl_ctl_poll(w->c, 1) >= 0);
 	bl_ctl_stats_get(w->c, &st);
 	assert_int_equal(st.clients, 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_idle_timeout(void **state)
+{
+	struct world *w = *state;
+	int silent, half, busy;
+	struct bl_ctl_stats st;
+	uint64_t t0;
+	json_t *r;
+
+	assert_int_equal(bl_ctl_idle_timeout(w->c), BL_CTL_IDLE_MS);
+	bl_ctl_set_idle_timeout(w->c, 300);
+	assert_int_equal(bl_ctl_idle_timeout(w->c), 300);
+	silent = client_connect(); /* connects, sends nothing */
+	half = client_connect();   /* sends half a request, and stops */
+	busy = client_connect();   /* asks every 50 ms */
+	send_str(w->c, half, "{\"cmd\":\"ec");
+	t0 = now_ms();
+	while (now_ms() - t0 < 900) {
+		r = ask(w->c, busy, "{\"cmd\":\"echo\",\"value\":1}\n");
+		assert_true(json_is_true(json_object_get(r, "ok")));
+		json_decref(r);
+		for (int i = 0; i < 10; i++)
+			assert_true(bl_ctl_poll(w->c, 5) >= 0);
+	}
+	assert_int_equal(client_closed(w->c, silent, 1), 1);
+	assert_int_equal(client_closed(w->c, half, 1), 1);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.idle_closed, 2);
+	assert_int_equal(st.clients, 1);
+	r = ask(w->c, busy, "{\"cmd\":\"echo\",\"value\":5}\n");
+	assert_int_equal(json_integer_value(json_object_get(r, "value")), 5);
+	json_decref(r);
+	close(busy);
+	close(silent);
+	close(half);
+
+	/* A long poll ends when an idle client is due, not at its own timeout. */
+	silent = client_connect();
+	assert_true(bl_ctl_poll(w->c, 0) >= 0); /* accepted */
+	t0 = now_ms();
+	assert_true(bl_ctl_poll(w->c, 10000) >= 0);
+	assert_true(now_ms() - t0 < 5000);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.idle_closed, 3);
+	assert_int_equal(client_closed(w->c, silent, 1), 1);
+	close(silent);
+
+	/* A request sent while the server was busy elsewhere past the idle time is served. */
+	busy = client_connect();
+	assert_true(bl_ctl_poll(w->c, 0) >= 0); /* accepted */
+	usleep(400 * 1000);			/* the server does not poll meanwhile */
+	send_str(NULL, busy, "{\"cmd\":\"echo\",\"value\":7}\n");
+	r = client_reply(w->c, busy);
+	assert_int_equal(json_integer_value(json_object_get(r, "value")), 7);
+	json_decref(r);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.idle_closed, 3);
+	close(busy);
+
+	/* 0: never. */
+	bl_ctl_set_idle_timeout(w->c, 0);
+	silent = client_connect();
+	for (int i = 0; i < 80; i++)
+		assert_true(bl_ctl_poll(w->c, 5) >= 0);
+	assert_int_equal(client_closed(w->c, silent, 1), 0);
+	bl_ctl_stats_get(w->c, &st);
+	assert_int_equal(st.idle_closed, 3);
+	close(silent);
 }
 
 static void test_slow_client(void **state)
@@ -246,7 +341,9 @@ static void test_stale_and_foreign_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_evicts_least_active, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_and_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_timeout_idle, setup, teardown),

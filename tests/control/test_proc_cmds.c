@@ -432,7 +432,7 @@ static void test_memory_and_lcores(void **state)
 					    "idle_cycles", "busy_pct", "avg_burst",
 					    "loops",	   "sleeps",   "procs_handled",
 					    "procs",	   "stalled",  "stalls",
-					    NULL };
+					    "preemptions", NULL };
 	struct pworld *x = *state;
 	struct cmds_world *w = x->w;
 	json_t *r, *o;

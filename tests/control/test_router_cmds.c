@@ -68,9 +68,14 @@ static void check_counts(json_t *r, json_int_t added, json_int_t replaced, json_
 
 static void test_status(void **state)
 {
-	static const char *const keys[] = { "version", "pid",	"uptime_s", "main_lcore",
-					    "lcores",  "ports", "routes",   "default_route",
-					    "socket",  NULL };
+	static const char *const keys[] = { "version", "pid",	  "uptime_s", "main_lcore",
+					    "lcores",  "ports",	  "routes",   "default_route",
+					    "socket",  "control", NULL };
+	static const char *const ctl_keys[] = {
+		"clients", "max_clients", "idle_timeout_ms", "accepted",    "requests",
+		"errors",  "busy",	  "evicted",	     "idle_closed", "slow_dropped",
+		"too_big", "bad_request", "unknown_command", NULL,
+	};
 	static const char *const port_keys[] = { "port",	"name", "mac",	  "ip",
 						 "udp",		"link", "queues", "rss",
 						 "multiseg_tx", "mtu",	NULL };
@@ -106,7 +111,20 @@ static void test_status(void **state)
 	assert_int_equal(strlen(cmds_str(p, "mac")), 17);
 	assert_true(strcmp(cmds_str(p, "link"), "up") == 0 ||
 		    strcmp(cmds_str(p, "link"), "down") == 0);
+	/* The control server's own figures: the refused request above is counted. */
+	p = json_object_get(r, "control");
+	cmds_keys(p, ctl_keys);
+	assert_int_equal(cmds_int(p, "max_clients"), BL_CTL_MAX_CLIENTS);
+	assert_int_equal(cmds_int(p, "idle_timeout_ms"), BL_CTL_IDLE_MS);
+	assert_int_equal(cmds_int(p, "clients"), 0);
+	assert_int_equal(cmds_int(p, "requests"), 2);
+	assert_int_equal(cmds_int(p, "errors"), 1);
 	json_decref(r);
+	bl_ctl_set_idle_timeout(w->ctl, 1500);
+	r = cmds_ok(w, "{'cmd':'status'}");
+	assert_int_equal(cmds_int(json_object_get(r, "control"), "idle_timeout_ms"), 1500);
+	json_decref(r);
+	bl_ctl_set_idle_timeout(w->ctl, BL_CTL_IDLE_MS);
 
 	/* Routes and the default route show up. */
 	json_decref(cmds_ok(w, "{'cmd':'route.add','routes':[{'key':1,'action':'drop'},"

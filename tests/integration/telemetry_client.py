@@ -158,7 +158,16 @@ def check(args):
     assert "limit" in helps["/beamline/routes"], helps
 
     # status: what beamctl shows (the uptime between two beamctl readings).
-    got = read_between(tel, "/beamline/status", bc, "status")
+    # The control server's "clients" is a gauge, not a counter: beamctl is a
+    # socket client while it asks, a telemetry request is none.
+    lo = reply_to_tel(bc.json("status"))
+    got = tel.query("/beamline/status")
+    hi = reply_to_tel(bc.json("status"))
+    assert lo["control"]["clients"] == hi["control"]["clients"] == 1, (lo, hi)
+    assert got["control"]["clients"] == 0, got["control"]
+    for r in (lo, got, hi):
+        del r["control"]["clients"]
+    between(lo, got, hi)
     assert got["ok"] == 1 and got["pid"] == args.pid and got["lcores"] == [1], got
     assert isinstance(got["ports"], dict) and got["ports"]["0"]["port"] == 0, got
 
@@ -303,6 +312,10 @@ def script_output(args):
     assert len(lines) == 2, lines
     st = lines[0]["/beamline/status"]
     now = reply_to_tel(bc.json("status"))
+    # The control server's counters were at most what they are now; no socket client then.
+    ctl_then, ctl_now = st.pop("control"), now.pop("control")
+    assert ctl_then["clients"] == 0, ctl_then
+    between(ctl_now | {"clients": 0}, ctl_then, {k: 0 for k in ctl_now})
     between(now, st, now | {"uptime_s": 0})  # the uptime was at most what it is now
     rt = lines[1]["/beamline/routes"]
     assert rt == reply_to_tel(bc.json("route", "list", "limit", "2"), truncated=1), rt

@@ -7,7 +7,7 @@
 #     l3fwd rule per key;
 #   - --routes 20000 --msgs-per-frame 1 with beamline and l3fwd -E: both
 #     tables hold 20000 entries, one lookup a packet;
-#   - --routes 5000 --churn 2000 with beamline: the plain and churned rows,
+#   - --routes 5000 --hops 2 --churn 2000 with beamline: the plain and churned rows,
 #     their ratio, the updates acknowledged, none refused;
 # every run exits 0 and every beamline run passes the loss check ('lost 0').
 # Skips (77) when scripts/l3fwd-build cannot build l3fwd (no dpdk-doc).
@@ -90,13 +90,14 @@ check "l3fwd row" has "$T/flows.txt" "| l3fwd -E (exact match) | "
 check "beamline row" has "$T/flows.txt" "| beamline | "
 check "ratio row" has "$T/flows.txt" "| beamline / l3fwd | "
 check "20000 routes against 20000 exact-match flows" has "$T/flows.txt" \
-	"Tables: beamline 20000 routes, l3fwd -E 20000 exact-match flows."
+	"Tables: beamline 20000 routes over 1 next hop(s), l3fwd -E 20000 exact-match flows."
 check "20000 frames of one message" has "$T/flows.txt" \
 	"1 message(s) a frame, 20000 frames"
 check "beamline loss check: lost 0" grep -qE '^\| beamline \| 1 \| lost 0 \|' "$T/flows.txt"
 
-bench "$T/churn.txt" --routes 5000 --churn 2000 --only beamline
-check "--routes 5000 --churn 2000: exit 0" test $? -eq 0
+bench "$T/churn.txt" --routes 5000 --hops 2 --churn 2000 --only beamline
+check "--routes 5000 --hops 2 --churn 2000: exit 0" test $? -eq 0
+check "routes over 2 next hops" has "$T/churn.txt" "beamline 5000 routes over 2 next hop(s)"
 check "plain row" has "$T/churn.txt" "| beamline | "
 check "churned row" has "$T/churn.txt" "| beamline, 2000 route updates/s | "
 check "churn ratio row" has "$T/churn.txt" "| beamline with route churn / beamline | "
