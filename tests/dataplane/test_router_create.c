@@ -161,7 +161,7 @@ static void test_conf_defaults(void **state)
 	assert_int_equal(c.max_routes, 1000000);
 	assert_int_equal(c.seq_sources, 4096);
 	assert_int_equal(c.drain_us, 100);
-	assert_int_equal(c.idle_sleep_us, 100);
+	assert_int_equal(c.idle_sleep_us, 0); /* workers poll by default */
 	assert_int_equal(c.max_procs, 65536);
 	assert_int_equal(c.proc_mbufs, 16384);
 	assert_int_equal(c.max_names, 65536);

@@ -63,6 +63,7 @@ sock="$work/ctl.sock"
 "$b/control/beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 512 --file-prefix "bl-sup-$$" \
 	--log-level=warning --vdev "net_af_packet_sup$$,iface=$vo" \
 	-- --config "$work/tree.conf" --socket "$sock" --port-ip "0=10.79.$n.1" --check-mbufs \
+	--idle-sleep-us 100 \
 	>"$work/daemon.log" 2>&1 &
 pid=$!
 ctl() { "$b/control/beamctl" -s "$sock" "$@"; }
@@ -158,7 +159,8 @@ ctl --json info count.b >/dev/null || fail "count.b not back after sup start"
 ctl ps --sort reductions --top 5
 ctl --json ps --sort memory --top 3 | field "len(d['procs'])" | grep -qx 3 || fail "ps --top 3"
 
-# 7. The other views: ports, lcores (an idle worker backs off: it slept), memory.
+# 7. The other views: ports, lcores (an idle worker with --idle-sleep-us backs off: it
+# slept), memory.
 ctl ports | grep -q "net_af_packet_sup$$" || fail "ports table"
 ctl --json lcores | field "d['lcores'][0]['sleeps'] > 0 and 'busy_pct' in d['lcores'][0]" |
 	grep -qx True || fail "lcores: an idle worker should have slept"
