@@ -1,0 +1,199 @@
+"""Parts of scripts/bench kept apart so that each file stays readable: the
+route-churn client (--churn) and the text that --routes/--churn runs add
+under the results table, and the machine line. See scripts/bench.
+"""
+import json
+import os
+import re
+import selectors
+import socket
+import statistics
+import subprocess
+import threading
+import time
+
+CHURN_BATCH = 256        # routes per route.batch request at most (~16 KB, under 64 KiB)
+CHURN_INFLIGHT = 64      # requests sent and not yet answered, at most
+
+
+class Churn(threading.Thread):
+    """Route updates at `rate` a second over one control connection.
+
+    Every ~1 ms tick the routes due since the last one go out as route.batch
+    requests of at most CHURN_BATCH routes; replies are read as they come,
+    in order, so the pipe stays full. At most CHURN_INFLIGHT requests wait
+    for their reply: when the daemon falls behind, what it could not take
+    is dropped from the schedule, not owed (at most 10 ms of updates wait),
+    so `acked` says what it really did. Keys walk 0..keys-1 in a scattered
+    order (a prime stride, above any key count, so every key comes once a
+    round). Each update moves its key to another of the --hops next hops
+    (MACs on the same port; key k's in round r is (k + r + 1) % hops; with
+    one hop, rounds swap it with a second MAC), so every update really
+    changes a route (the daemon skips a route replaced by itself)."""
+
+    def __init__(self, sock_path, rate, keys, hops, next_hop):
+        super().__init__(daemon=True)
+        self.sock_path, self.rate, self.keys = sock_path, rate, keys
+        self.stride = 1000003  # prime, and keys <= 1000000: coprime with keys
+        self.cursor = 0
+        self.sent = self.acked = self.requests = self.replies = self.errors = 0
+        self.first_error = self.fail = None
+        self.halt = threading.Event()
+        self.made = 0
+        # Key k's hop in round r: (k + r + 1) % hops, a change every time;
+        # with one hop in routes.conf, rounds swap it with a second MAC.
+        self.hops, self.spread = max(hops, 2), hops > 1
+        base = next_hop["mac"].rsplit(":", 1)
+        self.route = (f'add %d port {next_hop["port"]} mac {base[0]}:%02x '
+                      f'ip {next_hop["ip"]} udp {next_hop["udp"]}\\n')
+        self.mac_last = int(base[1], 16)
+
+    def request(self, n):
+        keys = []
+        for _ in range(n):
+            k = self.cursor
+            hop = ((k if self.spread else 0) + self.made // self.keys + 1) % self.hops
+            keys.append(self.route % (k, (self.mac_last + hop) & 0xff))
+            self.made += 1
+            self.cursor = (self.cursor + self.stride) % self.keys
+        return ('{"cmd":"route.batch","text":"' + "".join(keys) + '"}\n').encode()
+
+    def take_replies(self, buf):
+        *lines, rest = buf.split(b"\n")
+        for line in lines:
+            if not line.strip():
+                continue
+            self.replies += 1
+            rep = json.loads(line)
+            if rep.get("ok"):
+                self.acked += int(rep.get("added", 0)) + int(rep.get("replaced", 0))
+            else:
+                self.errors += 1
+                if self.first_error is None:
+                    self.first_error = f"{rep.get('error')}: {rep.get('message')}"
+        return rest
+
+    def run(self):
+        # On the control plane's core (the daemon's main lcore, CPU 0), as a
+        # deployment's route feed would be: never on the worker's.
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {0})
+        try:
+            self.loop()
+        except (OSError, ValueError) as e:
+            self.fail = f"churn client: {e}"
+
+    def loop(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.sock_path)
+        s.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(s, selectors.EVENT_READ)
+        out, inbuf = b"", b""
+        credit, cap = 0.0, max(CHURN_BATCH, self.rate / 100)
+        last = time.monotonic()
+        drain_until = None  # once halted: wait this long for the last replies
+        try:
+            while True:
+                now = time.monotonic()
+                if not self.halt.is_set():
+                    credit = min(credit + self.rate * (now - last), cap)
+                    while credit >= 1 and self.requests - self.replies < CHURN_INFLIGHT:
+                        n = int(min(credit, CHURN_BATCH))
+                        out += self.request(n)
+                        self.sent += n
+                        self.requests += 1
+                        credit -= n
+                else:
+                    drain_until = drain_until or now + 5.0
+                    if self.replies >= self.requests or now > drain_until:
+                        break
+                last = now
+                if out:
+                    try:
+                        out = out[s.send(out):]
+                    except BlockingIOError:
+                        pass
+                sel.modify(s, selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0))
+                for _key, ev in sel.select(timeout=max(0.0, 0.001 - (time.monotonic() - now))):
+                    if not ev & selectors.EVENT_READ:
+                        continue
+                    try:
+                        data = s.recv(1 << 20)
+                    except BlockingIOError:
+                        continue
+                    if not data:
+                        raise OSError("the daemon closed the control connection")
+                    inbuf = self.take_replies(inbuf + data)
+        finally:
+            sel.close()
+            s.close()
+
+
+def scale_text(env, contenders, results, args, t):
+    """What a --routes/--churn run adds under the table: the traffic and the
+    tables' sizes, the churn achieved, and the loss check of every beamline
+    run. Returns (text, failed): failed when a message was lost or a route
+    update refused."""
+    with open(env["l3fwd_rules"]) as f:
+        rules = sum(1 for line in f if line.startswith("R"))
+    pcap_mb = os.path.getsize(env["pcap"]) / 1e6
+    src = "one source (5-tuple) per key" if t.get("source_per_key") else f"{t['sources']} sources"
+    lines = ["", f"Traffic: {t['keys']} keys ({t['dist']}), {t['msgs_per_frame']} message(s) "
+             f"a frame, {t['frames']} frames ({pcap_mb:.0f} MB of pcap), {src}; "
+             f"{t['frames'] * t['msgs_per_frame']} messages, {env['gen_flows']} distinct flows "
+             f"in the pcap. Tables: beamline {t['keys']} routes over {t['hops']} next hop(s), "
+             f"l3fwd -E {rules} exact-match flows."]
+    failed = False
+    churned = [r for r in results if r["ok"] and "churn" in r]
+    if args.churn:
+        if churned:
+            acked = [r["churn"]["acked_per_s"] for r in churned]
+            errors = sum(r["churn"]["errors"] for r in churned)
+            first = next((r["churn"]["first_error"] for r in churned
+                          if r["churn"]["first_error"]), None)
+            lines += ["", f"Route churn: {args.churn:g} updates/s asked, "
+                      f"{statistics.median(acked):.0f}/s acknowledged (median; "
+                      f"{min(acked):.0f}..{max(acked):.0f}) over the measured seconds; "
+                      f"each a route.batch line moving a key in the traffic to another next hop; "
+                      f"{errors} refused" + (f" (first: {first})" if first else "") + "."]
+            failed |= errors > 0
+        else:
+            lines += ["", "Route churn: no run of beamline with churn succeeded."]
+    checked = [c for c in contenders if any("loss" in r for r in results if r["name"] == c.name)]
+    if checked:
+        lines += ["", "| loss check | runs | lost (at exit: rx - fwd - drop) "
+                  "| live read: rx - (fwd + drop + buffered + delivered) | drops by reason |",
+                  "|---|---:|---:|---:|---|"]
+    for c in checked:
+        rs = [r for r in results if r["name"] == c.name and "loss" in r]
+        lost = sum(r["loss"]["lost"] for r in rs)
+        live = [r["loss_live"]["in_flight"] for r in rs]
+        drops = {}
+        for r in rs:
+            for k, n in r["loss_live"]["drops"].items():
+                drops[k] = drops.get(k, 0) + n
+        dtext = ", ".join(f"{k} {n}" for k, n in sorted(drops.items())) or "none"
+        lines.append(f"| {c.label} | {len(rs)} | lost {lost} | {min(live)}..{max(live)} "
+                     f"| {dtext} |")
+        failed |= lost != 0
+    if checked:
+        lines.append("(The live read is racy while frames stream in: a burst's counters are "
+                     "not all written at once. The exit totals are exact.)")
+    return "\n".join(lines), failed
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M)
+            if m:
+                cpu = m.group(1).strip()
+    except OSError:
+        pass
+    dpdk = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
+                          text=True).stdout.strip() or "?"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} cores, DPDK {dpdk}, no hugepages (--no-huge); "
+            f"load average at the end {load} (other work on the machine skews the figures)")
