@@ -526,6 +526,8 @@ int main(int argc, char **argv)
 			goto out_offline;
 		}
 	}
+	/* Packets wait in the ports until the trees the config starts run. */
+	bl_router_hold_rx(r, true);
 	ret = bl_router_start(r);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot launch the worker lcores: %s\n",
@@ -538,6 +540,7 @@ int main(int argc, char **argv)
 		say(stderr, "beamline: config: %s", err);
 		stop_requested = 1;
 	}
+	bl_router_hold_rx(r, false);
 	say(stdout, "beamline %s: %u port(s), %u worker lcore(s), %llu route(s); control socket %s",
 	    BEAMLINE_VERSION, r->n_ports, r->n_workers, (unsigned long long)r->routes->count,
 	    o.socket);

@@ -228,7 +228,8 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 
 /*
  * A burst from each RX queue this lcore owns, each handled at once
- * (bl_lcore_rx_burst). Returns the packets received.
+ * (bl_lcore_rx_burst). Returns the packets received. None while the router
+ * holds its traffic (bl_router_hold_rx: the daemon starting).
  *
  * Back-pressure: while the processes are behind (work left after a whole
  * slice), take no new packets for up to BL_RX_SKIP_MAX loops: what cannot
@@ -241,6 +242,8 @@ static inline uint32_t poll_rx(struct bl_lcore *lc, struct rte_mbuf **pkts)
 	uint32_t got = 0;
 	uint16_t q, n;
 
+	if (unlikely(__atomic_load_n(&lc->r->rx_hold, __ATOMIC_ACQUIRE)))
+		return 0; /* the daemon is still starting what traffic is for */
 	if (unlikely(lc->backlog) && lc->rx_skips < BL_RX_SKIP_MAX) {
 		lc->rx_skips++;
 		bl_stat_add(&lc->st.rx_skips, 1);

@@ -56,6 +56,7 @@ struct bl_router {
 	unsigned int n_workers;
 	struct bl_lcore *workers[BL_MAX_WORKERS];
 	int quit; /* set by the control thread; workers poll it (relaxed) */
+	int rx_hold; /* while set, workers run processes but take no packets (acquire) */
 	bool running;
 	uint64_t start_tsc;
 };
@@ -73,6 +74,18 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 
 /* Launch the poll loop on every worker lcore. 0 or -errno. */
 int bl_router_start(struct bl_router *r);
+
+/*
+ * Hold or release the ports' traffic: while held, the workers run their
+ * processes (so a supervision tree can spawn its children there) but take
+ * no packets, which wait in the ports' RX rings. The daemon holds it from
+ * start until its configuration's trees run, so no frame finds a process
+ * that is about to exist. Control thread; 0 (the default) takes traffic.
+ */
+static inline void bl_router_hold_rx(struct bl_router *r, bool hold)
+{
+	__atomic_store_n(&r->rx_hold, hold ? 1 : 0, __ATOMIC_RELEASE);
+}
 
 /* Ask the workers to stop, wait for them (they flush their TX buffers first). */
 void bl_router_stop(struct bl_router *r);
