@@ -197,3 +197,42 @@ def machine():
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, DPDK {dpdk}, no hugepages (--no-huge); "
             f"load average at the end {load} (other work on the machine skews the figures)")
+
+
+def plot(path, rows, names, title):
+    """The contenders' median rates as bars, their run-to-run spread as
+    error bars, into path (SVG or PNG by its extension). matplotlib comes
+    from Debian (python3-matplotlib); a Python of its own (pyenv, a venv)
+    finds it in Debian's dist-packages."""
+    try:
+        import matplotlib
+    except ImportError:
+        import sys
+        sys.path.append("/usr/lib/python3/dist-packages")
+        try:
+            import matplotlib
+        except ImportError as e:
+            raise RuntimeError("--plot needs matplotlib (Debian: apt-get install "
+                               f"python3-matplotlib): {e}") from e
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: small, searchable
+    import matplotlib.pyplot as plt
+
+    shown = [n for n in names if rows.get(n)]
+    med = [rows[n]["mpps"] for n in shown]
+    lo = [rows[n]["mpps"] - rows[n]["mpps_min"] for n in shown]
+    hi = [rows[n]["mpps_max"] - rows[n]["mpps"] for n in shown]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(shown) + 1.4))
+    y = list(range(len(shown)))[::-1]
+    ax.barh(y, med, xerr=[lo, hi], color="#4c72b0", ecolor="#333333", capsize=4)
+    ax.set_yticks(y)
+    ax.set_yticklabels(shown)
+    for yi, n in zip(y, shown):
+        ax.text(rows[n]["mpps_max"], yi, f"  {rows[n]['mpps']:.2f} Mpps, "
+                f"{rows[n]['mmsgs']:.1f} Mmsg/s", va="center", fontsize=8)
+    ax.set_xlabel("packets forwarded, Mpps (median; bars: min..max of the runs)")
+    ax.set_xlim(0, max(r["mpps_max"] for r in (rows[n] for n in shown)) * 1.45)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -84,8 +84,13 @@ bench() { # bench OUT ARGS...: scripts/bench on this build, short runs
 	return $rc
 }
 
-bench "$T/flows.txt" --routes 20000 --msgs-per-frame 1 --only beamline,l3fwd
+bench "$T/flows.txt" --routes 20000 --msgs-per-frame 1 --only beamline,l3fwd --plot "$T/flows.svg"
 check "--routes 20000 --msgs-per-frame 1: exit 0" test $? -eq 0
+check "--plot wrote an SVG naming both contenders" python3 - "$T/flows.svg" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+sys.exit(0 if s.startswith("<?xml") and "<svg" in s and "beamline" in s and "l3fwd" in s else 1)
+PY
 check "l3fwd row" has "$T/flows.txt" "| l3fwd -E (exact match) | "
 check "beamline row" has "$T/flows.txt" "| beamline | "
 check "ratio row" has "$T/flows.txt" "| beamline / l3fwd | "
