@@ -132,8 +132,8 @@ static int chunk_add(struct chunk *k, int wc, char **words, unsigned long lineno
 }
 
 /* Run one command line's words; the error names path:lineno. */
-static int run_words(struct bl_ctl *c, int wc, char **words, const char *path,
-		     unsigned long lineno, char *err, size_t errlen)
+static int run_words(struct bl_ctl *c, int wc, char **words, const char *path, unsigned long lineno,
+		     char *err, size_t errlen)
 {
 	char sub[BL_CTL_ERRMSG_LEN];
 	json_t *req, *reply;

@@ -100,14 +100,14 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
  * never outlives the route it came from). Caching the verdict rather than
  * the route pointer keeps the per-message work to one cache line.
  */
-#define BL_VERDICT_CACHE_SIZE 4096u			   /* power of two */
-#define BL_VERDICT_SLOT_BITS  12u			   /* log2 of it */
+#define BL_VERDICT_CACHE_SIZE 4096u /* power of two */
+#define BL_VERDICT_SLOT_BITS  12u   /* log2 of it */
 /* Distinct verdicts cached at once (ids 0..IDS-1; IDS itself marks empty
  * slots). Any value below the slot count works (see below); 2047 keeps
  * tgt_of small, and a lcore rarely sends to more hops than that. */
 #define BL_VERDICT_IDS 2047u
-#define BL_TGT_DROP	      0x8000u
-#define BL_TGT_PROC	      0x4000u /* | index of a process/group/pool target */
+#define BL_TGT_DROP    0x8000u
+#define BL_TGT_PROC    0x4000u /* | index of a process/group/pool target */
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
 _Static_assert(BL_VERDICT_IDS > 0 && BL_VERDICT_IDS < BL_VERDICT_CACHE_SIZE,
 	       "an id's mask is a slot's; the empty marker is an id never given out");

@@ -55,7 +55,7 @@ struct bl_router {
 	struct bl_port ports[BL_MAX_PORTS];
 	unsigned int n_workers;
 	struct bl_lcore *workers[BL_MAX_WORKERS];
-	int quit; /* set by the control thread; workers poll it (relaxed) */
+	int quit;    /* set by the control thread; workers poll it (relaxed) */
 	int rx_hold; /* while set, workers run processes but take no packets (acquire) */
 	bool running;
 	uint64_t start_tsc;
