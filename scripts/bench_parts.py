@@ -31,7 +31,7 @@ class Churn(threading.Thread):
     one hop, rounds swap it with a second MAC), so every update really
     changes a route (the daemon skips a route replaced by itself)."""
 
-    def __init__(self, sock_path, rate, keys, hops, next_hop):
+    def __init__(self, sock_path, rate, keys, hops, next_hop, offset=0):
         super().__init__(daemon=True)
         self.sock_path, self.rate, self.keys = sock_path, rate, keys
         self.stride = 1000003  # prime, and keys <= 1000000: coprime with keys
@@ -40,6 +40,7 @@ class Churn(threading.Thread):
         self.first_error = self.fail = None
         self.halt = threading.Event()
         self.made = 0
+        self.offset = offset  # churn keys k + offset: 0, the traffic's own keys
         # Key k's hop in round r: (k + r + 1) % hops, a change every time;
         # with one hop in routes.conf, rounds swap it with a second MAC.
         self.hops, self.spread = max(hops, 2), hops > 1
@@ -53,7 +54,7 @@ class Churn(threading.Thread):
         for _ in range(n):
             k = self.cursor
             hop = ((k if self.spread else 0) + self.made // self.keys + 1) % self.hops
-            keys.append(self.route % (k, (self.mac_last + hop) & 0xff))
+            keys.append(self.route % (k + self.offset, (self.mac_last + hop) & 0xff))
             self.made += 1
             self.cursor = (self.cursor + self.stride) % self.keys
         return ('{"cmd":"route.batch","text":"' + "".join(keys) + '"}\n').encode()
@@ -155,7 +156,9 @@ def scale_text(env, contenders, results, args, t):
             lines += ["", f"Route churn: {args.churn:g} updates/s asked, "
                       f"{statistics.median(acked):.0f}/s acknowledged (median; "
                       f"{min(acked):.0f}..{max(acked):.0f}) over the measured seconds; "
-                      f"each a route.batch line moving a key in the traffic to another next hop; "
+                      f"each a route.batch line moving a key "
+                      f"{'the traffic never uses' if args.churn_offset else 'in the traffic'} "
+                      f"to another next hop; "
                       f"{errors} refused" + (f" (first: {first})" if first else "") + "."]
             failed |= errors > 0
         else:
