@@ -9,15 +9,51 @@
 
 #include "actors/sched.h"
 
-/* A send_after entry: the timer node first, so a node is its entry. */
+/*
+ * A send_after entry (or a call's timeout): the timer node first, so a node
+ * is its entry. gen counts the entry's uses, so that a handle
+ * (bl_send_after's) names one use and goes stale when the entry is reused.
+ */
 struct bl_timer {
 	struct bl_tnode node; /* node.next links the free list when idle */
 	uint64_t dst;
 	uint64_t src;
 	uint64_t key;
 	uint32_t len;
+	uint32_t gen;
 	uint8_t inl[BL_BIN_INLINE_MAX];
 };
+
+/* An entry from the lcore's pool for a timer of `kind`, or NULL (empty). */
+static inline struct bl_timer *bl__timer_take(struct bl_sched *s, uint32_t kind)
+{
+	struct bl_timer *t = s->free_timers;
+
+	if (t == NULL)
+		return NULL;
+	s->free_timers = (struct bl_timer *)t->node.next;
+	s->n_timers_free--;
+	t->node.next = t->node.prev = NULL;
+	t->node.kind = kind;
+	t->gen++;
+	return t;
+}
+
+/* Back to the pool, off the wheel if it was still on it. */
+static inline void bl__timer_put(struct bl_sched *s, struct bl_timer *t)
+{
+	bl_wheel_cancel(&s->wheel, &t->node);
+	t->node.next = (struct bl_tnode *)s->free_timers; /* node is the first member */
+	s->free_timers = t;
+	s->n_timers_free++;
+}
+
+/* A new monitor / call reference: unique per lcore, and with the lcore in
+ * the top bits unique overall. Never 0. */
+static inline uint64_t bl__new_ref(struct bl_sched *s)
+{
+	return ((uint64_t)s->lcore << 48) | (++s->next_ref & ((UINT64_C(1) << 48) - 1));
+}
 
 enum bl_exec_state {
 	BL_EXEC_PENDING = 0,
@@ -72,9 +108,29 @@ void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reas
 /* Kept binaries (bin.c): release every one at exit. */
 void bl__kept_release_all(struct bl_sched *s, struct bl_proc *p);
 
-/* Queue a system message (exit / down) past the mailbox limit. */
-void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src, uint64_t key,
-		struct bl_reason reason);
+/* Queue a system message (exit / down / call failed) past the mailbox
+ * limit. Returns the node, or NULL when the pool was empty (counted). */
+struct bl_msg *bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src,
+			  uint64_t key, struct bl_reason reason);
+
+/* A peer entry of p (link.c): add one; remove the first of `kind` whose
+ * ref's low 32 bits are `tag` (and whose pid is `pid`, unless BL_PID_NONE),
+ * copying it to *out first. */
+int bl__peer_add(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid, uint64_t ref);
+bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid,
+		      uint32_t tag, struct bl_peer *out);
+
+/* Calls (call.c). */
+/* A reply, or a call's end, in p's turn: to handle_reply, or counted. */
+void bl__reply_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c, struct bl_msg *m);
+/* A call's timeout fired (t: its entry, back to the pool here). */
+void bl__call_timer_fire(struct bl_sched *s, struct bl_timer *t);
+/* A monitor's DOWN reached p: if it was a call's, the call ends (true). */
+bool bl__call_down(struct bl_sched *s, struct bl_proc *p, const struct bl_xmsg *x);
+/* p exits with pending call e: its timer goes back, its callee forgets it. */
+void bl__call_abandon(struct bl_sched *s, struct bl_proc *p, const struct bl_peer *e);
+/* A BL_X_CALL or BL_X_REPLY reached this lcore (consumes its mbuf). */
+void bl__call_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
 
 /* A small buffer (at most BL_BIN_INLINE_MAX bytes) to a process of this
  * lcore: the copy goes into the node. */

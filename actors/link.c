@@ -21,8 +21,9 @@
 #include "actors/internal.h"
 
 const char *const bl_sched_drop_names[BL_SDROP_MAX] = {
-	"dead_pid",	"unknown_lcore", "ring_full",	   "no_msg_buf",     "no_mbuf",
-	"mailbox_full", "tx_failed",	 "signal_to_dead", "unhandled_exit", "exited",
+	"dead_pid",	  "unknown_lcore", "ring_full",	 "no_msg_buf",
+	"no_mbuf",	  "mailbox_full",  "tx_failed",	 "signal_to_dead",
+	"unhandled_exit", "exited",	   "late_reply", "unhandled_reply",
 };
 
 void bl__signal(struct bl_sched *s, const struct bl_xmsg *x)
@@ -69,8 +70,7 @@ static void peer_count(struct bl_proc *p, uint32_t kind, int delta)
 		p->n_monitors = (uint16_t)(p->n_monitors + delta);
 }
 
-static int peer_add(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid,
-		    uint64_t ref)
+int bl__peer_add(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid, uint64_t ref)
 {
 	struct bl_ctx c = { s, p };
 	struct bl_peer *e = (struct bl_peer *)bl_alloc(&c, sizeof(*e));
@@ -103,14 +103,35 @@ static bool peer_del(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint6
 	return true;
 }
 
-void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src, uint64_t key,
-		struct bl_reason reason)
+bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid,
+		      uint32_t tag, struct bl_peer *out)
+{
+	struct bl_peer **pp;
+
+	for (pp = &p->peers; *pp != NULL; pp = &(*pp)->next) {
+		struct bl_peer *e = *pp;
+		struct bl_ctx c = { s, p };
+
+		if (e->kind != kind || (uint32_t)e->ref != tag ||
+		    (pid != BL_PID_NONE && e->pid != pid))
+			continue;
+		*out = *e;
+		*pp = e->next;
+		peer_count(p, kind, -1);
+		bl_free(&c, e, sizeof(*e));
+		return true;
+	}
+	return false;
+}
+
+struct bl_msg *bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t src,
+			  uint64_t key, struct bl_reason reason)
 {
 	struct bl_msg *m = bl_msg_alloc(&s->msgs);
 
 	if (m == NULL) {
 		s->drops[BL_SDROP_NO_MSG_BUF]++;
-		return;
+		return NULL;
 	}
 	m->src = src;
 	m->key = key;
@@ -126,6 +147,7 @@ void bl__sysmsg(struct bl_sched *s, struct bl_proc *p, uint16_t type, uint64_t s
 	s->mbox_total++;
 	if (!(p->flags & BL_PF_RUNQ) && p->status != BL_PROC_RUNNING)
 		bl__runq_push(s, p);
+	return m;
 }
 
 /* An exit signal reached live process p. */
@@ -179,6 +201,10 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 	case BL_X_EXEC:
 		exec_run((struct bl_exec *)(uintptr_t)x->ptr, s);
 		return;
+	case BL_X_CALL:
+	case BL_X_REPLY:
+		bl__call_xmsg(s, x);
+		return;
 	default:
 		break;
 	}
@@ -202,7 +228,7 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 		}
 		if (peer_find(p, BL_PEER_LINK, x->src, 0, NULL) != NULL)
 			return;
-		rc = peer_add(s, p, BL_PEER_LINK, x->src, 0);
+		rc = bl__peer_add(s, p, BL_PEER_LINK, x->src, 0);
 		if (rc != 0)
 			signal_reason(
 			    s, BL_X_EXIT, x->src, x->dst, 0,
@@ -213,7 +239,7 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 			(void)peer_del(s, p, BL_PEER_LINK, x->src, 0);
 		return;
 	case BL_X_MONITOR:
-		if (p == NULL || peer_add(s, p, BL_PEER_MONITORED_BY, x->src, x->key) != 0)
+		if (p == NULL || bl__peer_add(s, p, BL_PEER_MONITORED_BY, x->src, x->key) != 0)
 			signal_reason(s, BL_X_DOWN, x->src, x->dst, x->key,
 				      bl_reason_make(BL_EXIT_NOPROC));
 		return;
@@ -227,7 +253,9 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 			return;
 		}
 		if (peer_del(s, p, BL_PEER_MONITORING, BL_PID_NONE, x->key))
-			bl__sysmsg(s, p, BL_MSG_DOWN, x->src, x->key, bl__xmsg_reason(x));
+			(void)bl__sysmsg(s, p, BL_MSG_DOWN, x->src, x->key, bl__xmsg_reason(x));
+		else
+			(void)bl__call_down(s, p, x);
 		return;
 	default:
 		return;
@@ -251,6 +279,9 @@ void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reas
 		case BL_PEER_MONITORING:
 			signal_reason(s, BL_X_DEMONITOR, e->pid, p->pid, e->ref, reason);
 			break;
+		case BL_PEER_CALLING:
+			bl__call_abandon(s, p, e);
+			break;
 		default:
 			break;
 		}
@@ -270,7 +301,7 @@ int bl_link(struct bl_ctx *c, uint64_t pid)
 		return -EINVAL;
 	if (pid == c->p->pid || peer_find(c->p, BL_PEER_LINK, pid, 0, NULL) != NULL)
 		return 0;
-	rc = peer_add(c->s, c->p, BL_PEER_LINK, pid, 0);
+	rc = bl__peer_add(c->s, c->p, BL_PEER_LINK, pid, 0);
 	if (rc != 0)
 		return rc;
 	bl__xmsg_init(&x, BL_X_LINK, pid, c->p->pid, 0);
@@ -300,9 +331,8 @@ uint64_t bl_monitor(struct bl_ctx *c, uint64_t pid)
 		errno = EINVAL;
 		return 0;
 	}
-	/* Unique per lcore; the lcore in the top bits makes it unique overall. */
-	ref = ((uint64_t)s->lcore << 48) | (++s->next_ref & ((UINT64_C(1) << 48) - 1));
-	rc = peer_add(s, c->p, BL_PEER_MONITORING, pid, ref);
+	ref = bl__new_ref(s);
+	rc = bl__peer_add(s, c->p, BL_PEER_MONITORING, pid, ref);
 	if (rc != 0) {
 		errno = -rc;
 		return 0;

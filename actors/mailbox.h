@@ -35,10 +35,13 @@ extern "C" {
 
 /* Message types (struct bl_msg.type). */
 enum bl_msg_type {
-	BL_MSG_DATA = 0, /* payload from a packet or a process */
-	BL_MSG_EXIT,	 /* trapped exit signal from a linked process */
-	BL_MSG_DOWN,	 /* a monitored process went down */
-	BL_MSG_FRAME,	 /* the messages of one wire frame (bin: their region, aux: count) */
+	BL_MSG_DATA = 0,    /* payload from a packet or a process */
+	BL_MSG_EXIT,	    /* trapped exit signal from a linked process */
+	BL_MSG_DOWN,	    /* a monitored process went down */
+	BL_MSG_FRAME,	    /* the messages of one wire frame (bin: their region, aux: count) */
+	BL_MSG_CALL,	    /* data that owes a reply (bl_reply); aux: the call's tag */
+	BL_MSG_REPLY,	    /* the reply to a bl_call; aux: the call's tag (actors/call.c) */
+	BL_MSG_CALL_FAILED, /* a call ended without a reply: key = ref, aux = status, reason */
 };
 
 /* struct bl_msg.flags */

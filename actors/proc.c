@@ -266,9 +266,7 @@ static void proc_timer_fire(struct bl_sched *s, struct bl_proc *p)
 static void send_timer_fire(struct bl_sched *s, struct bl_timer *t)
 {
 	(void)bl__send(s, t->dst, t->src, t->key, 0, t->inl, NULL, t->len);
-	t->node.next = (struct bl_tnode *)s->free_timers; /* node is the first member */
-	s->free_timers = t;
-	s->n_timers_free++;
+	bl__timer_put(s, t);
 }
 
 void bl__timer_fire(void *arg, struct bl_tnode *t)
@@ -277,6 +275,8 @@ void bl__timer_fire(void *arg, struct bl_tnode *t)
 
 	if (t->kind == BL_TNODE_PROC)
 		proc_timer_fire(s, (struct bl_proc *)((char *)t - offsetof(struct bl_proc, timer)));
+	else if (t->kind == BL_TNODE_CALL)
+		bl__call_timer_fire(s, (struct bl_timer *)t);
 	else
 		send_timer_fire(s, (struct bl_timer *)t);
 }
@@ -403,6 +403,10 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 			n += h;
 			bl__msg_done(s, p, m);
 			continue;
+		} else if (m->type == BL_MSG_CALL) {
+			beh->handle_message(&c, m);
+		} else if (m->type >= BL_MSG_REPLY) {
+			bl__reply_turn(s, p, &c, m);
 		} else if (beh->handle_exit != NULL)
 			beh->handle_exit(&c, m);
 		else
@@ -649,10 +653,11 @@ void bl_trap_exit(struct bl_ctx *c, bool on)
 		c->p->flags &= ~BL_PF_TRAP_EXIT;
 }
 
-void bl_set_timeout(struct bl_ctx *c, uint32_t ms)
+uint64_t bl_set_timeout(struct bl_ctx *c, uint32_t ms)
 {
 	struct bl_proc *p = c->p;
 
+	p->timeout_gen++;
 	p->timeout_ms = ms;
 	timed_update(p);
 	/* The turn end (or spawn) arms the timer from last_active. */
@@ -660,6 +665,7 @@ void bl_set_timeout(struct bl_ctx *c, uint32_t ms)
 		p->last_active = bl__now(c->s);
 		bl__proc_arm_timer(c->s, p);
 	}
+	return ms != 0 ? BL_TIMER_RECV | p->timeout_gen : 0;
 }
 
 void bl_hibernate(struct bl_ctx *c)
@@ -667,21 +673,21 @@ void bl_hibernate(struct bl_ctx *c)
 	c->p->flags |= BL_PF_HIBERNATE;
 }
 
-int bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
-		  uint32_t ms)
+uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
+		       uint32_t ms)
 {
 	struct bl_sched *s = c->s;
 	struct bl_timer *t;
 
-	if (len > BL_BIN_INLINE_MAX || (data == NULL && len != 0) || ms > INT32_MAX)
-		return -EINVAL;
-	t = s->free_timers;
-	if (t == NULL)
-		return -ENOSPC;
-	s->free_timers = (struct bl_timer *)t->node.next;
-	s->n_timers_free--;
-	t->node.next = t->node.prev = NULL;
-	t->node.kind = BL_TNODE_SEND;
+	if (len > BL_BIN_INLINE_MAX || (data == NULL && len != 0) || ms > INT32_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	t = bl__timer_take(s, BL_TNODE_SEND);
+	if (t == NULL) {
+		errno = ENOSPC;
+		return 0;
+	}
 	t->dst = dst;
 	t->src = c->p->pid;
 	t->key = key;
@@ -689,5 +695,34 @@ int bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data
 	if (len != 0)
 		memcpy(t->inl, data, len);
 	bl_wheel_arm(&s->wheel, &t->node, bl__now(s) + (ms ? ms : 1));
-	return 0;
+	return ((uint64_t)t->gen << 32) | (uint64_t)(t - s->timers + 1);
+}
+
+int bl_timer_cancel(struct bl_ctx *c, uint64_t handle)
+{
+	struct bl_sched *s = c->s;
+	struct bl_proc *p = c->p;
+	struct bl_timer *t;
+	uint64_t idx = handle & UINT32_MAX;
+
+	if (handle & BL_TIMER_RECV) {
+		if ((uint32_t)handle != p->timeout_gen)
+			return 0; /* replaced since */
+		if (p->flags & BL_PF_TIMEOUT_DUE) {
+			p->flags &= ~BL_PF_TIMEOUT_DUE; /* fired, not yet handled */
+			return 1;
+		}
+		if (p->timeout_ms == 0)
+			return 0;
+		(void)bl_set_timeout(c, 0);
+		return 1;
+	}
+	if (idx == 0 || idx > s->n_timers)
+		return -EINVAL;
+	t = &s->timers[idx - 1];
+	if (t->gen != (uint32_t)(handle >> 32) || !bl_tnode_armed(&t->node) ||
+	    t->node.kind != BL_TNODE_SEND || t->src != p->pid)
+		return 0;
+	bl__timer_put(s, t);
+	return 1;
 }

@@ -82,6 +82,25 @@ extern const char *const bl_proc_status_names[BL_PROC_STATUS_MAX];
 struct bl_sched;
 struct bl_proc;
 
+/* How a call ended (struct bl_reply.status). */
+enum bl_call_status {
+	BL_CALL_OK = 0,	 /* the callee replied: m is the reply */
+	BL_CALL_TIMEOUT, /* no reply in time; a late one is dropped (late_reply) */
+	BL_CALL_NOPROC,	 /* the callee was gone, or went before replying: reason says why */
+	BL_CALL_STATUS_MAX
+};
+
+extern const char *const bl_call_status_names[BL_CALL_STATUS_MAX];
+
+/* What handle_reply gets: valid during the callback only. */
+struct bl_reply {
+	uint64_t ref;		 /* what bl_call returned */
+	uint64_t from;		 /* the callee (the replier for BL_CALL_OK) */
+	uint32_t status;	 /* enum bl_call_status */
+	struct bl_reason reason; /* BL_CALL_NOPROC: the callee's exit reason */
+	const struct bl_msg *m;	 /* BL_CALL_OK: the reply (key, payload); else NULL */
+};
+
 /* Handler context: valid during one callback only. */
 struct bl_ctx {
 	struct bl_sched *s;
@@ -102,6 +121,12 @@ struct bl_ctx {
  *			bl_frame_iter, pass them all on with bl_transmit_frame).
  *			Each message counts as a reduction. Without it, the
  *			frame's messages reach handle_message one by one.
+ *  handle_reply:	optional: the answer to a bl_call of this process, a
+ *			reply or the call's end without one (timeout, noproc).
+ *			Without it, replies are dropped (unhandled_reply).
+ *
+ * handle_message also gets calls (m->type BL_MSG_CALL): answer them with
+ * bl_reply.
  */
 struct bl_behaviour {
 	const char *name;
@@ -111,6 +136,7 @@ struct bl_behaviour {
 	void (*handle_exit)(struct bl_ctx *c, const struct bl_msg *m);
 	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
 	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
+	void (*handle_reply)(struct bl_ctx *c, const struct bl_reply *r);
 };
 
 /* Spawn options; a NULL opts or a zero field means the scheduler default. */
@@ -128,6 +154,7 @@ enum bl_peer_kind {
 	BL_PEER_LINK = 1,
 	BL_PEER_MONITORING,   /* I monitor pid (ref) */
 	BL_PEER_MONITORED_BY, /* pid monitors me (ref) */
+	BL_PEER_CALLING,      /* I wait for pid's reply (ref; pad: timer index + 1, or 0) */
 };
 
 struct bl_peer {
@@ -176,7 +203,7 @@ struct bl_proc {
 	uint32_t timeout_ms;
 	uint32_t hib_after_ms;
 	uint32_t last_active; /* tick of the last turn */
-	uint32_t pad2;
+	uint32_t timeout_gen; /* bl_set_timeout calls: the handles' generation */
 	struct bl_reason exit_reason;
 } __attribute__((aligned(64)));
 
@@ -323,19 +350,61 @@ void bl_trap_exit(struct bl_ctx *c, bool on);
 /*
  * Receive timeout: if no message is handled for ms milliseconds,
  * handle_timeout runs once. Every handled message restarts it; 0 clears it.
+ * Returns a handle for bl_timer_cancel (0 when ms is 0).
  */
-void bl_set_timeout(struct bl_ctx *c, uint32_t ms);
+uint64_t bl_set_timeout(struct bl_ctx *c, uint32_t ms);
 
 /* Hibernate after this callback: return every heap chunk not in use. */
 void bl_hibernate(struct bl_ctx *c);
 
 /*
  * Deliver len bytes to dst with key after ms milliseconds (from this lcore's
- * timer wheel). Returns 0, -ENOSPC when the lcore's timer pool is full,
- * -EINVAL when len > BL_BIN_INLINE_MAX (send a binary instead).
+ * timer wheel). Returns a handle for bl_timer_cancel (never 0), or 0 with
+ * errno ENOSPC when the lcore's timer pool is full, EINVAL when len >
+ * BL_BIN_INLINE_MAX (send a binary instead) or ms > INT32_MAX.
  */
-int bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
-		  uint32_t ms);
+uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
+		       uint32_t ms);
+
+/*
+ * Cancel a timer of the calling process (a handle from bl_send_after or
+ * bl_set_timeout). Returns 1 when it was cancelled before it fired, 0 when
+ * it had fired already (or was cancelled or replaced before), -EINVAL for a
+ * handle that is no timer of this process. Erlang: erlang:cancel_timer/1.
+ */
+int bl_timer_cancel(struct bl_ctx *c, uint64_t handle);
+
+/* The top bit marks a receive-timeout handle (its low 32 bits: the
+ * process's timeout_gen); a send_after handle is gen << 32 | entry + 1. */
+#define BL_TIMER_RECV (UINT64_C(1) << 63)
+
+/* --- Calls (actors/call.c): gen_server:call without blocking. --- */
+
+#define BL_CALL_INFINITY UINT32_MAX /* a call with no timeout */
+
+/*
+ * Send len bytes to `to` as a call, owing a reply. Returns the call's
+ * reference (never 0); the answer comes to handle_reply with that reference:
+ * the reply, or BL_CALL_TIMEOUT after timeout_ms (BL_CALL_INFINITY: never),
+ * or BL_CALL_NOPROC at once when `to` is gone, or when it exits before
+ * replying (an implicit monitor, as gen_server:call has). A reply that
+ * comes after the timeout is dropped and counted (late_reply). Works
+ * across lcores. Returns 0 with errno set when the call could not be made:
+ * EINVAL (bad argument, timeout_ms above INT32_MAX), EDEADLK (a call to
+ * oneself), ENOSPC (the lcore's timer pool is full), ENOBUFS / EMSGSIZE /
+ * ESRCH (the request could not be handed on; counted under its reason).
+ */
+uint64_t bl_call(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,
+		 uint32_t timeout_ms);
+
+/*
+ * Answer call message `call` (m->type BL_MSG_CALL, in handle_message) with
+ * key and len bytes. Returns 0, -EINVAL when `call` is no call, or the
+ * send's -errno. A second reply to one call reaches the caller as a late
+ * one (dropped, counted).
+ */
+int bl_reply(struct bl_ctx *c, const struct bl_msg *call, uint64_t key, const void *data,
+	     uint32_t len);
 
 #ifdef __cplusplus
 }

@@ -31,16 +31,18 @@ extern "C" {
 
 /* Per-lcore drop reasons: every message the runtime loses counts under one. */
 enum bl_sched_drop {
-	BL_SDROP_DEAD_PID = 0,	 /* destination process gone or pid stale */
-	BL_SDROP_UNKNOWN_LCORE,	 /* pid names an lcore without a scheduler */
-	BL_SDROP_RING_FULL,	 /* the cross-lcore ring to the destination was full */
-	BL_SDROP_NO_MSG_BUF,	 /* the message node pool was empty */
-	BL_SDROP_NO_MBUF,	 /* a buffer send needed an mbuf; pool empty */
-	BL_SDROP_MAILBOX_FULL,	 /* mailbox limit (drop_newest / drop_oldest / kill) */
-	BL_SDROP_TX_FAILED,	 /* the transmit callback refused the message */
-	BL_SDROP_SIGNAL_TO_DEAD, /* an exit/link/monitor signal to a process already gone */
-	BL_SDROP_UNHANDLED,	 /* exit/down message to a behaviour without handle_exit */
-	BL_SDROP_EXITED,	 /* still in the mailbox when its process exited */
+	BL_SDROP_DEAD_PID = 0,	  /* destination process gone or pid stale */
+	BL_SDROP_UNKNOWN_LCORE,	  /* pid names an lcore without a scheduler */
+	BL_SDROP_RING_FULL,	  /* the cross-lcore ring to the destination was full */
+	BL_SDROP_NO_MSG_BUF,	  /* the message node pool was empty */
+	BL_SDROP_NO_MBUF,	  /* a buffer send needed an mbuf; pool empty */
+	BL_SDROP_MAILBOX_FULL,	  /* mailbox limit (drop_newest / drop_oldest / kill) */
+	BL_SDROP_TX_FAILED,	  /* the transmit callback refused the message */
+	BL_SDROP_SIGNAL_TO_DEAD,  /* an exit/link/monitor signal to a process already gone */
+	BL_SDROP_UNHANDLED,	  /* exit/down message to a behaviour without handle_exit */
+	BL_SDROP_EXITED,	  /* still in the mailbox when its process exited */
+	BL_SDROP_LATE_REPLY,	  /* a reply whose call had timed out or was never made */
+	BL_SDROP_UNHANDLED_REPLY, /* a reply to a behaviour without handle_reply */
 	BL_SDROP_MAX
 };
 
@@ -90,6 +92,8 @@ enum bl_xmsg_type {
 	BL_X_DEMONITOR, /* key = ref */
 	BL_X_DOWN,	/* key = ref, reason */
 	BL_X_EXEC,	/* command ring only: ptr = struct bl_exec */
+	BL_X_CALL,	/* data owing a reply: ptr = the call's tag (actors/call.c) */
+	BL_X_REPLY,	/* a reply: ptr = the call's tag */
 };
 
 struct bl_xmsg {

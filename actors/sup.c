@@ -211,14 +211,10 @@ static uint32_t shutdown_of(const struct sup_child *ch)
  */
 static struct bl_timer *stop_timer_arm(struct bl_sched *s, uint64_t self, uint64_t pid, uint32_t ms)
 {
-	struct bl_timer *t = s->free_timers;
+	struct bl_timer *t = bl__timer_take(s, BL_TNODE_SEND);
 
 	if (t == NULL)
 		return NULL;
-	s->free_timers = (struct bl_timer *)t->node.next;
-	s->n_timers_free--;
-	t->node.next = t->node.prev = NULL;
-	t->node.kind = BL_TNODE_SEND;
 	t->dst = self;
 	t->src = self;
 	t->key = SUP_KEY_SHUTDOWN_TIMEOUT;
@@ -241,10 +237,7 @@ static void stop_timer_cancel(struct bl_sched *s, struct sup_child *ch, uint64_t
 	memcpy(&pid, t->inl, sizeof(pid));
 	if (pid != ch->pid)
 		return;
-	bl_wheel_cancel(&s->wheel, &t->node);
-	t->node.next = (struct bl_tnode *)s->free_timers; /* node is the first member */
-	s->free_timers = t;
-	s->n_timers_free++;
+	bl__timer_put(s, t);
 }
 
 /* Begin stopping a running child: shutdown now, kill when its time is up. */

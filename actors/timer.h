@@ -28,6 +28,7 @@ extern "C" {
 enum bl_tnode_kind {
 	BL_TNODE_PROC = 1, /* struct bl_proc: receive timeout / hibernate after idle */
 	BL_TNODE_SEND,	   /* struct bl_timer: send_after */
+	BL_TNODE_CALL,	   /* struct bl_timer: a call's timeout (actors/call.c) */
 };
 
 struct bl_tnode {

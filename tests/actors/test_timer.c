@@ -71,7 +71,10 @@ struct tp {
 	uint32_t at_init_timeout;
 	uint32_t send_after_ms;
 	uint64_t last_key;
-	int rc;
+	uint64_t h;    /* send_after's handle */
+	uint64_t rh;   /* the receive timeout's handle */
+	int err;       /* errno when h is 0 */
+	int cancelled; /* bl_timer_cancel's answers on key 7 (h) and 8 (rh) */
 };
 
 static int tp_init(struct bl_ctx *c, void *arg)
@@ -80,9 +83,12 @@ static int tp_init(struct bl_ctx *c, void *arg)
 
 	bl_set_state(c, t);
 	if (t->at_init_timeout != 0)
-		bl_set_timeout(c, t->at_init_timeout);
-	if (t->send_after_ms != 0)
-		t->rc = bl_send_after(c, bl_self(c), 42, "tick", 4, t->send_after_ms);
+		t->rh = bl_set_timeout(c, t->at_init_timeout);
+	if (t->send_after_ms != 0) {
+		errno = 0;
+		t->h = bl_send_after(c, bl_self(c), 42, "tick", 4, t->send_after_ms);
+		t->err = errno;
+	}
 	return 0;
 }
 
@@ -92,6 +98,10 @@ static void tp_msg(struct bl_ctx *c, const struct bl_msg *m)
 
 	t->msgs++;
 	t->last_key = m->key;
+	if (m->key == 7)
+		t->cancelled = bl_timer_cancel(c, t->h);
+	if (m->key == 8)
+		t->cancelled = bl_timer_cancel(c, t->rh);
 	if (m->key == 42)
 		assert_memory_equal(bl_msg_data(m), "tick", 4);
 }
@@ -124,7 +134,7 @@ static void test_send_after(void **state)
 
 	(void)state;
 	assert_int_not_equal(bl_proc_spawn(s, &tp_beh, &t, NULL), BL_PID_NONE);
-	assert_int_equal(t.rc, 0);
+	assert_true(t.h != 0);
 	assert_int_equal(s->n_timers_free, s->n_timers - 1);
 	step(w, 99);
 	assert_int_equal(t.msgs, 0);
@@ -146,10 +156,68 @@ static void test_send_after_pool_bounded(void **state)
 	bl_proc_spawn(s, &tp_beh, &t1, NULL);
 	bl_proc_spawn(s, &tp_beh, &t2, NULL);
 	bl_proc_spawn(s, &tp_beh, &t3, NULL);
-	assert_int_equal(t1.rc, 0);
-	assert_int_equal(t2.rc, 0);
-	assert_int_equal(t3.rc, -ENOSPC);
+	assert_true(t1.h != 0 && t2.h != 0 && t1.h != t2.h);
+	assert_int_equal(t3.h, 0);
+	assert_int_equal(t3.err, ENOSPC);
 	/* the target dies before its timer fires: a counted drop, nothing leaks */
+	world_free(w);
+}
+
+/* A send_after cancelled before it fires: no message, the entry back in the
+ * pool; cancelled again, or after firing: 0; a reused entry's old handle
+ * cancels nothing. */
+static void test_send_after_cancel(void **state)
+{
+	struct world *w = world_new(1, NULL, false);
+	struct bl_sched *s = w->s[0];
+	struct tp t = { .send_after_ms = 100 }, u = { .send_after_ms = 20 };
+	uint64_t pid = bl_proc_spawn(s, &tp_beh, &t, NULL), upid;
+
+	(void)state;
+	step(w, 50);
+	assert_int_equal(bl_sched_deliver(s, pid, 7, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(t.cancelled, 1);
+	assert_int_equal(s->n_timers_free, s->n_timers);
+	step(w, 100);
+	assert_int_equal(t.msgs, 1); /* key 7 only: the tick never came */
+	assert_int_equal(bl_sched_deliver(s, pid, 7, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(t.cancelled, 0);
+	/* Another process takes the entry: t's stale handle leaves it alone. */
+	upid = bl_proc_spawn(s, &tp_beh, &u, NULL);
+	assert_int_equal(u.h & UINT32_MAX, t.h & UINT32_MAX);
+	assert_int_equal(bl_sched_deliver(s, pid, 7, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(t.cancelled, 0);
+	step(w, 20);
+	assert_int_equal(u.last_key, 42);
+	/* Fired: u's own cancel says so. */
+	assert_int_equal(bl_sched_deliver(s, upid, 7, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(u.cancelled, 0);
+	world_free(w);
+}
+
+/* A receive timeout cancelled: handle_timeout never runs. */
+static void test_receive_timeout_cancel(void **state)
+{
+	struct world *w = world_new(1, NULL, false);
+	struct bl_sched *s = w->s[0];
+	struct tp t = { .at_init_timeout = 50 };
+	uint64_t pid = bl_proc_spawn(s, &tp_beh, &t, NULL);
+
+	(void)state;
+	assert_true(t.rh & BL_TIMER_RECV);
+	step(w, 10);
+	assert_int_equal(bl_sched_deliver(s, pid, 8, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(t.cancelled, 1);
+	step(w, 200);
+	assert_int_equal(t.timeouts, 0);
+	assert_int_equal(bl_sched_deliver(s, pid, 8, 0, NULL, 0, 0, 0), 0);
+	step(w, 0);
+	assert_int_equal(t.cancelled, 0);
 	world_free(w);
 }
 
@@ -211,6 +279,8 @@ int main(void)
 		cmocka_unit_test(test_wheel),
 		cmocka_unit_test(test_send_after),
 		cmocka_unit_test(test_send_after_pool_bounded),
+		cmocka_unit_test(test_send_after_cancel),
+		cmocka_unit_test(test_receive_timeout_cancel),
 		cmocka_unit_test(test_receive_timeout),
 		cmocka_unit_test(test_many_timeouts),
 	};
