@@ -7,6 +7,7 @@
  * slots and the table never grows: the heap cost is fixed at spawn.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "actors/behaviours.h"
@@ -71,12 +72,30 @@ static int counter_init(struct bl_ctx *c, void *arg)
 	return 0;
 }
 
+/* A call asks for one key's counts: the answer is text, the call not counted. */
+static void counter_call(struct bl_ctx *c, const struct counter_state *st, const struct bl_msg *m)
+{
+	uint64_t msgs = 0, bytes = 0;
+	char out[96];
+	int n;
+
+	(void)bl_counter_get(st, m->key, &msgs, &bytes);
+	n = snprintf(out, sizeof(out), "key %llu: %llu messages, %llu bytes (all keys: %llu)",
+		     (unsigned long long)m->key, (unsigned long long)msgs,
+		     (unsigned long long)bytes, (unsigned long long)st->msgs);
+	(void)bl_reply(c, m, m->key, out, (uint32_t)n);
+}
+
 static void counter_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct counter_state *st = (struct counter_state *)bl_state(c);
 	struct counter_slot *e;
 	bool found;
 
+	if (unlikely(m->type == BL_MSG_CALL)) {
+		counter_call(c, st, m);
+		return;
+	}
 	st->msgs++;
 	st->bytes += bl_msg_len(m);
 	e = counter_find(st, m->key, &found);
@@ -228,6 +247,10 @@ const struct bl_behaviour bl_forward_behaviour = {
 
 static void echo_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
+	if (m->type == BL_MSG_CALL) {
+		(void)bl_reply(c, m, m->key, bl_msg_data(m), bl_msg_len(m));
+		return;
+	}
 	if (m->flags & BL_MSG_F_NET) {
 		(void)bl_transmit(c, m->src, m);
 		return;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/beamctl_conn.h"
 #include "control/beamctl_print.h"
@@ -108,6 +109,52 @@ static int ask_page(void *arg, json_t *req, json_t **reply)
 
 	bl_beamctl_conn_arm(pa->cn);
 	return exchange(pa->cn, pa->o, req, reply);
+}
+
+/*
+ * A call: the daemon answers with the call's id at once; ask for the result
+ * every 2 ms until it is no longer pending (the daemon's own timeout ends
+ * every call), then print that. Quiet while it waits, whatever --json says.
+ */
+static int call_and_wait(struct bl_beamctl_conn *cn, const struct opts *o, json_t *req,
+			 json_t **reply)
+{
+	struct opts quiet = *o;
+	json_t *ask;
+	json_int_t id;
+	int rc;
+
+	quiet.json = false;
+	rc = exchange(cn, &quiet, req, reply);
+	if (rc != 0)
+		return rc;
+	id = json_integer_value(json_object_get(*reply, "id"));
+	ask = json_pack("{s:s, s:I}", "cmd", "call.result", "id", id);
+	if (ask == NULL)
+		return EXIT_UNREACHABLE;
+	for (;;) {
+		const char *st;
+
+		json_decref(*reply);
+		*reply = NULL;
+		bl_beamctl_conn_arm(cn);
+		rc = exchange(cn, &quiet, ask, reply);
+		if (rc != 0)
+			break;
+		st = json_string_value(json_object_get(*reply, "status"));
+		if (st == NULL || strcmp(st, "pending") != 0)
+			break;
+		usleep(2000);
+	}
+	json_decref(ask);
+	if (rc == 0 && o->json) {
+		char *t = json_dumps(*reply, (o->pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+						 JSON_ENSURE_ASCII);
+
+		printf("%s\n", t ? t : "");
+		free(t);
+	}
+	return rc;
 }
 
 /* ---- main ---- */
@@ -258,6 +305,10 @@ int main(int argc, char **argv)
 		rc = bl_beamctl_route_list(req,
 					   o.raw == NULL && json_object_get(req, "limit") == NULL,
 					   !o.json, ask_page, &pa);
+	} else if (strcmp(cmd, "call") == 0 && o.raw == NULL) {
+		rc = call_and_wait(&cn, &o, req, &reply);
+		if (rc == 0 && !o.json)
+			bl_beamctl_print_reply("call.result", reply);
 	} else {
 		rc = exchange(&cn, &o, req, &reply);
 		if (rc == 0 && !o.json)

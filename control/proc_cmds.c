@@ -310,6 +310,8 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 		ret = bl__proc_info_cmds_register(c, pc);
 	if (ret == 0)
 		ret = bl__latency_cmds_register(c, pc);
+	if (ret == 0)
+		ret = bl__call_cmds_register(c, pc);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #ifndef BL_PROC_CMDS_H
 #define BL_PROC_CMDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,25 @@
 
 #define BL_PROC_EXEC_TIMEOUT_MS 2000u /* longest wait for a worker lcore to answer */
 #define BL_STALL_MS_DEFAULT	100u  /* a worker with no loop for this long is stalled */
+
+#define BL_CTL_CALLS	    64u	   /* calls from the socket waiting for their answers */
+#define BL_CTL_CALL_DATA    1024u  /* bytes of a call's request or answer kept */
+#define BL_CTL_CALL_KEEP_MS 60000u /* an answer nobody asked for is dropped after */
+
+/* A call made from the control socket (control/call_cmds.c). */
+struct bl_ctl_call {
+	uint32_t id;
+	uint8_t state; /* free, pending, done */
+	bool truncated;
+	uint32_t status; /* enum bl_call_status */
+	uint64_t target;
+	uint64_t from;
+	uint64_t key;
+	uint64_t started_ms, done_ms;
+	struct bl_reason reason;
+	uint32_t len;
+	uint8_t data[BL_CTL_CALL_DATA];
+};
 
 struct bl_proc_cmds {
 	struct bl_router *r;
@@ -42,6 +62,8 @@ struct bl_proc_cmds {
 	uint64_t swept;			      /* dead members removed from groups */
 	uint64_t names_swept;		      /* names of dead processes removed */
 	struct bl_crash_log *crash_log;	      /* drained every tick; may be NULL */
+	struct bl_ctl_call calls[BL_CTL_CALLS];
+	uint32_t call_seq;
 };
 
 /* Register the commands on c. Control thread. 0 or -errno. */

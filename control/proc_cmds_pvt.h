@@ -62,5 +62,6 @@ enum bl__stall_verdict bl__stall_verdict(uint64_t ran_ms, uint64_t limit_ms, boo
 int bl__spawn_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__proc_info_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__latency_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
+int bl__call_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 
 #endif /* BL_PROC_CMDS_PVT_H */

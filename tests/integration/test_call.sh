@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# beamctl drives processes: send puts messages in a counter's mailbox; call
+# asks it for a key's counts and prints the reply (the counter answers
+# calls); echo's reply carries the bytes back; a process that never answers
+# gives timeout, a dead one noproc; bad requests get one clear message.
+set -euo pipefail
+b=${BL_BUILD_DIR:?}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=daemon.sh
+. "$here/daemon.sh"
+bl_scratch call
+fail() { echo "test_call: FAIL: $*"; cat "$work/daemon.log"; exit 1; }
+
+bl_start -l 0,1 --no-huge --no-shconf --no-pci -m 256 \
+	--file-prefix "bl-call-$$" --log-level=warning --vdev "net_ring_k$$" -- --check-mbufs
+
+ctl spawn counter name cnt lcore 1 >/dev/null
+ctl spawn echo name ech lcore 1 >/dev/null
+ctl spawn fault name mute lcore 1 poison 99 >/dev/null
+ctl spawn counter name gone lcore 1 >/dev/null
+for i in 1 2 3; do ctl send cnt 5 hello >/dev/null; done
+ctl send cnt 6 x >/dev/null
+
+out=$(ctl call cnt 5 get)
+echo "$out" | grep -qE "^status +ok" || fail "call cnt: $out"
+echo "$out" | grep -q "key 5: 3 messages, 15 bytes (all keys: 4)" || fail "call cnt: $out"
+out=$(ctl --json call ech 7 'hello there')
+python3 - "$out" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["ok"] and r["status"] == "ok" and r["key"] == 7, r
+assert r["data"] == "hello there" and r["bytes"] == 11, r
+PY
+out=$(ctl --json call mute 1 x --timeout 200)
+python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['status']=='timeout' and r['ms']>=200, r" "$out"
+ctl kill gone >/dev/null
+sleep 0.2
+# A name whose process is gone: refused before any call.
+set +e
+msg=$(ctl call gone 1 x 2>&1)
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "call to a dead name succeeded: $msg"
+echo "$msg" | grep -q "no process" || fail "dead name message: $msg"
+# A callee that dies before it answers (fault crashes on its poison key): noproc.
+out=$(ctl --json call mute 99 x)
+python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['status']=='noproc' and r['reason']=='poison_message', r" "$out"
+# bad input: one clear message each
+for bad in "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
+	set +e
+	# shellcheck disable=SC2086
+	msg=$(ctl $bad 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" != 0 ] || fail "'$bad' succeeded: $msg"
+	[ "$(echo "$msg" | wc -l)" = 1 ] || fail "'$bad': more than one line: $msg"
+done
+bl_stop
+echo "call: send, call (ok, timeout, noproc), refusals: all as expected"
