@@ -8,7 +8,9 @@
  *  actors/bin.h       binaries over mbufs, kept binaries
  *  actors/mailbox.h   messages and bounded mailboxes
  *  actors/timer.h     the timer wheel
- *  actors/proc.h      behaviours, the handler API, spawn/kill/lookup on a scheduler
+ *  actors/proc.h      behaviours, the handler API (calls too: actors/call.c),
+ *                     spawn/kill/lookup on a scheduler
+ *  actors/task.h      tasks and task streams: work in short-lived processes
  *  actors/sched.h     the per-lcore scheduler, delivery, the command ring
  *                     (its layout in sched_core.h, inline internals in sched_pvt.h)
  *  actors/registry.h  the RCU name registry
@@ -26,6 +28,7 @@
 #include "actors/mailbox.h"
 #include "actors/timer.h"
 #include "actors/proc.h"
+#include "actors/task.h"
 #include "actors/sched.h"
 #include "actors/registry.h"
 #include "actors/info.h"

@@ -40,12 +40,18 @@ const char *const bl_call_status_names[BL_CALL_STATUS_MAX] = {
 	"noproc",
 };
 
-/* A call's timer entry, from the peer entry's pad (index + 1), or NULL. */
+/* A CALLING entry's pad: its timer entry's index + 1 (0: none), and this
+ * bit for a task's call, whose timeout kills the task. */
+#define CALL_TASK 0x80000000u
+
+/* A call's timer entry, from the peer entry's pad, or NULL. */
 static struct bl_timer *call_timer(struct bl_sched *s, const struct bl_peer *e)
 {
-	if (e->pad == 0 || e->pad > s->n_timers)
+	uint32_t idx = e->pad & ~CALL_TASK;
+
+	if (idx == 0 || idx > s->n_timers)
 		return NULL;
-	return &s->timers[e->pad - 1];
+	return &s->timers[idx - 1];
 }
 
 /*
@@ -147,6 +153,12 @@ static void call_failed(struct bl_sched *s, struct bl_proc *p, const struct bl_p
 uint64_t bl_call(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,
 		 uint32_t timeout_ms)
 {
+	return bl__call_start(c, to, key, data, len, timeout_ms, false);
+}
+
+uint64_t bl__call_start(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,
+			uint32_t timeout_ms, bool task)
+{
 	struct bl_sched *s = c->s;
 	struct bl_proc *p = c->p;
 	struct bl_timer *t = NULL;
@@ -179,8 +191,10 @@ uint64_t bl_call(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, 
 		errno = -rc;
 		return 0;
 	}
+	if (task)
+		p->peers->pad = CALL_TASK; /* bl__peer_add put it first */
 	if (t != NULL) {
-		p->peers->pad = (uint32_t)(t - s->timers + 1); /* bl__peer_add put it first */
+		p->peers->pad |= (uint32_t)(t - s->timers + 1);
 		t->dst = p->pid;
 		t->src = to;
 		t->key = ref;
@@ -243,6 +257,14 @@ void bl__call_timer_fire(struct bl_sched *s, struct bl_timer *t)
 	    !bl__peer_del_tag(s, p, BL_PEER_CALLING, BL_PID_NONE, (uint32_t)ref, &e)) {
 		bl__timer_put(s, t);
 		return;
+	}
+	if (e.pad & CALL_TASK) {
+		struct bl_xmsg x;
+
+		/* A task out of time is killed: its heap goes now. */
+		bl__xmsg_init(&x, BL_X_EXIT_SIGNAL, e.pid, p->pid, 0);
+		bl__xmsg_set_reason(&x, bl_reason_make(BL_EXIT_KILL));
+		bl__signal(s, &x);
 	}
 	bl__call_abandon(s, p, &e);
 	if (p->status != BL_PROC_EXITING && !(p->flags & BL_PF_EXIT_PENDING))

@@ -121,6 +121,9 @@ bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint
 		      uint32_t tag, struct bl_peer *out);
 
 /* Calls (call.c). */
+/* bl_call; a task's call (task) kills the callee when it times out. */
+uint64_t bl__call_start(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,
+			uint32_t timeout_ms, bool task);
 /* A reply, or a call's end, in p's turn: to handle_reply, or counted. */
 void bl__reply_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c, struct bl_msg *m);
 /* A call's timeout fired (t: its entry, back to the pool here). */
