@@ -138,4 +138,6 @@ void bl_sched_totals(const struct bl_sched *s, struct bl_sched_totals *t)
 	t->msgs_in_use = t->msgs_total - RD(s->msgs.n_free);
 	for (i = 0; i < BL_SDROP_MAX; i++)
 		t->drops[i] = RD(s->drops[i]);
+	t->flow_pauses = RD(s->flow_pauses);
+	t->flow_resumes = RD(s->flow_resumes);
 }

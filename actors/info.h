@@ -52,6 +52,8 @@ struct bl_sched_totals {
 	uint32_t msgs_in_use;
 	uint32_t msgs_total;
 	uint64_t drops[BL_SDROP_MAX];
+	uint64_t flow_pauses;  /* senders stopped by a full block mailbox */
+	uint64_t flow_resumes; /* block mailboxes drained, their senders let go */
 };
 
 /* Info of a live pid on s. Owner. 0 or -ESRCH. */

@@ -120,6 +120,11 @@ int bl__peer_add(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t 
 bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint64_t pid,
 		      uint32_t tag, struct bl_peer *out);
 
+/* Back-pressure (flow.c): let every process p stopped go (p drained or
+ * exits); a BL_X_PAUSE or BL_X_RESUME reached this lcore. */
+void bl__flow_release(struct bl_sched *s, struct bl_proc *p);
+void bl__flow_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
+
 /* Calls (call.c). */
 /* bl_call; a task's call (task) kills the callee when it times out. */
 uint64_t bl__call_start(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,

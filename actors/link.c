@@ -205,6 +205,10 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 	case BL_X_REPLY:
 		bl__call_xmsg(s, x);
 		return;
+	case BL_X_PAUSE:
+	case BL_X_RESUME:
+		bl__flow_xmsg(s, x);
+		return;
 	default:
 		break;
 	}
@@ -264,8 +268,12 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 
 void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason)
 {
-	struct bl_peer *e = p->peers;
+	struct bl_peer *e;
 
+	/* Who waits on its mailbox goes on first. */
+	if (p->flags & BL_PF_WAITERS)
+		bl__flow_release(s, p);
+	e = p->peers;
 	/* The process is EXITING: replies to it now count as signal_to_dead. */
 	p->peers = NULL;
 	for (; e != NULL; e = e->next) {

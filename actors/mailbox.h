@@ -150,7 +150,19 @@ enum bl_overflow {
 	BL_OVERFLOW_DROP_NEWEST = 0,
 	BL_OVERFLOW_DROP_OLDEST,
 	BL_OVERFLOW_KILL,
+	/* Queue past the limit and suspend the sending process until the
+	 * mailbox drains (actors/flow.c); past BL_MBOX_BLOCK_CAP, drop newest. */
+	BL_OVERFLOW_BLOCK,
 };
+
+/*
+ * With policy block, the most a mailbox takes: room for what senders still
+ * had in flight when they were told to stop. A sender of this lcore stops
+ * after the handler that filled the mailbox; one of another lcore when the
+ * PAUSE reaches it, at its next run: up to one turn's sends later (budget
+ * handlers), hence the 4096 nodes beyond the limit.
+ */
+#define BL_MBOX_BLOCK_CAP(limit) (4u * (limit) + 4096u)
 
 /* Embedded in struct bl_proc: 24 bytes. */
 struct bl_mailbox {
@@ -165,6 +177,7 @@ enum bl_mbox_result {
 	BL_MBOX_DROPPED_NEWEST, /* m was not queued: the caller frees it */
 	BL_MBOX_DROPPED_OLDEST, /* m queued; *victim was removed: the caller frees it */
 	BL_MBOX_OVERFLOW,	/* policy kill: m was not queued */
+	BL_MBOX_OVER_LIMIT,	/* policy block: m queued past the limit; stop its sender */
 };
 
 static inline void bl_mailbox_append(struct bl_mailbox *mb, struct bl_msg *m)
@@ -197,6 +210,11 @@ static inline enum bl_mbox_result bl_mailbox_push(struct bl_mailbox *mb, struct 
 		return BL_MBOX_DROPPED_OLDEST;
 	case BL_OVERFLOW_KILL:
 		return BL_MBOX_OVERFLOW;
+	case BL_OVERFLOW_BLOCK:
+		if (mb->len >= BL_MBOX_BLOCK_CAP(mb->limit))
+			return BL_MBOX_DROPPED_NEWEST;
+		bl_mailbox_append(mb, m);
+		return BL_MBOX_OVER_LIMIT;
 	default:
 		return BL_MBOX_DROPPED_NEWEST;
 	}

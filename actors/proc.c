@@ -117,7 +117,7 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 		if (opts->hibernate_after_ms != 0)
 			o.hibernate_after_ms = opts->hibernate_after_ms;
 		if (opts->overflow != 0) {
-			if (opts->overflow > BL_OVERFLOW_KILL + 1) {
+			if (opts->overflow > BL_OVERFLOW_BLOCK + 1) {
 				errno = EINVAL;
 				return BL_PID_NONE;
 			}
@@ -369,9 +369,10 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 
 	p->flags &= ~BL_PF_RUNQ;
 	s->cur_proc = NULL; /* no message of this turn yet */
-	if (p->flags & BL_PF_EXIT_PENDING) {
-		bl__proc_teardown(s, p, true);
-		return;
+	if (p->flags & (BL_PF_EXIT_PENDING | BL_PF_BLOCKED)) {
+		if (p->flags & BL_PF_EXIT_PENDING)
+			bl__proc_teardown(s, p, true);
+		return; /* blocked: it runs when let go (flow.c) */
 	}
 	p->status = BL_PROC_RUNNING;
 	s->stamp = 0; /* a timeout has no cause on the wire */
@@ -382,7 +383,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		bl_heap_scratch_reset(&s->chunks, &p->heap);
 		n++;
 	}
-	while (n < s->budget && !(p->flags & BL_PF_EXIT_PENDING)) {
+	while (n < s->budget && !(p->flags & (BL_PF_EXIT_PENDING | BL_PF_BLOCKED))) {
 		struct bl_msg *m = bl_mailbox_pop(&p->mbox);
 
 		if (m == NULL)
@@ -431,7 +432,10 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	} else {
 		p->status = BL_PROC_WAITING;
 	}
-	if ((p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE)) && !(p->flags & BL_PF_RUNQ))
+	if (unlikely(p->flags & BL_PF_WAITERS) && p->mbox.len <= p->mbox.limit / 2)
+		bl__flow_release(s, p);
+	if ((p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE)) &&
+	    !(p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED)))
 		bl__runq_push(s, p);
 	if (p->flags & BL_PF_TIMED)
 		bl__proc_arm_timer(s, p);

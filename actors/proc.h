@@ -155,6 +155,7 @@ enum bl_peer_kind {
 	BL_PEER_MONITORING,   /* I monitor pid (ref) */
 	BL_PEER_MONITORED_BY, /* pid monitors me (ref) */
 	BL_PEER_CALLING,      /* I wait for pid's reply (ref; pad: timer index + 1, or 0) */
+	BL_PEER_WAITER,	      /* pid is blocked on my full mailbox (policy block) */
 };
 
 struct bl_peer {
@@ -171,6 +172,8 @@ struct bl_peer {
 #define BL_PF_HIBERNATE	   0x08u /* hibernate after this turn */
 #define BL_PF_TIMEOUT_DUE  0x10u /* run handle_timeout at the next turn */
 #define BL_PF_TIMED	   0x20u /* timeout_ms or hib_after_ms set */
+#define BL_PF_BLOCKED	   0x40u /* sent to a full block mailbox: not run until let go */
+#define BL_PF_WAITERS	   0x80u /* has BL_PEER_WAITER entries: let them go once drained */
 
 /*
  * The process. Written by the owner lcore only. 192 bytes, three cache
@@ -188,7 +191,7 @@ struct bl_proc {
 	uint8_t status;
 	uint8_t flags;
 	uint8_t overflow;
-	uint8_t pad;
+	uint8_t n_blockers; /* full block mailboxes that stopped it (BL_PF_BLOCKED) */
 	uint16_t n_links;
 	uint16_t n_monitors;
 	uint64_t reductions; /* messages handled */

@@ -125,7 +125,7 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
 		socket = SOCKET_ID_ANY;
 
-	if (s->cap > BL_PID_MAX_SLOTS || s->defaults.overflow > BL_OVERFLOW_KILL + 1 ||
+	if (s->cap > BL_PID_MAX_SLOTS || s->defaults.overflow > BL_OVERFLOW_BLOCK + 1 ||
 	    (ring_size & (ring_size - 1)) != 0 || (cmd_size & (cmd_size - 1)) != 0 ||
 	    (crash_size & (crash_size - 1)) != 0) {
 		rc = -EINVAL;

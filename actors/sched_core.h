@@ -94,6 +94,8 @@ enum bl_xmsg_type {
 	BL_X_EXEC,	/* command ring only: ptr = struct bl_exec */
 	BL_X_CALL,	/* data owing a reply: ptr = the call's tag (actors/call.c) */
 	BL_X_REPLY,	/* a reply: ptr = the call's tag */
+	BL_X_PAUSE,	/* src's mailbox is full (policy block): stop sending */
+	BL_X_RESUME,	/* src's mailbox drained: go on */
 };
 
 struct bl_xmsg {
@@ -181,6 +183,8 @@ struct bl_sched {
 	uint64_t mbox_total;	/* messages queued in all mailboxes */
 	uint64_t crashes;	/* abnormal exits recorded (crash.h) */
 	uint64_t crash_dropped; /* crash records lost: the crash ring was full */
+	uint64_t flow_pauses;	/* senders stopped by a full block mailbox */
+	uint64_t flow_resumes;	/* block mailboxes drained: their senders let go */
 
 	struct bl_wheel wheel;
 };

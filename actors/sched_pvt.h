@@ -29,6 +29,9 @@ extern "C" {
 
 void bl__proc_mark_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reason reason);
 void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *ob);
+/* msg went into p's mailbox past its limit (policy block): stop whoever
+ * sent it (actors/flow.c). */
+void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg);
 
 /* The live process for pid on this lcore, or NULL. Owner. */
 static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)
@@ -92,6 +95,9 @@ static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_pro
 	switch (bl_mailbox_push(&p->mbox, msg, (enum bl_overflow)p->overflow, &victim)) {
 	case BL_MBOX_OK:
 		break;
+	case BL_MBOX_OVER_LIMIT:
+		bl__flow_over_limit(s, p, msg);
+		break;
 	case BL_MBOX_DROPPED_OLDEST:
 		p->drops += bl_msg_weight(victim);
 		s->drops[BL_SDROP_MAILBOX_FULL] += bl_msg_weight(victim);
@@ -113,8 +119,9 @@ static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_pro
 	s->mbox_total++;
 	if (msg->bin.m != NULL)
 		bl__pin(s, p, msg->bin.m);
-	/* A running process is re-queued by its own turn (never queued twice). */
-	if (!(p->flags & BL_PF_RUNQ) && p->status != BL_PROC_RUNNING)
+	/* A running process is re-queued by its own turn (never queued twice);
+	 * a blocked one when it is let go. */
+	if (!(p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED)) && p->status != BL_PROC_RUNNING)
 		bl__runq_push(s, p);
 	return 0;
 }

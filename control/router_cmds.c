@@ -215,7 +215,7 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	json_object_set_new(reply, "ptx_drops", md);
 	{
 		/* The process runtime's own drops, every scheduler summed. */
-		uint64_t sd[BL_SDROP_MAX] = { 0 };
+		uint64_t sd[BL_SDROP_MAX] = { 0 }, pauses = 0, resumes = 0;
 		struct bl_sched_totals t;
 
 		for (i = 0; i <= r->n_workers; i++) {
@@ -226,11 +226,16 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 			bl_sched_totals(s, &t);
 			for (unsigned k = 0; k < BL_SDROP_MAX; k++)
 				sd[k] += t.drops[k];
+			pauses += t.flow_pauses;
+			resumes += t.flow_resumes;
 		}
 		md = json_object();
 		for (i = 0; i < BL_SDROP_MAX; i++)
 			bl__set_u64(md, bl_sched_drop_names[i], sd[i]);
 		json_object_set_new(reply, "proc_drops", md);
+		/* Back-pressure between processes (policy block). */
+		bl__set_u64(reply, "flow_pauses", pauses);
+		bl__set_u64(reply, "flow_resumes", resumes);
 	}
 
 	ports = json_array();

@@ -217,6 +217,7 @@ const char *const bl_spawn_overflow_names[BL_SPAWN_OVERFLOW_N] = {
 	[BL_OVERFLOW_DROP_NEWEST] = "drop_newest",
 	[BL_OVERFLOW_DROP_OLDEST] = "drop_oldest",
 	[BL_OVERFLOW_KILL] = "kill",
+	[BL_OVERFLOW_BLOCK] = "block",
 };
 
 static const struct bl_args_word any_lcore[] = { { "any", LCORE_ANY } };

@@ -30,7 +30,7 @@ const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behavi
  * The mailbox overflow policies as a request's "overflow" names them, in
  * enum bl_overflow's order (the process options store the index + 1).
  */
-#define BL_SPAWN_OVERFLOW_N 3u
+#define BL_SPAWN_OVERFLOW_N 4u
 extern const char *const bl_spawn_overflow_names[BL_SPAWN_OVERFLOW_N];
 
 #endif /* BL_SPAWN_CMDS_H */

@@ -81,7 +81,7 @@ static void test_spawn_errors(void **state)
 	cmds_fails(w, EINVAL, "\"hibernate_after_ms\" must be an integer",
 		   "{'cmd':'spawn','behaviour':'counter','hibernate_after_ms':true}");
 	cmds_fails(w, EINVAL,
-		   "\"overflow\" must be drop_newest, drop_oldest or kill, not 'sometimes'",
+		   "\"overflow\" must be drop_newest, drop_oldest, kill or block, not 'sometimes'",
 		   "{'cmd':'spawn','behaviour':'counter','overflow':'sometimes'}");
 	cmds_fails(w, EINVAL, "spawn: a name needs count 1",
 		   "{'cmd':'spawn','behaviour':'counter','name':'svc','count':2}");

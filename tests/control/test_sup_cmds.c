@@ -253,7 +253,7 @@ static void test_sup_child(void **state)
 	cmds_fails(w, EINVAL, "\"heap_limit\" must be an integer in 0..4294967295, not -1",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','heap_limit':-1}");
 	cmds_fails(
-	    w, EINVAL, "\"overflow\" must be drop_newest, drop_oldest or kill, not 'never'",
+	    w, EINVAL, "\"overflow\" must be drop_newest, drop_oldest, kill or block, not 'never'",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','overflow':'never'}");
 
 	r = cmds_ok(w,

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Back-pressure between processes: the mailbox policy block, as Pony mutes
+ * a sender to an overloaded actor. Nothing is dropped for want of room
+ * below BL_MBOX_BLOCK_CAP: a message past the limit is queued all the
+ * same, and the process that sent it stops.
+ *
+ * - Who stopped: the process whose handler runs now on this lcore (it sent
+ *   the message, or passed it on), else the message's sender pid; a
+ *   message from the wire stops nobody (the wire has its own flow control).
+ * - Stopping a process of this lcore sets BL_PF_BLOCKED (and counts the
+ *   receivers that stopped it: it runs again when all let it go): its turn ends
+ *   after the handler that sent, and it is not run again, however much
+ *   mail it gets, until it is let go. A process of another lcore is told
+ *   by a BL_X_PAUSE signal, in the same ring as its messages.
+ * - The receiver remembers who waits (BL_PEER_WAITER entries, once each)
+ *   and, at the end of a turn that leaves its mailbox at half its limit or
+ *   below, lets them all go (BL_X_RESUME across lcores); also when it
+ *   exits. Signals (exit, kill) still reach a blocked process: an exit
+ *   pending runs its turn.
+ * Owner lcore only.
+ */
+#include "actors/internal.h"
+
+static bool waiter_known(const struct bl_proc *p, uint64_t pid)
+{
+	const struct bl_peer *e;
+
+	for (e = p->peers; e != NULL; e = e->next)
+		if (e->kind == BL_PEER_WAITER && e->pid == pid)
+			return true;
+	return false;
+}
+
+/* One more receiver stops q; q runs again when every one has let it go. */
+static void block(struct bl_proc *q)
+{
+	if (q->n_blockers < UINT8_MAX)
+		q->n_blockers++;
+	q->flags |= BL_PF_BLOCKED;
+}
+
+/* Stop pid (of this lcore or another), to be let go by receiver p. */
+static void stop_sender(struct bl_sched *s, struct bl_proc *p, uint64_t pid)
+{
+	struct bl_proc *q;
+
+	if (pid == BL_PID_NONE || pid == p->pid || waiter_known(p, pid))
+		return;
+	if (bl__peer_add(s, p, BL_PEER_WAITER, pid, 0) != 0)
+		return; /* no heap to remember it: it goes on sending, queued to the cap */
+	p->flags |= BL_PF_WAITERS;
+	s->flow_pauses++;
+	if (bl_pid_lcore(pid) != s->lcore) {
+		struct bl_xmsg x;
+
+		bl__xmsg_init(&x, BL_X_PAUSE, pid, p->pid, 0);
+		bl__signal(s, &x);
+		return;
+	}
+	q = bl__proc_get(s, pid);
+	if (q != NULL)
+		block(q);
+}
+
+void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg)
+{
+	struct bl_proc *cur = s->cur_proc;
+
+	if (cur != NULL && cur->status == BL_PROC_RUNNING)
+		stop_sender(s, p, cur->pid);
+	else if (!(msg->flags & BL_MSG_F_NET))
+		stop_sender(s, p, msg->src);
+}
+
+/* Let pid go: run it again (it may have mail, or a turn cut short). */
+static void let_go(struct bl_sched *s, uint64_t pid, uint64_t from)
+{
+	struct bl_proc *q;
+
+	if (bl_pid_lcore(pid) != s->lcore) {
+		struct bl_xmsg x;
+
+		bl__xmsg_init(&x, BL_X_RESUME, pid, from, 0);
+		bl__signal(s, &x);
+		return;
+	}
+	q = bl__proc_get(s, pid);
+	if (q == NULL || !(q->flags & BL_PF_BLOCKED) || --q->n_blockers != 0)
+		return;
+	q->flags &= ~BL_PF_BLOCKED;
+	if (!(q->flags & BL_PF_RUNQ) && q->status != BL_PROC_RUNNING)
+		bl__runq_push(s, q);
+}
+
+void bl__flow_release(struct bl_sched *s, struct bl_proc *p)
+{
+	struct bl_peer **pp = &p->peers;
+	struct bl_ctx c = { s, p };
+
+	while (*pp != NULL) {
+		struct bl_peer *e = *pp;
+
+		if (e->kind != BL_PEER_WAITER) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		let_go(s, e->pid, p->pid);
+		bl_free(&c, e, sizeof(*e));
+	}
+	p->flags &= ~BL_PF_WAITERS;
+	s->flow_resumes++;
+}
+
+void bl__flow_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
+{
+	struct bl_proc *q = bl__proc_get(s, x->dst);
+
+	if (q == NULL)
+		return; /* gone: nothing to stop or let go */
+	if (x->type == BL_X_PAUSE) {
+		block(q);
+		return;
+	}
+	let_go(s, x->dst, x->src);
+}
