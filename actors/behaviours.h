@@ -47,6 +47,27 @@ struct bl_fault_args {
 /* Messages a fault process has handled (owner; state from bl_proc_state). */
 uint64_t bl_fault_seen(const void *state);
 
+/*
+ * ratelimit: a token bucket (rate a second, burst) per key, per source or
+ * one for all, then on to a target (a pid, or a name looked up per
+ * message); over the limit dropped and counted, or queued up to `queue`
+ * (actors/ratelimit.c). info: passed, limited, queued, waiting, failed,
+ * buckets.
+ */
+extern const struct bl_behaviour bl_ratelimit_behaviour;
+
+enum { BL_RL_PER_KEY = 0, BL_RL_PER_SOURCE, BL_RL_PER_ALL };
+
+struct bl_ratelimit_args {
+	uint64_t to_pid;	   /* target, or BL_PID_NONE to use to_name */
+	char to_name[BL_NAME_MAX]; /* registered name, looked up per message */
+	uint32_t rate;		   /* tokens a second (> 0) */
+	uint32_t burst;		   /* bucket size [rate] */
+	uint32_t queue;		   /* messages kept waiting for a token; 0: drop */
+	uint32_t max_keys;	   /* buckets [1024], at most 65536; more share one */
+	uint8_t per;		   /* BL_RL_PER_* */
+};
+
 struct bl_counter_args {
 	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */
 };

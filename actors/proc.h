@@ -92,6 +92,12 @@ enum bl_call_status {
 
 extern const char *const bl_call_status_names[BL_CALL_STATUS_MAX];
 
+/* One figure of a behaviour's own (struct bl_behaviour.info). */
+struct bl_info_kv {
+	const char *name;
+	uint64_t value;
+};
+
 /* What handle_reply gets: valid during the callback only. */
 struct bl_reply {
 	uint64_t ref;		 /* what bl_call returned */
@@ -124,6 +130,9 @@ struct bl_ctx {
  *  handle_reply:	optional: the answer to a bl_call of this process, a
  *			reply or the call's end without one (timeout, noproc).
  *			Without it, replies are dropped (unhandled_reply).
+ *  info:		optional: the behaviour's own figures for `info`, at
+ *			most max name/value pairs (static names) from its state.
+ *			Called on the process's lcore between turns.
  *
  * handle_message also gets calls (m->type BL_MSG_CALL): answer them with
  * bl_reply.
@@ -137,6 +146,7 @@ struct bl_behaviour {
 	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
 	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
 	void (*handle_reply)(struct bl_ctx *c, const struct bl_reply *r);
+	unsigned (*info)(const void *state, struct bl_info_kv *kv, unsigned max);
 };
 
 /* Spawn options; a NULL opts or a zero field means the scheduler default. */

@@ -39,6 +39,9 @@ struct info_job {
 	int rc;
 	int kind; /* 1: counter, 2: relay: what the built-in's state says */
 	uint64_t v[3];
+	struct bl_info_kv kv[16]; /* the behaviour's own figures (its info callback) */
+	unsigned n_kv;
+	char beh_name[BL_NAME_MAX];
 };
 
 static void info_fn(struct bl_sched *s, void *arg)
@@ -56,6 +59,9 @@ static void info_fn(struct bl_sched *s, void *arg)
 	} else if (p->beh == &bl_relay_behaviour) {
 		j->kind = 2;
 		bl_relay_stats(p->state, &j->v[0], &j->v[1]);
+	} else if (p->beh->info != NULL) {
+		j->n_kv = p->beh->info(p->state, j->kv, RTE_DIM(j->kv));
+		snprintf(j->beh_name, sizeof(j->beh_name), "%s", p->beh->name);
 	}
 }
 
@@ -147,6 +153,15 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 		json_object_set_new(o, "relay",
 				    json_pack("{s:I, s:I}", "relayed", (json_int_t)j.v[0], "failed",
 					      (json_int_t)j.v[1]));
+	else if (j.n_kv != 0) {
+		/* Under the behaviour's name, as the counter's and the relay's. */
+		json_t *f = json_object();
+
+		for (unsigned i = 0; i < j.n_kv; i++)
+			json_object_set_new(f, j.kv[i].name,
+					    json_integer((json_int_t)j.kv[i].value));
+		json_object_set_new(o, j.beh_name, f);
+	}
 	json_object_update(reply, o);
 	json_decref(o);
 	return 0;

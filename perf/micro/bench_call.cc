@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The OTP patterns' costs on one lcore: a call and its reply (gen_server:call's
-// counterpart, with and without a timeout), a timer set and cancelled.
+// counterpart, with and without a timeout), a task started and its result
+// taken, a timer set and cancelled.
 // scripts/bench-otp runs the Erlang VM's gen_server:call beside these.
 
 #include "bench_common.h"
@@ -15,8 +16,10 @@ void srv_msg(struct bl_ctx *c, const struct bl_msg *m)
 		bl_reply(c, m, m->key, bl_msg_data(m), bl_msg_len(m));
 }
 
-const struct bl_behaviour srv_beh = { "srv",   nullptr, srv_msg, nullptr,
-				      nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour srv_beh = {
+	.name = "srv",
+	.handle_message = srv_msg,
+};
 
 // The client: each answer makes the next call, so the scheduler runs the
 // round trips back to back. A failed answer stops it (counted).
@@ -55,8 +58,12 @@ void cli_reply(struct bl_ctx *c, const struct bl_reply *r)
 		st->failed++;
 }
 
-const struct bl_behaviour cli_beh = { "cli",   cli_init, cli_msg, nullptr,
-				      nullptr, nullptr,	 nullptr, cli_reply };
+const struct bl_behaviour cli_beh = {
+	.name = "cli",
+	.init = cli_init,
+	.handle_message = cli_msg,
+	.handle_reply = cli_reply,
+};
 
 // One round trip: the request, its monitor, the reply, the timer when the
 // call has a timeout (gen_server:call's default is 5000 ms).
@@ -95,6 +102,63 @@ void BM_CallReplyNoTimeout(benchmark::State &state)
 }
 BENCHMARK(BM_CallReplyNoTimeout);
 
+// A task started and its result taken: the spawn, the call, the task's
+// turn (its function answers at once), its exit, the answer.
+void quick_job(struct bl_ctx *c, const struct bl_msg *job)
+{
+	bl_reply(c, job, job->key, bl_msg_data(job), bl_msg_len(job));
+}
+
+void tk_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	client *st = (client *)bl_state(c);
+
+	(void)m;
+	if (bl_task_start(c, quick_job, 1, "job", 3, st->timeout_ms) == 0)
+		st->failed++;
+}
+
+void tk_reply(struct bl_ctx *c, const struct bl_reply *r)
+{
+	client *st = (client *)bl_state(c);
+
+	st->answers++;
+	if (r->status != BL_CALL_OK)
+		st->failed++;
+	else if (bl_task_start(c, quick_job, r->m->key + 1, "job", 3, st->timeout_ms) == 0)
+		st->failed++;
+}
+
+const struct bl_behaviour tk_beh = {
+	.name = "tk",
+	.init = cli_init,
+	.handle_message = tk_msg,
+	.handle_reply = tk_reply,
+};
+
+void BM_TaskStartResult(benchmark::State &state)
+{
+	struct bl_sched_config cfg = {};
+	bench_world *w = bench_world_new(1, cfg, "bm_task");
+	struct bl_sched *s = w->s[0];
+	client st{};
+
+	st.timeout_ms = 5000;
+	uint64_t pid = bl_proc_spawn(s, &tk_beh, &st, nullptr);
+
+	bl_sched_deliver(s, pid, 0, 0, nullptr, 0, 0, 0);
+	bl_sched_run(s, 256);
+	uint64_t start = st.answers;
+	for (auto _ : state)
+		bl_sched_run(s, 256);
+	double tasks = (double)(st.answers - start);
+	state.counters["tasks"] = tasks;
+	state.counters["failed"] = (double)st.failed;
+	state.counters["time_per_task"] = bench_time_per(tasks);
+	bench_world_free(w);
+}
+BENCHMARK(BM_TaskStartResult);
+
 // A timer set and cancelled before it fires (erlang:send_after +
 // erlang:cancel_timer), from inside a handler.
 struct canceller {
@@ -116,8 +180,11 @@ void tc_msg(struct bl_ctx *c, const struct bl_msg *m)
 	bl_send(c, bl_self(c), 0, nullptr, 0);
 }
 
-const struct bl_behaviour tc_beh = { "tc",    cli_init, tc_msg,	 nullptr,
-				     nullptr, nullptr,	nullptr, nullptr };
+const struct bl_behaviour tc_beh = {
+	.name = "tc",
+	.init = cli_init,
+	.handle_message = tc_msg,
+};
 
 void BM_TimerSetCancel(benchmark::State &state)
 {

@@ -28,7 +28,9 @@ void pp_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour pp_beh = {
-	"pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr, nullptr
+	.name = "pingpong",
+	.init = pp_init,
+	.handle_message = pp_msg,
 };
 
 // One local send + one receive (handler call), two processes taking turns.
@@ -61,7 +63,8 @@ void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour sink_beh = {
-	"sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr, nullptr
+	.name = "sink",
+	.handle_message = sink_msg,
 };
 
 // The dataplane's path: 32 messages of a frame delivered (by reference, 200
@@ -138,7 +141,9 @@ void fan_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour fan_beh = {
-	"fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr, nullptr
+	.name = "fan",
+	.init = fan_init,
+	.handle_message = fan_msg,
 };
 
 // One 1500-byte message to N processes: delivery only (mailboxes drained
@@ -208,7 +213,9 @@ void cnt_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour cnt_beh = {
-	"count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr, nullptr
+	.name = "count",
+	.init = cnt_init,
+	.handle_message = cnt_msg,
 };
 
 struct runner {
