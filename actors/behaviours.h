@@ -68,6 +68,36 @@ struct bl_ratelimit_args {
 	uint8_t per;		   /* BL_RL_PER_* */
 };
 
+/*
+ * breaker: a circuit breaker in front of a target (actors/breaker.c):
+ * closed, open after `failures` within `window_ms` (messages to the
+ * fallback, or dropped: breaker_open), half-open after `cooldown_ms` with
+ * one probe. Mode forward: failures are the target's crashes; mode call:
+ * each message is a call, failures are timeouts and noproc, and a message
+ * that was a call gets the reply. info: the state, passed, fallback,
+ * dropped, failures, opened, half_opened, closed.
+ */
+extern const struct bl_behaviour bl_breaker_behaviour;
+
+enum { BL_BREAKER_FORWARD = 0, BL_BREAKER_CALL };
+enum { BL_BREAKER_CLOSED = 0, BL_BREAKER_OPEN, BL_BREAKER_HALF_OPEN };
+
+struct bl_breaker_args {
+	uint64_t to_pid;	   /* target, or BL_PID_NONE to use to_name */
+	char to_name[BL_NAME_MAX]; /* looked up per message (a restart's new pid) */
+	uint64_t fallback_pid;	   /* while open; BL_PID_NONE and no name: drop */
+	char fallback_name[BL_NAME_MAX];
+	uint32_t failures;	  /* [5], at most 64 */
+	uint32_t window_ms;	  /* [10000] */
+	uint32_t cooldown_ms;	  /* [5000] */
+	uint32_t probe_ms;	  /* forward mode: the probe holds this long [1000] */
+	uint32_t call_timeout_ms; /* call mode [1000] */
+	uint8_t mode;		  /* BL_BREAKER_FORWARD or BL_BREAKER_CALL */
+};
+
+/* A breaker's state (BL_BREAKER_*), from its process state. */
+int bl_breaker_state(const void *state);
+
 struct bl_counter_args {
 	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */
 };

@@ -43,6 +43,7 @@ enum bl_sched_drop {
 	BL_SDROP_EXITED,	  /* still in the mailbox when its process exited */
 	BL_SDROP_LATE_REPLY,	  /* a reply whose call had timed out or was never made */
 	BL_SDROP_UNHANDLED_REPLY, /* a reply to a behaviour without handle_reply */
+	BL_SDROP_BREAKER_OPEN,	  /* a breaker was open and had no fallback */
 	BL_SDROP_MAX
 };
 
