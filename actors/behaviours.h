@@ -24,6 +24,7 @@
 
 #include "actors/proc.h"
 #include "actors/registry.h"
+#include "sdk/beamline/behaviour.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,7 +59,20 @@ struct bl_relay_args {
 
 struct bl_forward_args {
 	uint64_t dest; /* destination token for the transmit callback */
+	/* What spawn reads (the schema); the router's host hook turns them
+	 * into dest (a next hop) before init. init reads dest only. */
+	uint16_t port;
+	uint16_t udp;
+	char mac[18];
+	char ip[16];
 };
+
+/*
+ * Their descriptors, as a module's (sdk/beamline/behaviour.h): name,
+ * version, callbacks, argument schema. NULL-terminated; the catalog
+ * (actors/catalog.h) adds them all at creation.
+ */
+extern const struct bl_module_desc *const bl_builtin_descs[];
 
 /* Counter state access (owner; state from bl_proc_state). */
 int bl_counter_get(const void *state, uint64_t key, uint64_t *msgs, uint64_t *bytes);

@@ -26,46 +26,19 @@
 #include "actors/mailbox.h"
 #include "actors/pid.h"
 #include "actors/timer.h"
+#include "sdk/beamline/behaviour.h"
+
+#include <rte_config.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum bl_exit_code {
-	BL_EXIT_NORMAL = 0,
-	BL_EXIT_SHUTDOWN,
-	BL_EXIT_KILLED,
-	BL_EXIT_HEAP_LIMIT,
-	BL_EXIT_MAILBOX_OVERFLOW,
-	BL_EXIT_NOPROC, /* link or monitor of a process that was already gone */
-	BL_EXIT_ERROR,	/* the handler's own: detail + static text */
-	BL_EXIT_KILL,	/* untrappable exit signal; the victim exits with killed */
-	BL_EXIT_CODE_MAX
-};
+/* enum bl_exit_code, struct bl_reason, bl_reason_make and bl_reason_error:
+ * the SDK header (sdk/beamline/behaviour.h), which mailbox.h includes. */
 
 /* Stable names of the exit codes (CLI, logs, docs). */
 extern const char *const bl_exit_code_names[BL_EXIT_CODE_MAX];
-
-static inline struct bl_reason bl_reason_make(uint16_t code)
-{
-	struct bl_reason r;
-
-	r.code = code;
-	r.detail = 0;
-	r.text = NULL;
-	return r;
-}
-
-/* A handler's own error: detail is its code, text a static string it owns. */
-static inline struct bl_reason bl_reason_error(uint16_t detail, const char *text)
-{
-	struct bl_reason r;
-
-	r.code = BL_EXIT_ERROR;
-	r.detail = detail;
-	r.text = text;
-	return r;
-}
 
 enum bl_proc_status {
 	BL_PROC_FREE = 0,
@@ -111,7 +84,28 @@ struct bl_behaviour {
 	void (*handle_exit)(struct bl_ctx *c, const struct bl_msg *m);
 	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
 	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
+	/* Set by the catalog (actors/catalog.h) on the behaviours it hands
+	 * out: its processes per lcore, counted at spawn and at teardown.
+	 * NULL: not counted (a behaviour spawned straight from C). */
+	struct bl_beh_live *live;
 };
+
+/*
+ * Live processes of one behaviour version per lcore. Slot i is written by
+ * lcore i only (plain increments, relaxed atomic stores, at spawn and
+ * teardown: never per message); the control thread sums the slots with
+ * relaxed loads, and reads a teardown's effects (its terminate callback has
+ * returned) after seeing its decrement: release store / acquire load.
+ */
+struct bl_beh_live {
+	uint32_t procs[RTE_MAX_LCORE];
+};
+
+/* Whether a and b run the same code (a catalog copy and its built-in). */
+static inline bool bl_behaviour_same(const struct bl_behaviour *a, const struct bl_behaviour *b)
+{
+	return a != NULL && b != NULL && a->handle_message == b->handle_message;
+}
 
 /* Spawn options; a NULL opts or a zero field means the scheduler default. */
 struct bl_spawn_opts {
@@ -199,20 +193,30 @@ void *bl_proc_state(struct bl_sched *s, uint64_t pid);
 
 /* --- Handler API: on the process's own lcore, inside a callback. --- */
 
-static inline uint64_t bl_self(const struct bl_ctx *c)
+/*
+ * The SDK header declares the handler API with its contracts; what is not
+ * there (binaries, transmit, frames, spawn) is the router's own. Inside the
+ * router bl_self, bl_state and bl_set_state are inline; modules call the
+ * exported functions of the same names (actors/sdk.c).
+ */
+static inline uint64_t bl__self(const struct bl_ctx *c)
 {
 	return c->p->pid;
 }
 
-static inline void *bl_state(const struct bl_ctx *c)
+static inline void *bl__state(const struct bl_ctx *c)
 {
 	return c->p->state;
 }
 
-static inline void bl_set_state(struct bl_ctx *c, void *state)
+static inline void bl__set_state(struct bl_ctx *c, void *state)
 {
 	c->p->state = state;
 }
+
+#define bl_self(c)	    bl__self(c)
+#define bl_state(c)	    bl__state(c)
+#define bl_set_state(c, st) bl__set_state(c, st)
 
 /*
  * Heap memory of the calling process (see heap.h). On EDQUOT the process is

@@ -28,7 +28,7 @@ void pp_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour pp_beh = {
-	"pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr
+	"pingpong", pp_init, pp_msg, nullptr, nullptr, nullptr, nullptr, nullptr
 };
 
 // One local send + one receive (handler call), two processes taking turns.
@@ -61,7 +61,7 @@ void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour sink_beh = {
-	"sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr
+	"sink", nullptr, sink_msg, nullptr, nullptr, nullptr, nullptr, nullptr
 };
 
 // The dataplane's path: 32 messages of a frame delivered (by reference, 200
@@ -138,7 +138,7 @@ void fan_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour fan_beh = {
-	"fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr
+	"fan", fan_init, fan_msg, nullptr, nullptr, nullptr, nullptr, nullptr
 };
 
 // One 1500-byte message to N processes: delivery only (mailboxes drained
@@ -208,7 +208,7 @@ void cnt_msg(struct bl_ctx *c, const struct bl_msg *m)
 }
 
 const struct bl_behaviour cnt_beh = {
-	"count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr
+	"count", cnt_init, cnt_msg, nullptr, nullptr, nullptr, nullptr, nullptr
 };
 
 struct runner {

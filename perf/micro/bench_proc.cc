@@ -11,7 +11,7 @@ void idle_msg(struct bl_ctx *c, const struct bl_msg *m)
 	(void)m;
 }
 
-const struct bl_behaviour idle_beh = { "idle", nullptr, idle_msg, nullptr, nullptr, nullptr, nullptr };
+const struct bl_behaviour idle_beh = { "idle", nullptr, idle_msg, nullptr, nullptr, nullptr, nullptr, nullptr };
 
 // Spawn a process, make it exit, let the scheduler tear it down: the whole
 // life of a short-lived process with nothing to do.
