@@ -92,7 +92,24 @@ void bl_schema_usage(const struct bl_module_desc *d, char *buf, size_t len)
 	for (unsigned i = 0; i < d->n_fields && used < len; i++) {
 		const struct bl_field *f = &d->fields[i];
 		const char *type = f->type < BL_FIELD_TYPE_MAX ? bl_field_type_names[f->type] : "?";
+		char words[256];
 		int w;
+
+		if (f->type == BL_FIELD_ENUM && f->words != NULL) {
+			/* The words themselves say more than "enum". */
+			size_t u = 0;
+
+			words[0] = '\0';
+			for (unsigned k = 0; f->words[k] != NULL && u < sizeof(words); k++) {
+				int n = snprintf(words + u, sizeof(words) - u, "%s%s", k ? "|" : "",
+						 f->words[k]);
+
+				if (n < 0)
+					break;
+				u += (size_t)n;
+			}
+			type = words;
+		}
 
 		if (f->dflt == NULL)
 			w = snprintf(buf + used, len - used, "%s%s:%s", i ? " " : "", f->name,

@@ -27,7 +27,8 @@ int bl_schema_args(const struct bl_module_desc *d, const json_t *args, void *blo
 
 /*
  * The schema in the words of the command line: "to:pid" for a required
- * field, "[udp:u64=7447]" for one with a default, space-separated; "" for
+ * field, "[udp:u64=7447]" for one with a default, an enum's words instead
+ * of its type ("[mode:forward|copy=forward]"), space-separated; "" for
  * none. Into buf (len bytes, cut if short).
  */
 void bl_schema_usage(const struct bl_module_desc *d, char *buf, size_t len);

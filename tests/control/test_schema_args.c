@@ -114,7 +114,7 @@ static void test_schema_is_valid(void **state)
 	assert_string_equal(err, "");
 	bl_schema_usage(&all_desc, err, sizeof(err));
 	assert_non_null(strstr(err, "u:u64 [i:i64=-5] [s:string=abc]"));
-	assert_non_null(strstr(err, "[e:enum=green] [k:key=0x10]"));
+	assert_non_null(strstr(err, "[e:red|green|blue=green] [k:key=0x10]"));
 }
 
 static void test_defaults_and_required(void **state)
