@@ -19,6 +19,9 @@ set -euo pipefail
 b=${BL_BUILD_DIR:?}
 src=${BL_SOURCE_DIR:?}
 bad_abi=${1:?usage: test_modules.sh BAD_ABI_MODULE}
+# meson runs tests in the build folder and may name it relative to there;
+# the daemon reports a path made absolute.
+bad_abi=$(realpath "$bad_abi")
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=daemon.sh
 . "$here/daemon.sh"
