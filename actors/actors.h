@@ -15,9 +15,11 @@
  *                     (its layout in sched_core.h, inline internals in sched_pvt.h)
  *  actors/registry.h  the RCU name registry
  *  actors/info.h      process info and per-lcore totals
- *  actors/behaviours.h built-in behaviours: counter, relay, forward, echo
+ *  actors/behaviours.h built-in behaviours: counter, relay, forward, echo, fault
+ *  actors/schema.h    argument schemas: checking them, setting a field from a value
+ *  actors/catalog.h   the behaviour catalog: built-ins and loaded modules
  *  actors/crash.h     crash records and the control thread's crash log
- *  actors/sup.h       supervisors, child specs, the behaviour catalog
+ *  actors/sup.h       supervisors, child specs
  */
 #ifndef BL_ACTORS_H
 #define BL_ACTORS_H
@@ -31,6 +33,7 @@
 #include "actors/task.h"
 #include "actors/sched.h"
 #include "actors/registry.h"
+#include "actors/catalog.h"
 #include "actors/info.h"
 #include "actors/behaviours.h"
 #include "actors/crash.h"

@@ -7,6 +7,7 @@
  * slots and the table never grows: the heap cost is fixed at spawn.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -310,3 +311,69 @@ uint64_t bl_fault_seen(const void *state)
 {
 	return ((const struct fault_state *)state)->seen;
 }
+
+/* --- descriptors: the built-ins as the catalog sees them --- */
+
+/* A built-in's own version: bumped when its behaviour or arguments change. */
+#define BUILTIN_VERSION "1.0"
+
+static const struct bl_field counter_fields[] = {
+	BL_FIELD_RANGE(struct bl_counter_args, max_keys, BL_FIELD_U64, "64", 0, 65536,
+		       "distinct keys counted one by one (0: 64)"),
+};
+
+static_assert(offsetof(struct bl_relay_args, to_name) - offsetof(struct bl_relay_args, to_pid) ==
+		      offsetof(struct bl_pid_arg, name) &&
+		  sizeof(struct bl_relay_args) == sizeof(struct bl_pid_arg),
+	      "relay's arguments are one pid field");
+
+static const struct bl_field relay_fields[] = {
+	{ .name = "to",
+	  .type = BL_FIELD_PID,
+	  .offset = offsetof(struct bl_relay_args, to_pid),
+	  .size = sizeof(struct bl_pid_arg),
+	  .help = "where messages go: a pid, or a name looked up per message" },
+};
+
+static const struct bl_field forward_fields[] = {
+	BL_FIELD_RANGE(struct bl_forward_args, port, BL_FIELD_U64, BL_REQUIRED, 0, UINT16_MAX,
+		       "the port it sends on"),
+	BL_FIELD(struct bl_forward_args, mac, BL_FIELD_STRING, BL_REQUIRED, "next hop MAC address"),
+	BL_FIELD(struct bl_forward_args, ip, BL_FIELD_STRING, BL_REQUIRED, "next hop IPv4 address"),
+	BL_FIELD_RANGE(struct bl_forward_args, udp, BL_FIELD_U64, "7447", 1, UINT16_MAX,
+		       "next hop UDP port"),
+};
+
+static const struct bl_field fault_fields[] = {
+	{ .name = "poison",
+	  .type = BL_FIELD_KEY,
+	  .offset = offsetof(struct bl_fault_args, poison_key),
+	  .size = sizeof(uint64_t),
+	  .help = "the key it crashes on" },
+};
+
+static BL_BEHAVIOUR_DESC(counter_desc, "counter", BUILTIN_VERSION,
+			 .summary = "counts messages and bytes per key", .init = counter_init,
+			 .handle_message = counter_msg,
+			 BL_SCHEMA(struct bl_counter_args, counter_fields));
+static BL_BEHAVIOUR_DESC(relay_desc, "relay", BUILTIN_VERSION,
+			 .summary = "passes every message on, by reference", .init = relay_init,
+			 .handle_message = relay_msg,
+			 BL_SCHEMA(struct bl_relay_args, relay_fields));
+static BL_BEHAVIOUR_DESC(forward_desc, "forward", BUILTIN_VERSION,
+			 .summary = "sends every message to a next hop on the wire",
+			 .flags = BL_BEHAVIOUR_F_TRANSMITS, .init = forward_init,
+			 .handle_message = forward_msg, .handle_frame = forward_frame,
+			 BL_SCHEMA(struct bl_forward_args, forward_fields));
+static BL_BEHAVIOUR_DESC(echo_desc, "echo", BUILTIN_VERSION,
+			 .summary = "sends every message back where it came from",
+			 .flags = BL_BEHAVIOUR_F_TRANSMITS, .handle_message = echo_msg);
+static BL_BEHAVIOUR_DESC(fault_desc, "fault", BUILTIN_VERSION,
+			 .summary = "counts messages; crashes on its poison key (drills)",
+			 .init = fault_init, .handle_message = fault_msg,
+			 BL_SCHEMA(struct bl_fault_args, fault_fields));
+
+const struct bl_module_desc *const bl_builtin_descs[] = {
+	&counter_desc, &echo_desc,	 &fault_desc,	    &forward_desc,
+	&relay_desc,   &bl_ratelimit_desc, &bl_breaker_desc, NULL,
+};

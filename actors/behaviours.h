@@ -24,6 +24,7 @@
 
 #include "actors/proc.h"
 #include "actors/registry.h"
+#include "sdk/beamline/behaviour.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,12 +56,12 @@ uint64_t bl_fault_seen(const void *state);
  * buckets.
  */
 extern const struct bl_behaviour bl_ratelimit_behaviour;
+extern const struct bl_module_desc bl_ratelimit_desc;
 
 enum { BL_RL_PER_KEY = 0, BL_RL_PER_SOURCE, BL_RL_PER_ALL };
 
 struct bl_ratelimit_args {
-	uint64_t to_pid;	   /* target, or BL_PID_NONE to use to_name */
-	char to_name[BL_NAME_MAX]; /* registered name, looked up per message */
+	struct bl_pid_arg to; /* target: a pid, or a name looked up per message */
 	uint32_t rate;		   /* tokens a second (> 0) */
 	uint32_t burst;		   /* bucket size [rate] */
 	uint32_t queue;		   /* messages kept waiting for a token; 0: drop */
@@ -78,15 +79,14 @@ struct bl_ratelimit_args {
  * dropped, failures, opened, half_opened, closed.
  */
 extern const struct bl_behaviour bl_breaker_behaviour;
+extern const struct bl_module_desc bl_breaker_desc;
 
 enum { BL_BREAKER_FORWARD = 0, BL_BREAKER_CALL };
 enum { BL_BREAKER_CLOSED = 0, BL_BREAKER_OPEN, BL_BREAKER_HALF_OPEN };
 
 struct bl_breaker_args {
-	uint64_t to_pid;	   /* target, or BL_PID_NONE to use to_name */
-	char to_name[BL_NAME_MAX]; /* looked up per message (a restart's new pid) */
-	uint64_t fallback_pid;	   /* while open; BL_PID_NONE and no name: drop */
-	char fallback_name[BL_NAME_MAX];
+	struct bl_pid_arg to;	    /* a pid, or a name looked up per message (a restart's pid) */
+	char fallback[BL_NAME_MAX]; /* a name, while open; "": drop */
 	uint32_t failures;	  /* [5], at most 64 */
 	uint32_t window_ms;	  /* [10000] */
 	uint32_t cooldown_ms;	  /* [5000] */
@@ -109,7 +109,20 @@ struct bl_relay_args {
 
 struct bl_forward_args {
 	uint64_t dest; /* destination token for the transmit callback */
+	/* What spawn reads (the schema); the router's host hook turns them
+	 * into dest (a next hop) before init. init reads dest only. */
+	uint16_t port;
+	uint16_t udp;
+	char mac[18];
+	char ip[16];
 };
+
+/*
+ * Their descriptors, as a module's (sdk/beamline/behaviour.h): name,
+ * version, callbacks, argument schema. NULL-terminated; the catalog
+ * (actors/catalog.h) adds them all at creation.
+ */
+extern const struct bl_module_desc *const bl_builtin_descs[];
 
 /* Counter state access (owner; state from bl_proc_state). */
 int bl_counter_get(const void *state, uint64_t key, uint64_t *msgs, uint64_t *bytes);

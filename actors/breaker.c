@@ -24,6 +24,7 @@
  * `info` with the state itself.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "actors/behaviours.h"
@@ -62,19 +63,19 @@ static int br_init(struct bl_ctx *c, void *arg)
 	const struct bl_breaker_args *a = arg;
 	struct br_state *st;
 
-	if (a == NULL || (a->to_pid == BL_PID_NONE && a->to_name[0] == '\0') ||
-	    strnlen(a->to_name, BL_NAME_MAX) == BL_NAME_MAX ||
-	    strnlen(a->fallback_name, BL_NAME_MAX) == BL_NAME_MAX || a->failures > BR_FAIL_MAX ||
+	if (a == NULL || (a->to.pid == BL_PID_NONE && a->to.name[0] == '\0') ||
+	    strnlen(a->to.name, BL_NAME_MAX) == BL_NAME_MAX ||
+	    strnlen(a->fallback, BL_NAME_MAX) == BL_NAME_MAX || a->failures > BR_FAIL_MAX ||
 	    a->mode > BL_BREAKER_CALL ||
-	    ((a->to_name[0] != '\0' || a->fallback_name[0] != '\0') && c->s->registry == NULL))
+	    ((a->to.name[0] != '\0' || a->fallback[0] != '\0') && c->s->registry == NULL))
 		return -EINVAL;
 	st = bl_alloc(c, sizeof(*st));
 	if (st == NULL)
 		return -errno;
 	memset(st, 0, sizeof(*st));
 	st->a = *a;
-	st->a.to_name[BL_NAME_MAX - 1] = '\0';
-	st->a.fallback_name[BL_NAME_MAX - 1] = '\0';
+	st->a.to.name[BL_NAME_MAX - 1] = '\0';
+	st->a.fallback[BL_NAME_MAX - 1] = '\0';
 	if (st->a.failures == 0)
 		st->a.failures = 5;
 	if (st->a.window_ms == 0)
@@ -158,7 +159,7 @@ static void watch(struct bl_ctx *c, struct br_state *st, uint64_t to)
 
 static void to_fallback(struct bl_ctx *c, struct br_state *st, const struct bl_msg *m)
 {
-	uint64_t fb = resolve(c, st->a.fallback_pid, st->a.fallback_name);
+	uint64_t fb = resolve(c, BL_PID_NONE, st->a.fallback);
 
 	if (fb != BL_PID_NONE && bl_forward(c, fb, m) == 0) {
 		st->fallback++;
@@ -215,7 +216,7 @@ static void br_msg(struct bl_ctx *c, const struct bl_msg *m)
 		to_fallback(c, st, m);
 		return;
 	}
-	to = resolve(c, st->a.to_pid, st->a.to_name);
+	to = resolve(c, st->a.to.pid, st->a.to.name);
 	if (to == BL_PID_NONE) {
 		failure(st, now); /* nobody holds the name: the target is down */
 		to_fallback(c, st, m);
@@ -306,3 +307,31 @@ int bl_breaker_state(const void *state)
 {
 	return ((const struct br_state *)state)->state;
 }
+
+static const char *const br_mode_words[] = { "forward", "call", NULL };
+
+static const struct bl_field br_fields[] = {
+	{ .name = "to",
+	  .type = BL_FIELD_PID,
+	  .offset = offsetof(struct bl_breaker_args, to),
+	  .size = sizeof(struct bl_pid_arg),
+	  .help = "the target: a pid, or a name looked up per message" },
+	BL_FIELD(struct bl_breaker_args, fallback, BL_FIELD_STRING, "",
+		 "a name that gets the messages while open (none: drop)"),
+	BL_FIELD_RANGE(struct bl_breaker_args, failures, BL_FIELD_U64, "5", 1, BR_FAIL_MAX,
+		       "failures within the window that open it"),
+	BL_FIELD(struct bl_breaker_args, window_ms, BL_FIELD_DURATION, "10s", "the window"),
+	BL_FIELD(struct bl_breaker_args, cooldown_ms, BL_FIELD_DURATION, "5s",
+		 "open this long before a probe"),
+	BL_FIELD(struct bl_breaker_args, probe_ms, BL_FIELD_DURATION, "1s",
+		 "forward mode: the probe holds this long"),
+	BL_FIELD(struct bl_breaker_args, call_timeout_ms, BL_FIELD_DURATION, "1s",
+		 "call mode: each call's timeout"),
+	BL_FIELD_WORDS(struct bl_breaker_args, mode, "forward", br_mode_words,
+		       "forward (crashes fail) or call (timeouts fail, replies relayed)"),
+};
+
+BL_BEHAVIOUR_DESC(bl_breaker_desc, "breaker", "1.0",
+		  .summary = "a circuit breaker in front of a target", .init = br_init,
+		  .handle_message = br_msg, .handle_exit = br_exit, .handle_reply = br_reply,
+		  .info = br_info, BL_SCHEMA(struct bl_breaker_args, br_fields));

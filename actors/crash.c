@@ -17,6 +17,7 @@
  *    relaxed loads, as bl_sched_totals does.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,11 @@ static void log_append(struct bl_crash_log *log, const struct bl_crash *c)
 	e->seq = log->next_seq++;
 	e->rec = *c;
 	e->name[0] = '\0';
+	/* The text may be a module's: keep a copy, the module may be unloaded. */
+	e->text[0] = '\0';
+	if (c->text != NULL)
+		snprintf(e->text, sizeof(e->text), "%s", c->text);
+	e->rec.text = c->text != NULL ? e->text : NULL;
 }
 
 unsigned bl_crash_drain(struct bl_crash_log *log, struct bl_sched_set *set)
@@ -147,8 +153,11 @@ unsigned bl_crash_read(const struct bl_crash_log *log, uint64_t after_seq,
 	seq = first_seq(log);
 	if (after_seq >= seq)
 		seq = after_seq + 1;
-	for (; seq < log->next_seq && n < max; seq++)
-		out[n++] = *entry_at(log, seq);
+	for (; seq < log->next_seq && n < max; seq++, n++) {
+		out[n] = *entry_at(log, seq);
+		if (out[n].rec.text != NULL)
+			out[n].rec.text = out[n].text; /* the caller's own copy */
+	}
 	return n;
 }
 

@@ -42,7 +42,7 @@ struct bl_crash {
 	uint64_t key;	       /* valid with BL_CRASH_F_KEY */
 	uint64_t reductions;   /* messages handled */
 	const char *behaviour; /* the behaviour's static name */
-	const char *text;      /* reason text (static), or NULL */
+	const char *text;      /* reason text (static), or NULL; in the log: its copy */
 	uint32_t heap_bytes;   /* heap held at exit */
 	uint32_t pinned_bytes; /* mbuf buffers pinned through binaries at exit */
 	uint32_t lcore;
@@ -57,9 +57,10 @@ static_assert(sizeof(struct bl_crash) == 64, "a crash record is one cache line")
 
 /* A record in the log. */
 struct bl_crash_entry {
-	uint64_t seq; /* 1, 2, ... in drain order */
-	struct bl_crash rec;
+	uint64_t seq;		/* 1, 2, ... in drain order */
+	struct bl_crash rec;	/* rec.text points at text (or is NULL) */
 	char name[BL_NAME_MAX]; /* registered name or child id; "" if none */
+	char text[48];		/* the reason text, copied when drained (a module may go) */
 };
 
 struct bl_crash_stats {

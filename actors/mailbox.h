@@ -28,21 +28,15 @@
 #include <string.h>
 
 #include "actors/bin.h"
+/* First: its bl_msg_data / bl_msg_len are declared before the macros below. */
+#include "sdk/beamline/behaviour.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Message types (struct bl_msg.type). */
-enum bl_msg_type {
-	BL_MSG_DATA = 0,    /* payload from a packet or a process */
-	BL_MSG_EXIT,	    /* trapped exit signal from a linked process */
-	BL_MSG_DOWN,	    /* a monitored process went down */
-	BL_MSG_FRAME,	    /* the messages of one wire frame (bin: their region, aux: count) */
-	BL_MSG_CALL,	    /* data that owes a reply (bl_reply); aux: the call's tag */
-	BL_MSG_REPLY,	    /* the reply to a bl_call; aux: the call's tag (actors/call.c) */
-	BL_MSG_CALL_FAILED, /* a call ended without a reply: key = ref, aux = status, reason */
-};
+/* Message types (struct bl_msg.type): enum bl_msg_type, in the SDK header.
+ * A BL_MSG_FRAME node's bin is the region of its messages, aux their count. */
 
 /* struct bl_msg.flags */
 #define BL_MSG_F_NET  0x1u /* src is the dataplane's source token, not a pid */
@@ -56,12 +50,7 @@ enum bl_msg_type {
 /* Delivered to the members of a group (a fan-out), not to one process. */
 #define BL_MSG_F_FANOUT 0x10u
 
-/* Why a process exited (see proc.h for the codes). */
-struct bl_reason {
-	uint16_t code;	  /* enum bl_exit_code */
-	uint16_t detail;  /* the handler's own code for BL_EXIT_ERROR */
-	const char *text; /* static string for BL_EXIT_ERROR, or NULL */
-};
+/* Why a process exited: struct bl_reason, in the SDK header. */
 
 /* One queued message: 112 bytes. */
 struct bl_msg {
@@ -83,15 +72,22 @@ struct bl_msg {
 	} u;
 };
 
-static inline const uint8_t *bl_msg_data(const struct bl_msg *m)
+/*
+ * Inside the router the payload accessors are inline; modules call the
+ * exported functions of the same names (actors/sdk.c defines them).
+ */
+static inline const uint8_t *bl__msg_data(const struct bl_msg *m)
 {
 	return m->bin.m != NULL ? bl_bin_data(&m->bin) : m->u.inl;
 }
 
-static inline uint32_t bl_msg_len(const struct bl_msg *m)
+static inline uint32_t bl__msg_len(const struct bl_msg *m)
 {
 	return m->bin.len;
 }
+
+#define bl_msg_data(m) bl__msg_data(m)
+#define bl_msg_len(m)  bl__msg_len(m)
 
 /* Messages a node stands for: a frame node's count, else 1. */
 static inline uint32_t bl_msg_weight(const struct bl_msg *m)

@@ -79,6 +79,14 @@ static inline void timed_update(struct bl_proc *p)
 		p->flags &= (uint8_t)~BL_PF_TIMED;
 }
 
+/* One lcore's count of a behaviour's processes; pairs with bl_catalog_procs' acquire loads. */
+static inline void live_add(struct bl_beh_live *live, uint32_t lcore, int d)
+{
+	uint32_t *n = &live->procs[lcore % RTE_MAX_LCORE];
+
+	__atomic_store_n(n, *n + (uint32_t)d, __ATOMIC_RELEASE);
+}
+
 static void proc_reset(struct bl_proc *p, uint64_t pid, const struct bl_behaviour *beh,
 		       const struct bl_spawn_opts *o, uint32_t now)
 {
@@ -140,6 +148,8 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 	proc_reset(p, pid, beh, &o, s->now);
 	s->n_live++;
 	s->spawned++;
+	if (beh->live != NULL)
+		live_add(beh->live, s->lcore, 1);
 
 	c.s = s;
 	c.p = p;
@@ -179,6 +189,7 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 
 void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminate)
 {
+	struct bl_beh_live *live = p->beh->live;
 	struct bl_reason reason = p->exit_reason;
 	struct bl_msg *m;
 
@@ -214,6 +225,10 @@ void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminat
 	s->free_procs = p;
 	s->n_live--;
 	s->exited++;
+	/* Last: once the control thread sees it, no code of this behaviour
+	 * runs for p any more (its module may be unloaded). */
+	if (live != NULL)
+		live_add(live, s->lcore, -1);
 }
 
 void bl__proc_arm_timer(struct bl_sched *s, struct bl_proc *p)

@@ -26,46 +26,19 @@
 #include "actors/mailbox.h"
 #include "actors/pid.h"
 #include "actors/timer.h"
+#include "sdk/beamline/behaviour.h"
+
+#include <rte_config.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum bl_exit_code {
-	BL_EXIT_NORMAL = 0,
-	BL_EXIT_SHUTDOWN,
-	BL_EXIT_KILLED,
-	BL_EXIT_HEAP_LIMIT,
-	BL_EXIT_MAILBOX_OVERFLOW,
-	BL_EXIT_NOPROC, /* link or monitor of a process that was already gone */
-	BL_EXIT_ERROR,	/* the handler's own: detail + static text */
-	BL_EXIT_KILL,	/* untrappable exit signal; the victim exits with killed */
-	BL_EXIT_CODE_MAX
-};
+/* enum bl_exit_code, struct bl_reason, bl_reason_make and bl_reason_error:
+ * the SDK header (sdk/beamline/behaviour.h), which mailbox.h includes. */
 
 /* Stable names of the exit codes (CLI, logs, docs). */
 extern const char *const bl_exit_code_names[BL_EXIT_CODE_MAX];
-
-static inline struct bl_reason bl_reason_make(uint16_t code)
-{
-	struct bl_reason r;
-
-	r.code = code;
-	r.detail = 0;
-	r.text = NULL;
-	return r;
-}
-
-/* A handler's own error: detail is its code, text a static string it owns. */
-static inline struct bl_reason bl_reason_error(uint16_t detail, const char *text)
-{
-	struct bl_reason r;
-
-	r.code = BL_EXIT_ERROR;
-	r.detail = detail;
-	r.text = text;
-	return r;
-}
 
 enum bl_proc_status {
 	BL_PROC_FREE = 0,
@@ -82,30 +55,8 @@ extern const char *const bl_proc_status_names[BL_PROC_STATUS_MAX];
 struct bl_sched;
 struct bl_proc;
 
-/* How a call ended (struct bl_reply.status). */
-enum bl_call_status {
-	BL_CALL_OK = 0,	 /* the callee replied: m is the reply */
-	BL_CALL_TIMEOUT, /* no reply in time; a late one is dropped (late_reply) */
-	BL_CALL_NOPROC,	 /* the callee was gone, or went before replying: reason says why */
-	BL_CALL_STATUS_MAX
-};
-
+/* enum bl_call_status, struct bl_reply, struct bl_info_kv: the SDK header. */
 extern const char *const bl_call_status_names[BL_CALL_STATUS_MAX];
-
-/* One figure of a behaviour's own (struct bl_behaviour.info). */
-struct bl_info_kv {
-	const char *name;
-	uint64_t value;
-};
-
-/* What handle_reply gets: valid during the callback only. */
-struct bl_reply {
-	uint64_t ref;		 /* what bl_call returned */
-	uint64_t from;		 /* the callee (the replier for BL_CALL_OK) */
-	uint32_t status;	 /* enum bl_call_status */
-	struct bl_reason reason; /* BL_CALL_NOPROC: the callee's exit reason */
-	const struct bl_msg *m;	 /* BL_CALL_OK: the reply (key, payload); else NULL */
-};
 
 /* Handler context: valid during one callback only. */
 struct bl_ctx {
@@ -147,7 +98,28 @@ struct bl_behaviour {
 	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
 	void (*handle_reply)(struct bl_ctx *c, const struct bl_reply *r);
 	unsigned (*info)(const void *state, struct bl_info_kv *kv, unsigned max);
+	/* Set by the catalog (actors/catalog.h) on the behaviours it hands
+	 * out: its processes per lcore, counted at spawn and at teardown.
+	 * NULL: not counted (a behaviour spawned straight from C). */
+	struct bl_beh_live *live;
 };
+
+/*
+ * Live processes of one behaviour version per lcore. Slot i is written by
+ * lcore i only (plain increments, relaxed atomic stores, at spawn and
+ * teardown: never per message); the control thread sums the slots with
+ * relaxed loads, and reads a teardown's effects (its terminate callback has
+ * returned) after seeing its decrement: release store / acquire load.
+ */
+struct bl_beh_live {
+	uint32_t procs[RTE_MAX_LCORE];
+};
+
+/* Whether a and b run the same code (a catalog copy and its built-in). */
+static inline bool bl_behaviour_same(const struct bl_behaviour *a, const struct bl_behaviour *b)
+{
+	return a != NULL && b != NULL && a->handle_message == b->handle_message;
+}
 
 /* Spawn options; a NULL opts or a zero field means the scheduler default. */
 struct bl_spawn_opts {
@@ -239,20 +211,30 @@ void *bl_proc_state(struct bl_sched *s, uint64_t pid);
 
 /* --- Handler API: on the process's own lcore, inside a callback. --- */
 
-static inline uint64_t bl_self(const struct bl_ctx *c)
+/*
+ * The SDK header declares the handler API with its contracts; what is not
+ * there (binaries, transmit, frames, spawn) is the router's own. Inside the
+ * router bl_self, bl_state and bl_set_state are inline; modules call the
+ * exported functions of the same names (actors/sdk.c).
+ */
+static inline uint64_t bl__self(const struct bl_ctx *c)
 {
 	return c->p->pid;
 }
 
-static inline void *bl_state(const struct bl_ctx *c)
+static inline void *bl__state(const struct bl_ctx *c)
 {
 	return c->p->state;
 }
 
-static inline void bl_set_state(struct bl_ctx *c, void *state)
+static inline void bl__set_state(struct bl_ctx *c, void *state)
 {
 	c->p->state = state;
 }
+
+#define bl_self(c)	    bl__self(c)
+#define bl_state(c)	    bl__state(c)
+#define bl_set_state(c, st) bl__set_state(c, st)
 
 /*
  * Heap memory of the calling process (see heap.h). On EDQUOT the process is
@@ -360,64 +342,15 @@ uint64_t bl_monitor(struct bl_ctx *c, uint64_t pid);
 int bl_demonitor(struct bl_ctx *c, uint64_t ref);
 void bl_trap_exit(struct bl_ctx *c, bool on);
 
-/*
- * Receive timeout: if no message is handled for ms milliseconds,
- * handle_timeout runs once. Every handled message restarts it; 0 clears it.
- * Returns a handle for bl_timer_cancel (0 when ms is 0).
- */
-uint64_t bl_set_timeout(struct bl_ctx *c, uint32_t ms);
-
 /* Hibernate after this callback: return every heap chunk not in use. */
 void bl_hibernate(struct bl_ctx *c);
 
-/*
- * Deliver len bytes to dst with key after ms milliseconds (from this lcore's
- * timer wheel). Returns a handle for bl_timer_cancel (never 0), or 0 with
- * errno ENOSPC when the lcore's timer pool is full, EINVAL when len >
- * BL_BIN_INLINE_MAX (send a binary instead) or ms > INT32_MAX.
- */
-uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
-		       uint32_t ms);
-
-/*
- * Cancel a timer of the calling process (a handle from bl_send_after or
- * bl_set_timeout). Returns 1 when it was cancelled before it fired, 0 when
- * it had fired already (or was cancelled or replaced before), -EINVAL for a
- * handle that is no timer of this process. Erlang: erlang:cancel_timer/1.
- */
-int bl_timer_cancel(struct bl_ctx *c, uint64_t handle);
+/* bl_set_timeout, bl_send_after, bl_timer_cancel, bl_call, bl_reply: the
+ * SDK header (sdk/beamline/behaviour.h) has them with their contracts. */
 
 /* The top bit marks a receive-timeout handle (its low 32 bits: the
  * process's timeout_gen); a send_after handle is gen << 32 | entry + 1. */
 #define BL_TIMER_RECV (UINT64_C(1) << 63)
-
-/* --- Calls (actors/call.c): gen_server:call without blocking. --- */
-
-#define BL_CALL_INFINITY UINT32_MAX /* a call with no timeout */
-
-/*
- * Send len bytes to `to` as a call, owing a reply. Returns the call's
- * reference (never 0); the answer comes to handle_reply with that reference:
- * the reply, or BL_CALL_TIMEOUT after timeout_ms (BL_CALL_INFINITY: never),
- * or BL_CALL_NOPROC at once when `to` is gone, or when it exits before
- * replying (an implicit monitor, as gen_server:call has). A reply that
- * comes after the timeout is dropped and counted (late_reply). Works
- * across lcores. Returns 0 with errno set when the call could not be made:
- * EINVAL (bad argument, timeout_ms above INT32_MAX), EDEADLK (a call to
- * oneself), ENOSPC (the lcore's timer pool is full), ENOBUFS / EMSGSIZE /
- * ESRCH (the request could not be handed on; counted under its reason).
- */
-uint64_t bl_call(struct bl_ctx *c, uint64_t to, uint64_t key, const void *data, uint32_t len,
-		 uint32_t timeout_ms);
-
-/*
- * Answer call message `call` (m->type BL_MSG_CALL, in handle_message) with
- * key and len bytes. Returns 0, -EINVAL when `call` is no call, or the
- * send's -errno. A second reply to one call reaches the caller as a late
- * one (dropped, counted).
- */
-int bl_reply(struct bl_ctx *c, const struct bl_msg *call, uint64_t key, const void *data,
-	     uint32_t len);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
  * is due.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "actors/behaviours.h"
@@ -63,8 +64,8 @@ static int rl_init(struct bl_ctx *c, void *arg)
 	size_t size;
 
 	if (a == NULL || a->rate == 0 || a->per > BL_RL_PER_ALL ||
-	    (a->to_pid == BL_PID_NONE &&
-	     (a->to_name[0] == '\0' || strnlen(a->to_name, BL_NAME_MAX) == BL_NAME_MAX ||
+	    (a->to.pid == BL_PID_NONE &&
+	     (a->to.name[0] == '\0' || strnlen(a->to.name, BL_NAME_MAX) == BL_NAME_MAX ||
 	      c->s->registry == NULL)))
 		return -EINVAL;
 	max = a->per == BL_RL_PER_ALL ? 1 : (a->max_keys != 0 ? a->max_keys : RL_DEFAULT_MAX);
@@ -80,8 +81,8 @@ static int rl_init(struct bl_ctx *c, void *arg)
 	st->q = a->queue != 0 ? bl_alloc(c, (size_t)a->queue * sizeof(*st->q)) : NULL;
 	if (a->queue != 0 && st->q == NULL)
 		return -errno;
-	st->to_pid = a->to_pid;
-	memcpy(st->to_name, a->to_name, strnlen(a->to_name, BL_NAME_MAX - 1));
+	st->to_pid = a->to.pid;
+	memcpy(st->to_name, a->to.name, strnlen(a->to.name, BL_NAME_MAX - 1));
 	st->rate = a->rate;
 	st->burst = (uint64_t)(a->burst != 0 ? a->burst : a->rate) * MILLI;
 	st->per = a->per;
@@ -255,3 +256,28 @@ const struct bl_behaviour bl_ratelimit_behaviour = {
 	.terminate = rl_terminate,
 	.info = rl_info,
 };
+
+static const char *const rl_per_words[] = { "key", "source", "all", NULL };
+
+static const struct bl_field rl_fields[] = {
+	{ .name = "to",
+	  .type = BL_FIELD_PID,
+	  .offset = offsetof(struct bl_ratelimit_args, to),
+	  .size = sizeof(struct bl_pid_arg),
+	  .help = "where messages go: a pid, or a name looked up per message" },
+	BL_FIELD_RANGE(struct bl_ratelimit_args, rate, BL_FIELD_U64, BL_REQUIRED, 1, 10000000,
+		       "tokens a second"),
+	BL_FIELD_RANGE(struct bl_ratelimit_args, burst, BL_FIELD_U64, "0", 0, 10000000,
+		       "bucket size (0: rate)"),
+	BL_FIELD_RANGE(struct bl_ratelimit_args, queue, BL_FIELD_U64, "0", 0, 65536,
+		       "messages kept waiting for a token (0: drop)"),
+	BL_FIELD_RANGE(struct bl_ratelimit_args, max_keys, BL_FIELD_U64, "1024", 1, 65536,
+		       "buckets; more keys share one"),
+	BL_FIELD_WORDS(struct bl_ratelimit_args, per, "key", rl_per_words,
+		       "a bucket per key, per source, or one for all"),
+};
+
+BL_BEHAVIOUR_DESC(bl_ratelimit_desc, "ratelimit", "1.0",
+		  .summary = "token buckets in front of a target: drop or queue over the rate",
+		  .init = rl_init, .handle_message = rl_msg, .terminate = rl_terminate,
+		  .info = rl_info, BL_SCHEMA(struct bl_ratelimit_args, rl_fields));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Supervisors (see sup.h) and the behaviour catalog.
+ * Supervisors (see sup.h).
  *
  * Design notes:
  *  - A supervisor is an ordinary process of the control scheduler that traps
@@ -26,8 +26,6 @@
  *    than intensity entries younger than period_ms gives up: shutdown of
  *    all, then exit (shutdown, "reached_max_restart_intensity"). Every loop
  *    of restarts is therefore bounded by the intensity.
- *  - The catalog is a small fixed table: the built-ins, then what
- *    bl_catalog_add put there. Control thread only.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
  *	struct bl_sup_child_spec ch;
  *
  *	bl_sup_spec_init(&sub, "feeds", BL_SUP_ONE_FOR_ONE, 3, 5000);
- *	bl_sup_child_spec_init(&ch, "count", bl_catalog_find("counter"));
+ *	bl_sup_child_spec_init(&ch, "count", bl_catalog_behaviour(cat, "counter"));
  *	bl_sup_child_set_name(&ch, "counter.a");   // registered, moved on restart
  *	ch.lcore = BL_SUP_LCORE_ANY;
  *	bl_sup_spec_add(&sub, &ch);                  // copies ch and its arg blob
@@ -262,24 +262,6 @@ int bl_sup_walk(struct bl_sched *ctl, uint64_t root,
 /* bl_sup_walk into an array: up to max nodes; *n gets the count written. */
 int bl_sup_tree(struct bl_sched *ctl, uint64_t root, struct bl_sup_node *out, unsigned max,
 		unsigned *n);
-
-/* --- behaviour catalog: names config and the CLI may use --- */
-
-#define BL_CATALOG_MAX 64u
-
-/*
- * Add a behaviour under name (copied; 1..31 printable characters). The
- * built-ins counter, relay, forward, echo and supervisor are always there.
- * Control thread (the catalog is process-wide and has no lock). 0, -EINVAL,
- * -EEXIST, -ENOSPC.
- */
-int bl_catalog_add(const char *name, const struct bl_behaviour *b);
-
-/* The behaviour registered under name, or NULL. Control thread. */
-const struct bl_behaviour *bl_catalog_find(const char *name);
-
-/* Up to max names into names (static strings); returns how many there are. Control thread. */
-unsigned bl_catalog_list(const char **names, unsigned max);
 
 #ifdef __cplusplus
 }

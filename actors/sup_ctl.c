@@ -2,7 +2,7 @@
 /*
  * Supervisors from the control thread (see sup.h): start and stop of a
  * tree, start / stop / restart of one child, whereis, the walk of a tree
- * (introspection) and the behaviour catalog.
+ * (introspection). The behaviour catalog is actors/catalog.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,70 +368,4 @@ int bl_sup_tree(struct bl_sched *ctl, uint64_t root, struct bl_sup_node *out, un
 	if (n != NULL)
 		*n = t.n;
 	return rc < 0 ? rc : 0;
-}
-
-/* --- catalog --- */
-
-struct catalog_entry {
-	char name[BL_NAME_MAX];
-	const struct bl_behaviour *beh;
-};
-
-/* Process-wide by nature (config names behaviours): control thread only. */
-static struct catalog_entry catalog[BL_CATALOG_MAX];
-static unsigned catalog_n;
-
-static void catalog_builtins(void)
-{
-	static const struct bl_behaviour *const builtins[] = {
-		&bl_counter_behaviour, &bl_relay_behaviour,	 &bl_forward_behaviour,
-		&bl_echo_behaviour,    &bl_supervisor_behaviour,
-	};
-	unsigned i;
-
-	if (catalog_n != 0)
-		return;
-	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-		snprintf(catalog[i].name, sizeof(catalog[i].name), "%s", builtins[i]->name);
-		catalog[i].beh = builtins[i];
-	}
-	catalog_n = i;
-}
-
-const struct bl_behaviour *bl_catalog_find(const char *name)
-{
-	unsigned i;
-
-	catalog_builtins();
-	if (!bl__sup_name_ok(name))
-		return NULL;
-	for (i = 0; i < catalog_n; i++)
-		if (strncmp(catalog[i].name, name, BL_NAME_MAX) == 0)
-			return catalog[i].beh;
-	return NULL;
-}
-
-int bl_catalog_add(const char *name, const struct bl_behaviour *b)
-{
-	catalog_builtins();
-	if (!bl__sup_name_ok(name) || b == NULL || b->handle_message == NULL)
-		return -EINVAL;
-	if (bl_catalog_find(name) != NULL)
-		return -EEXIST;
-	if (catalog_n >= BL_CATALOG_MAX)
-		return -ENOSPC;
-	strcpy(catalog[catalog_n].name, name);
-	catalog[catalog_n].beh = b;
-	catalog_n++;
-	return 0;
-}
-
-unsigned bl_catalog_list(const char **names, unsigned max)
-{
-	unsigned i;
-
-	catalog_builtins();
-	for (i = 0; i < catalog_n && i < max; i++)
-		names[i] = catalog[i].name;
-	return catalog_n;
 }

@@ -2,7 +2,7 @@
 /*
  * Supervisor internals shared by actors/sup.c (the supervisor process),
  * actors/sup_spec.c (specs) and actors/sup_ctl.c (control thread API,
- * introspection, catalog). bl__sup_: these files only.
+ * introspection). bl__sup_: these files only.
  *
  * Do not include this file from outside actors/: include actors/sup.h.
  */

@@ -51,7 +51,7 @@ static int child_check(const struct bl_sup_child_spec *c, unsigned depth)
 	if (c->beh != NULL && c->beh->handle_message == NULL)
 		return -EINVAL;
 	/* A supervisor child is given as a spec (sup), never as an arg blob. */
-	if (c->beh == &bl_supervisor_behaviour)
+	if (bl_behaviour_same(c->beh, &bl_supervisor_behaviour))
 		return -EINVAL;
 	if (c->arg_len > BL_SUP_ARG_MAX || (c->arg_len != 0 && c->arg == NULL))
 		return -EINVAL;

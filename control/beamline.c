@@ -30,6 +30,7 @@
 #include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/metrics.h"
+#include "control/module_cmds.h"
 #include "control/proc_cmds.h"
 #include "control/router_cmds.h"
 #include "control/sup_cmds.h"
@@ -38,6 +39,7 @@
 #include "dataplane/router.h"
 
 #define BEAMLINE_VERSION    "0.1.0"
+#define LOADS_MAX	    64 /* --load options */
 #define DEFAULT_SOCKET_PATH "/run/beamline/beamline.sock"
 
 static volatile sig_atomic_t stop_requested;
@@ -50,6 +52,8 @@ static void on_signal(int sig)
 
 struct opts {
 	const char *config;
+	const char *loads[LOADS_MAX]; /* --load PATH, in order */
+	unsigned n_loads;
 	const char *socket;
 	double stats_interval; /* seconds; 0 = quiet */
 	double run_seconds;    /* 0 = until a signal */
@@ -87,6 +91,8 @@ static void usage(FILE *f, const char *prog)
 	    f,
 	    "usage: %s [EAL args] -- [options]\n"
 	    "  --config FILE        run the commands in FILE at start (beamctl grammar)\n"
+	    "  --load PATH          load a behaviour module (.so) before the config runs;\n"
+	    "                       repeatable (docs/behaviours.md)\n"
 	    "  --socket PATH        control socket (default $BEAMLINE_SOCKET or %s)\n"
 	    "  --udp-port N         wire-format UDP port (default 7447)\n"
 	    "  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
@@ -142,6 +148,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum {
 		O_CONFIG = 256,
+		O_LOAD,
 		O_SOCKET,
 		O_UDP,
 		O_PORTIP,
@@ -167,6 +174,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	};
 	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "load", required_argument, NULL, O_LOAD },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "udp-port", required_argument, NULL, O_UDP },
 		{ "port-ip", required_argument, NULL, O_PORTIP },
@@ -200,6 +208,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
+			break;
+		case O_LOAD:
+			if (o->n_loads == LOADS_MAX) {
+				say(stderr, "beamline: --load: %d modules at most", LOADS_MAX);
+				return -EINVAL;
+			}
+			o->loads[o->n_loads++] = optarg;
 			break;
 		case O_SOCKET:
 			o->socket = optarg;
@@ -405,6 +420,32 @@ static int make_socket_dir(const char *path)
 	return 0;
 }
 
+/* --load PATH: a `load PATH` request, as the config's line would send it. */
+static int load_module(struct bl_ctl *ctl, const char *path, char *err, size_t errlen)
+{
+	char *words[] = { (char *)"load", (char *)path, NULL };
+	json_t *req, *reply = NULL;
+	int rc;
+
+	req = bl_cmd_from_words(2, words, err, errlen);
+	if (req == NULL)
+		return -EINVAL;
+	rc = bl_ctl_exec(ctl, req, &reply);
+	if (rc < 0) {
+		const char *m = json_string_value(json_object_get(reply, "message"));
+
+		snprintf(err, errlen, "%s", m != NULL ? m : strerror(-rc));
+	} else {
+		say(stdout, "beamline: loaded behaviour %s %s from %s",
+		    json_string_value(json_object_get(reply, "behaviour")),
+		    json_string_value(json_object_get(reply, "version")),
+		    json_string_value(json_object_get(reply, "path")));
+	}
+	json_decref(req);
+	json_decref(reply);
+	return rc < 0 ? rc : 0;
+}
+
 /*
  * The control thread's heap never shrinks and never maps a block of its own
  * below 64 MiB. glibc's defaults give memory back at each large free (the
@@ -430,6 +471,7 @@ int main(int argc, char **argv)
 	struct bl_router_cmds rcmds = { 0 };
 	static struct bl_proc_cmds pcmds;
 	static struct bl_sup_cmds scmds;
+	static struct bl_module_cmds mcmds;
 	struct bl_lcore_stats prev;
 	struct sigaction sa;
 	double t0, last;
@@ -498,6 +540,11 @@ int main(int argc, char **argv)
 	scmds.r = r;
 	if (ret == 0)
 		ret = bl_sup_cmds_register(ctl, &scmds);
+	mcmds.r = r;
+	mcmds.sup = &scmds;
+	mcmds.crash_log = scmds.crash_log;
+	if (ret == 0)
+		ret = bl_module_cmds_register(ctl, &mcmds);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
 		goto out;
@@ -519,6 +566,14 @@ int main(int argc, char **argv)
 	}
 	/* The control thread is RCU-offline except inside handlers. */
 	rcu_thread_offline();
+	/* Modules first: the config may spawn their behaviours. */
+	for (unsigned i = 0; i < o.n_loads; i++) {
+		ret = load_module(ctl, o.loads[i], err, sizeof(err));
+		if (ret != 0) {
+			say(stderr, "beamline: --load: %s", err);
+			goto out_offline;
+		}
+	}
 	if (o.config != NULL) {
 		ret = bl_ctl_load_config(ctl, o.config, err, sizeof(err));
 		if (ret != 0) {

@@ -317,15 +317,19 @@ static const struct kv_spec kv_specs[] = {
 	{ "sup.start", { "id" }, { NULL }, false },
 	{ "sup.stop", { "id" }, { NULL }, false },
 	{ "crashes", { NULL }, { "top" }, false },
+	{ "unload", { "behaviour" }, { NULL }, false },
 	{ "lcores", { NULL }, { NULL }, false },
 };
 
 static json_t *kv_value(const char *v)
 {
+	bool neg = v[0] == '-';
 	uint64_t n;
 
-	if (v[0] >= '0' && v[0] <= '9' && bl__cmd_parse_uint(v, INT64_MAX, &n) == 0)
-		return json_integer((json_int_t)n);
+	/* -N too: a behaviour's i64 argument is an integer, like any other. */
+	if (v[neg] >= '0' && v[neg] <= '9' &&
+	    bl__cmd_parse_uint(v + neg, (uint64_t)INT64_MAX + neg, &n) == 0)
+		return json_integer(neg ? (json_int_t)(0 - n) : (json_int_t)n);
 	return json_string(v);
 }
 
@@ -399,6 +403,40 @@ fail:
 	return NULL;
 }
 
+/*
+ * load PATH: the path as the reader of the words means it, so a relative
+ * one is made absolute here (beamctl's directory, not the daemon's); a
+ * file that does not exist is sent as given, for the daemon to refuse.
+ */
+static json_t *build_load(const struct bl_cmd_row *row, int argc, char **argv, char *err,
+			  size_t errlen)
+{
+	char *abs = NULL, rel[4200];
+	json_t *o;
+
+	if (argc != 1) {
+		bl_err_set(err, errlen, "%s: %s (usage: %s)", row->cmd,
+			   argc == 0 ? "missing PATH" : "one PATH only", row->forms[0]);
+		return NULL;
+	}
+	if (argv[0][0] == '\0' || strlen(argv[0]) > 4095) {
+		bl_err_set(err, errlen, "%s: bad PATH (1..4095 bytes)", row->cmd);
+		return NULL;
+	}
+	/* A bare name would be searched for in the library path: it means ./name. */
+	snprintf(rel, sizeof(rel), "%s%s", strchr(argv[0], '/') != NULL ? "" : "./", argv[0]);
+	abs = realpath(rel, NULL);
+	o = bl__cmd_request_new(row->cmd);
+	if (o == NULL ||
+	    json_object_set_new(o, "path", json_string(abs != NULL ? abs : rel)) != 0) {
+		free(abs);
+		json_decref(o);
+		return bl__cmd_oom(err, errlen);
+	}
+	free(abs);
+	return o;
+}
+
 /* latency [--reset] */
 static json_t *build_latency(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 			     size_t errlen)
@@ -466,8 +504,7 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  "spawn",
 	  build_kv,
 	  { "spawn BEHAVIOUR [name N] [lcore L|any] [group G] [count N] [ARG VALUE...]" },
-	  "start processes (counter: max_keys N; relay: to NAME; forward: port P mac MAC ip A "
-	  "[udp N]; echo)" },
+	  "start processes; ARG VALUE pairs as the behaviour's schema says (beamctl behaviours)" },
 	{ "kill", NULL, "kill", build_kv, { "kill PID|NAME" }, "kill a process (untrappable)" },
 	{ "exit",
 	  NULL,
@@ -553,6 +590,24 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  build_kv,
 	  { "crashes [--top N]" },
 	  "crash reports: pid, name, behaviour, reason, messages, heap, last key" },
+	{ "behaviours",
+	  NULL,
+	  "behaviours",
+	  build_plain,
+	  { "behaviours" },
+	  "every behaviour: version, source (built-in or file), processes, arguments" },
+	{ "load",
+	  NULL,
+	  "load",
+	  build_load,
+	  { "load PATH" },
+	  "load a behaviour module (.so) into the running router" },
+	{ "unload",
+	  NULL,
+	  "unload",
+	  build_kv,
+	  { "unload NAME" },
+	  "remove a loaded behaviour (refused while a process or a child spec uses it)" },
 };
 
 #define BL_CMD_NROWS (sizeof(bl_cmd_rows) / sizeof(bl_cmd_rows[0]))

@@ -23,6 +23,8 @@ static const struct {
 	{ ETIMEDOUT, BL_ERR_TIMEOUT },
 	{ ESRCH, BL_ERR_NOT_RUNNING },
 	{ EALREADY, BL_ERR_ALREADY },
+	{ ENOEXEC, BL_ERR_NOT_LOADABLE },
+	{ EPERM, BL_ERR_NOT_PERMITTED },
 };
 
 #define BL_ERR_TABLE_LEN (sizeof(bl_err_table) / sizeof(bl_err_table[0]))

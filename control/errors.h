@@ -18,9 +18,11 @@
 #define BL_ERR_TOO_BIG		"too_big"
 #define BL_ERR_NO_DEVICE	"no_device"
 #define BL_ERR_BUSY		"busy"
-#define BL_ERR_TIMEOUT		"timeout"     /* a worker lcore did not answer in time */
-#define BL_ERR_NOT_RUNNING	"not_running" /* the process or tree does not run */
-#define BL_ERR_ALREADY		"already"     /* it runs already */
+#define BL_ERR_TIMEOUT		"timeout"      /* a worker lcore did not answer in time */
+#define BL_ERR_NOT_RUNNING	"not_running"  /* the process or tree does not run */
+#define BL_ERR_ALREADY		"already"      /* it runs already */
+#define BL_ERR_NOT_LOADABLE	"not_loadable" /* a module: not a module, or built for another ABI */
+#define BL_ERR_NOT_PERMITTED	"not_permitted" /* unloading a built-in behaviour */
 #define BL_ERR_UNKNOWN_COMMAND	"unknown_command"
 #define BL_ERR_BAD_REQUEST	"bad_request"
 #define BL_ERR_GENERIC		"error"

@@ -53,10 +53,10 @@ static void info_fn(struct bl_sched *s, void *arg)
 	p = j->rc == 0 ? bl_proc_lookup(s, j->pid) : NULL;
 	if (p == NULL || p->state == NULL)
 		return;
-	if (p->beh == &bl_counter_behaviour) {
+	if (bl_behaviour_same(p->beh, &bl_counter_behaviour)) {
 		j->kind = 1;
 		bl_counter_totals(p->state, &j->v[0], &j->v[1], &j->v[2]);
-	} else if (p->beh == &bl_relay_behaviour) {
+	} else if (bl_behaviour_same(p->beh, &bl_relay_behaviour)) {
 		j->kind = 2;
 		bl_relay_stats(p->state, &j->v[0], &j->v[1]);
 	} else if (p->beh->info != NULL) {

@@ -6,8 +6,10 @@
  * start between two turns of its scheduler; registering the name and
  * joining the group follow on the control thread. It is all or nothing:
  * when any step fails, whatever started is killed again and the reply says
- * how far it got. A behaviour's "args" are decoded here into the blob its
- * init reads (bl_spawn_args), for spawn and for supervised children alike.
+ * how far it got. A behaviour's "args" are read against its schema into
+ * the blob its init reads (bl_spawn_args), for spawn and for supervised
+ * children alike, for every behaviour of the catalog: the schema is the
+ * only grammar a behaviour's arguments have.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 #include <rte_lcore.h>
 
 #include "actors/behaviours.h"
+#include "actors/catalog.h"
 #include "actors/group.h"
 #include "actors/info.h"
 #include "actors/registry.h"
@@ -28,137 +31,102 @@
 #include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds_pvt.h"
+#include "control/schema_args.h"
 #include "control/spawn_cmds.h"
 
 #define SPAWN_COUNT_MAX 1000000u
 
 /* ---- spawn ---- */
 
-/* relay: to NAME|PID. */
-static const struct bl_behaviour *spawn_relay_args(struct bl_args *a, void *blob)
+/*
+ * forward's host hook: the schema read port, mac, ip and udp; here they
+ * become a next hop of this router (interned: it stays reserved while the
+ * daemon runs, restarts reuse it) and the destination token init reads.
+ */
+static int forward_prepare(void *arg, void *blob, char *err, size_t errlen)
 {
-	static const char *const relay_args[] = { "to", NULL };
-	struct bl_relay_args *ra = blob;
-	const char *to;
-
-	if (bl_args_only(a, "relay", relay_args) != 0 ||
-	    bl_args_str(a, "to", BL_ARG_REQUIRED, NULL, 0, 0, &to) != 0)
-		return NULL;
-	if (bl__pid_parse_text(to, &ra->to_pid) != 0) {
-		ra->to_pid = BL_PID_NONE;
-		if (bl_cmd_name_check(to, a->err, a->errlen) != 0)
-			return NULL;
-		snprintf(ra->to_name, sizeof(ra->to_name), "%s", to);
-	}
-	return &bl_relay_behaviour;
-}
-
-/* forward: port P mac MAC ip A.B.C.D [udp N]; interns the next hop. */
-static const struct bl_behaviour *spawn_forward_args(struct bl_router *r, struct bl_args *a,
-						     void *blob)
-{
-	static const char *const forward_args[] = { "port", "mac", "ip", "udp", NULL };
+	struct bl_router *r = arg;
 	struct bl_forward_args *fa = blob;
 	struct bl_route_hop_spec hs;
-	const char *mac, *ip;
-	uint64_t port, udp;
+	char sub[160];
 	int hop;
 
 	memset(&hs, 0, sizeof(hs));
-	if (bl_args_only(a, "forward", forward_args) != 0 ||
-	    bl_args_u64(a, "port", BL_ARG_REQUIRED, 0, 0, UINT16_MAX, &port) != 0)
-		return NULL;
-	if (port >= r->n_ports) {
-		bl_err_set(a->err, a->errlen, "port %llu does not exist (ports: 0..%u)",
-			   (unsigned long long)port, r->n_ports - 1);
-		return NULL;
+	if (fa->port >= r->n_ports) {
+		bl_err_set(err, errlen, "\"port\": port %u does not exist (ports: 0..%u)", fa->port,
+			   r->n_ports - 1);
+		return -EINVAL;
 	}
-	hs.port = (uint16_t)port;
-	if (bl_args_str(a, "mac", BL_ARG_REQUIRED, NULL, 0, 0, &mac) != 0 ||
-	    bl_cmd_mac_parse(mac, hs.mac.addr_bytes, a->err, a->errlen) != 0 ||
-	    bl_args_str(a, "ip", BL_ARG_REQUIRED, NULL, 0, 0, &ip) != 0 ||
-	    bl_cmd_ipv4_parse(ip, &hs.ip, a->err, a->errlen) != 0 ||
-	    bl_args_u64(a, "udp", BL_ARG_OPTIONAL, BL_CMD_UDP_DEFAULT, 1, UINT16_MAX, &udp) != 0)
-		return NULL;
-	hs.udp = (uint16_t)udp;
-	/* The hop stays reserved while the daemon runs (restarts reuse it). */
+	hs.port = fa->port;
+	hs.udp = fa->udp;
+	if (bl_cmd_mac_parse(fa->mac, hs.mac.addr_bytes, sub, sizeof(sub)) != 0) {
+		bl_err_set(err, errlen, "\"mac\": %s", sub);
+		return -EINVAL;
+	}
+	if (bl_cmd_ipv4_parse(fa->ip, &hs.ip, sub, sizeof(sub)) != 0) {
+		bl_err_set(err, errlen, "\"ip\": %s", sub);
+		return -EINVAL;
+	}
 	hop = bl_route_hop_acquire(r->routes, &hs);
 	if (hop < 0) {
-		bl_err_set(a->err, a->errlen, "no room for another next hop (%u at most)",
+		bl_err_set(err, errlen, "no room for another next hop (%u at most)",
 			   BL_ROUTE_HOP_MAX);
-		return NULL;
+		return -ENOSPC;
 	}
 	fa->dest = bl_dest_hop((unsigned)hop);
-	return &bl_forward_behaviour;
+	return 0;
 }
 
-/* fault: poison KEY (a u64, not the default route). */
-static const struct bl_behaviour *spawn_fault_args(struct bl_args *a, void *blob)
+int bl_spawn_host_hooks(struct bl_router *r)
 {
-	static const char *const fault_args[] = { "poison", NULL };
-	const struct bl_cmd_key none = { 0, false };
-	struct bl_fault_args *fa = blob;
-	struct bl_cmd_key k;
+	return bl_catalog_set_prepare(r->catalog, "forward", forward_prepare, r);
+}
 
-	if (bl_args_only(a, "fault", fault_args) != 0 ||
-	    bl_args_key(a, "poison", BL_ARG_REQUIRED, none, &k) != 0)
-		return NULL;
-	if (k.is_default) {
-		bl_args_refuse(a, "poison", "a u64 key");
-		return NULL;
+/* "counter, echo, ..." : the names spawn takes, for an unknown one's message. */
+static void known_names(struct bl_router *r, char *buf, size_t len)
+{
+	const struct bl_catalog_entry *e[BL_CATALOG_MAX];
+	unsigned n = bl_catalog_list(r->catalog, e, BL_CATALOG_MAX);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && i < BL_CATALOG_MAX && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", e[i]->name);
+
+		if (w < 0)
+			return;
+		used += (size_t)w;
 	}
-	fa->poison_key = k.value;
-	return &bl_fault_behaviour;
 }
 
 const struct bl_behaviour *bl_spawn_args(struct bl_router *r, const char *behaviour,
-					 const json_t *args, void *blob, char *err, size_t errlen)
+					 const json_t *args, void *blob, uint32_t *blob_len,
+					 char *err, size_t errlen)
 {
-	static const char *const counter_args[] = { "max_keys", NULL };
-	static const char *const no_args[] = { NULL };
-	const struct bl_behaviour *beh = NULL;
-	json_t *empty = NULL;
-	struct bl_args a;
-	uint64_t v;
+	const struct bl_catalog_entry *e = bl_catalog_find(r->catalog, behaviour);
+	const struct bl_module_desc *d;
+	char known[512];
 
-	static_assert(sizeof(struct bl_counter_args) <= BL_SPAWN_ARGS_MAX &&
-			  sizeof(struct bl_relay_args) <= BL_SPAWN_ARGS_MAX &&
-			  sizeof(struct bl_forward_args) <= BL_SPAWN_ARGS_MAX,
-		      "argument blobs fit");
-	memset(blob, 0, BL_SPAWN_ARGS_MAX);
-	if (args == NULL)
-		args = empty = json_object();
-	/* Requests read "args" as an object already: this refuses only another caller's. */
-	if (bl_args_open(&a, args, err, errlen) != 0)
-		beh = NULL;
-	else if (strcmp(behaviour, "counter") == 0) {
-		if (bl_args_only(&a, behaviour, counter_args) == 0 &&
-		    bl_args_u64(&a, "max_keys", BL_ARG_OPTIONAL, 64, 0, 65536, &v) == 0) {
-			((struct bl_counter_args *)blob)->max_keys = (uint32_t)v;
-			beh = &bl_counter_behaviour;
-		}
-	} else if (strcmp(behaviour, "echo") == 0) {
-		if (bl_args_only(&a, behaviour, no_args) == 0)
-			beh = &bl_echo_behaviour;
-	} else if (strcmp(behaviour, "relay") == 0) {
-		beh = spawn_relay_args(&a, blob);
-	} else if (strcmp(behaviour, "forward") == 0) {
-		beh = spawn_forward_args(r, &a, blob);
-	} else if (strcmp(behaviour, "fault") == 0) {
-		beh = spawn_fault_args(&a, blob);
-	} else if (strcmp(behaviour, "supervisor") != 0 && bl_catalog_find(behaviour) != NULL) {
-		/* A behaviour a user added to the catalog: it takes no arguments here. */
-		if (bl_args_only(&a, behaviour, no_args) == 0)
-			beh = bl_catalog_find(behaviour);
-	} else {
-		bl_err_set(
-		    err, errlen,
-		    "unknown behaviour '%s' (known: counter, echo, fault, forward, relay, or "
-		    "one added to the catalog)",
-		    behaviour);
+	if (e == NULL) {
+		known_names(r, known, sizeof(known));
+		bl_err_set(err, errlen, "unknown behaviour '%s' (known: %s)", behaviour, known);
+		return NULL;
 	}
-	json_decref(empty);
-	return beh;
+	d = e->cur->desc;
+	if (bl_schema_args(d, args, blob, err, errlen) != 0)
+		return NULL;
+	if (e->prepare != NULL && e->prepare(e->prepare_arg, blob, err, errlen) != 0)
+		return NULL;
+	if (blob_len != NULL)
+		*blob_len = d->args_size;
+	return &e->cur->beh;
+}
+
+bool bl_spawn_transmits(const struct bl_behaviour *beh)
+{
+	const struct bl_beh_version *v = bl_catalog_version_of(beh);
+
+	return v != NULL && (v->desc->flags & BL_BEHAVIOUR_F_TRANSMITS) != 0;
 }
 
 /* The worker scheduler with the fewest live processes. */
@@ -231,8 +199,9 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 {
 	struct bl_proc_cmds *pc = arg;
 	struct bl_router *r = pc->r;
-	uint8_t blob[BL_SPAWN_ARGS_MAX];
+	uint8_t blob[BL_ARGS_MAX];
 	const struct bl_behaviour *beh;
+	uint32_t blob_len = 0;
 	struct bl_spawn_opts opts;
 	struct bl_sched *s = NULL;
 	struct spawn_job j;
@@ -260,7 +229,7 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 			 BL_SPAWN_OVERFLOW_N, &overflow) != 0 ||
 	    bl_args_object(&a, "args", BL_ARG_OPTIONAL, &args) != 0)
 		return -EINVAL;
-	beh = bl_spawn_args(r, beh_name, args, blob, errmsg, errlen);
+	beh = bl_spawn_args(r, beh_name, args, blob, &blob_len, errmsg, errlen);
 	if (beh == NULL)
 		return -EINVAL;
 	memset(&opts, 0, sizeof(opts));
@@ -291,14 +260,14 @@ static int cmd_spawn(void *arg, json_t *req, json_t *reply, char *errmsg, size_t
 			return -ENODEV;
 		}
 	}
-	if (s == r->ctl_sched && (beh == &bl_echo_behaviour || beh == &bl_forward_behaviour)) {
+	if (s == r->ctl_sched && bl_spawn_transmits(beh)) {
 		bl_err_set(errmsg, errlen,
 			   "spawn: %s transmits on the wire: put it on a worker lcore", beh_name);
 		return -EINVAL;
 	}
 	memset(&j, 0, sizeof(j));
 	j.beh = beh;
-	j.blob = blob;
+	j.blob = blob_len != 0 ? blob : NULL;
 	j.opts = &opts;
 	j.count = (uint32_t)count;
 	j.pids = malloc(sizeof(uint64_t) * count);
@@ -351,5 +320,9 @@ BL_ONLINE(cmd_spawn)
 
 int bl__spawn_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 {
+	int rc = bl_spawn_host_hooks(pc->r);
+
+	if (rc != 0)
+		return rc;
 	return bl_ctl_register(c, "spawn", cmd_spawn_online, pc, "start processes of a behaviour");
 }

@@ -37,7 +37,7 @@ struct child_def {
 	bool is_sup;
 	char sup_id[BL_NAME_MAX];
 	struct bl_sup_child_spec spec;
-	uint8_t blob[BL_SPAWN_ARGS_MAX];
+	uint8_t blob[BL_ARGS_MAX];
 };
 
 struct bl_sup_def {
@@ -207,6 +207,7 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	struct bl_sup_def *d;
 	struct child_def c;
 	const struct bl_behaviour *b;
+	uint32_t blob_len = 0;
 	struct bl_args a;
 
 	/* Defaults: what bl_sup_child_spec_init leaves (permanent, shutdown 0: the default). */
@@ -245,7 +246,7 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 		return -ENOSPC;
 	}
 	memset(&c, 0, sizeof(c));
-	b = bl_spawn_args(sc->r, beh, args, c.blob, errmsg, errlen);
+	b = bl_spawn_args(sc->r, beh, args, c.blob, &blob_len, errmsg, errlen);
 	if (b == NULL)
 		return -EINVAL;
 	if (bl_sup_child_spec_init(&c.spec, id, b) != 0) {
@@ -256,12 +257,11 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 		bl_err_set(errmsg, errlen, "sup child: bad name '%s'", name);
 		return -EINVAL;
 	}
-	c.spec.arg_len = BL_SPAWN_ARGS_MAX;
+	c.spec.arg_len = blob_len;
 	if (lcore != BL_SUP_LCORE_ANY && bl_router_sched(sc->r, (unsigned)lcore) == NULL)
 		return bl_args_refuse(&a, "lcore", "a worker lcore or any");
 	c.spec.lcore = (uint32_t)lcore;
-	if (c.spec.lcore == sc->r->ctl_sched->lcore &&
-	    (b == &bl_echo_behaviour || b == &bl_forward_behaviour)) {
+	if (c.spec.lcore == sc->r->ctl_sched->lcore && bl_spawn_transmits(b)) {
 		bl_err_set(errmsg, errlen, "sup child: %s transmits: put it on a worker lcore",
 			   beh);
 		return -EINVAL;
@@ -274,7 +274,8 @@ static int cmd_sup_child(void *arg, json_t *req, json_t *reply, char *errmsg, si
 	if (overflow < BL_SPAWN_OVERFLOW_N)
 		c.spec.opts.overflow = (uint8_t)(overflow + 1);
 	d->children[d->n_children] = c;
-	d->children[d->n_children].spec.arg = d->children[d->n_children].blob;
+	d->children[d->n_children].spec.arg =
+	    blob_len != 0 ? d->children[d->n_children].blob : NULL;
 	d->n_children++;
 	json_object_set_new(reply, "sup", json_string(sup));
 	json_object_set_new(reply, "id", json_string(id));
@@ -619,8 +620,8 @@ int bl_sup_cmds_register(struct bl_ctl *c, struct bl_sup_cmds *sc)
 	sc->crash_log = bl_crash_log_create(BL_CRASH_LOG_CAPACITY);
 	if (sc->crash_log == NULL)
 		return -ENOMEM;
-	ret = bl_catalog_add("fault", &bl_fault_behaviour);
-	if (ret != 0 && ret != -EEXIST)
+	ret = bl_spawn_host_hooks(sc->r);
+	if (ret != 0)
 		return ret;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		ret = bl_ctl_register(c, cmds[i].name, cmds[i].fn, sc, cmds[i].help);
@@ -666,6 +667,25 @@ void bl_sup_cmds_stop_all(struct bl_sup_cmds *sc)
 		last->pid = BL_PID_NONE;
 	}
 	rcu_thread_offline();
+}
+
+bool bl_sup_cmds_names(const struct bl_sup_cmds *sc, const struct bl_behaviour *beh, char *who,
+		       size_t len)
+{
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct bl_sup_def *d = sc->defs[i];
+
+		for (unsigned j = 0; j < d->n_children; j++) {
+			const struct child_def *c = &d->children[j];
+
+			if (!c->is_sup && c->spec.beh == beh) {
+				snprintf(who, len, "child '%s' of supervisor '%s'", c->spec.id,
+					 d->id);
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 void bl_sup_cmds_fini(struct bl_sup_cmds *sc)

@@ -19,10 +19,12 @@
 #ifndef BL_SUP_CMDS_H
 #define BL_SUP_CMDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "actors/crash.h"
+#include "actors/proc.h"
 #include "control/ctl.h"
 #include "dataplane/router.h"
 
@@ -47,6 +49,14 @@ int bl_sup_cmds_start_pending(struct bl_sup_cmds *sc, char *err, size_t errlen);
 
 /* Stop every running tree cleanly (reverse start order). Control thread, RCU-offline. */
 void bl_sup_cmds_stop_all(struct bl_sup_cmds *sc);
+
+/*
+ * Whether a child spec (of any supervisor defined, running or not) names
+ * beh; *who gets "child 'c' of supervisor 't'" for the first one. Control
+ * thread.
+ */
+bool bl_sup_cmds_names(const struct bl_sup_cmds *sc, const struct bl_behaviour *beh, char *who,
+		       size_t len);
 
 /* Free the definitions and the crash log. */
 void bl_sup_cmds_fini(struct bl_sup_cmds *sc);

@@ -64,6 +64,11 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 			 strerror(errno));
 		return -ENOMEM;
 	}
+	r->catalog = bl_catalog_create();
+	if (r->catalog == NULL) {
+		snprintf(err, errlen, "cannot create the behaviour catalog: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	bl_route_table_set_groups(r->routes, r->groups);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.set = r->set;
@@ -138,6 +143,9 @@ static void runtime_destroy(struct bl_router *r)
 	if (r->registry != NULL)
 		bl_registry_destroy(r->registry);
 	r->registry = NULL;
+	/* Last: every process of every behaviour is gone with the schedulers. */
+	bl_catalog_destroy(r->catalog);
+	r->catalog = NULL;
 	rte_free(r->set);
 	r->set = NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "actors/catalog.h"
 #include "actors/group.h"
 #include "actors/registry.h"
 #include "actors/sched.h"
@@ -48,6 +49,7 @@ struct bl_router {
 	struct bl_sched *ctl_sched;
 	struct bl_registry *registry;
 	struct bl_groups *groups;
+	struct bl_catalog *catalog; /* behaviours by name: built-ins and loaded modules */
 	struct rte_mempool *pool;
 	unsigned int pool_size;
 	struct bl_route_table *routes;

@@ -16,8 +16,8 @@ _beamctl()
 	local prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
-	local cmds='help status ports stats route spawn kill exit send call info ps memory lcores latency group sup crashes top'
-	local behaviours='counter relay forward fault echo'
+	local cmds='help status ports stats route spawn kill exit send call info ps memory lcores latency group sup crashes top behaviours load unload'
+	local behaviours='counter relay forward fault echo ratelimit breaker'
 	COMPREPLY=()
 
 	# The value of an option that takes one.
@@ -124,6 +124,13 @@ _beamctl()
 		;;
 	latency)
 		[ "$n" -eq 1 ] && cand='--reset'
+		;;
+	load)
+		# A behaviour module: a file.
+		if [ "$n" -eq 1 ]; then
+			_beamctl_files "$cur"
+			return
+		fi
 		;;
 	group)
 		[ "$n" -eq 1 ] && cand='join leave list'

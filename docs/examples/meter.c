@@ -8,10 +8,10 @@
  * back to the sender.
  *
  * Built and run by tests/actors/test_example.c; docs/processes.md walks
- * through it. To use it in the daemon, register it in the behaviour catalog
- * (bl_catalog_add("meter", &meter_behaviour)) before the config runs; the
- * daemon's spawn then finds it by name (without arguments) — or spawn it
- * from C with an argument, as the test does.
+ * through it. It uses the router's internal headers, so it runs inside the
+ * router's own build; a behaviour for a running daemon is a module built
+ * against the behaviour SDK instead (docs/behaviours.md), loaded with
+ * `beamctl load`, and spawned by name with its arguments.
  */
 #include <errno.h>
 #include <stdint.h>

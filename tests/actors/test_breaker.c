@@ -78,8 +78,8 @@ static uint64_t fallback_msgs(struct rig *g)
 
 static void test_forward_transitions(void **state)
 {
-	struct bl_breaker_args a = { .to_name = "tgt",
-				     .fallback_name = "fb",
+	struct bl_breaker_args a = { .to = { .name = "tgt" },
+				     .fallback = "fb",
 				     .failures = 3,
 				     .window_ms = 1000,
 				     .cooldown_ms = 500,
@@ -137,7 +137,7 @@ static void test_forward_transitions(void **state)
 static void test_window_and_drops(void **state)
 {
 	struct bl_breaker_args a = {
-		.to_name = "tgt", .failures = 2, .window_ms = 100, .cooldown_ms = 1000
+		.to = { .name = "tgt" }, .failures = 2, .window_ms = 100, .cooldown_ms = 1000
 	};
 	struct bl_fault_args poison = { .poison_key = 99 };
 	struct rig g;
@@ -205,8 +205,8 @@ static const struct bl_behaviour caller_beh = {
 
 static void test_call_mode(void **state)
 {
-	struct bl_breaker_args a = { .to_name = "tgt",
-				     .fallback_name = "fb",
+	struct bl_breaker_args a = { .to = { .name = "tgt" },
+				     .fallback = "fb",
 				     .failures = 2,
 				     .window_ms = 1000,
 				     .cooldown_ms = 500,

@@ -56,7 +56,7 @@ static void test_rate_holds(void **state)
 	struct sink sk = { 0 };
 	uint64_t to = bl_proc_spawn(s, &sink_beh, &sk, NULL);
 	struct bl_ratelimit_args a = {
-		.to_pid = to, .rate = 1000, .burst = 20, .per = BL_RL_PER_ALL
+		.to = { .pid = to }, .rate = 1000, .burst = 20, .per = BL_RL_PER_ALL
 	};
 	uint64_t rl = bl_proc_spawn(s, &bl_ratelimit_behaviour, &a, NULL);
 	unsigned ms, i;
@@ -83,7 +83,7 @@ static void test_per_key(void **state)
 	struct bl_sched *s = w->s[0];
 	struct sink sk = { 0 };
 	uint64_t to = bl_proc_spawn(s, &sink_beh, &sk, NULL);
-	struct bl_ratelimit_args a = { .to_pid = to, .rate = 10, .burst = 5 };
+	struct bl_ratelimit_args a = { .to = { .pid = to }, .rate = 10, .burst = 5 };
 	uint64_t rl = bl_proc_spawn(s, &bl_ratelimit_behaviour, &a, NULL);
 	unsigned i;
 
@@ -108,7 +108,7 @@ static void test_queue_in_order(void **state)
 	struct sink sk = { 0 };
 	uint64_t to = bl_proc_spawn(s, &sink_beh, &sk, NULL);
 	struct bl_ratelimit_args a = {
-		.to_pid = to, .rate = 100, .burst = 5, .queue = 50, .per = BL_RL_PER_ALL
+		.to = { .pid = to }, .rate = 100, .burst = 5, .queue = 50, .per = BL_RL_PER_ALL
 	};
 	uint64_t rl = bl_proc_spawn(s, &bl_ratelimit_behaviour, &a, NULL);
 	unsigned i;
@@ -135,8 +135,8 @@ static void test_refusals(void **state)
 {
 	struct world *w = world_new(1, NULL, false);
 	struct bl_sched *s = w->s[0];
-	struct bl_ratelimit_args none = { .rate = 0, .to_pid = 1 };
-	struct bl_ratelimit_args noto = { .rate = 10, .to_pid = BL_PID_NONE };
+	struct bl_ratelimit_args none = { .rate = 0, .to = { .pid = 1 } };
+	struct bl_ratelimit_args noto = { .rate = 10 };
 
 	(void)state;
 	assert_int_equal(bl_proc_spawn(s, &bl_ratelimit_behaviour, &none, NULL), BL_PID_NONE);

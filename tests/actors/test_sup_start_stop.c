@@ -2,8 +2,8 @@
 /*
  * Supervisors started and stopped: clean shutdown order and timeouts,
  * stopping, starting and restarting a child by id, lcore placement,
- * children on a worker lcore, spec validation, names without a registry,
- * and the behaviour catalog.
+ * children on a worker lcore, spec validation, names without a registry.
+ * (The behaviour catalog is tests/actors/test_catalog.c.)
  */
 #include <pthread.h>
 
@@ -387,7 +387,7 @@ static void test_spec_validation(void **state)
 	ch.sup = &spec; /* both a behaviour and a supervisor */
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), -EINVAL);
 	ch.sup = NULL;
-	ch.beh = bl_catalog_find("supervisor"); /* a supervisor child needs a spec */
+	ch.beh = &bl_supervisor_behaviour; /* a supervisor child needs a spec */
 	assert_int_equal(bl_sup_spec_add(&spec, &ch), -EINVAL);
 	ch.beh = &wk_beh;
 	assert_int_equal(bl_sup_child_set_name(&ch, "a name"), -EINVAL);
@@ -447,41 +447,6 @@ static void test_names_need_registry(void **state)
 	world_free(w);
 }
 
-static void test_catalog(void **state)
-{
-	static const struct bl_behaviour mine = { .name = "mine", .handle_message = wk_msg };
-	const char *names[BL_CATALOG_MAX];
-	unsigned n, i;
-	bool seen = false;
-
-	(void)state;
-	assert_ptr_equal(bl_catalog_find("counter"), &bl_counter_behaviour);
-	assert_ptr_equal(bl_catalog_find("relay"), &bl_relay_behaviour);
-	assert_ptr_equal(bl_catalog_find("forward"), &bl_forward_behaviour);
-	assert_ptr_equal(bl_catalog_find("echo"), &bl_echo_behaviour);
-	assert_ptr_equal(bl_catalog_find("supervisor"), &bl_supervisor_behaviour);
-	assert_null(bl_catalog_find("nope"));
-	assert_null(bl_catalog_find(NULL));
-	assert_int_equal(bl_catalog_add("mine", &mine), 0);
-	assert_int_equal(bl_catalog_add("mine", &mine), -EEXIST);
-	assert_int_equal(bl_catalog_add("counter", &mine), -EEXIST);
-	assert_int_equal(bl_catalog_add("bad name", &mine), -EINVAL);
-	assert_int_equal(bl_catalog_add("x", NULL), -EINVAL);
-	assert_ptr_equal(bl_catalog_find("mine"), &mine);
-	n = bl_catalog_list(names, BL_CATALOG_MAX);
-	assert_int_equal(n, 6);
-	for (i = 0; i < n; i++)
-		seen |= strcmp(names[i], "mine") == 0;
-	assert_true(seen);
-	for (i = n; i < BL_CATALOG_MAX; i++) {
-		char nm[16];
-
-		snprintf(nm, sizeof(nm), "b%u", i);
-		assert_int_equal(bl_catalog_add(nm, &mine), 0);
-	}
-	assert_int_equal(bl_catalog_add("onemore", &mine), -ENOSPC);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,7 +458,6 @@ int main(void)
 		cmocka_unit_test(test_children_on_worker_lcore),
 		cmocka_unit_test(test_spec_validation),
 		cmocka_unit_test(test_names_need_registry),
-		cmocka_unit_test(test_catalog),
 	};
 	int rc;
 

@@ -705,11 +705,13 @@ static void test_usage_and_errors_table(void **state)
 	assert_string_equal(bl_err_name(-ETIMEDOUT), "timeout");
 	assert_string_equal(bl_err_name(-ESRCH), "not_running");
 	assert_string_equal(bl_err_name(-EALREADY), "already");
+	assert_string_equal(bl_err_name(-ENOEXEC), "not_loadable");
+	assert_string_equal(bl_err_name(-EPERM), "not_permitted");
 	assert_string_equal(bl_err_name(-EIO), "error");
 	assert_string_equal(bl_err_name(0), "error");
 	for (i = 0; bl_err_entry(i, &e, &name) == 0; i++)
 		assert_int_equal(bl_err_from_name(name), e);
-	assert_int_equal(i, 12);
+	assert_int_equal(i, 14);
 	assert_int_equal(bl_err_from_name("error"), 0);
 	assert_int_equal(bl_err_from_name(NULL), 0);
 }

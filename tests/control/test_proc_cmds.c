@@ -24,7 +24,7 @@ static void test_spawn_errors(void **state)
 	cmds_fails(w, EINVAL, "missing \"behaviour\"", "{'cmd':'spawn'}");
 	cmds_fails(w, EINVAL, "\"behaviour\" must be a string, not 5",
 		   "{'cmd':'spawn','behaviour':5}");
-	cmds_fails(w, EINVAL, "unknown behaviour 'blinker' (known: counter, echo, fault, forward",
+	cmds_fails(w, EINVAL, "unknown behaviour 'blinker' (known: breaker, counter, echo, fault, forward",
 		   "{'cmd':'spawn','behaviour':'blinker'}");
 	cmds_fails(w, EINVAL, "unknown behaviour 'supervisor'",
 		   "{'cmd':'spawn','behaviour':'supervisor'}");

@@ -7,6 +7,12 @@
 #    .pc, and a small C program that includes <blmsg.h> compiles, links
 #    against the installed library (shared and static) and round-trips a
 #    message through it;
+#  - the behaviour SDK, <beamline/behaviour.h> and beamline-behaviour.pc: a
+#    module (tests/modules/stamp.c) builds against them alone with
+#    `cc -shared -fPIC $(pkg-config --cflags beamline-behaviour)` and needs
+#    no bl_ function the daemon does not export; the functions the header
+#    declares, sdk/beamline-behaviour.dynlist and the installed daemon's
+#    exported bl_ symbols are one and the same list;
 #  - beamline(8), beamctl(8), blmsg(1): man renders each without a warning,
 #    and each names every option the binary's help lists (and beamctl(8)
 #    every command);
@@ -129,6 +135,49 @@ EOF
 		"-I$dest${cfg[includedir]}/beamline" "$dest$lib/libblmsg.a"
 	expect_exit 0 "$work/hello-static"
 	unset PKG_CONFIG_LIBDIR PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+fi
+
+# --- the behaviour SDK: its header and beamline-behaviour.pc; a module
+# builds out of tree against them alone and needs only what the daemon
+# exports to modules (sdk/beamline-behaviour.dynlist).
+want_file "${cfg[includedir]}/beamline/behaviour.h"
+want_file "${cfg[datadir]}/pkgconfig/beamline-behaviour.pc"
+if ! command -v pkg-config >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
+	echo "SKIP behaviour SDK compile: no pkg-config or cc"
+else
+	export PKG_CONFIG_LIBDIR=$dest${cfg[datadir]}/pkgconfig PKG_CONFIG_PATH='' PKG_CONFIG_SYSROOT_DIR=$dest
+	expect_exit 0 pkg-config --modversion beamline-behaviour
+	expect_out_is "${cfg[version]}"
+	expect_exit 0 pkg-config --variable=behaviour_abi beamline-behaviour
+	expect_out_is "$(sed -n 's/^#define BL_BEHAVIOUR_ABI \([0-9]*\)u$/\1/p' "${cfg[source]}/sdk/beamline/behaviour.h")"
+	expect_exit 0 pkg-config --cflags beamline-behaviour
+	read -r -a sdk_flags <"$work/out"
+	expect_out_has "-I$dest${cfg[includedir]}"
+	expect_exit 0 cc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC "${sdk_flags[@]}" \
+		-o "$work/stamp.so" "${cfg[source]}/tests/modules/stamp.c"
+	unset PKG_CONFIG_LIBDIR PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+	# Every function the header declares is one the daemon exports, and no other.
+	grep -E '^[a-z].*[ *]bl_[a-z_]+\(' "$dest${cfg[includedir]}/beamline/behaviour.h" | grep -v '^static' |
+		sed -E 's/.*[ *](bl_[a-z_]+)\(.*/\1/' | sort >"$work/declared.txt"
+	sed -n 's/^[[:space:]]*\(bl_[a-z_]*\);$/\1/p' "${cfg[source]}/sdk/beamline-behaviour.dynlist" |
+		sort >"$work/listed.txt"
+	[ "$(wc -l <"$work/declared.txt")" -ge 20 ] || fail "too few functions read from behaviour.h"
+	cmp -s "$work/declared.txt" "$work/listed.txt" ||
+		fail "behaviour.h and beamline-behaviour.dynlist disagree: $(diff "$work/declared.txt" "$work/listed.txt" | tr '\n' ' ')"
+	if command -v nm >/dev/null 2>&1; then
+		nm -D --defined-only "$dest${cfg[sbindir]}/beamline" | awk '{ print $3 }' | grep '^bl_' |
+			sort >"$work/daemon-exports.txt"
+		cmp -s "$work/daemon-exports.txt" "$work/listed.txt" ||
+			fail "the daemon does not export exactly the SDK's functions: $(diff "$work/daemon-exports.txt" "$work/listed.txt" | tr '\n' ' ')"
+		nm -D --defined-only "$work/stamp.so" | grep -q ' bl_behaviour_module$' ||
+			fail "the module does not export its descriptor bl_behaviour_module"
+		sed -n 's/^[[:space:]]*\(bl_[a-z_]*\);$/\1/p' "${cfg[source]}/sdk/beamline-behaviour.dynlist" |
+			sort >"$work/exported.txt"
+		nm -D --undefined-only "$work/stamp.so" | awk '{ print $2 }' | grep '^bl_' | sort >"$work/needed.txt"
+		[ -s "$work/needed.txt" ] || fail "the module needs no bl_ function: nm read nothing"
+		missing=$(comm -23 "$work/needed.txt" "$work/exported.txt")
+		[ -z "$missing" ] || fail "the module needs functions the daemon does not export: $missing"
+	fi
 fi
 
 # --- man pages.
