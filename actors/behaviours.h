@@ -62,11 +62,11 @@ enum { BL_RL_PER_KEY = 0, BL_RL_PER_SOURCE, BL_RL_PER_ALL };
 
 struct bl_ratelimit_args {
 	struct bl_pid_arg to; /* target: a pid, or a name looked up per message */
-	uint32_t rate;		   /* tokens a second (> 0) */
-	uint32_t burst;		   /* bucket size [rate] */
-	uint32_t queue;		   /* messages kept waiting for a token; 0: drop */
-	uint32_t max_keys;	   /* buckets [1024], at most 65536; more share one */
-	uint8_t per;		   /* BL_RL_PER_* */
+	uint32_t rate;	      /* tokens a second (> 0) */
+	uint32_t burst;	      /* bucket size [rate] */
+	uint32_t queue;	      /* messages kept waiting for a token; 0: drop */
+	uint32_t max_keys;    /* buckets [1024], at most 65536; more share one */
+	uint8_t per;	      /* BL_RL_PER_* */
 };
 
 /*
@@ -87,16 +87,40 @@ enum { BL_BREAKER_CLOSED = 0, BL_BREAKER_OPEN, BL_BREAKER_HALF_OPEN };
 struct bl_breaker_args {
 	struct bl_pid_arg to;	    /* a pid, or a name looked up per message (a restart's pid) */
 	char fallback[BL_NAME_MAX]; /* a name, while open; "": drop */
-	uint32_t failures;	  /* [5], at most 64 */
-	uint32_t window_ms;	  /* [10000] */
-	uint32_t cooldown_ms;	  /* [5000] */
-	uint32_t probe_ms;	  /* forward mode: the probe holds this long [1000] */
-	uint32_t call_timeout_ms; /* call mode [1000] */
-	uint8_t mode;		  /* BL_BREAKER_FORWARD or BL_BREAKER_CALL */
+	uint32_t failures;	    /* [5], at most 64 */
+	uint32_t window_ms;	    /* [10000] */
+	uint32_t cooldown_ms;	    /* [5000] */
+	uint32_t probe_ms;	    /* forward mode: the probe holds this long [1000] */
+	uint32_t call_timeout_ms;   /* call mode [1000] */
+	uint8_t mode;		    /* BL_BREAKER_FORWARD or BL_BREAKER_CALL */
 };
 
 /* A breaker's state (BL_BREAKER_*), from its process state. */
 int bl_breaker_state(const void *state);
+
+/*
+ * batch: collects up to `max` messages or `wait_ms`, then sends them on to
+ * the target as one message: key = how many, payload = each message as a
+ * BL_BATCH_HDR-byte header (key u64, length u32, zero u32, little-endian)
+ * and its bytes, at most BL_BATCH_BYTES_MAX in all (actors/batch.c).
+ * info: batches, msgs, held, failed.
+ */
+extern const struct bl_behaviour bl_batch_behaviour;
+extern const struct bl_module_desc bl_batch_desc;
+
+#define BL_BATCH_HDR	   16u
+#define BL_BATCH_BYTES_MAX 2000u /* fits one mbuf of the default pool */
+
+struct bl_batch_args {
+	struct bl_pid_arg to;
+	uint32_t max;	  /* [32], 1..1024 */
+	uint32_t wait_ms; /* [1] */
+};
+
+/* Walk a batch's messages: from *off (0 first), the next one's key and
+ * bytes; false after the last or at a malformed header. */
+bool bl_batch_next(const uint8_t *batch, uint32_t len, uint32_t *off, uint64_t *key,
+		   const uint8_t **data, uint32_t *dlen);
 
 struct bl_counter_args {
 	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */

@@ -28,8 +28,9 @@
 #include "control/online.h"
 #include "control/proc_cmds_pvt.h"
 
-#define PS_TOP_DEFAULT 100u
-#define PS_TOP_MAX     10000u
+#define PS_TOP_DEFAULT	  100u
+#define PS_TOP_MAX	  10000u
+#define INFO_MESSAGES_MAX 100u /* info --messages: the first N queued */
 
 /* ---- info / ps ---- */
 
@@ -42,16 +43,41 @@ struct info_job {
 	struct bl_info_kv kv[16]; /* the behaviour's own figures (its info callback) */
 	unsigned n_kv;
 	char beh_name[BL_NAME_MAX];
+	/* info --messages N: the first n_want queued, as they stand. */
+	unsigned n_want, n_msgs;
+	struct queued_msg {
+		uint64_t key, src, rx_tsc;
+		uint32_t len; /* a frame node: its messages' bytes */
+		uint16_t type, weight;
+		bool net;
+	} msgs[INFO_MESSAGES_MAX];
+	uint64_t tsc_now;
 };
 
 static void info_fn(struct bl_sched *s, void *arg)
 {
 	struct info_job *j = arg;
 	struct bl_proc *p;
+	const struct bl_msg *m;
 
 	j->rc = bl_proc_info_get(s, j->pid, &j->info);
 	p = j->rc == 0 ? bl_proc_lookup(s, j->pid) : NULL;
-	if (p == NULL || p->state == NULL)
+	if (p == NULL)
+		return;
+	/* Between turns on the owner lcore: the mailbox holds still. */
+	j->tsc_now = rte_rdtsc();
+	for (m = p->mbox.head; m != NULL && j->n_msgs < j->n_want; m = m->next) {
+		struct queued_msg *q = &j->msgs[j->n_msgs++];
+
+		q->key = m->key;
+		q->src = m->src;
+		q->rx_tsc = m->rx_tsc & ~UINT64_C(1);
+		q->len = m->bin.len;
+		q->type = m->type;
+		q->weight = (uint16_t)bl_msg_weight(m);
+		q->net = (m->flags & BL_MSG_F_NET) != 0;
+	}
+	if (p->state == NULL)
 		return;
 	if (bl_behaviour_same(p->beh, &bl_counter_behaviour)) {
 		j->kind = 1;
@@ -119,11 +145,47 @@ static json_t *info_json(struct bl_router *r, const struct bl_proc_info *in, boo
 	return o;
 }
 
+static const char *const msg_type_names[] = { "data", "exit",  "down",	     "frame",
+					      "call", "reply", "call_failed" };
+
+/* The queued messages info --messages asked for: oldest first. */
+static json_t *queued_json(const struct info_job *j)
+{
+	json_t *arr = json_array();
+	uint64_t hz = rte_get_tsc_hz();
+
+	for (unsigned i = 0; i < j->n_msgs; i++) {
+		const struct queued_msg *q = &j->msgs[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "key", json_integer((json_int_t)q->key));
+		json_object_set_new(o, "bytes", json_integer(q->len));
+		json_object_set_new(
+		    o, "kind",
+		    json_string(q->type < RTE_DIM(msg_type_names) ? msg_type_names[q->type] : "?"));
+		if (q->weight > 1)
+			json_object_set_new(o, "messages", json_integer(q->weight));
+		if (q->net)
+			json_object_set_new(o, "from", json_string("net"));
+		else
+			json_object_set_new(o, "from", bl__pid_json(q->src));
+		/* Its cause's time (the RX burst, or what its sender handled then);
+		 * none for what came from no packet (timers, the control plane). */
+		if (q->rx_tsc != 0 && j->tsc_now > q->rx_tsc && hz != 0)
+			json_object_set_new(
+			    o, "age_us",
+			    json_integer((json_int_t)((j->tsc_now - q->rx_tsc) * 1000000 / hz)));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_proc_cmds *pc = arg;
-	static const char *const fields[] = { "target", NULL };
+	static const char *const fields[] = { "target", "messages", NULL };
 	struct info_job j;
+	uint64_t want;
 	struct bl_args a;
 	json_t *o;
 	int rc;
@@ -132,8 +194,11 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
 	if (rc == 0)
 		rc = bl__proc_target_pid(pc, &a, &j.pid);
+	if (rc == 0)
+		rc = bl_args_u64(&a, "messages", BL_ARG_OPTIONAL, 0, 0, INFO_MESSAGES_MAX, &want);
 	if (rc != 0)
 		return rc;
+	j.n_want = (unsigned)want;
 	j.rc = -ESRCH;
 	rc = bl__proc_run_on(pc->r, bl__proc_sched_of(pc->r, j.pid), info_fn, &j);
 	if (rc == 0)
@@ -162,6 +227,8 @@ static int cmd_info(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 					    json_integer((json_int_t)j.kv[i].value));
 		json_object_set_new(o, j.beh_name, f);
 	}
+	if (j.n_want != 0)
+		json_object_set_new(o, "queued", queued_json(&j));
 	json_object_update(reply, o);
 	json_decref(o);
 	return 0;

@@ -17,7 +17,7 @@ _beamctl()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
 	local cmds='help status ports stats route spawn kill exit send call info ps memory lcores latency group sup crashes top behaviours load unload'
-	local behaviours='counter relay forward fault echo ratelimit breaker'
+	local behaviours='counter relay forward fault echo ratelimit breaker batch'
 	COMPREPLY=()
 
 	# The value of an option that takes one.

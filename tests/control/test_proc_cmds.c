@@ -24,8 +24,10 @@ static void test_spawn_errors(void **state)
 	cmds_fails(w, EINVAL, "missing \"behaviour\"", "{'cmd':'spawn'}");
 	cmds_fails(w, EINVAL, "\"behaviour\" must be a string, not 5",
 		   "{'cmd':'spawn','behaviour':5}");
-	cmds_fails(w, EINVAL, "unknown behaviour 'blinker' (known: breaker, counter, echo, fault, forward",
-		   "{'cmd':'spawn','behaviour':'blinker'}");
+	cmds_fails(
+	    w, EINVAL,
+	    "unknown behaviour 'blinker' (known: batch, breaker, counter, echo, fault, forward",
+	    "{'cmd':'spawn','behaviour':'blinker'}");
 	cmds_fails(w, EINVAL, "unknown behaviour 'supervisor'",
 		   "{'cmd':'spawn','behaviour':'supervisor'}");
 	/* Arguments: an object of the names the behaviour takes, each checked. */
@@ -344,6 +346,26 @@ static void test_info(void **state)
 	assert_int_equal(cmds_int(json_object_get(r, "relay"), "failed"), 0);
 	assert_null(json_object_get(r, "counter"));
 	json_decref(r);
+	/* info --messages: what waits in the mailbox, oldest first (the lcore
+	 * takes the posts into the mailbox but runs no turn). */
+	assert_int_equal(bl_sched_post(w->r->workers[0]->sched, pid_of(c), 11, "abc", 3), 0);
+	assert_int_equal(bl_sched_post(w->r->workers[0]->sched, pid_of(c), 12, "", 0), 0);
+	assert_int_equal(bl_sched_post(w->r->workers[0]->sched, pid_of(c), 13, "z", 1), 0);
+	rcu_thread_online();
+	(void)bl_sched_run(w->r->workers[0]->sched, 0);
+	rcu_thread_offline();
+	r = cmds_ok(w, "{'cmd':'info','target':'%s','messages':2}", c);
+	assert_int_equal(cmds_int(r, "mailbox"), 3);
+	o = json_object_get(r, "queued");
+	assert_int_equal(json_array_size(o), 2);
+	assert_int_equal(cmds_int(json_array_get(o, 0), "key"), 11);
+	assert_int_equal(cmds_int(json_array_get(o, 0), "bytes"), 3);
+	assert_string_equal(cmds_str(json_array_get(o, 0), "kind"), "data");
+	assert_int_equal(cmds_int(json_array_get(o, 1), "key"), 12);
+	json_decref(r);
+	cmds_fails(w, EINVAL, "\"messages\" must be", "{'cmd':'info','target':'%s','messages':101}",
+		   c);
+	settle(x);
 }
 
 static void test_ps(void **state)

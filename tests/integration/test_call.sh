@@ -45,8 +45,36 @@ echo "$msg" | grep -q "no process" || fail "dead name message: $msg"
 # A callee that dies before it answers (fault crashes on its poison key): noproc.
 out=$(ctl --json call mute 99 x)
 python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['status']=='noproc' and r['reason']=='poison_message', r" "$out"
+# ratelimit and breaker, spawned with their arguments: a bucket of 5 for
+# all lets 5 of 20 through; a breaker whose target crashed opens and sends
+# on to its fallback.
+ctl spawn counter name rl_sink lcore 1 >/dev/null
+ctl spawn ratelimit name rl lcore 1 to rl_sink rate 1 burst 5 per all >/dev/null
+for i in $(seq 20); do ctl send rl "$i" x >/dev/null; done
+sleep 0.2
+ctl --json info rl >"$work/rl.json"
+ctl --json info rl_sink >"$work/sink.json"
+python3 - "$work/rl.json" "$work/sink.json" <<'PY'
+import json, sys
+rl, sink = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert rl["ratelimit"]["passed"] == 5 and rl["ratelimit"]["limited"] == 15, rl
+assert sink["counter"]["msgs"] == 5, sink
+PY
+ctl spawn fault name flaky lcore 1 poison 99 >/dev/null
+ctl spawn counter name fb lcore 1 >/dev/null
+ctl spawn breaker name br lcore 1 to flaky fallback fb failures 2 cooldown_ms 1h >/dev/null
+ctl send br 99 x >/dev/null
+sleep 0.2
+for i in 1 2 3; do ctl send br 1 x >/dev/null; done
+sleep 0.2
+ctl --json info br >"$work/br.json"
+python3 - "$work/br.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))["breaker"]
+assert b.get("open") == 1 and b["opened"] == 1 and b["fallback"] >= 2, b
+PY
 # bad input: one clear message each
-for bad in "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
+for bad in "spawn ratelimit to cnt" "spawn breaker to cnt mode sideways" "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
 	set +e
 	# shellcheck disable=SC2086
 	msg=$(ctl $bad 2>&1)
@@ -56,4 +84,4 @@ for bad in "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeo
 	[ "$(echo "$msg" | wc -l)" = 1 ] || fail "'$bad': more than one line: $msg"
 done
 bl_stop
-echo "call: send, call (ok, timeout, noproc), refusals: all as expected"
+echo "call: send, call (ok, timeout, noproc), ratelimit, breaker, refusals: all as expected"
