@@ -108,7 +108,11 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_VERDICT_IDS 2047u
 #define BL_TGT_DROP    0x8000u
 #define BL_TGT_PROC    0x4000u /* | index of a process/group/pool target */
+/* | index of a next hop reached over IPv6: below BL_TGT_PROC like every hop,
+ * but above the IPv4 hops, so the fast path's one compare leaves it out. */
+#define BL_TGT_HOP6 0x2000u
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
+_Static_assert(BL_ROUTE_HOP_MAX <= BL_TGT_HOP6, "a hop index leaves the IPv6 bit clear");
 _Static_assert(BL_VERDICT_IDS > 0 && BL_VERDICT_IDS < BL_VERDICT_CACHE_SIZE,
 	       "an id's mask is a slot's; the empty marker is an id never given out");
 

@@ -16,6 +16,7 @@
  * target, or a drop. */
 #define TGT_DROP BL_TGT_DROP
 #define TGT_PROC BL_TGT_PROC
+#define TGT_HOP6 BL_TGT_HOP6
 #define TGT_DONE 0xFFFFu
 
 static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)

@@ -67,12 +67,27 @@ static inline int split_append(struct bl_lcore *lc, struct rte_mbuf *head,
 	return 0;
 }
 
-/* Build and queue the frame for the messages of `rx` whose target is `hop_idx`.
- */
+/* The IPv6 headers and UDP checksum of a split frame to IPv6 hop h: out of
+ * line, IPv6 is not the fast path. */
+static __rte_noinline __rte_unused void split_put6(struct bl_lcore *lc, struct rte_mbuf *head,
+						   uint16_t h, uint16_t n, uint64_t seq,
+						   uint32_t msgs_len, bool offload)
+{
+	struct bl_wire_out6 o6;
+
+	bl__hop_out6(lc, h, &o6);
+	bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &o6, n, seq, msgs_len);
+	bl_wire_udp6_finish(head, offload);
+}
+
+/* Build and queue the frame for the messages of `rx` whose target is
+ * `hop_idx` (TGT_HOP6 set: a hop reached over IPv6). */
 static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
 			     uint16_t *tgt, uint16_t count, uint16_t hop_idx)
 {
-	struct bl_hop_out *ho = hop_out(lc, hop_idx);
+	const bool v6 = (hop_idx & TGT_HOP6) != 0;
+	const uint32_t hdrs_len = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
+	struct bl_hop_out *ho = hop_out(lc, (uint16_t)(hop_idx & ~TGT_HOP6));
 	const struct bl_port *out = &lc->r->ports[ho->port];
 	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, pkt->frame_off);
 	struct rte_mbuf *head, *tail_direct;
@@ -91,14 +106,14 @@ static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const str
 		}
 		off += BL_WIRE_MSG_HDR_LEN + len;
 	}
-	if (BL_WIRE_HDRS_LEN - RTE_ETHER_HDR_LEN + msgs_len > out->mtu) {
+	if (hdrs_len - RTE_ETHER_HDR_LEN + msgs_len > out->mtu) {
 		why = BL_MSG_DROP_TOO_BIG;
 		goto drop;
 	}
 	head = rte_pktmbuf_alloc(lc->r->pool);
 	if (head == NULL)
 		goto drop;
-	hdr = (uint8_t *)rte_pktmbuf_append(head, BL_WIRE_HDRS_LEN);
+	hdr = (uint8_t *)rte_pktmbuf_append(head, (uint16_t)hdrs_len);
 	tail_direct = head;
 
 	off = BL_WIRE_FRAME_HDR_LEN;
@@ -132,7 +147,11 @@ static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const str
 		}
 	}
 
-	bl_wire_put_headers_out(hdr, &ho->o, n, ho->seq, msgs_len, lc->ip_id++);
+	if (unlikely(v6))
+		split_put6(lc, head, (uint16_t)(hop_idx & ~TGT_HOP6), n, ho->seq, msgs_len,
+			   out->udp6_csum_tx);
+	else
+		bl_wire_put_headers_out(hdr, &ho->o, n, ho->seq, msgs_len, lc->ip_id++);
 	ho->seq += n;
 	bl_stat_add(&lc->st.split_frames, 1);
 	tx_enqueue(lc, ho->port, head, n);
