@@ -57,7 +57,6 @@
 #include "dataplane/txbuf.h"
 #include "dataplane/verdict.h"
 #include "dataplane/wire.h"
-#include "dataplane/wire6.h"
 
 /* What a burst keeps while its packets are handled: a copy of what the
  * input port accepts (a copy no packet store can alias, so it stays in
@@ -69,56 +68,55 @@ struct burst_acc {
 	uint32_t msgs;
 };
 
-/*
- * Every message of an accepted frame to one next hop that the in-place
- * rewrite cannot serve: a hop reached over IPv6, or any hop for a frame
- * that came over IPv6. The headers in front of the frame are replaced by
- * the hop's (bl_wire_reframe), in the received mbuf still. Out of line:
- * not the IPv4 fast path.
- */
-static __rte_noinline void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m,
-					   const struct bl_pkt *pkt, uint16_t tgt, uint16_t count)
+static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			      struct burst_acc *acc)
 {
-	const uint16_t h = (uint16_t)(tgt & ~TGT_HOP6);
-	struct bl_hop_out *out = hop_out(lc, h);
-	const struct bl_port *port = &lc->r->ports[out->port];
-	const bool v6 = (tgt & TGT_HOP6) != 0;
-	uint32_t hdrs = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
-	struct bl_wire_out6 o6;
+	uint16_t *tgt = lc->tgt; /* not on the stack: 8 KiB would be probed page by page */
+	enum bl_pkt_drop bad;
+	struct bl_pkt pkt;
+	const uint8_t *frame;
+	uint16_t common = TGT_DONE, i, count;
 
-	if (hdrs - BL_WIRE_ETH_LEN + pkt->frame_len - BL_WIRE_FRAME_HDR_LEN > port->mtu) {
-		count_msg_drop(lc, BL_MSG_DROP_TOO_BIG, count);
+	bad = bl_wire_parse_hdrs(m, &acc->local, &pkt);
+	if (likely(bad == BL_PKT_DROP_NONE)) {
+		enum bl_wire_status st;
+
+		frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
+		st = classify(lc, m, frame, pkt.frame_len, pkt.fr.count, tgt, &common);
+		if (unlikely(st != BL_WIRE_OK))
+			bad = bl_pkt_drop_from_wire(st);
+	}
+	if (unlikely(bad != BL_PKT_DROP_NONE)) {
+		if (bad == BL_PKT_DROP_NOT_IPV4 && bl_wire_is_ipv6(m)) {
+			/* IPv6: its own path (lcore6.c), out of this one's way. */
+			count = bl__lcore_pkt6(lc, in_port, m);
+			acc->pkts += count != 0;
+			acc->msgs += count;
+			return;
+		}
+		bl_stat_add(&lc->st.pkt_drops[bad], 1);
+		bl_stat_add(&lc->st.drop_pkts, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (v6)
-		bl__hop_out6(lc, h, &o6);
-	if (bl_wire_reframe(m, pkt, &out->o, v6 ? &o6 : NULL, out->seq, lc->ip_id,
-			    port->udp6_csum_tx) != 0) {
-		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the headers */
-		rte_pktmbuf_free(m);
+	count = pkt.fr.count;
+	acc->pkts++;
+	acc->msgs += count;
+	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
+
+	/* The fast path: every message to one IPv4 next hop (an IPv6 hop's
+	 * verdict is above TGT_HOP6, a process's or a drop's above that). */
+	if (likely(common < TGT_HOP6)) {
+		struct bl_hop_out *out = hop_out(lc, common);
+
+		bl_wire_rewrite_out(m, &pkt, &out->o, out->seq);
+		out->seq += count;
+		tx_enqueue(lc, out->port, m, count);
 		return;
 	}
-	lc->ip_id = (uint16_t)(lc->ip_id + !v6);
-	out->seq += count;
-	tx_enqueue(lc, out->port, m, count);
-}
-
-/*
- * An accepted frame (of either family) that is not all for one IPv4 next
- * hop: one hop that needs new headers, one drop reason, one process, or
- * mixed.
- */
-static __rte_always_inline void handle_accepted(struct bl_lcore *lc, uint16_t in_port,
-						struct rte_mbuf *m, const struct bl_pkt *p,
-						uint16_t common, uint16_t count)
-{
-	uint16_t *tgt = lc->tgt;
-	const struct bl_pkt pkt = *p;
-	uint16_t i;
-
-	if (common < TGT_PROC) { /* one hop, over IPv6 or from an IPv6 frame */
-		forward_reframe(lc, m, &pkt, common, count);
+	if (unlikely(common < TGT_PROC || common == TGT_MIXED6)) { /* an IPv6 hop among them */
+		bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off,
+				 pkt.frame_len, common, count);
 		return;
 	}
 	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
@@ -142,89 +140,6 @@ static __rte_always_inline void handle_accepted(struct bl_lcore *lc, uint16_t in
 		if (tgt[i] != TGT_DONE)
 			split_one(lc, m, &pkt, tgt, count, tgt[i]);
 	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
-}
-
-/*
- * A packet the IPv4 parse refused as not_ipv4 whose ethertype is IPv6: the
- * same walk with the IPv6 checks (dataplane/wire6.h), its source tracked by
- * its IPv6 address. Out of line, so the IPv4 fast path pays nothing for it.
- * Its messages for processes carry a source token without an IPv4 address:
- * an answer to it is dropped (bad_dest).
- */
-static __rte_noinline void handle_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-				       struct burst_acc *acc)
-{
-	uint16_t common = TGT_DONE, count;
-	enum bl_pkt_drop bad;
-	struct bl_pkt pkt;
-	uint8_t src6[16];
-
-	bad = bl_wire_parse6_hdrs(m, &acc->local, &lc->r->ports[in_port].local6, &pkt, src6);
-	if (bad == BL_PKT_DROP_NONE) {
-		enum bl_wire_status st;
-
-		st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
-			      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
-		if (st != BL_WIRE_OK)
-			bad = bl_pkt_drop_from_wire(st);
-	}
-	if (bad != BL_PKT_DROP_NONE) {
-		bl_stat_add(&lc->st.pkt_drops[bad], 1);
-		bl_stat_add(&lc->st.drop_pkts, 1);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	count = pkt.fr.count;
-	acc->pkts++;
-	acc->msgs += count;
-	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
-	handle_accepted(lc, in_port, m, &pkt, common, count);
-}
-
-static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			      struct burst_acc *acc)
-{
-	uint16_t *tgt = lc->tgt; /* not on the stack: 8 KiB would be probed page by page */
-	enum bl_pkt_drop bad;
-	struct bl_pkt pkt;
-	const uint8_t *frame;
-	uint16_t common = TGT_DONE, count;
-
-	bad = bl_wire_parse_hdrs(m, &acc->local, &pkt);
-	if (likely(bad == BL_PKT_DROP_NONE)) {
-		enum bl_wire_status st;
-
-		frame = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off);
-		st = classify(lc, m, frame, pkt.frame_len, pkt.fr.count, tgt, &common);
-		if (unlikely(st != BL_WIRE_OK))
-			bad = bl_pkt_drop_from_wire(st);
-	}
-	if (unlikely(bad != BL_PKT_DROP_NONE)) {
-		if (bad == BL_PKT_DROP_NOT_IPV4 && bl_wire_is_ipv6(m)) {
-			handle_pkt6(lc, in_port, m, acc);
-			return;
-		}
-		bl_stat_add(&lc->st.pkt_drops[bad], 1);
-		bl_stat_add(&lc->st.drop_pkts, 1);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	count = pkt.fr.count;
-	acc->pkts++;
-	acc->msgs += count;
-	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
-
-	/* The fast path: every message to one IPv4 next hop (an IPv6 hop's
-	 * verdict is above TGT_HOP6, a process's or a drop's above that). */
-	if (likely(common < TGT_HOP6)) {
-		struct bl_hop_out *out = hop_out(lc, common);
-
-		bl_wire_rewrite_out(m, &pkt, &out->o, out->seq);
-		out->seq += count;
-		tx_enqueue(lc, out->port, m, count);
-		return;
-	}
-	handle_accepted(lc, in_port, m, &pkt, common, count);
 }
 
 /*

@@ -10,7 +10,8 @@
  * This header holds the lcore's state and its public calls; the code that
  * works on the state is split by concept, in files for dataplane/ only
  * (but ptx.h's token and bl_dest_hop, which others see through this one):
- * lcore.c (the poll loop and the burst), verdict.[ch] (the verdict cache and
+ * lcore.c (the poll loop and the burst), lcore6.c (IPv6 packets and frames
+ * to IPv6 hops, out of the IPv4 path's way), verdict.[ch] (the verdict cache and
  * the grouped prefill), classify.h, deliver.h (to processes), split.h
  * (mixed frames), txbuf.[ch] (TX buffers, per-hop bytes), neigh.[ch] (the
  * neighbour table), ptx.[ch] (frames of process-sent messages, the source

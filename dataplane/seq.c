@@ -112,7 +112,7 @@ void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t
 		}
 		i = (i + 1) & t->mask;
 	}
-	BL__SEQ_ACCOUNT(t, s, seq, count);
+	BL__SEQ_ACCOUNT(t, s, seq, count, seq + count);
 }
 
 #define BL__SEQ_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)

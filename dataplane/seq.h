@@ -82,25 +82,25 @@ static inline uint32_t bl__seq_hash(const struct bl_seq_table *t, uint64_t key)
  * the frame reaches past expected. Sequence numbers are not expected to wrap.
  * Owning lcore only; never allocates, never blocks.
  */
-/* A known source's frame: gaps, duplicates, the next expected seq. */
-#define BL__SEQ_ACCOUNT(t, s, seq, count)                                                          \
+/* A known source's frame: gaps, duplicates, the next expected seq (end =
+ * seq + count). */
+#define BL__SEQ_ACCOUNT(t, s, seq, count, end)                                                     \
 	do {                                                                                       \
-		const uint64_t end_ = (seq) + (count);                                             \
 		if ((seq) == (s)->expected) {                                                      \
-			BL__SEQ_SET((s)->expected, end_);                                          \
+			BL__SEQ_SET((s)->expected, (end));                                         \
 		} else if ((seq) > (s)->expected) {                                                \
 			uint64_t missing_ = (seq) - (s)->expected;                                 \
 			BL__SEQ_SET((s)->gaps, (s)->gaps + missing_);                              \
 			BL__SEQ_SET((t)->tot.gaps, (t)->tot.gaps + missing_);                      \
-			BL__SEQ_SET((s)->expected, end_);                                          \
+			BL__SEQ_SET((s)->expected, (end));                                         \
 		} else {                                                                           \
 			uint64_t late_ = (s)->expected - (seq);                                    \
 			if (late_ > (count))                                                       \
 				late_ = (count);                                                   \
 			BL__SEQ_SET((s)->dups, (s)->dups + late_);                                 \
 			BL__SEQ_SET((t)->tot.dups, (t)->tot.dups + late_);                         \
-			if (end_ > (s)->expected)                                                  \
-				BL__SEQ_SET((s)->expected, end_);                                  \
+			if ((end) > (s)->expected)                                                 \
+				BL__SEQ_SET((s)->expected, (end));                                 \
 		}                                                                                  \
 	} while (0)
 
@@ -132,7 +132,7 @@ static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint1
 		i = (i + 1) & t->mask;
 	}
 
-	BL__SEQ_ACCOUNT(t, s, seq, count);
+	BL__SEQ_ACCOUNT(t, s, seq, count, end);
 }
 
 /*

@@ -80,16 +80,21 @@ static __rte_noinline __rte_unused void split_put6(struct bl_lcore *lc, struct r
 	bl_wire_udp6_finish(head, offload);
 }
 
-/* Build and queue the frame for the messages of `rx` whose target is
- * `hop_idx` (TGT_HOP6 set: a hop reached over IPv6). */
-static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
-			     uint16_t *tgt, uint16_t count, uint16_t hop_idx)
+/*
+ * Build and queue the frame for the messages of `rx` (its frame at
+ * frame_off) whose target is `hop_idx`; v6 (a constant at each call site)
+ * says hop_idx is TGT_HOP6 | an IPv6 hop. Two instances: split_one (IPv4
+ * hops, as before IPv6, in the IPv4 path) and lcore6.c's for IPv6 hops,
+ * so the IPv6 case costs the IPv4 path no register.
+ */
+static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbuf *rx,
+					     uint16_t frame_off, uint16_t *tgt, uint16_t count,
+					     uint16_t hop_idx, const bool v6)
 {
-	const bool v6 = (hop_idx & TGT_HOP6) != 0;
 	const uint32_t hdrs_len = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
 	struct bl_hop_out *ho = hop_out(lc, (uint16_t)(hop_idx & ~TGT_HOP6));
 	const struct bl_port *out = &lc->r->ports[ho->port];
-	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, pkt->frame_off);
+	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, frame_off);
 	struct rte_mbuf *head, *tail_direct;
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN, run_off = 0, run_len = 0, msgs_len = 0;
 	uint16_t i, n = 0;
@@ -131,8 +136,8 @@ static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const str
 			if (run_len > 0) {
 				bool by_ref = out->multiseg_tx && run_len >= BL_SPLIT_REF_MIN;
 
-				if (split_append(lc, head, &tail_direct, rx, pkt->frame_off,
-						 run_off, run_len, by_ref) != 0) {
+				if (split_append(lc, head, &tail_direct, rx, frame_off, run_off,
+						 run_len, by_ref) != 0) {
 					rte_pktmbuf_free(head);
 					goto drop;
 				}
@@ -162,6 +167,14 @@ drop:
 		if (tgt[i] == hop_idx)
 			tgt[i] = TGT_DONE;
 	count_msg_drop(lc, why, n);
+}
+
+/* Build and queue the frame for the messages of `rx` whose target is the
+ * IPv4 hop `hop_idx`. */
+static inline void split_one(struct bl_lcore *lc, struct rte_mbuf *rx, const struct bl_pkt *pkt,
+			     uint16_t *tgt, uint16_t count, uint16_t hop_idx)
+{
+	split_one_to(lc, rx, pkt->frame_off, tgt, count, hop_idx, false);
 }
 
 #endif /* BL_SPLIT_H */

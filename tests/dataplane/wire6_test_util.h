@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wire_test_util.h"
@@ -22,7 +23,7 @@ struct twu6_spec {
 	uint8_t src[16], dst[16];
 	uint8_t ext[64]; /* extension header bytes, each one's next header is patched */
 	size_t ext_len;
-	uint8_t ext_types[4]; /* the type of each header in ext, in order */
+	uint8_t ext_types[8]; /* the type of each header in ext, in order */
 	unsigned int n_ext;
 	uint8_t upper; /* the upper layer after the headers (17: UDP) */
 };
@@ -53,6 +54,8 @@ static inline void twu6_add_ext(struct twu6_spec *s, uint8_t type, size_t len)
 {
 	uint8_t *h = s->ext + s->ext_len;
 
+	if (s->n_ext == sizeof(s->ext_types) || s->ext_len + len > sizeof(s->ext))
+		abort(); /* a test asked for more than the builder holds */
 	memset(h, 0, len);
 	h[1] = (uint8_t)(len / 8 - 1);
 	h[2] = 1; /* PadN over the rest */
