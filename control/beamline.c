@@ -96,6 +96,7 @@ static void usage(FILE *f, const char *prog)
 	    "  --socket PATH        control socket (default $BEAMLINE_SOCKET or %s)\n"
 	    "  --udp-port N         wire-format UDP port (default 7447)\n"
 	    "  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
+	    "  --port-ip P=IPV6     IPv6 address of port P (default fd00:0:0:P::1)\n"
 	    "  --promisc            accept frames for any destination MAC\n"
 	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
 	    "  --max-routes N       route table bound (default 1000000)\n"
@@ -226,18 +227,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_PORTIP: {
 			char *eq = strchr(optarg, '=');
+			uint8_t ip6[16];
 			uint32_t ip;
+			bool v6;
 
 			if (eq == NULL)
 				goto bad;
 			*eq = '\0';
 			if (parse_uint(optarg, BL_MAX_PORTS - 1, &v) != 0)
 				goto bad;
-			if (bl_cmd_ipv4_parse(eq + 1, &ip, err, sizeof(err)) != 0) {
+			if (bl_cmd_ip_parse(eq + 1, &ip, &v6, ip6, err, sizeof(err)) != 0) {
 				say(stderr, "beamline: --port-ip: %s", err);
 				return -EINVAL;
 			}
-			o->rc.port_ip[v] = ip;
+			if (v6)
+				memcpy(o->rc.port_ip6[v], ip6, 16);
+			else
+				o->rc.port_ip[v] = ip;
 			break;
 		}
 		case O_PROMISC:

@@ -8,6 +8,7 @@
  *  - Keys: an integer in JSON when < 2^63 (jansson integers are signed 64
  *    bit), else a decimal string, so no u64 value is lost.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -244,6 +245,40 @@ bad:
 	return -EINVAL;
 }
 
+int bl_cmd_ipv6_parse(const char *s, uint8_t ip6[16], char *err, size_t errlen)
+{
+	static const uint8_t any[16];
+	uint8_t a[16];
+
+	if (s == NULL || inet_pton(AF_INET6, s, a) != 1) {
+		bl_err_set(err, errlen, "bad IPv6 address '%s': expected one like 2001:db8::2",
+			   s ? s : "");
+		return -EINVAL;
+	}
+	if (memcmp(a, any, sizeof(a)) == 0) {
+		bl_err_set(err, errlen, "bad IPv6 address '%s': :: is not a next hop", s);
+		return -EINVAL;
+	}
+	if (a[0] == 0xff) {
+		bl_err_set(err, errlen,
+			   "bad IPv6 address '%s': a multicast address (ff00::/8) is not a next "
+			   "hop (a unicast address is)",
+			   s);
+		return -EINVAL;
+	}
+	memcpy(ip6, a, sizeof(a));
+	return 0;
+}
+
+int bl_cmd_ip_parse(const char *s, uint32_t *ip, bool *v6, uint8_t ip6[16], char *err,
+		    size_t errlen)
+{
+	*v6 = s != NULL && strchr(s, ':') != NULL;
+	*ip = 0;
+	memset(ip6, 0, 16);
+	return *v6 ? bl_cmd_ipv6_parse(s, ip6, err, errlen) : bl_cmd_ipv4_parse(s, ip, err, errlen);
+}
+
 static void format_mac(const uint8_t mac[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
@@ -272,7 +307,7 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 {
 	json_t *o = json_object();
 	json_t *k = bl_cmd_key_to_json(&r->key);
-	char mac[18], ip[16];
+	char mac[18], ip[INET6_ADDRSTRLEN];
 	int rc = 0;
 
 	if (o == NULL || k == NULL) {
@@ -289,7 +324,10 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 		rc |= json_object_set_new(o, "name", json_string(r->name));
 	} else {
 		format_mac(r->mac, mac);
-		format_ipv4(r->ip, ip);
+		if (r->v6)
+			inet_ntop(AF_INET6, r->ip6, ip, sizeof(ip));
+		else
+			format_ipv4(r->ip, ip);
 		rc |= json_object_set_new(o, "action", json_string("forward"));
 		rc |= json_object_set_new(o, "port", json_integer(r->port));
 		rc |= json_object_set_new(o, "mac", json_string(mac));
@@ -366,7 +404,7 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		if (rc == 0)
 			rc = bl_args_str(&a, "ip", BL_ARG_REQUIRED, NULL, 0, 0, &s);
 		if (rc == 0)
-			rc = bl_cmd_ipv4_parse(s, &r->ip, sub, sizeof(sub));
+			rc = bl_cmd_ip_parse(s, &r->ip, &r->v6, r->ip6, sub, sizeof(sub));
 		if (rc == 0)
 			rc = bl_args_u64(&a, "udp", BL_ARG_OPTIONAL, BL_CMD_UDP_DEFAULT, 1,
 					 UINT16_MAX, &v);
@@ -490,7 +528,7 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 				bl_err_set(err, errlen, "%s: %s", what, sub);
 				return -EINVAL;
 			}
-		} else if (bl_cmd_ipv4_parse(val, &r.ip, sub, sizeof(sub)) < 0) {
+		} else if (bl_cmd_ip_parse(val, &r.ip, &r.v6, r.ip6, sub, sizeof(sub)) < 0) {
 			bl_err_set(err, errlen, "%s: %s", what, sub);
 			return -EINVAL;
 		}

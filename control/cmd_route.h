@@ -44,8 +44,10 @@ struct bl_cmd_route {
 	/* the next hop; meaningful only for BL_CMD_ACTION_FORWARD */
 	uint16_t port;
 	uint8_t mac[6];
-	uint32_t ip;  /* host byte order: 10.0.0.2 is 0x0a000002 */
-	uint16_t udp; /* destination UDP port, 1..65535 */
+	uint32_t ip;	 /* host byte order: 10.0.0.2 is 0x0a000002; 0 when v6 */
+	uint16_t udp;	 /* destination UDP port, 1..65535 */
+	bool v6;	 /* the next hop's address is IPv6: ip6 */
+	uint8_t ip6[16]; /* network order, as on the wire */
 	/* process, group or pool name; meaningful for those actions only */
 	char name[BL_CMD_NAME_MAX];
 };
@@ -92,6 +94,20 @@ int bl_cmd_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
  * Returns 0 or -EINVAL with a message. Any thread.
  */
 int bl_cmd_ipv4_parse(const char *s, uint32_t *ip, char *err, size_t errlen);
+
+/*
+ * Parse an IPv6 address (RFC 4291 text, as inet_pton takes it) into ip6,
+ * network order: a unicast address, so :: and ff00::/8 are refused.
+ * Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_ipv6_parse(const char *s, uint8_t ip6[16], char *err, size_t errlen);
+
+/*
+ * Either family, told by the text (a colon: IPv6): *v6 says which, and
+ * the address goes to *ip (host order) or ip6 (the other is zeroed).
+ */
+int bl_cmd_ip_parse(const char *s, uint32_t *ip, bool *v6, uint8_t ip6[16], char *err,
+		    size_t errlen);
 
 /*
  * Decode one route object of a route.add or route.batch request:

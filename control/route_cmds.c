@@ -61,6 +61,8 @@ static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec
 	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
 	spec->hop.ip = cr->ip;
 	spec->hop.udp = cr->udp;
+	spec->hop.v6 = cr->v6;
+	memcpy(spec->hop.ip6, cr->ip6, 16);
 }
 
 static bool route_exists(struct bl_route_table *t, const struct bl_cmd_key *key)
@@ -427,6 +429,8 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	memcpy(cr.mac, spec.hop.mac.addr_bytes, 6);
 	cr.ip = spec.hop.ip;
 	cr.udp = spec.hop.udp;
+	cr.v6 = spec.hop.v6;
+	memcpy(cr.ip6, spec.hop.ip6, 16);
 	return bl_cmd_route_to_json(&cr);
 }
 

@@ -53,7 +53,7 @@ static __rte_noinline __rte_unused enum bl_wire_status classify_kinds(struct bl_
 		all_and &= tgt[i];
 		h += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(h);
 	}
-	*common = all_or == all_and ? all_or : TGT_DONE;
+	*common = all_or == all_and ? all_or : tgt_mixed(all_or);
 	return BL_WIRE_OK;
 }
 
@@ -115,7 +115,7 @@ static __rte_always_inline enum bl_wire_status classify_walk(struct bl_lcore *lc
 	 * AND agree) or TGT_DONE. */
 	if (unlikely(kind_flags != 0))
 		return classify_kinds(lc, frame, count, tgt, common);
-	*common = all_or == all_and ? all_or : TGT_DONE;
+	*common = all_or == all_and ? all_or : tgt_mixed(all_or);
 	return BL_WIRE_OK;
 }
 

@@ -20,15 +20,15 @@
 enum bl_pkt_drop {
 	BL_PKT_DROP_NONE = 0,
 	BL_PKT_DROP_ETH_TRUNCATED,  /* shorter than an Ethernet header */
-	BL_PKT_DROP_NOT_IPV4,	    /* ethertype is not IPv4 (VLAN, ARP, IPv6...) */
+	BL_PKT_DROP_NOT_IPV4,	    /* ethertype is neither IPv4 nor IPv6 (VLAN, ARP...) */
 	BL_PKT_DROP_NOT_FOR_US,	    /* dst MAC, dst IPv4 or dst UDP port is not ours */
 	BL_PKT_DROP_IP_TRUNCATED,   /* shorter than the IPv4 header it announces */
-	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5 */
+	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5; IPv6: version != 6 */
 	BL_PKT_DROP_IP_BAD_CSUM,    /* IPv4 header checksum wrong */
 	BL_PKT_DROP_IP_BAD_LENGTH,  /* total length disagrees with the packet */
-	BL_PKT_DROP_IP_FRAGMENT,    /* MF set or fragment offset != 0 */
-	BL_PKT_DROP_NOT_UDP,	    /* IPv4 protocol is not UDP */
-	BL_PKT_DROP_UDP_BAD_LENGTH, /* UDP length disagrees with the IPv4 length */
+	BL_PKT_DROP_IP_FRAGMENT,    /* MF set or fragment offset != 0; IPv6 fragment header */
+	BL_PKT_DROP_NOT_UDP,	    /* IP protocol (IPv6 next header) is not UDP */
+	BL_PKT_DROP_UDP_BAD_LENGTH, /* UDP length disagrees with the IP payload length */
 	BL_PKT_DROP_SEGMENTED,	    /* received as a multi-segment mbuf chain */
 	/* frame-level, same order as enum bl_wire_status from BL_WIRE_TRUNCATED */
 	BL_PKT_DROP_FRAME_TRUNCATED,
@@ -37,6 +37,11 @@ enum bl_pkt_drop {
 	BL_PKT_DROP_MSG_TRUNCATED,
 	BL_PKT_DROP_LENGTH_OVERFLOW,
 	BL_PKT_DROP_COUNT_MISMATCH,
+	/* IPv6 (dataplane/wire6.h) */
+	BL_PKT_DROP_IP6_BAD_PAYLOAD_LEN, /* payload length 0 (jumbogram) or past the data */
+	BL_PKT_DROP_IP6_EXT_HEADER,	 /* an extension header that is not allowed, or cut */
+	BL_PKT_DROP_IP6_HOP_LIMIT,	 /* hop limit 0 */
+	BL_PKT_DROP_UDP_BAD_CSUM,	 /* UDP checksum wrong, or 0 over IPv6 */
 	BL_PKT_DROP_MAX
 };
 
@@ -71,10 +76,28 @@ static const char *const bl_ptx_drop_names[BL_PTX_DROP_MAX] = {
 };
 
 static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
-	"none",		  "eth_truncated",   "not_ipv4",	"not_for_us",  "ip_truncated",
-	"ip_bad_header",  "ip_bad_checksum", "ip_bad_length",	"ip_fragment", "not_udp",
-	"udp_bad_length", "segmented",	     "frame_truncated", "bad_magic",   "zero_count",
-	"msg_truncated",  "length_overflow", "count_mismatch",
+	"none",
+	"eth_truncated",
+	"not_ipv4",
+	"not_for_us",
+	"ip_truncated",
+	"ip_bad_header",
+	"ip_bad_checksum",
+	"ip_bad_length",
+	"ip_fragment",
+	"not_udp",
+	"udp_bad_length",
+	"segmented",
+	"frame_truncated",
+	"bad_magic",
+	"zero_count",
+	"msg_truncated",
+	"length_overflow",
+	"count_mismatch",
+	"ip6_bad_payload_length",
+	"ip6_ext_header",
+	"ip6_hop_limit",
+	"udp_bad_checksum",
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {

@@ -87,6 +87,13 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 			bad = bl_pkt_drop_from_wire(st);
 	}
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
+		if (bad == BL_PKT_DROP_NOT_IPV4 && bl_wire_is_ipv6(m)) {
+			/* IPv6: its own path (lcore6.c), out of this one's way. */
+			count = bl__lcore_pkt6(lc, in_port, m);
+			acc->pkts += count != 0;
+			acc->msgs += count;
+			return;
+		}
 		bl_stat_add(&lc->st.pkt_drops[bad], 1);
 		bl_stat_add(&lc->st.drop_pkts, 1);
 		rte_pktmbuf_free(m);
@@ -97,12 +104,19 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	acc->msgs += count;
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
 
-	if (likely(common < TGT_PROC)) {
+	/* The fast path: every message to one IPv4 next hop (an IPv6 hop's
+	 * verdict is above TGT_HOP6, a process's or a drop's above that). */
+	if (likely(common < TGT_HOP6)) {
 		struct bl_hop_out *out = hop_out(lc, common);
 
 		bl_wire_rewrite_out(m, &pkt, &out->o, out->seq);
 		out->seq += count;
 		tx_enqueue(lc, out->port, m, count);
+		return;
+	}
+	if (unlikely(common < TGT_PROC || common == TGT_MIXED6)) { /* an IPv6 hop among them */
+		bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off,
+				 pkt.frame_len, common, count);
 		return;
 	}
 	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */

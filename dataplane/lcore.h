@@ -10,7 +10,8 @@
  * This header holds the lcore's state and its public calls; the code that
  * works on the state is split by concept, in files for dataplane/ only
  * (but ptx.h's token and bl_dest_hop, which others see through this one):
- * lcore.c (the poll loop and the burst), verdict.[ch] (the verdict cache and
+ * lcore.c (the poll loop and the burst), lcore6.c (IPv6 packets and frames
+ * to IPv6 hops, out of the IPv4 path's way), verdict.[ch] (the verdict cache and
  * the grouped prefill), classify.h, deliver.h (to processes), split.h
  * (mixed frames), txbuf.[ch] (TX buffers, per-hop bytes), neigh.[ch] (the
  * neighbour table), ptx.[ch] (frames of process-sent messages, the source
@@ -108,7 +109,11 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_VERDICT_IDS 2047u
 #define BL_TGT_DROP    0x8000u
 #define BL_TGT_PROC    0x4000u /* | index of a process/group/pool target */
+/* | index of a next hop reached over IPv6: below BL_TGT_PROC like every hop,
+ * but above the IPv4 hops, so the fast path's one compare leaves it out. */
+#define BL_TGT_HOP6 0x2000u
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
+_Static_assert(BL_ROUTE_HOP_MAX <= BL_TGT_HOP6, "a hop index leaves the IPv6 bit clear");
 _Static_assert(BL_VERDICT_IDS > 0 && BL_VERDICT_IDS < BL_VERDICT_CACHE_SIZE,
 	       "an id's mask is a slot's; the empty marker is an id never given out");
 

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <rte_mbuf.h>
+
 #include "dataplane/drop.h"
 #include "dataplane/lcore.h"
 
@@ -16,7 +18,38 @@
  * target, or a drop. */
 #define TGT_DROP BL_TGT_DROP
 #define TGT_PROC BL_TGT_PROC
+#define TGT_HOP6 BL_TGT_HOP6
 #define TGT_DONE 0xFFFFu
+/* Mixed targets, at least one of them an IPv6 hop: what classify says
+ * instead of TGT_DONE then, so the IPv4 path hands the frame over whole
+ * (bl__lcore_frame6) and its own split loop never sees an IPv6 hop. */
+#define TGT_MIXED6 0xFFFEu
+_Static_assert(BL_ROUTE_HOP_MAX <= BL_TGT_HOP6 && BL_ROUTE_TARGET_MAX <= BL_TGT_HOP6 &&
+		   BL_MSG_DROP_MAX <= BL_TGT_HOP6,
+	       "only an IPv6 hop's verdict has the TGT_HOP6 bit");
+
+/* The fate of a frame whose messages' targets differ (their OR: all_or). */
+static inline uint16_t tgt_mixed(uint16_t all_or)
+{
+	return (all_or & TGT_HOP6) ? TGT_MIXED6 : TGT_DONE;
+}
+
+/*
+ * Out of line, in lcore6.c (the IPv4 path pays nothing for them):
+ *  - bl__lcore_pkt6: an IPv6 packet (by its ethertype) received on
+ *    in_port: checked, its source tracked, its messages handled. Returns
+ *    the messages of an accepted frame, 0 if it was dropped (counted);
+ *  - bl__lcore_frame6: an accepted frame (the fields of its struct bl_pkt
+ *    by value: its address leaving the IPv4 path would make that path
+ *    store it whole, every packet) whose fate (common) is one hop that
+ *    needs new headers (an IPv6 hop), or TGT_MIXED6; or, from
+ *    bl__lcore_pkt6, any fate.
+ * m is no longer the caller's. Owner lcore.
+ */
+uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
+void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
+		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
+		      uint16_t count);
 
 static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
 {

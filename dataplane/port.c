@@ -44,13 +44,17 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	if (c->n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_UDP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-		    info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV4);
+		    info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV4 |
+						   RTE_ETH_RSS_NONFRAG_IPV6_UDP | RTE_ETH_RSS_IPV6);
 		p->rss = true;
 	}
 	/* Ask only for what the device offers: virtual ports offer little. */
-	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.rxmode.offloads =
+	    info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	conf.txmode.offloads =
+	    info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	p->multiseg_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	p->udp6_csum_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
 
 	ret = rte_eth_dev_configure(port_id, c->n_queues, c->n_queues, &conf);
 	if (ret != 0) {
@@ -98,6 +102,7 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	p->local.ip = rte_cpu_to_be_32(c->ip);
 	p->local.udp_port = rte_cpu_to_be_16(c->udp_port);
 	p->local.promisc = c->promisc;
+	memcpy(p->local6.ip, c->ip6, sizeof(p->local6.ip));
 	return 0;
 }
 

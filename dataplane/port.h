@@ -15,6 +15,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
 
 struct bl_port_conf {
 	uint16_t n_queues; /* RX and TX queues: one per worker lcore */
@@ -22,6 +23,7 @@ struct bl_port_conf {
 	struct rte_mempool *pool;
 	bool promisc;	   /* accept any destination MAC */
 	uint32_t ip;	   /* this port's IPv4, host order */
+	uint8_t ip6[16];   /* this port's IPv6, network order */
 	uint16_t udp_port; /* wire-format UDP port, host order */
 };
 
@@ -33,7 +35,9 @@ struct bl_port {
 	bool rss;	  /* RSS is spreading RX over the queues */
 	uint16_t mtu;
 	char name[64];
-	struct bl_wire_local local; /* what we accept: MAC, IPv4, UDP port */
+	struct bl_wire_local local;   /* what we accept: MAC, IPv4, UDP port */
+	struct bl_wire_local6 local6; /* and over IPv6: the address */
+	bool udp6_csum_tx;	      /* the device fills UDP checksums (IPv6 frames) */
 };
 
 /*

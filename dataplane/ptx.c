@@ -124,7 +124,8 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 			if (f->run_off == BL_WIRE_HDRS_LEN &&
 			    m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len) {
 				/* The run is all of the received frame (20-byte IPv4
-				 * header, every message, nothing after): its checked
+				 * header, every message, nothing after; an IPv6
+				 * frame's run starts at 78 or later): its checked
 				 * headers take the fast path's rewrite. */
 				struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
 						     .frame_off =
@@ -192,7 +193,8 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		uint64_t hop = dest & ~BL_DEST_HOP;
 		const struct bl_route_hop *h;
 
-		if (hop >= r->routes->n_hops)
+		/* A hop reached over IPv6 is not served to processes yet. */
+		if (hop >= r->routes->n_hops || r->routes->hops[hop].v6)
 			return BL_PTX_DROP_BAD_DEST + 1;
 		h = &r->routes->hops[hop];
 		if (h->port >= r->n_ports || !r->ports[h->port].started)

@@ -54,8 +54,10 @@ static inline bool bl_route_action_is_target(int action)
 struct bl_route_hop_spec {
 	uint16_t port;
 	struct rte_ether_addr mac;
-	uint32_t ip;  /* host order */
-	uint16_t udp; /* host order */
+	uint32_t ip;	 /* host order; 0 for an IPv6 hop */
+	uint16_t udp;	 /* host order */
+	bool v6;	 /* the hop is reached over IPv6, at ip6 */
+	uint8_t ip6[16]; /* as on the wire */
 };
 
 /* What a route says. */
@@ -86,8 +88,10 @@ struct bl_route_target {
 struct bl_route_hop {
 	struct rte_ether_addr dst_mac;
 	uint16_t port;
-	uint32_t dst_ip;  /* network order */
+	uint32_t dst_ip;  /* network order; 0 for an IPv6 hop */
 	uint16_t dst_udp; /* network order */
+	bool v6;	  /* frames to it go over IPv6, to dst_ip6 */
+	uint8_t dst_ip6[16];
 };
 
 /*

@@ -238,6 +238,15 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 						     : (10u << 24 | (uint32_t)port_id << 8 | 1u),
 			.udp_port = conf->udp_port,
 		};
+		static const uint8_t unset[16];
+
+		if (port_id < BL_MAX_PORTS && memcmp(conf->port_ip6[port_id], unset, 16) != 0) {
+			memcpy(pc.ip6, conf->port_ip6[port_id], 16);
+		} else {
+			pc.ip6[0] = 0xfd;
+			pc.ip6[7] = (uint8_t)port_id;
+			pc.ip6[15] = 1;
+		}
 
 		if (port_id >= BL_MAX_PORTS)
 			break;

@@ -26,11 +26,13 @@ struct bl_router_conf {
 	uint16_t udp_port;		/* wire-format UDP port (default 7447) */
 	bool promisc;			/* accept any destination MAC */
 	uint32_t port_ip[BL_MAX_PORTS]; /* host order; 0 = default 10.0.<port>.1 */
-	uint64_t max_routes;		/* default 1,000,000 */
-	uint32_t seq_sources;		/* tracked sources per lcore (default 4096) */
-	uint32_t drain_us;		/* TX flush timeout (default 100 us) */
-	uint32_t idle_sleep_us;		/* longest idle back-off sleep; 0: spin (default 100) */
-	uint32_t max_procs;		/* processes per lcore (default 65536) */
+	/* network order; all zero = default fd00:0:0:<port>::1 */
+	uint8_t port_ip6[BL_MAX_PORTS][16];
+	uint64_t max_routes;	/* default 1,000,000 */
+	uint32_t seq_sources;	/* tracked sources per lcore (default 4096) */
+	uint32_t drain_us;	/* TX flush timeout (default 100 us) */
+	uint32_t idle_sleep_us; /* longest idle back-off sleep; 0: spin (default 100) */
+	uint32_t max_procs;	/* processes per lcore (default 65536) */
 	uint32_t proc_mbufs;	/* extra mbufs for binaries processes hold (default 16384) */
 	uint32_t max_names;	/* registry bound (default 65536) */
 	uint32_t max_groups;	/* groups (default 1024) */

@@ -26,6 +26,7 @@
  *    cannot pick (ip, port) pairs that cluster on every router.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_malloc.h>
@@ -56,6 +57,14 @@ struct bl_seq_table *bl_seq_create(uint32_t capacity, int socket_id)
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->slots6 = rte_zmalloc_socket("bl_seq_slots6", (size_t)nslots * sizeof(t->slots6[0]),
+				       RTE_CACHE_LINE_SIZE, socket_id);
+	if (t->slots6 == NULL) {
+		rte_free(t->slots);
+		rte_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
 	t->mask = nslots - 1;
 	t->capacity = capacity;
 	t->hash_seed = rte_rand();
@@ -66,8 +75,44 @@ void bl_seq_free(struct bl_seq_table *t)
 {
 	if (t == NULL)
 		return;
+	rte_free(t->slots6);
 	rte_free(t->slots);
 	rte_free(t);
+}
+
+void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
+		     uint64_t seq, uint16_t count)
+{
+	const uint64_t key = BL__SEQ_KEY(0, src_port);
+	struct bl__seq_slot6 *s;
+	uint64_t a, b;
+	uint32_t i;
+
+	/* The address folded into the 64-bit hash input: which slot to start
+	 * at; the slot itself compares the whole address. */
+	memcpy(&a, src_ip6, 8);
+	memcpy(&b, src_ip6 + 8, 8);
+	i = bl__seq_hash(t, key ^ a ^ (b * 0x9e3779b97f4a7c15ull));
+	BL__SEQ_SET(t->tot.frames, t->tot.frames + 1);
+	for (;;) {
+		s = &t->slots6[i];
+		if (s->key == key && memcmp(s->ip, src_ip6, 16) == 0)
+			break;
+		if (s->key == 0) {
+			if (t->tot.sources >= t->capacity) {
+				BL__SEQ_SET(t->tot.untracked, t->tot.untracked + 1);
+				return;
+			}
+			BL__SEQ_SET(s->expected, seq + count);
+			memcpy(s->ip, src_ip6, 16);
+			/* Pairs with the acquire load of key in bl_seq_foreach6. */
+			__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+			BL__SEQ_SET(t->tot.sources, t->tot.sources + 1);
+			return;
+		}
+		i = (i + 1) & t->mask;
+	}
+	BL__SEQ_ACCOUNT(t, s, seq, count, seq + count);
 }
 
 #define BL__SEQ_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
@@ -97,5 +142,24 @@ void bl_seq_foreach(const struct bl_seq_table *t,
 			continue;
 		fn(arg, (uint32_t)(key >> 16), (uint16_t)key, BL__SEQ_GET(s->expected),
 		   BL__SEQ_GET(s->gaps), BL__SEQ_GET(s->dups));
+	}
+}
+
+void bl_seq_foreach6(const struct bl_seq_table *t,
+		     void (*fn)(void *arg, const uint8_t src_ip6[16], uint16_t src_port,
+				uint64_t expected, uint64_t gaps, uint64_t dups),
+		     void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i <= t->mask; i++) {
+		const struct bl__seq_slot6 *s = &t->slots6[i];
+		/* Pairs with the release store of key in bl_seq_observe6. */
+		uint64_t key = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+
+		if (key == 0)
+			continue;
+		fn(arg, s->ip, (uint16_t)key, BL__SEQ_GET(s->expected), BL__SEQ_GET(s->gaps),
+		   BL__SEQ_GET(s->dups));
 	}
 }

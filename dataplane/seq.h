@@ -38,9 +38,19 @@ struct bl__seq_slot {
 	uint64_t dups;
 };
 
+/* An IPv6 source's slot: `key` is BL__SEQ_KEY(0, port) once ip is set. */
+struct bl__seq_slot6 {
+	uint64_t key;
+	uint64_t expected;
+	uint64_t gaps;
+	uint64_t dups;
+	uint8_t ip[16];
+};
+
 struct bl_seq_table {
 	/* read-only after create */
 	struct bl__seq_slot *slots;
+	struct bl__seq_slot6 *slots6; /* IPv6 sources: as many slots, apart */
 	uint64_t hash_seed;
 	uint32_t mask; /* number of slots - 1 (a power of two, >= 2 * capacity) */
 	uint32_t capacity;
@@ -72,6 +82,28 @@ static inline uint32_t bl__seq_hash(const struct bl_seq_table *t, uint64_t key)
  * the frame reaches past expected. Sequence numbers are not expected to wrap.
  * Owning lcore only; never allocates, never blocks.
  */
+/* A known source's frame: gaps, duplicates, the next expected seq (end =
+ * seq + count). */
+#define BL__SEQ_ACCOUNT(t, s, seq, count, end)                                                     \
+	do {                                                                                       \
+		if ((seq) == (s)->expected) {                                                      \
+			BL__SEQ_SET((s)->expected, (end));                                         \
+		} else if ((seq) > (s)->expected) {                                                \
+			uint64_t missing_ = (seq) - (s)->expected;                                 \
+			BL__SEQ_SET((s)->gaps, (s)->gaps + missing_);                              \
+			BL__SEQ_SET((t)->tot.gaps, (t)->tot.gaps + missing_);                      \
+			BL__SEQ_SET((s)->expected, (end));                                         \
+		} else {                                                                           \
+			uint64_t late_ = (s)->expected - (seq);                                    \
+			if (late_ > (count))                                                       \
+				late_ = (count);                                                   \
+			BL__SEQ_SET((s)->dups, (s)->dups + late_);                                 \
+			BL__SEQ_SET((t)->tot.dups, (t)->tot.dups + late_);                         \
+			if ((end) > (s)->expected)                                                 \
+				BL__SEQ_SET((s)->expected, (end));                                 \
+		}                                                                                  \
+	} while (0)
+
 static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint16_t src_port,
 				  uint64_t seq, uint16_t count)
 {
@@ -100,25 +132,17 @@ static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint1
 		i = (i + 1) & t->mask;
 	}
 
-	if (seq == s->expected) {
-		BL__SEQ_SET(s->expected, end);
-	} else if (seq > s->expected) {
-		uint64_t missing = seq - s->expected;
-
-		BL__SEQ_SET(s->gaps, s->gaps + missing);
-		BL__SEQ_SET(t->tot.gaps, t->tot.gaps + missing);
-		BL__SEQ_SET(s->expected, end);
-	} else {
-		uint64_t late = s->expected - seq;
-
-		if (late > count)
-			late = count;
-		BL__SEQ_SET(s->dups, s->dups + late);
-		BL__SEQ_SET(t->tot.dups, t->tot.dups + late);
-		if (end > s->expected)
-			BL__SEQ_SET(s->expected, end);
-	}
+	BL__SEQ_ACCOUNT(t, s, seq, count, end);
 }
+
+/*
+ * bl_seq_observe for an IPv6 source (src_ip6: the address as on the wire):
+ * the same semantics, in a part of the table of its own, so an IPv6 source
+ * never shares a slot with an IPv4 one; both count towards `capacity`.
+ * Out of line: IPv6 is not the fast path. Owning lcore only.
+ */
+void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
+		     uint64_t seq, uint16_t count);
 
 /*
  * Create a table for up to `capacity` sources (1 .. BL_SEQ_CAPACITY_MAX) in
@@ -144,6 +168,12 @@ void bl_seq_foreach(const struct bl_seq_table *t,
 		    void (*fn)(void *arg, uint32_t src_ip, uint16_t src_port, uint64_t expected,
 			       uint64_t gaps, uint64_t dups),
 		    void *arg);
+
+/* bl_seq_foreach for the IPv6 sources (the address as on the wire). */
+void bl_seq_foreach6(const struct bl_seq_table *t,
+		     void (*fn)(void *arg, const uint8_t src_ip6[16], uint16_t src_port,
+				uint64_t expected, uint64_t gaps, uint64_t dups),
+		     void *arg);
 
 #ifdef __cplusplus
 }

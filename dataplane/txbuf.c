@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* TX buffers and per-hop bytes: the flush and the preparation of a hop's bytes. */
+#include <string.h>
+
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -26,4 +28,18 @@ __rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
 	bl_wire_out_prepare(&out->o, &w);
 	out->port = hop->port;
 	out->seen = lc->vcache.seen;
+}
+
+void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
+{
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
+	const struct bl_port *out = &lc->r->ports[hop->port];
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
+
+	memcpy(o6->eth, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(o6->eth + RTE_ETHER_ADDR_LEN, out->local.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(o6->ips, out->local6.ip, 16);
+	memcpy(o6->ips + 16, hop->dst_ip6, 16);
+	memcpy(o6->ports, &sport, 2);
+	memcpy(o6->ports + 2, &hop->dst_udp, 2);
 }

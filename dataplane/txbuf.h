@@ -29,6 +29,7 @@
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
 
 /* Process-sent packets, by path: each path's counted under its oldest
  * cause's time (as the fast path's under the buffer's oldest), one add a
@@ -156,6 +157,10 @@ static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_rout
 	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
 	w->dst_port = hop->dst_udp;
 }
+
+/* The bytes of IPv6 hop h (verdict TGT_HOP6 | h), prepared on the spot from
+ * the table this burst reads: IPv6 frames are not the fast path. */
+void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6);
 
 static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
 {

@@ -138,6 +138,28 @@ static void test_route_add_forward(void **state)
 		    "\"udp\":1}]}");
 }
 
+/* A next hop with a colon in its address is IPv6, shown in its short form. */
+static void test_route_add_ipv6(void **state)
+{
+	(void)state;
+	expect_json("route add 7 port 1 mac 02:00:00:00:00:06 ip 2001:0DB8:0:0::2 udp 9000",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
+		    "\"port\":1,\"mac\":\"02:00:00:00:00:06\",\"ip\":\"2001:db8::2\","
+		    "\"udp\":9000}]}");
+	expect_json("route add 8 port 0 mac 02:00:00:00:00:06 ip fe80::1",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":8,\"action\":\"forward\","
+		    "\"port\":0,\"mac\":\"02:00:00:00:00:06\",\"ip\":\"fe80::1\","
+		    "\"udp\":7447}]}");
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip ::", "bad IPv6 address '::'",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip ff02::1",
+		     "bad IPv6 address 'ff02::1': a multicast address", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 2001:db8::zz",
+		     "bad IPv6 address '2001:db8::zz'", "2001:db8::2", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 1:2:3:4:5:6:7:8:9", "bad IPv6",
+		     NULL);
+}
+
 static void test_route_add_errors(void **state)
 {
 	(void)state;
@@ -723,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_missing_words),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_route_add_forward),
+		cmocka_unit_test(test_route_add_ipv6),
 		cmocka_unit_test(test_route_add_errors),
 		cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_route_list),

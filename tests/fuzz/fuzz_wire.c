@@ -12,7 +12,12 @@
  *     destination, and after fixing its IPv4/UDP lengths and checksum so
  *     mutations get past the outer headers. An accepted packet is rewritten
  *     to a next hop and must parse again, unchanged but for the addresses
- *     and seq.
+ *     and seq;
+ *  3. with BL_FUZZ_PACKET, the same over IPv6 (dataplane/wire6.h): parsed
+ *     as a port of both families does, and after fixing its IPv6/UDP
+ *     lengths and UDP checksum; an accepted packet is reframed to an IPv4
+ *     and to an IPv6 hop and must parse again as the same frame, with a
+ *     right UDP checksum over IPv6.
  * Any broken invariant aborts, which both libFuzzer and the test see.
  *
  * Built two ways (tests/fuzz/meson.build):
@@ -35,6 +40,8 @@
 #include <rte_mempool.h>
 
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
+#include "wire6_test_util.h"
 #include "wire_test_util.h"
 #endif
 
@@ -47,6 +54,8 @@ static struct {
 	uint64_t msgs;
 	uint64_t pkts_ok;
 	uint64_t rewrites;
+	uint64_t pkts6_ok;
+	uint64_t reframes;
 } fuzz_stats;
 
 #define FUZZ_CHECK(cond)                                                                           \
@@ -216,6 +225,116 @@ static void fix_outer(uint8_t *p, size_t len)
 	}
 }
 
+static const struct bl_wire_local6 fixed_local6 = {
+	.ip = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+};
+
+static const struct bl_wire_out6 fuzz_out6 = {
+	.eth = { 0x02, 0xbb, 0, 0, 0, 0x26, 0x02, 0xaa, 0, 0, 0, 0x16 },
+	.ips = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11,
+		 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22 },
+	.ports = { 0x9c, 0x40, 0x1d, 0x4c }, /* 40000 -> 7500 */
+};
+
+/* An IPv6 packet (by its ethertype) through bl_wire_parse_any; accepted,
+ * reframed to an IPv4 hop and to an IPv6 one, each parsed again. */
+static void fuzz_parse6(const uint8_t *p, size_t len, const struct bl_wire_local *local,
+			const struct bl_wire_local6 *local6)
+{
+	struct rte_mbuf *m = fuzz_mbuf(p, len), *out;
+	struct bl_pkt pkt, again;
+	uint8_t src6[16], src_again[16];
+	enum bl_pkt_drop r;
+	struct bl_wire_out o4;
+	bool v6;
+
+	r = bl_wire_parse_any(m, local, local6, &pkt, src6, &v6);
+	FUZZ_CHECK(r < BL_PKT_DROP_MAX);
+	FUZZ_CHECK(memcmp(rte_pktmbuf_mtod(m, uint8_t *), p, len) == 0); /* parse never writes */
+	if (r != BL_PKT_DROP_NONE || !v6) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fuzz_stats.pkts6_ok++;
+	FUZZ_CHECK(pkt.frame_off >= 14 + 40 + 8 && pkt.frame_off + (size_t)pkt.frame_len <= len);
+	FUZZ_CHECK(memcmp(src6, p + 14 + 8, 16) == 0);
+	fuzz_frame(p + pkt.frame_off, pkt.frame_len);
+	bl_wire_out_prepare(&o4, &fuzz_hop);
+	for (int k = 0; k < 2; k++) {
+		struct bl_wire_local back = { .udp_port = fuzz_hop.dst_port, .promisc = 1 };
+		struct bl_wire_local6 back6 = { { 0 } };
+		const uint8_t *d;
+		bool v6b;
+
+		back.ip = fuzz_hop.dst_ip;
+		out = fuzz_mbuf(p, len);
+		FUZZ_CHECK(bl_wire_reframe(out, &pkt, &o4, k ? &fuzz_out6 : NULL, ~pkt.fr.seq, 9,
+					   false) == 0);
+		FUZZ_CHECK(bl_wire_parse_any(out, &back, &back6, &again, src_again, &v6b) ==
+			   BL_PKT_DROP_NONE);
+		FUZZ_CHECK(v6b == (k == 1));
+		FUZZ_CHECK(again.frame_len == pkt.frame_len && again.fr.count == pkt.fr.count &&
+			   again.fr.flags == pkt.fr.flags && again.fr.seq == ~pkt.fr.seq);
+		d = rte_pktmbuf_mtod(out, const uint8_t *);
+		FUZZ_CHECK(memcmp(d + again.frame_off + 16, p + pkt.frame_off + 16,
+				  pkt.frame_len - 16) == 0);
+		if (k == 1)
+			FUZZ_CHECK(twu6_udp_check(d + 14, d + 54, twu_rd16(d + 54 + 4)) == 0);
+		fuzz_stats.reframes++;
+		rte_pktmbuf_free(out);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Make the IPv6 and UDP headers consistent (no extension headers). */
+static void fix_outer6(uint8_t *p, size_t len)
+{
+	size_t plen;
+
+	if (len < 14 + 40 + 8)
+		return;
+	twu_wr16(p + 12, 0x86DD);
+	p[14] = (uint8_t)(0x60 | (p[14] & 0x0f));
+	plen = len - 54 > 0xffff ? 0xffff : len - 54;
+	twu_wr16(p + 14 + 4, (uint16_t)plen);
+	p[14 + 6] = 17;
+	if (p[14 + 7] == 0)
+		p[14 + 7] = 1;
+	twu_wr16(p + 54 + 4, (uint16_t)plen);
+	twu_wr16(p + 54 + 6, 0);
+	twu_wr16(p + 54 + 6, twu6_udp_check(p + 14, p + 54, plen));
+	if (twu_rd16(p + 54 + 6) == 0)
+		twu_wr16(p + 54 + 6, 0xffff);
+}
+
+/* Accept whatever IPv6 destination and UDP port the packet has. */
+static void locals6_from(const uint8_t *p, size_t len, struct bl_wire_local *l,
+			 struct bl_wire_local6 *l6)
+{
+	*l = fixed_local;
+	l->promisc = 1;
+	memset(l6, 0, sizeof(*l6));
+	if (len >= 14 + 40)
+		memcpy(l6->ip, p + 14 + 24, 16);
+	if (len >= 14 + 40 + 4)
+		memcpy(&l->udp_port, p + 54 + 2, 2);
+}
+
+static void fuzz_packet6(const uint8_t *p, size_t len)
+{
+	uint8_t fixed[FUZZ_MAX_INPUT];
+	struct bl_wire_local own;
+	struct bl_wire_local6 own6;
+
+	fuzz_parse6(p, len, &fixed_local, &fixed_local6);
+	locals6_from(p, len, &own, &own6);
+	fuzz_parse6(p, len, &own, &own6);
+	memcpy(fixed, p, len);
+	fix_outer6(fixed, len);
+	locals6_from(fixed, len, &own, &own6);
+	fuzz_parse6(fixed, len, &own, &own6);
+}
+
 static void fuzz_packet(const uint8_t *p, size_t len)
 {
 	uint8_t fixed[FUZZ_MAX_INPUT];
@@ -231,6 +350,7 @@ static void fuzz_packet(const uint8_t *p, size_t len)
 	fix_outer(fixed, len);
 	own = local_from(fixed, len);
 	fuzz_parse(fixed, len, &own);
+	fuzz_packet6(p, len);
 }
 #endif /* BL_FUZZ_PACKET */
 
@@ -431,6 +551,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no corpus input was a valid packet\n");
 		return 1;
 	}
+	if (fuzz_stats.pkts6_ok == 0 || fuzz_stats.reframes == 0) {
+		fprintf(stderr, "no corpus input was a valid IPv6 packet\n");
+		return 1;
+	}
 #endif
 
 	for (long it = 0; it < iters; it++) {
@@ -444,10 +568,12 @@ int main(int argc, char **argv)
 		LLVMFuzzerTestOneInput(buf, len);
 	}
 	printf("fuzz_wire replay: %u corpus files, %ld mutations; inputs %llu, frames ok %llu, "
-	       "messages %llu, packets ok %llu, rewrites %llu\n",
+	       "messages %llu, packets ok %llu, rewrites %llu, IPv6 packets ok %llu, reframes "
+	       "%llu\n",
 	       ncorpus, iters, (unsigned long long)fuzz_stats.inputs,
 	       (unsigned long long)fuzz_stats.frames_ok, (unsigned long long)fuzz_stats.msgs,
-	       (unsigned long long)fuzz_stats.pkts_ok, (unsigned long long)fuzz_stats.rewrites);
+	       (unsigned long long)fuzz_stats.pkts_ok, (unsigned long long)fuzz_stats.rewrites,
+	       (unsigned long long)fuzz_stats.pkts6_ok, (unsigned long long)fuzz_stats.reframes);
 
 	for (unsigned int i = 0; i < ncorpus; i++)
 		free(corpus[i].data);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker lcore's IPv6 packets, and the frames of either family that go
+ * to IPv6 next hops.
+ *
+ * The IPv4 path (lcore.c's handle_pkt) sends here, from its drop branch, a
+ * packet its parse refused as not_ipv4 whose ethertype is IPv6
+ * (bl__lcore_pkt6), and, after its fast-path compare, a frame whose fate
+ * involves an IPv6 hop: all its messages to one (verdict TGT_HOP6 | h), or
+ * mixed targets among which one is (TGT_MIXED6, from classify)
+ * (bl__lcore_frame6). This file is its own translation unit, and takes
+ * the packet's fields by value, so that the IPv4 path's inline helpers
+ * (classify, deliver, split) compile there as they did before IPv6: that
+ * path pays one compare on its slow side and nothing on its fast one.
+ *
+ * An IPv6 frame is checked (dataplane/wire6.h), classified like any frame,
+ * its source tracked by its IPv6 address (bl_seq_observe6), then handled
+ * as the IPv4 path handles a frame, except that a frame for one hop of
+ * either family is reframed in its own mbuf (bl_wire_reframe) rather than
+ * rewritten in place. Processes get its messages with a source token that
+ * has no IPv4 address, so an answer to it is refused (bad_dest).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/classify.h"
+#include "dataplane/deliver.h"
+#include "dataplane/lcore.h"
+#include "dataplane/lcore_pvt.h"
+#include "dataplane/router.h"
+#include "dataplane/seq.h"
+#include "dataplane/split.h"
+#include "dataplane/txbuf.h"
+#include "dataplane/wire.h"
+#include "dataplane/wire6.h"
+
+/* Every message of the accepted frame pkt in m to hop `tgt` (an index, with
+ * TGT_HOP6 for an IPv6 hop), with new headers in front of the frame:
+ * queued, or dropped (too_big, no_mbuf) and freed. */
+static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
+			    uint16_t tgt, uint16_t count)
+{
+	const uint16_t h = (uint16_t)(tgt & ~TGT_HOP6);
+	struct bl_hop_out *out = hop_out(lc, h);
+	const struct bl_port *port = &lc->r->ports[out->port];
+	const bool v6 = (tgt & TGT_HOP6) != 0;
+	uint32_t hdrs = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
+	struct bl_wire_out6 o6;
+
+	if (hdrs - BL_WIRE_ETH_LEN + pkt->frame_len - BL_WIRE_FRAME_HDR_LEN > port->mtu) {
+		count_msg_drop(lc, BL_MSG_DROP_TOO_BIG, count);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (v6)
+		bl__hop_out6(lc, h, &o6);
+	if (bl_wire_reframe(m, pkt, &out->o, v6 ? &o6 : NULL, out->seq, lc->ip_id,
+			    port->udp6_csum_tx) != 0) {
+		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the headers */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->ip_id = (uint16_t)(lc->ip_id + !v6);
+	out->seq += count;
+	tx_enqueue(lc, out->port, m, count);
+}
+
+/* What the IPv4 path does with an accepted frame past its fast path (see
+ * lcore.c's handle_pkt), for hops of both families. */
+static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			 const struct bl_pkt *pkt, uint16_t common, uint16_t count)
+{
+	uint16_t *tgt = lc->tgt;
+	uint16_t i;
+
+	if (common < TGT_PROC) { /* one hop, of either family */
+		forward_reframe(lc, m, pkt, common, count);
+		return;
+	}
+	if (common == TGT_MIXED6)
+		common = TGT_DONE;
+	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
+		count_msg_drop(lc, (enum bl_msg_drop)(common & ~TGT_DROP), count);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (common != TGT_DONE &&
+	    deliver_frame(lc, in_port, m, pkt, (uint16_t)(common & ~TGT_PROC), count))
+		return;		/* the mailbox entry has our reference */
+	if (common != TGT_DONE) /* one target: classify left tgt unwritten */
+		for (i = 0; i < count; i++)
+			tgt[i] = common;
+	dispatch_mixed(lc, in_port, m, pkt, tgt, count);
+	if (common != TGT_DONE) { /* all for processes: nothing left to send */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		if (tgt[i] == TGT_DONE)
+			continue;
+		if (tgt[i] & TGT_HOP6)
+			split_one_to(lc, m, pkt->frame_off, tgt, count, tgt[i], true);
+		else
+			split_one_to(lc, m, pkt->frame_off, tgt, count, tgt[i], false);
+	}
+	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
+}
+
+void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
+		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
+		      uint16_t count)
+{
+	const struct bl_pkt pkt = { .src_ip = src_ip,
+				    .src_port = src_port,
+				    .frame_off = frame_off,
+				    .frame_len = frame_len,
+				    .fr.count = count };
+
+	handle_frame(lc, in_port, m, &pkt, common, count);
+}
+
+uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
+{
+	const struct bl_port *port = &lc->r->ports[in_port];
+	uint16_t common = TGT_DONE, count;
+	enum bl_pkt_drop bad;
+	struct bl_pkt pkt;
+	uint8_t src6[16];
+
+	bad = bl_wire_parse6_hdrs(m, &port->local, &port->local6, &pkt, src6);
+	if (bad == BL_PKT_DROP_NONE) {
+		enum bl_wire_status st;
+
+		st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
+			      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
+		if (st != BL_WIRE_OK)
+			bad = bl_pkt_drop_from_wire(st);
+	}
+	if (bad != BL_PKT_DROP_NONE) {
+		bl_stat_add(&lc->st.pkt_drops[bad], 1);
+		bl_stat_add(&lc->st.drop_pkts, 1);
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	count = pkt.fr.count;
+	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
+	handle_frame(lc, in_port, m, &pkt, common, count);
+	return count;
+}

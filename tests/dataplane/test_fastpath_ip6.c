@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv6 on the fast path (tests/dataplane/fastpath_test.h): frames over
+ * IPv6 forwarded to IPv4 and IPv6 next hops and back, IPv4 frames to an
+ * IPv6 hop, both families mixed in one burst on one port, a frame split
+ * between the families, IPv6 drops counted by reason, and sequence
+ * tracking keyed on IPv6 sources. Every IPv6 frame that leaves has its UDP
+ * checksum summed again here (wire6_test_util.h), not by the code under
+ * test.
+ */
+#include "fastpath_test.h"
+
+#include "dataplane/seq.h"
+#include "dataplane/wire6.h"
+#include "wire6_test_util.h"
+
+#define KEY6 600 /* to HOP6 */
+#define HOP6 0x66
+#define UDP6 9600
+
+/* An IPv6 next hop 2001:db8::<last>. */
+static void route6(uint64_t key, uint8_t last, uint16_t udp)
+{
+	struct bl_route_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_FORWARD;
+	s.hop.port = 0;
+	s.hop.mac.addr_bytes[0] = 0x02;
+	s.hop.mac.addr_bytes[5] = last;
+	s.hop.v6 = true;
+	s.hop.ip6[0] = 0x20;
+	s.hop.ip6[1] = 0x01;
+	s.hop.ip6[2] = 0x0d;
+	s.hop.ip6[3] = 0xb8;
+	s.hop.ip6[15] = last;
+	s.hop.udp = udp;
+	assert_true(bl_route_add(R->routes, key, &s) >= 0);
+}
+
+/* An IPv6 packet to the router from 2001:db8::<src_last> port 40000 with
+ * msgs (payload byte i of message j is j*31+i). */
+static struct rte_mbuf *make_pkt6(const struct msg *msgs, unsigned int n, uint64_t seq,
+				  uint8_t src_last)
+{
+	static uint8_t buf[4096];
+	uint32_t lens[16];
+	struct twu6_spec s = twu6_default_spec();
+	struct twu_layout l;
+	struct rte_mbuf *m;
+	uint32_t off;
+
+	assert_true(n <= 16);
+	for (unsigned int j = 0; j < n; j++)
+		lens[j] = msgs[j].len;
+	memcpy(s.f.dst_mac, R->ports[0].local.mac.addr_bytes, 6);
+	memcpy(s.dst, R->ports[0].local6.ip, 16);
+	s.src[15] = src_last;
+	s.f.sport = 40000;
+	s.f.dport = rte_be_to_cpu_16(R->ports[0].local.udp_port);
+	s.f.count = (uint16_t)n;
+	s.f.lens = lens;
+	s.f.seq = seq;
+	l = twu6_build(buf, sizeof(buf), &s);
+	assert_int_not_equal(l.len, 0);
+	off = (uint32_t)l.frame + 16;
+	for (unsigned int j = 0; j < n; j++) {
+		twu_wr64(buf + off + 8, msgs[j].key);
+		twu_wr16(buf + off + 4, msgs[j].kind);
+		off += 16;
+		for (uint32_t i = 0; i < msgs[j].len; i++)
+			buf[off + i] = (uint8_t)(j * 31 + i);
+		off += msgs[j].len;
+	}
+	twu6_fix_csum(buf, &l);
+	m = rte_pktmbuf_alloc(R->pool);
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)l.len), buf, l.len);
+	return m;
+}
+
+/* What left over IPv6, read back and checked: right UDP checksum, our
+ * addresses, the hop's; the frame's messages. */
+struct out6 {
+	uint8_t dst_last;
+	uint16_t dst_port;
+	uint64_t seq;
+	uint16_t count;
+	uint64_t keys[16];
+	uint8_t first_byte[16];
+};
+
+/* Read everything sent; IPv6 packets into o6, IPv4 ones counted in *n4. */
+static unsigned int read_out6(struct out6 *o6, unsigned int max, unsigned int *n4)
+{
+	struct rte_mbuf *pkts[64];
+	static uint8_t buf[9000];
+	unsigned int n = 0;
+	uint16_t got, k;
+
+	*n4 = 0;
+	while ((got = rte_eth_rx_burst(0, 0, pkts, 64)) > 0) {
+		for (k = 0; k < got; k++) {
+			struct rte_mbuf *m = pkts[k];
+			const uint8_t *d = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+			struct bl_wire_frame fr = { 0 };
+			uint32_t off = BL_WIRE_FRAME_HDR_LEN, l4;
+			struct bl_wire_msg msg;
+
+			assert_non_null(d);
+			if (twu_rd16(d + 12) == 0x0800) {
+				(*n4)++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			assert_true(n < max);
+			assert_int_equal(twu_rd16(d + 12), 0x86DD);
+			assert_int_equal(d[14] >> 4, 6);
+			assert_int_equal(d[14 + 6], 17);
+			assert_int_equal(d[14 + 7], 64);
+			l4 = twu_rd16(d + 14 + 4);
+			assert_int_equal(l4, m->pkt_len - 54);
+			assert_int_equal(twu_rd16(d + 54 + 4), l4);
+			/* The checksum, summed here again over every byte. */
+			assert_int_not_equal(twu_rd16(d + 54 + 6), 0);
+			assert_int_equal(twu6_udp_check(d + 14, d + 54, l4), 0);
+			assert_memory_equal(d + 14 + 8, R->ports[0].local6.ip, 16);
+			assert_memory_equal(d + 6, R->ports[0].local.mac.addr_bytes, 6);
+			assert_int_equal(d[0], 0x02);
+			assert_int_equal(d[5], d[14 + 24 + 15]);
+			o6[n].dst_last = d[14 + 24 + 15];
+			o6[n].dst_port = twu_rd16(d + 54 + 2);
+			assert_int_equal(bl_wire_frame_check(d + 62, l4 - 8, &fr), BL_WIRE_OK);
+			o6[n].seq = fr.seq;
+			o6[n].count = fr.count;
+			for (unsigned int j = 0; j < fr.count && j < 16; j++) {
+				bl_wire_msg_next(d + 62, &off, &msg);
+				o6[n].keys[j] = msg.key;
+				o6[n].first_byte[j] = msg.len ? d[62 + msg.off] : 0;
+			}
+			rte_pktmbuf_free(m);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* An IPv6 frame to an IPv6 hop, and to an IPv4 one. */
+static void test_v6_to_both(void **state)
+{
+	const struct msg to6[] = { { KEY6, 10, 0 }, { KEY6, 3, 0 } };
+	const struct msg to4[] = { { 100, 20, 0 } };
+	struct out6 o6[4];
+	struct out o4[4];
+	unsigned int n4;
+	uint64_t acc = LC->st.acc_pkts;
+
+	(void)state;
+	send_one(make_pkt6(to6, 2, 1, 2));
+	assert_int_equal(read_out6(o6, 4, &n4), 1);
+	assert_int_equal(n4, 0);
+	assert_int_equal(o6[0].dst_last, HOP6);
+	assert_int_equal(o6[0].dst_port, UDP6);
+	assert_int_equal(o6[0].count, 2);
+	assert_true(o6[0].keys[0] == KEY6 && o6[0].keys[1] == KEY6);
+	assert_int_equal(o6[0].first_byte[1], 31);
+
+	send_one(make_pkt6(to4, 1, 2, 2));
+	assert_int_equal(read_out(o4, 4), 1);
+	assert_int_equal(o4[0].dst_ip, HOP_A_IP);
+	assert_int_equal(o4[0].count, 1);
+	assert_true(o4[0].keys[0] == 100);
+	assert_int_equal(o4[0].lens[0], 20);
+	assert_int_equal(LC->st.acc_pkts, acc + 2);
+}
+
+/* An IPv4 frame to an IPv6 hop: new headers, checksum computed. */
+static void test_v4_to_v6(void **state)
+{
+	const struct msg m[] = { { KEY6, 100, 0 }, { KEY6, 1, 0 }, { KEY6, 0, 0 } };
+	struct out6 o6[4];
+	unsigned int n4;
+
+	(void)state;
+	send_one(make_pkt(m, 3, 7));
+	assert_int_equal(read_out6(o6, 4, &n4), 1);
+	assert_int_equal(n4, 0);
+	assert_int_equal(o6[0].count, 3);
+	assert_int_equal(o6[0].first_byte[0], 0);
+	assert_int_equal(o6[0].first_byte[1], 31);
+}
+
+/* Both families in one burst on one port, and a frame split between an
+ * IPv4 and an IPv6 hop. */
+static void test_mixed(void **state)
+{
+	const struct msg to4[] = { { 101, 5, 0 } };
+	const struct msg to6[] = { { KEY6, 5, 0 } };
+	const struct msg both[] = { { KEY6, 4, 0 }, { 200, 6, 0 }, { KEY6, 8, 0 } };
+	struct rte_mbuf *burst[6];
+	struct out6 o6[8];
+	unsigned int n4;
+	uint64_t fwd = LC->st.fwd_msgs, drops = LC->st.drop_pkts;
+
+	(void)state;
+	burst[0] = make_pkt(to4, 1, 10);
+	burst[1] = make_pkt6(to6, 1, 10, 3);
+	burst[2] = make_pkt(to4, 1, 11);
+	burst[3] = make_pkt6(to6, 1, 11, 3);
+	burst[4] = make_pkt6(both, 3, 12, 3);
+	burst[5] = make_pkt(both, 3, 12);
+	bl_lcore_rx_burst(LC, 0, burst, 6);
+	bl_lcore_flush(LC);
+	check_identity();
+	assert_int_equal(LC->st.drop_pkts, drops);
+	assert_int_equal(LC->st.fwd_msgs, fwd + 10);
+	/* 2 + 2 IPv6 frames (two whole, one from each split); 2 + 2 IPv4 */
+	assert_int_equal(read_out6(o6, 8, &n4), 4);
+	assert_int_equal(n4, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(o6[i].dst_last, HOP6);
+	/* the split frames keep only their IPv6 hop's messages, in order */
+	assert_int_equal(o6[2].count, 2);
+	assert_true(o6[2].keys[0] == KEY6 && o6[2].keys[1] == KEY6);
+	assert_int_equal(o6[2].first_byte[1], 62);
+	/* one stream per hop: its seq runs on across both families */
+	assert_true(o6[1].seq == o6[0].seq + 1);
+	assert_true(o6[2].seq == o6[1].seq + 1);
+	assert_true(o6[3].seq == o6[2].seq + 2);
+}
+
+/* IPv6 drops are counted under their names; nothing leaves. */
+static void test_drops6(void **state)
+{
+	const struct msg m[] = { { KEY6, 5, 0 } };
+	struct rte_mbuf *p;
+	struct out6 o6[2];
+	unsigned int n4;
+	uint64_t csum = LC->st.pkt_drops[BL_PKT_DROP_UDP_BAD_CSUM];
+	uint64_t hlim = LC->st.pkt_drops[BL_PKT_DROP_IP6_HOP_LIMIT];
+	uint64_t ext = LC->st.pkt_drops[BL_PKT_DROP_IP6_EXT_HEADER];
+
+	(void)state;
+	p = make_pkt6(m, 1, 1, 4);
+	rte_pktmbuf_mtod(p, uint8_t *)[BL_WIRE_HDRS6_LEN + 20] ^= 1; /* a payload byte */
+	send_one(p);
+	p = make_pkt6(m, 1, 1, 4);
+	rte_pktmbuf_mtod(p, uint8_t *)[14 + 7] = 0;
+	send_one(p);
+	p = make_pkt6(m, 1, 1, 4);
+	rte_pktmbuf_mtod(p, uint8_t *)[14 + 6] = 43; /* a routing header */
+	send_one(p);
+	assert_int_equal(LC->st.pkt_drops[BL_PKT_DROP_UDP_BAD_CSUM], csum + 1);
+	assert_int_equal(LC->st.pkt_drops[BL_PKT_DROP_IP6_HOP_LIMIT], hlim + 1);
+	assert_int_equal(LC->st.pkt_drops[BL_PKT_DROP_IP6_EXT_HEADER], ext + 1);
+	assert_int_equal(read_out6(o6, 2, &n4), 0);
+	assert_int_equal(n4, 0);
+}
+
+struct src6_seen {
+	uint8_t last;
+	uint64_t expected, gaps, dups;
+	int found;
+};
+
+static void find6_cb(void *arg, const uint8_t ip6[16], uint16_t port, uint64_t expected,
+		     uint64_t gaps, uint64_t dups)
+{
+	struct src6_seen *s = arg;
+
+	if (ip6[0] == 0x20 && ip6[15] == s->last && port == RTE_BE16(40000)) {
+		s->found++;
+		s->expected = expected;
+		s->gaps = gaps;
+		s->dups = dups;
+	}
+}
+
+/* Sources that differ only in their IPv6 address are tracked apart. */
+static void test_seq6(void **state)
+{
+	const struct msg m[] = { { 300, 1, 0 }, { 300, 1, 0 } };
+	struct src6_seen a = { .last = 0x51 }, b = { .last = 0x52 };
+	struct out6 o6[2];
+	unsigned int n4;
+
+	(void)state;
+	send_one(make_pkt6(m, 2, 100, 0x51)); /* expected 102 */
+	send_one(make_pkt6(m, 2, 110, 0x51)); /* 8 missing, expected 112 */
+	send_one(make_pkt6(m, 2, 111, 0x51)); /* 1 duplicate, expected 113 */
+	send_one(make_pkt6(m, 2, 5, 0x52));   /* another source: expected 7 */
+	bl_seq_foreach6(LC->seq, find6_cb, &a);
+	bl_seq_foreach6(LC->seq, find6_cb, &b);
+	assert_int_equal(a.found, 1);
+	assert_int_equal(b.found, 1);
+	assert_true(a.expected == 113 && a.gaps == 8 && a.dups == 1);
+	assert_true(b.expected == 7 && b.gaps == 0 && b.dups == 0);
+	assert_int_equal(read_out6(o6, 2, &n4), 0); /* key 300 is dropped */
+	assert_int_equal(n4, 0);
+}
+
+static int setup6(void **state)
+{
+	int rc = group_setup(state);
+
+	if (rc == 0)
+		route6(KEY6, HOP6, UDP6);
+	return rc;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v6_to_both), cmocka_unit_test(test_v4_to_v6),
+		cmocka_unit_test(test_mixed),	   cmocka_unit_test(test_drops6),
+		cmocka_unit_test(test_seq6),
+	};
+
+	return cmocka_run_group_tests(tests, setup6, group_teardown);
+}
