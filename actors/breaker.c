@@ -201,7 +201,7 @@ static bool call_target(struct bl_ctx *c, struct br_state *st, uint64_t to, cons
 static void br_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct br_state *st = bl_state(c);
-	uint32_t now = bl__now(c->s);
+	uint32_t now = bl__now_run(c->s);
 	bool probe = false;
 	uint64_t to;
 
@@ -255,7 +255,7 @@ static void br_reply(struct bl_ctx *c, const struct bl_reply *r)
 {
 	struct br_state *st = bl_state(c);
 	struct pending *p = pending_slot(st, r->ref);
-	uint32_t now = bl__now(c->s);
+	uint32_t now = bl__now_run(c->s);
 
 	st->answered++;
 	if (r->status == BL_CALL_OK) {

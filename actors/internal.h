@@ -71,6 +71,17 @@ struct bl_exec {
 /* Current tick, read from the clock and remembered in s->now. */
 uint32_t bl__now(struct bl_sched *s);
 
+/*
+ * The clock as this run of the scheduler read it, read now if it has not:
+ * for arming timers and rate buckets, where a reading as old as one run
+ * (microseconds) does as well and a clock read per call (a TSC read and a
+ * division) would cost more than the rest.
+ */
+static inline uint32_t bl__now_run(struct bl_sched *s)
+{
+	return s->now_fresh ? s->now : bl__now(s);
+}
+
 /* A process turn (owner, p popped from the run queue). */
 void bl__proc_turn(struct bl_sched *s, struct bl_proc *p);
 

@@ -435,7 +435,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	p->reductions += n;
 	s->handled += n;
 	if (p->flags & BL_PF_TIMED)
-		p->last_active = bl__now(s);
+		p->last_active = bl__now_run(s);
 	if (p->flags & BL_PF_EXIT_PENDING) {
 		bl__proc_teardown(s, p, true);
 		return;
@@ -713,7 +713,7 @@ uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void 
 	t->len = len;
 	if (len != 0)
 		memcpy(t->inl, data, len);
-	bl_wheel_arm(&s->wheel, &t->node, bl__now(s) + (ms ? ms : 1));
+	bl_wheel_arm(&s->wheel, &t->node, bl__now_run(s) + (ms ? ms : 1));
 	return ((uint64_t)t->gen << 32) | (uint64_t)(t - s->timers + 1);
 }
 

@@ -188,7 +188,7 @@ static void drain(struct bl_ctx *c, struct rl_state *st, uint32_t now)
 static void rl_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct rl_state *st = bl_state(c);
-	uint32_t now = bl__now(c->s);
+	uint32_t now = bl__now_run(c->s);
 	struct bucket *b;
 
 	if (m->key == RL_WAKE_KEY && m->src == bl_self(c)) {

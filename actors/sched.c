@@ -45,6 +45,7 @@ uint32_t bl__now(struct bl_sched *s)
 		s->now = s->clock_ms(s->clock_arg);
 	else
 		s->now = (uint32_t)(rte_get_timer_cycles() / s->tsc_per_ms);
+	s->now_fresh = s->in_run; /* good for the rest of this run only */
 	return s->now;
 }
 
@@ -395,6 +396,7 @@ unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 	uint64_t handled = s->handled;
 	uint32_t i;
 
+	s->in_run = true;
 	work += drain_ring(s, s->cmd, false);
 	for (i = 0; i < s->n_lcores; i++)
 		work += drain_ring(s, s->inbound[i], false);
@@ -412,6 +414,8 @@ unsigned bl_sched_run(struct bl_sched *s, unsigned max_turns)
 		bl__proc_turn(s, p);
 	}
 	bl_sched_flush(s);
+	s->now_fresh = false; /* the next run reads the clock again */
+	s->in_run = false;
 #ifdef BL_CHECK_EXPENSIVE
 	if (bl_sched_check(s) != 0)
 		rte_panic("%s:%d: scheduler of lcore %u is corrupt\n", __FILE__, __LINE__,

@@ -150,7 +150,9 @@ struct bl_sched {
 	uint32_t runq_len;
 	uint32_t n_live;
 	uint32_t budget;
-	uint32_t now; /* last clock reading, ms */
+	uint32_t now;	/* last clock reading, ms */
+	bool now_fresh; /* now was read in this bl_sched_run (bl__now_run) */
+	bool in_run;	/* inside bl_sched_run */
 	uint64_t next_ref;
 	struct bl_spawn_opts defaults;
 	struct bl_chunk_pool chunks;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The OTP patterns' costs on one lcore: a call and its reply (gen_server:call's
 // counterpart, with and without a timeout), a task started and its result
-// taken, a timer set and cancelled.
+// taken, a timer set and cancelled, what ratelimit and breaker add to a
+// message, a producer held to its consumer's rate by policy block.
 // scripts/bench-otp runs the Erlang VM's gen_server:call beside these.
 
 #include "bench_common.h"
@@ -202,6 +203,159 @@ void BM_TimerSetCancel(benchmark::State &state)
 	bench_world_free(w);
 }
 BENCHMARK(BM_TimerSetCancel);
+
+// What a pattern adds to a message on its way: 32 messages delivered to the
+// first process of a chain and handled to the end, straight to a sink, or
+// through a relay (the hop alone), ratelimit (a token always there) or
+// breaker (closed). The added cost is the difference of the per-message
+// times.
+void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	(void)c;
+	benchmark::DoNotOptimize(m->key);
+}
+
+const struct bl_behaviour sink_beh = {
+	.name = "sink",
+	.handle_message = sink_msg,
+};
+
+void through(benchmark::State &state, const struct bl_behaviour *front, const char *pool)
+{
+	struct bl_sched_config cfg = {};
+	cfg.budget = 64;
+	bench_world *w = bench_world_new(1, cfg, pool);
+	struct bl_sched *s = w->s[0];
+	uint64_t sink = bl_proc_spawn(s, &sink_beh, nullptr, nullptr), first = sink;
+
+	if (front == &bl_ratelimit_behaviour) {
+		struct bl_ratelimit_args a = {};
+
+		a.to.pid = sink;
+		a.rate = 10000000;
+		a.burst = 10000000;
+		a.per = BL_RL_PER_KEY;
+		first = bl_proc_spawn(s, front, &a, nullptr);
+	} else if (front == &bl_relay_behaviour) {
+		struct bl_relay_args a = {};
+
+		a.to_pid = sink;
+		first = bl_proc_spawn(s, front, &a, nullptr);
+	} else if (front == &bl_breaker_behaviour) {
+		struct bl_breaker_args a = {};
+
+		a.to.pid = sink;
+		first = bl_proc_spawn(s, front, &a, nullptr);
+	}
+	if (first == BL_PID_NONE)
+		abort();
+	for (auto _ : state) {
+		for (uint32_t i = 0; i < 32; i++)
+			bl_sched_deliver(s, first, i & 7, 0, nullptr, 0, 0, 0);
+		while (bl_sched_run(s, 64) != 0)
+			;
+	}
+	state.counters["time_per_msg"] = bench_time_per((double)state.iterations() * 32);
+	bench_world_free(w);
+}
+
+void BM_PathDirect(benchmark::State &state)
+{
+	through(state, nullptr, "bm_direct");
+}
+BENCHMARK(BM_PathDirect);
+
+// The same hop with nothing decided on the way: a relay.
+void BM_PathRelay(benchmark::State &state)
+{
+	through(state, &bl_relay_behaviour, "bm_relay");
+}
+BENCHMARK(BM_PathRelay);
+
+void BM_PathRatelimit(benchmark::State &state)
+{
+	through(state, &bl_ratelimit_behaviour, "bm_rl");
+}
+BENCHMARK(BM_PathRatelimit);
+
+void BM_PathBreaker(benchmark::State &state)
+{
+	through(state, &bl_breaker_behaviour, "bm_br");
+}
+BENCHMARK(BM_PathBreaker);
+
+// Back-pressure: a producer that sends 16 messages a handler into a
+// consumer with a mailbox of 64 (policy block), on one lcore. The rate is
+// the consumer's; lost counts what never arrived (0 with block).
+struct producer {
+	uint64_t to;
+	uint64_t sent;
+};
+
+void prod_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	producer *st = (producer *)bl_state(c);
+
+	(void)m;
+	for (unsigned i = 0; i < 16; i++)
+		if (bl_send(c, st->to, i, "x", 1) == 0)
+			st->sent++;
+	bl_send(c, bl_self(c), 0, nullptr, 0); /* and again */
+}
+
+const struct bl_behaviour prod_beh = {
+	.name = "producer",
+	.init = cli_init,
+	.handle_message = prod_msg,
+};
+
+struct consumer {
+	uint64_t got;
+};
+
+void cons_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	consumer *st = (consumer *)bl_state(c);
+
+	benchmark::DoNotOptimize(m->key);
+	st->got++;
+}
+
+const struct bl_behaviour cons_beh = {
+	.name = "consumer",
+	.init = cli_init,
+	.handle_message = cons_msg,
+};
+
+void BM_BlockProducerConsumer(benchmark::State &state)
+{
+	struct bl_sched_config cfg = {};
+	bench_world *w = bench_world_new(1, cfg, "bm_block");
+	struct bl_sched *s = w->s[0];
+	struct bl_spawn_opts o = {};
+	consumer cs{};
+	producer ps{};
+
+	o.mailbox_limit = 64;
+	o.overflow = BL_OVERFLOW_BLOCK + 1;
+	ps.to = bl_proc_spawn(s, &cons_beh, &cs, &o);
+	uint64_t prod = bl_proc_spawn(s, &prod_beh, &ps, nullptr);
+
+	bl_sched_deliver(s, prod, 0, 0, nullptr, 0, 0, 0);
+	for (auto _ : state)
+		bl_sched_run(s, 64);
+	/* The producer stops; what is still queued is not lost: the consumer
+	 * takes it now. */
+	bl_proc_kill(s, prod, bl_reason_make(BL_EXIT_SHUTDOWN));
+	while (bl_sched_run(s, 64) != 0)
+		;
+	state.counters["not_received"] = (double)(ps.sent - cs.got);
+	state.counters["lost"] = (double)(s->drops[BL_SDROP_MAILBOX_FULL]);
+	state.counters["pauses"] = (double)s->flow_pauses;
+	state.counters["time_per_msg"] = bench_time_per((double)cs.got);
+	bench_world_free(w);
+}
+BENCHMARK(BM_BlockProducerConsumer);
 
 } // namespace
 
