@@ -275,6 +275,45 @@ static inline int bl_sched_deliver_bin(struct bl_sched *s, uint64_t dst, uint64_
 	return bl_sched_deliver(s, dst, key, src, b->m, b->off, b->len, flags);
 }
 
+/*
+ * Of the n pids, the one whose mailbox is the shortest now (a pool's
+ * least_loaded pick), trying them from `start` on so that ties spread; a
+ * pid that is gone counts as the longest. A member of another lcore is read
+ * racily (a relaxed load of its length: a hint, never trusted for more).
+ * Owner. BL_PID_NONE when n is 0.
+ */
+static inline uint64_t bl_sched_least_loaded(const struct bl_sched *s, const uint64_t *pids,
+					     unsigned n, unsigned start)
+{
+	uint64_t best = BL_PID_NONE;
+	uint32_t best_len = UINT32_MAX;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t pid = pids[(start + i) % n];
+		const struct bl_sched *o = s->set != NULL ? s->set->by_lcore[bl_pid_lcore(pid)] : s;
+		const struct bl_proc *p;
+		uint32_t len;
+
+		if (o == NULL || bl_pid_slot(pid) >= o->cap)
+			continue;
+		p = &o->procs[bl_pid_slot(pid)];
+		/* A free slot keeps its last pid: its status says it is gone. */
+		if (__atomic_load_n(&p->pid, __ATOMIC_RELAXED) != pid ||
+		    __atomic_load_n(&p->status, __ATOMIC_RELAXED) == BL_PROC_FREE ||
+		    __atomic_load_n(&p->status, __ATOMIC_RELAXED) == BL_PROC_EXITING)
+			continue;
+		len = __atomic_load_n(&p->mbox.len, __ATOMIC_RELAXED);
+		if (len < best_len) {
+			best_len = len;
+			best = pid;
+			if (len == 0)
+				break; /* none shorter */
+		}
+	}
+	return best;
+}
+
 #define BL_FANOUT_MAX_REFS 8192u
 #define BL_FANOUT_PREFETCH 4u
 

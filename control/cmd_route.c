@@ -322,6 +322,8 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 		rc |= json_object_set_new(
 		    o, "action", json_string(target_actions[r->action - BL_CMD_ACTION_PROCESS]));
 		rc |= json_object_set_new(o, "name", json_string(r->name));
+		if (r->least_loaded)
+			rc |= json_object_set_new(o, "pick", json_string("least_loaded"));
 	} else {
 		format_mac(r->mac, mac);
 		if (r->v6)
@@ -365,6 +367,9 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 	static const char *const forward_fields[] = { "key", "action", "port", "mac",
 						      "ip",  "udp",    NULL };
 	static const char *const target_fields[] = { "key", "action", "name", NULL };
+	static const char *const pool_fields[] = { "key", "action", "name", "pick", NULL };
+	static const char *const picks[] = { "hash", "least_loaded" };
+	unsigned int pick = 0;
 	const struct bl_cmd_key no_key = { 0, false };
 	const char *s = NULL;
 	struct bl_args a;
@@ -387,12 +392,17 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 		rc = bl_args_only(&a, what,
 				  r->action == BL_CMD_ACTION_DROP      ? drop_fields
 				  : r->action == BL_CMD_ACTION_FORWARD ? forward_fields
+				  : r->action == BL_CMD_ACTION_POOL    ? pool_fields
 								       : target_fields);
 	}
 	if (rc == 0 && r->action >= BL_CMD_ACTION_PROCESS) {
 		rc = bl_args_name(&a, "name", BL_ARG_REQUIRED, &s);
 		if (rc == 0)
 			snprintf(r->name, sizeof(r->name), "%s", s);
+	}
+	if (rc == 0 && r->action == BL_CMD_ACTION_POOL) {
+		rc = bl_args_enum(&a, "pick", BL_ARG_OPTIONAL, 0, picks, 2, &pick);
+		r->least_loaded = pick == 1;
 	}
 	if (rc == 0 && r->action == BL_CMD_ACTION_FORWARD) {
 		rc = bl_args_u64(&a, "port", BL_ARG_REQUIRED, 0, 0, UINT16_MAX, &v);
@@ -464,9 +474,14 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 			bl_err_set(err, errlen, "%s: '%s' needs a NAME", what, argv[1]);
 			return -EINVAL;
 		}
-		if (argc > 3) {
-			bl_err_set(err, errlen, "%s: unexpected word '%s' after %s NAME", what,
-				   argv[3], argv[1]);
+		/* pool NAME least_loaded|hash: how a member is picked. */
+		if (argc == 4 && strcmp(argv[1], "pool") == 0 &&
+		    (strcmp(argv[3], "least_loaded") == 0 || strcmp(argv[3], "hash") == 0)) {
+			r.least_loaded = strcmp(argv[3], "least_loaded") == 0;
+		} else if (argc > 3) {
+			bl_err_set(err, errlen, "%s: unexpected word '%s' after %s NAME%s", what,
+				   argv[3], argv[1],
+				   strcmp(argv[1], "pool") == 0 ? " (least_loaded or hash)" : "");
 			return -EINVAL;
 		}
 		if (bl_cmd_name_check(argv[2], sub, sizeof(sub)) < 0) {

@@ -50,6 +50,7 @@ struct bl_cmd_route {
 	uint8_t ip6[16]; /* network order, as on the wire */
 	/* process, group or pool name; meaningful for those actions only */
 	char name[BL_CMD_NAME_MAX];
+	bool least_loaded; /* pool: the member with the shortest mailbox, not by source */
 };
 
 /*

@@ -57,6 +57,7 @@ static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec
 	memset(spec, 0, sizeof(*spec));
 	spec->action = (enum bl_route_action)cr->action;
 	snprintf(spec->name, sizeof(spec->name), "%s", cr->name);
+	spec->least_loaded = cr->least_loaded;
 	spec->hop.port = cr->port;
 	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
 	spec->hop.ip = cr->ip;
@@ -425,6 +426,7 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	cr.key.value = key;
 	cr.action = (enum bl_cmd_action)spec.action;
 	snprintf(cr.name, sizeof(cr.name), "%s", spec.name);
+	cr.least_loaded = spec.least_loaded;
 	cr.port = spec.hop.port;
 	memcpy(cr.mac, spec.hop.mac.addr_bytes, 6);
 	cr.ip = spec.hop.ip;

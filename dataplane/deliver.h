@@ -86,8 +86,11 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 			count_msg_drop(lc, BL_MSG_DROP_NO_MEMBER, 1);
 			return;
 		}
-		/* One source always lands on the same member: its order holds. */
-		pid = mem->pid[mix64(src) % mem->n];
+		/* One source always lands on the same member: its order holds;
+		 * least_loaded trades that for the shortest mailbox. */
+		pid = tg->least_loaded
+			  ? bl_sched_least_loaded(lc->sched, mem->pid, mem->n, (unsigned)lc->rr++)
+			  : mem->pid[mix64(src) % mem->n];
 		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
 		break;
 	default:
@@ -162,7 +165,9 @@ static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct r
 		mem = bl_group_members(tg->group);
 		if (mem == NULL || mem->n == 0)
 			return false;
-		pid = mem->pid[mix64(src) % mem->n];
+		pid = tg->least_loaded
+			  ? bl_sched_least_loaded(lc->sched, mem->pid, mem->n, (unsigned)lc->rr++)
+			  : mem->pid[mix64(src) % mem->n];
 	} else {
 		return false;
 	}

@@ -219,7 +219,8 @@ struct bl_lcore {
 	uint64_t log_seen;		 /* the route table's change log, read up to here */
 	uint32_t vmiss;			 /* verdict-cache misses since the last burst began */
 	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */
-	bool plain; /* the frame classified last: every header kind data, flags 0 */
+	bool plain;  /* the frame classified last: every header kind data, flags 0 */
+	uint16_t rr; /* least_loaded pools: where the next look at members starts */
 	struct bl_hop_out hout[BL_ROUTE_HOP_MAX]; /* per hop: seq, and its prepared bytes */
 	struct bl_txbuf tx[BL_MAX_PORTS];
 

@@ -373,6 +373,7 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 		struct bl_route_target *tg = &t->targets[i];
 
 		if (t->target_refs[i] > 0 && tg->kind == s->action && tg->name_len == len &&
+		    tg->least_loaded == (uint16_t)s->least_loaded &&
 		    memcmp(tg->name, s->name, len) == 0) {
 			t->target_refs[i]++;
 			return (int)i;
@@ -404,6 +405,7 @@ static int target_get(struct bl_route_table *t, const struct bl_route_spec *s)
 	t->targets[free_slot].name_len = (uint16_t)len;
 	memcpy(t->targets[free_slot].name, s->name, len);
 	t->targets[free_slot].group = g;
+	t->targets[free_slot].least_loaded = s->least_loaded;
 	t->target_refs[free_slot] = 1;
 	return (int)free_slot;
 }
@@ -599,6 +601,7 @@ void bl_route_describe(const struct bl_route_table *t, const struct bl_route *r,
 
 		memcpy(spec->name, tg->name, tg->name_len);
 		spec->name[tg->name_len] = '\0';
+		spec->least_loaded = tg->least_loaded != 0;
 	}
 }
 

@@ -65,6 +65,7 @@ struct bl_route_spec {
 	enum bl_route_action action;
 	struct bl_route_hop_spec hop; /* when action == BL_ROUTE_FORWARD */
 	char name[BL_ROUTE_NAME_MAX]; /* process, group or pool name */
+	bool least_loaded;	      /* pool: the shortest mailbox, not a source hash */
 };
 
 struct bl_group;
@@ -80,6 +81,7 @@ struct bl_groups;
 struct bl_route_target {
 	uint16_t kind; /* BL_ROUTE_PROCESS, _GROUP or _POOL */
 	uint16_t name_len;
+	uint16_t least_loaded;	/* pool: pick the member with the shortest mailbox */
 	struct bl_group *group; /* group and pool kinds */
 	char name[BL_ROUTE_NAME_MAX];
 };

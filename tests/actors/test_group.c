@@ -474,6 +474,48 @@ static void test_concurrent_reader(void **state)
 	bl_groups_destroy(rd.gs);
 }
 
+/* A least_loaded pool's pick: the shortest mailbox, ties spread from the
+ * start given, a member gone never picked. */
+static void nop_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	(void)c;
+	(void)m;
+}
+
+static const struct bl_behaviour nop_beh = {
+	.name = "nop",
+	.handle_message = nop_msg,
+};
+
+static void test_least_loaded_pick(void **state)
+{
+	struct world *w = world_new(1, NULL, false);
+	struct bl_sched *s = w->s[0];
+	uint64_t pid[3];
+	unsigned i, k;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		pid[i] = bl_proc_spawn(s, &nop_beh, NULL, NULL);
+	/* 5, 2 and 7 messages waiting: no turn runs. */
+	for (i = 0; i < 3; i++)
+		for (k = 0; k < (unsigned[]){ 5, 2, 7 }[i]; k++)
+			assert_int_equal(bl_sched_deliver(s, pid[i], k, 0, NULL, 0, 0, 0), 0);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(bl_sched_least_loaded(s, pid, 3, k), pid[1]);
+	world_settle(s);
+	/* All empty: the first looked at. */
+	for (k = 0; k < 3; k++)
+		assert_int_equal(bl_sched_least_loaded(s, pid, 3, k), pid[k]);
+	/* A member gone is never the pick. */
+	assert_int_equal(bl_proc_kill(s, pid[0], bl_reason_make(BL_EXIT_SHUTDOWN)), 0);
+	world_settle(s);
+	assert_int_equal(bl_sched_least_loaded(s, pid, 3, 0), pid[1]);
+	assert_int_equal(bl_sched_least_loaded(s, pid, 1, 0), BL_PID_NONE);
+	assert_int_equal(bl_sched_least_loaded(s, pid, 0, 0), BL_PID_NONE);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_join_and_leave),	   cmocka_unit_test(test_full),
 		cmocka_unit_test(test_lists_immutable),	   cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_sweep_dead_members), cmocka_unit_test(test_concurrent_reader),
+		cmocka_unit_test(test_least_loaded_pick),
 	};
 	int rc;
 

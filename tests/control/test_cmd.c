@@ -667,12 +667,31 @@ static void test_process_words(void **state)
 	expect_json("route add default pool workers",
 		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":\"default\",\"action\":"
 		    "\"pool\",\"name\":\"workers\"}]}");
+	expect_json("route add 9 pool workers least_loaded",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":9,\"action\":\"pool\","
+		    "\"name\":\"workers\",\"pick\":\"least_loaded\"}]}");
+	expect_json("route add 9 pool workers hash",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":9,\"action\":\"pool\","
+		    "\"name\":\"workers\"}]}");
+	expect_error("route add 9 pool workers busiest", "unexpected word 'busiest'",
+		     "(least_loaded or hash)", NULL);
+	expect_error("route add 9 group workers least_loaded", "unexpected word 'least_loaded'",
+		     NULL);
 	expect_error("route add 7 process", "'process' needs a NAME", NULL);
 	expect_error("route add 7 group a b", "unexpected word 'b'", NULL);
 	expect_error("route add 7 pool 0123456789012345678901234567890123", "bad name", NULL);
 	j = json_loads("{\"key\":3,\"action\":\"pool\",\"name\":\"w\",\"port\":1}", 0, NULL);
 	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "unknown field \"port\" for action pool"));
+	json_decref(j);
+	j = json_loads("{\"key\":3,\"action\":\"pool\",\"name\":\"w\",\"pick\":\"least_loaded\"}",
+		       0, NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);
+	assert_true(r.least_loaded);
+	json_decref(j);
+	j = json_loads("{\"key\":3,\"action\":\"group\",\"name\":\"w\",\"pick\":\"hash\"}", 0,
+		       NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
 	json_decref(j);
 	j = json_loads("{\"key\":3,\"action\":\"group\",\"name\":\"w\"}", 0, NULL);
 	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);

@@ -73,6 +73,13 @@ import json, sys
 b = json.load(open(sys.argv[1]))["breaker"]
 assert b.get("open") == 1 and b["opened"] == 1 and b["fallback"] >= 2, b
 PY
+# a least_loaded pool route, listed as given
+ctl spawn counter count 2 lcore 1 group lp >/dev/null
+ctl route add 5 pool lp least_loaded >/dev/null
+ctl --json route list | python3 -c "
+import json, sys
+r = [x for x in json.load(sys.stdin)['routes'] if x['key'] == 5]
+assert r and r[0]['action'] == 'pool' and r[0].get('pick') == 'least_loaded', r"
 # bad input: one clear message each
 for bad in "spawn ratelimit to cnt" "spawn breaker to cnt mode sideways" "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
 	set +e
