@@ -281,6 +281,30 @@ int bl_catalog_remove(struct bl_catalog *cat, const char *name, char *err, size_
 	return 0;
 }
 
+/*
+ * Whether new reads the argument struct as old does: a supervisor keeps the
+ * arguments it read against the old schema and restarts on the new version.
+ */
+static int args_same(const struct bl_module_desc *old, const struct bl_module_desc *nd, char *err,
+		     size_t errlen)
+{
+	bool same = old->args_size == nd->args_size && old->n_fields == nd->n_fields;
+
+	for (uint32_t i = 0; same && i < old->n_fields; i++) {
+		const struct bl_field *a = &old->fields[i], *b = &nd->fields[i];
+
+		same = strcmp(a->name, b->name) == 0 && a->type == b->type &&
+		       a->offset == b->offset && a->size == b->size;
+	}
+	if (same)
+		return 0;
+	err_set(err, errlen,
+		"'%s' %s changes the argument struct of %s (its fields, their types, offsets "
+		"or sizes): a supervisor restarts children with arguments read the old way",
+		nd->name, nd->version, old->version);
+	return -EINVAL;
+}
+
 int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, const char *path,
 		       void *dl, char *err, size_t errlen)
 {
@@ -311,6 +335,9 @@ int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, c
 			d->name, d->version);
 		return -EEXIST;
 	}
+	rc = args_same(e->cur->desc, d, err, errlen);
+	if (rc != 0)
+		return rc;
 	(void)bl_catalog_reap(cat);
 	if (e->old != NULL) {
 		n = bl_catalog_procs(e->old);

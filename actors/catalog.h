@@ -106,7 +106,8 @@ int bl_catalog_remove(struct bl_catalog *cat, const char *name, char *err, size_
  * current (new spawns run it) and each process of the current one moves to
  * it at the start of its next turn, through its code_change (proc.c); the
  * previous version becomes old. Refused: -ENOENT (no behaviour of d's name),
- * -EPERM (a built-in), -EEXIST (that version is current), -EBUSY (an old
+ * -EPERM (a built-in), -EEXIST (that version is current), -EINVAL (its
+ * argument schema differs: fields, types, offsets, sizes), -EBUSY (an old
  * version still runs processes: a third would be one too many; kill them
  * first, as `upgrade --purge` does with bl_sched_kill_behaviour), and the
  * descriptor's refusals of bl_catalog_add. On error nothing is kept (dl is

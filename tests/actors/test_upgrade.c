@@ -293,6 +293,22 @@ static void test_refusals(void **state)
 	assert_int_equal(bl_catalog_upgrade(cat, &d_v1, "v1.so", NULL, err, sizeof(err)), -ENOENT);
 	if (strstr(err, "no behaviour 'up' is loaded") == NULL)
 		fail_msg("%s", err);
+	{
+		static const struct bl_field f[] = {
+			BL_FIELD(struct st1, n, BL_FIELD_U64, "1", NULL),
+		};
+		struct bl_module_desc d2 = d_v2;
+
+		assert_int_equal(bl_catalog_add(cat, &d_v1, "v1.so", NULL, err, sizeof(err)), 0);
+		d2.args_size = sizeof(struct st1);
+		d2.fields = f;
+		d2.n_fields = 1;
+		assert_int_equal(bl_catalog_upgrade(cat, &d2, "v2.so", NULL, err, sizeof(err)),
+				 -EINVAL);
+		if (strstr(err, "changes the argument struct of 1.0") == NULL)
+			fail_msg("%s", err);
+		assert_int_equal(bl_catalog_remove(cat, "up", err, sizeof(err)), 0);
+	}
 	d.name = "counter";
 	assert_int_equal(bl_catalog_upgrade(cat, &d, "c.so", NULL, err, sizeof(err)), -EPERM);
 	assert_int_equal(bl_catalog_add(cat, &d_v1, "v1.so", NULL, err, sizeof(err)), 0);
