@@ -305,15 +305,13 @@ static int args_same(const struct bl_module_desc *old, const struct bl_module_de
 	return -EINVAL;
 }
 
-int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, const char *path,
-		       void *dl, char *err, size_t errlen)
+int bl_catalog_upgrade_check(struct bl_catalog *cat, const struct bl_module_desc *d, char *err,
+			     size_t errlen)
 {
 	struct bl_catalog_entry *e;
-	struct bl_beh_version *v;
-	uint32_t n;
 	int rc, i;
 
-	if (cat == NULL || d == NULL || path == NULL) {
+	if (cat == NULL || d == NULL) {
 		err_set(err, errlen, "no module");
 		return -EINVAL;
 	}
@@ -335,9 +333,25 @@ int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, c
 			d->name, d->version);
 		return -EEXIST;
 	}
-	rc = args_same(e->cur->desc, d, err, errlen);
+	return args_same(e->cur->desc, d, err, errlen);
+}
+
+int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, const char *path,
+		       void *dl, char *err, size_t errlen)
+{
+	struct bl_catalog_entry *e;
+	struct bl_beh_version *v;
+	uint32_t n;
+	int rc;
+
+	if (path == NULL) {
+		err_set(err, errlen, "no module");
+		return -EINVAL;
+	}
+	rc = bl_catalog_upgrade_check(cat, d, err, errlen);
 	if (rc != 0)
 		return rc;
+	e = cat->slots[slot_of(cat, d->name)];
 	(void)bl_catalog_reap(cat);
 	if (e->old != NULL) {
 		n = bl_catalog_procs(e->old);

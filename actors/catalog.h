@@ -118,6 +118,14 @@ int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, c
 		       void *dl, char *err, size_t errlen);
 
 /*
+ * bl_catalog_upgrade's refusals but -EBUSY: whether d could replace the
+ * current version of its behaviour once no process runs the old one (the
+ * check before a purge kills anything). Control thread.
+ */
+int bl_catalog_upgrade_check(struct bl_catalog *cat, const struct bl_module_desc *d, char *err,
+			     size_t errlen);
+
+/*
  * Close the code of every old version no process runs any more: after one
  * grace period (synchronize_rcu) and a second look at the counts, each is
  * dlclosed and retired. Returns how many were. Control thread, from its

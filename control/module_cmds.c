@@ -134,10 +134,14 @@ static int cmd_upgrade(void *arg, json_t *req, json_t *reply, char *errmsg, size
 		 * purge waits for the load that names it, so look it up first. */
 		const struct bl_module_desc *d = NULL;
 		void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		char sub[256];
 
 		if (dl != NULL)
 			d = (const struct bl_module_desc *)dlsym(dl, BL_MODULE_SYMBOL);
-		e = d != NULL && d->name != NULL ? bl_catalog_find(mc->r->catalog, d->name) : NULL;
+		/* Nothing is killed for an upgrade that would be refused anyway. */
+		e = NULL;
+		if (d != NULL && bl_catalog_upgrade_check(mc->r->catalog, d, sub, sizeof(sub)) == 0)
+			e = bl_catalog_find(mc->r->catalog, d->name);
 		if (dl != NULL)
 			dlclose(dl);
 		if (e != NULL && e->old != NULL && bl_catalog_procs(e->old) != 0) {

@@ -270,6 +270,9 @@ static void test_purge(void **state)
 	assert_int_equal(bl_catalog_upgrade(cat, &d_v2, "v2.so", NULL, err, sizeof(err)), 0);
 	poke(s, pid[0]); /* moves; the other two stay on v1 */
 	assert_int_equal(bl_catalog_upgrade(cat, &d_v3, "v3.so", NULL, err, sizeof(err)), -EBUSY);
+	/* What a purge checks before it kills: all but the busy old version. */
+	assert_int_equal(bl_catalog_upgrade_check(cat, &d_v3, err, sizeof(err)), 0);
+	assert_int_equal(bl_catalog_upgrade_check(cat, &d_v2, err, sizeof(err)), -EEXIST);
 	assert_int_equal(bl_sched_kill_behaviour(s, &e->old->beh, bl_reason_make(BL_EXIT_KILLED)),
 			 2);
 	world_settle(s);
