@@ -2,8 +2,9 @@
 /*
  * tally, version 1.0.0: counts the messages it gets and shows the count in
  * `beamctl info`. Its state is one counter. tally_v2.c is the next
- * version, upgraded into a running router with `beamctl upgrade`; README.md
- * and docs/behaviours.md walk through both.
+ * version, upgraded into a running router with `beamctl upgrade`;
+ * docs/behaviours.md walks through both, and the Makefile here builds them
+ * against an installed beamline.
  */
 #include <errno.h>
 #include <string.h>
