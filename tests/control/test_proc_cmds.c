@@ -24,7 +24,8 @@ static void test_spawn_errors(void **state)
 	cmds_fails(w, EINVAL, "missing \"behaviour\"", "{'cmd':'spawn'}");
 	cmds_fails(w, EINVAL, "\"behaviour\" must be a string, not 5",
 		   "{'cmd':'spawn','behaviour':5}");
-	cmds_fails(w, EINVAL, "unknown behaviour 'blinker' (known: breaker, counter, echo, fault, forward",
+	cmds_fails(w, EINVAL,
+		   "unknown behaviour 'blinker' (known: breaker, counter, echo, fault, forward",
 		   "{'cmd':'spawn','behaviour':'blinker'}");
 	cmds_fails(w, EINVAL, "unknown behaviour 'supervisor'",
 		   "{'cmd':'spawn','behaviour':'supervisor'}");
@@ -293,10 +294,10 @@ static void test_kill_and_exit(void **state)
 static void test_info(void **state)
 {
 	static const char *const keys[] = {
-		"pid",		 "name",	  "behaviour", "lcore",	     "status",
-		"memory",	 "binary",	  "mailbox",   "reductions", "heap_chunks",
-		"mailbox_limit", "mailbox_drops", "links",     "monitors",   "monitored_by",
-		"trap_exit",	 "groups",	  NULL,
+		"pid",		"name",		 "behaviour",	  "version", "lcore",
+		"status",	"memory",	 "binary",	  "mailbox", "reductions",
+		"heap_chunks",	"mailbox_limit", "mailbox_drops", "links",   "monitors",
+		"monitored_by", "trap_exit",	 "groups",	  NULL,
 	};
 	struct pworld *x = *state;
 	struct cmds_world *w = x->w;
@@ -349,9 +350,9 @@ static void test_info(void **state)
 static void test_ps(void **state)
 {
 	static const char *const keys[] = { "procs", "total", "sort", NULL };
-	static const char *const row_keys[] = { "pid",	      "name",	"behaviour", "lcore",
-						"status",     "memory", "binary",    "mailbox",
-						"reductions", NULL };
+	static const char *const row_keys[] = { "pid",	   "name",	 "behaviour", "version",
+						"lcore",   "status",	 "memory",    "binary",
+						"mailbox", "reductions", NULL };
 	struct pworld *x = *state;
 	struct cmds_world *w = x->w;
 	char busy[48], ctl[48], msg[64];
