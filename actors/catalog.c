@@ -75,6 +75,50 @@ static void version_free(struct bl_beh_version *v)
 	free(v);
 }
 
+/* Every version of e: its current, its old one, and those retired. */
+static void entry_free(struct bl_catalog_entry *e)
+{
+	while (e->retired != NULL) {
+		struct bl_beh_version *v = e->retired;
+
+		e->retired = v->retired_next;
+		version_free(v);
+	}
+	version_free(e->old);
+	version_free(e->cur);
+	free(e);
+}
+
+/* A version of behaviour name (interned) from d, or NULL (out of memory). */
+static struct bl_beh_version *version_new(const struct bl_module_desc *d, const char *name,
+					  const char *path, void *dl)
+{
+	struct bl_beh_version *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	if (path != NULL && (v->path = strdup(path)) == NULL) {
+		free(v);
+		return NULL;
+	}
+	v->desc = d;
+	snprintf(v->version, sizeof(v->version), "%s", d->version);
+	v->beh.name = name;
+	v->beh.init = d->init;
+	v->beh.handle_message = d->handle_message;
+	v->beh.handle_timeout = d->handle_timeout;
+	v->beh.handle_exit = d->handle_exit;
+	v->beh.terminate = d->terminate;
+	v->beh.handle_frame = d->handle_frame;
+	v->beh.handle_reply = d->handle_reply;
+	v->beh.info = d->info;
+	v->beh.code_change = d->code_change;
+	v->beh.version = v->version;
+	v->beh.live = &v->live;
+	v->dl = dl;
+	return v;
+}
+
 static int desc_check(const struct bl_module_desc *d, bool module, char *err, size_t errlen)
 {
 	char sub[256];
@@ -173,26 +217,15 @@ int bl_catalog_add(struct bl_catalog *cat, const struct bl_module_desc *d, const
 		return -ENOSPC;
 	}
 	e = calloc(1, sizeof(*e));
-	v = calloc(1, sizeof(*v));
-	if (e == NULL || v == NULL || (path != NULL && (v->path = strdup(path)) == NULL)) {
+	v = version_new(d, name, path, dl);
+	if (e == NULL || v == NULL) {
 		free(e);
-		free(v);
+		if (v != NULL)
+			v->dl = NULL; /* the caller's on error */
+		version_free(v);
 		err_set(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	v->desc = d;
-	snprintf(v->version, sizeof(v->version), "%s", d->version);
-	v->beh.name = name;
-	v->beh.init = d->init;
-	v->beh.handle_message = d->handle_message;
-	v->beh.handle_timeout = d->handle_timeout;
-	v->beh.handle_exit = d->handle_exit;
-	v->beh.terminate = d->terminate;
-	v->beh.handle_frame = d->handle_frame;
-	v->beh.handle_reply = d->handle_reply;
-	v->beh.info = d->info;
-	v->beh.live = &v->live;
-	v->dl = dl;
 	e->name = name;
 	e->cur = v;
 	/* Pairs with rcu_dereference in bl_catalog_find: the entry is whole first. */
@@ -244,10 +277,145 @@ int bl_catalog_remove(struct bl_catalog *cat, const char *name, char *err, size_
 	rcu_assign_pointer(cat->slots[i], NULL);
 	/* No reader holds e after this; QSBR lets an online caller wait here. */
 	synchronize_rcu();
-	version_free(e->old);
-	version_free(e->cur);
-	free(e);
+	entry_free(e);
 	return 0;
+}
+
+/*
+ * Whether new reads the argument struct as old does: a supervisor keeps the
+ * arguments it read against the old schema and restarts on the new version.
+ */
+static int args_same(const struct bl_module_desc *old, const struct bl_module_desc *nd, char *err,
+		     size_t errlen)
+{
+	bool same = old->args_size == nd->args_size && old->n_fields == nd->n_fields;
+
+	for (uint32_t i = 0; same && i < old->n_fields; i++) {
+		const struct bl_field *a = &old->fields[i], *b = &nd->fields[i];
+
+		same = strcmp(a->name, b->name) == 0 && a->type == b->type &&
+		       a->offset == b->offset && a->size == b->size;
+	}
+	if (same)
+		return 0;
+	err_set(err, errlen,
+		"'%s' %s changes the argument struct of %s (its fields, their types, offsets "
+		"or sizes): a supervisor restarts children with arguments read the old way",
+		nd->name, nd->version, old->version);
+	return -EINVAL;
+}
+
+int bl_catalog_upgrade_check(struct bl_catalog *cat, const struct bl_module_desc *d, char *err,
+			     size_t errlen)
+{
+	struct bl_catalog_entry *e;
+	int rc, i;
+
+	if (cat == NULL || d == NULL) {
+		err_set(err, errlen, "no module");
+		return -EINVAL;
+	}
+	rc = desc_check(d, true, err, errlen);
+	if (rc != 0)
+		return rc;
+	i = slot_of(cat, d->name);
+	if (i < 0) {
+		err_set(err, errlen, "no behaviour '%s' is loaded: load it first", d->name);
+		return -ENOENT;
+	}
+	e = cat->slots[i];
+	if (e->cur->path == NULL) {
+		err_set(err, errlen, "'%s' is built in: it cannot be upgraded", d->name);
+		return -EPERM;
+	}
+	if (strcmp(e->cur->version, d->version) == 0) {
+		err_set(err, errlen, "'%s' version %s is loaded already: give the new one another",
+			d->name, d->version);
+		return -EEXIST;
+	}
+	return args_same(e->cur->desc, d, err, errlen);
+}
+
+int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, const char *path,
+		       void *dl, char *err, size_t errlen)
+{
+	struct bl_catalog_entry *e;
+	struct bl_beh_version *v;
+	uint32_t n;
+	int rc;
+
+	if (path == NULL) {
+		err_set(err, errlen, "no module");
+		return -EINVAL;
+	}
+	rc = bl_catalog_upgrade_check(cat, d, err, errlen);
+	if (rc != 0)
+		return rc;
+	e = cat->slots[slot_of(cat, d->name)];
+	(void)bl_catalog_reap(cat);
+	if (e->old != NULL) {
+		n = bl_catalog_procs(e->old);
+		err_set(err, errlen,
+			"%u process%s still run%s '%s' version %s, and two versions are live "
+			"already: wait until %s moved on, or upgrade --purge",
+			n, n == 1 ? "" : "es", n == 1 ? "s" : "", d->name, e->old->version,
+			n == 1 ? "it" : "they");
+		return -EBUSY;
+	}
+	v = version_new(d, e->name, path, dl);
+	if (v == NULL) {
+		err_set(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e->old = e->cur;
+	/* Spawns from now on find v (bl_catalog_find's readers: the entry's cur). */
+	rcu_assign_pointer(e->cur, v);
+	/* Pairs with the lcores' acquire loads (bl__proc_turn, bl__behaviour_newest):
+	 * v is whole before a process can move to it. */
+	__atomic_store_n(&e->old->beh.next, &v->beh, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Whether e's old version may be retired: no process runs it. */
+static bool old_idle(const struct bl_catalog_entry *e)
+{
+	return e != NULL && e->old != NULL && bl_catalog_procs(e->old) == 0;
+}
+
+unsigned bl_catalog_reap(struct bl_catalog *cat)
+{
+	unsigned n = 0;
+	bool any = false;
+
+	for (unsigned i = 0; i < BL_CATALOG_MAX && !any; i++)
+		any = old_idle(cat->slots[i]);
+	if (!any)
+		return 0;
+	/*
+	 * A spawn that read the old version as the newest (before its next
+	 * was set) has counted its process by the end of a grace period; so
+	 * has any turn that read the version's pointer. A count still zero
+	 * after it stays zero: everything from now on follows next.
+	 */
+	synchronize_rcu();
+	for (unsigned i = 0; i < BL_CATALOG_MAX; i++) {
+		struct bl_catalog_entry *e = cat->slots[i];
+		struct bl_beh_version *v;
+
+		if (!old_idle(e))
+			continue;
+		v = e->old;
+		e->old = NULL;
+		if (v->dl != NULL)
+			dlclose(v->dl);
+		v->dl = NULL;
+		/* Kept (without code) until the behaviour goes: a child spec or a
+		 * spawn on its way may still hold its pointer, and follows next. */
+		v->retired_next = e->retired;
+		e->retired = v;
+		n++;
+	}
+	return n;
 }
 
 const struct bl_catalog_entry *bl_catalog_find(const struct bl_catalog *cat, const char *name)
@@ -267,7 +435,7 @@ const struct bl_behaviour *bl_catalog_behaviour(const struct bl_catalog *cat, co
 {
 	const struct bl_catalog_entry *e = bl_catalog_find(cat, name);
 
-	return e != NULL ? &e->cur->beh : NULL;
+	return e != NULL ? &rcu_dereference(e->cur)->beh : NULL;
 }
 
 unsigned bl_catalog_list(const struct bl_catalog *cat, const struct bl_catalog_entry **out,
@@ -334,9 +502,7 @@ void bl_catalog_destroy(struct bl_catalog *cat)
 		if (e == NULL)
 			continue;
 		cat->slots[i] = NULL;
-		version_free(e->old);
-		version_free(e->cur);
-		free(e);
+		entry_free(e);
 	}
 	free(cat);
 }

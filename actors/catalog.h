@@ -5,9 +5,9 @@
  * (struct bl_module_desc, sdk/beamline/behaviour.h): name, version,
  * callbacks, argument schema.
  *
- * An entry holds a behaviour's current version and room for a second one
- * (the version still running older processes while a live upgrade moves
- * them; `old` stays NULL until upgrades exist). A version owns the struct
+ * An entry holds a behaviour's current version and, after a live upgrade
+ * (bl_catalog_upgrade), the old one still running processes that have not
+ * had a turn since: at most two versions with code. A version owns the struct
  * bl_behaviour its processes point at (p->beh), so the process hot path is
  * exactly what it was: one pointer to callbacks, resolved at spawn. That
  * struct carries the version's live-process counts (struct bl_beh_live),
@@ -48,6 +48,7 @@ struct bl_beh_version {
 	char *path; /* the module file, or NULL: built in */
 	void *dl;   /* its dlopen handle, or NULL */
 	struct bl_beh_live live;
+	struct bl_beh_version *retired_next; /* the entry's retired list */
 };
 
 /* Run after the schema and the descriptor's check, on the control thread: the host's own. */
@@ -56,7 +57,10 @@ typedef int (*bl_catalog_prepare_fn)(void *arg, void *blob, char *err, size_t er
 struct bl_catalog_entry {
 	const char *name;	    /* interned */
 	struct bl_beh_version *cur; /* new processes run this one */
-	struct bl_beh_version *old; /* a previous version still running, or NULL (upgrades) */
+	struct bl_beh_version *old; /* the previous version, until no process runs it */
+	/* Versions whose module was closed (dl NULL, callbacks dangling): kept
+	 * for their next pointers until the behaviour goes. */
+	struct bl_beh_version *retired;
 	bl_catalog_prepare_fn prepare;
 	void *prepare_arg;
 };
@@ -97,6 +101,40 @@ int bl_catalog_add(struct bl_catalog *cat, const struct bl_module_desc *d, const
 int bl_catalog_remove(struct bl_catalog *cat, const char *name, char *err, size_t errlen);
 
 /*
+ * Upgrade a loaded behaviour to the version d declares (the module path,
+ * dl): a live upgrade, as Erlang's code loading. The new version becomes
+ * current (new spawns run it) and each process of the current one moves to
+ * it at the start of its next turn, through its code_change (proc.c); the
+ * previous version becomes old. Refused: -ENOENT (no behaviour of d's name),
+ * -EPERM (a built-in), -EEXIST (that version is current), -EINVAL (its
+ * argument schema differs: fields, types, offsets, sizes), -EBUSY (an old
+ * version still runs processes: a third would be one too many; kill them
+ * first, as `upgrade --purge` does with bl_sched_kill_behaviour), and the
+ * descriptor's refusals of bl_catalog_add. On error nothing is kept (dl is
+ * the caller's). Control thread, RCU-online or not (it may wait a grace
+ * period: bl_catalog_reap).
+ */
+int bl_catalog_upgrade(struct bl_catalog *cat, const struct bl_module_desc *d, const char *path,
+		       void *dl, char *err, size_t errlen);
+
+/*
+ * bl_catalog_upgrade's refusals but -EBUSY: whether d could replace the
+ * current version of its behaviour once no process runs the old one (the
+ * check before a purge kills anything). Control thread.
+ */
+int bl_catalog_upgrade_check(struct bl_catalog *cat, const struct bl_module_desc *d, char *err,
+			     size_t errlen);
+
+/*
+ * Close the code of every old version no process runs any more: after one
+ * grace period (synchronize_rcu) and a second look at the counts, each is
+ * dlclosed and retired. Returns how many were. Control thread, from its
+ * periodic work (it blocks for a grace period only when there is one to
+ * close).
+ */
+unsigned bl_catalog_reap(struct bl_catalog *cat);
+
+/*
  * The entry named name, or NULL. Control thread, or any RCU-online thread
  * (valid until its next quiescent state).
  */
@@ -130,6 +168,14 @@ int bl_catalog_set_prepare(struct bl_catalog *cat, const char *name, bl_catalog_
  */
 int bl_module_load(struct bl_catalog *cat, const char *path, const char **name, char *err,
 		   size_t errlen);
+
+/*
+ * Load the module at path as a new version of the behaviour it declares
+ * (bl_catalog_upgrade): as bl_module_load, and its refusals. 0 and *name
+ * (interned). Control thread (actors/module.c).
+ */
+int bl_module_upgrade(struct bl_catalog *cat, const char *path, const char **name, char *err,
+		      size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@ static void fill(const struct bl_sched *s, const struct bl_proc *p, struct bl_pr
 	memset(o, 0, sizeof(*o));
 	o->pid = p->pid;
 	o->behaviour = p->beh != NULL ? p->beh->name : NULL;
+	o->version = p->beh != NULL ? p->beh->version : NULL;
 	o->reductions = p->reductions;
 	o->lcore = s->lcore;
 	o->status = p->status;

@@ -23,6 +23,7 @@ extern "C" {
 struct bl_proc_info {
 	uint64_t pid;
 	const char *behaviour; /* the behaviour's static name */
+	const char *version;   /* its version (a catalog copy's), or NULL */
 	uint64_t reductions;   /* messages handled */
 	uint32_t lcore;
 	uint32_t status; /* enum bl_proc_status */

@@ -108,6 +108,32 @@ static inline bool bl__crash_worthy(struct bl_reason r)
 	return r.code != BL_EXIT_NORMAL && (r.code != BL_EXIT_SHUTDOWN || r.text != NULL);
 }
 
+/* One lcore's count of a behaviour's processes; pairs with bl_catalog_procs' acquire loads. */
+static inline void bl__live_add(struct bl_beh_live *live, uint32_t lcore, int d)
+{
+	uint32_t *n = &live->procs[lcore % RTE_MAX_LCORE];
+
+	__atomic_store_n(n, *n + (uint32_t)d, __ATOMIC_RELEASE);
+}
+
+/* The newest version of beh: beh, or where its next pointers lead (upgrade.c). */
+static inline const struct bl_behaviour *bl__behaviour_newest(const struct bl_behaviour *beh)
+{
+	const struct bl_behaviour *n;
+
+	/* Pairs with the catalog's release store of next (bl_catalog_upgrade). */
+	while ((n = __atomic_load_n(&beh->next, __ATOMIC_ACQUIRE)) != NULL)
+		beh = n;
+	return beh;
+}
+
+/*
+ * Move p, at the start of its turn, to its behaviour's newest version
+ * through that version's code_change (upgrade.c). 0, or -ECANCELED when
+ * the process exited (upgrade_failed) and is gone. Owner, outside handlers.
+ */
+int bl__proc_upgrade(struct bl_sched *s, struct bl_proc *p);
+
 void bl__crash_record(struct bl_sched *s, const struct bl_proc *p, struct bl_reason reason);
 
 /* Links and monitors (link.c). */

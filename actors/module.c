@@ -10,7 +10,12 @@
  * another ABI is then refused as such, which says more than "undefined
  * symbol". RTLD_LOCAL keeps a module's own symbols out of the router's
  * and other modules' way. A module that is refused is closed again; one
- * that is added is closed by the catalog when it is unloaded.
+ * that is added is closed by the catalog when it is unloaded, or, as an
+ * upgrade's old version, once no process runs it (bl_catalog_reap).
+ *
+ * An upgrade's module must be another file than the running version's
+ * (or the same file replaced, not rewritten in place): dlopen of a path
+ * already open returns the handle it has, and the old code with it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -42,8 +47,9 @@ static uint32_t abi_of(const char *path)
 	return abi;
 }
 
-int bl_module_load(struct bl_catalog *cat, const char *path, const char **name, char *err,
-		   size_t errlen)
+/* Open the module at path and find its descriptor: 0, or -errno with err set. */
+static int module_open(const char *path, void **dlp, const struct bl_module_desc **dp, char *err,
+		       size_t errlen)
 {
 	const struct bl_module_desc *d;
 	char sub[512];
@@ -93,7 +99,25 @@ int bl_module_load(struct bl_catalog *cat, const char *path, const char **name, 
 			"): declare the behaviour with BL_BEHAVIOUR_MODULE");
 		return -ENOEXEC;
 	}
-	rc = bl_catalog_add(cat, d, path, dl, sub, sizeof(sub));
+	*dlp = dl;
+	*dp = d;
+	return 0;
+}
+
+static int module_add(struct bl_catalog *cat, const char *path, const char **name, char *err,
+		      size_t errlen, bool upgrade)
+{
+	const struct bl_module_desc *d = NULL;
+	char sub[512];
+	void *dl = NULL;
+	int rc = module_open(path, &dl, &d, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	if (upgrade)
+		rc = bl_catalog_upgrade(cat, d, path, dl, sub, sizeof(sub));
+	else
+		rc = bl_catalog_add(cat, d, path, dl, sub, sizeof(sub));
 	if (rc != 0) {
 		dlclose(dl);
 		err_set(err, errlen, "refused", path, sub);
@@ -102,4 +126,16 @@ int bl_module_load(struct bl_catalog *cat, const char *path, const char **name, 
 	if (name != NULL)
 		*name = bl_catalog_find(cat, d->name)->name;
 	return 0;
+}
+
+int bl_module_load(struct bl_catalog *cat, const char *path, const char **name, char *err,
+		   size_t errlen)
+{
+	return module_add(cat, path, name, err, errlen, false);
+}
+
+int bl_module_upgrade(struct bl_catalog *cat, const char *path, const char **name, char *err,
+		      size_t errlen)
+{
+	return module_add(cat, path, name, err, errlen, true);
 }

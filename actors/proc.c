@@ -25,7 +25,8 @@
 #include "wire/wire_fmt.h"
 
 const char *const bl_exit_code_names[BL_EXIT_CODE_MAX] = {
-	"normal", "shutdown", "killed", "heap_limit", "mailbox_overflow", "noproc", "error", "kill",
+	"normal", "shutdown", "killed", "heap_limit",	  "mailbox_overflow",
+	"noproc", "error",    "kill",	"upgrade_failed",
 };
 
 const char *const bl_proc_status_names[BL_PROC_STATUS_MAX] = {
@@ -79,14 +80,6 @@ static inline void timed_update(struct bl_proc *p)
 		p->flags &= (uint8_t)~BL_PF_TIMED;
 }
 
-/* One lcore's count of a behaviour's processes; pairs with bl_catalog_procs' acquire loads. */
-static inline void live_add(struct bl_beh_live *live, uint32_t lcore, int d)
-{
-	uint32_t *n = &live->procs[lcore % RTE_MAX_LCORE];
-
-	__atomic_store_n(n, *n + (uint32_t)d, __ATOMIC_RELEASE);
-}
-
 static void proc_reset(struct bl_proc *p, uint64_t pid, const struct bl_behaviour *beh,
 		       const struct bl_spawn_opts *o, uint32_t now)
 {
@@ -117,6 +110,8 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 		errno = EINVAL;
 		return BL_PID_NONE;
 	}
+	/* A spawn asked for before an upgrade runs the newest version. */
+	beh = bl__behaviour_newest(beh);
 	if (opts != NULL) {
 		if (opts->mailbox_limit != 0)
 			o.mailbox_limit = opts->mailbox_limit;
@@ -149,7 +144,7 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 	s->n_live++;
 	s->spawned++;
 	if (beh->live != NULL)
-		live_add(beh->live, s->lcore, 1);
+		bl__live_add(beh->live, s->lcore, 1);
 
 	c.s = s;
 	c.p = p;
@@ -228,7 +223,7 @@ void bl__proc_teardown(struct bl_sched *s, struct bl_proc *p, bool call_terminat
 	/* Last: once the control thread sees it, no code of this behaviour
 	 * runs for p any more (its module may be unloaded). */
 	if (live != NULL)
-		live_add(live, s->lcore, -1);
+		bl__live_add(live, s->lcore, -1);
 }
 
 void bl__proc_arm_timer(struct bl_sched *s, struct bl_proc *p)
@@ -388,6 +383,12 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 		if (p->flags & BL_PF_EXIT_PENDING)
 			bl__proc_teardown(s, p, true);
 		return; /* blocked: it runs when let go (flow.c) */
+	}
+	/* A live upgrade: one load of a line handle_message shares, once a turn. */
+	if (unlikely(__atomic_load_n(&beh->next, __ATOMIC_ACQUIRE) != NULL)) {
+		if (bl__proc_upgrade(s, p) != 0)
+			return; /* gone: upgrade_failed */
+		beh = p->beh;
 	}
 	p->status = BL_PROC_RUNNING;
 	s->stamp = 0; /* a timeout has no cause on the wire */

@@ -84,6 +84,14 @@ struct bl_ctx {
  *  info:		optional: the behaviour's own figures for `info`, at
  *			most max name/value pairs (static names) from its state.
  *			Called on the process's lcore between turns.
+ *  code_change:	optional: the first thing of a process's first turn on
+ *			this version after a live upgrade (the SDK header says
+ *			the contract); 0 or -errno (exit upgrade_failed).
+ *  next:		NULL, or the newer version of this behaviour (set once,
+ *			by the catalog on the control thread, with release
+ *			order): a process running this one moves to it at the
+ *			start of its next turn. Next to handle_message, so the
+ *			check costs the turn no cache line it does not touch.
  *
  * handle_message also gets calls (m->type BL_MSG_CALL): answer them with
  * bl_reply.
@@ -92,12 +100,15 @@ struct bl_behaviour {
 	const char *name;
 	int (*init)(struct bl_ctx *c, void *arg);
 	void (*handle_message)(struct bl_ctx *c, const struct bl_msg *m);
+	const struct bl_behaviour *next; /* a newer version (upgrade), or NULL */
 	void (*handle_timeout)(struct bl_ctx *c);
 	void (*handle_exit)(struct bl_ctx *c, const struct bl_msg *m);
 	void (*terminate)(struct bl_ctx *c, struct bl_reason reason);
 	void (*handle_frame)(struct bl_ctx *c, const struct bl_msg *f);
 	void (*handle_reply)(struct bl_ctx *c, const struct bl_reply *r);
 	unsigned (*info)(const void *state, struct bl_info_kv *kv, unsigned max);
+	int (*code_change)(struct bl_ctx *c, void *old_state, const char *old_version);
+	const char *version; /* the catalog's copies: "1.2.0"; else NULL */
 	/* Set by the catalog (actors/catalog.h) on the behaviours it hands
 	 * out: its processes per lcore, counted at spawn and at teardown.
 	 * NULL: not counted (a behaviour spawned straight from C). */
@@ -204,6 +215,14 @@ uint64_t bl_proc_spawn(struct bl_sched *s, const struct bl_behaviour *beh, void 
 
 /* Make pid exit with reason at its next turn (untrappable). Owner; -ESRCH if gone. */
 int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason);
+
+/*
+ * Mark every process of s that runs beh (exactly that version) to exit with
+ * reason, as bl_proc_kill does; returns how many. Owner (a purge of an
+ * old version sends it through bl_sched_exec).
+ */
+unsigned bl_sched_kill_behaviour(struct bl_sched *s, const struct bl_behaviour *beh,
+				 struct bl_reason reason);
 
 /* The process struct / state of a live pid on s, or NULL. Owner. */
 struct bl_proc *bl_proc_lookup(struct bl_sched *s, uint64_t pid);

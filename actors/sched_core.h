@@ -188,6 +188,7 @@ struct bl_sched {
 	uint64_t crash_dropped; /* crash records lost: the crash ring was full */
 	uint64_t flow_pauses;	/* senders stopped by a full block mailbox */
 	uint64_t flow_resumes;	/* block mailboxes drained: their senders let go */
+	uint64_t upgraded;	/* processes moved to a newer behaviour version */
 
 	struct bl_wheel wheel;
 };

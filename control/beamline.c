@@ -622,6 +622,7 @@ int main(int argc, char **argv)
 		bl_telemetry_poll();
 		bl_metrics_tick(metrics);
 		busy = bl_proc_cmds_tick(&pcmds) != 0;
+		bl_module_cmds_tick(&mcmds);
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);

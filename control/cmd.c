@@ -404,7 +404,7 @@ fail:
 }
 
 /*
- * load PATH: the path as the reader of the words means it, so a relative
+ * load PATH, upgrade PATH [--purge]: the path as the reader of the words means it, so a relative
  * one is made absolute here (beamctl's directory, not the daemon's); a
  * file that does not exist is sent as given, for the daemon to refuse.
  */
@@ -412,8 +412,16 @@ static json_t *build_load(const struct bl_cmd_row *row, int argc, char **argv, c
 			  size_t errlen)
 {
 	char *abs = NULL, rel[4200];
+	bool purge = false;
 	json_t *o;
 
+	/* upgrade PATH [--purge], the flag on either side of the path */
+	if (strcmp(row->cmd, "upgrade") == 0 && argc == 2 &&
+	    (strcmp(argv[0], "--purge") == 0 || strcmp(argv[1], "--purge") == 0)) {
+		purge = true;
+		argv += strcmp(argv[0], "--purge") == 0;
+		argc = 1;
+	}
 	if (argc != 1) {
 		bl_err_set(err, errlen, "%s: %s (usage: %s)", row->cmd,
 			   argc == 0 ? "missing PATH" : "one PATH only", row->forms[0]);
@@ -428,7 +436,8 @@ static json_t *build_load(const struct bl_cmd_row *row, int argc, char **argv, c
 	abs = realpath(rel, NULL);
 	o = bl__cmd_request_new(row->cmd);
 	if (o == NULL ||
-	    json_object_set_new(o, "path", json_string(abs != NULL ? abs : rel)) != 0) {
+	    json_object_set_new(o, "path", json_string(abs != NULL ? abs : rel)) != 0 ||
+	    (purge && json_object_set_new(o, "purge", json_true()) != 0)) {
 		free(abs);
 		json_decref(o);
 		return bl__cmd_oom(err, errlen);
@@ -607,6 +616,12 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  build_load,
 	  { "load PATH" },
 	  "load a behaviour module (.so) into the running router" },
+	{ "upgrade",
+	  NULL,
+	  "upgrade",
+	  build_load,
+	  { "upgrade PATH [--purge]" },
+	  "load a new version of a loaded behaviour; each process moves at its next turn" },
 	{ "unload",
 	  NULL,
 	  "unload",

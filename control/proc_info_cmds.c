@@ -121,6 +121,7 @@ static json_t *info_json(struct bl_router *r, const struct bl_proc_info *in, boo
 	    json_string(
 		bl_registry_name_of(r->registry, in->pid, name, sizeof(name)) != NULL ? name : ""));
 	json_object_set_new(o, "behaviour", json_string(in->behaviour ? in->behaviour : "?"));
+	json_object_set_new(o, "version", json_string(in->version ? in->version : "-"));
 	json_object_set_new(o, "lcore", json_integer(in->lcore));
 	json_object_set_new(
 	    o, "status",

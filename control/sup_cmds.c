@@ -678,7 +678,10 @@ bool bl_sup_cmds_names(const struct bl_sup_cmds *sc, const struct bl_behaviour *
 		for (unsigned j = 0; j < d->n_children; j++) {
 			const struct child_def *c = &d->children[j];
 
-			if (!c->is_sup && c->spec.beh == beh) {
+			/* By name: after an upgrade a spec may hold an older
+			 * version's pointer (its spawns follow next). */
+			if (!c->is_sup && c->spec.beh != NULL &&
+			    strcmp(c->spec.beh->name, beh->name) == 0) {
 				snprintf(who, len, "child '%s' of supervisor '%s'", c->spec.id,
 					 d->id);
 				return true;

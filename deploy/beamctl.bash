@@ -16,7 +16,7 @@ _beamctl()
 	local prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
-	local cmds='help status ports stats route spawn kill exit send call info ps memory lcores latency group sup crashes top behaviours load unload'
+	local cmds='help status ports stats route spawn kill exit send call info ps memory lcores latency group sup crashes top behaviours load upgrade unload'
 	local behaviours='counter relay forward fault echo ratelimit breaker batch'
 	COMPREPLY=()
 
@@ -130,6 +130,17 @@ _beamctl()
 		if [ "$n" -eq 1 ]; then
 			_beamctl_files "$cur"
 			return
+		fi
+		;;
+	upgrade)
+		# A new version of a loaded behaviour's module, and --purge.
+		if [ "$n" -le 2 ]; then
+			if [[ "$cur" == -* ]]; then
+				cand='--purge'
+			else
+				_beamctl_files "$cur"
+				return
+			fi
 		fi
 		;;
 	group)

@@ -24,6 +24,12 @@
  * it. A module keeps no global mutable state: many processes, on many
  * lcores, run the same code at once.
  *
+ * Upgrading (`beamctl upgrade PATH`) loads a new version of a loaded
+ * behaviour next to the running one: each process moves to it at its next
+ * turn, through the new version's code_change, and new spawns run it. At
+ * most two versions live at once; the old one's code is closed once no
+ * process runs it and a grace period has passed.
+ *
  * Unloading (`beamctl unload NAME`) is refused while a process runs the
  * behaviour or a supervisor's child spec names it. Strings a module hands
  * the router must outlive the call: a reason's text (bl_reason_error) must
@@ -67,9 +73,10 @@ enum bl_exit_code {
 	BL_EXIT_KILLED,
 	BL_EXIT_HEAP_LIMIT,
 	BL_EXIT_MAILBOX_OVERFLOW,
-	BL_EXIT_NOPROC, /* link or monitor of a process that was already gone */
-	BL_EXIT_ERROR,	/* the handler's own: detail + static text */
-	BL_EXIT_KILL,	/* untrappable exit signal; the victim exits with killed */
+	BL_EXIT_NOPROC,		/* link or monitor of a process that was already gone */
+	BL_EXIT_ERROR,		/* the handler's own: detail + static text */
+	BL_EXIT_KILL,		/* untrappable exit signal; the victim exits with killed */
+	BL_EXIT_UPGRADE_FAILED, /* its new version's code_change refused its state */
 	BL_EXIT_CODE_MAX
 };
 
@@ -102,12 +109,12 @@ static inline struct bl_reason bl_reason_error(uint16_t detail, const char *text
 
 /* What a message is (bl_msg_type). */
 enum bl_msg_type {
-	BL_MSG_DATA = 0, /* payload from a packet or a process */
-	BL_MSG_EXIT,	 /* trapped exit signal from a linked process */
-	BL_MSG_DOWN,	 /* a monitored process went down */
-	BL_MSG_FRAME,	 /* the messages of one wire frame (built-ins' handle_frame only) */
-	BL_MSG_CALL,	 /* data that owes a reply (bl_reply), to handle_message */
-	BL_MSG_REPLY,	 /* internal: reaches handle_reply as a struct bl_reply */
+	BL_MSG_DATA = 0,    /* payload from a packet or a process */
+	BL_MSG_EXIT,	    /* trapped exit signal from a linked process */
+	BL_MSG_DOWN,	    /* a monitored process went down */
+	BL_MSG_FRAME,	    /* the messages of one wire frame (built-ins' handle_frame only) */
+	BL_MSG_CALL,	    /* data that owes a reply (bl_reply), to handle_message */
+	BL_MSG_REPLY,	    /* internal: reaches handle_reply as a struct bl_reply */
 	BL_MSG_CALL_FAILED, /* internal: likewise */
 };
 
@@ -238,6 +245,20 @@ struct bl_field {
  *  check:	    optional, on the control thread: the argument struct was
  *		    filled (every field valid on its own); refuse a combination
  *		    with -EINVAL and a one-line message in err.
+ *  code_change:    optional, a live upgrade (`beamctl upgrade PATH`): a
+ *		    process that ran version old_version of this behaviour
+ *		    runs this version from its next turn on, and this is the
+ *		    first thing of that turn, on its lcore, before any message
+ *		    (a process never changes code inside a handler). bl_state
+ *		    is still old_state, in the old version's layout: migrate
+ *		    it (bl_alloc a new one, bl_set_state, bl_free the old) or
+ *		    keep it. Return 0, or -errno (or bl_exit) to refuse: the
+ *		    process then exits with reason upgrade_failed, without
+ *		    terminate, and its supervisor restarts it on this version.
+ *		    Without code_change the state is kept as it is. Anything
+ *		    of the old version the state points to (its string
+ *		    literals, its functions) is still loaded during the call,
+ *		    never after.
  */
 struct bl_module_desc {
 	uint32_t abi;  /* BL_BEHAVIOUR_ABI */
@@ -259,6 +280,7 @@ struct bl_module_desc {
 	int (*check)(const void *args, char *err, size_t errlen);
 	void (*handle_reply)(struct bl_ctx *c, const struct bl_reply *r);
 	unsigned (*info)(const void *state, struct bl_info_kv *kv, unsigned max);
+	int (*code_change)(struct bl_ctx *c, void *old_state, const char *old_version);
 };
 
 /* The symbol the router looks for in a module. */
@@ -330,8 +352,8 @@ int bl_forward(struct bl_ctx *c, uint64_t dst, const struct bl_msg *m);
  * Returns a handle for bl_timer_cancel (never 0), or 0 with errno ENOSPC
  * (the lcore's timer pool is full) or EINVAL.
  */
-uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data,
-		       uint32_t len, uint32_t ms);
+uint64_t bl_send_after(struct bl_ctx *c, uint64_t dst, uint64_t key, const void *data, uint32_t len,
+		       uint32_t ms);
 /*
  * Cancel a timer of the calling process (a handle from bl_send_after or
  * bl_set_timeout): 1 when it was cancelled before it fired, 0 when it had

@@ -6,7 +6,9 @@
  * name and message), behaviours' rows, a loaded behaviour spawned with
  * arguments (bad ones refused, naming the field), unload refused while a
  * process runs it, while a child spec names it, for a built-in and an
- * unknown name; then allowed, and the name unknown to spawn again.
+ * unknown name; then allowed, and the name unknown to spawn again. upgrade:
+ * its refusals, its reply, behaviours' row a version, ps's versions, a
+ * third version refused while a process runs the oldest.
  *
  * usage: test_control_module_cmds NAME=PATH... (the modules of tests/modules)
  */
@@ -16,13 +18,14 @@
 
 #include "proc_cmds_test.h"
 
-static const char *const mod_names[] = { "stamp",      "bad_abi",   "no_desc",
-					 "bad_schema", "undef_sym", "dup_counter" };
-static const char *mod_path[6];
+static const char *const mod_names[] = { "stamp",     "bad_abi",     "no_desc",	 "bad_schema",
+					 "undef_sym", "dup_counter", "tally_v1", "tally_v2" };
+#define N_MODS (sizeof(mod_names) / sizeof(mod_names[0]))
+static const char *mod_path[N_MODS];
 
 static const char *module(const char *name)
 {
-	for (unsigned i = 0; i < 6; i++)
+	for (unsigned i = 0; i < N_MODS; i++)
 		if (strcmp(mod_names[i], name) == 0 && mod_path[i] != NULL)
 			return mod_path[i];
 	fail_msg("no module %s given", name);
@@ -170,6 +173,73 @@ static void test_unload_refused_by_child_spec(void **state)
 		   "{'cmd':'unload','behaviour':'stamp'}");
 }
 
+/* The version of pid in ps. */
+static const char *ps_version(struct cmds_world *w, json_t **r, const char *pid)
+{
+	json_t *row;
+	size_t i;
+
+	*r = cmds_ok(w, "{'cmd':'ps'}");
+	json_array_foreach (json_object_get(*r, "procs"), i, row)
+		if (strcmp(cmds_str(row, "pid"), pid) == 0)
+			return cmds_str(row, "version");
+	fail_msg("%s not in ps", pid);
+	return NULL;
+}
+
+static void test_upgrade(void **state)
+{
+	static const char *const up_keys[] = { "behaviour", "version", "old_version",
+					       "to_move",   "path",    NULL };
+	struct mworld *x = *state;
+	struct cmds_world *w = x->p->w;
+	char a[48], b[48];
+	unsigned rows = 0;
+	json_t *r, *row;
+	size_t i;
+
+	cmds_fails(w, EINVAL, "missing \"path\"", "{'cmd':'upgrade'}");
+	cmds_fails(w, EINVAL, "unknown field \"file\" for upgrade", "{'cmd':'upgrade','file':'x'}");
+	cmds_fails(w, ENOENT, "no behaviour 'tally' is loaded: load it first",
+		   "{'cmd':'upgrade','path':'%s'}", module("tally_v2"));
+	json_decref(cmds_ok(w, "{'cmd':'load','path':'%s'}", module("tally_v1")));
+	spawn1(x->p, a, sizeof(a), ",'behaviour':'tally'");
+	spawn1(x->p, b, sizeof(b), ",'behaviour':'tally'");
+	cmds_fails(w, EEXIST, "'tally' version 1.0.0 is loaded already",
+		   "{'cmd':'upgrade','path':'%s'}", module("tally_v1"));
+
+	r = cmds_ok(w, "{'cmd':'upgrade','path':'%s'}", module("tally_v2"));
+	cmds_keys(r, up_keys);
+	assert_string_equal(cmds_str(r, "version"), "2.0.0");
+	assert_string_equal(cmds_str(r, "old_version"), "1.0.0");
+	assert_int_equal(cmds_int(r, "to_move"), 2);
+	json_decref(r);
+
+	/* a moves at its next turn; b has none. */
+	json_decref(cmds_ok(w, "{'cmd':'send','target':'%s','key':1,'data':'x'}", a));
+	settle(x->p);
+	assert_string_equal(ps_version(w, &r, a), "2.0.0");
+	json_decref(r);
+	assert_string_equal(ps_version(w, &r, b), "1.0.0");
+	json_decref(r);
+	r = cmds_ok(w, "{'cmd':'behaviours'}");
+	json_array_foreach (json_object_get(r, "behaviours"), i, row) {
+		if (strcmp(cmds_str(row, "name"), "tally") != 0)
+			continue;
+		rows++;
+		assert_int_equal(cmds_int(row, "processes"), 1);
+		assert_string_equal(cmds_str(row, "upgrade"),
+				    strcmp(cmds_str(row, "version"), "2.0.0") == 0 ? "current"
+										   : "old");
+	}
+	assert_int_equal(rows, 2);
+	json_decref(r);
+	/* A third version (1.0.0 again) while b runs the oldest. */
+	cmds_fails(w, EBUSY, "1 process still runs 'tally' version 1.0.0",
+		   "{'cmd':'upgrade','path':'%s'}", module("tally_v1"));
+	cmds_fails(w, EBUSY, "2 processes run 'tally'", "{'cmd':'unload','behaviour':'tally'}");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,13 +247,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_load_spawn_unload, msetup, mteardown),
 		cmocka_unit_test_setup_teardown(test_unload_refused_by_child_spec, msetup,
 						mteardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, msetup, mteardown),
 	};
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 
-		for (unsigned k = 0; eq != NULL && k < 6; k++)
+		for (unsigned k = 0; eq != NULL && k < N_MODS; k++)
 			if (strlen(mod_names[k]) == (size_t)(eq - argv[i]) &&
 			    strncmp(argv[i], mod_names[k], (size_t)(eq - argv[i])) == 0)
 				mod_path[k] = eq + 1;

@@ -295,10 +295,10 @@ static void test_kill_and_exit(void **state)
 static void test_info(void **state)
 {
 	static const char *const keys[] = {
-		"pid",		 "name",	  "behaviour", "lcore",	     "status",
-		"memory",	 "binary",	  "mailbox",   "reductions", "heap_chunks",
-		"mailbox_limit", "mailbox_drops", "links",     "monitors",   "monitored_by",
-		"trap_exit",	 "groups",	  NULL,
+		"pid",		"name",		 "behaviour",	  "version", "lcore",
+		"status",	"memory",	 "binary",	  "mailbox", "reductions",
+		"heap_chunks",	"mailbox_limit", "mailbox_drops", "links",   "monitors",
+		"monitored_by", "trap_exit",	 "groups",	  NULL,
 	};
 	struct pworld *x = *state;
 	struct cmds_world *w = x->w;
@@ -371,9 +371,9 @@ static void test_info(void **state)
 static void test_ps(void **state)
 {
 	static const char *const keys[] = { "procs", "total", "sort", NULL };
-	static const char *const row_keys[] = { "pid",	      "name",	"behaviour", "lcore",
-						"status",     "memory", "binary",    "mailbox",
-						"reductions", NULL };
+	static const char *const row_keys[] = { "pid",	   "name",	 "behaviour", "version",
+						"lcore",   "status",	 "memory",    "binary",
+						"mailbox", "reductions", NULL };
 	struct pworld *x = *state;
 	struct cmds_world *w = x->w;
 	char busy[48], ctl[48], msg[64];
