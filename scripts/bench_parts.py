@@ -239,3 +239,41 @@ def plot(path, rows, names, title):
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+# --- the runs' figures: medians, spreads, ratios ---
+
+def summarize(results, names):
+    rows = {}
+    for n in names:
+        ok = [r for r in results if r["name"] == n and r["ok"]]
+        if not ok:
+            rows[n] = None
+            continue
+        mpps = [r["mpps"] for r in ok]
+        mmsgs = [r["mmsgs"] for r in ok]
+        rows[n] = {"runs": len(ok), "fails": sum(1 for r in results if r["name"] == n) - len(ok),
+                   "mpps": statistics.median(mpps), "mpps_min": min(mpps), "mpps_max": max(mpps),
+                   "mmsgs": statistics.median(mmsgs), "mmsgs_min": min(mmsgs),
+                   "mmsgs_max": max(mmsgs)}
+        dl = [r["mdeliveries"] for r in ok if "mdeliveries" in r]
+        if dl:
+            rows[n]["mdeliveries"] = statistics.median(dl)
+    return rows
+
+
+def paired_ratios(results, mine, other):
+    """mine / other in each repeat where both ran: runs side by side share
+    the machine's mood, so these drift less than a ratio of medians."""
+    by_rep = {}
+    for r in results:
+        if r["ok"]:
+            by_rep.setdefault(r["rep"], {})[r["name"]] = r["mpps"]
+    return [v[mine] / v[other] for v in by_rep.values() if mine in v and other in v]
+
+
+def ratio_row(results, label, mine, m, other, o):
+    pr = paired_ratios(results, mine, other)
+    per_run = f"{statistics.median(pr):.2f} ({min(pr):.2f}..{max(pr):.2f})" if pr else "-"
+    return (f"| {label} | {m['mpps'] / o['mpps']:.2f} | "
+            f"{m['mmsgs'] / o['mmsgs']:.2f} | {per_run} |")
