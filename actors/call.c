@@ -108,17 +108,9 @@ static int typed_send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t k
 
 	if (local && len <= BL_BIN_INLINE_MAX)
 		return typed_deliver(s, dst, src, key, type, tag, data, NULL, 0, len);
-	m = rte_pktmbuf_alloc(s->mbuf_pool);
-	if (m == NULL) {
-		s->drops[BL_SDROP_NO_MBUF]++;
-		return -ENOBUFS;
-	}
-	if (len > rte_pktmbuf_tailroom(m)) {
-		rte_pktmbuf_free(m);
-		return -EMSGSIZE;
-	}
-	if (len != 0)
-		memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
+	m = bl__bytes_mbuf(s, data, len);
+	if (m == NULL)
+		return -errno;
 	if (local)
 		return typed_deliver(s, dst, src, key, type, tag, NULL, m, 0, len);
 	bl__xmsg_init(&x, type == BL_MSG_CALL ? BL_X_CALL : BL_X_REPLY, dst, src, key);

@@ -182,6 +182,10 @@ void bl__call_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
 int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
 		    const void *data, uint32_t len);
 
+/* len bytes into a new mbuf from s's pool, or NULL with errno ENOBUFS
+ * (counted no_mbuf) or EMSGSIZE. */
+struct rte_mbuf *bl__bytes_mbuf(struct bl_sched *s, const void *data, uint32_t len);
+
 /* Send data with an explicit source (forward keeps the original one). */
 int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
 	     const void *data, const struct bl_bin *b, uint32_t len);

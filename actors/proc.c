@@ -518,6 +518,25 @@ int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key
 	return deliver_buf(s, dst, src, key, flags, data, len);
 }
 
+struct rte_mbuf *bl__bytes_mbuf(struct bl_sched *s, const void *data, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(s->mbuf_pool);
+
+	if (m == NULL) {
+		s->drops[BL_SDROP_NO_MBUF]++;
+		errno = ENOBUFS;
+		return NULL;
+	}
+	if (len > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if (len != 0)
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
+	return m;
+}
+
 int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,
 	     const void *data, const struct bl_bin *b, uint32_t len)
 {
@@ -541,17 +560,9 @@ int bl__send(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint1
 	if (local && len <= BL_BIN_INLINE_MAX)
 		return bl__deliver_buf(s, dst, src, key, flags, data, len);
 	/* A buffer that is big or travels: it becomes a binary. */
-	m = rte_pktmbuf_alloc(s->mbuf_pool);
-	if (m == NULL) {
-		s->drops[BL_SDROP_NO_MBUF]++;
-		return -ENOBUFS;
-	}
-	if (len > rte_pktmbuf_tailroom(m)) {
-		rte_pktmbuf_free(m);
-		return -EMSGSIZE;
-	}
-	if (len != 0)
-		memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
+	m = bl__bytes_mbuf(s, data, len);
+	if (m == NULL)
+		return -errno;
 	if (local)
 		return bl__deliver_local(s, dst, src, key, flags, m, 0, len, true);
 	bl__xmsg_init(&x, BL_X_DATA, dst, src, key);
