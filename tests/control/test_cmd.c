@@ -160,13 +160,81 @@ static void test_route_add_ipv6(void **state)
 		     NULL);
 }
 
+/* A next hop on a VLAN: `vlan V` (802.1Q) or `vlan O.I` (QinQ), and what
+ * is refused; the daemon's JSON form takes the same text or an integer. */
+static void test_route_add_vlan(void **state)
+{
+	struct bl_cmd_route r;
+	json_t *j;
+	char *s;
+
+	(void)state;
+	expect_json("route add 7 port 0 mac 02:00:00:00:00:01 ip 10.0.0.2 vlan 100",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
+		    "\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"10.0.0.2\",\"udp\":7447,"
+		    "\"vlan\":\"100\"}]}");
+	expect_json("route add 7 vlan 300.4094 port 1 mac 02:00:00:00:00:01 ip 2001:db8::2",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
+		    "\"port\":1,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"2001:db8::2\","
+		    "\"udp\":7447,\"vlan\":\"300.4094\"}]}");
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 0", "bad vlan '0'",
+		     "1..4094", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 4095",
+		     "bad vlan '4095'", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 1.2.3", "bad vlan",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan .5", "bad vlan",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 5.", "bad vlan",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan x", "bad vlan",
+		     NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 5 vlan 6",
+		     "'vlan' given twice", NULL);
+	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan",
+		     "'vlan' needs a value", NULL);
+
+	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
+		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":\"10.20\"}",
+		       0, NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_true(r.vlan_outer == 10 && r.vlan == 20);
+	j = bl_cmd_route_to_json(&r);
+	s = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(s, "\"vlan\":\"10.20\""));
+	free(s);
+	json_decref(j);
+	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
+		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":42}",
+		       0, NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_true(r.vlan_outer == 0 && r.vlan == 42);
+	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
+		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":5000}",
+		       0, NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "route: bad vlan '5000'"));
+	json_decref(j);
+	j = json_loads("{\"key\":5,\"action\":\"drop\",\"vlan\":\"5\"}", 0, NULL);
+	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
+	json_decref(j);
+	/* untagged: no vlan field */
+	memset(&r, 0, sizeof(r));
+	r.action = BL_CMD_ACTION_FORWARD;
+	j = bl_cmd_route_to_json(&r);
+	assert_null(json_object_get(j, "vlan"));
+	json_decref(j);
+}
+
 static void test_route_add_errors(void **state)
 {
 	(void)state;
 	expect_error("route add", "route add: missing KEY", "usage", NULL);
 	expect_error("route add 1", "missing action", NULL);
 	expect_error("route add 1 drop now", "unexpected word 'now' after drop", NULL);
-	expect_error("route add 1 jump 3", "unknown word 'jump'", "port, mac, ip, udp", NULL);
+	expect_error("route add 1 jump 3", "unknown word 'jump'", "port, mac, ip, udp, vlan", NULL);
 	expect_error("route add 1 port", "'port' needs a value", NULL);
 	expect_error("route add 1 port 0 port 1 mac 02:00:00:00:00:01 ip 10.0.0.1",
 		     "'port' given twice", NULL);
@@ -746,6 +814,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_route_add_forward),
 		cmocka_unit_test(test_route_add_ipv6),
+		cmocka_unit_test(test_route_add_vlan),
 		cmocka_unit_test(test_route_add_errors),
 		cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_route_list),
