@@ -14,56 +14,7 @@
 
 #include "control/cmd.h"
 #include "control/errors.h"
-
-static char err[512];
-
-/* Split `line`, build, return the compact JSON (caller frees) or NULL with err set. */
-static char *build(const char *line)
-{
-	char **argv;
-	int argc;
-	json_t *req;
-	char *s;
-
-	err[0] = '\0';
-	assert_int_equal(bl_cmd_split(line, &argc, &argv, err, sizeof(err)), 0);
-	req = bl_cmd_from_words(argc, argv, err, sizeof(err));
-	free(argv);
-	if (req == NULL) {
-		assert_true(err[0] != '\0');
-		return NULL;
-	}
-	s = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	return s;
-}
-
-static void expect_json(const char *line, const char *want)
-{
-	char *got = build(line);
-
-	if (got == NULL)
-		fail_msg("'%s' failed: %s", line, err);
-	assert_string_equal(got, want);
-	free(got);
-}
-
-/* The build fails and the message contains every one of the NULL-terminated strings. */
-static void expect_error(const char *line, ...)
-{
-	char *got = build(line);
-	const char *want;
-	va_list ap;
-
-	if (got != NULL)
-		fail_msg("'%s' should fail, gave %s", line, got);
-	va_start(ap, line);
-	while ((want = va_arg(ap, const char *)) != NULL) {
-		if (strstr(err, want) == NULL)
-			fail_msg("'%s': message '%s' lacks '%s'", line, err, want);
-	}
-	va_end(ap);
-}
+#include "cmd_test.h"
 
 static void test_simple_commands(void **state)
 {
@@ -158,74 +109,6 @@ static void test_route_add_ipv6(void **state)
 		     "bad IPv6 address '2001:db8::zz'", "2001:db8::2", NULL);
 	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 1:2:3:4:5:6:7:8:9", "bad IPv6",
 		     NULL);
-}
-
-/* A next hop on a VLAN: `vlan V` (802.1Q) or `vlan O.I` (QinQ), and what
- * is refused; the daemon's JSON form takes the same text or an integer. */
-static void test_route_add_vlan(void **state)
-{
-	struct bl_cmd_route r;
-	json_t *j;
-	char *s;
-
-	(void)state;
-	expect_json("route add 7 port 0 mac 02:00:00:00:00:01 ip 10.0.0.2 vlan 100",
-		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
-		    "\"port\":0,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"10.0.0.2\",\"udp\":7447,"
-		    "\"vlan\":\"100\"}]}");
-	expect_json("route add 7 vlan 300.4094 port 1 mac 02:00:00:00:00:01 ip 2001:db8::2",
-		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"forward\","
-		    "\"port\":1,\"mac\":\"02:00:00:00:00:01\",\"ip\":\"2001:db8::2\","
-		    "\"udp\":7447,\"vlan\":\"300.4094\"}]}");
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 0", "bad vlan '0'",
-		     "1..4094", NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 4095",
-		     "bad vlan '4095'", NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 1.2.3", "bad vlan",
-		     NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan .5", "bad vlan",
-		     NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 5.", "bad vlan",
-		     NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan x", "bad vlan",
-		     NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan 5 vlan 6",
-		     "'vlan' given twice", NULL);
-	expect_error("route add 1 port 0 mac 02:00:00:00:00:01 ip 10.0.0.1 vlan",
-		     "'vlan' needs a value", NULL);
-
-	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
-		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":\"10.20\"}",
-		       0, NULL);
-	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);
-	json_decref(j);
-	assert_true(r.vlan_outer == 10 && r.vlan == 20);
-	j = bl_cmd_route_to_json(&r);
-	s = json_dumps(j, JSON_COMPACT);
-	assert_non_null(strstr(s, "\"vlan\":\"10.20\""));
-	free(s);
-	json_decref(j);
-	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
-		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":42}",
-		       0, NULL);
-	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), 0);
-	json_decref(j);
-	assert_true(r.vlan_outer == 0 && r.vlan == 42);
-	j = json_loads("{\"key\":5,\"action\":\"forward\",\"port\":2,\"mac\":"
-		       "\"02:00:00:00:00:09\",\"ip\":\"10.1.2.3\",\"vlan\":5000}",
-		       0, NULL);
-	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "route: bad vlan '5000'"));
-	json_decref(j);
-	j = json_loads("{\"key\":5,\"action\":\"drop\",\"vlan\":\"5\"}", 0, NULL);
-	assert_int_equal(bl_cmd_route_from_json(j, &r, err, sizeof(err)), -EINVAL);
-	json_decref(j);
-	/* untagged: no vlan field */
-	memset(&r, 0, sizeof(r));
-	r.action = BL_CMD_ACTION_FORWARD;
-	j = bl_cmd_route_to_json(&r);
-	assert_null(json_object_get(j, "vlan"));
-	json_decref(j);
 }
 
 static void test_route_add_errors(void **state)
@@ -814,7 +697,6 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_route_add_forward),
 		cmocka_unit_test(test_route_add_ipv6),
-		cmocka_unit_test(test_route_add_vlan),
 		cmocka_unit_test(test_route_add_errors),
 		cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_route_list),
