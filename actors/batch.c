@@ -140,14 +140,17 @@ static unsigned batch_info(const void *state, struct bl_info_kv *kv, unsigned ma
 bool bl_batch_next(const uint8_t *batch, uint32_t len, uint32_t *off, uint64_t *key,
 		   const uint8_t **data, uint32_t *dlen)
 {
+	uint64_t k;
 	uint32_t l;
 
 	if (*off + BL_BATCH_HDR > len)
 		return false;
-	l = rte_le_to_cpu_32(*(const uint32_t *)(const void *)(batch + *off + 8));
+	memcpy(&l, batch + *off + 8, sizeof(l)); /* records are not aligned */
+	l = rte_le_to_cpu_32(l);
 	if (l > len - *off - BL_BATCH_HDR)
 		return false;
-	*key = rte_le_to_cpu_64(*(const uint64_t *)(const void *)(batch + *off));
+	memcpy(&k, batch + *off, sizeof(k));
+	*key = rte_le_to_cpu_64(k);
 	*data = batch + *off + BL_BATCH_HDR;
 	*dlen = l;
 	*off += BL_BATCH_HDR + l;
