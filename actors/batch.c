@@ -80,7 +80,8 @@ static void flush(struct bl_ctx *c, struct batch_state *st)
 static void batch_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct batch_state *st = bl_state(c);
-	uint32_t len = bl_msg_len(m);
+	uint32_t len = bl_msg_len(m), len_le;
+	uint64_t key;
 	uint8_t *h;
 
 	if (m->key == BATCH_FLUSH_KEY && m->src == bl_self(c)) {
@@ -94,10 +95,14 @@ static void batch_msg(struct bl_ctx *c, const struct bl_msg *m)
 	}
 	if (st->len + BL_BATCH_HDR + len > sizeof(st->buf))
 		flush(c, st);
+	/* A record starts wherever the last one ended: stored byte-wise, never
+	 * through a wider pointer (UBSan: misaligned store). */
 	h = st->buf + st->len;
-	*(uint64_t *)(void *)h = rte_cpu_to_le_64(m->key);
-	*(uint32_t *)(void *)(h + 8) = rte_cpu_to_le_32(len);
-	*(uint32_t *)(void *)(h + 12) = 0;
+	key = rte_cpu_to_le_64(m->key);
+	len_le = rte_cpu_to_le_32(len);
+	memcpy(h, &key, sizeof(key));
+	memcpy(h + 8, &len_le, sizeof(len_le));
+	memset(h + 12, 0, 4);
 	memcpy(h + BL_BATCH_HDR, bl_msg_data(m), len);
 	st->len += BL_BATCH_HDR + len;
 	if (++st->n >= st->max) {
@@ -135,14 +140,17 @@ static unsigned batch_info(const void *state, struct bl_info_kv *kv, unsigned ma
 bool bl_batch_next(const uint8_t *batch, uint32_t len, uint32_t *off, uint64_t *key,
 		   const uint8_t **data, uint32_t *dlen)
 {
+	uint64_t k;
 	uint32_t l;
 
 	if (*off + BL_BATCH_HDR > len)
 		return false;
-	l = rte_le_to_cpu_32(*(const uint32_t *)(const void *)(batch + *off + 8));
+	memcpy(&l, batch + *off + 8, sizeof(l)); /* records are not aligned */
+	l = rte_le_to_cpu_32(l);
 	if (l > len - *off - BL_BATCH_HDR)
 		return false;
-	*key = rte_le_to_cpu_64(*(const uint64_t *)(const void *)(batch + *off));
+	memcpy(&k, batch + *off, sizeof(k));
+	*key = rte_le_to_cpu_64(k);
 	*data = batch + *off + BL_BATCH_HDR;
 	*dlen = l;
 	*off += BL_BATCH_HDR + l;

@@ -97,6 +97,10 @@ static void usage(FILE *f, const char *prog)
 	    "  --udp-port N         wire-format UDP port (default 7447)\n"
 	    "  --port-ip P=A.B.C.D  IPv4 address of port P (default 10.0.P.1)\n"
 	    "  --port-ip P=IPV6     IPv6 address of port P (default fd00:0:0:P::1)\n"
+	    "  --port-vlans P=V,..  VLANs port P accepts besides untagged frames: 802.1Q\n"
+	    "                       ids V, or QinQ pairs OUTER.INNER (repeatable)\n"
+	    "  --port-vlan-ip P.V=ADDR  an address (IPv4 or IPv6) of VLAN V on port P,\n"
+	    "                       which port P then accepts (default: the port's own)\n"
 	    "  --promisc            accept frames for any destination MAC\n"
 	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
 	    "  --max-routes N       route table bound (default 1000000)\n"
@@ -145,6 +149,91 @@ static int parse_seconds(const char *s, double *out)
 	return (errno != 0 || *end != '\0' || *out < 0 || *out > 1e9) ? -EINVAL : 0;
 }
 
+/* The entry for VLAN (outer, vid) of port p in rc, added if new; NULL when
+ * the port has BL_PORT_VLAN_MAX already. */
+static struct bl_port_vlan *port_vlan_get(struct bl_router_conf *rc, unsigned int p, uint16_t outer,
+					  uint16_t vid)
+{
+	struct bl_port_vlan *v;
+
+	v = (struct bl_port_vlan *)bl_port_vlan_find(rc->port_vlans[p], rc->port_n_vlans[p], outer,
+						     vid);
+	if (v != NULL)
+		return v;
+	if (rc->port_n_vlans[p] == BL_PORT_VLAN_MAX) {
+		say(stderr, "beamline: port %u: %u VLANs at most", p, BL_PORT_VLAN_MAX);
+		return NULL;
+	}
+	v = &rc->port_vlans[p][rc->port_n_vlans[p]++];
+	memset(v, 0, sizeof(*v));
+	v->outer = outer;
+	v->vid = vid;
+	return v;
+}
+
+/* --port-vlans P=V[,V...]: each V an 802.1Q id or a QinQ pair O.I. */
+static int opt_port_vlans(struct bl_router_conf *rc, char *arg)
+{
+	char *eq = strchr(arg, '='), *tok, *save = NULL, err[160];
+	unsigned long long p;
+	uint16_t outer, vid;
+	unsigned int n = 0;
+
+	if (eq == NULL || (*eq = '\0', parse_uint(arg, BL_MAX_PORTS - 1, &p)) != 0) {
+		say(stderr, "beamline: --port-vlans: expected P=V[,V...] with P a port number");
+		return -EINVAL;
+	}
+	for (tok = strtok_r(eq + 1, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (bl_cmd_vlan_parse(tok, &outer, &vid, err, sizeof(err)) != 0) {
+			say(stderr, "beamline: --port-vlans: %s", err);
+			return -EINVAL;
+		}
+		if (port_vlan_get(rc, (unsigned int)p, outer, vid) == NULL)
+			return -EINVAL;
+		n++;
+	}
+	if (n == 0) {
+		say(stderr, "beamline: --port-vlans: no VLAN after 'P='");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --port-vlan-ip P.V=ADDR (V as in --port-vlans: 100 or 300.400). */
+static int opt_port_vlan_ip(struct bl_router_conf *rc, char *arg)
+{
+	char *eq = strchr(arg, '='), *dot = strchr(arg, '.'), err[160];
+	struct bl_port_vlan *v;
+	unsigned long long p;
+	uint16_t outer, vid;
+	uint8_t ip6[16];
+	uint32_t ip;
+	bool v6;
+
+	if (eq == NULL || dot == NULL || dot > eq) {
+		say(stderr, "beamline: --port-vlan-ip: expected P.V=ADDR");
+		return -EINVAL;
+	}
+	*eq = *dot = '\0';
+	if (parse_uint(arg, BL_MAX_PORTS - 1, &p) != 0) {
+		say(stderr, "beamline: --port-vlan-ip: bad port '%s'", arg);
+		return -EINVAL;
+	}
+	if (bl_cmd_vlan_parse(dot + 1, &outer, &vid, err, sizeof(err)) != 0 ||
+	    bl_cmd_ip_parse(eq + 1, &ip, &v6, ip6, err, sizeof(err)) != 0) {
+		say(stderr, "beamline: --port-vlan-ip: %s", err);
+		return -EINVAL;
+	}
+	v = port_vlan_get(rc, (unsigned int)p, outer, vid);
+	if (v == NULL)
+		return -EINVAL;
+	if (v6)
+		memcpy(v->ip6, ip6, 16);
+	else
+		v->ip = rte_cpu_to_be_32(ip);
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum {
@@ -153,6 +242,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_SOCKET,
 		O_UDP,
 		O_PORTIP,
+		O_PORTVLANS,
+		O_PORTVLANIP,
 		O_PROMISC,
 		O_RXD,
 		O_TXD,
@@ -179,6 +270,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "udp-port", required_argument, NULL, O_UDP },
 		{ "port-ip", required_argument, NULL, O_PORTIP },
+		{ "port-vlans", required_argument, NULL, O_PORTVLANS },
+		{ "port-vlan-ip", required_argument, NULL, O_PORTVLANIP },
 		{ "promisc", no_argument, NULL, O_PROMISC },
 		{ "rxd", required_argument, NULL, O_RXD },
 		{ "txd", required_argument, NULL, O_TXD },
@@ -246,6 +339,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				o->rc.port_ip[v] = ip;
 			break;
 		}
+		case O_PORTVLANS:
+			if (opt_port_vlans(&o->rc, optarg) != 0)
+				return -EINVAL;
+			break;
+		case O_PORTVLANIP:
+			if (opt_port_vlan_ip(&o->rc, optarg) != 0)
+				return -EINVAL;
+			break;
 		case O_PROMISC:
 			o->rc.promisc = true;
 			break;

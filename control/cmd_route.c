@@ -279,6 +279,44 @@ int bl_cmd_ip_parse(const char *s, uint32_t *ip, bool *v6, uint8_t ip6[16], char
 	return *v6 ? bl_cmd_ipv6_parse(s, ip6, err, errlen) : bl_cmd_ipv4_parse(s, ip, err, errlen);
 }
 
+/* One VLAN id, 1..4094, in decimal: what bl_cmd_vlan_parse takes per part. */
+static int vlan_id_parse(const char *s, uint16_t *id)
+{
+	uint64_t v;
+
+	if (bl__cmd_parse_uint(s, 4094, &v) < 0 || v == 0)
+		return -EINVAL;
+	*id = (uint16_t)v;
+	return 0;
+}
+
+int bl_cmd_vlan_parse(const char *s, uint16_t *outer, uint16_t *vid, char *err, size_t errlen)
+{
+	const char *dot = strchr(s, '.');
+	char o[8];
+
+	*outer = 0;
+	if (dot == NULL) {
+		if (vlan_id_parse(s, vid) == 0)
+			return 0;
+	} else if ((size_t)(dot - s) < sizeof(o)) {
+		memcpy(o, s, (size_t)(dot - s));
+		o[dot - s] = '\0';
+		if (vlan_id_parse(o, outer) == 0 && vlan_id_parse(dot + 1, vid) == 0)
+			return 0;
+	}
+	*outer = *vid = 0;
+	bl_err_set(err, errlen, "bad vlan '%s': expected V or OUTER.INNER, each 1..4094", s);
+	return -EINVAL;
+}
+
+int bl_cmd_vlan_format(uint16_t outer, uint16_t vid, char *buf, size_t len)
+{
+	if (outer != 0)
+		return snprintf(buf, len, "%u.%u", outer, vid);
+	return snprintf(buf, len, "%u", vid);
+}
+
 static void format_mac(const uint8_t mac[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
@@ -335,6 +373,12 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 		rc |= json_object_set_new(o, "mac", json_string(mac));
 		rc |= json_object_set_new(o, "ip", json_string(ip));
 		rc |= json_object_set_new(o, "udp", json_integer(r->udp));
+		if (r->vlan != 0) {
+			char vl[16];
+
+			bl_cmd_vlan_format(r->vlan_outer, r->vlan, vl, sizeof(vl));
+			rc |= json_object_set_new(o, "vlan", json_string(vl));
+		}
 	}
 	if (rc != 0) {
 		json_decref(o);
@@ -359,13 +403,32 @@ int bl_cmd_name_check(const char *s, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* The optional "vlan" of a forward route: "V", "O.I", or the integer V. */
+static int route_vlan_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(j, "vlan");
+	char num[16];
+
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return bl_cmd_vlan_parse(num, &r->vlan_outer, &r->vlan, err, errlen);
+	}
+	if (!json_is_string(v)) {
+		bl_err_set(err, errlen, "'vlan' must be a string (V or OUTER.INNER) or an integer");
+		return -EINVAL;
+	}
+	return bl_cmd_vlan_parse(json_string_value(v), &r->vlan_outer, &r->vlan, err, errlen);
+}
+
 int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, size_t errlen)
 {
 	/* In the order of enum bl_cmd_action. */
 	static const char *const actions[] = { "drop", "forward", "process", "group", "pool" };
 	static const char *const drop_fields[] = { "key", "action", NULL };
 	static const char *const forward_fields[] = { "key", "action", "port", "mac",
-						      "ip",  "udp",    NULL };
+						      "ip",  "udp",    "vlan", NULL };
 	static const char *const target_fields[] = { "key", "action", "name", NULL };
 	static const char *const pool_fields[] = { "key", "action", "name", "pick", NULL };
 	static const char *const picks[] = { "hash", "least_loaded" };
@@ -419,6 +482,8 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 			rc = bl_args_u64(&a, "udp", BL_ARG_OPTIONAL, BL_CMD_UDP_DEFAULT, 1,
 					 UINT16_MAX, &v);
 		r->udp = (uint16_t)v;
+		if (rc == 0)
+			rc = route_vlan_from_json(j, r, sub, sizeof(sub));
 	}
 	if (rc != 0) {
 		bl_err_set(err, errlen, "route: %s", sub);
@@ -429,6 +494,7 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 
 /*
  * The words after `add`: KEY drop | KEY port P mac MAC ip A.B.C.D [udp N]
+ * [vlan V|O.I]
  * (the pairs in any order). Returns a route object, or NULL + err prefixed
  * with `what`.
  */
@@ -437,6 +503,7 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 {
 	struct bl_cmd_route r;
 	bool have_port = false, have_mac = false, have_ip = false, have_udp = false;
+	bool have_vlan = false;
 	char sub[192];
 	uint64_t v;
 
@@ -507,11 +574,13 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 			seen = &have_ip;
 		else if (strcmp(name, "udp") == 0)
 			seen = &have_udp;
+		else if (strcmp(name, "vlan") == 0)
+			seen = &have_vlan;
 		else {
 			bl_err_set(
 			    err, errlen,
 			    "%s: unknown word '%s' (expected drop, process, group, pool, or port, "
-			    "mac, ip, udp)",
+			    "mac, ip, udp, vlan)",
 			    what, name);
 			return -EINVAL;
 		}
@@ -538,6 +607,11 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 				return -EINVAL;
 			}
 			r.udp = (uint16_t)v;
+		} else if (seen == &have_vlan) {
+			if (bl_cmd_vlan_parse(val, &r.vlan_outer, &r.vlan, sub, sizeof(sub)) < 0) {
+				bl_err_set(err, errlen, "%s: %s", what, sub);
+				return -EINVAL;
+			}
 		} else if (seen == &have_mac) {
 			if (bl_cmd_mac_parse(val, r.mac, sub, sizeof(sub)) < 0) {
 				bl_err_set(err, errlen, "%s: %s", what, sub);
@@ -550,7 +624,9 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 	}
 	if (!have_port || !have_mac || !have_ip) {
 		bl_err_set(err, errlen,
-			   "%s: missing %s (usage: %s KEY port P mac MAC ip A.B.C.D [udp N])", what,
+			   "%s: missing %s (usage: %s KEY port P mac MAC ip A.B.C.D [udp N] "
+			   "[vlan V])",
+			   what,
 			   !have_port  ? "'port P'"
 			   : !have_mac ? "'mac MAC'"
 				       : "'ip A.B.C.D'",

@@ -44,10 +44,12 @@ struct bl_cmd_route {
 	/* the next hop; meaningful only for BL_CMD_ACTION_FORWARD */
 	uint16_t port;
 	uint8_t mac[6];
-	uint32_t ip;	 /* host byte order: 10.0.0.2 is 0x0a000002; 0 when v6 */
-	uint16_t udp;	 /* destination UDP port, 1..65535 */
-	bool v6;	 /* the next hop's address is IPv6: ip6 */
-	uint8_t ip6[16]; /* network order, as on the wire */
+	uint32_t ip;	     /* host byte order: 10.0.0.2 is 0x0a000002; 0 when v6 */
+	uint16_t udp;	     /* destination UDP port, 1..65535 */
+	bool v6;	     /* the next hop's address is IPv6: ip6 */
+	uint8_t ip6[16];     /* network order, as on the wire */
+	uint16_t vlan;	     /* 802.1Q VLAN id of the hop, 1..4094; 0 = untagged */
+	uint16_t vlan_outer; /* with vlan: QinQ outer VLAN id (`vlan O.I`); 0 = none */
 	/* process, group or pool name; meaningful for those actions only */
 	char name[BL_CMD_NAME_MAX];
 	bool least_loaded; /* pool: the member with the shortest mailbox, not by source */
@@ -111,9 +113,20 @@ int bl_cmd_ip_parse(const char *s, uint32_t *ip, bool *v6, uint8_t ip6[16], char
 		    size_t errlen);
 
 /*
+ * Parse a VLAN: "V" (an 802.1Q VLAN id, 1..4094) or "O.I" (QinQ: outer
+ * 0x88a8 id O, inner 0x8100 id I, each 1..4094). *outer is 0 for "V".
+ * Returns 0 or -EINVAL with a message. Any thread.
+ */
+int bl_cmd_vlan_parse(const char *s, uint16_t *outer, uint16_t *vid, char *err, size_t errlen);
+
+/* Print a VLAN as bl_cmd_vlan_parse reads it. Returns snprintf's count. */
+int bl_cmd_vlan_format(uint16_t outer, uint16_t vid, char *buf, size_t len);
+
+/*
  * Decode one route object of a route.add or route.batch request:
  * {"key":K,"action":"drop"}, {"key":K,"action":"forward","port":P,
- * "mac":"..","ip":"..","udp":N} (udp optional, default 7447), or
+ * "mac":"..","ip":"..","udp":N,"vlan":"V"|"O.I"|V} (udp optional, default
+ * 7447; vlan optional, untagged), or
  * {"key":K,"action":"process"|"group"|"pool","name":"..."}. Unknown fields
  * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
  * message "route: ..." naming the field, in control/args.h's wording. Any

@@ -64,6 +64,8 @@ static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec
 	spec->hop.udp = cr->udp;
 	spec->hop.v6 = cr->v6;
 	memcpy(spec->hop.ip6, cr->ip6, 16);
+	spec->hop.vlan = cr->vlan;
+	spec->hop.vlan_outer = cr->vlan_outer;
 }
 
 static bool route_exists(struct bl_route_table *t, const struct bl_cmd_key *key)
@@ -433,6 +435,8 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	cr.udp = spec.hop.udp;
 	cr.v6 = spec.hop.v6;
 	memcpy(cr.ip6, spec.hop.ip6, 16);
+	cr.vlan = spec.hop.vlan;
+	cr.vlan_outer = spec.hop.vlan_outer;
 	return bl_cmd_route_to_json(&cr);
 }
 

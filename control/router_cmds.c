@@ -5,6 +5,7 @@
  * counters the lcores write; status goes RCU-online for the route table's
  * size, the others need not.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "actors/info.h"
 #include "control/args.h"
+#include "control/cmd_route.h"
 #include "control/online.h"
 #include "control/router_cmds.h"
 #include "control/router_cmds_pvt.h"
@@ -41,6 +43,32 @@ static void fmt_ip(uint32_t host_ip, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u.%u.%u.%u", host_ip >> 24, (host_ip >> 16) & 255,
 		 (host_ip >> 8) & 255, host_ip & 255);
+}
+
+/* A port's VLANs as `--port-vlans` names them ("100", "300.400"), with the
+ * addresses a VLAN has of its own. */
+static json_t *port_vlans_json(const struct bl_port *pt)
+{
+	static const uint8_t unset[16];
+	json_t *a = json_array();
+	unsigned int i;
+
+	for (i = 0; i < pt->n_vlans; i++) {
+		const struct bl_port_vlan *v = &pt->vlans[i];
+		json_t *o = json_object();
+		char id[16], ip[INET6_ADDRSTRLEN];
+
+		bl_cmd_vlan_format(v->outer, v->vid, id, sizeof(id));
+		json_object_set_new(o, "vlan", json_string(id));
+		if (v->ip != 0) {
+			fmt_ip(rte_be_to_cpu_32(v->ip), ip, sizeof(ip));
+			json_object_set_new(o, "ip", json_string(ip));
+		}
+		if (memcmp(v->ip6, unset, 16) != 0 && inet_ntop(AF_INET6, v->ip6, ip, sizeof(ip)))
+			json_object_set_new(o, "ip6", json_string(ip));
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 /* ---- status ---------------------------------------------------------------- */
@@ -97,6 +125,9 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 			      "name", pt->name, "mac", mac, "ip", ip, "udp", r->conf.udp_port,
 			      "link", link.link_status ? "up" : "down", "queues", pt->n_queues,
 			      "rss", pt->rss, "multiseg_tx", pt->multiseg_tx, "mtu", pt->mtu));
+		if (pt->n_vlans > 0)
+			json_object_set_new(json_array_get(ports, json_array_size(ports) - 1),
+					    "vlans", port_vlans_json(pt));
 	}
 	json_object_set_new(reply, "version", json_string(rc->version));
 	bl__set_u64(reply, "pid", (uint64_t)getpid());

@@ -20,7 +20,7 @@
 enum bl_pkt_drop {
 	BL_PKT_DROP_NONE = 0,
 	BL_PKT_DROP_ETH_TRUNCATED,  /* shorter than an Ethernet header */
-	BL_PKT_DROP_NOT_IPV4,	    /* ethertype is neither IPv4 nor IPv6 (VLAN, ARP...) */
+	BL_PKT_DROP_NOT_IPV4,	    /* ethertype neither IPv4 nor IPv6 (ARP...), tag stripped */
 	BL_PKT_DROP_NOT_FOR_US,	    /* dst MAC, dst IPv4 or dst UDP port is not ours */
 	BL_PKT_DROP_IP_TRUNCATED,   /* shorter than the IPv4 header it announces */
 	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5; IPv6: version != 6 */
@@ -42,6 +42,9 @@ enum bl_pkt_drop {
 	BL_PKT_DROP_IP6_EXT_HEADER,	 /* an extension header that is not allowed, or cut */
 	BL_PKT_DROP_IP6_HOP_LIMIT,	 /* hop limit 0 */
 	BL_PKT_DROP_UDP_BAD_CSUM,	 /* UDP checksum wrong, or 0 over IPv6 */
+	/* VLANs (dataplane/vlan.h) */
+	BL_PKT_DROP_VLAN_UNKNOWN, /* tagged with a VLAN (or QinQ pair) the port does not accept */
+	BL_PKT_DROP_VLAN_BAD_TAG, /* a tag cut short, or 0x88a8 not followed by an 0x8100 tag */
 	BL_PKT_DROP_MAX
 };
 
@@ -98,6 +101,8 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 	"ip6_ext_header",
 	"ip6_hop_limit",
 	"udp_bad_checksum",
+	"vlan_unknown",
+	"vlan_bad_tag",
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {

@@ -87,9 +87,10 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 			bad = bl_pkt_drop_from_wire(st);
 	}
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
-		if (bad == BL_PKT_DROP_NOT_IPV4 && bl_wire_is_ipv6(m)) {
-			/* IPv6: its own path (lcore6.c), out of this one's way. */
-			count = bl__lcore_pkt6(lc, in_port, m);
+		if (bad == BL_PKT_DROP_NOT_IPV4) {
+			/* IPv6 or tagged: their own paths (lcore6.c, lcore_vlan.c),
+			 * out of this one's way; they count what they drop. */
+			count = bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
 			return;

@@ -109,8 +109,9 @@ static inline uint64_t bl_stat_read(const uint64_t *c)
 #define BL_VERDICT_IDS 2047u
 #define BL_TGT_DROP    0x8000u
 #define BL_TGT_PROC    0x4000u /* | index of a process/group/pool target */
-/* | index of a next hop reached over IPv6: below BL_TGT_PROC like every hop,
- * but above the IPv4 hops, so the fast path's one compare leaves it out. */
+/* | index of a next hop whose frames need new headers (reached over IPv6,
+ * or on a VLAN): below BL_TGT_PROC like every hop, but above the plain
+ * IPv4 hops, so the fast path's one compare leaves it out. */
 #define BL_TGT_HOP6 0x2000u
 _Static_assert(BL_VERDICT_CACHE_SIZE == 1u << BL_VERDICT_SLOT_BITS, "slot bits and slots agree");
 _Static_assert(BL_ROUTE_HOP_MAX <= BL_TGT_HOP6, "a hop index leaves the IPv6 bit clear");

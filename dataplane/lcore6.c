@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A worker lcore's IPv6 packets, and the frames of either family that go
- * to IPv6 next hops.
+ * to IPv6 next hops or to hops on a VLAN (both need new headers; the
+ * verdict TGT_HOP6 | h says so for both), or that came in tagged
+ * (lcore_vlan.c strips their tags and hands them here).
  *
  * The IPv4 path (lcore.c's handle_pkt) sends here, from its drop branch, a
  * packet its parse refused as not_ipv4 whose ethertype is IPv6
@@ -34,19 +36,21 @@
 #include "dataplane/seq.h"
 #include "dataplane/split.h"
 #include "dataplane/txbuf.h"
+#include "dataplane/vlan.h"
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
 
 /* Every message of the accepted frame pkt in m to hop `tgt` (an index, with
- * TGT_HOP6 for an IPv6 hop), with new headers in front of the frame:
- * queued, or dropped (too_big, no_mbuf) and freed. */
+ * TGT_HOP6 for an IPv6 or VLAN hop), with new headers (and tags) in front
+ * of the frame: queued, or dropped (too_big, no_mbuf) and freed. */
 static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
 			    uint16_t tgt, uint16_t count)
 {
 	const uint16_t h = (uint16_t)(tgt & ~TGT_HOP6);
 	struct bl_hop_out *out = hop_out(lc, h);
 	const struct bl_port *port = &lc->r->ports[out->port];
-	const bool v6 = (tgt & TGT_HOP6) != 0;
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
+	const bool v6 = (tgt & TGT_HOP6) != 0 && hop->v6;
 	uint32_t hdrs = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
 	struct bl_wire_out6 o6;
 
@@ -60,6 +64,12 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 	if (bl_wire_reframe(m, pkt, &out->o, v6 ? &o6 : NULL, out->seq, lc->ip_id,
 			    port->udp6_csum_tx) != 0) {
 		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the headers */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if ((tgt & TGT_HOP6) != 0 && hop->vlan != 0 &&
+	    bl_wire_vlan_push(m, hop->vlan_outer, hop->vlan, port->vlan_tx) != 0) {
+		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the tags */
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -125,12 +135,19 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
+
+	return bl__lcore_pkt6_on(lc, in_port, m, &port->local, &port->local6);
+}
+
+uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			   const struct bl_wire_local *local, const struct bl_wire_local6 *local6)
+{
 	uint16_t common = TGT_DONE, count;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	uint8_t src6[16];
 
-	bad = bl_wire_parse6_hdrs(m, &port->local, &port->local6, &pkt, src6);
+	bad = bl_wire_parse6_hdrs(m, local, local6, &pkt, src6);
 	if (bad == BL_PKT_DROP_NONE) {
 		enum bl_wire_status st;
 

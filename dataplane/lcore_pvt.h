@@ -13,6 +13,7 @@
 
 #include "dataplane/drop.h"
 #include "dataplane/lcore.h"
+#include "dataplane/wire6.h"
 
 /* A message's fate while a frame is classified: a hop index, a process
  * target, or a drop. */
@@ -20,7 +21,7 @@
 #define TGT_PROC BL_TGT_PROC
 #define TGT_HOP6 BL_TGT_HOP6
 #define TGT_DONE 0xFFFFu
-/* Mixed targets, at least one of them an IPv6 hop: what classify says
+/* Mixed targets, at least one of them an IPv6 or VLAN hop (TGT_HOP6): what classify says
  * instead of TGT_DONE then, so the IPv4 path hands the frame over whole
  * (bl__lcore_frame6) and its own split loop never sees an IPv6 hop. */
 #define TGT_MIXED6 0xFFFEu
@@ -35,6 +36,16 @@ static inline uint16_t tgt_mixed(uint16_t all_or)
 }
 
 /*
+ * Out of line, in lcore_vlan.c: a packet received on in_port that the IPv4
+ * path refused as not_ipv4: IPv6 (to bl__lcore_pkt6), tagged (checked
+ * against the port's VLANs, its tags stripped, then handled as untagged
+ * with the VLAN's addresses), or counted not_ipv4. Returns the messages of
+ * an accepted frame, 0 if it was dropped (counted). m is no longer the
+ * caller's. Owner lcore.
+ */
+uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
+
+/*
  * Out of line, in lcore6.c (the IPv4 path pays nothing for them):
  *  - bl__lcore_pkt6: an IPv6 packet (by its ethertype) received on
  *    in_port: checked, its source tracked, its messages handled. Returns
@@ -42,11 +53,14 @@ static inline uint16_t tgt_mixed(uint16_t all_or)
  *  - bl__lcore_frame6: an accepted frame (the fields of its struct bl_pkt
  *    by value: its address leaving the IPv4 path would make that path
  *    store it whole, every packet) whose fate (common) is one hop that
- *    needs new headers (an IPv6 hop), or TGT_MIXED6; or, from
- *    bl__lcore_pkt6, any fate.
+ *    needs new headers (an IPv6 hop, or one on a VLAN), or TGT_MIXED6;
+ *    or, from bl__lcore_pkt6 and lcore_vlan.c, any fate.
  * m is no longer the caller's. Owner lcore.
  */
 uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
+/* bl__lcore_pkt6 with what is accepted given (a VLAN's addresses). */
+uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			   const struct bl_wire_local *local, const struct bl_wire_local6 *local6);
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
 		      uint16_t count);

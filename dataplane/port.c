@@ -53,6 +53,11 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	    info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	conf.txmode.offloads =
 	    info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	/* Tags on frames to VLAN hops: by the device where it can, asked for only
+	 * on a port with VLANs (an offload may cost a PMD its fastest TX path). */
+	if (c->n_vlans > 0)
+		conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	p->vlan_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
 	p->multiseg_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	p->udp6_csum_tx = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
 
@@ -103,6 +108,8 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	p->local.udp_port = rte_cpu_to_be_16(c->udp_port);
 	p->local.promisc = c->promisc;
 	memcpy(p->local6.ip, c->ip6, sizeof(p->local6.ip));
+	p->n_vlans = RTE_MIN(c->n_vlans, (uint16_t)BL_PORT_VLAN_MAX);
+	memcpy(p->vlans, c->vlans, p->n_vlans * sizeof(p->vlans[0]));
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include "dataplane/vlan.h"
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
 
@@ -25,6 +26,8 @@ struct bl_port_conf {
 	uint32_t ip;	   /* this port's IPv4, host order */
 	uint8_t ip6[16];   /* this port's IPv6, network order */
 	uint16_t udp_port; /* wire-format UDP port, host order */
+	uint16_t n_vlans;  /* tagged VLANs accepted besides untagged frames */
+	struct bl_port_vlan vlans[BL_PORT_VLAN_MAX];
 };
 
 struct bl_port {
@@ -38,6 +41,11 @@ struct bl_port {
 	struct bl_wire_local local;   /* what we accept: MAC, IPv4, UDP port */
 	struct bl_wire_local6 local6; /* and over IPv6: the address */
 	bool udp6_csum_tx;	      /* the device fills UDP checksums (IPv6 frames) */
+	bool vlan_tx;		      /* the device inserts 802.1Q tags (RTE_MBUF_F_TX_VLAN) */
+	/* The VLANs (QinQ pairs) accepted besides untagged frames
+	 * (dataplane/vlan.h); read by lcore_vlan.c, never the fast path. */
+	uint16_t n_vlans;
+	struct bl_port_vlan vlans[BL_PORT_VLAN_MAX];
 };
 
 /*

@@ -193,8 +193,9 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		uint64_t hop = dest & ~BL_DEST_HOP;
 		const struct bl_route_hop *h;
 
-		/* A hop reached over IPv6 is not served to processes yet. */
-		if (hop >= r->routes->n_hops || r->routes->hops[hop].v6)
+		/* A hop reached over IPv6 or on a VLAN is not served to processes yet. */
+		if (hop >= r->routes->n_hops || r->routes->hops[hop].v6 ||
+		    r->routes->hops[hop].vlan != 0)
 			return BL_PTX_DROP_BAD_DEST + 1;
 		h = &r->routes->hops[hop];
 		if (h->port >= r->n_ports || !r->ports[h->port].started)

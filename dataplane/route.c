@@ -319,7 +319,8 @@ static int hop_same(const struct bl_route_hop *h, const struct bl_route_hop_spec
 {
 	return h->port == s->port && rte_is_same_ether_addr(&h->dst_mac, &s->mac) &&
 	       h->dst_ip == rte_cpu_to_be_32(s->ip) && h->dst_udp == rte_cpu_to_be_16(s->udp) &&
-	       h->v6 == s->v6 && (!s->v6 || memcmp(h->dst_ip6, s->ip6, 16) == 0);
+	       h->v6 == s->v6 && (!s->v6 || memcmp(h->dst_ip6, s->ip6, 16) == 0) &&
+	       h->vlan == s->vlan && h->vlan_outer == (s->vlan != 0 ? s->vlan_outer : 0);
 }
 
 /* Find or make the hop for spec; takes a reference. Control thread. */
@@ -356,6 +357,8 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 	t->hops[free_slot].dst_udp = rte_cpu_to_be_16(s->udp);
 	t->hops[free_slot].v6 = s->v6;
 	memcpy(t->hops[free_slot].dst_ip6, s->ip6, 16);
+	t->hops[free_slot].vlan = s->vlan;
+	t->hops[free_slot].vlan_outer = s->vlan != 0 ? s->vlan_outer : 0;
 	t->hop_refs[free_slot] = 1;
 	return (int)free_slot;
 }
@@ -596,6 +599,8 @@ void bl_route_describe(const struct bl_route_table *t, const struct bl_route *r,
 		spec->hop.udp = rte_be_to_cpu_16(h->dst_udp);
 		spec->hop.v6 = h->v6;
 		memcpy(spec->hop.ip6, h->dst_ip6, 16);
+		spec->hop.vlan = h->vlan;
+		spec->hop.vlan_outer = h->vlan_outer;
 	} else if (bl_route_action_is_target(r->action)) {
 		const struct bl_route_target *tg = &t->targets[r->hop];
 

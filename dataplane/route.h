@@ -6,7 +6,7 @@
  * RCU-registered and online while it holds a route pointer, and report a
  * quiescent state once per poll loop. The only writer is the control thread.
  *
- * Next hops are interned: every distinct (port, dst MAC, dst IPv4, dst UDP)
+ * Next hops are interned: every distinct (port, dst MAC, dst IP, dst UDP, VLAN)
  * gets a small index, shared by all routes that go there. Lcores keep their
  * outgoing sequence numbers per hop index, so each receiver sees one gapless
  * stream per (lcore, hop). A hop's addresses never change while a route can
@@ -54,10 +54,12 @@ static inline bool bl_route_action_is_target(int action)
 struct bl_route_hop_spec {
 	uint16_t port;
 	struct rte_ether_addr mac;
-	uint32_t ip;	 /* host order; 0 for an IPv6 hop */
-	uint16_t udp;	 /* host order */
-	bool v6;	 /* the hop is reached over IPv6, at ip6 */
-	uint8_t ip6[16]; /* as on the wire */
+	uint32_t ip;	     /* host order; 0 for an IPv6 hop */
+	uint16_t udp;	     /* host order */
+	bool v6;	     /* the hop is reached over IPv6, at ip6 */
+	uint8_t ip6[16];     /* as on the wire */
+	uint16_t vlan;	     /* 802.1Q VLAN id frames to it are tagged with; 0 = untagged */
+	uint16_t vlan_outer; /* with vlan: a QinQ outer (0x88a8) VLAN id; 0 = none */
 };
 
 /* What a route says. */
@@ -94,6 +96,8 @@ struct bl_route_hop {
 	uint16_t dst_udp; /* network order */
 	bool v6;	  /* frames to it go over IPv6, to dst_ip6 */
 	uint8_t dst_ip6[16];
+	uint16_t vlan;	     /* host order; 0 = untagged (dataplane/vlan.h) */
+	uint16_t vlan_outer; /* host order; 0 = no QinQ outer tag */
 };
 
 /*

@@ -250,6 +250,8 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 
 		if (port_id >= BL_MAX_PORTS)
 			break;
+		pc.n_vlans = conf->port_n_vlans[port_id];
+		memcpy(pc.vlans, conf->port_vlans[port_id], sizeof(pc.vlans));
 		ret = bl_port_setup(&r->ports[port_id], port_id, &pc, err, errlen);
 		r->n_ports = (uint16_t)(port_id + 1);
 		if (ret != 0)

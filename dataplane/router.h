@@ -28,6 +28,9 @@ struct bl_router_conf {
 	uint32_t port_ip[BL_MAX_PORTS]; /* host order; 0 = default 10.0.<port>.1 */
 	/* network order; all zero = default fd00:0:0:<port>::1 */
 	uint8_t port_ip6[BL_MAX_PORTS][16];
+	/* per port: the VLANs accepted besides untagged (dataplane/vlan.h) */
+	uint16_t port_n_vlans[BL_MAX_PORTS];
+	struct bl_port_vlan port_vlans[BL_MAX_PORTS][BL_PORT_VLAN_MAX];
 	uint64_t max_routes;	/* default 1,000,000 */
 	uint32_t seq_sources;	/* tracked sources per lcore (default 4096) */
 	uint32_t drain_us;	/* TX flush timeout (default 100 us) */

@@ -23,6 +23,7 @@
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
+#include "dataplane/vlan.h"
 #include "dataplane/wire.h"
 
 /* Copy payload runs up to this size; send longer ones by reference. */
@@ -67,31 +68,45 @@ static inline int split_append(struct bl_lcore *lc, struct rte_mbuf *head,
 	return 0;
 }
 
-/* The IPv6 headers and UDP checksum of a split frame to IPv6 hop h: out of
- * line, IPv6 is not the fast path. */
-static __rte_noinline __rte_unused void split_put6(struct bl_lcore *lc, struct rte_mbuf *head,
-						   uint16_t h, uint16_t n, uint64_t seq,
-						   uint32_t msgs_len, bool offload)
+/* The headers of a split frame to hop h that needs more than the IPv4
+ * bytes prepared in ho (an IPv6 hop, or a tagged one: verdict TGT_HOP6 |
+ * h), in the first hdrs bytes of head: out of line, not the fast path.
+ * 0, or -ENOSPC when head has no room for the tags. */
+static __rte_noinline __rte_unused int split_put_slow(struct bl_lcore *lc, struct rte_mbuf *head,
+						      uint16_t h, const struct bl_hop_out *ho,
+						      uint16_t n, uint32_t msgs_len)
 {
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
+	const struct bl_port *out = &lc->r->ports[ho->port];
 	struct bl_wire_out6 o6;
 
-	bl__hop_out6(lc, h, &o6);
-	bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &o6, n, seq, msgs_len);
-	bl_wire_udp6_finish(head, offload);
+	if (hop->v6) {
+		bl__hop_out6(lc, h, &o6);
+		bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &o6, n, ho->seq, msgs_len);
+		bl_wire_udp6_finish(head, out->udp6_csum_tx);
+	} else {
+		bl_wire_put_headers_out(rte_pktmbuf_mtod(head, uint8_t *), &ho->o, n, ho->seq,
+					msgs_len, lc->ip_id++);
+	}
+	return hop->vlan != 0 ? bl_wire_vlan_push(head, hop->vlan_outer, hop->vlan, out->vlan_tx)
+			      : 0;
 }
 
 /*
  * Build and queue the frame for the messages of `rx` (its frame at
- * frame_off) whose target is `hop_idx`; v6 (a constant at each call site)
- * says hop_idx is TGT_HOP6 | an IPv6 hop. Two instances: split_one (IPv4
- * hops, as before IPv6, in the IPv4 path) and lcore6.c's for IPv6 hops,
- * so the IPv6 case costs the IPv4 path no register.
+ * frame_off) whose target is `hop_idx`; slow (a constant at each call
+ * site) says hop_idx is TGT_HOP6 | a hop reached over IPv6 or on a VLAN.
+ * Two instances: split_one (plain IPv4 hops, as before IPv6, in the IPv4
+ * path) and lcore6.c's for the others, so they cost the IPv4 path no
+ * register.
  */
 static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbuf *rx,
 					     uint16_t frame_off, uint16_t *tgt, uint16_t count,
-					     uint16_t hop_idx, const bool v6)
+					     uint16_t hop_idx, const bool slow)
 {
-	const uint32_t hdrs_len = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
+	const uint32_t hdrs_len = slow && lc->r->routes->hops[hop_idx & ~TGT_HOP6].v6
+				      ? BL_WIRE_HDRS6_LEN
+				      : BL_WIRE_HDRS_LEN;
 	struct bl_hop_out *ho = hop_out(lc, (uint16_t)(hop_idx & ~TGT_HOP6));
 	const struct bl_port *out = &lc->r->ports[ho->port];
 	const uint8_t *frame = rte_pktmbuf_mtod_offset(rx, const uint8_t *, frame_off);
@@ -152,11 +167,15 @@ static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbu
 		}
 	}
 
-	if (unlikely(v6))
-		split_put6(lc, head, (uint16_t)(hop_idx & ~TGT_HOP6), n, ho->seq, msgs_len,
-			   out->udp6_csum_tx);
-	else
+	if (unlikely(slow)) {
+		if (split_put_slow(lc, head, (uint16_t)(hop_idx & ~TGT_HOP6), ho, n, msgs_len) !=
+		    0) {
+			rte_pktmbuf_free(head);
+			goto drop;
+		}
+	} else {
 		bl_wire_put_headers_out(hdr, &ho->o, n, ho->seq, msgs_len, lc->ip_id++);
+	}
 	ho->seq += n;
 	bl_stat_add(&lc->st.split_frames, 1);
 	tx_enqueue(lc, ho->port, head, n);

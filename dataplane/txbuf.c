@@ -35,10 +35,15 @@ void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[hop->port];
 	uint16_t sport = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
+	static const uint8_t unset[16];
+	/* A VLAN hop leaves from the VLAN's own address, if it has one. */
+	const struct bl_port_vlan *v =
+	    hop->vlan != 0 ? bl_port_vlan_find(out->vlans, out->n_vlans, hop->vlan_outer, hop->vlan)
+			   : NULL;
 
 	memcpy(o6->eth, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(o6->eth + RTE_ETHER_ADDR_LEN, out->local.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	memcpy(o6->ips, out->local6.ip, 16);
+	memcpy(o6->ips, v != NULL && memcmp(v->ip6, unset, 16) != 0 ? v->ip6 : out->local6.ip, 16);
 	memcpy(o6->ips + 16, hop->dst_ip6, 16);
 	memcpy(o6->ports, &sport, 2);
 	memcpy(o6->ports + 2, &hop->dst_udp, 2);

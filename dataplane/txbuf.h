@@ -153,6 +153,13 @@ static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_rout
 	w->src_mac = out->local.mac;
 	w->dst_mac = hop->dst_mac;
 	w->src_ip = out->local.ip;
+	if (unlikely(hop->vlan != 0)) { /* the VLAN's own address, if it has one */
+		const struct bl_port_vlan *v =
+		    bl_port_vlan_find(out->vlans, out->n_vlans, hop->vlan_outer, hop->vlan);
+
+		if (v != NULL && v->ip != 0)
+			w->src_ip = v->ip;
+	}
 	w->dst_ip = hop->dst_ip;
 	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
 	w->dst_port = hop->dst_udp;

@@ -88,7 +88,9 @@ static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
 	h = bl_route_hop_get(r->routes, &route);
 	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
 		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-	return h->v6 ? (uint16_t)(TGT_HOP6 | route.hop) : route.hop;
+	/* A hop the in-place rewrite cannot serve (IPv6, or tagged) leaves the
+	 * fast path: lcore6.c builds its headers anew. */
+	return (h->v6 || h->vlan != 0) ? (uint16_t)(TGT_HOP6 | route.hop) : route.hop;
 }
 
 /* Cache verdict tgt for wire-order key `raw` in `slot`, under the

@@ -135,17 +135,17 @@ static void test_route_walk(void **state)
 	assert_string_equal(d->list_cursor, "000000000000000000000004");
 	/*
 	 * The first page sets the widths (a wider cell later pushes the rest of
-	 * its own line); NAME is there since later pages may need it.
+	 * its own line); NAME and VLAN are there since later pages may need them.
 	 */
-	assert_string_equal(r->out,
-			    "  KEY      ACTION   NAME  PORT  MAC                IP         UDP\n"
-			    "  7        forward  -        0  02:00:00:00:00:01  10.0.0.2  7447\n"
-			    "  default  drop     -        -  -                  -            -\n"
-			    "  8        drop     -        -  -                  -            -\n"
-			    "  9        process  echo1     -  -                  -            -\n"
-			    "  18446744073709551615  drop     -        -  -                  -"
-			    "            -\n"
-			    "5 of 5 routes shown\n");
+	assert_string_equal(
+	    r->out, "  KEY      ACTION   NAME  PORT  MAC                IP         UDP  VLAN\n"
+		    "  7        forward  -        0  02:00:00:00:00:01  10.0.0.2  7447     -\n"
+		    "  default  drop     -        -  -                  -            -     -\n"
+		    "  8        drop     -        -  -                  -            -     -\n"
+		    "  9        process  echo1     -  -                  -            -     -\n"
+		    "  18446744073709551615  drop     -        -  -                  -"
+		    "            -     -\n"
+		    "5 of 5 routes shown\n");
 	assert_string_equal(r->err, "");
 
 	/* --json: one reply object per page, one per line, as the daemon sent it. */

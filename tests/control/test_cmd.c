@@ -14,56 +14,7 @@
 
 #include "control/cmd.h"
 #include "control/errors.h"
-
-static char err[512];
-
-/* Split `line`, build, return the compact JSON (caller frees) or NULL with err set. */
-static char *build(const char *line)
-{
-	char **argv;
-	int argc;
-	json_t *req;
-	char *s;
-
-	err[0] = '\0';
-	assert_int_equal(bl_cmd_split(line, &argc, &argv, err, sizeof(err)), 0);
-	req = bl_cmd_from_words(argc, argv, err, sizeof(err));
-	free(argv);
-	if (req == NULL) {
-		assert_true(err[0] != '\0');
-		return NULL;
-	}
-	s = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	return s;
-}
-
-static void expect_json(const char *line, const char *want)
-{
-	char *got = build(line);
-
-	if (got == NULL)
-		fail_msg("'%s' failed: %s", line, err);
-	assert_string_equal(got, want);
-	free(got);
-}
-
-/* The build fails and the message contains every one of the NULL-terminated strings. */
-static void expect_error(const char *line, ...)
-{
-	char *got = build(line);
-	const char *want;
-	va_list ap;
-
-	if (got != NULL)
-		fail_msg("'%s' should fail, gave %s", line, got);
-	va_start(ap, line);
-	while ((want = va_arg(ap, const char *)) != NULL) {
-		if (strstr(err, want) == NULL)
-			fail_msg("'%s': message '%s' lacks '%s'", line, err, want);
-	}
-	va_end(ap);
-}
+#include "cmd_test.h"
 
 static void test_simple_commands(void **state)
 {
@@ -166,7 +117,7 @@ static void test_route_add_errors(void **state)
 	expect_error("route add", "route add: missing KEY", "usage", NULL);
 	expect_error("route add 1", "missing action", NULL);
 	expect_error("route add 1 drop now", "unexpected word 'now' after drop", NULL);
-	expect_error("route add 1 jump 3", "unknown word 'jump'", "port, mac, ip, udp", NULL);
+	expect_error("route add 1 jump 3", "unknown word 'jump'", "port, mac, ip, udp, vlan", NULL);
 	expect_error("route add 1 port", "'port' needs a value", NULL);
 	expect_error("route add 1 port 0 port 1 mac 02:00:00:00:00:01 ip 10.0.0.1",
 		     "'port' given twice", NULL);
