@@ -135,36 +135,51 @@ static int data_arg(struct bl_args *a, const json_t *req, char *buf, size_t cap,
 	return 0;
 }
 
+/* What send and call both take: the target, a key (a number) and data. */
+struct message_args {
+	uint64_t pid;
+	struct bl_cmd_key key;
+	const char *data;
+	size_t len;
+	char num[32]; /* data given as an integer, as text */
+};
+
+static int message_args(struct bl_proc_cmds *pc, struct bl_args *a, const json_t *req,
+			struct message_args *m)
+{
+	const struct bl_cmd_key none = { 0, false };
+	int rc = bl__proc_target_pid(pc, a, &m->pid);
+
+	if (rc == 0)
+		rc = bl_args_key(a, "key", BL_ARG_REQUIRED, none, &m->key);
+	if (rc == 0 && m->key.is_default)
+		rc = bl_args_refuse(a, "key", "a number");
+	if (rc == 0)
+		rc = data_arg(a, req, m->num, sizeof(m->num), &m->data, &m->len);
+	return rc;
+}
+
 static int cmd_send(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	static const char *const fields[] = { "target", "key", "data", NULL };
 	struct bl_proc_cmds *pc = arg;
-	struct bl_cmd_key key = { 0, false };
+	struct message_args m;
 	struct bl_args a;
-	const char *data;
-	char num[32];
-	size_t len;
-	uint64_t pid;
 	int rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
 
 	if (rc == 0)
-		rc = bl__proc_target_pid(pc, &a, &pid);
-	if (rc == 0)
-		rc = bl_args_key(&a, "key", BL_ARG_REQUIRED, key, &key);
-	if (rc == 0 && key.is_default)
-		rc = bl_args_refuse(&a, "key", "a number");
-	if (rc == 0)
-		rc = data_arg(&a, req, num, sizeof(num), &data, &len);
+		rc = message_args(pc, &a, req, &m);
 	if (rc != 0)
 		return rc;
-	rc = bl_sched_post(bl__proc_sched_of(pc->r, pid), pid, key.value, data, (uint32_t)len);
+	rc = bl_sched_post(bl__proc_sched_of(pc->r, m.pid), m.pid, m.key.value, m.data,
+			   (uint32_t)m.len);
 	if (rc != 0) {
 		bl_err_set(errmsg, errlen, "cannot send: %s", strerror(-rc));
 		return rc;
 	}
-	json_object_set_new(reply, "pid", bl__pid_json(pid));
-	json_object_set_new(reply, "key", json_integer((json_int_t)key.value));
-	json_object_set_new(reply, "bytes", json_integer((json_int_t)len));
+	json_object_set_new(reply, "pid", bl__pid_json(m.pid));
+	json_object_set_new(reply, "key", json_integer((json_int_t)m.key.value));
+	json_object_set_new(reply, "bytes", json_integer((json_int_t)m.len));
 	return 0;
 }
 
@@ -191,22 +206,13 @@ static int cmd_call(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	struct bl_proc_cmds *pc = arg;
 	struct caller_args ca;
 	struct bl_ctl_call *slot;
-	struct bl_cmd_key key = { 0, false };
+	struct message_args m;
 	struct bl_args a;
-	const char *data;
-	uint64_t pid, ms;
-	char num[32];
-	size_t len;
+	uint64_t ms;
 	int rc = bl_args_open_request(&a, req, fields, errmsg, errlen);
 
 	if (rc == 0)
-		rc = bl__proc_target_pid(pc, &a, &pid);
-	if (rc == 0)
-		rc = bl_args_key(&a, "key", BL_ARG_REQUIRED, key, &key);
-	if (rc == 0 && key.is_default)
-		rc = bl_args_refuse(&a, "key", "a number");
-	if (rc == 0)
-		rc = data_arg(&a, req, num, sizeof(num), &data, &len);
+		rc = message_args(pc, &a, req, &m);
 	if (rc == 0)
 		rc = bl_args_u64(&a, "timeout", BL_ARG_OPTIONAL, CALL_TIMEOUT_MS_DEFAULT, 1,
 				 CALL_TIMEOUT_MS_MAX, &ms);
@@ -221,15 +227,15 @@ static int cmd_call(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	memset(slot, 0, sizeof(*slot));
 	slot->id = ++pc->call_seq == 0 ? ++pc->call_seq : pc->call_seq;
 	slot->state = SLOT_PENDING;
-	slot->target = pid;
+	slot->target = m.pid;
 	slot->started_ms = now_ms();
 	ca.slot = slot;
 	ca.id = slot->id;
-	ca.to = pid;
-	ca.key = key.value;
+	ca.to = m.pid;
+	ca.key = m.key.value;
 	ca.timeout_ms = (uint32_t)ms;
-	ca.len = (uint32_t)len;
-	memcpy(ca.data, data, len);
+	ca.len = (uint32_t)m.len;
+	memcpy(ca.data, m.data, m.len);
 	/* The control scheduler is the control thread's own: spawn directly. */
 	if (bl_proc_spawn(pc->r->ctl_sched, &caller_behaviour, &ca, NULL) == BL_PID_NONE) {
 		rc = -errno;
@@ -238,7 +244,7 @@ static int cmd_call(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 		return rc;
 	}
 	json_object_set_new(reply, "id", json_integer(slot->id));
-	json_object_set_new(reply, "pid", bl__pid_json(pid));
+	json_object_set_new(reply, "pid", bl__pid_json(m.pid));
 	json_object_set_new(reply, "status", json_string("pending"));
 	return 0;
 }
