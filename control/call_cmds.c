@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Driving processes from the control socket: send and call.
+ * Driving processes from the control socket: send, call, and the drills
+ * (link, unlink, monitor, trap_exit: what a process would do in its handler,
+ * done for it on its lcore between its turns).
  *
  * - send: a message (key, bytes) posted to a process on its lcore, as a
  *   process would send it (bl_sched_post; from pid none).
@@ -318,9 +320,128 @@ static int cmd_call_result(void *arg, json_t *req, json_t *reply, char *errmsg, 
 	return 0;
 }
 
+/* ---- drills: link, unlink, monitor, trap_exit, made by a process ---- */
+
+enum drill_op { DRILL_LINK, DRILL_UNLINK, DRILL_MONITOR, DRILL_TRAP };
+
+struct drill_job {
+	uint64_t pid, other;
+	enum drill_op op;
+	bool on;
+	int rc;
+	uint64_t ref;
+};
+
+/* On the process's lcore, between its turns: as if its handler did it. */
+static void drill_fn(struct bl_sched *s, void *arg)
+{
+	struct drill_job *j = arg;
+	struct bl_proc *p = bl_proc_lookup(s, j->pid);
+	struct bl_ctx c = { s, p };
+
+	if (p == NULL) {
+		j->rc = -ESRCH;
+		return;
+	}
+	switch (j->op) {
+	case DRILL_LINK:
+		j->rc = bl_link(&c, j->other);
+		break;
+	case DRILL_UNLINK:
+		j->rc = bl_unlink(&c, j->other);
+		break;
+	case DRILL_MONITOR:
+		j->ref = bl_monitor(&c, j->other);
+		j->rc = j->ref != 0 ? 0 : -errno;
+		break;
+	case DRILL_TRAP:
+		bl_trap_exit(&c, j->on);
+		j->rc = 0;
+		break;
+	}
+}
+
+static int drill(struct bl_proc_cmds *pc, json_t *req, json_t *reply, char *errmsg, size_t errlen,
+		 enum drill_op op)
+{
+	static const char *const pair_fields[] = { "target", "other", NULL };
+	static const char *const trap_fields[] = { "target", "on", NULL };
+	struct drill_job j = { .op = op };
+	struct bl_args a;
+	const char *other;
+	int rc = bl_args_open_request(&a, req, op == DRILL_TRAP ? trap_fields : pair_fields, errmsg,
+				      errlen);
+
+	if (rc == 0)
+		rc = bl__proc_target_pid(pc, &a, &j.pid);
+	if (rc == 0 && op == DRILL_TRAP && json_is_string(json_object_get(req, "on"))) {
+		/* The words' form: true or false as text. */
+		static const char *const words[] = { "false", "true" };
+		unsigned int w = 0;
+
+		rc = bl_args_enum(&a, "on", BL_ARG_REQUIRED, 0, words, 2, &w);
+		j.on = w == 1;
+	} else if (rc == 0 && op == DRILL_TRAP) {
+		rc = bl_args_bool(&a, "on", BL_ARG_REQUIRED, false, &j.on);
+	}
+	if (rc == 0 && op != DRILL_TRAP) {
+		rc = bl_args_str(&a, "other", BL_ARG_REQUIRED, NULL, 1, 64, &other);
+		if (rc == 0)
+			rc = bl_pid_resolve(pc->r, other, &j.other, errmsg, errlen);
+	}
+	if (rc != 0)
+		return rc;
+	if (op != DRILL_TRAP && j.other == j.pid) {
+		bl_err_set(errmsg, errlen, "a process cannot %s itself",
+			   op == DRILL_MONITOR ? "monitor" : "link to");
+		return -EINVAL;
+	}
+	j.rc = -ESRCH;
+	rc = bl__proc_run_on(pc->r, bl__proc_sched_of(pc->r, j.pid), drill_fn, &j);
+	if (rc == 0)
+		rc = j.rc;
+	if (rc != 0) {
+		bl_err_set(errmsg, errlen, "%s",
+			   rc == -ESRCH ? "the process exited" : strerror(-rc));
+		return rc == -ESRCH ? -ENOENT : rc;
+	}
+	json_object_set_new(reply, "pid", bl__pid_json(j.pid));
+	if (op != DRILL_TRAP)
+		json_object_set_new(reply, "other", bl__pid_json(j.other));
+	if (op == DRILL_MONITOR)
+		json_object_set_new(reply, "ref", json_integer((json_int_t)j.ref));
+	if (op == DRILL_TRAP)
+		json_object_set_new(reply, "trap_exit", json_boolean(j.on));
+	return 0;
+}
+
+static int cmd_link(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	return drill(arg, req, reply, errmsg, errlen, DRILL_LINK);
+}
+
+static int cmd_unlink(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	return drill(arg, req, reply, errmsg, errlen, DRILL_UNLINK);
+}
+
+static int cmd_monitor(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	return drill(arg, req, reply, errmsg, errlen, DRILL_MONITOR);
+}
+
+static int cmd_trap_exit(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	return drill(arg, req, reply, errmsg, errlen, DRILL_TRAP);
+}
+
 BL_ONLINE(cmd_send)
 BL_ONLINE(cmd_call)
 BL_ONLINE(cmd_call_result)
+BL_ONLINE(cmd_link)
+BL_ONLINE(cmd_unlink)
+BL_ONLINE(cmd_monitor)
+BL_ONLINE(cmd_trap_exit)
 
 int bl__call_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 {
@@ -333,5 +454,16 @@ int bl__call_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 	if (rc == 0)
 		rc = bl_ctl_register(c, "call.result", cmd_call_result_online, pc,
 				     "the answer to a call: pending, ok, timeout or noproc");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "link", cmd_link_online, pc,
+				     "link a process to another, as if it called link/1");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "unlink", cmd_unlink_online, pc, "undo link");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "monitor", cmd_monitor_online, pc,
+				     "make a process monitor another (its DOWN goes to it)");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "trap_exit", cmd_trap_exit_online, pc,
+				     "turn a process's trap_exit on or off");
 	return rc;
 }

@@ -78,6 +78,32 @@ import json, sys
 b = json.load(open(sys.argv[1]))["breaker"]
 assert b.get("open") == 1 and b["opened"] == 1 and b["fallback"] >= 2, b
 PY
+# drills: a process linked to one that crashes goes with it, unless it
+# traps exits; one that monitors it stays
+ctl spawn counter name l1 lcore 1 >/dev/null
+ctl spawn counter name l2 lcore 1 >/dev/null
+ctl spawn counter name m1 lcore 1 >/dev/null
+ctl spawn fault name f1 lcore 1 poison 99 >/dev/null
+ctl spawn fault name f2 lcore 1 poison 99 >/dev/null
+ctl link l1 f1 >/dev/null
+ctl trap_exit l2 true >/dev/null
+ctl link l2 f1 >/dev/null
+ctl monitor m1 f2 >/dev/null
+ctl send f1 99 x >/dev/null
+ctl send f2 99 x >/dev/null
+sleep 0.3
+ctl --json ps >"$work/ps.json"
+python3 - "$work/ps.json" "$(ctl --json info l2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')" <<'PY'
+import json, sys
+pids = {p["pid"] for p in json.load(open(sys.argv[1]))["procs"]}
+assert sys.argv[2] in pids, "l2 traps exits: it stays"
+PY
+set +e
+ctl info l1 >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "l1 was linked to f1 and should have gone with it"
+ctl info m1 >/dev/null || fail "m1 only monitored f2: it stays"
 # a least_loaded pool route, listed as given
 ctl spawn counter count 2 lcore 1 group lp >/dev/null
 ctl route add 5 pool lp least_loaded >/dev/null
@@ -86,7 +112,7 @@ import json, sys
 r = [x for x in json.load(sys.stdin)['routes'] if x['key'] == 5]
 assert r and r[0]['action'] == 'pool' and r[0].get('pick') == 'least_loaded', r"
 # bad input: one clear message each
-for bad in "spawn ratelimit to cnt" "spawn breaker to cnt mode sideways" "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
+for bad in "link cnt cnt" "monitor cnt nobody" "trap_exit cnt maybe" "spawn ratelimit to cnt" "spawn breaker to cnt mode sideways" "call cnt default x" "call cnt 1 x --timeout 0" "call cnt 1 x --timeout 100000" "send cnt" "call nobody 1 x"; do
 	set +e
 	# shellcheck disable=SC2086
 	msg=$(ctl $bad 2>&1)
