@@ -329,6 +329,15 @@ bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, 
 	return BL_PKT_DROP_NONE;
 }
 
+/* The frame a parsed packet carries, checked: a drop reason, or none. */
+static inline enum bl_pkt_drop bl_wire_check_pkt_frame(const struct rte_mbuf *m, struct bl_pkt *pkt)
+{
+	enum bl_wire_status st = bl_wire_frame_check(
+	    rte_pktmbuf_mtod(m, const uint8_t *) + pkt->frame_off, pkt->frame_len, &pkt->fr);
+
+	return st == BL_WIRE_OK ? BL_PKT_DROP_NONE : bl_pkt_drop_from_wire(st);
+}
+
 /*
  * bl_wire_parse_hdrs, then the message lengths (bl_wire_frame_check): the
  * whole packet checked. The fast path uses parse_hdrs and checks the
@@ -338,13 +347,10 @@ static inline enum bl_pkt_drop bl_wire_parse(const struct rte_mbuf *m,
 					     const struct bl_wire_local *local, struct bl_pkt *pkt)
 {
 	enum bl_pkt_drop bad = bl_wire_parse_hdrs(m, local, pkt);
-	enum bl_wire_status st;
 
 	if (bad != BL_PKT_DROP_NONE)
 		return bad;
-	st = bl_wire_frame_check(rte_pktmbuf_mtod(m, const uint8_t *) + pkt->frame_off,
-				 pkt->frame_len, &pkt->fr);
-	return st == BL_WIRE_OK ? BL_PKT_DROP_NONE : bl_pkt_drop_from_wire(st);
+	return bl_wire_check_pkt_frame(m, pkt);
 }
 
 /*

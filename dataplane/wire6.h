@@ -298,7 +298,6 @@ static inline enum bl_pkt_drop bl_wire_parse_any(const struct rte_mbuf *m,
 						 struct bl_pkt *pkt, uint8_t src6[16], bool *v6)
 {
 	enum bl_pkt_drop bad = bl_wire_parse(m, local, pkt);
-	enum bl_wire_status st;
 
 	*v6 = false;
 	if (bad != BL_PKT_DROP_NOT_IPV4 || !bl_wire_is_ipv6(m))
@@ -307,9 +306,7 @@ static inline enum bl_pkt_drop bl_wire_parse_any(const struct rte_mbuf *m,
 	bad = bl_wire_parse6_hdrs(m, local, local6, pkt, src6);
 	if (bad != BL_PKT_DROP_NONE)
 		return bad;
-	st = bl_wire_frame_check(rte_pktmbuf_mtod(m, const uint8_t *) + pkt->frame_off,
-				 pkt->frame_len, &pkt->fr);
-	return st == BL_WIRE_OK ? BL_PKT_DROP_NONE : bl_pkt_drop_from_wire(st);
+	return bl_wire_check_pkt_frame(m, pkt);
 }
 
 /* ---- transmit ---- */

@@ -190,6 +190,7 @@ static void test_server(void **state)
 static int setup(void **state)
 {
 	(void)state;
+	/* mkdtemp fills in the X's: a folder of this run's own. */
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bl-metrics-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
