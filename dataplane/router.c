@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include <urcu-qsbr.h>
 #include <rte_cycles.h>
@@ -21,6 +22,7 @@
 
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
+#include "dataplane/verdict_l2.h"
 #include "dataplane/wire.h"
 
 #define POOL_CACHE 256
@@ -276,6 +278,18 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		lc->r = r;
 		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
 		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * conf->proc_slice_us;
+		{
+			const char *e = getenv("BL_VL2_SETS");
+			unsigned sets = e ? (unsigned)atoi(e) : BL_VL2_SETS;
+		lc->vl2 = rte_zmalloc_socket("bl_verdict_l2", sizeof(*lc->vl2) + sets * sizeof(struct bl_vl2_set), RTE_CACHE_LINE_SIZE,
+					     lsock);
+		if (lc->vl2) lc->vl2->mask = sets - 1;
+		}
+		if (lc->vl2 == NULL) {
+			snprintf(err, errlen, "out of memory for lcore %u's verdict cache", lcore);
+			ret = -ENOMEM;
+			goto fail;
+		}
 		lc->seq = bl_seq_create(conf->seq_sources, lsock);
 		if (lc->seq == NULL) {
 			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",
@@ -343,6 +357,7 @@ unsigned int bl_router_destroy(struct bl_router *r)
 	for (i = 0; i < r->n_workers; i++) {
 		if (r->workers[i] != NULL) {
 			bl_seq_free(r->workers[i]->seq);
+			rte_free(r->workers[i]->vl2);
 			rte_free(r->workers[i]);
 		}
 	}

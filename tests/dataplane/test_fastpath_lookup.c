@@ -2,8 +2,9 @@
 /*
  * Route lookups on the fast path (tests/dataplane/fastpath_test.h): the
  * verdict cache (slots, lookalike keys, every id taken) against a model,
- * and bursts past the cache's size looked up in groups ahead
- * (rx_burst_prefilled) while routes move.
+ * bursts past the cache's size looked up in groups ahead
+ * (rx_burst_prefilled) while routes move, and the cache's second level
+ * emptied when the default route moves.
  */
 #include "dataplane/verdict.h"
 
@@ -252,11 +253,76 @@ static void test_prefilled_bursts(void **state)
 		assert_true(bl_route_del(R->routes, SCALE_KEY0 + i) == 0);
 }
 
+/*
+ * The second level (dataplane/verdict_l2.h) holds the table's answer for
+ * keys the first level no longer does, the default route's included: when
+ * the default route moves, a wipe must empty both levels. Keys with no
+ * route of their own, more than the first level holds, go to the default
+ * (hop A) over several passes, so most end up only in the second level;
+ * then the default moves to hop B and every one of them must follow it.
+ */
+#define DFLT_KEYS 12288u
+#define DFLT_KEY0 0x7000000u
+
+static unsigned dflt_pass(uint32_t want_ip)
+{
+	static struct out o[128];
+	struct rte_mbuf *pkts[32];
+	struct msg f[8];
+	unsigned got = 0, k, j, n, p, b;
+
+	for (b = 0; b < DFLT_KEYS / 256; b++) {
+		for (p = 0; p < 32; p++) {
+			for (j = 0; j < 8; j++) {
+				/* Scattered, so a frame's keys take unlike slots. */
+				f[j].key = DFLT_KEY0 + (((b * 256 + p * 8 + j) * 7919u) % DFLT_KEYS);
+				f[j].len = 8;
+				f[j].kind = 0;
+			}
+			pkts[p] = make_pkt(f, 8, b * 32 + p + 1);
+		}
+		bl_lcore_rx_burst(LC, 0, pkts, 32);
+		bl_lcore_flush(LC);
+		check_identity();
+		n = read_out(o, 128);
+		for (k = 0; k < n; k++) {
+			assert_int_equal(o[k].dst_ip, want_ip);
+			got += o[k].count;
+		}
+	}
+	return got;
+}
+
+static void test_second_level_default(void **state)
+{
+	struct bl_route_spec s;
+	unsigned pass;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_FORWARD;
+	s.hop.mac.addr_bytes[0] = 0x02;
+	s.hop.mac.addr_bytes[5] = (uint8_t)HOP_A_IP;
+	s.hop.ip = HOP_A_IP;
+	s.hop.udp = 7447;
+	assert_int_equal(bl_route_set_default(R->routes, &s), 0);
+	for (pass = 0; pass < 3; pass++)
+		assert_int_equal(dflt_pass(HOP_A_IP), DFLT_KEYS);
+	s.hop.mac.addr_bytes[5] = (uint8_t)HOP_B_IP;
+	s.hop.ip = HOP_B_IP;
+	s.hop.udp = 9000;
+	assert_int_equal(bl_route_set_default(R->routes, &s), 0);
+	for (pass = 0; pass < 2; pass++)
+		assert_int_equal(dflt_pass(HOP_B_IP), DFLT_KEYS);
+	assert_int_equal(bl_route_del_default(R->routes), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_ids),
 		cmocka_unit_test(test_prefilled_bursts),
+		cmocka_unit_test(test_second_level_default),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
