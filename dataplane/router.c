@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <stdlib.h>
 
 #include <urcu-qsbr.h>
 #include <rte_cycles.h>
@@ -35,6 +34,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->udp_port = BL_WIRE_UDP_PORT;
 	conf->max_routes = 1000000;
 	conf->seq_sources = 4096;
+	conf->vl2_sets = BL_VL2_SETS;
 	conf->drain_us = 100;
 	conf->idle_sleep_us = 0; /* poll, as DPDK applications do; sleeping is opt-in */
 	conf->max_procs = 65536;
@@ -200,6 +200,13 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		return -E2BIG;
 	}
 
+	if (conf->vl2_sets == 0 || conf->vl2_sets > BL_VL2_SETS_MAX ||
+	    (conf->vl2_sets & (conf->vl2_sets - 1)) != 0) {
+		snprintf(err, errlen, "route cache sets: %u; want a power of two from 1 to %u",
+			 conf->vl2_sets, BL_VL2_SETS_MAX);
+		return -EINVAL;
+	}
+
 	r = rte_zmalloc("bl_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory for the router context");
@@ -278,18 +285,16 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		lc->r = r;
 		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
 		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * conf->proc_slice_us;
-		{
-			const char *e = getenv("BL_VL2_SETS");
-			unsigned sets = e ? (unsigned)atoi(e) : BL_VL2_SETS;
-		lc->vl2 = rte_zmalloc_socket("bl_verdict_l2", sizeof(*lc->vl2) + sets * sizeof(struct bl_vl2_set), RTE_CACHE_LINE_SIZE,
-					     lsock);
-		if (lc->vl2) lc->vl2->mask = sets - 1;
-		}
+		lc->vl2 = rte_zmalloc_socket("bl_verdict_l2",
+					     sizeof(*lc->vl2) +
+						 (size_t)conf->vl2_sets * sizeof(lc->vl2->set[0]),
+					     RTE_CACHE_LINE_SIZE, lsock);
 		if (lc->vl2 == NULL) {
 			snprintf(err, errlen, "out of memory for lcore %u's verdict cache", lcore);
 			ret = -ENOMEM;
 			goto fail;
 		}
+		lc->vl2->mask = conf->vl2_sets - 1;
 		lc->seq = bl_seq_create(conf->seq_sources, lsock);
 		if (lc->seq == NULL) {
 			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",

@@ -14,7 +14,8 @@
  * array of 98,304 keys in 1 MB, which stays in the CPU's caches, answers
  * most of them: a key here costs an L2 or L3 hit, not a trip to memory.
  *
- * Layout: BL_VL2_SETS sets of BL_VL2_WAYS keys and their route values
+ * Layout: a power of two of sets (beamline --route-cache-sets, default
+ * BL_VL2_SETS) of BL_VL2_WAYS keys and their route values
  * (stored inverted, so 0 is a free way and zeroed memory is empty); a key's
  * set is the low bits of its route hash (the table's home bucket takes the
  * top bits), computed once for both. A set fills round robin.
@@ -35,7 +36,8 @@
 #include <rte_common.h>
 
 #define BL_VL2_WAYS 6u
-#define BL_VL2_SETS 16384u /* power of two: 1 MB, 98,304 keys */
+#define BL_VL2_SETS	16384u	 /* default sets (power of two): 1 MB, 98,304 keys */
+#define BL_VL2_SETS_MAX (1u << 20) /* 64 MB */
 
 struct bl_vl2_set {
 	uint64_t key[BL_VL2_WAYS];
