@@ -224,6 +224,14 @@ int bl_proc_kill(struct bl_sched *s, uint64_t pid, struct bl_reason reason);
 unsigned bl_sched_kill_behaviour(struct bl_sched *s, const struct bl_behaviour *beh,
 				 struct bl_reason reason);
 
+/*
+ * Give every process of s that runs beh (an old version: beh->next is set)
+ * a turn soon, idle ones included, so each moves to the newest version now
+ * rather than at its next message; returns how many were queued. Owner (an
+ * upgrade sends it through bl_sched_exec).
+ */
+unsigned bl_sched_wake_behaviour(struct bl_sched *s, const struct bl_behaviour *beh);
+
 /* The process struct / state of a live pid on s, or NULL. Owner. */
 struct bl_proc *bl_proc_lookup(struct bl_sched *s, uint64_t pid);
 void *bl_proc_state(struct bl_sched *s, uint64_t pid);

@@ -12,7 +12,10 @@
  * the process on the new version before its code_change runs and off the
  * old one only after it returned (release: pairs with bl_catalog_procs),
  * so the old module, whose string literals the old state may point to,
- * stays loaded until every code_change from it has returned.
+ * stays loaded until every code_change from it has returned. An idle
+ * process has no next turn of its own: the upgrade gives every process of
+ * the old version one (bl_sched_wake_behaviour, sent to each lcore by the
+ * control thread), so none stays on old code for want of a message.
  */
 #include "actors/internal.h"
 
@@ -56,6 +59,28 @@ unsigned bl_sched_kill_behaviour(struct bl_sched *s, const struct bl_behaviour *
 		if (p->status == BL_PROC_FREE || p->beh != beh || (p->flags & BL_PF_EXIT_PENDING))
 			continue;
 		bl__proc_mark_exit(s, p, reason);
+		n++;
+	}
+	return n;
+}
+
+unsigned bl_sched_wake_behaviour(struct bl_sched *s, const struct bl_behaviour *beh)
+{
+	unsigned n = 0;
+
+	if (__atomic_load_n(&beh->next, __ATOMIC_ACQUIRE) == NULL)
+		return 0; /* the newest: nowhere to move */
+
+	for (uint32_t i = 0; i < s->cap; i++) {
+		struct bl_proc *p = &s->procs[i];
+
+		/* Queued ones move at the turn they wait for; blocked ones at the
+		 * turn their release gives them (flow.c); a running one is the
+		 * caller's own and re-queues itself. */
+		if (p->status == BL_PROC_FREE || p->status == BL_PROC_RUNNING || p->beh != beh ||
+		    (p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED | BL_PF_EXIT_PENDING)))
+			continue;
+		bl__runq_push(s, p);
 		n++;
 	}
 	return n;

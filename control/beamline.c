@@ -375,7 +375,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->rc.seq_sources = (uint32_t)v;
 			break;
 		case O_VL2:
-			if (parse_uint(optarg, BL_VL2_SETS_MAX, &v) != 0 || v == 0 || (v & (v - 1)) != 0)
+			if (parse_uint(optarg, BL_VL2_SETS_MAX, &v) != 0 || v == 0 ||
+			    (v & (v - 1)) != 0)
 				goto bad;
 			o->rc.vl2_sets = (uint32_t)v;
 			break;

@@ -408,40 +408,49 @@ fail:
 }
 
 /*
- * load PATH, upgrade PATH [--purge]: the path as the reader of the words means it, so a relative
- * one is made absolute here (beamctl's directory, not the daemon's); a
- * file that does not exist is sent as given, for the daemon to refuse.
+ * load PATH, upgrade PATH [--purge] [--lazy]: the path as the reader of the
+ * words means it, so a relative one is made absolute here (beamctl's
+ * directory, not the daemon's); a file that does not exist is sent as
+ * given, for the daemon to refuse.
  */
 static json_t *build_load(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 			  size_t errlen)
 {
-	char *abs = NULL, rel[4200];
-	bool purge = false;
+	char *abs = NULL, rel[4200], *path = NULL;
+	bool purge = false, lazy = false;
 	json_t *o;
+	int i, n = 0;
 
-	/* upgrade PATH [--purge], the flag on either side of the path */
-	if (strcmp(row->cmd, "upgrade") == 0 && argc == 2 &&
-	    (strcmp(argv[0], "--purge") == 0 || strcmp(argv[1], "--purge") == 0)) {
-		purge = true;
-		argv += strcmp(argv[0], "--purge") == 0;
-		argc = 1;
+	/* upgrade's flags, on either side of the path */
+	for (i = 0; i < argc; i++) {
+		bool up = strcmp(row->cmd, "upgrade") == 0;
+
+		if (up && strcmp(argv[i], "--purge") == 0 && !purge) {
+			purge = true;
+		} else if (up && strcmp(argv[i], "--lazy") == 0 && !lazy) {
+			lazy = true;
+		} else {
+			path = argv[i];
+			n++;
+		}
 	}
-	if (argc != 1) {
+	if (n != 1) {
 		bl_err_set(err, errlen, "%s: %s (usage: %s)", row->cmd,
-			   argc == 0 ? "missing PATH" : "one PATH only", row->forms[0]);
+			   n == 0 ? "missing PATH" : "one PATH only", row->forms[0]);
 		return NULL;
 	}
-	if (argv[0][0] == '\0' || strlen(argv[0]) > 4095) {
+	if (path[0] == '\0' || strlen(path) > 4095) {
 		bl_err_set(err, errlen, "%s: bad PATH (1..4095 bytes)", row->cmd);
 		return NULL;
 	}
 	/* A bare name would be searched for in the library path: it means ./name. */
-	snprintf(rel, sizeof(rel), "%s%s", strchr(argv[0], '/') != NULL ? "" : "./", argv[0]);
+	snprintf(rel, sizeof(rel), "%s%s", strchr(path, '/') != NULL ? "" : "./", path);
 	abs = realpath(rel, NULL);
 	o = bl__cmd_request_new(row->cmd);
 	if (o == NULL ||
 	    json_object_set_new(o, "path", json_string(abs != NULL ? abs : rel)) != 0 ||
-	    (purge && json_object_set_new(o, "purge", json_true()) != 0)) {
+	    (purge && json_object_set_new(o, "purge", json_true()) != 0) ||
+	    (lazy && json_object_set_new(o, "lazy", json_true()) != 0)) {
 		free(abs);
 		json_decref(o);
 		return bl__cmd_oom(err, errlen);
@@ -643,8 +652,9 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  NULL,
 	  "upgrade",
 	  build_load,
-	  { "upgrade PATH [--purge]" },
-	  "load a new version of a loaded behaviour; each process moves at its next turn" },
+	  { "upgrade PATH [--purge] [--lazy]" },
+	  "load a new version of a loaded behaviour; its processes move to it now (--lazy: at "
+	  "their next message)" },
 	{ "unload",
 	  NULL,
 	  "unload",

@@ -67,6 +67,35 @@ static void purge_fn(struct bl_sched *s, void *arg)
 	q->killed += bl_sched_kill_behaviour(s, q->beh, bl_reason_make(BL_EXIT_KILLED));
 }
 
+static void wake_fn(struct bl_sched *s, void *arg)
+{
+	struct purge_req *q = arg;
+
+	q->killed += bl_sched_wake_behaviour(s, q->beh);
+}
+
+/*
+ * After an upgrade: give every process still on e's old version a turn on
+ * its lcore now, so idle ones move too. Best effort: an lcore that does
+ * not answer in time moves its processes at their next message.
+ */
+static void wake_old(struct bl_module_cmds *mc, const struct bl_catalog_entry *e)
+{
+	struct bl_router *r = mc->r;
+	struct purge_req q = { &e->old->beh, 0 };
+
+	for (unsigned i = 0; i <= r->n_workers; i++) {
+		struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
+
+		if (s == NULL)
+			continue;
+		if (!r->running || s == r->ctl_sched)
+			wake_fn(s, &q);
+		else
+			(void)bl_sched_exec(s, wake_fn, &q, BL_PURGE_WAIT_MS);
+	}
+}
+
 /*
  * code:purge: kill every process of e's old version and wait (at most
  * BL_PURGE_WAIT_MS) until none runs it; the control scheduler's turns run
@@ -114,19 +143,20 @@ static int purge_old(struct bl_module_cmds *mc, const struct bl_catalog_entry *e
 
 static int cmd_upgrade(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	static const char *const fields[] = { "path", "purge", NULL };
+	static const char *const fields[] = { "path", "purge", "lazy", NULL };
 	struct bl_module_cmds *mc = arg;
 	const struct bl_catalog_entry *e;
 	const char *path, *name;
 	char prev[BL_VERSION_MAX] = "";
 	unsigned killed = 0;
 	struct bl_args a;
-	bool purge;
+	bool purge, lazy;
 	int rc;
 
 	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
 	    bl_args_str(&a, "path", BL_ARG_REQUIRED, NULL, 1, 4095, &path) != 0 ||
-	    bl_args_bool(&a, "purge", BL_ARG_OPTIONAL, false, &purge) != 0)
+	    bl_args_bool(&a, "purge", BL_ARG_OPTIONAL, false, &purge) != 0 ||
+	    bl_args_bool(&a, "lazy", BL_ARG_OPTIONAL, false, &lazy) != 0)
 		return -EINVAL;
 	(void)bl_catalog_reap(mc->r->catalog);
 	if (purge) {
@@ -161,6 +191,8 @@ static int cmd_upgrade(void *arg, json_t *req, json_t *reply, char *errmsg, size
 	json_object_set_new(reply, "version", json_string(e->cur->version));
 	json_object_set_new(reply, "old_version", json_string(prev));
 	json_object_set_new(reply, "to_move", json_integer(bl_catalog_procs(e->old)));
+	if (!lazy && e->old != NULL && bl_catalog_procs(e->old) != 0)
+		wake_old(mc, e);
 	if (purge)
 		json_object_set_new(reply, "purged", json_integer(killed));
 	json_object_set_new(reply, "path", json_string(path));

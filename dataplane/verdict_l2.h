@@ -35,8 +35,8 @@
 
 #include <rte_common.h>
 
-#define BL_VL2_WAYS 6u
-#define BL_VL2_SETS	16384u	 /* default sets (power of two): 1 MB, 98,304 keys */
+#define BL_VL2_WAYS	6u
+#define BL_VL2_SETS	16384u	   /* default sets (power of two): 1 MB, 98,304 keys */
 #define BL_VL2_SETS_MAX (1u << 20) /* 64 MB */
 
 struct bl_vl2_set {

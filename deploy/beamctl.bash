@@ -133,10 +133,10 @@ _beamctl()
 		fi
 		;;
 	upgrade)
-		# A new version of a loaded behaviour's module, and --purge.
-		if [ "$n" -le 2 ]; then
+		# A new version of a loaded behaviour's module, --purge and --lazy.
+		if [ "$n" -le 3 ]; then
 			if [[ "$cur" == -* ]]; then
-				cand='--purge'
+				cand='--purge --lazy'
 			else
 				_beamctl_files "$cur"
 				return

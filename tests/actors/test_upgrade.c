@@ -196,8 +196,18 @@ static void test_moves_at_next_turn(void **state)
 	assert_int_equal(bl_catalog_reap(cat), 0);
 	assert_ptr_equal(e->old, v1);
 
-	/* b moves too; then v1 goes after a grace period. */
-	poke(s, b);
+	/* b is idle: no message would ever move it. The wake an upgrade
+	 * sends gives it a turn with an empty mailbox, and it moves (and is
+	 * queued once only: a second wake finds nothing left to queue). */
+	assert_int_equal(bl_sched_wake_behaviour(s, &v2->beh), 0);
+	assert_int_equal(bl_sched_wake_behaviour(s, &v1->beh), 1);
+	assert_int_equal(bl_sched_wake_behaviour(s, &v1->beh), 0);
+	world_settle(s);
+	p = bl_proc_lookup(s, b);
+	assert_ptr_equal(p->beh, &v2->beh);
+	assert_int_equal(((struct st2 *)p->state)->moved_at, 1);
+	assert_int_equal(((struct st2 *)p->state)->n, 1);
+	assert_int_equal(s->upgraded, 2);
 	assert_int_equal(bl_catalog_procs(v1), 0);
 	assert_int_equal(bl_catalog_reap(cat), 1);
 	assert_null(e->old);

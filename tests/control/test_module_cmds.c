@@ -209,14 +209,14 @@ static void test_upgrade(void **state)
 	cmds_fails(w, EEXIST, "'tally' version 1.0.0 is loaded already",
 		   "{'cmd':'upgrade','path':'%s'}", module("tally_v1"));
 
-	r = cmds_ok(w, "{'cmd':'upgrade','path':'%s'}", module("tally_v2"));
+	r = cmds_ok(w, "{'cmd':'upgrade','path':'%s','lazy':true}", module("tally_v2"));
 	cmds_keys(r, up_keys);
 	assert_string_equal(cmds_str(r, "version"), "2.0.0");
 	assert_string_equal(cmds_str(r, "old_version"), "1.0.0");
 	assert_int_equal(cmds_int(r, "to_move"), 2);
 	json_decref(r);
 
-	/* a moves at its next turn; b has none. */
+	/* Lazy: a moves at its next turn; b has none. */
 	json_decref(cmds_ok(w, "{'cmd':'send','target':'%s','key':1,'data':'x'}", a));
 	settle(x->p);
 	assert_string_equal(ps_version(w, &r, a), "2.0.0");
@@ -241,6 +241,33 @@ static void test_upgrade(void **state)
 	cmds_fails(w, EBUSY, "2 processes run 'tally'", "{'cmd':'unload','behaviour':'tally'}");
 }
 
+/* Without --lazy, the upgrade gives every process of the old version a
+ * turn: idle ones move at once, no message needed. */
+static void test_upgrade_moves_idle(void **state)
+{
+	struct mworld *x = *state;
+	struct cmds_world *w = x->p->w;
+	char a[48], b[48];
+	json_t *r;
+
+	json_decref(cmds_ok(w, "{'cmd':'load','path':'%s'}", module("tally_v1")));
+	spawn1(x->p, a, sizeof(a), ",'behaviour':'tally'");
+	spawn1(x->p, b, sizeof(b), ",'behaviour':'tally'");
+	cmds_fails(w, EINVAL, "lazy", "{'cmd':'upgrade','path':'%s','lazy':'yes'}",
+		   module("tally_v2"));
+	r = cmds_ok(w, "{'cmd':'upgrade','path':'%s'}", module("tally_v2"));
+	assert_int_equal(cmds_int(r, "to_move"), 2);
+	json_decref(r);
+	settle(x->p);
+	assert_string_equal(ps_version(w, &r, a), "2.0.0");
+	json_decref(r);
+	assert_string_equal(ps_version(w, &r, b), "2.0.0");
+	json_decref(r);
+	/* Nothing runs 1.0.0 now: a third version is no longer refused for it. */
+	cmds_fails(w, EEXIST, "'tally' version 2.0.0 is loaded already",
+		   "{'cmd':'upgrade','path':'%s'}", module("tally_v2"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +276,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_unload_refused_by_child_spec, msetup,
 						mteardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, msetup, mteardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_moves_idle, msetup, mteardown),
 	};
 	int rc;
 

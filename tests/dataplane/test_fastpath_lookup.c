@@ -275,7 +275,8 @@ static unsigned dflt_pass(uint32_t want_ip)
 		for (p = 0; p < 32; p++) {
 			for (j = 0; j < 8; j++) {
 				/* Scattered, so a frame's keys take unlike slots. */
-				f[j].key = DFLT_KEY0 + (((b * 256 + p * 8 + j) * 7919u) % DFLT_KEYS);
+				f[j].key =
+				    DFLT_KEY0 + (((b * 256 + p * 8 + j) * 7919u) % DFLT_KEYS);
 				f[j].len = 8;
 				f[j].kind = 0;
 			}
