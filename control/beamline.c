@@ -64,6 +64,7 @@ struct opts {
 	struct sockaddr_in metrics_at; /* where /metrics listens */
 	uint32_t stall_ms;
 	uint32_t ctl_idle_ms;
+	uint32_t ctl_busy_poll_us; /* keep polling the control socket this long after work */
 	struct bl_router_conf rc;
 };
 
@@ -117,6 +118,8 @@ static void usage(FILE *f, const char *prog)
 	    "100)\n"
 	    "  --ctl-idle-timeout S close a control client idle for S seconds (default 10; 0:\n"
 	    "                       never): no request completed and no reply read meanwhile\n"
+	    "  --ctl-busy-poll-us N after serving a request, the control thread polls its\n"
+	    "                       socket without sleeping for N us (default 2000; 0: off)\n"
 	    "  --stats-interval S   print live figures every S seconds (0: off)\n"
 	    "  --run-seconds S      stop by itself after S seconds\n"
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
@@ -265,6 +268,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_RING,
 		O_METRICS,
 		O_CTL_IDLE,
+		O_CTL_BUSY,
 		O_VERSION,
 		O_HELP
 	};
@@ -294,6 +298,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "proc-ring", required_argument, NULL, O_RING },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "ctl-idle-timeout", required_argument, NULL, O_CTL_IDLE },
+		{ "ctl-busy-poll-us", required_argument, NULL, O_CTL_BUSY },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -430,6 +435,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 3600000, &v) != 0 || v == 0)
 				goto bad;
 			o->stall_ms = (uint32_t)v;
+			break;
+		case O_CTL_BUSY:
+			if (parse_uint(optarg, 1000000, &v) != 0)
+				goto bad;
+			o->ctl_busy_poll_us = (uint32_t)v;
 			break;
 		case O_CTL_IDLE: {
 			double sec;
@@ -595,6 +605,7 @@ int main(int argc, char **argv)
 	double t0, last;
 	unsigned int lost;
 	bool busy = false;
+	double hot_until = 0;
 	char err[512];
 	int ret, status = 1;
 
@@ -613,6 +624,7 @@ int main(int argc, char **argv)
 
 	bl_router_conf_defaults(&o.rc);
 	o.ctl_idle_ms = UINT32_MAX; /* not given: the server's default */
+	o.ctl_busy_poll_us = 2000;
 	o.socket = getenv("BEAMLINE_SOCKET");
 	if (o.socket == NULL || *o.socket == '\0')
 		o.socket = DEFAULT_SOCKET_PATH;
@@ -730,7 +742,11 @@ int main(int argc, char **argv)
 	while (!stop_requested) {
 		double now;
 
-		bl_ctl_poll(ctl, busy ? 0 : 5);
+		/* Busy polling while requests keep coming (a route feed): the
+		 * control CPU then never sleeps and wakes between them, which on
+		 * some machines disturbs the workers' CPUs (docs/operations.md). */
+		if (bl_ctl_poll(ctl, busy || mono_s() < hot_until ? 0 : 5) > 0)
+			hot_until = mono_s() + o.ctl_busy_poll_us / 1e6;
 		bl_telemetry_poll();
 		bl_metrics_tick(metrics);
 		busy = bl_proc_cmds_tick(&pcmds) != 0;
