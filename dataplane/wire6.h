@@ -26,6 +26,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* bl__wire_sum_bytes */
+#endif
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -84,9 +88,32 @@ static inline bool bl__wire_ip6_is_ext(uint8_t nxt)
 static inline uint64_t bl__wire_sum_bytes(const uint8_t *p, uint32_t len)
 {
 	uint64_t sum = 0;
-	uint32_t i, w;
+	uint32_t i = 0, w;
 
-	for (i = 0; i + 4 <= len; i += 4) {
+#ifdef __SSE2__
+	/* A frame's worth (the UDP checksum of every IPv6 frame in and out,
+	 * when the port does not offload it): 32 bytes a step, each 32-bit
+	 * word widened to a 64-bit lane, two accumulators. The same words are
+	 * added as below, so the sum is the same. */
+	if (len >= 64) {
+		const __m128i z = _mm_setzero_si128();
+		__m128i acc0 = z, acc1 = z;
+		uint64_t lanes[2];
+
+		for (; i + 32 <= len; i += 32) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+
+			acc0 = _mm_add_epi64(acc0, _mm_unpacklo_epi32(a, z));
+			acc1 = _mm_add_epi64(acc1, _mm_unpackhi_epi32(a, z));
+			acc0 = _mm_add_epi64(acc0, _mm_unpacklo_epi32(b, z));
+			acc1 = _mm_add_epi64(acc1, _mm_unpackhi_epi32(b, z));
+		}
+		_mm_storeu_si128((__m128i *)(void *)lanes, _mm_add_epi64(acc0, acc1));
+		sum = lanes[0] + lanes[1];
+	}
+#endif
+	for (; i + 4 <= len; i += 4) {
 		memcpy(&w, p + i, sizeof(w));
 		sum += w;
 	}
