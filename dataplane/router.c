@@ -60,10 +60,14 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	bl_sched_set_init(r->set);
 	r->registry = bl_registry_create(r->conf.max_names);
 	r->groups = bl_groups_create(r->conf.max_groups, r->conf.max_members);
-	r->ets = bl_ets_create(r->conf.max_tables);
-	if (r->registry == NULL || r->groups == NULL || r->ets == NULL) {
-		snprintf(err, errlen, "cannot create the registry, the groups or the tables: %s",
+	if (r->registry == NULL || r->groups == NULL) {
+		snprintf(err, errlen, "cannot create the registry or the groups: %s",
 			 strerror(errno));
+		return -ENOMEM;
+	}
+	r->ets = bl_ets_create(r->conf.max_tables);
+	if (r->ets == NULL) {
+		snprintf(err, errlen, "cannot create the shared tables: %s", strerror(errno));
 		return -ENOMEM;
 	}
 	r->catalog = bl_catalog_create();

@@ -20,8 +20,8 @@ ctl spawn ets_counter name heir lcore 1 table spare >/dev/null
 ctl spawn ets_counter name own lcore 1 table counts heir heir >/dev/null
 # A second writer, on the control thread's lcore: the table is public.
 ctl spawn ets_counter name other lcore 0 table counts >/dev/null
-for i in 1 2 3; do ctl send own 5 x >/dev/null; done
-for i in 1 2; do ctl send other 5 y >/dev/null; done
+for _ in 1 2 3; do ctl send own 5 x >/dev/null; done
+for _ in 1 2; do ctl send other 5 y >/dev/null; done
 ctl send other 9 z >/dev/null
 sleep 0.2
 
