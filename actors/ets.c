@@ -344,8 +344,9 @@ void bl__ets_give_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 		tab_delete(s->ets, t); /* Erlang: a table without a live heir goes */
 		return;
 	}
-	if (x->flags & 1)
-		__atomic_store_n(&t->heir, BL_PID_NONE, __ATOMIC_RELAXED); /* inherited */
+	/* Inherited, or given to its own heir: an owner is no heir of itself. */
+	if ((x->flags & 1) || __atomic_load_n(&t->heir, __ATOMIC_RELAXED) == p->pid)
+		__atomic_store_n(&t->heir, BL_PID_NONE, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->owner, p->pid, __ATOMIC_RELEASE);
 	m = bl_msg_alloc(&s->msgs);
 	if (m == NULL) {

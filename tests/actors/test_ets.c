@@ -436,6 +436,14 @@ static void heir_case(unsigned n)
 	assert_int_equal(bl_ets_info(&cb, t, &in), 0);
 	assert_int_equal(in.owner, b);
 	assert_int_equal(((struct holder *)bl_state(&cb))->transfers, 2);
+	/* given to its own heir: the new owner is no heir of itself */
+	d = spawn_on(sa);
+	assert_int_equal(bl_ets_set_heir(&cb, t, d, NULL, 0), 0);
+	assert_int_equal(bl_ets_give_away(&cb, t, d, NULL, 0), 0);
+	ew_settle(&ew);
+	assert_int_equal(bl_ets_info_of(ew.ets, t, &in), 0);
+	assert_int_equal(in.owner, d);
+	assert_int_equal(in.heir, BL_PID_NONE);
 	ew_free(&ew);
 }
 
