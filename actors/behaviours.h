@@ -99,6 +99,25 @@ struct bl_breaker_args {
 int bl_breaker_state(const void *state);
 
 /*
+ * ets_counter: counts messages per key in a shared table (a uint64_t set
+ * by message key), created by the first ets_counter of its name, public
+ * by default, so others count into it and any process reads it
+ * (actors/ets_counter.c). Calls are answered with the key's count. info:
+ * counted, refused, inherited, table_id.
+ */
+extern const struct bl_behaviour bl_ets_counter_behaviour;
+extern const struct bl_module_desc bl_ets_counter_desc;
+
+enum { BL_ETS_COUNTER_PUBLIC = 0, BL_ETS_COUNTER_PROTECTED };
+
+struct bl_ets_counter_args {
+	char table[BL_NAME_MAX];
+	char heir[BL_NAME_MAX]; /* a registered name, or "" */
+	uint32_t max_entries;	/* [16384] */
+	uint8_t access;		/* BL_ETS_COUNTER_* */
+};
+
+/*
  * batch: collects up to `max` messages or `wait_ms`, then sends them on to
  * the target as one message: key = how many, payload = each message as a
  * BL_BATCH_HDR-byte header (key u64, length u32, zero u32, little-endian)

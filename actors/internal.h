@@ -177,6 +177,13 @@ void bl__call_abandon(struct bl_sched *s, struct bl_proc *p, const struct bl_pee
 /* A BL_X_CALL or BL_X_REPLY reached this lcore (consumes its mbuf). */
 void bl__call_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
 
+/* Shared tables (ets.c). */
+/* p exits owning table tab: it passes to its heir, or is deleted. */
+void bl__ets_owner_exit(struct bl_sched *s, struct bl_proc *p, uint64_t tab);
+/* A BL_X_ETS_GIVE reached the new owner's lcore: it takes the table, or
+ * the table goes when it is gone. */
+void bl__ets_give_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
+
 /* A small buffer (at most BL_BIN_INLINE_MAX bytes) to a process of this
  * lcore: the copy goes into the node. */
 int bl__deliver_buf(struct bl_sched *s, uint64_t dst, uint64_t src, uint64_t key, uint16_t flags,

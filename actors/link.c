@@ -209,6 +209,9 @@ void bl__handle_xmsg(struct bl_sched *s, const struct bl_xmsg *x)
 	case BL_X_RESUME:
 		bl__flow_xmsg(s, x);
 		return;
+	case BL_X_ETS_GIVE:
+		bl__ets_give_xmsg(s, x);
+		return;
 	default:
 		break;
 	}
@@ -289,6 +292,9 @@ void bl__peers_notify_exit(struct bl_sched *s, struct bl_proc *p, struct bl_reas
 			break;
 		case BL_PEER_CALLING:
 			bl__call_abandon(s, p, e);
+			break;
+		case BL_PEER_TABLE:
+			bl__ets_owner_exit(s, p, e->ref);
 			break;
 		default:
 			break;

@@ -420,9 +420,9 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 			n += h;
 			bl__msg_done(s, p, m);
 			continue;
-		} else if (m->type == BL_MSG_CALL) {
+		} else if (m->type == BL_MSG_CALL || m->type == BL_MSG_ETS_TRANSFER) {
 			beh->handle_message(&c, m);
-		} else if (m->type >= BL_MSG_REPLY) {
+		} else if (m->type == BL_MSG_REPLY || m->type == BL_MSG_CALL_FAILED) {
 			bl__reply_turn(s, p, &c, m);
 		} else if (beh->handle_exit != NULL)
 			beh->handle_exit(&c, m);

@@ -149,6 +149,7 @@ enum bl_peer_kind {
 	BL_PEER_MONITORED_BY, /* pid monitors me (ref) */
 	BL_PEER_CALLING,      /* I wait for pid's reply (ref; pad: timer index + 1, or 0) */
 	BL_PEER_WAITER,	      /* pid is blocked on my full mailbox (policy block) */
+	BL_PEER_TABLE,	      /* I own shared table ref (actors/ets.c) */
 };
 
 struct bl_peer {

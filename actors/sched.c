@@ -109,6 +109,7 @@ struct bl_sched *bl_sched_create(uint32_t lcore_id, uint32_t n_lcores,
 	s->cap = or_default(cfg->max_procs, 4096);
 	s->budget = or_default(cfg->budget, 8);
 	s->registry = cfg->registry;
+	s->ets = cfg->ets;
 	s->tx = cfg->tx;
 	s->clock_ms = cfg->clock_ms;
 	s->clock_arg = cfg->clock_arg;

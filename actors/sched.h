@@ -73,6 +73,7 @@ struct bl_sched_config {
 	uint8_t overflow;	       /* default enum bl_overflow + 1 [drop_newest] */
 	struct rte_mempool *mbuf_pool; /* for buffer sends; NULL: create one */
 	struct bl_registry *registry;  /* for the relay behaviour by name; may be NULL */
+	struct bl_ets *ets;	       /* shared tables (actors/ets.h); NULL: none */
 	struct bl_tx tx;	       /* for forward / echo; may be empty */
 	/* Millisecond clock; NULL: the TSC. Tests pass a fake one. */
 	uint32_t (*clock_ms)(void *arg);

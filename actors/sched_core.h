@@ -67,6 +67,7 @@ struct bl_tx {
 };
 
 struct bl_registry;
+struct bl_ets;
 struct bl_timer;
 struct bl_exec;
 
@@ -97,6 +98,7 @@ enum bl_xmsg_type {
 	BL_X_REPLY,	/* a reply: ptr = the call's tag */
 	BL_X_PAUSE,	/* src's mailbox is full (policy block): stop sending */
 	BL_X_RESUME,	/* src's mailbox drained: go on */
+	BL_X_ETS_GIVE,	/* table key passes from src to dst (actors/ets.c); flags 1: inherited */
 };
 
 struct bl_xmsg {
@@ -162,6 +164,7 @@ struct bl_sched {
 	uint32_t n_timers;
 	uint32_t n_timers_free;
 	struct bl_registry *registry;
+	struct bl_ets *ets; /* shared tables, or NULL */
 	struct bl_tx tx;
 	uint32_t (*clock_ms)(void *arg);
 	void *clock_arg;

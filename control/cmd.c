@@ -323,6 +323,8 @@ static const struct kv_spec kv_specs[] = {
 	{ "crashes", { NULL }, { "top" }, false },
 	{ "unload", { "behaviour" }, { NULL }, false },
 	{ "lcores", { NULL }, { NULL }, false },
+	{ "table.info", { "name" }, { NULL }, false },
+	{ "table.get", { "name", "key" }, { NULL }, false },
 };
 
 static json_t *kv_value(const char *v)
@@ -608,6 +610,19 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  { "group leave GROUP PID|NAME" },
 	  "remove a process from a group" },
 	{ "group", "list", "group.list", build_plain, { "group list" }, "groups and members" },
+	{ "table", "list", "table.list", build_plain, { "table list" }, "shared tables (ETS)" },
+	{ "table",
+	  "info",
+	  "table.info",
+	  build_kv,
+	  { "table info NAME" },
+	  "one shared table: owner, heir, access, entries, bytes, bounds" },
+	{ "table",
+	  "get",
+	  "table.get",
+	  build_kv,
+	  { "table get NAME KEY" },
+	  "a key's values in a shared table (KEY: an integer for u64 keys, else text)" },
 	{ "sup",
 	  "new",
 	  "sup.new",

@@ -312,6 +312,8 @@ int bl_proc_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc)
 		ret = bl__latency_cmds_register(c, pc);
 	if (ret == 0)
 		ret = bl__call_cmds_register(c, pc);
+	if (ret == 0)
+		ret = bl__table_cmds_register(c, pc);
 	return ret;
 }
 

@@ -63,5 +63,7 @@ int bl__spawn_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__proc_info_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__latency_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 int bl__call_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
+/* table.list, table.info, table.get (table_cmds.c). */
+int bl__table_cmds_register(struct bl_ctl *c, struct bl_proc_cmds *pc);
 
 #endif /* BL_PROC_CMDS_PVT_H */

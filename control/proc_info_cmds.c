@@ -19,6 +19,7 @@
 #include <rte_mempool.h>
 
 #include "actors/behaviours.h"
+#include "actors/ets.h"
 #include "actors/group.h"
 #include "actors/info.h"
 #include "actors/registry.h"
@@ -147,8 +148,8 @@ static json_t *info_json(struct bl_router *r, const struct bl_proc_info *in, boo
 	return o;
 }
 
-static const char *const msg_type_names[] = { "data", "exit",  "down",	     "frame",
-					      "call", "reply", "call_failed" };
+static const char *const msg_type_names[] = { "data", "exit",  "down",	      "frame",
+					      "call", "reply", "call_failed", "ets_transfer" };
 
 /* The queued messages info --messages asked for: oldest first. */
 static json_t *queued_json(const struct info_job *j)
@@ -408,6 +409,7 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	struct bl_router *r = pc->r;
 	uint64_t procs = 0, heap = 0, bins = 0, mbox = 0, ptab = 0, cache = 0, tables, pool_bytes, total;
 	struct rte_malloc_socket_stats ms;
+	struct bl_ets_totals ets;
 	json_t *o, *lc;
 	unsigned i;
 
@@ -438,7 +440,8 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 			 ((uint64_t)r->workers[i]->vl2->mask + 1) * sizeof(r->workers[i]->vl2->set[0]);
 	pool_bytes = (uint64_t)r->pool->size *
 		     (r->pool->elt_size + r->pool->header_size + r->pool->trailer_size);
-	total = heap + ptab + tables + cache + pool_bytes;
+	bl_ets_totals_get(r->ets, &ets);
+	total = heap + ptab + tables + cache + pool_bytes + ets.memory;
 	json_object_set_new(reply, "total", json_integer((json_int_t)total));
 	o = json_object();
 	json_object_set_new(o, "count", json_integer((json_int_t)procs));
@@ -459,6 +462,10 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	json_object_set_new(o, "route_cache_bytes", json_integer((json_int_t)cache));
 	json_object_set_new(o, "names", json_integer(bl_registry_count(r->registry)));
 	json_object_set_new(o, "groups", json_integer(bl_groups_count(r->groups)));
+	/* Shared tables (ETS): entries, their bytes, and all the tables hold. */
+	json_object_set_new(o, "ets_tables", json_integer(ets.tables));
+	json_object_set_new(o, "ets_entries", json_integer((json_int_t)ets.entries));
+	json_object_set_new(o, "ets_bytes", json_integer((json_int_t)ets.memory));
 	json_object_set_new(reply, "tables", o);
 	o = json_object();
 	json_object_set_new(o, "size", json_integer(r->pool->size));

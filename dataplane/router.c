@@ -42,6 +42,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_names = 65536;
 	conf->max_groups = 1024;
 	conf->max_members = 65536;
+	conf->max_tables = BL_ETS_TABLES_DEFAULT;
 	conf->max_msgs = 65536;
 	conf->proc_slice_us = BL_SCHED_SLICE_US;
 	conf->proc_budget = 64;
@@ -66,6 +67,11 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 			 strerror(errno));
 		return -ENOMEM;
 	}
+	r->ets = bl_ets_create(r->conf.max_tables);
+	if (r->ets == NULL) {
+		snprintf(err, errlen, "cannot create the shared tables: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	r->catalog = bl_catalog_create();
 	if (r->catalog == NULL) {
 		snprintf(err, errlen, "cannot create the behaviour catalog: %s", strerror(errno));
@@ -78,6 +84,7 @@ static int runtime_create(struct bl_router *r, char *err, size_t errlen)
 	cfg.budget = r->conf.proc_budget;
 	cfg.mbuf_pool = r->pool;
 	cfg.registry = r->registry;
+	cfg.ets = r->ets;
 	/*
 	 * One ring per (sender, receiver) pair: n_lcores^2 of them. Deep enough
 	 * for a group's fan-out across lcores to ride out a burst on a few
@@ -142,6 +149,8 @@ static void runtime_destroy(struct bl_router *r)
 	/* Both wait for readers (they put an online caller offline meanwhile). */
 	bl_groups_destroy(r->groups);
 	r->groups = NULL;
+	bl_ets_destroy(r->ets); /* after the schedulers: owners exit first */
+	r->ets = NULL;
 	if (r->registry != NULL)
 		bl_registry_destroy(r->registry);
 	r->registry = NULL;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "actors/catalog.h"
+#include "actors/ets.h"
 #include "actors/group.h"
 #include "actors/registry.h"
 #include "actors/sched.h"
@@ -42,6 +43,7 @@ struct bl_router_conf {
 	uint32_t max_names;	/* registry bound (default 65536) */
 	uint32_t max_groups;	/* groups (default 1024) */
 	uint32_t max_members;	/* members per group (default 65536) */
+	uint32_t max_tables;	/* shared tables (ETS, default 256) */
 	uint32_t proc_ring;	/* cross-lcore ring size, power of two (0: by lcore count) */
 	uint32_t proc_slice_us; /* longest process run between two polls (default 1000) */
 	uint32_t proc_budget;	/* messages per process turn on the workers (default 64) */
@@ -56,6 +58,7 @@ struct bl_router {
 	struct bl_sched *ctl_sched;
 	struct bl_registry *registry;
 	struct bl_groups *groups;
+	struct bl_ets *ets;	    /* shared tables (ETS) of every process */
 	struct bl_catalog *catalog; /* behaviours by name: built-ins and loaded modules */
 	struct rte_mempool *pool;
 	unsigned int pool_size;

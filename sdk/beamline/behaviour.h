@@ -40,6 +40,10 @@
  * here, and the set of functions. A router refuses a module whose
  * descriptor carries another number ("built for behaviour ABI N"). Only
  * this header is public: a module never sees the router's structs.
+ * Additions keep the number: a function, a message kind or a type that no
+ * older module can have used (the shared tables, bl_ets_*, came so); a
+ * module that calls them does not load into a router without them
+ * (dlopen names the missing symbol).
  */
 #ifndef BEAMLINE_BEHAVIOUR_H
 #define BEAMLINE_BEHAVIOUR_H
@@ -116,6 +120,10 @@ enum bl_msg_type {
 	BL_MSG_CALL,	    /* data that owes a reply (bl_reply), to handle_message */
 	BL_MSG_REPLY,	    /* internal: reaches handle_reply as a struct bl_reply */
 	BL_MSG_CALL_FAILED, /* internal: likewise */
+	/* A shared table is now this process's (ETS-TRANSFER), to handle_message:
+	 * bl_msg_key is the table's id, bl_msg_src its previous owner, the data
+	 * the heir data or the give-away's gift (at most BL_ETS_GIFT_MAX bytes). */
+	BL_MSG_ETS_TRANSFER,
 };
 
 /* How a call ended (struct bl_reply.status). */
@@ -404,6 +412,158 @@ void bl_trap_exit(struct bl_ctx *c, bool on);
 uint64_t bl_set_timeout(struct bl_ctx *c, uint32_t ms);
 /* Give back every heap chunk not in use after this callback. */
 void bl_hibernate(struct bl_ctx *c);
+
+/* ---- shared tables (ETS) ---- */
+
+/*
+ * A shared table is a named set of (key, value) entries owned by a
+ * process and read by any process on any lcore without a lock, as Erlang's
+ * ETS (docs/processes.md, "Shared tables"). Keys are 1..BL_ETS_KEY_MAX
+ * bytes, values 0..BL_ETS_VALUE_MAX bytes, both copied into the table.
+ *
+ * A table is named by its id (what bl_ets_new returns, never 0) or looked
+ * up by name (bl_ets_whereis). An id goes stale when its table is deleted:
+ * every call then returns -EBADF, never touches freed memory. A process
+ * may keep an id in its state; it must not keep a value's pointer past the
+ * callback (bl_ets_lookup_each).
+ *
+ * Readers never wait: lookups walk the table under RCU (QSBR: the lcore's
+ * loop announces quiescent states between callbacks). An entry replaced or
+ * deleted is freed once every lcore has passed one, so a reader sees the
+ * old value or the new one, whole. Writers on a protected or private table
+ * are its owner alone, without a lock; a public table's writers take one
+ * of 16 short spin locks (by key), held for the list update only.
+ *
+ * The table goes with its owner (after terminate) unless it names an
+ * heir: the heir then owns it and gets a BL_MSG_ETS_TRANSFER message; an
+ * heir that is gone by then takes the table with it.
+ */
+#define BL_ETS_KEY_MAX	       64u
+#define BL_ETS_VALUE_MAX       4096u
+#define BL_ETS_GIFT_MAX	       64u /* heir data / give-away bytes at most */
+#define BL_ETS_ENTRIES_DEFAULT 16384u
+#define BL_ETS_ENTRIES_MAX     (1u << 22)
+#define BL_ETS_BYTES_DEFAULT   (UINT64_C(16) << 20)
+
+enum bl_ets_type {
+	BL_ETS_SET = 0, /* one value per key: an insert replaces it */
+	BL_ETS_BAG,	/* several distinct values per key, in insertion order */
+	BL_ETS_TYPE_MAX
+};
+
+enum bl_ets_access {
+	BL_ETS_PROTECTED = 0, /* the owner writes, every process reads */
+	BL_ETS_PUBLIC,	      /* every process reads and writes */
+	BL_ETS_PRIVATE,	      /* the owner alone reads and writes */
+	BL_ETS_ACCESS_MAX
+};
+
+/* How beamctl reads and shows keys and values (struct bl_ets_opts.flags). */
+#define BL_ETS_F_KEY_U64   0x1u /* every key is a uint64_t (8 bytes, host order) */
+#define BL_ETS_F_VALUE_U64 0x2u /* every value is a uint64_t */
+
+/* bl_ets_new's options; all zero: a protected set with the default bounds. */
+struct bl_ets_opts {
+	uint32_t type;	       /* enum bl_ets_type */
+	uint32_t access;       /* enum bl_ets_access */
+	uint32_t flags;	       /* BL_ETS_F_* */
+	uint32_t max_entries;  /* 0: BL_ETS_ENTRIES_DEFAULT; at most BL_ETS_ENTRIES_MAX */
+	uint64_t max_bytes;    /* of its entries (keys, values, 40 bytes each); 0: default */
+	uint64_t heir;	       /* inherits the table when the owner exits; BL_PID_NONE: none */
+	const void *heir_data; /* handed to the heir with it (copied), or NULL */
+	uint32_t heir_len;     /* at most BL_ETS_GIFT_MAX */
+	uint32_t pad;
+};
+
+/* What bl_ets_info tells; figures of a moment. */
+struct bl_ets_info {
+	char name[BL_NAME_MAX];
+	uint64_t id;
+	uint64_t owner; /* BL_PID_NONE while it passes to an heir */
+	uint64_t heir;
+	uint32_t type, access, flags, max_entries;
+	uint64_t max_bytes;
+	uint64_t entries;
+	uint64_t bytes;	  /* of its entries: what max_bytes bounds */
+	uint64_t memory;  /* all it holds: entries, buckets, the table itself */
+	uint64_t refused; /* writes refused by the bounds */
+};
+
+/*
+ * Create a table named name (the name rule above; unique among the
+ * router's tables), owned by the calling process. opts may be NULL.
+ * Returns its id, or 0 with errno: EINVAL (bad name or option, an heir
+ * that is the caller), EEXIST (the name is taken), ENOSPC (the router's
+ * table limit), ENOMEM, ENOTSUP (a scheduler without tables).
+ */
+uint64_t bl_ets_new(struct bl_ctx *c, const char *name, const struct bl_ets_opts *opts);
+/* The id of the table named name now, or 0. */
+uint64_t bl_ets_whereis(struct bl_ctx *c, const char *name);
+
+/*
+ * Insert (key, value). A set replaces the key's value; a bag adds the value
+ * to the key's, unless that very value is there already. Returns 0 (written),
+ * 1 (a bag had it already), or -errno: EBADF (no such table), EACCES (not
+ * the owner of a table that is not public, or the table is passing to an
+ * heir), EINVAL (bad length, NULL), ENOSPC (max_entries), EDQUOT
+ * (max_bytes; both counted as refused), ENOMEM.
+ */
+int bl_ets_insert(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len,
+		  const void *value, uint32_t value_len);
+
+/*
+ * Copy the key's value (a bag: its first) into buf, at most cap bytes.
+ * Returns the value's whole length (more than cap: cut), or -ENOENT (no such
+ * key), -EBADF, -EACCES (a private table of another process), -EINVAL.
+ */
+int bl_ets_lookup(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len, void *buf,
+		  uint32_t cap);
+
+/*
+ * Call fn for each value of the key (a set: at most one), in order, until
+ * it returns non-zero. value is valid during that call only. Returns how
+ * many values fn was given, or -EBADF, -EACCES, -EINVAL.
+ */
+typedef int (*bl_ets_value_fn)(void *arg, const void *value, uint32_t len);
+int bl_ets_lookup_each(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len,
+		       bl_ets_value_fn fn, void *arg);
+
+/*
+ * Add incr to the key's value, a uint64_t (modulo 2^64), as one write:
+ * concurrent writers of a public table lose no increment. A missing key
+ * starts at 0. *out (may be NULL) gets the new value. A set only: -EINVAL
+ * on a bag, or when the key's value is not 8 bytes; else as bl_ets_insert.
+ */
+int bl_ets_update_counter(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len,
+			  int64_t incr, uint64_t *out);
+
+/* Delete the key (every value of it). Returns how many entries went, or -errno. */
+int bl_ets_delete(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len);
+/* Delete one (key, value) entry. Returns 1, 0 (none such), or -errno. */
+int bl_ets_delete_object(struct bl_ctx *c, uint64_t tab, const void *key, uint32_t key_len,
+			 const void *value, uint32_t value_len);
+
+/*
+ * Delete the table: the owner only (-EACCES), whatever its access. Its
+ * entries are freed after a grace period; readers in the middle of a
+ * lookup finish it. 0 or -errno.
+ */
+int bl_ets_delete_table(struct bl_ctx *c, uint64_t tab);
+
+/*
+ * Give the table to process pid now (Erlang ets:give_away): the owner only;
+ * it gets a BL_MSG_ETS_TRANSFER with len bytes (at most BL_ETS_GIFT_MAX).
+ * Until pid's lcore has taken it, nobody writes a protected table. A pid
+ * found gone on this lcore: -ESRCH and nothing changes; one on another
+ * lcore found gone there takes the table with it. 0 or -errno.
+ */
+int bl_ets_give_away(struct bl_ctx *c, uint64_t tab, uint64_t pid, const void *data, uint32_t len);
+
+/* Set or clear (BL_PID_NONE) the heir: the owner only. 0 or -errno. */
+int bl_ets_set_heir(struct bl_ctx *c, uint64_t tab, uint64_t heir, const void *data, uint32_t len);
+
+/* The table's figures (any table, private too). 0, -EBADF, -EINVAL. */
+int bl_ets_info(struct bl_ctx *c, uint64_t tab, struct bl_ets_info *out);
 
 #ifdef __cplusplus
 }

@@ -147,10 +147,11 @@ static void test_load_spawn_unload(void **state)
 	r = cmds_ok(w, "{'cmd':'unload','behaviour':'stamp'}");
 	assert_string_equal(cmds_str(r, "behaviour"), "stamp");
 	json_decref(r);
-	cmds_fails(w, EINVAL,
-		   "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, fault, "
-		   "forward, ratelimit, relay)",
-		   "{'cmd':'spawn','behaviour':'stamp'}");
+	cmds_fails(
+	    w, EINVAL,
+	    "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, ets_counter, fault, "
+	    "forward, ratelimit, relay)",
+	    "{'cmd':'spawn','behaviour':'stamp'}");
 	cmds_fails(w, ENOENT, "unload stamp: no behaviour 'stamp'",
 		   "{'cmd':'unload','behaviour':'stamp'}");
 	cmds_fails(w, EPERM, "unload counter: 'counter' is built in",

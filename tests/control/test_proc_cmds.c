@@ -24,10 +24,10 @@ static void test_spawn_errors(void **state)
 	cmds_fails(w, EINVAL, "missing \"behaviour\"", "{'cmd':'spawn'}");
 	cmds_fails(w, EINVAL, "\"behaviour\" must be a string, not 5",
 		   "{'cmd':'spawn','behaviour':5}");
-	cmds_fails(
-	    w, EINVAL,
-	    "unknown behaviour 'blinker' (known: batch, breaker, counter, echo, fault, forward",
-	    "{'cmd':'spawn','behaviour':'blinker'}");
+	cmds_fails(w, EINVAL,
+		   "unknown behaviour 'blinker' (known: batch, breaker, counter, echo, "
+		   "ets_counter, fault, forward",
+		   "{'cmd':'spawn','behaviour':'blinker'}");
 	cmds_fails(w, EINVAL, "unknown behaviour 'supervisor'",
 		   "{'cmd':'spawn','behaviour':'supervisor'}");
 	/* Arguments: an object of the names the behaviour takes, each checked. */
@@ -446,6 +446,7 @@ static void test_memory_and_lcores(void **state)
 					     NULL };
 	static const char *const tables[] = { "routes",	     "route_bytes", "route_bytes_per_route",
 					      "route_slots", "route_cache_bytes", "names", "groups",
+					      "ets_tables",  "ets_entries", "ets_bytes",
 					      NULL };
 	static const char *const mbufs[] = { "size", "in_use", "free", "bytes", NULL };
 	static const char *const sys[] = { "dpdk_heap_total", "dpdk_heap_used", "rss", NULL };
@@ -461,6 +462,19 @@ static void test_memory_and_lcores(void **state)
 
 	json_decref(cmds_ok(w, "{'cmd':'spawn','behaviour':'counter','count':3,'group':'g'}"));
 	json_decref(cmds_ok(w, "{'cmd':'spawn','behaviour':'counter','name':'m'}"));
+	/* A shared table: in memory, and read by table.list / info / get. */
+	json_decref(cmds_ok(w, "{'cmd':'spawn','behaviour':'ets_counter','args':{'table':'tc'}}"));
+	r = cmds_ok(w, "{'cmd':'table.list'}");
+	assert_int_equal(cmds_int(r, "count"), 1);
+	json_decref(r);
+	r = cmds_ok(w, "{'cmd':'table.info','name':'tc'}");
+	assert_int_equal(cmds_int(r, "entries"), 0);
+	assert_string_equal(cmds_str(r, "access"), "public");
+	assert_string_equal(cmds_str(r, "keys"), "u64");
+	json_decref(r);
+	cmds_fails(w, ENOENT, "no such key in table tc", "{'cmd':'table.get','name':'tc','key':5}");
+	cmds_fails(w, EINVAL, "bad key for table tc", "{'cmd':'table.get','name':'tc','key':'x'}");
+	cmds_fails(w, ENOENT, "no table named nosuch", "{'cmd':'table.info','name':'nosuch'}");
 	cmds_fails(w, EINVAL, "unknown field \"anything\" for memory",
 		   "{'cmd':'memory','anything':1}");
 	r = cmds_ok(w, "{'cmd':'memory'}");
@@ -469,7 +483,9 @@ static void test_memory_and_lcores(void **state)
 	cmds_keys(json_object_get(r, "tables"), tables);
 	cmds_keys(json_object_get(r, "mbufs"), mbufs);
 	cmds_keys(json_object_get(r, "system"), sys);
-	assert_int_equal(cmds_int(json_object_get(r, "processes"), "count"), 4);
+	assert_int_equal(cmds_int(json_object_get(r, "processes"), "count"), 5);
+	assert_int_equal(cmds_int(json_object_get(r, "tables"), "ets_tables"), 1);
+	assert_true(cmds_int(json_object_get(r, "tables"), "ets_bytes") > 0);
 	assert_int_equal(cmds_int(json_object_get(r, "tables"), "names"), 1);
 	assert_int_equal(cmds_int(json_object_get(r, "tables"), "groups"), 1);
 	/* Each worker's route cache, second level: 64 bytes a set, 16,384 sets. */
@@ -490,7 +506,7 @@ static void test_memory_and_lcores(void **state)
 	cmds_keys(json_array_get(o, 0), lrow);
 	assert_int_equal(cmds_int(json_array_get(o, 0), "lcore"), w->worker);
 	assert_int_equal(cmds_int(json_array_get(o, 0), "worker"), 0);
-	assert_int_equal(cmds_int(json_array_get(o, 0), "procs"), 4);
+	assert_int_equal(cmds_int(json_array_get(o, 0), "procs"), 5);
 	assert_string_equal(cmds_str(json_array_get(o, 0), "busy_pct"), "0.0");
 	json_decref(r);
 	x->pc->stall_ms = 250;

@@ -68,7 +68,7 @@ ctl --json behaviours >"$work/behaviours.json"
 python3 - "$work/behaviours.json" "$work/stamp.so" <<'PY' || fail "behaviours: $(cat "$work/behaviours.json")"
 import json, sys
 rows = {r["name"]: r for r in json.load(open(sys.argv[1]))["behaviours"]}
-assert sorted(rows) == ["batch", "breaker", "counter", "echo", "fault", "forward", "ratelimit", "relay", "stamp"], sorted(rows)
+assert sorted(rows) == ["batch", "breaker", "counter", "echo", "ets_counter", "fault", "forward", "ratelimit", "relay", "stamp"], sorted(rows)
 s = rows["stamp"]
 assert s["version"] == "0.3.1" and s["source"] == sys.argv[2] and s["processes"] == 0, s
 assert s["args"].startswith("to:pid [every:u64=1] [offset:i64=0] [limit:size=1G]"), s["args"]
@@ -126,7 +126,7 @@ expect 1 "no behaviour 'nope'" ctl unload nope
 ctl kill st >/dev/null
 for _ in $(seq 100); do ctl unload stamp >"$work/out" 2>&1 && break; sleep 0.05; done
 grep -q unloaded "$work/out" || fail "unload after kill: $(cat "$work/out")"
-expect 1 "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, fault, forward, ratelimit, relay)" ctl spawn stamp to sink
+expect 1 "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, ets_counter, fault, forward, ratelimit, relay)" ctl spawn stamp to sink
 
 # --- 100 rounds of load and unload (ASan checks the daemon's heap at exit).
 for _ in $(seq 100); do
