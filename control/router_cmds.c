@@ -360,5 +360,6 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		if (ret != 0)
 			return ret;
 	}
-	return bl__route_cmds_register(c, rc);
+	ret = bl__route_cmds_register(c, rc);
+	return ret != 0 ? ret : bl__neigh_cmds_register(c, rc);
 }

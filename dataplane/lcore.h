@@ -76,6 +76,10 @@ struct bl_lcore_stats {
 	uint64_t idle_tsc;   /* TSC cycles in loops that found nothing (sleeps included) */
 	uint64_t sleeps;     /* idle back-off sleeps (RCU-offline) */
 	uint64_t rx_skips;   /* polls skipped while the processes were behind */
+	uint64_t neigh_punts;	/* ARP and ND packets handed to the control thread (accepted) */
+	uint64_t neigh_held;	/* messages handed to the neighbour table, their MAC unknown */
+	uint64_t neigh_tx;	/* frames the control thread had this lcore send */
+	uint64_t neigh_tx_lost; /* of those, refused by the TX queue and freed */
 	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];
@@ -160,6 +164,7 @@ struct bl_hop_out {
 	uint64_t seq;
 	struct bl_wire_out o;
 	uint16_t port;
+	bool unresolved; /* a hop to resolve whose MAC was not known at `seen` */
 };
 
 /* The paths latency is kept for. */
@@ -255,6 +260,10 @@ struct bl_lcore {
 	pid_t tid;
 	clockid_t cpu_clock;
 	uint32_t started;
+	/* Frames the control thread sends (ARP, ND, held frames let go): the
+	 * first worker drains this ring when it flushes its TX buffers
+	 * (dataplane/nbr_punt.c); NULL on the others. */
+	struct rte_ring *nbr_out;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
 

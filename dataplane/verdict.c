@@ -14,9 +14,9 @@
 #include "dataplane/wire.h"
 
 /* What messages with this key get, from the route table. */
-static uint16_t verdict_lookup(struct bl_router *r, uint64_t key)
+static uint16_t verdict_lookup(struct bl_lcore *lc, uint64_t key)
 {
-	return verdict_of_val(r, bl_route_lookup_val(r->routes, key));
+	return verdict_of_val(lc, bl_route_lookup_val(lc->r->routes, key));
 }
 
 uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
@@ -65,7 +65,7 @@ RTE_INIT(verdict_masks_init)
  */
 __rte_noinline uint16_t bl__verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
 {
-	uint16_t tgt = verdict_lookup(lc->r, rte_be_to_cpu_64(raw));
+	uint16_t tgt = verdict_lookup(lc, rte_be_to_cpu_64(raw));
 
 	lc->vmiss++;
 	verdict_fill(&lc->vcache, raw, slot, tgt);
