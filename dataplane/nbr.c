@@ -401,11 +401,19 @@ static void handle_pkt(struct bl_nbr *nb, struct rte_mbuf *m)
 		stat_add(&nb->st.bad_in, 1);
 		return;
 	}
-	/* What it says about its sender: a confirmation of an entry we have. */
-	if (msg.have_mac && !msg.unspec_src) {
+	/* What it says about its sender: a confirmation of an entry we have.
+	 * An advertisement answering a unicast solicitation may leave its
+	 * target link-layer option out (RFC 4861 7.2.4; Linux does): it then
+	 * confirms the MAC we asked at. */
+	if (!msg.unspec_src && (msg.have_mac || msg.op == BL_NBR_ND_NA)) {
 		e = ent_of_msg(nb, &msg, port, outer, vid);
-		if (e != NULL)
+		if (e != NULL && msg.have_mac) {
 			confirm(nb, e, &msg.mac);
+		} else if (e != NULL && e->have_mac && msg.solicited) {
+			struct rte_ether_addr known = e->mac;
+
+			confirm(nb, e, &known);
+		}
 	}
 	/* What it asks of us. */
 	if (msg.op == BL_NBR_ARP_REQUEST && msg.target_ip == ip && ip != 0 && msg.have_mac &&
