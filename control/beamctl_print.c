@@ -400,7 +400,7 @@ static void print_latency(const json_t *r)
 /* The neighbour table: one row a neighbour, then its counters. */
 static void print_neigh(const json_t *r)
 {
-	static const char *const cols[] = { "ip",	"port",	  "vlan",   "mac",	   "state",
+	static const char *const cols[] = { "ip",     "port",	"vlan",	  "mac",	 "state",
 					    "age_ms", "probes", "queued", "queued_msgs", NULL };
 	const json_t *v = json_object_get(r, "neighbours");
 

@@ -512,10 +512,11 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 
 	memset(&r, 0, sizeof(r));
 	if (argc < 1) {
-		bl_err_set(err, errlen,
-			   "%s: missing KEY (usage: %s KEY drop | %s KEY port P [mac MAC] ip A.B.C.D "
-			   "[udp N])",
-			   what, what, what);
+		bl_err_set(
+		    err, errlen,
+		    "%s: missing KEY (usage: %s KEY drop | %s KEY port P [mac MAC] ip A.B.C.D "
+		    "[udp N])",
+		    what, what, what);
 		return -EINVAL;
 	}
 	if (bl_cmd_key_parse(argv[0], &r.key, sub, sizeof(sub)) < 0) {
@@ -523,11 +524,11 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 		return -EINVAL;
 	}
 	if (argc < 2) {
-		bl_err_set(
-		    err, errlen,
-		    "%s: missing action after KEY (drop, process|group|pool NAME, or port P [mac MAC] "
-		    "ip A.B.C.D [udp N])",
-		    what);
+		bl_err_set(err, errlen,
+			   "%s: missing action after KEY (drop, process|group|pool NAME, or port P "
+			   "[mac MAC] "
+			   "ip A.B.C.D [udp N])",
+			   what);
 		return -EINVAL;
 	}
 	if (strcmp(argv[1], "drop") == 0) {

@@ -529,7 +529,8 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	}
 	n = bl_route_page(t, &cur, page, limit, &more);
 	for (i = 0; i < n; i++)
-		json_array_append_new(routes, route_json(t, rc->r->nbr, &page[i].r, false, page[i].key));
+		json_array_append_new(routes,
+				      route_json(t, rc->r->nbr, &page[i].r, false, page[i].key));
 	free(page);
 	bl__set_u64(reply, "total", t->count + (t->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "routes", routes);

@@ -111,8 +111,8 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
-	"no_route", "route_drop", "bad_kind",	"port_down", "no_mbuf",
-	"too_big",  "tx_full",	  "no_process", "no_member", "proc_refused", "neigh_unresolved",
+	"no_route", "route_drop", "bad_kind",  "port_down",    "no_mbuf",	   "too_big",
+	"tx_full",  "no_process", "no_member", "proc_refused", "neigh_unresolved",
 };
 
 /* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */

@@ -70,12 +70,12 @@ struct bl_lcore_stats {
 	uint64_t ptx_inplace;	 /* of those, sent in the received mbuf (no copy) */
 	uint64_t frame_deliveries; /* received frames given whole to one process */
 	uint64_t loops;
-	uint64_t busy_loops; /* loops that received something */
-	uint64_t rx_bursts;  /* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
-	uint64_t busy_tsc;   /* TSC cycles in loops that did work */
-	uint64_t idle_tsc;   /* TSC cycles in loops that found nothing (sleeps included) */
-	uint64_t sleeps;     /* idle back-off sleeps (RCU-offline) */
-	uint64_t rx_skips;   /* polls skipped while the processes were behind */
+	uint64_t busy_loops;	/* loops that received something */
+	uint64_t rx_bursts;	/* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
+	uint64_t busy_tsc;	/* TSC cycles in loops that did work */
+	uint64_t idle_tsc;	/* TSC cycles in loops that found nothing (sleeps included) */
+	uint64_t sleeps;	/* idle back-off sleeps (RCU-offline) */
+	uint64_t rx_skips;	/* polls skipped while the processes were behind */
 	uint64_t neigh_punts;	/* ARP and ND packets handed to the control thread (accepted) */
 	uint64_t neigh_held;	/* messages handed to the neighbour table, their MAC unknown */
 	uint64_t neigh_tx;	/* frames the control thread had this lcore send */

@@ -36,13 +36,14 @@ enum bl_nbr_kind {
 static inline uint32_t bl_nbr_tag_pkt(enum bl_nbr_kind kind, uint16_t port, uint16_t outer,
 				      uint16_t vid)
 {
-	return (uint32_t)kind << 30 | (uint32_t)(port & 0x3F) << 24 | (uint32_t)(outer & 0xFFF) << 12 |
-	       (vid & 0xFFFu);
+	return (uint32_t)kind << 30 | (uint32_t)(port & 0x3F) << 24 |
+	       (uint32_t)(outer & 0xFFF) << 12 | (vid & 0xFFFu);
 }
 
 static inline uint32_t bl_nbr_tag_held(uint16_t hop, uint16_t count)
 {
-	return (uint32_t)BL_NBR_KIND_HELD << 30 | (uint32_t)(count & 0x3FFFF) << 12 | (hop & 0xFFFu);
+	return (uint32_t)BL_NBR_KIND_HELD << 30 | (uint32_t)(count & 0x3FFFF) << 12 |
+	       (hop & 0xFFFu);
 }
 
 static inline enum bl_nbr_kind bl_nbr_tag_kind(uint32_t tag)

@@ -147,8 +147,8 @@ static int parse_nd(const uint8_t *f, size_t len, struct bl_nbr_msg *out)
 	} else {
 		return -EINVAL;
 	}
-	out->have_mac = has > 0 && rte_is_unicast_ether_addr(&out->mac) &&
-			!rte_is_zero_ether_addr(&out->mac);
+	out->have_mac =
+	    has > 0 && rte_is_unicast_ether_addr(&out->mac) && !rte_is_zero_ether_addr(&out->mac);
 	return 0;
 }
 

@@ -18,8 +18,8 @@
 
 #include <rte_ether.h>
 
-#define BL_NBR_ARP_LEN	 (14 + 28) /* Ethernet + ARP for IPv4 over Ethernet */
-#define BL_NBR_MIN_FRAME 60	   /* a frame shorter than this is padded */
+#define BL_NBR_ARP_LEN	 (14 + 28)	/* Ethernet + ARP for IPv4 over Ethernet */
+#define BL_NBR_MIN_FRAME 60		/* a frame shorter than this is padded */
 #define BL_NBR_ND_LEN	 (14 + 40 + 32) /* Ethernet + IPv6 + NS/NA with one address option */
 
 enum bl_nbr_op {

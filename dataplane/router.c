@@ -174,8 +174,8 @@ static int nbr_setup(struct bl_router *r, char *err, size_t errlen)
 	snprintf(name, sizeof(name), "bl_nbr_in%u", made);
 	r->nbr_in = rte_ring_create(name, BL_NBR_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "bl_nbr_out%u", made++);
-	r->nbr_out = rte_ring_create(name, BL_NBR_RING, (int)rte_socket_id(),
-				     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	r->nbr_out =
+	    rte_ring_create(name, BL_NBR_RING, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	r->nbr = bl_nbr_create(r, &r->conf.nbr);
 	if (r->nbr_in == NULL || r->nbr_out == NULL || r->nbr == NULL) {
 		snprintf(err, errlen, "cannot create the neighbour table and its rings");

@@ -92,7 +92,8 @@ static __rte_noinline __rte_unused int split_put_slow(struct bl_lcore *lc, struc
 		bl_wire_put_headers_out(rte_pktmbuf_mtod(head, uint8_t *), &ho->o, n, ho->seq,
 					msgs_len, lc->ip_id++);
 	}
-	if (hop->vlan != 0 && bl_wire_vlan_push(head, hop->vlan_outer, hop->vlan, out->vlan_tx) != 0)
+	if (hop->vlan != 0 &&
+	    bl_wire_vlan_push(head, hop->vlan_outer, hop->vlan, out->vlan_tx) != 0)
 		return -ENOSPC;
 	return known ? 0 : 1;
 }

@@ -683,7 +683,8 @@ static void test_usage_and_errors_table(void **state)
 	(void)state;
 	for (i = 0; bl_cmd_usage_entry(i, &form, &summary) == 0; i++) {
 		assert_non_null(summary);
-		saw_forward |= strcmp(form, "route add KEY port P [mac MAC] ip A.B.C.D [udp N]") == 0;
+		saw_forward |=
+		    strcmp(form, "route add KEY port P [mac MAC] ip A.B.C.D [udp N]") == 0;
 	}
 	assert_true(saw_forward);
 	assert_true(i >= 19); /* routes, processes, groups, introspection */

@@ -439,8 +439,8 @@ static void test_punt_bound(void **state)
 static int group_setup(void **state)
 {
 	char prefix[64];
-	char *argv[] = { "test_nbr", "-l",	    "0,1", "--no-huge", "--no-shconf",
-			 "--no-pci", "-m",	    "256", prefix,	"--vdev",
+	char *argv[] = { "test_nbr",	  "-l",		 "0,1",	 "--no-huge", "--no-shconf",
+			 "--no-pci",	  "-m",		 "256",	 prefix,      "--vdev",
 			 "net_ring_nbr0", "--log-level", "error" };
 	struct bl_router_conf conf;
 	char err[256];
@@ -486,10 +486,14 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wire),	      cmocka_unit_test(test_arp_answered),
-		cmocka_unit_test(test_ns_answered),   cmocka_unit_test(test_resolve_arp),
-		cmocka_unit_test(test_aging),	      cmocka_unit_test(test_resolve_nd),
-		cmocka_unit_test(test_static_untouched), cmocka_unit_test(test_punt_bound),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_arp_answered),
+		cmocka_unit_test(test_ns_answered),
+		cmocka_unit_test(test_resolve_arp),
+		cmocka_unit_test(test_aging),
+		cmocka_unit_test(test_resolve_nd),
+		cmocka_unit_test(test_static_untouched),
+		cmocka_unit_test(test_punt_bound),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
