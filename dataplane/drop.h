@@ -20,7 +20,7 @@
 enum bl_pkt_drop {
 	BL_PKT_DROP_NONE = 0,
 	BL_PKT_DROP_ETH_TRUNCATED,  /* shorter than an Ethernet header */
-	BL_PKT_DROP_NOT_IPV4,	    /* ethertype neither IPv4 nor IPv6 (ARP...), tag stripped */
+	BL_PKT_DROP_NOT_IPV4,	    /* ethertype neither IPv4, IPv6 nor ARP, tag stripped */
 	BL_PKT_DROP_NOT_FOR_US,	    /* dst MAC, dst IPv4 or dst UDP port is not ours */
 	BL_PKT_DROP_IP_TRUNCATED,   /* shorter than the IPv4 header it announces */
 	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5; IPv6: version != 6 */
