@@ -397,8 +397,29 @@ static void print_latency(const json_t *r)
 		printf("(reset: counting again from zero)\n");
 }
 
+/* The neighbour table: one row a neighbour, then its counters. */
+static void print_neigh(const json_t *r)
+{
+	static const char *const cols[] = { "ip",     "port",	"vlan",	  "mac",	 "state",
+					    "age_ms", "probes", "queued", "queued_msgs", NULL };
+	const json_t *v = json_object_get(r, "neighbours");
+
+	if (json_array_size(v) == 0)
+		printf("neighbours\n  (none)\n");
+	else
+		bl_beamctl_print_table("neighbours", v, cols);
+	if ((v = json_object_get(r, "stats")) != NULL) {
+		printf("\ncounters\n");
+		print_object(v, 2, NULL);
+	}
+}
+
 void bl_beamctl_print_reply(const char *cmd, const json_t *r)
 {
+	if (strcmp(cmd, "neigh.list") == 0 && json_is_array(json_object_get(r, "neighbours"))) {
+		print_neigh(r);
+		return;
+	}
 	if (strcmp(cmd, "status") == 0)
 		print_status(r);
 	else if (strcmp(cmd, "stats") == 0)

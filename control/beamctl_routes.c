@@ -24,17 +24,29 @@
 #include "control/cmd.h"
 #include "control/text.h"
 
-enum { COL_KEY, COL_ACTION, COL_NAME, COL_PORT, COL_MAC, COL_IP, COL_UDP, COL_VLAN, NCOLS };
+enum {
+	COL_KEY,
+	COL_ACTION,
+	COL_NAME,
+	COL_PORT,
+	COL_MAC,
+	COL_IP,
+	COL_UDP,
+	COL_VLAN,
+	COL_NEIGH,
+	NCOLS
+};
 
 static const struct {
 	const char *field; /* in a route object */
 	const char *title;
 	bool right; /* numbers: right aligned */
 } cols[NCOLS] = {
-	[COL_KEY] = { "key", "KEY", false },	[COL_ACTION] = { "action", "ACTION", false },
-	[COL_NAME] = { "name", "NAME", false }, [COL_PORT] = { "port", "PORT", true },
-	[COL_MAC] = { "mac", "MAC", false },	[COL_IP] = { "ip", "IP", false },
-	[COL_UDP] = { "udp", "UDP", true },	[COL_VLAN] = { "vlan", "VLAN", true },
+	[COL_KEY] = { "key", "KEY", false },	   [COL_ACTION] = { "action", "ACTION", false },
+	[COL_NAME] = { "name", "NAME", false },	   [COL_PORT] = { "port", "PORT", true },
+	[COL_MAC] = { "mac", "MAC", false },	   [COL_IP] = { "ip", "IP", false },
+	[COL_UDP] = { "udp", "UDP", true },	   [COL_VLAN] = { "vlan", "VLAN", true },
+	[COL_NEIGH] = { "neigh", "NEIGH", false }, /* a hop resolved by ARP or ND: its state */
 };
 
 /* Longer than any cell of a route: keys have 20 digits, names 31 characters. */
@@ -90,13 +102,17 @@ static void lay_out(struct table *t, const json_t *routes, bool more)
 	int c;
 
 	for (c = 0; c < NCOLS; c++) {
-		t->show[c] = (c != COL_NAME && c != COL_VLAN) || more;
+		t->show[c] =
+		    (c != COL_NAME && c != COL_VLAN && c != COL_NEIGH) || (more && c != COL_NEIGH);
 		t->width[c] = (int)strlen(cols[c].title);
 	}
 	json_array_foreach (routes, i, r)
 		t->show[COL_NAME] |= json_object_get(r, "name") != NULL;
 	json_array_foreach (routes, i, r)
 		t->show[COL_VLAN] |= json_object_get(r, "vlan") != NULL;
+	/* Only when this page has one: a later page's are in `--json`. */
+	json_array_foreach (routes, i, r)
+		t->show[COL_NEIGH] |= json_object_get(r, "neigh") != NULL;
 	json_array_foreach (routes, i, r) {
 		for (c = 0; c < NCOLS; c++) {
 			if (!t->show[c])

@@ -116,6 +116,9 @@ static void usage(FILE *f, const char *prog)
 	    "                       (default 0: it polls, and low load costs no latency)\n"
 	    "  --stall-ms N         report a worker lcore with no poll loop for N ms (default "
 	    "100)\n"
+	    "  --neigh-reachable-ms N  a neighbour resolved by ARP or ND is trusted N ms\n"
+	    "                       before it is checked again (default 30000)\n"
+	    "  --neigh-retrans-ms N time between ARP requests or solicitations (default 1000)\n"
 	    "  --ctl-idle-timeout S close a control client idle for S seconds (default 10; 0:\n"
 	    "                       never): no request completed and no reply read meanwhile\n"
 	    "  --ctl-busy-poll-us N after serving a request, the control thread polls its\n"
@@ -269,6 +272,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_METRICS,
 		O_CTL_IDLE,
 		O_CTL_BUSY,
+		O_NBR_REACH,
+		O_NBR_RETRANS,
 		O_VERSION,
 		O_HELP
 	};
@@ -299,6 +304,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "ctl-idle-timeout", required_argument, NULL, O_CTL_IDLE },
 		{ "ctl-busy-poll-us", required_argument, NULL, O_CTL_BUSY },
+		{ "neigh-reachable-ms", required_argument, NULL, O_NBR_REACH },
+		{ "neigh-retrans-ms", required_argument, NULL, O_NBR_RETRANS },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -440,6 +447,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 1000000, &v) != 0)
 				goto bad;
 			o->ctl_busy_poll_us = (uint32_t)v;
+			break;
+		case O_NBR_REACH:
+			if (parse_uint(optarg, 86400000, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.nbr.reachable_ms = (uint32_t)v;
+			break;
+		case O_NBR_RETRANS:
+			if (parse_uint(optarg, 60000, &v) != 0 || v == 0)
+				goto bad;
+			o->rc.nbr.retrans_ms = (uint32_t)v;
 			break;
 		case O_CTL_IDLE: {
 			double sec;
@@ -750,6 +767,8 @@ int main(int argc, char **argv)
 		bl_telemetry_poll();
 		bl_metrics_tick(metrics);
 		busy = bl_proc_cmds_tick(&pcmds) != 0;
+		/* ARP and ND: answered, resolved, aged here (dataplane/nbr.c). */
+		busy |= bl_nbr_tick(r->nbr, bl_nbr_now_ms()) != 0;
 		bl_module_cmds_tick(&mcmds);
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {

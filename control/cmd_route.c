@@ -370,7 +370,8 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r)
 			format_ipv4(r->ip, ip);
 		rc |= json_object_set_new(o, "action", json_string("forward"));
 		rc |= json_object_set_new(o, "port", json_integer(r->port));
-		rc |= json_object_set_new(o, "mac", json_string(mac));
+		if (!r->resolve) /* without: resolved by ARP or ND */
+			rc |= json_object_set_new(o, "mac", json_string(mac));
 		rc |= json_object_set_new(o, "ip", json_string(ip));
 		rc |= json_object_set_new(o, "udp", json_integer(r->udp));
 		if (r->vlan != 0) {
@@ -470,9 +471,11 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 	if (rc == 0 && r->action == BL_CMD_ACTION_FORWARD) {
 		rc = bl_args_u64(&a, "port", BL_ARG_REQUIRED, 0, 0, UINT16_MAX, &v);
 		r->port = (uint16_t)v;
+		s = NULL;
 		if (rc == 0)
-			rc = bl_args_str(&a, "mac", BL_ARG_REQUIRED, NULL, 0, 0, &s);
-		if (rc == 0)
+			rc = bl_args_str(&a, "mac", BL_ARG_OPTIONAL, NULL, 0, 0, &s);
+		r->resolve = rc == 0 && s == NULL; /* no mac: ARP or ND finds it */
+		if (rc == 0 && s != NULL)
 			rc = bl_cmd_mac_parse(s, r->mac, sub, sizeof(sub));
 		if (rc == 0)
 			rc = bl_args_str(&a, "ip", BL_ARG_REQUIRED, NULL, 0, 0, &s);
@@ -509,10 +512,11 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 
 	memset(&r, 0, sizeof(r));
 	if (argc < 1) {
-		bl_err_set(err, errlen,
-			   "%s: missing KEY (usage: %s KEY drop | %s KEY port P mac MAC ip A.B.C.D "
-			   "[udp N])",
-			   what, what, what);
+		bl_err_set(
+		    err, errlen,
+		    "%s: missing KEY (usage: %s KEY drop | %s KEY port P [mac MAC] ip A.B.C.D "
+		    "[udp N])",
+		    what, what, what);
 		return -EINVAL;
 	}
 	if (bl_cmd_key_parse(argv[0], &r.key, sub, sizeof(sub)) < 0) {
@@ -520,11 +524,11 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 		return -EINVAL;
 	}
 	if (argc < 2) {
-		bl_err_set(
-		    err, errlen,
-		    "%s: missing action after KEY (drop, process|group|pool NAME, or port P mac "
-		    "MAC ip A.B.C.D [udp N])",
-		    what);
+		bl_err_set(err, errlen,
+			   "%s: missing action after KEY (drop, process|group|pool NAME, or port P "
+			   "[mac MAC] "
+			   "ip A.B.C.D [udp N])",
+			   what);
 		return -EINVAL;
 	}
 	if (strcmp(argv[1], "drop") == 0) {
@@ -622,17 +626,14 @@ int bl_cmd_route_parse(const char *what, int argc, char **argv, struct bl_cmd_ro
 			return -EINVAL;
 		}
 	}
-	if (!have_port || !have_mac || !have_ip) {
+	if (!have_port || !have_ip) {
 		bl_err_set(err, errlen,
-			   "%s: missing %s (usage: %s KEY port P mac MAC ip A.B.C.D [udp N] "
+			   "%s: missing %s (usage: %s KEY port P [mac MAC] ip A.B.C.D [udp N] "
 			   "[vlan V])",
-			   what,
-			   !have_port  ? "'port P'"
-			   : !have_mac ? "'mac MAC'"
-				       : "'ip A.B.C.D'",
-			   what);
+			   what, !have_port ? "'port P'" : "'ip A.B.C.D'", what);
 		return -EINVAL;
 	}
+	r.resolve = !have_mac; /* found by ARP or ND */
 done:
 	*out = r;
 	return 0;

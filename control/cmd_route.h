@@ -44,6 +44,7 @@ struct bl_cmd_route {
 	/* the next hop; meaningful only for BL_CMD_ACTION_FORWARD */
 	uint16_t port;
 	uint8_t mac[6];
+	bool resolve;	     /* no mac given: found by ARP or ND (dataplane/nbr.h) */
 	uint32_t ip;	     /* host byte order: 10.0.0.2 is 0x0a000002; 0 when v6 */
 	uint16_t udp;	     /* destination UDP port, 1..65535 */
 	bool v6;	     /* the next hop's address is IPv6: ip6 */
@@ -125,7 +126,8 @@ int bl_cmd_vlan_format(uint16_t outer, uint16_t vid, char *buf, size_t len);
 /*
  * Decode one route object of a route.add or route.batch request:
  * {"key":K,"action":"drop"}, {"key":K,"action":"forward","port":P,
- * "mac":"..","ip":"..","udp":N,"vlan":"V"|"O.I"|V} (udp optional, default
+ * "mac":"..","ip":"..","udp":N,"vlan":"V"|"O.I"|V} (mac optional: without
+ * it the router resolves the address by ARP or ND; udp optional, default
  * 7447; vlan optional, untagged), or
  * {"key":K,"action":"process"|"group"|"pool","name":"..."}. Unknown fields
  * are refused so typos do not pass silently. Returns 0 or -EINVAL with a
@@ -139,7 +141,7 @@ json_t *bl_cmd_route_to_json(const struct bl_cmd_route *r);
 
 /*
  * Parse the words of `route add` after the command (KEY and the action:
- * `KEY drop`, `KEY process|group|pool NAME`, `KEY port P mac MAC ip A [udp N]`)
+ * `KEY drop`, `KEY process|group|pool NAME`, `KEY port P [mac MAC] ip A [udp N]`)
  * into *r. `what` prefixes the messages ("route add", "add"). Returns 0 or
  * -EINVAL with a message naming the word. Any thread.
  */

@@ -87,6 +87,14 @@ static const struct field totals[] = {
 	{ "sleeps", "beamline_sleeps_total", COUNTER, "Idle back-off sleeps." },
 	{ "rx_skips", "beamline_rx_skips_total", COUNTER,
 	  "Polls skipped while the processes were behind." },
+	{ "neigh_punts", "beamline_neigh_punts_total", COUNTER,
+	  "ARP and ND packets handed to the control thread." },
+	{ "neigh_held", "beamline_neigh_held_messages_total", COUNTER,
+	  "Messages held for a next hop whose MAC was not known yet." },
+	{ "neigh_tx", "beamline_neigh_tx_frames_total", COUNTER,
+	  "Frames the control thread sent (ARP, ND, held frames let go)." },
+	{ "neigh_tx_lost", "beamline_neigh_tx_lost_frames_total", COUNTER,
+	  "Of those, refused by the TX queue." },
 };
 
 /* stats' drop objects: one family each, label reason. */

@@ -60,6 +60,7 @@ static void route_spec(const struct bl_cmd_route *cr, struct bl_route_spec *spec
 	spec->least_loaded = cr->least_loaded;
 	spec->hop.port = cr->port;
 	memcpy(spec->hop.mac.addr_bytes, cr->mac, 6);
+	spec->hop.resolve = cr->resolve;
 	spec->hop.ip = cr->ip;
 	spec->hop.udp = cr->udp;
 	spec->hop.v6 = cr->v6;
@@ -416,11 +417,12 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 	return run_request(arg, ops, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 
-static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bool is_default,
-			  uint64_t key)
+static json_t *route_json(struct bl_route_table *t, const struct bl_nbr *nbr,
+			  const struct bl_route *r, bool is_default, uint64_t key)
 {
 	struct bl_route_spec spec;
 	struct bl_cmd_route cr;
+	json_t *o;
 
 	bl_route_describe(t, r, &spec);
 	memset(&cr, 0, sizeof(cr));
@@ -437,7 +439,24 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_route *r, bo
 	memcpy(cr.ip6, spec.hop.ip6, 16);
 	cr.vlan = spec.hop.vlan;
 	cr.vlan_outer = spec.hop.vlan_outer;
-	return bl_cmd_route_to_json(&cr);
+	cr.resolve = spec.hop.resolve;
+	o = bl_cmd_route_to_json(&cr);
+	/* A next hop resolved by ARP or ND: its neighbour's state and MAC now. */
+	if (o != NULL && r->action == BL_ROUTE_FORWARD && spec.hop.resolve) {
+		enum bl_nbr_state st = BL_NBR_INCOMPLETE;
+		struct rte_ether_addr mac;
+
+		if (nbr != NULL)
+			bl_nbr_hop_state(nbr, r->hop, &st);
+		json_object_set_new(o, "neigh", json_string(bl_nbr_state_names[st]));
+		if (bl_route_hop_mac(t, r->hop, &mac)) {
+			char m[RTE_ETHER_ADDR_FMT_SIZE];
+
+			rte_ether_format_addr(m, sizeof(m), &mac);
+			json_object_set_new(o, "mac", json_string(m));
+		}
+	}
+	return o;
 }
 
 /*
@@ -500,7 +519,7 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 				      "the \"next\" of an earlier reply (24 hex digits)");
 	routes = json_array();
 	if (!cur.started && limit > 0 && bl_route_get_default(t, &dr)) {
-		json_array_append_new(routes, route_json(t, &dr, true, 0));
+		json_array_append_new(routes, route_json(t, rc->r->nbr, &dr, true, 0));
 		limit--;
 	}
 	page = malloc((limit ? limit : 1) * sizeof(*page));
@@ -510,7 +529,8 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	}
 	n = bl_route_page(t, &cur, page, limit, &more);
 	for (i = 0; i < n; i++)
-		json_array_append_new(routes, route_json(t, &page[i].r, false, page[i].key));
+		json_array_append_new(routes,
+				      route_json(t, rc->r->nbr, &page[i].r, false, page[i].key));
 	free(page);
 	bl__set_u64(reply, "total", t->count + (t->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "routes", routes);

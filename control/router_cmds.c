@@ -200,7 +200,7 @@ static const struct {
 	C(split_frames),     C(ref_segs),      C(ptx_in),	  C(ptx_msgs),	 C(ptx_drop_msgs),
 	C(ptx_buffered),     C(ptx_frames),    C(loops),	  C(busy_loops), C(rx_bursts),
 	C(busy_tsc),	     C(idle_tsc),      C(sleeps),	  C(rx_skips),	 C(ptx_inplace),
-	C(frame_deliveries),
+	C(frame_deliveries), C(neigh_punts),   C(neigh_held),	  C(neigh_tx),	 C(neigh_tx_lost),
 #undef C
 };
 
@@ -360,5 +360,6 @@ int bl_router_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc)
 		if (ret != 0)
 			return ret;
 	}
-	return bl__route_cmds_register(c, rc);
+	ret = bl__route_cmds_register(c, rc);
+	return ret != 0 ? ret : bl__neigh_cmds_register(c, rc);
 }

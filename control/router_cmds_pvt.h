@@ -22,4 +22,7 @@ static inline int bl__set_u64(json_t *o, const char *k, uint64_t v)
 /* Register route.add, route.del, route.batch, route.list, route.count (route_cmds.c). */
 int bl__route_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc);
 
+/* Register neigh.list (neigh_cmds.c). */
+int bl__neigh_cmds_register(struct bl_ctl *c, struct bl_router_cmds *rc);
+
 #endif /* BL_ROUTER_CMDS_PVT_H */

@@ -20,7 +20,7 @@
 enum bl_pkt_drop {
 	BL_PKT_DROP_NONE = 0,
 	BL_PKT_DROP_ETH_TRUNCATED,  /* shorter than an Ethernet header */
-	BL_PKT_DROP_NOT_IPV4,	    /* ethertype neither IPv4 nor IPv6 (ARP...), tag stripped */
+	BL_PKT_DROP_NOT_IPV4,	    /* ethertype neither IPv4, IPv6 nor ARP, tag stripped */
 	BL_PKT_DROP_NOT_FOR_US,	    /* dst MAC, dst IPv4 or dst UDP port is not ours */
 	BL_PKT_DROP_IP_TRUNCATED,   /* shorter than the IPv4 header it announces */
 	BL_PKT_DROP_IP_BAD_HEADER,  /* version != 4 or IHL < 5; IPv6: version != 6 */
@@ -45,6 +45,8 @@ enum bl_pkt_drop {
 	/* VLANs (dataplane/vlan.h) */
 	BL_PKT_DROP_VLAN_UNKNOWN, /* tagged with a VLAN (or QinQ pair) the port does not accept */
 	BL_PKT_DROP_VLAN_BAD_TAG, /* a tag cut short, or 0x88a8 not followed by an 0x8100 tag */
+	/* Neighbours (dataplane/nbr_punt.h) */
+	BL_PKT_DROP_NEIGH_PUNT_FULL, /* ARP or ND for the control thread; its ring was full */
 	BL_PKT_DROP_MAX
 };
 
@@ -60,6 +62,8 @@ enum bl_msg_drop {
 	BL_MSG_DROP_NO_MEMBER,	  /* group or pool route: the group has no members */
 	BL_MSG_DROP_PROC_REFUSED, /* the runtime refused it (dead pid, mailbox or ring full: its own
 				     counter says which) */
+	BL_MSG_DROP_NEIGH_UNRESOLVED, /* the next hop's MAC is not known and could not be
+					 held for it (or was held past its resolution) */
 	BL_MSG_DROP_MAX
 };
 
@@ -103,11 +107,12 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 	"udp_bad_checksum",
 	"vlan_unknown",
 	"vlan_bad_tag",
+	"neigh_punt_full",
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
-	"no_route", "route_drop", "bad_kind",	"port_down", "no_mbuf",
-	"too_big",  "tx_full",	  "no_process", "no_member", "proc_refused",
+	"no_route", "route_drop", "bad_kind",  "port_down",    "no_mbuf",	   "too_big",
+	"tx_full",  "no_process", "no_member", "proc_refused", "neigh_unresolved",
 };
 
 /* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */

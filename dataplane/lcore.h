@@ -71,12 +71,16 @@ struct bl_lcore_stats {
 	uint64_t ptx_inplace;	 /* of those, sent in the received mbuf (no copy) */
 	uint64_t frame_deliveries; /* received frames given whole to one process */
 	uint64_t loops;
-	uint64_t busy_loops; /* loops that received something */
-	uint64_t rx_bursts;  /* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
-	uint64_t busy_tsc;   /* TSC cycles in loops that did work */
-	uint64_t idle_tsc;   /* TSC cycles in loops that found nothing (sleeps included) */
-	uint64_t sleeps;     /* idle back-off sleeps (RCU-offline) */
-	uint64_t rx_skips;   /* polls skipped while the processes were behind */
+	uint64_t busy_loops;	/* loops that received something */
+	uint64_t rx_bursts;	/* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
+	uint64_t busy_tsc;	/* TSC cycles in loops that did work */
+	uint64_t idle_tsc;	/* TSC cycles in loops that found nothing (sleeps included) */
+	uint64_t sleeps;	/* idle back-off sleeps (RCU-offline) */
+	uint64_t rx_skips;	/* polls skipped while the processes were behind */
+	uint64_t neigh_punts;	/* ARP and ND packets handed to the control thread (accepted) */
+	uint64_t neigh_held;	/* messages handed to the neighbour table, their MAC unknown */
+	uint64_t neigh_tx;	/* frames the control thread had this lcore send */
+	uint64_t neigh_tx_lost; /* of those, refused by the TX queue and freed */
 	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];
@@ -161,6 +165,7 @@ struct bl_hop_out {
 	uint64_t seq;
 	struct bl_wire_out o;
 	uint16_t port;
+	bool unresolved; /* a hop to resolve whose MAC was not known at `seen` */
 };
 
 /* The paths latency is kept for. */
@@ -257,6 +262,10 @@ struct bl_lcore {
 	pid_t tid;
 	clockid_t cpu_clock;
 	uint32_t started;
+	/* Frames the control thread sends (ARP, ND, held frames let go): the
+	 * first worker drains this ring when it flushes its TX buffers
+	 * (dataplane/nbr_punt.c); NULL on the others. */
+	struct rte_ring *nbr_out;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
 

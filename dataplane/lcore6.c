@@ -32,6 +32,8 @@
 #include "dataplane/deliver.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
+#include "dataplane/nbr_punt.h"
+#include "dataplane/nbr_wire.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
 #include "dataplane/split.h"
@@ -53,6 +55,7 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 	const bool v6 = (tgt & TGT_HOP6) != 0 && hop->v6;
 	uint32_t hdrs = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
 	struct bl_wire_out6 o6;
+	bool known = !out->unresolved;
 
 	if (hdrs - BL_WIRE_ETH_LEN + pkt->frame_len - BL_WIRE_FRAME_HDR_LEN > port->mtu) {
 		count_msg_drop(lc, BL_MSG_DROP_TOO_BIG, count);
@@ -60,7 +63,7 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 		return;
 	}
 	if (v6)
-		bl__hop_out6(lc, h, &o6);
+		known = bl__hop_out6(lc, h, &o6);
 	if (bl_wire_reframe(m, pkt, &out->o, v6 ? &o6 : NULL, out->seq, lc->ip_id,
 			    port->udp6_csum_tx) != 0) {
 		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the headers */
@@ -75,6 +78,10 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 	}
 	lc->ip_id = (uint16_t)(lc->ip_id + !v6);
 	out->seq += count;
+	if (unlikely(!known)) { /* its MAC not known yet: held by the neighbour table */
+		bl__nbr_hold(lc, h, m, count);
+		return;
+	}
 	tx_enqueue(lc, out->port, m, count);
 }
 
@@ -135,6 +142,12 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
+
+	if (unlikely(
+		bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, 0, 0); /* the control thread's */
+		return 0;
+	}
 
 	return bl__lcore_pkt6_on(lc, in_port, m, &port->local, &port->local6);
 }

@@ -25,6 +25,8 @@
 #include "dataplane/classify.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
+#include "dataplane/nbr_punt.h"
+#include "dataplane/nbr_wire.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
 #include "dataplane/vlan.h"
@@ -66,6 +68,15 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	}
 	(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* accepted just above */
 
+	if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
+		return 0;
+	}
+	if (bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
+		return 0;
+	}
+
 	if (bl_wire_is_ipv6(m))
 		return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
 	bad = bl_wire_parse_hdrs(m, &local, &pkt);
@@ -92,5 +103,10 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
 		return bl__lcore_pkt6(lc, in_port, m);
 	if (bl_wire_is_tagged(m))
 		return pkt_vlan(lc, in_port, m);
+	/* ARP: the control thread's to answer and learn from (dataplane/nbr.c). */
+	if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, 0, 0);
+		return 0;
+	}
 	return pkt_drop(lc, m, BL_PKT_DROP_NOT_IPV4);
 }

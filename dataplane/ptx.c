@@ -200,7 +200,8 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		h = &r->routes->hops[hop];
 		if (h->port >= r->n_ports || !r->ports[h->port].started)
 			return BL_PTX_DROP_PORT_DOWN + 1;
-		hop_addresses(lc, h, &w);
+		if (!hop_addresses(lc, (uint16_t)hop, &w))
+			return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
 		f->port = h->port;
 		f->seq = &lc->hout[hop].seq;
 	} else {

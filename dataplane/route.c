@@ -320,7 +320,8 @@ static int hop_same(const struct bl_route_hop *h, const struct bl_route_hop_spec
 	return h->port == s->port && rte_is_same_ether_addr(&h->dst_mac, &s->mac) &&
 	       h->dst_ip == rte_cpu_to_be_32(s->ip) && h->dst_udp == rte_cpu_to_be_16(s->udp) &&
 	       h->v6 == s->v6 && (!s->v6 || memcmp(h->dst_ip6, s->ip6, 16) == 0) &&
-	       h->vlan == s->vlan && h->vlan_outer == (s->vlan != 0 ? s->vlan_outer : 0);
+	       h->vlan == s->vlan && h->vlan_outer == (s->vlan != 0 ? s->vlan_outer : 0) &&
+	       h->resolve == s->resolve;
 }
 
 /* Find or make the hop for spec; takes a reference. Control thread. */
@@ -359,8 +360,28 @@ static int hop_get(struct bl_route_table *t, const struct bl_route_hop_spec *s)
 	memcpy(t->hops[free_slot].dst_ip6, s->ip6, 16);
 	t->hops[free_slot].vlan = s->vlan;
 	t->hops[free_slot].vlan_outer = s->vlan != 0 ? s->vlan_outer : 0;
+	t->hops[free_slot].resolve = s->resolve;
+	/* A new hop starts unresolved; no reader can see this slot yet. */
+	t->hop_nbr[free_slot] = 0;
 	t->hop_refs[free_slot] = 1;
 	return (int)free_slot;
+}
+
+void bl_route_hop_set_nbr(struct bl_route_table *t, unsigned h, const struct rte_ether_addr *mac)
+{
+	uint64_t w = 0;
+
+	if (h >= t->n_hops || !t->hops[h].resolve)
+		return;
+	if (mac != NULL) {
+		memcpy(&w, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+		w |= BL_ROUTE_NBR_VALID;
+	}
+	if (w == t->hop_nbr[h])
+		return;
+	/* Pairs with the acquire load in bl_route_hop_mac. */
+	__atomic_store_n(&t->hop_nbr[h], w, __ATOMIC_RELEASE);
+	bl__route_changed(t);
 }
 
 /* Find or make the target for spec; takes a reference. Control thread. */
@@ -601,6 +622,7 @@ void bl_route_describe(const struct bl_route_table *t, const struct bl_route *r,
 		memcpy(spec->hop.ip6, h->dst_ip6, 16);
 		spec->hop.vlan = h->vlan;
 		spec->hop.vlan_outer = h->vlan_outer;
+		spec->hop.resolve = h->resolve;
 	} else if (bl_route_action_is_target(r->action)) {
 		const struct bl_route_target *tg = &t->targets[r->hop];
 

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <urcu-qsbr.h>
 #include <rte_branch_prediction.h>
@@ -60,6 +61,7 @@ struct bl_route_hop_spec {
 	uint8_t ip6[16];     /* as on the wire */
 	uint16_t vlan;	     /* 802.1Q VLAN id frames to it are tagged with; 0 = untagged */
 	uint16_t vlan_outer; /* with vlan: a QinQ outer (0x88a8) VLAN id; 0 = none */
+	bool resolve;	     /* no MAC given: the neighbour table finds it (ARP, ND) */
 };
 
 /* What a route says. */
@@ -98,6 +100,7 @@ struct bl_route_hop {
 	uint8_t dst_ip6[16];
 	uint16_t vlan;	     /* host order; 0 = untagged (dataplane/vlan.h) */
 	uint16_t vlan_outer; /* host order; 0 = no QinQ outer tag */
+	bool resolve;	     /* dst_mac unused: the MAC is hop_nbr[] (dataplane/nbr.h) */
 };
 
 /*
@@ -196,6 +199,13 @@ struct bl_route_table {
 	struct bl_route_hop hops[BL_ROUTE_HOP_MAX];
 	struct bl_route_target targets[BL_ROUTE_TARGET_MAX];
 	struct bl_groups *groups; /* where group and pool targets find their group */
+	/*
+	 * The MAC of each hop that has `resolve` set, as the neighbour table
+	 * (dataplane/nbr.c) found it: BL_ROUTE_NBR_VALID | the six bytes, or
+	 * 0 while unresolved. One word, so a reader loads it untorn; written
+	 * only through bl_route_hop_set_nbr, which then moves `gen`.
+	 */
+	uint64_t hop_nbr[BL_ROUTE_HOP_MAX];
 
 	/* -- control thread only -- */
 	alignas(64) uint32_t min_order;		 /* the table never shrinks below this */
@@ -357,6 +367,30 @@ static inline void bl_route_lookup_bulk(struct bl_route_table *t, const uint64_t
 	bl_route_bulk_finish(t, bl_route_bulk_start(t, keys, n, hashes), keys, n, hashes, vals);
 }
 
+#define BL_ROUTE_NBR_VALID (1ull << 63)
+
+/*
+ * The MAC frames to hop h go to: the static one, or the one the neighbour
+ * table published. False (and *mac untouched) for a hop to resolve whose
+ * neighbour is not known. Lcores (RCU-online) and the control thread.
+ * Pairs with the release store in bl_route_hop_set_nbr.
+ */
+static inline bool bl_route_hop_mac(const struct bl_route_table *t, uint16_t h,
+				    struct rte_ether_addr *mac)
+{
+	uint64_t w;
+
+	if (!t->hops[h].resolve) {
+		*mac = t->hops[h].dst_mac;
+		return true;
+	}
+	w = __atomic_load_n(&t->hop_nbr[h], __ATOMIC_ACQUIRE);
+	if (!(w & BL_ROUTE_NBR_VALID))
+		return false;
+	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+	return true;
+}
+
 /* The hop of a forwarding route. */
 static inline const struct bl_route_hop *bl_route_hop_get(const struct bl_route_table *t,
 							  const struct bl_route *r)
@@ -390,6 +424,14 @@ void bl_route_table_set_groups(struct bl_route_table *t, struct bl_groups *gs);
  */
 int bl_route_hop_acquire(struct bl_route_table *t, const struct bl_route_hop_spec *spec);
 void bl_route_hop_release(struct bl_route_table *t, unsigned hop);
+
+/*
+ * Publish the MAC of hop h (a hop with `resolve`), or withdraw it (mac
+ * NULL). When the word changes, the table's generation moves, so every
+ * lcore drops the verdicts and prepared bytes it made with the old one at
+ * its next burst. Control thread only (the neighbour table).
+ */
+void bl_route_hop_set_nbr(struct bl_route_table *t, unsigned h, const struct rte_ether_addr *mac);
 
 /*
  * Remove every route, wait for readers, free it all. Control thread,

@@ -18,7 +18,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
+#include "dataplane/nbr_punt.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
 #include "dataplane/verdict_l2.h"
@@ -46,6 +48,7 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->max_msgs = 65536;
 	conf->proc_slice_us = BL_SCHED_SLICE_US;
 	conf->proc_budget = 64;
+	bl_nbr_conf_defaults(&conf->nbr);
 }
 
 /* Schedulers for every worker lcore and the control thread, in one set. */
@@ -173,6 +176,41 @@ struct bl_sched *bl_router_sched(const struct bl_router *r, unsigned lcore)
 	return r->set->by_lcore[lcore];
 }
 
+/* The neighbour table and its two rings (dataplane/nbr_punt.h). */
+static int nbr_setup(struct bl_router *r, char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+	static unsigned made; /* ring names are global to the process */
+
+	snprintf(name, sizeof(name), "bl_nbr_in%u", made);
+	r->nbr_in = rte_ring_create(name, BL_NBR_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "bl_nbr_out%u", made++);
+	r->nbr_out =
+	    rte_ring_create(name, BL_NBR_RING, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	r->nbr = bl_nbr_create(r, &r->conf.nbr);
+	if (r->nbr_in == NULL || r->nbr_out == NULL || r->nbr == NULL) {
+		snprintf(err, errlen, "cannot create the neighbour table and its rings");
+		return -ENOMEM;
+	}
+	r->workers[0]->nbr_out = r->nbr_out;
+	return 0;
+}
+
+/* Free what the neighbour rings still hold, then the table and the rings. */
+static void nbr_teardown(struct bl_router *r)
+{
+	struct rte_mbuf *m;
+
+	for (struct rte_ring *q = r->nbr_in; q != NULL; q = q == r->nbr_in ? r->nbr_out : NULL)
+		while (rte_ring_dequeue(q, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	bl_nbr_destroy(r->nbr);
+	r->nbr = NULL;
+	rte_ring_free(r->nbr_in);
+	rte_ring_free(r->nbr_out);
+	r->nbr_in = r->nbr_out = NULL;
+}
+
 int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, char *err,
 		     size_t errlen)
 {
@@ -227,7 +265,7 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 
 	n = n_ports * n_workers * (unsigned int)(conf->rxd + conf->txd) +
 	    n_workers * (POOL_CACHE * 2 + BL_RX_BURST + BL_BURST * (n_ports + 2) * 4 + BL_PFRAMES) +
-	    4096 + conf->proc_mbufs;
+	    4096 + conf->proc_mbufs + 2 * BL_NBR_RING + BL_NBR_MAX * BL_NBR_QUEUE;
 	r->pool_size = n;
 	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  socket);
@@ -319,6 +357,9 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		}
 		n++;
 	}
+	ret = nbr_setup(r, err, errlen);
+	if (ret != 0)
+		goto fail;
 	ret = runtime_create(r, err, errlen);
 	if (ret != 0)
 		goto fail;
@@ -366,6 +407,7 @@ unsigned int bl_router_destroy(struct bl_router *r)
 	if (r->running)
 		bl_router_stop(r);
 	runtime_destroy(r);
+	nbr_teardown(r);
 	for (p = 0; p < r->n_ports; p++)
 		bl_port_close(&r->ports[p]);
 	for (i = 0; i < r->n_workers; i++) {

@@ -16,6 +16,7 @@
 #include "actors/registry.h"
 #include "actors/sched.h"
 #include "dataplane/lcore.h"
+#include "dataplane/nbr.h"
 #include "dataplane/port.h"
 #include "dataplane/route.h"
 
@@ -48,6 +49,7 @@ struct bl_router_conf {
 	uint32_t proc_slice_us; /* longest process run between two polls (default 1000) */
 	uint32_t proc_budget;	/* messages per process turn on the workers (default 64) */
 	uint32_t max_msgs;	/* queued messages per lcore, all mailboxes (default 65536) */
+	struct bl_nbr_conf nbr; /* the neighbour table's timers (dataplane/nbr.h) */
 };
 
 struct bl_router {
@@ -67,6 +69,11 @@ struct bl_router {
 	struct bl_port ports[BL_MAX_PORTS];
 	unsigned int n_workers;
 	struct bl_lcore *workers[BL_MAX_WORKERS];
+	/* The neighbour table (control thread) and its rings (dataplane/nbr_punt.h):
+	 * workers -> control thread, and control thread -> the first worker. */
+	struct bl_nbr *nbr;
+	struct rte_ring *nbr_in;
+	struct rte_ring *nbr_out;
 	int quit;    /* set by the control thread; workers poll it (relaxed) */
 	int rx_hold; /* while set, workers run processes but take no packets (acquire) */
 	bool running;

@@ -21,6 +21,7 @@
 
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
+#include "dataplane/nbr_punt.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
 #include "dataplane/vlan.h"
@@ -70,8 +71,10 @@ static inline int split_append(struct bl_lcore *lc, struct rte_mbuf *head,
 
 /* The headers of a split frame to hop h that needs more than the IPv4
  * bytes prepared in ho (an IPv6 hop, or a tagged one: verdict TGT_HOP6 |
- * h), in the first hdrs bytes of head: out of line, not the fast path.
- * 0, or -ENOSPC when head has no room for the tags. */
+ * h; or one whose MAC is not known yet), in the first hdrs bytes of head:
+ * out of line, not the fast path. 0; 1 when the frame is whole but for
+ * its destination MAC, not known yet (it is held: nbr_punt.h); or -ENOSPC
+ * when head has no room for the tags. */
 static __rte_noinline __rte_unused int split_put_slow(struct bl_lcore *lc, struct rte_mbuf *head,
 						      uint16_t h, const struct bl_hop_out *ho,
 						      uint16_t n, uint32_t msgs_len)
@@ -79,17 +82,20 @@ static __rte_noinline __rte_unused int split_put_slow(struct bl_lcore *lc, struc
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[ho->port];
 	struct bl_wire_out6 o6;
+	bool known = !ho->unresolved;
 
 	if (hop->v6) {
-		bl__hop_out6(lc, h, &o6);
+		known = bl__hop_out6(lc, h, &o6);
 		bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &o6, n, ho->seq, msgs_len);
 		bl_wire_udp6_finish(head, out->udp6_csum_tx);
 	} else {
 		bl_wire_put_headers_out(rte_pktmbuf_mtod(head, uint8_t *), &ho->o, n, ho->seq,
 					msgs_len, lc->ip_id++);
 	}
-	return hop->vlan != 0 ? bl_wire_vlan_push(head, hop->vlan_outer, hop->vlan, out->vlan_tx)
-			      : 0;
+	if (hop->vlan != 0 &&
+	    bl_wire_vlan_push(head, hop->vlan_outer, hop->vlan, out->vlan_tx) != 0)
+		return -ENOSPC;
+	return known ? 0 : 1;
 }
 
 /*
@@ -115,6 +121,7 @@ static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbu
 	uint16_t i, n = 0;
 	enum bl_msg_drop why = BL_MSG_DROP_NO_MBUF;
 	uint8_t *hdr;
+	int held = 0;
 
 	/* Count first: the frame must fit the port before anything is built. */
 	for (i = 0; i < count; i++) {
@@ -168,8 +175,8 @@ static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbu
 	}
 
 	if (unlikely(slow)) {
-		if (split_put_slow(lc, head, (uint16_t)(hop_idx & ~TGT_HOP6), ho, n, msgs_len) !=
-		    0) {
+		held = split_put_slow(lc, head, (uint16_t)(hop_idx & ~TGT_HOP6), ho, n, msgs_len);
+		if (held < 0) {
 			rte_pktmbuf_free(head);
 			goto drop;
 		}
@@ -178,6 +185,10 @@ static __rte_always_inline void split_one_to(struct bl_lcore *lc, struct rte_mbu
 	}
 	ho->seq += n;
 	bl_stat_add(&lc->st.split_frames, 1);
+	if (slow && unlikely(held > 0)) {
+		bl__nbr_hold(lc, (uint16_t)(hop_idx & ~TGT_HOP6), head, n);
+		return;
+	}
 	tx_enqueue(lc, ho->port, head, n);
 	return;
 

@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/lcore_pvt.h"
+#include "dataplane/nbr_punt.h"
 #include "dataplane/txbuf.h"
 
 void bl_lcore_flush(struct bl_lcore *lc)
@@ -15,6 +16,9 @@ void bl_lcore_flush(struct bl_lcore *lc)
 	for (p = 0; p < lc->r->n_ports; p++)
 		if (lc->tx[p].n > 0)
 			txbuf_send(lc, p, &lc->tx[p]);
+	/* The control thread's frames (nbr_punt.h): after this lcore's own. */
+	if (unlikely(lc->nbr_out != NULL))
+		bl__nbr_out_drain(lc);
 }
 
 /* The prepared bytes for hop h, from the table this burst reads. */
@@ -24,13 +28,16 @@ __rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
 	struct bl_hop_out *out = &lc->hout[h];
 	struct bl_wire_hop w;
 
-	hop_addresses(lc, hop, &w);
+	/* The verdict of a hop to resolve is taken from this (verdict.h's
+	 * verdict_of_hop), so the bytes and the verdict agree on one load of
+	 * its neighbour word for the whole generation. */
+	out->unresolved = !hop_addresses(lc, h, &w);
 	bl_wire_out_prepare(&out->o, &w);
 	out->port = hop->port;
 	out->seen = lc->vcache.seen;
 }
 
-void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
+bool bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
 {
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[hop->port];
@@ -41,10 +48,14 @@ void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6
 	    hop->vlan != 0 ? bl_port_vlan_find(out->vlans, out->n_vlans, hop->vlan_outer, hop->vlan)
 			   : NULL;
 
-	memcpy(o6->eth, hop->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	struct rte_ether_addr mac = { { 0 } };
+	bool known = bl_route_hop_mac(lc->r->routes, h, &mac);
+
+	memcpy(o6->eth, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(o6->eth + RTE_ETHER_ADDR_LEN, out->local.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	memcpy(o6->ips, v != NULL && memcmp(v->ip6, unset, 16) != 0 ? v->ip6 : out->local6.ip, 16);
 	memcpy(o6->ips + 16, hop->dst_ip6, 16);
 	memcpy(o6->ports, &sport, 2);
 	memcpy(o6->ports + 2, &hop->dst_udp, 2);
+	return known;
 }

@@ -17,7 +17,9 @@
 #ifndef BL_TXBUF_H
 #define BL_TXBUF_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
@@ -144,14 +146,18 @@ static inline void tx_enqueue_proc(struct bl_lcore *lc, uint16_t port, struct rt
 		txbuf_send(lc, port, tb);
 }
 
-/* Addresses for a frame leaving through `hop` from this lcore. */
-static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_route_hop *hop,
-				 struct bl_wire_hop *w)
+/* Addresses for a frame leaving through hop h from this lcore. False when
+ * h is a hop to resolve whose neighbour is not known yet (its MAC is then
+ * left zero: such a frame is held, dataplane/nbr_punt.h). */
+static inline bool hop_addresses(const struct bl_lcore *lc, uint16_t h, struct bl_wire_hop *w)
 {
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[hop->port];
+	bool known;
 
 	w->src_mac = out->local.mac;
-	w->dst_mac = hop->dst_mac;
+	memset(&w->dst_mac, 0, sizeof(w->dst_mac));
+	known = bl_route_hop_mac(lc->r->routes, h, &w->dst_mac);
 	w->src_ip = out->local.ip;
 	if (unlikely(hop->vlan != 0)) { /* the VLAN's own address, if it has one */
 		const struct bl_port_vlan *v =
@@ -163,11 +169,13 @@ static inline void hop_addresses(const struct bl_lcore *lc, const struct bl_rout
 	w->dst_ip = hop->dst_ip;
 	w->src_port = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
 	w->dst_port = hop->dst_udp;
+	return known;
 }
 
 /* The bytes of IPv6 hop h (verdict TGT_HOP6 | h), prepared on the spot from
- * the table this burst reads: IPv6 frames are not the fast path. */
-void bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6);
+ * the table this burst reads: IPv6 frames are not the fast path. False
+ * when h is a hop to resolve whose neighbour is not known yet. */
+bool bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6);
 
 static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
 {

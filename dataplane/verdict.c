@@ -71,7 +71,7 @@ __rte_noinline uint16_t bl__verdict_slow(struct bl_lcore *lc, uint64_t raw, size
 		v = bl_route_lookup_val(lc->r->routes, key);
 		vl2_put(s, key, v);
 	}
-	tgt = verdict_of_val(lc->r, v);
+	tgt = verdict_of_val(lc, v);
 	lc->vmiss++;
 	verdict_fill(&lc->vcache, raw, slot, tgt);
 	return tgt;

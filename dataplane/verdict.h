@@ -43,6 +43,7 @@
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/route.h"
 #include "dataplane/router.h"
+#include "dataplane/txbuf.h"
 #include "dataplane/verdict_l2.h"
 
 /*
@@ -73,9 +74,24 @@ static inline uint64_t bl_verdict_mask(uint32_t id)
 	return bl__vmask[id];
 }
 
-/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
-static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
+/*
+ * A hop to resolve (no static MAC): while its neighbour is unknown, its
+ * messages take the reframing path (TGT_HOP6), which holds them for the
+ * neighbour table (dataplane/nbr_punt.h) rather than sending them; the
+ * same prepared bytes (hop_out, one load of the neighbour word for the
+ * whole generation) decide both, so a verdict never says "send" with
+ * bytes that have no MAC. Publishing a MAC moves the table's generation:
+ * this verdict is then dropped with the cache at the next burst.
+ */
+static __rte_noinline __rte_unused uint16_t verdict_of_hop(struct bl_lcore *lc, uint16_t h)
 {
+	return hop_out(lc, h)->unresolved ? (uint16_t)(TGT_HOP6 | h) : h;
+}
+
+/* What messages get from a route's value (BL_ROUTE_VAL_NONE: no route). */
+static inline uint16_t verdict_of_val(struct bl_lcore *lc, uint16_t v)
+{
+	const struct bl_router *r = lc->r;
 	struct bl_route route;
 	const struct bl_route_hop *h;
 
@@ -91,7 +107,9 @@ static inline uint16_t verdict_of_val(const struct bl_router *r, uint16_t v)
 		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
 	/* A hop the in-place rewrite cannot serve (IPv6, or tagged) leaves the
 	 * fast path: lcore6.c builds its headers anew. */
-	return (h->v6 || h->vlan != 0) ? (uint16_t)(TGT_HOP6 | route.hop) : route.hop;
+	if (h->v6 || h->vlan != 0)
+		return (uint16_t)(TGT_HOP6 | route.hop);
+	return unlikely(h->resolve) ? verdict_of_hop(lc, route.hop) : route.hop;
 }
 
 /* Cache verdict tgt for wire-order key `raw` in `slot`, under the
@@ -327,12 +345,12 @@ static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
 	for (i = 0; i < pf->n; i++) {
 		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]),
-			     verdict_of_val(lc->r, val[i]));
+			     verdict_of_val(lc, val[i]));
 		vl2_put(vl2_set(lc->vl2, pf->hash[i]), pf->key[i], val[i]);
 	}
 	for (i = 0; i < pf->n2; i++)
 		verdict_fill(c, pf->raw2[i], bl_verdict_slot(pf->raw2[i]),
-			     verdict_of_val(lc->r, pf->val2[i]));
+			     verdict_of_val(lc, pf->val2[i]));
 }
 
 #endif /* BL_VERDICT_H */

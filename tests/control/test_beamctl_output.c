@@ -142,7 +142,7 @@ static void test_usage_errors(void **state)
 	run_beamctl(d->c, true, NULL, r, "--help", NULL);
 	assert_int_equal(r->status, 0);
 	has(r->out, "usage: beamctl");
-	has(r->out, "route add KEY port P mac MAC ip A.B.C.D [udp N]");
+	has(r->out, "route add KEY port P [mac MAC] ip A.B.C.D [udp N]");
 	has(r->out, "BEAMLINE_SOCKET");
 	free(r);
 }

@@ -253,9 +253,28 @@ static void test_route_add_errors(void **state)
 	cmds_fails(w, EINVAL, "\"port\" must be an integer in 0..65535",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':70000,"
 		   "'mac':'02:00:00:00:00:01','ip':'10.0.0.2'}]}");
-	cmds_fails(w, EINVAL, "routes item 1: route: missing \"mac\"",
-		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':0,"
-		   "'ip':'10.0.0.2'}]}");
+	/* Without "mac" the router resolves the next hop (ARP, ND): accepted,
+	 * listed with its neighbour's state and no MAC yet, and in neigh.list. */
+	json_decref(cmds_ok(w, "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':0,"
+			       "'ip':'10.0.0.2'}]}"));
+	{
+		json_t *r = cmds_ok(w, "{'cmd':'route.list'}");
+		json_t *e = json_array_get(json_object_get(r, "routes"), 0);
+
+		assert_string_equal(cmds_str(e, "neigh"), "incomplete");
+		assert_null(json_object_get(e, "mac"));
+		json_decref(r);
+		bl_nbr_tick(w->r->nbr, bl_nbr_now_ms()); /* takes the hop up */
+		r = cmds_ok(w, "{'cmd':'neigh.list'}");
+		e = json_array_get(json_object_get(r, "neighbours"), 0);
+		assert_string_equal(cmds_str(e, "ip"), "10.0.0.2");
+		assert_string_equal(cmds_str(e, "state"), "incomplete");
+		assert_true(json_is_null(json_object_get(e, "mac")));
+		assert_int_equal(cmds_int(e, "probes"), 1);
+		json_decref(r);
+		cmds_fails(w, EINVAL, "unknown", "{'cmd':'neigh.list','x':1}");
+		json_decref(cmds_ok(w, "{'cmd':'route.del','keys':[1]}"));
+	}
 	cmds_fails(w, EINVAL, "routes item 1: route:",
 		   "{'cmd':'route.add','routes':[{'key':1,'action':'forward','port':0,"
 		   "'mac':'02:00:00:00:00','ip':'10.0.0.2'}]}");

@@ -44,7 +44,8 @@ def bad_packets():
     pk = P.packet(*src, good)
     out = [
         ("eth_truncated", pk[:10]),
-        ("not_ipv4", P.packet(*src, good, ethertype=0x0806)),  # ARP: IPv6 is parsed
+        # An ethertype of no family (ARP is the neighbour table's, IPv6 is parsed).
+        ("not_ipv4", P.packet(*src, good, ethertype=0x88B5)),
         ("not_for_us", P.packet(*src[:5], 7448, good)),
         ("ip_truncated", pk[:14 + 12]),
         ("ip_bad_header", pk[:14] + bytes([0x65]) + pk[15:]),
