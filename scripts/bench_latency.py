@@ -109,18 +109,20 @@ class Lat:
         prefix = f"bllat-{os.getpid()}-gen-{self.seq}"
         logpath = os.path.join(self.env["work"], f"gen-{self.seq}-{name}-{rep}.log")
         proc = b.start(self.gen_argv(prefix, tag, rate, self.args.seconds), logpath)
+        late = False
         try:
             proc.wait(timeout=LINK_WAIT + self.args.warmup + self.args.seconds + 20)
         except subprocess.TimeoutExpired:
-            pass
+            late = True  # its report after SIGINT covers part of the time only
         rc = b.stop(proc)
         shutil.rmtree(b.runtime_dir(prefix), ignore_errors=True)
         with open(logpath) as f:
             text = f.read()
         line = next((ln for ln in reversed(text.splitlines()) if ln.startswith("{")), None)
-        if rc != 0 or line is None:
+        if rc != 0 or line is None or late:
             tail = "\n    ".join(text.splitlines()[-8:])
-            raise RuntimeError(f"beamline-gen exited {rc} at rate {rate:.0f}; its log "
+            raise RuntimeError(f"beamline-gen {'overran its time' if late else f'exited {rc}'} "
+                               f"at rate {rate:.0f}; its log "
                                f"{logpath}:\n    {tail}")
         r = json.loads(line)
         r.update(name=name, rep=rep, load=load, rate_target=rate, log=logpath)
