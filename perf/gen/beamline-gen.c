@@ -70,7 +70,12 @@ int main(int argc, char **argv)
 			rte_eal_cleanup();
 		return 1;
 	}
-	rc = port_mode ? bl_gen_run_port(g) : bl_gen_run_pcap(g);
+	if (!port_mode)
+		rc = bl_gen_run_pcap(g);
+	else if (cfg.latency)
+		rc = bl_gen_run_latency(g);
+	else
+		rc = bl_gen_run_port(g);
 	if (rc == 0)
 		rc = write_side_outputs(g);
 	if (rc == 0 && !port_mode)

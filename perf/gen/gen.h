@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct rte_mbuf;
+struct rte_mempool;
+
 /* Every generated frame is Ethernet + IPv4 (no options) + UDP + wire v1. */
 #define BL_GEN_ETH_LEN	 14u
 #define BL_GEN_IP_LEN	 20u
@@ -21,6 +24,14 @@
 #define BL_GEN_HDRS_LEN	 (BL_GEN_ETH_LEN + BL_GEN_IP_LEN + BL_GEN_UDP_LEN)
 #define BL_GEN_MAX_MTU	 9000u
 #define BL_GEN_MAX_FRAME (BL_GEN_ETH_LEN + BL_GEN_MAX_MTU)
+
+/*
+ * --latency: the first bytes of every message's payload are a stamp, in
+ * the generator's own byte order (only it reads them back): a magic word,
+ * then the TSC when the frame was handed to the PMD.
+ */
+#define BL_GEN_STAMP_MAGIC UINT64_C(0x424c4c4154535450) /* "BLLATSTP" */
+#define BL_GEN_STAMP_LEN   16u
 
 enum bl_gen_dist {
 	BL_GEN_DIST_UNIFORM = 0,
@@ -77,6 +88,15 @@ struct bl_gen_cfg {
 	double seconds;	  /* port mode: stop after this long (0 = no limit) */
 	uint32_t ring;	  /* port mode: prepared frames re-sent in a loop */
 	int frames_given; /* --frames was on the command line */
+
+	/* port mode, --latency: stamp frames, read them back on rx_port */
+	int latency;
+	uint16_t rx_port;
+	int rx_port_given;
+	double rate;   /* frames a second; 0 = as fast as the port takes them */
+	double warmup; /* seconds sent before the measured ones (not recorded) */
+	int rate_given;
+	int warmup_given;
 };
 
 /*
@@ -163,5 +183,24 @@ int bl_gen_run_pcap(struct bl_gen *g);
  * time limit or SIGINT. Returns 0 or -errno. Main lcore only.
  */
 int bl_gen_run_port(struct bl_gen *g);
+
+/*
+ * port mode with --latency: send on cfg->port at cfg->rate for
+ * cfg->warmup + cfg->seconds, a TSC stamp in every message's payload, and
+ * read the frames back on cfg->rx_port; prints one JSON line of counts and
+ * percentiles. Returns 0 or -errno. Main lcore only. See gen_latency.c.
+ */
+int bl_gen_run_latency(struct bl_gen *g);
+
+/*
+ * Shared by both port modes (gen_port.c): configure and start one port
+ * with nrxq (0 or 1) RX queues on mp and ntxq (0 or 1) TX queues; build n
+ * frames of the model into mbufs of mp. Return 0 or -errno.
+ */
+int bl__gen_port_setup(uint16_t port, struct rte_mempool *mp, uint16_t nrxq, uint16_t ntxq);
+int bl__gen_prepare(struct bl_gen *g, struct rte_mempool *mp, struct rte_mbuf **ring, uint32_t n);
+
+/* Done with EAL ports: stop and close, a message on failure. */
+void bl__gen_port_close(uint16_t port);
 
 #endif /* BL_GEN_H */

@@ -45,6 +45,10 @@ enum {
 	OPT_L3FWD_RULES,
 	OPT_L3FWD_PORT,
 	OPT_SOURCE_PER_KEY,
+	OPT_LATENCY,
+	OPT_RX_PORT,
+	OPT_RATE,
+	OPT_WARMUP,
 	OPT_HELP,
 };
 
@@ -79,6 +83,10 @@ static const struct option long_opts[] = {
 	{ "l3fwd-rules", required_argument, NULL, OPT_L3FWD_RULES },
 	{ "l3fwd-port", required_argument, NULL, OPT_L3FWD_PORT },
 	{ "source-per-key", no_argument, NULL, OPT_SOURCE_PER_KEY },
+	{ "latency", no_argument, NULL, OPT_LATENCY },
+	{ "rx-port", required_argument, NULL, OPT_RX_PORT },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,7 +129,16 @@ void bl_gen_usage(FILE *f)
 	      "port mode:\n"
 	      "  --port N              DPDK port to send on\n"
 	      "  --seconds S           stop after S seconds (default: until SIGINT)\n"
-	      "  --ring N              distinct prepared frames re-sent in a loop (default 4096)\n",
+	      "  --ring N              distinct prepared frames re-sent in a loop (default 4096)\n"
+	      "latency (port mode):\n"
+	      "  --latency             stamp every message's payload with the TSC as it is\n"
+	      "                        sent, read the frames back on --rx-port, print one\n"
+	      "                        JSON line of counts and one-way latency percentiles;\n"
+	      "                        needs --seconds and payloads of at least 16 bytes\n"
+	      "  --rx-port N           DPDK port the frames come back on\n"
+	      "  --rate FPS            frames a second, paced by the TSC (default 0: as fast\n"
+	      "                        as the port takes them)\n"
+	      "  --warmup S            seconds sent first and not recorded (default 1)\n",
 	      f);
 }
 
@@ -244,6 +261,7 @@ static void set_defaults(struct bl_gen_cfg *cfg)
 	cfg->route_ip = 0x0A000002; /* 10.0.0.2 */
 	cfg->route_udp = BL_WIRE_UDP_PORT;
 	cfg->ring = 4096;
+	cfg->warmup = 1.0;
 }
 
 /* Checks that need every option: sizes fit, ranges do not wrap, modes agree. */
@@ -275,6 +293,39 @@ static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_giv
 	}
 	if (!port_mode && cfg->seconds > 0) {
 		fprintf(stderr, "beamline-gen: --seconds is for the port mode (see --help)\n");
+		return -EINVAL;
+	}
+	if (cfg->latency) {
+		if (!port_mode) {
+			fprintf(stderr, "beamline-gen: --latency is a port mode: give EAL "
+					"arguments, \"--\" and --port (see --help)\n");
+			return -EINVAL;
+		}
+		if (!cfg->rx_port_given) {
+			fprintf(stderr, "beamline-gen: --latency needs --rx-port N, the port the "
+					"frames come back on\n");
+			return -EINVAL;
+		}
+		if (!(cfg->seconds > 0)) {
+			fprintf(stderr, "beamline-gen: --latency needs --seconds S\n");
+			return -EINVAL;
+		}
+		if (cfg->frames_given) {
+			fprintf(stderr,
+				"beamline-gen: --latency runs for --seconds; leave --frames "
+				"out\n");
+			return -EINVAL;
+		}
+		if (cfg->payload_min < BL_GEN_STAMP_LEN) {
+			fprintf(stderr,
+				"beamline-gen: --latency writes a %u-byte stamp into every "
+				"payload: want --payload of at least %u\n",
+				BL_GEN_STAMP_LEN, BL_GEN_STAMP_LEN);
+			return -EINVAL;
+		}
+	} else if (cfg->rx_port_given || cfg->rate_given || cfg->warmup_given) {
+		fprintf(stderr, "beamline-gen: --rx-port, --rate and --warmup are for --latency "
+				"(see --help)\n");
 		return -EINVAL;
 	}
 	if (cfg->frames == 0) {
@@ -488,6 +539,36 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 		case OPT_SOURCE_PER_KEY:
 			cfg->source_per_key = 1;
 			break;
+		case OPT_LATENCY:
+			cfg->latency = 1;
+			break;
+		case OPT_RX_PORT:
+			if (parse_u64(a, 0, UINT16_MAX - 1, &v) != 0)
+				return bad(name, a, "not a port number");
+			cfg->rx_port = (uint16_t)v;
+			cfg->rx_port_given = 1;
+			break;
+		case OPT_RATE:
+		case OPT_WARMUP: {
+			char *end;
+			double d;
+
+			errno = 0;
+			d = strtod(a, &end);
+			if (errno != 0 || end == a || *end != '\0' || !(d >= 0 && d <= 1e9) ||
+			    (opt == OPT_WARMUP && d > 600))
+				return bad(name, a,
+					   opt == OPT_RATE ? "want 0..1e9 frames a second"
+							   : "want 0..600 seconds");
+			if (opt == OPT_RATE) {
+				cfg->rate = d;
+				cfg->rate_given = 1;
+			} else {
+				cfg->warmup = d;
+				cfg->warmup_given = 1;
+			}
+			break;
+		}
 		case OPT_HELP:
 			bl_gen_usage(stdout);
 			return 1;

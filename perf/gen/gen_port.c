@@ -43,7 +43,7 @@ static void on_signal(int sig)
 	gen_stop = 1;
 }
 
-static int port_setup(uint16_t port, struct rte_mempool *mp)
+int bl__gen_port_setup(uint16_t port, struct rte_mempool *mp, uint16_t nrxq, uint16_t ntxq)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -54,24 +54,29 @@ static int port_setup(uint16_t port, struct rte_mempool *mp)
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	rc = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
 	if (rc != 0)
 		return rc;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
 	if (rc != 0)
 		return rc;
-	rc = rte_eth_rx_queue_setup(port, 0, nrxd, (unsigned int)rte_eth_dev_socket_id(port), NULL,
-				    mp);
-	if (rc != 0)
-		return rc;
-	rc = rte_eth_tx_queue_setup(port, 0, ntxd, (unsigned int)rte_eth_dev_socket_id(port), NULL);
-	if (rc != 0)
-		return rc;
+	if (nrxq != 0) {
+		rc = rte_eth_rx_queue_setup(port, 0, nrxd,
+					    (unsigned int)rte_eth_dev_socket_id(port), NULL, mp);
+		if (rc != 0)
+			return rc;
+	}
+	if (ntxq != 0) {
+		rc = rte_eth_tx_queue_setup(port, 0, ntxd,
+					    (unsigned int)rte_eth_dev_socket_id(port), NULL);
+		if (rc != 0)
+			return rc;
+	}
 	return rte_eth_dev_start(port);
 }
 
 /* Build the ring of prepared frames. Returns 0 or -errno. */
-static int prepare(struct bl_gen *g, struct rte_mempool *mp, struct rte_mbuf **ring, uint32_t n)
+int bl__gen_prepare(struct bl_gen *g, struct rte_mempool *mp, struct rte_mbuf **ring, uint32_t n)
 {
 	uint8_t *buf = malloc(BL_GEN_MAX_FRAME);
 	uint32_t i;
@@ -158,6 +163,15 @@ static void send_loop(const struct bl_gen_cfg *cfg, struct rte_mbuf **ring, uint
 	report("sent", (double)(now - start) / (double)hz, sent, sent * cfg->msgs_per_frame);
 }
 
+void bl__gen_port_close(uint16_t port)
+{
+	int rc = rte_eth_dev_stop(port);
+
+	if (rc != 0)
+		fprintf(stderr, "beamline-gen: port %u stop: %s\n", port, rte_strerror(-rc));
+	rte_eth_dev_close(port);
+}
+
 int bl_gen_run_port(struct bl_gen *g)
 {
 	const struct bl_gen_cfg *cfg = g->cfg;
@@ -190,12 +204,12 @@ int bl_gen_run_port(struct bl_gen *g)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = prepare(g, mp, ring, n);
+	rc = bl__gen_prepare(g, mp, ring, n);
 	if (rc != 0) {
 		fprintf(stderr, "beamline-gen: not enough mbufs for %u prepared frames\n", n);
 		goto out;
 	}
-	rc = port_setup(cfg->port, mp);
+	rc = bl__gen_port_setup(cfg->port, mp, 1, 1);
 	if (rc != 0) {
 		fprintf(stderr, "beamline-gen: port %u setup: %s\n", cfg->port, rte_strerror(-rc));
 		goto out;
@@ -209,10 +223,7 @@ int bl_gen_run_port(struct bl_gen *g)
 	if (rte_eth_stats_get(cfg->port, &st) == 0)
 		printf("beamline-gen: port %u opackets=%llu oerrors=%llu\n", cfg->port,
 		       (unsigned long long)st.opackets, (unsigned long long)st.oerrors);
-	rc = rte_eth_dev_stop(cfg->port);
-	if (rc != 0)
-		fprintf(stderr, "beamline-gen: port %u stop: %s\n", cfg->port, rte_strerror(-rc));
-	rte_eth_dev_close(cfg->port);
+	bl__gen_port_close(cfg->port);
 out:
 	if (ring != NULL) {
 		for (i = 0; i < n; i++)
