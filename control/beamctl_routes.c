@@ -24,17 +24,29 @@
 #include "control/cmd.h"
 #include "control/text.h"
 
-enum { COL_KEY, COL_ACTION, COL_NAME, COL_PORT, COL_MAC, COL_IP, COL_UDP, COL_VLAN, NCOLS };
+enum {
+	COL_KEY,
+	COL_ACTION,
+	COL_NAME,
+	COL_PORT,
+	COL_MAC,
+	COL_IP,
+	COL_UDP,
+	COL_VLAN,
+	COL_ORIGIN,
+	NCOLS
+};
 
 static const struct {
 	const char *field; /* in a route object */
 	const char *title;
 	bool right; /* numbers: right aligned */
 } cols[NCOLS] = {
-	[COL_KEY] = { "key", "KEY", false },	[COL_ACTION] = { "action", "ACTION", false },
-	[COL_NAME] = { "name", "NAME", false }, [COL_PORT] = { "port", "PORT", true },
-	[COL_MAC] = { "mac", "MAC", false },	[COL_IP] = { "ip", "IP", false },
-	[COL_UDP] = { "udp", "UDP", true },	[COL_VLAN] = { "vlan", "VLAN", true },
+	[COL_KEY] = { "key", "KEY", false },	      [COL_ACTION] = { "action", "ACTION", false },
+	[COL_NAME] = { "name", "NAME", false },	      [COL_PORT] = { "port", "PORT", true },
+	[COL_MAC] = { "mac", "MAC", false },	      [COL_IP] = { "ip", "IP", false },
+	[COL_UDP] = { "udp", "UDP", true },	      [COL_VLAN] = { "vlan", "VLAN", true },
+	[COL_ORIGIN] = { "origin", "ORIGIN", false },
 };
 
 /* Longer than any cell of a route: keys have 20 digits, names 31 characters. */
