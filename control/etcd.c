@@ -261,8 +261,10 @@ static int take_replies(struct bl_etcd *e, bl_etcd_kv_fn kv_fn, bl_etcd_msg_fn m
 		if (rc != 0)
 			break;
 	}
-	memmove(e->wbuf.p, e->wbuf.p + at, e->wbuf.len - at);
-	e->wbuf.len -= at;
+	if (at > 0) {
+		memmove(e->wbuf.p, e->wbuf.p + at, e->wbuf.len - at);
+		e->wbuf.len -= at;
+	}
 	return rc;
 }
 
