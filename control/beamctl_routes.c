@@ -109,6 +109,10 @@ static void lay_out(struct table *t, const json_t *routes, bool more)
 		t->show[COL_NAME] |= json_object_get(r, "name") != NULL;
 	json_array_foreach (routes, i, r)
 		t->show[COL_VLAN] |= json_object_get(r, "vlan") != NULL;
+	/* Every route has an origin from a daemon that knows them; an older one sends none. */
+	t->show[COL_ORIGIN] = false;
+	json_array_foreach (routes, i, r)
+		t->show[COL_ORIGIN] |= json_object_get(r, "origin") != NULL;
 	json_array_foreach (routes, i, r) {
 		for (c = 0; c < NCOLS; c++) {
 			if (!t->show[c])
