@@ -684,7 +684,8 @@ int bl_cluster_route_write(struct bl_cluster *cl, const char *key, const char *v
 	if (w == NULL)
 		return -ENOMEM;
 	pthread_mutex_lock(&cl->lock);
-	if (cl->state != BL_CLUSTER_JOINED)
+	/* Joining: queued for the join (a config's lines come before it). Degraded: no. */
+	if (cl->state == BL_CLUSTER_DEGRADED)
 		rc = -EAGAIN;
 	else if (cl->writes.n >= BL_CLUSTER_WRITES_MAX)
 		rc = -ENOBUFS;

@@ -93,9 +93,11 @@ void bl_cluster_changes_free(struct bl_cluster_change *c);
 
 /*
  * Queue a cluster route write for the cluster thread: value NULL deletes.
- * Returns 0, -EAGAIN when etcd is not reachable now (degraded or still
- * joining: the write would wait for an unknown time), -ENOBUFS when too
- * many writes wait already, -ENOMEM. Control thread; never blocks on etcd.
+ * Returns 0, -EAGAIN when etcd is not reachable now (degraded: the write
+ * would wait for an unknown time; while still joining, writes wait for the
+ * join, so a configuration file's cluster routes are kept), -ENOBUFS when
+ * too many writes wait already, -ENOMEM. Control thread; never blocks on
+ * etcd.
  */
 int bl_cluster_route_write(struct bl_cluster *cl, const char *key, const char *value);
 

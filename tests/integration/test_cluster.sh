@@ -62,11 +62,14 @@ b64() { printf %s "$1" | base64 -w0; }
 etcd_put() { curl -sf -m 2 "$E/v3/kv/put" -d "{\"key\":\"$(b64 "$1")\",\"value\":\"$(b64 "$2")\"}" >/dev/null; }
 
 eal=(--no-huge --no-shconf --no-pci -m 256 --log-level=error)
+# Node A's config writes a cluster route: the config form of route add --cluster.
+printf 'route add 200 drop --cluster\nroute add 201 drop\n' >"$work/a.conf"
+: >"$work/b.conf"
 start_node() { # name, lcores
 	local n=$1
 	"$b/control/beamline" -l "$2" "${eal[@]}" --file-prefix "bl-cl-$n$$" --vdev "net_ring_$n$$" \
 		-- --socket "$work/$n.sock" --cluster "$cluster" --node "$n" --etcd "$E" \
-		--cluster-ttl 3 --check-mbufs >"$work/node-$n.log" 2>&1 &
+		--cluster-ttl 3 --config "$work/$n.conf" --check-mbufs >"$work/node-$n.log" 2>&1 &
 	eval "pid_$n=\$!"
 	for _ in $(seq 300); do [ -S "$work/$n.sock" ] && return 0; sleep 0.1; done
 	fail "node $n did not come up"
@@ -112,6 +115,9 @@ state_is a joined || fail "status: A not joined"
 
 # --- cluster routes ---------------------------------------------------------------
 step "cluster routes"
+wait_for 5 "A's config cluster route 200 on B" route_is b 200 cluster drop
+route_is a 201 local drop || fail "A's config local route 201"
+no_route b 201 || fail "A's local route reached B"
 ctl a route add 100 drop --cluster >/dev/null || fail "route add --cluster on A"
 wait_for 5 "cluster route 100 on B" route_is b 100 cluster drop
 wait_for 5 "cluster route 100 on A" route_is a 100 cluster drop
