@@ -41,7 +41,8 @@
 
 #define BL_CLUSTER_WRITES_MAX 4096
 #define BL_CLUSTER_RETRY_MS   500
-#define BL_CLUSTER_CALL_MS    1000
+#define BL_CLUSTER_CALL_MS                                                                         \
+	2000 /* a loaded host can take a second; a lost etcd is refused at once */
 
 struct queue {
 	struct bl_cluster_change *head, *tail;
@@ -491,7 +492,7 @@ static int do_writes(struct bl_cluster *cl, char *err, size_t errlen)
 	w = cl->writes.head;
 	memset(&cl->writes, 0, sizeof(cl->writes));
 	pthread_mutex_unlock(&cl->lock);
-	while (w != NULL && rc != -EIO) {
+	while (w != NULL) {
 		struct bl_cluster_change *next = w->next;
 		char key[512];
 
@@ -500,6 +501,8 @@ static int do_writes(struct bl_cluster *cl, char *err, size_t errlen)
 					  errlen)
 			      : call_drop(cl, "/v3/kv/deleterange", bl_etcd_req_delete(key), err,
 					  errlen);
+		if (rc == -EIO)
+			break; /* w stays, with the rest */
 		pthread_mutex_lock(&cl->lock);
 		cl->cnt.writes += rc == 0;
 		cl->cnt.write_errors += rc != 0;
@@ -508,13 +511,19 @@ static int do_writes(struct bl_cluster *cl, char *err, size_t errlen)
 		bl_cluster_changes_free(w);
 		w = next;
 	}
-	/* etcd went away: what is left is counted as failed, not kept for an unknown time. */
-	for (struct bl_cluster_change *x = w; x != NULL; x = x->next) {
+	/* etcd went away: the writes not done go back to the front of the queue, in
+	 * order, for the next join (puts and deletes are idempotent, so one that etcd
+	 * did take before the connection broke is no harm done again). */
+	if (w != NULL) {
+		struct queue back = { .head = w };
+
+		for (back.tail = w, back.n = 1; back.tail->next != NULL; back.n++)
+			back.tail = back.tail->next;
 		pthread_mutex_lock(&cl->lock);
-		cl->cnt.write_errors++;
+		queue_splice(&back, &cl->writes);
+		cl->writes = back;
 		pthread_mutex_unlock(&cl->lock);
 	}
-	bl_cluster_changes_free(w);
 	return rc == -EIO ? rc : 0;
 }
 
