@@ -532,6 +532,9 @@ static int joined_step(struct bl_cluster *cl, char *err, size_t errlen)
 	int rc = watch_step(cl, err, errlen);
 	double now = now_s();
 
+	/* Writes first: a queued write woke the watch's wait for them. */
+	if (rc == 0)
+		rc = do_writes(cl, err, errlen);
 	if (rc == 0 && now >= cl->next_keepalive) {
 		rc = keepalive(cl, err, errlen);
 		cl->next_keepalive = now + cl->conf.ttl_s / 3.0;
@@ -540,8 +543,6 @@ static int joined_step(struct bl_cluster *cl, char *err, size_t errlen)
 		rc = read_members(cl, err, errlen);
 		cl->next_members = now + 1.0;
 	}
-	if (rc == 0)
-		rc = do_writes(cl, err, errlen);
 	return rc;
 }
 

@@ -271,15 +271,17 @@ static int take_replies(struct bl_etcd *e, bl_etcd_kv_fn kv_fn, bl_etcd_msg_fn m
 int bl_etcd_watch_poll(struct bl_etcd *e, int timeout_ms, bl_etcd_kv_fn kv_fn,
 		       bl_etcd_msg_fn msg_fn, void *arg)
 {
+	size_t had = e->wbuf.len;
 	int running = 0, left = 0, rc;
 	CURLMsg *m;
 	bool ended = false;
 
 	if (!e->watching)
 		return -ENOTCONN;
-	/* Perform first: a new handle has no socket for the poll to wait on yet. */
+	/* Perform first: a new handle has no socket for the poll to wait on yet, and
+	 * what this brings is taken now, not after a wait for more. */
 	curl_multi_perform(e->multi, &running);
-	if (running > 0) {
+	if (running > 0 && e->wbuf.len == had) {
 		curl_multi_poll(e->multi, NULL, 0, timeout_ms, NULL);
 		curl_multi_perform(e->multi, &running);
 	}
