@@ -83,7 +83,7 @@ static int cluster_write(void *arg, const struct bl_cmd_key *key, const struct b
 			   k, bl_cluster_state_name(bl_cluster_state(cc->cl, NULL, NULL, 0)));
 	else if (rc == -ENOBUFS)
 		bl_err_set(errmsg, errlen, "route %s: too many cluster writes waiting for etcd", k);
-	return rc;
+	return rc == -ENOBUFS ? -EAGAIN : rc; /* the client's answer: try again later */
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -717,11 +717,13 @@ static void test_usage_and_errors_table(void **state)
 	assert_string_equal(bl_err_name(-EALREADY), "already");
 	assert_string_equal(bl_err_name(-ENOEXEC), "not_loadable");
 	assert_string_equal(bl_err_name(-EPERM), "not_permitted");
+	assert_string_equal(bl_err_name(-ENOTCONN), "not_connected");
+	assert_string_equal(bl_err_name(-EAGAIN), "try_again");
 	assert_string_equal(bl_err_name(-EIO), "error");
 	assert_string_equal(bl_err_name(0), "error");
 	for (i = 0; bl_err_entry(i, &e, &name) == 0; i++)
 		assert_int_equal(bl_err_from_name(name), e);
-	assert_int_equal(i, 14);
+	assert_int_equal(i, 16);
 	assert_int_equal(bl_err_from_name("error"), 0);
 	assert_int_equal(bl_err_from_name(NULL), 0);
 }
