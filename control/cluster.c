@@ -213,11 +213,15 @@ static int call_drop(struct bl_cluster *cl, const char *path, json_t *body, char
 
 static int join(struct bl_cluster *cl, char *err, size_t errlen)
 {
+	int64_t resume_from;
 	json_t *reply = NULL, *v;
 	char *text;
 	int64_t lease = 0;
 	int rc;
 
+	pthread_mutex_lock(&cl->lock);
+	resume_from = cl->cnt.revision;
+	pthread_mutex_unlock(&cl->lock);
 	if (cl->lease != 0) /* the lease of before an outage: gone or soon gone */
 		call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease), err, errlen);
 	cl->lease = 0;
@@ -227,6 +231,10 @@ static int join(struct bl_cluster *cl, char *err, size_t errlen)
 		bl_err_set(err, errlen, "etcd: lease grant reply without an ID");
 		rc = -EPROTO;
 	}
+	/* An etcd behind the revision we resume from lost its data (a new cluster, a
+	 * restore): resuming would wait for revisions it may never reach, so read whole. */
+	if (rc == 0 && bl_etcd_revision(reply) < resume_from)
+		cl->need_full_read = true;
 	json_decref(reply);
 	if (rc != 0)
 		return rc;

@@ -184,6 +184,19 @@ wait_for 5 "route 104 on B" route_is b 104 cluster drop
 # routes are right. Resyncs: at least the first full read.
 ctl b --json status | py "assert d['cluster']['counters']['resyncs'] >= 1, d['cluster']"
 
+# --- etcd replaced by an empty one: its revisions start again; the nodes read whole --
+step "etcd replaced by an empty one"
+stop_etcd
+rm -rf "$work/etcd"
+start_etcd
+wait_for 15 "B joined the new etcd" state_is b joined
+wait_for 15 "A joined the new etcd" state_is a joined
+wait_for 5 "route 104 gone from B" no_route b 104
+wait_for 5 "route 104 gone from A" no_route a 104
+route_is a 5 local drop || fail "A's local route went with the cluster's"
+ctl a route add 105 drop --cluster >/dev/null
+wait_for 5 "a new cluster route on B" route_is b 105 cluster drop
+
 # --- B killed: its lease expires, A drops it ----------------------------------------
 step "B killed: its lease expires, A drops it"
 kill -KILL "$pid_b"
@@ -202,4 +215,4 @@ pid_a=""
 [ "$rc" = 0 ] || fail "node A exited $rc"
 grep -q "every mbuf is back in its pool" "$work/node-a.log" || fail "node A: mbufs missing"
 stop_etcd
-echo "cluster: membership, cluster routes, local wins, outage and resync, compaction, lease expiry: all as expected"
+echo "cluster: membership, cluster routes, local wins, outage and resync, compaction, an empty etcd, lease expiry: all as expected"
