@@ -367,7 +367,7 @@ static void print_stats(const json_t *r)
 
 static void print_counts(const json_t *r)
 {
-	static const char *const names[] = { "added", "replaced", "deleted", NULL };
+	static const char *const names[] = { "added", "replaced", "deleted", "queued", NULL };
 	bool first = true;
 
 	for (size_t i = 0; names[i] != NULL; i++) {

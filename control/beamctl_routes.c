@@ -34,6 +34,7 @@ enum {
 	COL_UDP,
 	COL_VLAN,
 	COL_NEIGH,
+	COL_ORIGIN,
 	NCOLS
 };
 
@@ -47,6 +48,7 @@ static const struct {
 	[COL_MAC] = { "mac", "MAC", false },	   [COL_IP] = { "ip", "IP", false },
 	[COL_UDP] = { "udp", "UDP", true },	   [COL_VLAN] = { "vlan", "VLAN", true },
 	[COL_NEIGH] = { "neigh", "NEIGH", false }, /* a hop resolved by ARP or ND: its state */
+	[COL_ORIGIN] = { "origin", "ORIGIN", false },
 };
 
 /* Longer than any cell of a route: keys have 20 digits, names 31 characters. */
@@ -113,6 +115,10 @@ static void lay_out(struct table *t, const json_t *routes, bool more)
 	/* Only when this page has one: a later page's are in `--json`. */
 	json_array_foreach (routes, i, r)
 		t->show[COL_NEIGH] |= json_object_get(r, "neigh") != NULL;
+	/* Every route has an origin from a daemon that knows them; an older one sends none. */
+	t->show[COL_ORIGIN] = false;
+	json_array_foreach (routes, i, r)
+		t->show[COL_ORIGIN] |= json_object_get(r, "origin") != NULL;
 	json_array_foreach (routes, i, r) {
 		for (c = 0; c < NCOLS; c++) {
 			if (!t->show[c])

@@ -27,6 +27,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "control/cluster_cmds.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/metrics.h"
@@ -66,6 +67,7 @@ struct opts {
 	uint32_t ctl_idle_ms;
 	uint32_t ctl_busy_poll_us; /* keep polling the control socket this long after work */
 	struct bl_router_conf rc;
+	struct bl_cluster_conf cluster; /* --cluster, --node, --etcd, --cluster-* */
 };
 
 /*
@@ -128,6 +130,10 @@ static void usage(FILE *f, const char *prog)
 	    "  --check-mbufs        exit 3 if any mbuf is missing from its pool at exit\n"
 	    "  --metrics [ADDR:]PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	    "                       (ADDR defaults to 127.0.0.1)\n"
+	    "  --cluster NAME --node ID --etcd http://HOST:PORT[,...]\n"
+	    "                       join cluster NAME in etcd (docs/cluster.md)\n"
+	    "  --cluster-ttl S      the node's lease in etcd, seconds (default 10)\n"
+	    "  --cluster-addr A[:P] data-plane address registered (default port 0's, --udp-port)\n"
 	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
 	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
 	    "  --version, --help    (before or after --; need no hugepages, start nothing)\n"
@@ -270,6 +276,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_BUDGET,
 		O_RING,
 		O_METRICS,
+		O_CLUSTER,
 		O_CTL_IDLE,
 		O_CTL_BUSY,
 		O_NBR_REACH,
@@ -306,6 +313,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "ctl-busy-poll-us", required_argument, NULL, O_CTL_BUSY },
 		{ "neigh-reachable-ms", required_argument, NULL, O_NBR_REACH },
 		{ "neigh-retrans-ms", required_argument, NULL, O_NBR_RETRANS },
+		{ "cluster", required_argument, NULL, O_CLUSTER },
+		{ "node", required_argument, NULL, O_CLUSTER },
+		{ "etcd", required_argument, NULL, O_CLUSTER },
+		{ "cluster-ttl", required_argument, NULL, O_CLUSTER },
+		{ "cluster-addr", required_argument, NULL, O_CLUSTER },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -319,6 +331,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case O_CONFIG:
 			o->config = optarg;
+			break;
+		case O_CLUSTER:
+			if (bl_cluster_cmds_opt(&o->cluster, lopts[longidx].name, optarg, err,
+						sizeof(err)) != 0) {
+				say(stderr, "beamline: --%s: %s", lopts[longidx].name, err);
+				return -EINVAL;
+			}
 			break;
 		case O_LOAD:
 			if (o->n_loads == LOADS_MAX) {
@@ -617,6 +636,7 @@ int main(int argc, char **argv)
 	static struct bl_proc_cmds pcmds;
 	static struct bl_sup_cmds scmds;
 	static struct bl_module_cmds mcmds;
+	static struct bl_cluster_cmds ccmds;
 	struct bl_lcore_stats prev;
 	struct sigaction sa;
 	double t0, last;
@@ -692,6 +712,8 @@ int main(int argc, char **argv)
 	mcmds.crash_log = scmds.crash_log;
 	if (ret == 0)
 		ret = bl_module_cmds_register(ctl, &mcmds);
+	if (ret == 0)
+		ret = bl_cluster_cmds_register(ctl, &ccmds);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
 		goto out;
@@ -708,6 +730,14 @@ int main(int argc, char **argv)
 		metrics = bl_metrics_start(&o.metrics_at, ctl, r, err, sizeof(err));
 		if (metrics == NULL) {
 			fprintf(stderr, "beamline: %s\n", err);
+			goto out;
+		}
+	}
+	/* Before the config: its `route add ... --cluster` lines queue for etcd. */
+	if (o.cluster.name != NULL || o.cluster.node != NULL || o.cluster.endpoints != NULL) {
+		ret = bl_cluster_cmds_start(&ccmds, &rcmds, r, &o.cluster, err, sizeof(err));
+		if (ret != 0) {
+			say(stderr, "beamline: cluster: %s", err);
 			goto out;
 		}
 	}
@@ -770,6 +800,7 @@ int main(int argc, char **argv)
 		/* ARP and ND: answered, resolved, aged here (dataplane/nbr.c). */
 		busy |= bl_nbr_tick(r->nbr, bl_nbr_now_ms()) != 0;
 		bl_module_cmds_tick(&mcmds);
+		bl_cluster_cmds_tick(&ccmds);
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);
@@ -800,6 +831,7 @@ out:
 		       (unsigned long long)fin.delivered_msgs,
 		       (unsigned long long)fin.buffered_msgs);
 	}
+	bl_cluster_cmds_stop(&ccmds);
 	bl_telemetry_close();
 	bl_metrics_stop(metrics);
 	bl_ctl_destroy(ctl);

@@ -171,9 +171,33 @@ static int parse_keys(const char *what, int argc, char **argv, json_t *keys, cha
 	return 0;
 }
 
+/*
+ * Take a trailing --cluster off the words (the last word only, so a name
+ * cannot be mistaken for it). Returns whether it was there.
+ */
+static bool take_cluster_flag(int *argc, char **argv)
+{
+	if (*argc > 0 && strcmp(argv[*argc - 1], "--cluster") == 0) {
+		(*argc)--;
+		return true;
+	}
+	return false;
+}
+
+/* "cluster": true on o (when cluster); NULL with err for lack of memory. */
+static json_t *with_cluster(json_t *o, bool cluster, char *err, size_t errlen)
+{
+	if (o != NULL && cluster && json_object_set_new(o, "cluster", json_true()) != 0) {
+		json_decref(o);
+		return bl__cmd_oom(err, errlen);
+	}
+	return o;
+}
+
 static json_t *build_route_add(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 			       size_t errlen)
 {
+	bool cluster = take_cluster_flag(&argc, argv);
 	json_t *route = parse_route_add("route add", argc, argv, err, errlen);
 	json_t *o, *routes;
 
@@ -186,12 +210,13 @@ static json_t *build_route_add(const struct bl_cmd_row *row, int argc, char **ar
 		json_decref(o);
 		return bl__cmd_oom(err, errlen);
 	}
-	return o;
+	return with_cluster(o, cluster, err, errlen);
 }
 
 static json_t *build_route_del(const struct bl_cmd_row *row, int argc, char **argv, char *err,
 			       size_t errlen)
 {
+	bool cluster = take_cluster_flag(&argc, argv);
 	json_t *o = bl__cmd_request_new(row->cmd);
 	json_t *keys = json_array();
 
@@ -205,7 +230,7 @@ static json_t *build_route_del(const struct bl_cmd_row *row, int argc, char **ar
 		json_decref(o);
 		return NULL;
 	}
-	return o;
+	return with_cluster(o, cluster, err, errlen);
 }
 
 /*
@@ -529,6 +554,25 @@ static const struct bl_cmd_row bl_cmd_rows[] = {
 	  bl__cmd_build_route_batch,
 	  { "route batch FILE|-" },
 	  "apply a file of 'add ...' and 'del ...' lines" },
+	/* Usage only: the rows above parse these forms too (--cluster last). */
+	{ "route",
+	  "add",
+	  "route.add",
+	  build_route_add,
+	  { "route add KEY ... --cluster" },
+	  "write the route to etcd: every node of the cluster applies it; a local route wins" },
+	{ "route",
+	  "del",
+	  "route.del",
+	  build_route_del,
+	  { "route del KEY [KEY...] --cluster" },
+	  "delete cluster routes from etcd, on every node" },
+	{ "cluster",
+	  NULL,
+	  "cluster.members",
+	  build_plain,
+	  { "cluster" },
+	  "cluster members: address, lease age, reachable; this node's cluster state" },
 	{ "spawn",
 	  NULL,
 	  "spawn",

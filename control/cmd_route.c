@@ -427,11 +427,15 @@ int bl_cmd_route_from_json(const json_t *j, struct bl_cmd_route *r, char *err, s
 {
 	/* In the order of enum bl_cmd_action. */
 	static const char *const actions[] = { "drop", "forward", "process", "group", "pool" };
-	static const char *const drop_fields[] = { "key", "action", NULL };
-	static const char *const forward_fields[] = { "key", "action", "port", "mac",
-						      "ip",  "udp",    "vlan", NULL };
-	static const char *const target_fields[] = { "key", "action", "name", NULL };
-	static const char *const pool_fields[] = { "key", "action", "name", "pick", NULL };
+	/* "origin" is what route.list adds (local or cluster): a listed route reads back
+	 * as a route.add item, and the origin is then the new request's, not this field. */
+	static const char *const drop_fields[] = { "key", "action", "origin", NULL };
+	static const char *const forward_fields[] = { "key", "action", "port",	 "mac", "ip",
+						      "udp", "vlan",   "origin", NULL };
+	static const char *const target_fields[] = { "key", "action", "name", "origin", NULL };
+	static const char *const pool_fields[] = {
+		"key", "action", "name", "pick", "origin", NULL
+	};
 	static const char *const picks[] = { "hash", "least_loaded" };
 	unsigned int pick = 0;
 	const struct bl_cmd_key no_key = { 0, false };

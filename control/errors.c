@@ -25,6 +25,8 @@ static const struct {
 	{ EALREADY, BL_ERR_ALREADY },
 	{ ENOEXEC, BL_ERR_NOT_LOADABLE },
 	{ EPERM, BL_ERR_NOT_PERMITTED },
+	{ ENOTCONN, BL_ERR_NOT_CONNECTED },
+	{ EAGAIN, BL_ERR_TRY_AGAIN },
 };
 
 #define BL_ERR_TABLE_LEN (sizeof(bl_err_table) / sizeof(bl_err_table[0]))

@@ -23,6 +23,8 @@
 #define BL_ERR_ALREADY		"already"      /* it runs already */
 #define BL_ERR_NOT_LOADABLE	"not_loadable" /* a module: not a module, or built for another ABI */
 #define BL_ERR_NOT_PERMITTED	"not_permitted" /* unloading a built-in behaviour */
+#define BL_ERR_NOT_CONNECTED	"not_connected" /* a cluster command on a node in no cluster */
+#define BL_ERR_TRY_AGAIN	"try_again"	/* etcd unreachable now, or its write queue full */
 #define BL_ERR_UNKNOWN_COMMAND	"unknown_command"
 #define BL_ERR_BAD_REQUEST	"bad_request"
 #define BL_ERR_GENERIC		"error"

@@ -90,8 +90,8 @@ static int key_cmp(const void *a, const void *b)
  * (so the order of ops never matters), a del needs an existing route, a
  * forward needs an existing port, and the new keys must fit. O(n log n).
  */
-static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *errmsg,
-		     size_t errlen)
+static int ops_check(struct bl_router *r, const struct bl_route_origin *origin,
+		     struct route_op *ops, size_t n, char *errmsg, size_t errlen)
 {
 	uint64_t count = r->routes->count;
 	struct bl_cmd_key *keys;
@@ -125,6 +125,15 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 				bl_err_set(errmsg, errlen, "route %s: no such route", k);
 				return -ENOENT;
 			}
+			/* Every node has it from etcd: deleting it here alone would not last. */
+			if (bl_route_origin_is_cluster(origin, key)) {
+				bl_cmd_key_format(key, k, sizeof(k));
+				bl_err_set(errmsg, errlen,
+					   "route %s comes from the cluster: delete it with 'route "
+					   "del %s --cluster'",
+					   k, k);
+				return -EPERM;
+			}
 			if (!key->is_default)
 				count--;
 			continue;
@@ -143,18 +152,59 @@ static int ops_check(struct bl_router *r, struct route_op *ops, size_t n, char *
 	return 0;
 }
 
-static int apply_del(struct bl_router *r, const struct bl_cmd_key *key, uint64_t *deleted)
+int bl__route_remove_one(struct bl_router *r, const struct bl_cmd_key *key)
 {
-	int ret =
-	    key->is_default ? bl_route_del_default(r->routes) : bl_route_del(r->routes, key->value);
+	return key->is_default ? bl_route_del_default(r->routes)
+			       : bl_route_del(r->routes, key->value);
+}
 
-	if (ret == 0)
+bool bl__route_present(struct bl_router *r, const struct bl_cmd_key *key)
+{
+	return route_exists(r->routes, key);
+}
+
+int bl__route_apply_one(struct bl_router *r, const struct bl_cmd_route *cr, char *errmsg,
+			size_t errlen)
+{
+	struct bl_route_spec spec;
+	char k[32];
+	int ret = route_check(r, cr, errmsg, errlen);
+
+	if (ret != 0)
+		return ret;
+	if (!cr->key.is_default && !route_exists(r->routes, &cr->key) &&
+	    r->routes->count >= r->routes->max_routes) {
+		bl_cmd_key_format(&cr->key, k, sizeof(k));
+		bl_err_set(errmsg, errlen, "route %s: route table full: at most %llu routes", k,
+			   (unsigned long long)r->routes->max_routes);
+		return -ENOSPC;
+	}
+	route_spec(cr, &spec);
+	ret = cr->key.is_default ? bl_route_set_default(r->routes, &spec)
+				 : bl_route_add(r->routes, cr->key.value, &spec);
+	if (ret < 0) {
+		bl_cmd_key_format(&cr->key, k, sizeof(k));
+		bl_err_set(errmsg, errlen, "route %s: %s", k, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* A local delete; a cluster route it was hiding takes its place. */
+static int apply_del(struct bl_router *r, struct bl_route_origin *origin,
+		     const struct bl_cmd_key *key, uint64_t *deleted)
+{
+	int ret = bl__route_remove_one(r, key);
+
+	if (ret == 0) {
 		(*deleted)++;
+		bl_route_origin_local_deleted(origin, key);
+	}
 	return ret;
 }
 
-static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t *reply,
-		     char *errmsg, size_t errlen)
+static int ops_apply(struct bl_router *r, struct bl_route_origin *origin, struct route_op *ops,
+		     size_t n, json_t *reply, char *errmsg, size_t errlen)
 {
 	uint64_t added = 0, replaced = 0, deleted = 0;
 	struct bl_route_spec spec;
@@ -173,7 +223,7 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 	 * which ops_check counted with every delete done. */
 	for (i = 0; i < n && ret >= 0; i++)
 		if (ops[i].del)
-			ret = apply_del(r, &ops[i].route.key, &deleted);
+			ret = apply_del(r, origin, &ops[i].route.key, &deleted);
 	for (i = 0; i < n && ret >= 0; i++) {
 		const struct bl_cmd_key *key = &ops[i].route.key;
 
@@ -193,6 +243,9 @@ static int ops_apply(struct bl_router *r, struct route_op *ops, size_t n, json_t
 			else if (ret == 1)
 				replaced++;
 		}
+		/* A local route wins: a cluster route at its key waits under it. */
+		if (ret >= 0)
+			bl_route_origin_local_added(origin, key);
 	}
 	bl__set_u64(reply, "added", added);
 	bl__set_u64(reply, "replaced", replaced);
@@ -273,9 +326,50 @@ static int run_request(struct bl_router_cmds *rc, const json_t *arr, const char 
 			goto out;
 		}
 	}
-	ret = ops_check(rc->r, ops, n, errmsg, errlen);
+	ret = ops_check(rc->r, rc->origin, ops, n, errmsg, errlen);
 	if (ret == 0)
-		ret = ops_apply(rc->r, ops, n, reply, errmsg, errlen);
+		ret = ops_apply(rc->r, rc->origin, ops, n, reply, errmsg, errlen);
+out:
+	free(ops);
+	return ret;
+}
+
+/*
+ * "cluster": true: the routes go to etcd, not into this table; every node
+ * (this one too) applies them from its watch. Each is checked as a local
+ * one would be (but for ports: another node may have more) before any is
+ * queued; the reply says how many were queued.
+ */
+static int run_cluster(struct bl_router_cmds *rc, const json_t *arr, const char *field,
+		       op_decoder dec, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct route_op *ops;
+	json_t *v;
+	size_t i, n = json_array_size(arr);
+	int ret = 0;
+
+	if (rc->cluster.write == NULL) {
+		bl_err_set(errmsg, errlen,
+			   "this node is in no cluster (start beamline with --cluster NAME --node "
+			   "ID --etcd URL)");
+		return -ENOTCONN;
+	}
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return -ENOMEM;
+	json_array_foreach (arr, i, v) {
+		char inner[200];
+
+		ret = dec(v, &ops[i], inner, sizeof(inner));
+		if (ret != 0) {
+			bl_err_set(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
+			goto out;
+		}
+	}
+	for (i = 0; i < n && ret == 0; i++)
+		ret = rc->cluster.write(rc->cluster.arg, &ops[i].route.key,
+					ops[i].del ? NULL : &ops[i].route, errmsg, errlen);
+	bl__set_u64(reply, "queued", i - (ret != 0));
 out:
 	free(ops);
 	return ret;
@@ -285,13 +379,17 @@ out:
 static int cmd_route_array(void *arg, json_t *req, const char *field, op_decoder dec, json_t *reply,
 			   char *errmsg, size_t errlen)
 {
-	const char *const fields[] = { field, NULL };
+	const char *const fields[] = { field, "cluster", NULL };
 	const json_t *arr = NULL;
 	struct bl_args a;
+	bool cluster = false;
 
 	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
-	    bl_args_array(&a, field, BL_ARG_REQUIRED, &arr) != 0)
+	    bl_args_array(&a, field, BL_ARG_REQUIRED, &arr) != 0 ||
+	    bl_args_bool(&a, "cluster", BL_ARG_OPTIONAL, false, &cluster) != 0)
 		return -EINVAL;
+	if (cluster)
+		return run_cluster(arg, arr, field, dec, reply, errmsg, errlen);
 	return run_request(arg, arr, field, dec, reply, errmsg, errlen);
 }
 
@@ -385,9 +483,9 @@ static int run_text(struct bl_router_cmds *rc, const char *text, size_t len, jso
 	if (ret == -ENOMEM)
 		bl_err_set(errmsg, errlen, "out of memory");
 	if (ret == 0)
-		ret = ops_check(rc->r, t.ops, t.n, errmsg, errlen);
+		ret = ops_check(rc->r, rc->origin, t.ops, t.n, errmsg, errlen);
 	if (ret == 0)
-		ret = ops_apply(rc->r, t.ops, t.n, reply, errmsg, errlen);
+		ret = ops_apply(rc->r, rc->origin, t.ops, t.n, reply, errmsg, errlen);
 	free(t.ops);
 	return ret;
 }
@@ -417,9 +515,11 @@ static int cmd_route_batch(void *arg, json_t *req, json_t *reply, char *errmsg, 
 	return run_request(arg, ops, "ops", decode_batch_op, reply, errmsg, errlen);
 }
 
-static json_t *route_json(struct bl_route_table *t, const struct bl_nbr *nbr,
-			  const struct bl_route *r, bool is_default, uint64_t key)
+static json_t *route_json(struct bl_router_cmds *rc, const struct bl_route *r, bool is_default,
+			  uint64_t key)
 {
+	struct bl_route_table *t = rc->r->routes;
+	const struct bl_nbr *nbr = rc->r->nbr;
 	struct bl_route_spec spec;
 	struct bl_cmd_route cr;
 	json_t *o;
@@ -456,6 +556,12 @@ static json_t *route_json(struct bl_route_table *t, const struct bl_nbr *nbr,
 			json_object_set_new(o, "mac", json_string(m));
 		}
 	}
+	/* Where it came from: set locally (CLI, config) or applied from etcd. */
+	if (o != NULL)
+		json_object_set_new(o, "origin",
+				    json_string(bl_route_origin_is_cluster(rc->origin, &cr.key)
+						    ? "cluster"
+						    : "local"));
 	return o;
 }
 
@@ -519,7 +625,7 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 				      "the \"next\" of an earlier reply (24 hex digits)");
 	routes = json_array();
 	if (!cur.started && limit > 0 && bl_route_get_default(t, &dr)) {
-		json_array_append_new(routes, route_json(t, rc->r->nbr, &dr, true, 0));
+		json_array_append_new(routes, route_json(rc, &dr, true, 0));
 		limit--;
 	}
 	page = malloc((limit ? limit : 1) * sizeof(*page));
@@ -529,8 +635,7 @@ static int cmd_route_list(void *arg, json_t *req, json_t *reply, char *errmsg, s
 	}
 	n = bl_route_page(t, &cur, page, limit, &more);
 	for (i = 0; i < n; i++)
-		json_array_append_new(routes,
-				      route_json(t, rc->r->nbr, &page[i].r, false, page[i].key));
+		json_array_append_new(routes, route_json(rc, &page[i].r, false, page[i].key));
 	free(page);
 	bl__set_u64(reply, "total", t->count + (t->dflt != BL_ROUTE_VAL_NONE));
 	json_object_set_new(reply, "routes", routes);

@@ -141,6 +141,10 @@ static int cmd_status(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	json_object_set_new(reply, "socket", json_string(rc->socket_path));
 	if (rc->ctl != NULL)
 		json_object_set_new(reply, "control", control_json(rc->ctl));
+	if (rc->cluster.status != NULL)
+		rc->cluster.status(rc->cluster.arg, reply);
+	else
+		json_object_set_new(reply, "cluster", json_pack("{s:s}", "state", "off"));
 	return 0;
 }
 

@@ -10,8 +10,22 @@
 
 #include <jansson.h>
 
+#include "control/cmd_route.h"
 #include "control/ctl.h"
+#include "control/route_origin.h"
 #include "dataplane/router.h"
+
+/*
+ * Where cluster routes go (control/cluster_cmds.h fills these in; all NULL
+ * without --cluster): write queues route r at key for etcd (r NULL: delete),
+ * never blocking; status adds the cluster's state to a status reply.
+ */
+struct bl_router_cluster_hooks {
+	int (*write)(void *arg, const struct bl_cmd_key *key, const struct bl_cmd_route *r,
+		     char *errmsg, size_t errlen);
+	void (*status)(void *arg, json_t *reply);
+	void *arg;
+};
 
 struct bl_router_cmds {
 	struct bl_router *r;
@@ -20,6 +34,8 @@ struct bl_router_cmds {
 	uint64_t start_ns; /* CLOCK_MONOTONIC at start */
 	struct bl_ctl
 	    *ctl; /* the server the commands are registered on (status shows its counters) */
+	struct bl_route_origin *origin; /* cluster routes' bookkeeping; NULL: every route local */
+	struct bl_router_cluster_hooks cluster;
 };
 
 /* Register every router command on c. Control thread. 0 or -errno. */

@@ -16,7 +16,7 @@ _beamctl()
 	local prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
-	local cmds='help status ports stats neigh route spawn kill exit send call link unlink monitor trap_exit info ps memory lcores latency group table sup crashes top behaviours load upgrade unload'
+	local cmds='help status ports stats neigh route spawn kill exit send call link unlink monitor trap_exit info ps memory lcores latency group table sup crashes top behaviours load upgrade unload cluster'
 	local behaviours='counter relay forward fault echo ratelimit breaker batch ets_counter'
 	COMPREPLY=()
 
@@ -77,9 +77,16 @@ _beamctl()
 				elif [ "${words[3]}" = port ]; then
 					case $prev in
 					port | mac | ip | udp) ;;
-					*) cand=$(_beamctl_unused "mac ip udp" "${words[@]:3}") ;;
+					*) cand=$(_beamctl_unused "mac ip udp --cluster" "${words[@]:3}") ;;
 					esac
+				elif [ "${words[3]}" = drop ] && [ "$n" -eq 4 ]; then
+					cand='--cluster' # to etcd: every node of the cluster
+				elif [ "$n" -ge 5 ]; then
+					cand='--cluster'
 				fi
+				;;
+			del)
+				[ "$n" -ge 3 ] && cand='--cluster'
 				;;
 			list)
 				case $prev in

@@ -189,6 +189,24 @@ static void test_route_del(void **state)
 	expect_error("route del 1 two", "bad key 'two'", NULL);
 }
 
+/* --cluster, last: the same request with "cluster":true; anywhere else it is a bad word. */
+static void test_route_cluster(void **state)
+{
+	(void)state;
+	expect_json("route add 42 drop --cluster",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":42,\"action\":\"drop\"}],"
+		    "\"cluster\":true}");
+	expect_json("route add 7 pool p least_loaded --cluster",
+		    "{\"cmd\":\"route.add\",\"routes\":[{\"key\":7,\"action\":\"pool\","
+		    "\"name\":\"p\",\"pick\":\"least_loaded\"}],\"cluster\":true}");
+	expect_json("route del 1 default --cluster",
+		    "{\"cmd\":\"route.del\",\"keys\":[1,\"default\"],\"cluster\":true}");
+	expect_json("cluster", "{\"cmd\":\"cluster.members\"}");
+	expect_error("route add 42 --cluster drop", "route add", NULL);
+	expect_error("route del --cluster", "route del: missing KEY", NULL);
+	expect_error("cluster members", "unexpected word 'members'", NULL);
+}
+
 /* route list [limit N] [cursor C]: a limit only when given (none: beamctl walks). */
 static void test_route_list(void **state)
 {
@@ -703,11 +721,13 @@ static void test_usage_and_errors_table(void **state)
 	assert_string_equal(bl_err_name(-EALREADY), "already");
 	assert_string_equal(bl_err_name(-ENOEXEC), "not_loadable");
 	assert_string_equal(bl_err_name(-EPERM), "not_permitted");
+	assert_string_equal(bl_err_name(-ENOTCONN), "not_connected");
+	assert_string_equal(bl_err_name(-EAGAIN), "try_again");
 	assert_string_equal(bl_err_name(-EIO), "error");
 	assert_string_equal(bl_err_name(0), "error");
 	for (i = 0; bl_err_entry(i, &e, &name) == 0; i++)
 		assert_int_equal(bl_err_from_name(name), e);
-	assert_int_equal(i, 14);
+	assert_int_equal(i, 16);
 	assert_int_equal(bl_err_from_name("error"), 0);
 	assert_int_equal(bl_err_from_name(NULL), 0);
 }
@@ -722,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_route_add_ipv6),
 		cmocka_unit_test(test_route_add_errors),
 		cmocka_unit_test(test_route_del),
+		cmocka_unit_test(test_route_cluster),
 		cmocka_unit_test(test_route_list),
 		cmocka_unit_test(test_route_count),
 		cmocka_unit_test(test_route_batch),

@@ -70,7 +70,7 @@ static void test_status(void **state)
 {
 	static const char *const keys[] = { "version", "pid",	  "uptime_s", "main_lcore",
 					    "lcores",  "ports",	  "routes",   "default_route",
-					    "socket",  "control", NULL };
+					    "socket",  "control", "cluster",  NULL };
 	static const char *const ctl_keys[] = {
 		"clients", "max_clients", "idle_timeout_ms", "accepted",    "requests",
 		"errors",  "busy",	  "evicted",	     "idle_closed", "slow_dropped",
@@ -99,6 +99,8 @@ static void test_status(void **state)
 	assert_int_equal(cmds_int(r, "routes"), 0);
 	assert_true(json_is_false(json_object_get(r, "default_route")));
 	assert_string_equal(cmds_str(r, "socket"), w->sock);
+	/* No --cluster: the cluster is off. */
+	assert_string_equal(cmds_str(json_object_get(r, "cluster"), "state"), "off");
 	assert_int_equal(json_array_size(json_object_get(r, "ports")), 1);
 	p = json_array_get(json_object_get(r, "ports"), 0);
 	cmds_keys(p, port_keys);

@@ -184,11 +184,12 @@ def check(args):
     want = reply_to_tel(bc.json("route", "list"))
     assert got == want, (got, want)
     assert got["total"] == 3 and len(got["routes"]) == 3 and got["truncated"] == 0, got
-    assert got["routes"]["0"] == {"key": "default", "action": "drop"}, got
+    assert got["routes"]["0"] == {"key": "default", "action": "drop", "origin": "local"}, got
     by_key = {r["key"]: r for r in got["routes"].values()}
     assert by_key[42] == {"key": 42, "action": "forward", "port": 0, "mac": "02:00:00:00:00:2a",
-                          "ip": "10.0.0.42", "udp": 9000}, by_key
-    assert by_key["18446744073709551615"] == {"key": "18446744073709551615", "action": "drop"}, by_key
+                          "ip": "10.0.0.42", "udp": 9000, "origin": "local"}, by_key
+    assert by_key["18446744073709551615"] == {"key": "18446744073709551615", "action": "drop",
+                                              "origin": "local"}, by_key
     got = tel.query("/beamline/routes,limit=1")
     assert got["total"] == 3 and list(got["routes"]) == ["0"] and got["truncated"] == 1, got
 

@@ -73,7 +73,7 @@ assert keys[0] == "default", keys
 assert "18446744073709551615" in keys and 42 in keys and 7 in keys, keys
 r42 = [r for r in d["routes"] if r["key"] == 42][0]
 assert r42 == {"key": 42, "action": "forward", "port": 0, "mac": "02:00:00:00:00:2b",
-               "ip": "10.0.0.43", "udp": 7447}, r42
+               "ip": "10.0.0.43", "udp": 7447, "origin": "local"}, r42
 ' || fail "route list JSON"
 
 # Batch: 1000 adds and one delete as one change.
