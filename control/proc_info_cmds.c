@@ -28,7 +28,6 @@
 #include "control/errors.h"
 #include "control/online.h"
 #include "control/proc_cmds_pvt.h"
-#include "dataplane/verdict_l2.h"
 
 #define PS_TOP_DEFAULT	  100u
 #define PS_TOP_MAX	  10000u
@@ -407,7 +406,7 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 {
 	struct bl_proc_cmds *pc = arg;
 	struct bl_router *r = pc->r;
-	uint64_t procs = 0, heap = 0, bins = 0, mbox = 0, ptab = 0, cache = 0, tables, pool_bytes, total;
+	uint64_t procs = 0, heap = 0, bins = 0, mbox = 0, ptab = 0, tables, pool_bytes, total;
 	struct rte_malloc_socket_stats ms;
 	struct bl_ets_totals ets;
 	json_t *o, *lc;
@@ -435,13 +434,10 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 						    "chunks_total", (json_int_t)t.chunks_total));
 	}
 	tables = bl_route_mem_bytes(r->routes);
-	for (i = 0; i < r->n_workers; i++)
-		cache += sizeof(*r->workers[i]->vl2) +
-			 ((uint64_t)r->workers[i]->vl2->mask + 1) * sizeof(r->workers[i]->vl2->set[0]);
 	pool_bytes = (uint64_t)r->pool->size *
 		     (r->pool->elt_size + r->pool->header_size + r->pool->trailer_size);
 	bl_ets_totals_get(r->ets, &ets);
-	total = heap + ptab + tables + cache + pool_bytes + ets.memory;
+	total = heap + ptab + tables + pool_bytes + ets.memory;
 	json_object_set_new(reply, "total", json_integer((json_int_t)total));
 	o = json_object();
 	json_object_set_new(o, "count", json_integer((json_int_t)procs));
@@ -458,8 +454,6 @@ static int cmd_memory(void *arg, json_t *req, json_t *reply, char *errmsg, size_
 	    o, "route_bytes_per_route",
 	    json_real(r->routes->count == 0 ? 0.0 : (double)tables / (double)r->routes->count));
 	json_object_set_new(o, "route_slots", json_integer((json_int_t)bl_route_slots(r->routes)));
-	/* The workers' route caches' second levels (--route-cache-sets). */
-	json_object_set_new(o, "route_cache_bytes", json_integer((json_int_t)cache));
 	json_object_set_new(o, "names", json_integer(bl_registry_count(r->registry)));
 	json_object_set_new(o, "groups", json_integer(bl_groups_count(r->groups)));
 	/* Shared tables (ETS): entries, their bytes, and all the tables hold. */

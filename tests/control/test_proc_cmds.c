@@ -445,7 +445,7 @@ static void test_memory_and_lcores(void **state)
 	static const char *const procs[] = { "count", "heap_bytes", "table_bytes", "mailbox_msgs",
 					     NULL };
 	static const char *const tables[] = { "routes",	     "route_bytes", "route_bytes_per_route",
-					      "route_slots", "route_cache_bytes", "names", "groups",
+					      "route_slots", "names",	    "groups",
 					      "ets_tables",  "ets_entries", "ets_bytes",
 					      NULL };
 	static const char *const mbufs[] = { "size", "in_use", "free", "bytes", NULL };
@@ -488,9 +488,6 @@ static void test_memory_and_lcores(void **state)
 	assert_true(cmds_int(json_object_get(r, "tables"), "ets_bytes") > 0);
 	assert_int_equal(cmds_int(json_object_get(r, "tables"), "names"), 1);
 	assert_int_equal(cmds_int(json_object_get(r, "tables"), "groups"), 1);
-	/* Each worker's route cache, second level: 64 bytes a set, 16,384 sets. */
-	assert_true(cmds_int(json_object_get(r, "tables"), "route_cache_bytes") >=
-		    (json_int_t)w->r->n_workers * 64 * 16384);
 	assert_int_equal(cmds_int(json_object_get(r, "mbufs"), "size"), w->r->pool->size);
 	/* A row per scheduler: the workers' and the control thread's. */
 	assert_int_equal(json_array_size(json_object_get(r, "lcores")), w->r->n_workers + 1);
