@@ -38,7 +38,6 @@
 #include "control/telemetry.h"
 #include "control/text.h"
 #include "dataplane/router.h"
-#include "dataplane/verdict_l2.h"
 
 #define BEAMLINE_VERSION    "0.1.0"
 #define LOADS_MAX	    64 /* --load options */
@@ -109,8 +108,6 @@ static void usage(FILE *f, const char *prog)
 	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
 	    "  --max-routes N       route table bound (default 1000000)\n"
 	    "  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
-	    "  --route-cache-sets N second-level route cache per worker lcore: N sets of six\n"
-	    "                       keys, 64 bytes each; a power of two (default 16384: 1 MB)\n"
 	    "  --max-procs N        processes per worker lcore (default 65536)\n"
 	    "  --proc-slice-us N    longest time processes run between two polls (default 1000)\n"
 	    "  --proc-budget N      messages a process handles per turn (default 64)\n"
@@ -264,7 +261,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_TXD,
 		O_MAXR,
 		O_SEQ,
-		O_VL2,
 		O_STATS,
 		O_RUN,
 		O_CHECK,
@@ -297,7 +293,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "txd", required_argument, NULL, O_TXD },
 		{ "max-routes", required_argument, NULL, O_MAXR },
 		{ "seq-sources", required_argument, NULL, O_SEQ },
-		{ "route-cache-sets", required_argument, NULL, O_VL2 },
 		{ "stats-interval", required_argument, NULL, O_STATS },
 		{ "run-seconds", required_argument, NULL, O_RUN },
 		{ "check-mbufs", no_argument, NULL, O_CHECK },
@@ -404,12 +399,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_uint(optarg, 1u << 24, &v) != 0 || v == 0)
 				goto bad;
 			o->rc.seq_sources = (uint32_t)v;
-			break;
-		case O_VL2:
-			if (parse_uint(optarg, BL_VL2_SETS_MAX, &v) != 0 || v == 0 ||
-			    (v & (v - 1)) != 0)
-				goto bad;
-			o->rc.vl2_sets = (uint32_t)v;
 			break;
 		case O_STATS:
 			if (parse_seconds(optarg, &o->stats_interval) != 0)

@@ -175,23 +175,19 @@ static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_por
 	}
 }
 
-/* A burst with its keys looked up two groups ahead (see struct prefill):
- * group g handled while g+1's buckets and g+2's sets are on their way. */
+/* A burst with its keys looked up a group ahead (see struct prefill). */
 static __rte_noinline void rx_burst_prefilled(struct bl_lcore *lc, uint16_t in_port,
 					      struct rte_mbuf **pkts, uint16_t n,
 					      struct burst_acc *acc)
 {
-	struct prefill pf[3];
-	uint16_t from = 0, to, to2, to3;
+	struct prefill pf[2];
+	uint16_t from = 0, to, next;
 	unsigned g = 0;
 
 	lc->vmiss = 0;
 	to = prefill_start(lc, &pf[0], pkts, 0, n);
-	prefill_probe(lc, &pf[0]);
-	to2 = prefill_start(lc, &pf[1], pkts, to, n);
-	for (; from < n; from = to, to = to2, to2 = to3, g = g == 2 ? 0 : g + 1) {
-		prefill_probe(lc, &pf[g == 2 ? 0 : g + 1]);
-		to3 = prefill_start(lc, &pf[g == 0 ? 2 : g - 1], pkts, to2, n);
+	for (; from < n; from = to, to = next, g ^= 1) {
+		next = to < n ? prefill_start(lc, &pf[g ^ 1], pkts, to, n) : n;
 		prefill_finish(lc, &pf[g]);
 		handle_pkts(lc, in_port, pkts, from, to, n, acc);
 	}

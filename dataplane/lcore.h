@@ -47,7 +47,6 @@ struct bl_router;
 struct bl_seq_table;
 struct bl_sched;
 struct bl_msg;
-struct bl_verdict_l2;
 
 /* Counters of one lcore; only that lcore writes them. */
 struct bl_lcore_stats {
@@ -223,7 +222,6 @@ struct bl_lcore {
 	uint64_t last_drain;
 	uint16_t ip_id;
 	struct bl_verdict_cache vcache;
-	struct bl_verdict_l2 *vl2;	 /* its second level (dataplane/verdict_l2.h) */
 	uint64_t log_seen;		 /* the route table's change log, read up to here */
 	uint32_t vmiss;			 /* verdict-cache misses since the last burst began */
 	uint16_t tgt[BL_MAX_FRAME_MSGS]; /* each message's fate while a frame is handled */

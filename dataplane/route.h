@@ -331,21 +331,6 @@ bl_route_bulk_start(struct bl_route_table *t, const uint64_t *keys, unsigned n, 
 	return rt;
 }
 
-/*
- * For a caller that hashes and prefetches keys itself (the verdict cache's
- * grouped lookups): the table to prefetch from and give bl_route_bulk_finish,
- * and a hash's home bucket in it.
- */
-static inline const struct bl_rt *bl_route_bulk_begin(struct bl_route_table *t)
-{
-	return rcu_dereference(t->cur);
-}
-
-static inline const struct bl_rt_bucket *bl_route_home(const struct bl_rt *rt, uint32_t hash)
-{
-	return &rt->b[hash >> rt->shift];
-}
-
 static inline void bl_route_bulk_finish(struct bl_route_table *t, const struct bl_rt *rt,
 					const uint64_t *keys, unsigned n, const uint32_t *hashes,
 					uint16_t *vals)

@@ -23,7 +23,6 @@
 #include "dataplane/nbr_punt.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
-#include "dataplane/verdict_l2.h"
 #include "dataplane/wire.h"
 
 #define POOL_CACHE 256
@@ -36,7 +35,6 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->udp_port = BL_WIRE_UDP_PORT;
 	conf->max_routes = 1000000;
 	conf->seq_sources = 4096;
-	conf->vl2_sets = BL_VL2_SETS;
 	conf->drain_us = 100;
 	conf->idle_sleep_us = 0; /* poll, as DPDK applications do; sleeping is opt-in */
 	conf->max_procs = 65536;
@@ -247,13 +245,6 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		return -E2BIG;
 	}
 
-	if (conf->vl2_sets == 0 || conf->vl2_sets > BL_VL2_SETS_MAX ||
-	    (conf->vl2_sets & (conf->vl2_sets - 1)) != 0) {
-		snprintf(err, errlen, "route cache sets: %u; want a power of two from 1 to %u",
-			 conf->vl2_sets, BL_VL2_SETS_MAX);
-		return -EINVAL;
-	}
-
 	r = rte_zmalloc("bl_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory for the router context");
@@ -332,16 +323,6 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 		lc->r = r;
 		lc->drain_tsc = rte_get_tsc_hz() / 1000000 * conf->drain_us;
 		lc->sched_tsc = rte_get_tsc_hz() / 1000000 * conf->proc_slice_us;
-		lc->vl2 = rte_zmalloc_socket("bl_verdict_l2",
-					     sizeof(*lc->vl2) +
-						 (size_t)conf->vl2_sets * sizeof(lc->vl2->set[0]),
-					     RTE_CACHE_LINE_SIZE, lsock);
-		if (lc->vl2 == NULL) {
-			snprintf(err, errlen, "out of memory for lcore %u's verdict cache", lcore);
-			ret = -ENOMEM;
-			goto fail;
-		}
-		lc->vl2->mask = conf->vl2_sets - 1;
 		lc->seq = bl_seq_create(conf->seq_sources, lsock);
 		if (lc->seq == NULL) {
 			snprintf(err, errlen, "cannot create the sequence table of lcore %u: %s",
@@ -413,7 +394,6 @@ unsigned int bl_router_destroy(struct bl_router *r)
 	for (i = 0; i < r->n_workers; i++) {
 		if (r->workers[i] != NULL) {
 			bl_seq_free(r->workers[i]->seq);
-			rte_free(r->workers[i]->vl2);
 			rte_free(r->workers[i]);
 		}
 	}

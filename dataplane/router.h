@@ -35,8 +35,6 @@ struct bl_router_conf {
 	struct bl_port_vlan port_vlans[BL_MAX_PORTS][BL_PORT_VLAN_MAX];
 	uint64_t max_routes;	/* default 1,000,000 */
 	uint32_t seq_sources;	/* tracked sources per lcore (default 4096) */
-	uint32_t vl2_sets;	/* verdict cache second-level sets per lcore, power of two
-				   (default BL_VL2_SETS: 1 MB) */
 	uint32_t drain_us;	/* TX flush timeout (default 100 us) */
 	uint32_t idle_sleep_us; /* longest idle back-off sleep; 0: spin (default 100) */
 	uint32_t max_procs;	/* processes per lcore (default 65536) */

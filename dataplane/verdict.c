@@ -13,6 +13,12 @@
 #include "dataplane/verdict.h"
 #include "dataplane/wire.h"
 
+/* What messages with this key get, from the route table. */
+static uint16_t verdict_lookup(struct bl_lcore *lc, uint64_t key)
+{
+	return verdict_of_val(lc, bl_route_lookup_val(lc->r->routes, key));
+}
+
 uint64_t bl__vmask[BL_VERDICT_CACHE_SIZE];
 
 /*
@@ -53,25 +59,14 @@ RTE_INIT(verdict_masks_init)
 
 /*
  * A verdict-cache miss (or a key whose verdict could not be cached): the
- * second level, else the route table (and its answer into the second
- * level), and the verdict into the cache. `raw` is the key in wire
+ * route table, and the verdict into the cache. `raw` is the key in wire
  * order. Counted, so that the next burst looks its keys up in bulk
  * (rx_burst_prefilled in lcore.c) when this one missed often.
  */
 __rte_noinline uint16_t bl__verdict_slow(struct bl_lcore *lc, uint64_t raw, size_t slot)
 {
-	uint64_t key = rte_be_to_cpu_64(raw);
-	uint32_t hash = bl_route_hash(key);
-	struct bl_vl2_set *s = vl2_set(lc->vl2, hash);
-	uint16_t v = vl2_find(s, key), tgt;
+	uint16_t tgt = verdict_lookup(lc, rte_be_to_cpu_64(raw));
 
-	if (v != 0) {
-		v = (uint16_t)~v;
-	} else {
-		v = bl_route_lookup_val(lc->r->routes, key);
-		vl2_put(s, key, v);
-	}
-	tgt = verdict_of_val(lc, v);
 	lc->vmiss++;
 	verdict_fill(&lc->vcache, raw, slot, tgt);
 	return tgt;

@@ -44,7 +44,6 @@
 #include "dataplane/route.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
-#include "dataplane/verdict_l2.h"
 
 /*
  * The slot of a key as it sits on the wire (big-endian, so a lookup never
@@ -156,11 +155,9 @@ static __rte_always_inline uint16_t verdict(struct bl_lcore *lc, uint64_t raw)
  * Once per burst: the caller passed a quiescent state since the last one.
  * Pairs with the release store of the table's generation by the writer.
  */
-static inline void verdict_cache_wipe(struct bl_verdict_cache *c, struct bl_verdict_l2 *l2)
+static inline void verdict_cache_wipe(struct bl_verdict_cache *c)
 {
 	size_t i;
-
-	vl2_wipe(l2);
 
 	/* Empty slots (see struct bl_verdict_cache); id_of needs no wipe:
 	 * an entry counts only where tgt_of agrees with it. */
@@ -171,18 +168,15 @@ static inline void verdict_cache_wipe(struct bl_verdict_cache *c, struct bl_verd
 	c->n_ids = 0;
 }
 
-/* Forget key `key` (host order) if either level holds it. */
-static inline void verdict_forget(struct bl_verdict_cache *c, struct bl_verdict_l2 *l2,
-				  uint64_t key)
+/* Forget wire-order key `raw` if the cache holds it. */
+static inline void verdict_forget(struct bl_verdict_cache *c, uint64_t raw)
 {
-	uint64_t raw = rte_cpu_to_be_64(key);
 	size_t k = bl_verdict_slot(raw);
 
 	if (verdict_hit(c, raw, k)) {
 		c->ent[k] = bl_verdict_mask((uint32_t)k ^ BL_VERDICT_IDS);
 		c->id[k] = 0;
 	}
-	vl2_forget(vl2_set(l2, bl_route_hash(key)), key);
 }
 
 /*
@@ -199,23 +193,23 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 	uint64_t lseq = __atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE), i;
 
 	if (unlikely(seen != lc->vcache.seen)) {
-		verdict_cache_wipe(&lc->vcache, lc->vl2);
+		verdict_cache_wipe(&lc->vcache);
 		lc->vcache.seen = seen;
 	} else if (unlikely(lseq != lc->log_seen)) {
 		if (lseq - lc->log_seen > BL_ROUTE_LOG_SIZE / 2) {
-			verdict_cache_wipe(&lc->vcache, lc->vl2);
+			verdict_cache_wipe(&lc->vcache);
 		} else {
 			for (i = lc->log_seen; i < lseq; i++) {
 				uint64_t key = __atomic_load_n(
 				    &t->log.key[i & (BL_ROUTE_LOG_SIZE - 1)], __ATOMIC_RELAXED);
 
-				verdict_forget(&lc->vcache, lc->vl2, key);
+				verdict_forget(&lc->vcache, rte_cpu_to_be_64(key));
 			}
 			/* The writer may have lapped the entries read: then
 			 * some key read may be another, and all are forgotten. */
 			if (__atomic_load_n(&t->log.seq, __ATOMIC_ACQUIRE) - lc->log_seen >
 			    BL_ROUTE_LOG_SIZE)
-				verdict_cache_wipe(&lc->vcache, lc->vl2);
+				verdict_cache_wipe(&lc->vcache);
 		}
 	}
 	lc->log_seen = lseq;
@@ -226,19 +220,15 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 /*
  * Keys looked up together: when the last burst missed the verdict cache
  * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
- * burst is handled in groups of a few packets, software-pipelined three
- * deep. For group g+2 the keys of its usual frames (IPv4 without options)
- * that miss the cache are gathered, hashed, and their second-level sets
- * prefetched (prefill_start); for group g+1 the sets, arrived by then,
- * answer what they hold and the home buckets of the other keys are
- * prefetched (prefill_probe); group g's keys are compared in their
- * buckets and cached in both levels (prefill_finish) and its packets
- * handled. A line thus has a whole group's handling to arrive in, a key
- * the second level holds sends nothing to memory, and the few groups in
- * flight at once keep the keys that must share the direct-mapped cache
- * few. Nothing here is trusted: a frame is only read inside its mbuf's
- * data, and classify checks everything again. With few routes the cache
- * hits and this never runs.
+ * burst is handled in groups of a few packets, software-pipelined: the keys
+ * of the next group's usual frames (IPv4 without options) that miss the
+ * cache are gathered, hashed and their home buckets prefetched
+ * (prefill_start) before this group's are compared and cached
+ * (prefill_finish) and its packets handled. A bucket thus has a whole
+ * group's handling to arrive in, and the few groups in flight at once keep
+ * the keys that must share the direct-mapped cache few. Nothing here is
+ * trusted: a frame is only read inside its mbuf's data, and classify checks
+ * everything again. With few routes the cache hits and this never runs.
  */
 #define BL_PREFILL_MIN	    8u	/* misses in a burst that turn it on for the next */
 #define BL_PREFILL_KEYS	    32u /* a group ends once it has this many keys ... */
@@ -246,25 +236,22 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 #define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
 
 struct prefill {
-	const struct bl_rt *rt; /* the table prefetched from (prefill_probe) */
-	unsigned n;		/* keys gathered; after the probe, those for the table */
-	unsigned n2;		/* keys the second level answered */
+	const struct bl_rt *rt; /* the table prefetched from */
+	unsigned n;		/* keys gathered */
 	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
 	uint32_t hash[BL_PREFILL_KEYS_MAX];
-	uint64_t raw2[BL_PREFILL_KEYS_MAX]; /* the second level's keys ... */
-	uint16_t val2[BL_PREFILL_KEYS_MAX]; /* ... and their route values */
 };
 
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
- * end, hash them and prefetch their second-level sets; returns the packet
- * after the group. Out of line but static, like classify_kinds: the
- * burst's file compiles it knowing its caller, as before the split. */
+ * end, and prefetch their buckets; returns the packet after the group.
+ * Out of line but static, like classify_kinds: the burst's file compiles
+ * it knowing its caller, as before the split. */
 static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, struct prefill *pf,
 							  struct rte_mbuf **pkts, uint16_t from,
 							  uint16_t n)
 {
 	const struct bl_verdict_cache *c = &lc->vcache;
-	unsigned nk = 0, i;
+	unsigned nk = 0;
 	uint16_t p;
 
 	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
@@ -291,51 +278,13 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
 		}
 	}
-	for (i = 0; i < nk; i++) {
-		pf->hash[i] = bl_route_hash(pf->key[i]);
-		rte_prefetch0(vl2_set(lc->vl2, pf->hash[i]));
-	}
 	pf->n = nk;
+	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
 	lc->vmiss += nk;
 	return p;
 }
 
-/*
- * The gathered keys in their (by now arrived) second-level sets: those a
- * set holds move to raw2/val2, the others stay, packed, and their home
- * buckets are prefetched. No branch on a hit (with zipf keys about half of
- * them are): a key held gets its own set prefetched again instead of a
- * bucket, which costs nothing.
- */
-static inline void prefill_probe(struct bl_lcore *lc, struct prefill *pf)
-{
-	const struct bl_rt *rt = bl_route_bulk_begin(lc->r->routes);
-	unsigned i, nk = pf->n, m = 0, h = 0;
-
-	for (i = 0; i < nk; i++) {
-		uint64_t key = pf->key[i];
-		uint32_t hash = pf->hash[i];
-		const struct bl_vl2_set *s = vl2_set(lc->vl2, hash);
-		uint16_t v = vl2_find(s, key);
-		const void *line = v != 0 ? (const void *)s : (const void *)bl_route_home(rt, hash);
-
-		rte_prefetch0(line);
-		pf->raw2[h] = pf->raw[i];
-		pf->val2[h] = (uint16_t)~v;
-		h += v != 0;
-		pf->raw[m] = pf->raw[i];
-		pf->key[m] = key;
-		pf->hash[m] = hash;
-		m += v == 0;
-	}
-	pf->rt = rt;
-	pf->n = m;
-	pf->n2 = h;
-}
-
-/* The group's keys compared in their (by now arrived) buckets, and cached
- * in both levels; the second level's answers cached in the first. Between
- * the probe and this, no quiescent state (pf->rt is read here). */
+/* The group's keys compared in their (by now arrived) buckets, and cached. */
 static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
@@ -343,14 +292,9 @@ static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 	unsigned i;
 
 	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
-	for (i = 0; i < pf->n; i++) {
+	for (i = 0; i < pf->n; i++)
 		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]),
 			     verdict_of_val(lc, val[i]));
-		vl2_put(vl2_set(lc->vl2, pf->hash[i]), pf->key[i], val[i]);
-	}
-	for (i = 0; i < pf->n2; i++)
-		verdict_fill(c, pf->raw2[i], bl_verdict_slot(pf->raw2[i]),
-			     verdict_of_val(lc, pf->val2[i]));
 }
 
 #endif /* BL_VERDICT_H */

@@ -3,8 +3,8 @@
  * Route lookups on the fast path (tests/dataplane/fastpath_test.h): the
  * verdict cache (slots, lookalike keys, every id taken) against a model,
  * bursts past the cache's size looked up in groups ahead
- * (rx_burst_prefilled) while routes move, and the cache's second level
- * emptied when the default route moves.
+ * (rx_burst_prefilled) while routes move, and the cache emptied when the
+ * default route moves.
  */
 #include "dataplane/verdict.h"
 
@@ -254,12 +254,10 @@ static void test_prefilled_bursts(void **state)
 }
 
 /*
- * The second level (dataplane/verdict_l2.h) holds the table's answer for
- * keys the first level no longer does, the default route's included: when
- * the default route moves, a wipe must empty both levels. Keys with no
- * route of their own, more than the first level holds, go to the default
- * (hop A) over several passes, so most end up only in the second level;
- * then the default moves to hop B and every one of them must follow it.
+ * A wipe when the default route moves: keys with no route of their own,
+ * more than the cache holds and spread over its slots, go to the default
+ * (hop A) over several passes, grouped lookups and all; then the default
+ * moves to hop B and every one of them must follow it at once.
  */
 #define DFLT_KEYS 12288u
 #define DFLT_KEY0 0x7000000u
@@ -294,7 +292,7 @@ static unsigned dflt_pass(uint32_t want_ip)
 	return got;
 }
 
-static void test_second_level_default(void **state)
+static void test_default_moves(void **state)
 {
 	struct bl_route_spec s;
 	unsigned pass;
@@ -323,7 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_ids),
 		cmocka_unit_test(test_prefilled_bursts),
-		cmocka_unit_test(test_second_level_default),
+		cmocka_unit_test(test_default_moves),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
