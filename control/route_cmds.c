@@ -304,49 +304,60 @@ static int decode_batch_op(json_t *v, struct route_op *op, char *errmsg, size_t 
 	return decode_add((json_t *)route, op, errmsg, errlen);
 }
 
+/* Every element of arr (the request's field) decoded with dec: the ops
+ * (the caller frees them), or NULL with *ret and errmsg set. */
+static struct route_op *decode_all(const json_t *arr, const char *field, op_decoder dec, int *ret,
+				   char *errmsg, size_t errlen)
+{
+	size_t i, n = json_array_size(arr);
+	struct route_op *ops = calloc(n ? n : 1, sizeof(*ops));
+	json_t *v;
+
+	*ret = ops == NULL ? -ENOMEM : 0;
+	if (ops == NULL)
+		return NULL;
+	json_array_foreach (arr, i, v) {
+		char inner[200];
+
+		*ret = dec(v, &ops[i], inner, sizeof(inner));
+		if (*ret != 0) {
+			bl_err_set(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
+			free(ops);
+			return NULL;
+		}
+	}
+	return ops;
+}
+
 /* Decode every element of arr (the request's field) with dec, check them all, then apply. */
 static int run_request(struct bl_router_cmds *rc, const json_t *arr, const char *field,
 		       op_decoder dec, json_t *reply, char *errmsg, size_t errlen)
 {
-	struct route_op *ops;
-	json_t *v;
-	size_t i, n;
-	int ret = 0;
+	size_t n = json_array_size(arr);
+	int ret;
+	struct route_op *ops = decode_all(arr, field, dec, &ret, errmsg, errlen);
 
-	n = json_array_size(arr);
-	ops = calloc(n ? n : 1, sizeof(*ops));
 	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach (arr, i, v) {
-		char inner[200];
-
-		ret = dec(v, &ops[i], inner, sizeof(inner));
-		if (ret != 0) {
-			bl_err_set(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
-			goto out;
-		}
-	}
+		return ret;
 	ret = ops_check(rc->r, rc->origin, ops, n, errmsg, errlen);
 	if (ret == 0)
 		ret = ops_apply(rc->r, rc->origin, ops, n, reply, errmsg, errlen);
-out:
 	free(ops);
 	return ret;
 }
 
 /*
  * "cluster": true: the routes go to etcd, not into this table; every node
- * (this one too) applies them from its watch. Each is checked as a local
- * one would be (but for ports: another node may have more) before any is
- * queued; the reply says how many were queued.
+ * (this one too) applies them from its watch, checking each as a local one
+ * then. Every element is decoded before any is queued; the reply says how
+ * many were queued.
  */
 static int run_cluster(struct bl_router_cmds *rc, const json_t *arr, const char *field,
 		       op_decoder dec, json_t *reply, char *errmsg, size_t errlen)
 {
-	struct route_op *ops;
-	json_t *v;
 	size_t i, n = json_array_size(arr);
-	int ret = 0;
+	struct route_op *ops;
+	int ret;
 
 	if (rc->cluster.write == NULL) {
 		bl_err_set(errmsg, errlen,
@@ -354,23 +365,13 @@ static int run_cluster(struct bl_router_cmds *rc, const json_t *arr, const char 
 			   "ID --etcd URL)");
 		return -ENOTCONN;
 	}
-	ops = calloc(n ? n : 1, sizeof(*ops));
+	ops = decode_all(arr, field, dec, &ret, errmsg, errlen);
 	if (ops == NULL)
-		return -ENOMEM;
-	json_array_foreach (arr, i, v) {
-		char inner[200];
-
-		ret = dec(v, &ops[i], inner, sizeof(inner));
-		if (ret != 0) {
-			bl_err_set(errmsg, errlen, "%s item %zu: %s", field, i + 1, inner);
-			goto out;
-		}
-	}
+		return ret;
 	for (i = 0; i < n && ret == 0; i++)
 		ret = rc->cluster.write(rc->cluster.arg, &ops[i].route.key,
 					ops[i].del ? NULL : &ops[i].route, errmsg, errlen);
 	bl__set_u64(reply, "queued", i - (ret != 0));
-out:
 	free(ops);
 	return ret;
 }
