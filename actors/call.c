@@ -191,7 +191,9 @@ uint64_t bl__call_start(struct bl_ctx *c, uint64_t to, uint64_t key, const void 
 		t->src = to;
 		t->key = ref;
 		t->len = 0;
-		bl_wheel_arm(&s->wheel, &t->node, bl__now_run(s) + (timeout_ms ? timeout_ms : 1));
+		/* One tick more than asked: the clock counts whole ms and may have
+		 * been read earlier in this run, so the timeout is never short. */
+		bl_wheel_arm(&s->wheel, &t->node, bl__now_run(s) + timeout_ms + 1);
 	}
 	bl__xmsg_init(&x, BL_X_MONITOR, to, p->pid, ref);
 	bl__signal(s, &x);

@@ -129,7 +129,8 @@ enum bl_msg_type {
 /* How a call ended (struct bl_reply.status). */
 enum bl_call_status {
 	BL_CALL_OK = 0,	 /* the callee replied: m is the reply */
-	BL_CALL_TIMEOUT, /* no reply in time; a late one is dropped (late_reply) */
+	BL_CALL_TIMEOUT, /* no reply in timeout_ms (never sooner; at most 1 ms after); a late one is
+			    dropped (late_reply) */
 	BL_CALL_NOPROC,	 /* the callee was gone, or went before replying: reason says why */
 	BL_CALL_STATUS_MAX
 };

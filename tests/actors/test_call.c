@@ -200,7 +200,12 @@ static void test_call_timeout_and_late_reply(void **state)
 	/* Key 2: never answered. */
 	ask(w, w->s[0], cli, 2, 4);
 	settle_both(w);
+	/* Never short: at 10 ms not yet (the clock counts whole ms, so a
+	 * timeout fires one tick after the asked time), at 11 ms it has. */
 	w->now += 10;
+	settle_both(w);
+	assert_int_equal(st.n, 0);
+	w->now += 1;
 	settle_both(w);
 	assert_int_equal(st.n, 1);
 	assert_int_equal(st.status, BL_CALL_TIMEOUT);
@@ -210,7 +215,7 @@ static void test_call_timeout_and_late_reply(void **state)
 	/* Key 1, but the callee's lcore runs only after the timeout: late. */
 	ask(w, w->s[0], cli, 1, 4);
 	world_settle(w->s[0]);
-	w->now += 10;
+	w->now += 11;
 	world_settle(w->s[0]);
 	assert_int_equal(st.n, 2);
 	assert_int_equal(st.status, BL_CALL_TIMEOUT);
