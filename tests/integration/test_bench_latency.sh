@@ -65,12 +65,9 @@ bad "--rate empty" --latency --port 0 --rx-port 0 --seconds 1 --rate ""
 check "--latency in pcap mode: exit 2" test $? -eq 2
 
 # --- can net_memif run here? The generator against testpmd io, 1 s ---------------
+# l3fwd is left out here to keep the suite short (scripts/bench --latency
+# runs it; the recorded table in docs/benchmarks.md has it).
 only=testpmd-io,beamline,beamline-proc
-if "$SRC/scripts/l3fwd-build" --out "$L3FWD_DIR" >"$T/l3fwd-build.log" 2>&1; then
-	only=$only,l3fwd
-else
-	echo "# l3fwd left out: scripts/l3fwd-build cannot build it"
-fi
 "$SRC/scripts/bench" --latency --build "$BUILD" --only testpmd-io --seconds 0.5 \
 	--warmup 0.3 --repeats 1 >"$T/probe.txt" 2>"$T/probe.err"
 if [ $? -ne 0 ] && grep -qiE "memif|link still down|no memif socket" "$T/probe.err"; then
@@ -81,7 +78,7 @@ fi
 
 # --- the short run -------------------------------------------------------------------
 "$SRC/scripts/bench" --latency --build "$BUILD" --l3fwd-dir "$L3FWD_DIR" --only "$only" \
-	--seconds 1 --warmup 0.5 --repeats 1 --json "$T/lat.json" >"$T/lat.txt" 2>"$T/lat.err"
+	--seconds 0.5 --warmup 0.3 --repeats 1 --json "$T/lat.json" >"$T/lat.txt" 2>"$T/lat.err"
 rc=$?
 cat "$T/lat.txt"
 [ $rc -eq 0 ] || { echo "--- stderr:"; tail -30 "$T/lat.err"; }
