@@ -43,10 +43,10 @@ static const struct {
 	const char *title;
 	bool right; /* numbers: right aligned */
 } cols[NCOLS] = {
-	[COL_KEY] = { "key", "KEY", false },	   [COL_ACTION] = { "action", "ACTION", false },
-	[COL_NAME] = { "name", "NAME", false },	   [COL_PORT] = { "port", "PORT", true },
-	[COL_MAC] = { "mac", "MAC", false },	   [COL_IP] = { "ip", "IP", false },
-	[COL_UDP] = { "udp", "UDP", true },	   [COL_VLAN] = { "vlan", "VLAN", true },
+	[COL_KEY] = { "key", "KEY", false },	      [COL_ACTION] = { "action", "ACTION", false },
+	[COL_NAME] = { "name", "NAME", false },	      [COL_PORT] = { "port", "PORT", true },
+	[COL_MAC] = { "mac", "MAC", false },	      [COL_IP] = { "ip", "IP", false },
+	[COL_UDP] = { "udp", "UDP", true },	      [COL_VLAN] = { "vlan", "VLAN", true },
 	[COL_NEIGH] = { "neigh", "NEIGH", false }, /* a hop resolved by ARP or ND: its state */
 	[COL_ORIGIN] = { "origin", "ORIGIN", false },
 };
