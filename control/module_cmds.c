@@ -55,23 +55,42 @@ static int cmd_load(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 
 /* ---- upgrade ---- */
 
-struct purge_req {
+/* What an upgrade does to the processes of an old version, on each lcore. */
+struct old_req {
 	const struct bl_behaviour *beh;
-	unsigned killed;
+	bool kill;	/* purge: kill them; otherwise give each a turn (wake) */
+	unsigned count; /* processes killed or woken */
 };
 
-static void purge_fn(struct bl_sched *s, void *arg)
+static void old_fn(struct bl_sched *s, void *arg)
 {
-	struct purge_req *q = arg;
+	struct old_req *q = arg;
 
-	q->killed += bl_sched_kill_behaviour(s, q->beh, bl_reason_make(BL_EXIT_KILLED));
+	q->count += q->kill ? bl_sched_kill_behaviour(s, q->beh, bl_reason_make(BL_EXIT_KILLED))
+			    : bl_sched_wake_behaviour(s, q->beh);
 }
 
-static void wake_fn(struct bl_sched *s, void *arg)
+/*
+ * q on every scheduler, each on its own lcore between its passes (the
+ * control scheduler's here). 0, or the first lcore's error that did not
+ * answer within BL_PURGE_WAIT_MS (*lcore set).
+ */
+static int each_sched(struct bl_router *r, struct old_req *q, unsigned *lcore)
 {
-	struct purge_req *q = arg;
+	for (unsigned i = 0; i <= r->n_workers; i++) {
+		struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
+		int rc;
 
-	q->killed += bl_sched_wake_behaviour(s, q->beh);
+		if (s == NULL)
+			continue;
+		if (!r->running || s == r->ctl_sched) {
+			old_fn(s, q);
+		} else if ((rc = bl_sched_exec(s, old_fn, q, BL_PURGE_WAIT_MS)) != 0) {
+			*lcore = s->lcore;
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -81,19 +100,10 @@ static void wake_fn(struct bl_sched *s, void *arg)
  */
 static void wake_old(struct bl_module_cmds *mc, const struct bl_catalog_entry *e)
 {
-	struct bl_router *r = mc->r;
-	struct purge_req q = { &e->old->beh, 0 };
+	struct old_req q = { &e->old->beh, false, 0 };
+	unsigned lcore;
 
-	for (unsigned i = 0; i <= r->n_workers; i++) {
-		struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
-
-		if (s == NULL)
-			continue;
-		if (!r->running || s == r->ctl_sched)
-			wake_fn(s, &q);
-		else
-			(void)bl_sched_exec(s, wake_fn, &q, BL_PURGE_WAIT_MS);
-	}
+	(void)each_sched(mc->r, &q, &lcore);
 }
 
 /*
@@ -105,22 +115,17 @@ static int purge_old(struct bl_module_cmds *mc, const struct bl_catalog_entry *e
 		     char *err, size_t errlen)
 {
 	struct bl_router *r = mc->r;
-	struct purge_req q = { &e->old->beh, 0 };
+	struct old_req q = { &e->old->beh, true, 0 };
 	uint64_t waited = 0;
-	int rc;
+	unsigned lcore = 0;
+	int rc = each_sched(r, &q, &lcore);
 
-	for (unsigned i = 0; i <= r->n_workers; i++) {
-		struct bl_sched *s = i < r->n_workers ? r->workers[i]->sched : r->ctl_sched;
-
-		if (!r->running || s == r->ctl_sched)
-			purge_fn(s, &q);
-		else if ((rc = bl_sched_exec(s, purge_fn, &q, BL_PURGE_WAIT_MS)) != 0) {
-			bl_err_set(err, errlen, "upgrade %s: purge: lcore %u did not answer (%s)",
-				   e->name, s->lcore, strerror(-rc));
-			return rc;
-		}
+	if (rc != 0) {
+		bl_err_set(err, errlen, "upgrade %s: purge: lcore %u did not answer (%s)", e->name,
+			   lcore, strerror(-rc));
+		return rc;
 	}
-	*killed = q.killed;
+	*killed = q.count;
 	while (bl_catalog_procs(e->old) != 0) {
 		if (waited >= BL_PURGE_WAIT_MS * 1000u) {
 			bl_err_set(err, errlen,

@@ -12,6 +12,7 @@ exact-match IPv6 rule a flow, so both look up every frame. VLAN: a 4-byte
 802.1Q tag (VLAN 100) after the MAC addresses; the routes send to hops on
 VLAN 100, and both ports accept it."""
 import array
+import os
 import struct
 
 PORT0_IP6 = "fd00::1"      # beamline's default IPv6 address of port 0
@@ -120,3 +121,21 @@ def routes_variant(path, out, ip6=False, vlan=False):
 def vlan_args():
     """The daemon options that make both ports accept VLAN 100."""
     return ["--port-vlans", f"0={VLAN}", "--port-vlans", f"1={VLAN}"]
+
+
+def variants(env, names):
+    """The IPv6 and VLAN dresses of the traffic the contenders `names` need,
+    into the bench's env (work folder, pcap and routes in; paths out)."""
+    if names & {"beamline-ipv6", "l3fwd-ipv6"}:
+        env["pcap6"] = os.path.join(env["work"], "traffic6.pcap")
+        flows = ipv6_pcap(env["pcap"], env["pcap6"])
+        env["routes6"] = os.path.join(env["work"], "routes6.conf")
+        routes_variant(env["routes"], env["routes6"], ip6=True)
+        env["l3fwd_rules6_flows"] = os.path.join(env["work"], "l3fwd-v6-flows.rules")
+        l3fwd_rules6(flows, env["l3fwd_rules6_flows"])
+    if "beamline-vlan" in names:
+        env["pcap_vlan"] = os.path.join(env["work"], "traffic-vlan.pcap")
+        tag_pcap(env["pcap"], out=env["pcap_vlan"])
+        env["routes_vlan"] = os.path.join(env["work"], "routes-vlan.conf")
+        routes_variant(env["routes"], env["routes_vlan"], vlan=True)
+        env["vlan_args"] = vlan_args()
