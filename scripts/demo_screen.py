@@ -93,6 +93,21 @@ def rate(now, prev, key, dt):
     return max(0, now.get(key, 0) - prev.get(key, 0)) / dt
 
 
+def wrap(head, items, sep, width=80):
+    """Items after head, joined by sep, continued under head past width."""
+    lines, line = [], head
+    for i, item in enumerate(items):
+        piece = (sep if line.strip() and line != head else "") + item
+        if line != head and len(line) + len(piece) > width:
+            lines.append(line)
+            line, piece = " " * len(head), item
+        if len(line) + len(piece) > width:  # one item wider than a line
+            piece = piece[:max(0, width - len(line))]
+        line += piece
+    lines.append(line.rstrip())
+    return lines
+
+
 def screen(a, t, dt, st, pst, ps, pps, groups, tree, crashes, lat):
     tot = st["totals"]
     ptot = pst["totals"] if pst else None
@@ -116,13 +131,7 @@ def screen(a, t, dt, st, pst, ps, pps, groups, tree, crashes, lat):
         for reason, v in sorted(now.items()):
             if v:
                 drops.append(f"{reason} {si(rate(now, prev, reason, dt))}/s ({v})")
-    line = "drops "
-    for d in drops or ["none"]:
-        if len(line) + len(d) + 2 > 79:
-            w(line.rstrip())
-            line = "      "
-        line += d + "  "
-    w(line.rstrip())
+    out.extend(wrap("drops ", drops or ["none"], "  "))
     # Deliveries to the group and the pool: the members' handled messages.
     red = {p["pid"]: p["reductions"] for p in ps["procs"]}
     pred = {p["pid"]: p["reductions"] for p in (pps or {}).get("procs", [])}
@@ -160,13 +169,14 @@ def screen(a, t, dt, st, pst, ps, pps, groups, tree, crashes, lat):
     cr = (crashes or {}).get("crashes", [])
     if cr:
         c = cr[-1]
-        w(f"latest crash: {c['pid']} {c['name'] or '-'} {c['behaviour']} "
-          f"{c['reason']} key {c['last_key']} (crashes so far {crashes.get('recorded', len(cr))})")
+        out.extend(wrap("latest crash: ", [
+            f"{c['pid']} {c['name'] or '-'} {c['behaviour']} {c['reason']} key {c['last_key']}",
+            f"(crashes so far {crashes.get('recorded', len(cr))})"], " "))
     else:
         w("latest crash: none yet")
     rows = [r for r in (lat or {}).get("latency", []) if r["lcore"] == "all" and r["count"]]
     parts = [f"{r['path']} p50 {us(r['p50_ns'])} p99 {us(r['p99_ns'])}" for r in rows]
-    w("latency " + (" | ".join(parts) if parts else "no samples yet"))
+    out.extend(wrap("latency ", parts or ["no samples yet"], " | "))
     return out
 
 

@@ -164,7 +164,8 @@ traffic() {
 		>"$work/routes.txt"
 	echo "add 0xdead drop" >>"$work/routes.txt"
 	ctl route batch "$work/routes.txt" >/dev/null || fail "$tag: route batch"
-	# The router does not answer ARP (docs/deploy.md §5): static neighbours.
+	# Static neighbours, so the senders need no ARP (the router answers it,
+	# docs/deploy.md §5; test_neigh.sh covers that).
 	ip -n "$ns_s" neigh replace 10.77.1.1 lladdr "$mac0" dev "$v_si" nud permanent
 	ip -n "$ns_r" neigh replace 10.77.2.1 lladdr "$mac1" dev "$v_ri" nud permanent
 
