@@ -34,6 +34,7 @@
 #include "dataplane/ptx.h"
 #include "dataplane/route.h"
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
 
 #define BL_BURST 32 /* at most 32: a TX buffer keeps one bit a packet */
 /* Packets a poll takes from one queue. 64 spreads the per-poll costs over
@@ -155,16 +156,20 @@ struct bl_verdict_cache {
 
 /*
  * What this lcore sends to one next hop: the next seq of its stream (kept
- * for the lcore's life) and the bytes an in-place rewrite writes, prepared
- * from the route table and the out port when `seen` (the verdict cache's
- * table generation) is out of date.
+ * for the lcore's life) and the bytes an in-place rewrite writes, in the
+ * hop's family, prepared from the route table and the out port when `seen`
+ * (the verdict cache's table generation) is out of date.
  */
 struct bl_hop_out {
 	uint64_t seen;
 	uint64_t seq;
-	struct bl_wire_out o;
 	uint16_t port;
 	bool unresolved; /* a hop to resolve whose MAC was not known at `seen` */
+	bool v6;	 /* an IPv6 hop: o6 holds its bytes, else o */
+	union {
+		struct bl_wire_out o;
+		struct bl_wire_out6 o6;
+	};
 };
 
 /* The paths latency is kept for. */

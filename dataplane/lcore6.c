@@ -17,10 +17,12 @@
  *
  * An IPv6 frame is checked (dataplane/wire6.h), classified like any frame,
  * its source tracked by its IPv6 address (bl_seq_observe6), then handled
- * as the IPv4 path handles a frame, except that a frame for one hop of
- * either family is reframed in its own mbuf (bl_wire_reframe) rather than
- * rewritten in place. Processes get its messages with a source token that
- * has no IPv4 address, so an answer to it is refused (bad_dest).
+ * as the IPv4 path handles a frame: a frame for one hop is rewritten in
+ * place when its headers are the hop family's (IPv6: the UDP checksum
+ * updated from the words that changed), else reframed in its own mbuf
+ * (bl_wire_reframe), then tagged for a VLAN hop. Processes get its
+ * messages with a source token that has no IPv4 address, so an answer to
+ * it is refused (bad_dest).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,9 +44,14 @@
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
 
-/* Every message of the accepted frame pkt in m to hop `tgt` (an index, with
- * TGT_HOP6 for an IPv6 or VLAN hop), with new headers (and tags) in front
- * of the frame: queued, or dropped (too_big, no_mbuf) and freed. */
+/*
+ * Every message of the accepted frame pkt in m to hop `tgt` (an index,
+ * with TGT_HOP6 for an IPv6 or VLAN hop): rewritten in place when the
+ * packet's headers are already the hop family's, with nothing between them
+ * (wire.h's bl_wire_rewrite_out, bl_wire_rewrite6_out), else given new
+ * ones in front of the frame (bl_wire_reframe); then the hop's tags. Queued,
+ * or dropped (too_big, no_mbuf) and freed.
+ */
 static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
 			    uint16_t tgt, uint16_t count)
 {
@@ -52,20 +59,24 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 	struct bl_hop_out *out = hop_out(lc, h);
 	const struct bl_port *port = &lc->r->ports[out->port];
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
-	const bool v6 = (tgt & TGT_HOP6) != 0 && hop->v6;
+	const bool v6 = out->v6, in6 = bl_wire_is_ipv6(m);
 	uint32_t hdrs = v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN;
-	struct bl_wire_out6 o6;
-	bool known = !out->unresolved;
+	/* The headers the hop's family sends, no IPv4 options or IPv6
+	 * extension headers: rewritten where they are. */
+	const bool in_place = v6 == in6 && pkt->frame_off + BL_WIRE_FRAME_HDR_LEN == hdrs;
+	const bool known = !out->unresolved;
 
 	if (hdrs - BL_WIRE_ETH_LEN + pkt->frame_len - BL_WIRE_FRAME_HDR_LEN > port->mtu) {
 		count_msg_drop(lc, BL_MSG_DROP_TOO_BIG, count);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (v6)
-		known = bl__hop_out6(lc, h, &o6);
-	if (bl_wire_reframe(m, pkt, &out->o, v6 ? &o6 : NULL, out->seq, lc->ip_id,
-			    port->udp6_csum_tx) != 0) {
+	if (in_place && v6) {
+		bl_wire_rewrite6_out(m, pkt, &out->o6, out->seq, port->udp6_csum_tx);
+	} else if (in_place) {
+		bl_wire_rewrite_out(m, pkt, &out->o, out->seq);
+	} else if (bl_wire_reframe(m, pkt, &out->o, v6 ? &out->o6 : NULL, out->seq, lc->ip_id,
+				   port->udp6_csum_tx) != 0) {
 		count_msg_drop(lc, BL_MSG_DROP_NO_MBUF, count); /* no headroom for the headers */
 		rte_pktmbuf_free(m);
 		return;
@@ -76,7 +87,7 @@ static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struc
 		rte_pktmbuf_free(m);
 		return;
 	}
-	lc->ip_id = (uint16_t)(lc->ip_id + !v6);
+	lc->ip_id = (uint16_t)(lc->ip_id + (!v6 && !in_place));
 	out->seq += count;
 	if (unlikely(!known)) { /* its MAC not known yet: held by the neighbour table */
 		bl__nbr_hold(lc, h, m, count);
@@ -132,6 +143,7 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 {
 	const struct bl_pkt pkt = { .src_ip = src_ip,
 				    .src_port = src_port,
+				    .l3_off = BL_WIRE_ETH_LEN,
 				    .frame_off = frame_off,
 				    .frame_len = frame_len,
 				    .fr.count = count };

@@ -12,7 +12,8 @@
  * against the VLAN's addresses (the port's own where the VLAN has none;
  * MAC and UDP port are always the port's); a priority tag (VLAN id 0, no
  * QinQ) is the port's untagged traffic. From there it is handled as
- * lcore6.c handles frames: reframed for any hop, since its headers moved.
+ * lcore6.c handles frames (forward_reframe: in place or reframed, then
+ * the hop's tags).
  *
  * Not keyed on the VLAN: per-source sequence tracking (a source is its
  * address and UDP port, whatever VLAN it came on) and the answers of

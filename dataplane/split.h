@@ -81,12 +81,11 @@ static __rte_noinline __rte_unused int split_put_slow(struct bl_lcore *lc, struc
 {
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[ho->port];
-	struct bl_wire_out6 o6;
 	bool known = !ho->unresolved;
 
-	if (hop->v6) {
-		known = bl__hop_out6(lc, h, &o6);
-		bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &o6, n, ho->seq, msgs_len);
+	if (ho->v6) {
+		bl_wire_put_headers6(rte_pktmbuf_mtod(head, uint8_t *), &ho->o6, n, ho->seq,
+				     msgs_len);
 		bl_wire_udp6_finish(head, out->udp6_csum_tx);
 	} else {
 		bl_wire_put_headers_out(rte_pktmbuf_mtod(head, uint8_t *), &ho->o, n, ho->seq,

@@ -21,23 +21,9 @@ void bl_lcore_flush(struct bl_lcore *lc)
 		bl__nbr_out_drain(lc);
 }
 
-/* The prepared bytes for hop h, from the table this burst reads. */
-__rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
-{
-	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
-	struct bl_hop_out *out = &lc->hout[h];
-	struct bl_wire_hop w;
-
-	/* The verdict of a hop to resolve is taken from this (verdict.h's
-	 * verdict_of_hop), so the bytes and the verdict agree on one load of
-	 * its neighbour word for the whole generation. */
-	out->unresolved = !hop_addresses(lc, h, &w);
-	bl_wire_out_prepare(&out->o, &w);
-	out->port = hop->port;
-	out->seen = lc->vcache.seen;
-}
-
-bool bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
+/* The bytes of IPv6 hop h (the v6 side of bl__hop_out_fill). False when h
+ * is a hop to resolve whose neighbour is not known yet. */
+static bool hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
 {
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[hop->port];
@@ -57,5 +43,27 @@ bool bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6
 	memcpy(o6->ips + 16, hop->dst_ip6, 16);
 	memcpy(o6->ports, &sport, 2);
 	memcpy(o6->ports + 2, &hop->dst_udp, 2);
+	bl_wire_out6_seal(o6);
 	return known;
+}
+
+/* The prepared bytes for hop h, from the table this burst reads. */
+__rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
+{
+	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
+	struct bl_hop_out *out = &lc->hout[h];
+	struct bl_wire_hop w;
+
+	/* The verdict of a hop to resolve is taken from this (verdict.h's
+	 * verdict_of_hop), so the bytes and the verdict agree on one load of
+	 * its neighbour word for the whole generation. */
+	out->v6 = hop->v6;
+	if (hop->v6) {
+		out->unresolved = !hop_out6(lc, h, &out->o6);
+	} else {
+		out->unresolved = !hop_addresses(lc, h, &w);
+		bl_wire_out_prepare(&out->o, &w);
+	}
+	out->port = hop->port;
+	out->seen = lc->vcache.seen;
 }

@@ -172,11 +172,6 @@ static inline bool hop_addresses(const struct bl_lcore *lc, uint16_t h, struct b
 	return known;
 }
 
-/* The bytes of IPv6 hop h (verdict TGT_HOP6 | h), prepared on the spot from
- * the table this burst reads: IPv6 frames are not the fast path. False
- * when h is a hop to resolve whose neighbour is not known yet. */
-bool bl__hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6);
-
 static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
 {
 	if (unlikely(lc->hout[h].seen != lc->vcache.seen))

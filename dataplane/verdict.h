@@ -36,7 +36,9 @@
 #ifndef __SSE4_2__
 #include <rte_hash_crc.h>
 #endif
+#include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <netinet/in.h> /* IPPROTO_UDP */
 
 #include "actors/registry.h"
 #include "dataplane/lcore.h"
@@ -44,6 +46,8 @@
 #include "dataplane/route.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
+#include "dataplane/vlan.h"
+#include "dataplane/wire6.h"
 
 /*
  * The slot of a key as it sits on the wire (big-endian, so a lookup never
@@ -104,8 +108,8 @@ static inline uint16_t verdict_of_val(struct bl_lcore *lc, uint16_t v)
 	h = bl_route_hop_get(r->routes, &route);
 	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
 		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
-	/* A hop the in-place rewrite cannot serve (IPv6, or tagged) leaves the
-	 * fast path: lcore6.c builds its headers anew. */
+	/* A hop the untagged IPv4 rewrite cannot serve (IPv6, or tagged)
+	 * leaves the fast path for lcore6.c's forward_reframe. */
 	if (h->v6 || h->vlan != 0)
 		return (uint16_t)(TGT_HOP6 | route.hop);
 	return unlikely(h->resolve) ? verdict_of_hop(lc, route.hop) : route.hop;
@@ -221,8 +225,9 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
  * Keys looked up together: when the last burst missed the verdict cache
  * BL_PREFILL_MIN times or more (many routes, keys spread over them), the
  * burst is handled in groups of a few packets, software-pipelined: the keys
- * of the next group's usual frames (IPv4 without options) that miss the
- * cache are gathered, hashed and their home buckets prefetched
+ * of the next group's usual frames (IPv4 without options or IPv6 with UDP
+ * next, untagged or behind one or two VLAN tags: prefill_hdrs) that miss
+ * the cache are gathered, hashed and their home buckets prefetched
  * (prefill_start) before this group's are compared and cached
  * (prefill_finish) and its packets handled. A bucket thus has a whole
  * group's handling to arrive in, and the few groups in flight at once keep
@@ -242,6 +247,40 @@ struct prefill {
 	uint32_t hash[BL_PREFILL_KEYS_MAX];
 };
 
+/*
+ * Where the first message of pkts' frame starts (its headers' length), or
+ * 0 to leave the frame to classify: untagged IPv4 without options first,
+ * in one compare; then up to two VLAN tags (802.1Q, QinQ) in front of IPv4
+ * without options or of IPv6 with UDP as its next header. Only the few
+ * bytes that place the frame are read; classify checks them all again.
+ */
+static inline uint32_t prefill_hdrs(const uint8_t *d, uint32_t len)
+{
+	uint32_t l2 = BL_WIRE_ETH_LEN, l3;
+	uint16_t type;
+
+	if (likely(len >= BL_WIRE_HDRS_LEN && (bl__wire_raw32(d + BL__ETH_TYPE) &
+					       RTE_BE32(0xFFFFFF00u)) == RTE_BE32(0x08004500u)))
+		return BL_WIRE_HDRS_LEN;
+	if (len < BL_WIRE_HDRS_LEN)
+		return 0;
+	type = bl_wire_get16(d + BL__ETH_TYPE);
+	while ((type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) &&
+	       l2 < BL_WIRE_ETH_LEN + 2 * BL_WIRE_VLAN_LEN) {
+		type = bl_wire_get16(d + l2 + 2);
+		l2 += BL_WIRE_VLAN_LEN;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4 && d[l2] == 0x45)
+		l3 = BL_WIRE_IP4_LEN;
+	else if (type == RTE_ETHER_TYPE_IPV6 && len >= l2 + BL_WIRE_IP6_LEN &&
+		 d[l2 + 6] == IPPROTO_UDP)
+		l3 = BL_WIRE_IP6_LEN;
+	else
+		return 0;
+	l3 += l2 + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN;
+	return len >= l3 ? l3 : 0;
+}
+
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
  * end, and prefetch their buckets; returns the packet after the group.
  * Out of line but static, like classify_kinds: the burst's file compiles
@@ -258,13 +297,12 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 	     p++) {
 		const struct rte_mbuf *m = pkts[p];
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint64_t off = BL_WIRE_HDRS_LEN, len = rte_pktmbuf_data_len(m);
+		uint64_t len = rte_pktmbuf_data_len(m), off = prefill_hdrs(d, (uint32_t)len);
 		uint16_t count;
 
-		if (len < BL_WIRE_HDRS_LEN || (bl__wire_raw32(d + BL__ETH_TYPE) &
-					       RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u))
+		if (off == 0)
 			continue;
-		count = bl_wire_get16(d + BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN + 4);
+		count = bl_wire_get16(d + off - BL_WIRE_FRAME_HDR_LEN + 4);
 		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
 		     count--) {
 			uint64_t r;

@@ -343,7 +343,15 @@ struct bl_wire_out6 {
 	uint8_t eth[12];  /* destination MAC, then source MAC */
 	uint8_t ips[32];  /* source IPv6, then destination IPv6 */
 	uint8_t ports[4]; /* UDP source port, then destination port (network order) */
+	uint64_t sum;	  /* ips and ports summed as the UDP checksum wants (bl_wire_out6_seal) */
 };
+
+/* Fill o->sum from its addresses and ports, once they are written. */
+static inline void bl_wire_out6_seal(struct bl_wire_out6 *o)
+{
+	o->sum = bl__wire_sum_bytes(o->ips, sizeof(o->ips)) +
+		 bl__wire_sum_bytes(o->ports, sizeof(o->ports));
+}
 
 /*
  * Write Ethernet + IPv6 + UDP + frame header (BL_WIRE_HDRS6_LEN bytes) at p
@@ -442,6 +450,68 @@ static inline int bl_wire_reframe(struct rte_mbuf *m, const struct bl_pkt *pkt,
 	if (o6 != NULL)
 		bl_wire_udp6_finish(m, offload);
 	return 0;
+}
+
+/* The one's complement of the eight bytes at p, summed as 32-bit words. */
+static inline uint64_t bl__wire_sum_not64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	w = ~w;
+	return (w & 0xffffffffu) + (w >> 32);
+}
+
+/*
+ * Turn an IPv6 packet that bl_wire_parse6_hdrs accepted with no extension
+ * header (pkt describes m; its frame at BL_WIRE_HDRS6_LEN -
+ * BL_WIRE_FRAME_HDR_LEN) into a frame to the IPv6 hop `o` was prepared
+ * for, in place: Ethernet addresses, traffic class and flow label 0, hop
+ * limit 64, IPv6 addresses, UDP ports, frame header seq; lengths and
+ * messages unchanged, Ethernet padding trimmed. The UDP checksum, with
+ * `offload`, is left to the port (bl_wire_udp6_finish); else it is updated
+ * from the words that changed (RFC 1624, eqn. 3: the old ones
+ * complemented, the new ones added) when the packet's own checksum is
+ * right, as the parse checked or the NIC vouched (RX_L4_CKSUM_GOOD), and
+ * computed over every byte otherwise (RX_L4_CKSUM_NONE: the NIC checked
+ * the data but the field may be anything). The caller owns m and its data
+ * must be writable (refcnt 1, direct). Any lcore.
+ */
+static inline void bl_wire_rewrite6_out(struct rte_mbuf *m, const struct bl_pkt *pkt,
+					const struct bl_wire_out6 *o, uint64_t seq, bool offload)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = d + BL_WIRE_ETH_LEN;
+	uint8_t *udp = ip + BL_WIRE_IP6_LEN;
+	uint8_t *fr = udp + BL_WIRE_UDP_LEN;
+	uint32_t end = pkt->frame_off + pkt->frame_len, i;
+	uint64_t sum, nseq = rte_cpu_to_be_64(seq);
+	uint16_t csum;
+
+	if (m->nb_segs == 1 && rte_pktmbuf_data_len(m) > end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - end));
+	memcpy(&csum, udp + BL__UDP_CSUM, sizeof(csum));
+	/* Every word read before the first store (no store-to-load stalls). */
+	sum = (uint16_t)~csum + o->sum + (nseq & 0xffffffffu) + (nseq >> 32) +
+	      bl__wire_sum_not64(fr + BL__FRAME_SEQ);
+	for (i = 0; i < 32; i += 8)
+		sum += bl__wire_sum_not64(ip + BL__IP6_SRC + i);
+	sum += (uint32_t)~bl__wire_raw32(udp + BL__UDP_SPORT);
+
+	memcpy(d + BL__ETH_DST, o->eth, sizeof(o->eth));
+	bl_wire_put32(ip + BL__IP6_VTC, UINT32_C(6) << 28);
+	ip[BL__IP6_HLIM] = BL_WIRE_TTL;
+	memcpy(ip + BL__IP6_SRC, o->ips, sizeof(o->ips));
+	memcpy(udp + BL__UDP_SPORT, o->ports, sizeof(o->ports));
+	bl_wire_put64(fr + BL__FRAME_SEQ, seq);
+	if (offload || (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE) {
+		bl_wire_udp6_finish(m, offload);
+		return;
+	}
+	csum = (uint16_t)~bl__wire_fold(sum);
+	if (csum == 0)
+		csum = 0xffff; /* IPv6 has no "no checksum" */
+	memcpy(udp + BL__UDP_CSUM, &csum, sizeof(csum));
 }
 
 #ifdef __cplusplus

@@ -544,6 +544,93 @@ static void test_reframe(void **state)
 	reframe_case(false, false);
 }
 
+/*
+ * In place to an IPv6 hop (bl_wire_rewrite6_out): what leaves parses as a
+ * frame for the hop, and its UDP checksum, updated from the words that
+ * changed, is the one summed over every byte. With rx_flags
+ * RX_L4_CKSUM_NONE and `spoil`, the field the packet came with is wrong
+ * (the NIC vouched for the data, not the field): summed anew. Returns the
+ * checksum field as it left (native order).
+ */
+static uint16_t rewrite6_one(uint32_t len0, uint64_t in_seq, uint64_t out_seq, uint8_t last,
+			     uint64_t rx_flags, bool spoil)
+{
+	uint32_t lens[2] = { len0, 3 };
+	struct twu6_spec s = twu6_default_spec();
+	struct bl_wire_local local = default_local();
+	struct bl_wire_local6 local6 = default_local6();
+	struct bl_wire_local back = default_local();
+	struct bl_wire_local6 back6 = { { 0 } };
+	struct bl_wire_out6 o6 = out6_to(last);
+	uint8_t buf[BUF_CAP], src6[16];
+	struct twu_layout l;
+	struct rte_mbuf *m;
+	struct bl_pkt pkt, again;
+	const uint8_t *d;
+	uint16_t csum;
+	bool v6;
+
+	s.f.count = 2;
+	s.f.lens = lens;
+	s.f.seq = in_seq;
+	s.f.pad = 5;
+	s.src[15] = (uint8_t)(last ^ 0x5a);
+	twu_wr16(o6.ports, (uint16_t)(7447 + last));
+	l = twu6_build(buf, sizeof(buf), &s);
+	m = mbuf_from(buf, l.len);
+	assert_int_equal(bl_wire_parse_any(m, &local, &local6, &pkt, src6, &v6), BL_PKT_DROP_NONE);
+	assert_true(v6);
+	m->ol_flags |= rx_flags;
+	if (spoil)
+		twu_wr16(rte_pktmbuf_mtod(m, uint8_t *) + 54 + 6, 0x1234);
+	bl_wire_out6_seal(&o6);
+	bl_wire_rewrite6_out(m, &pkt, &o6, out_seq, false);
+	assert_int_equal(m->pkt_len, 62 + l.frame_len); /* the padding trimmed */
+
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_int_equal(twu6_udp_check(d + 14, d + 54, twu_rd16(d + 54 + 4)), 0);
+	assert_int_equal(d[14 + 7], 64);
+	assert_int_equal(twu_rd16(d + 14), 0x6000);
+	assert_int_equal(twu_rd16(d + 16), 0);
+	memcpy(back.mac.addr_bytes, o6.eth, 6);
+	back.udp_port = RTE_BE16(9000);
+	m->ol_flags = 0;
+	assert_int_equal(bl_wire_parse_any(m, &back, &back6, &again, src6, &v6), BL_PKT_DROP_NONE);
+	assert_true(v6);
+	assert_true(again.fr.seq == out_seq);
+	assert_int_equal(again.fr.count, 2);
+	assert_memory_equal(src6, o6.ips, 16);
+	assert_memory_equal(d + 14 + 24, o6.ips + 16, 16);
+	assert_memory_equal(d + 6, o6.eth + 6, 6);
+	assert_int_equal(again.src_port, rte_cpu_to_be_16((uint16_t)(7447 + last)));
+	assert_memory_equal(d + again.frame_off + 16, buf + l.frame + 16, l.frame_len - 16);
+	memcpy(&csum, d + 54 + 6, 2);
+	rte_pktmbuf_free(m);
+	return csum;
+}
+
+static void test_rewrite6(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	uint16_t c0, c;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		(void)rewrite6_one((uint32_t)(x >> 40) % 700, x, x * 31 + (uint64_t)i, (uint8_t)i,
+				   i % 3 == 0 ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0, false);
+	}
+	(void)rewrite6_one(40, 1, 2, 7, RTE_MBUF_F_RX_L4_CKSUM_NONE, true);
+
+	/* A sum of 0 leaves as 0xffff: the seq's last word chosen to make it. */
+	c0 = rewrite6_one(10, 1, 0, 9, 0, false);
+	c = rewrite6_one(10, 1,
+			 (uint64_t)((const uint8_t *)&c0)[0] << 8 | ((const uint8_t *)&c0)[1], 9, 0,
+			 false);
+	assert_int_equal(c, 0xffff);
+}
+
 /* No headroom for the headers: refused, the packet as it was. */
 static void test_reframe_no_room(void **state)
 {
@@ -628,6 +715,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_drop_names, check_pool_full),
 		cmocka_unit_test_teardown(test_put_headers6_csum, check_pool_full),
 		cmocka_unit_test_teardown(test_reframe, check_pool_full),
+		cmocka_unit_test_teardown(test_rewrite6, check_pool_full),
 		cmocka_unit_test_teardown(test_reframe_no_room, check_pool_full),
 		cmocka_unit_test(test_sum_bytes),
 	};
