@@ -661,8 +661,9 @@ static void test_reframe_no_room(void **state)
 
 /*
  * The one's complement sum under the UDP checksum (bl__wire_sum_bytes, with
- * its 32-byte vector steps on long runs) against RFC 1071's 16-bit sum, on
- * random bytes of every length up to 300 at every alignment: a lane or a
+ * its 32-byte vector steps, and its 64-byte ones past 256 bytes where the
+ * CPU has AVX2) against RFC 1071's 16-bit sum, on random bytes of every
+ * length up to 300 and many up to 1100, at every alignment: a lane or a
  * tail added twice or left out would change it.
  */
 static uint16_t ref_sum16(const uint8_t *p, uint32_t len)
@@ -687,24 +688,36 @@ static uint16_t ref_sum16(const uint8_t *p, uint32_t len)
 
 static void test_sum_bytes(void **state)
 {
-	uint8_t buf[320];
+	static uint8_t buf[9100];
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	uint32_t len, off, i;
 
 	(void)state;
+#ifdef BL_WIRE_SUM_WIDE
+	/* The wide sum is taken wherever the CPU has it (and only there). */
+	assert_int_equal(bl__wire_sum_wide_ok, __builtin_cpu_supports("avx2") != 0);
+#endif
 	for (off = 0; off < 4; off++) {
-		for (len = 0; len <= 300; len++) {
-			for (i = 0; i < sizeof(buf); i++) {
+		for (len = 0; len <= 1100; len += len < 300 ? 1 : 7) {
+			for (i = 0; i < len + off; i++) {
 				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 				buf[i] = (uint8_t)x;
 			}
 			assert_int_equal(bl__wire_fold(bl__wire_sum_bytes(buf + off, len)),
 					 ref_sum16(buf + off, len));
+			assert_int_equal(bl__wire_fold(bl__wire_sum_narrow(buf + off, len)),
+					 ref_sum16(buf + off, len));
 		}
 	}
-	/* All ones: the largest carries. */
-	memset(buf, 0xff, sizeof(buf));
-	assert_int_equal(bl__wire_fold(bl__wire_sum_bytes(buf, 300)), ref_sum16(buf, 300));
+	/* All ones and all zeros: the largest carries, and the words at the
+	 * ends of the wide sum's signed range; a jumbo frame's length. */
+	for (i = 0; i < 2; i++) {
+		memset(buf, i == 0 ? 0xff : 0, sizeof(buf));
+		assert_int_equal(bl__wire_fold(bl__wire_sum_bytes(buf, 9000)),
+				 ref_sum16(buf, 9000));
+		assert_int_equal(bl__wire_fold(bl__wire_sum_bytes(buf + 1, 1501)),
+				 ref_sum16(buf + 1, 1501));
+	}
 }
 
 int main(void)
