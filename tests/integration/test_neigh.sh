@@ -99,10 +99,12 @@ cap=$!
 pids+=("$cap")
 for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
 
+# Retransmits 1 s apart: a probe's three tries then span 3 s, which a loaded
+# machine's kernel answers in (a neighbour that answers must never go failed).
 "$beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 512 --file-prefix "bl-neigh-$n" \
 	--log-level=warning --vdev "net_af_packet_nb$n,iface=$v_o" \
 	-- --socket "$sock" --port-ip 0=10.78.1.1 --port-ip 0=fd78::1 --check-mbufs \
-	--neigh-reachable-ms 1500 --neigh-retrans-ms 300 >"$work/daemon.log" 2>&1 &
+	--neigh-reachable-ms 1500 --neigh-retrans-ms 1000 >"$work/daemon.log" 2>&1 &
 daemon=$!
 pids+=("$daemon")
 for _ in $(seq 300); do [ -S "$sock" ] && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
