@@ -45,15 +45,16 @@
 #include "dataplane/wire6.h"
 
 /*
- * Every message of the accepted frame pkt in m to hop `tgt` (an index,
+ * bl__lcore_forward1: every message of the accepted frame pkt in m to hop
+ * `tgt` (an index,
  * with TGT_HOP6 for an IPv6 or VLAN hop): rewritten in place when the
  * packet's headers are already the hop family's, with nothing between them
  * (wire.h's bl_wire_rewrite_out, bl_wire_rewrite6_out), else given new
  * ones in front of the frame (bl_wire_reframe); then the hop's tags. Queued,
  * or dropped (too_big, no_mbuf) and freed.
  */
-static void forward_reframe(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
-			    uint16_t tgt, uint16_t count)
+void bl__lcore_forward1(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
+			uint16_t tgt, uint16_t count)
 {
 	const uint16_t h = (uint16_t)(tgt & ~TGT_HOP6);
 	struct bl_hop_out *out = hop_out(lc, h);
@@ -105,7 +106,7 @@ static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	uint16_t i;
 
 	if (common < TGT_PROC) { /* one hop, of either family */
-		forward_reframe(lc, m, pkt, common, count);
+		bl__lcore_forward1(lc, m, pkt, common, count);
 		return;
 	}
 	if (common == TGT_MIXED6)
@@ -189,6 +190,9 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	}
 	count = pkt.fr.count;
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
-	handle_frame(lc, in_port, m, &pkt, common, count);
+	if (common < TGT_PROC) /* one hop: the usual case, straight to it */
+		bl__lcore_forward1(lc, m, &pkt, common, count);
+	else
+		handle_frame(lc, in_port, m, &pkt, common, count);
 	return count;
 }

@@ -54,7 +54,12 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
  *    by value: its address leaving the IPv4 path would make that path
  *    store it whole, every packet) whose fate (common) is one hop that
  *    needs new headers (an IPv6 hop, or one on a VLAN), or TGT_MIXED6;
- *    or, from bl__lcore_pkt6 and lcore_vlan.c, any fate.
+ *    or, from bl__lcore_pkt6 and lcore_vlan.c, any fate;
+ *  - bl__lcore_forward1: an accepted frame (pkt describes m) all of whose
+ *    messages go to hop `tgt` (with or without TGT_HOP6): rewritten in
+ *    place or reframed, tagged for a VLAN hop, queued (or dropped,
+ *    counted); what lcore_vlan.c and bl__lcore_pkt6 call for that usual
+ *    fate, past bl__lcore_frame6's general case.
  * m is no longer the caller's. Owner lcore.
  */
 uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
@@ -64,6 +69,8 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
 		      uint16_t count);
+void bl__lcore_forward1(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
+			uint16_t tgt, uint16_t count);
 
 static inline void count_msg_drop(struct bl_lcore *lc, enum bl_msg_drop why, uint64_t n)
 {

@@ -12,7 +12,7 @@
  * against the VLAN's addresses (the port's own where the VLAN has none;
  * MAC and UDP port are always the port's); a priority tag (VLAN id 0, no
  * QinQ) is the port's untagged traffic. From there it is handled as
- * lcore6.c handles frames (forward_reframe: in place or reframed, then
+ * lcore6.c handles frames (bl__lcore_forward1: in place or reframed, then
  * the hop's tags).
  *
  * Not keyed on the VLAN: per-source sequence tracking (a source is its
@@ -48,38 +48,43 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	const struct bl_port *port = &lc->r->ports[in_port];
 	static const uint8_t unset[16];
 	struct bl_wire_local local = port->local;
-	struct bl_wire_local6 local6 = port->local6;
-	uint16_t outer, vid, common = TGT_DONE, count;
+	const struct bl_port_vlan *v = NULL;
+	uint16_t outer, vid, common = TGT_DONE, count, type;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
+	const uint8_t *d;
 
-	bad = bl_wire_vlan_strip(m, &outer, &vid, false);
+	/* Stripped at once: a pair the port does not accept is dropped anyway. */
+	bad = bl_wire_vlan_strip(m, &outer, &vid, true);
 	if (bad != BL_PKT_DROP_NONE)
 		return pkt_drop(lc, m, bad);
 	if (outer != 0 || vid != 0) {
-		const struct bl_port_vlan *v =
-		    bl_port_vlan_find(port->vlans, port->n_vlans, outer, vid);
-
+		v = bl_port_vlan_find(port->vlans, port->n_vlans, outer, vid);
 		if (v == NULL)
 			return pkt_drop(lc, m, BL_PKT_DROP_VLAN_UNKNOWN);
 		if (v->ip != 0)
 			local.ip = v->ip;
-		if (memcmp(v->ip6, unset, 16) != 0)
-			memcpy(local6.ip, v->ip6, 16);
 	}
-	(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* accepted just above */
 
-	if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
+	/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	type = bl__wire_raw16(d + BL__ETH_TYPE);
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		struct bl_wire_local6 local6 = port->local6;
+
+		if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
+			bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
+			return 0;
+		}
+		if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
+			memcpy(local6.ip, v->ip6, 16);
+		return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
+	}
+	if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    bl_nbr_wire_is_arp(d, rte_pktmbuf_data_len(m))) {
 		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
 		return 0;
 	}
-	if (bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
-		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
-		return 0;
-	}
-
-	if (bl_wire_is_ipv6(m))
-		return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
 	bad = bl_wire_parse_hdrs(m, &local, &pkt);
 	if (bad == BL_PKT_DROP_NONE) {
 		enum bl_wire_status st;
@@ -93,8 +98,11 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 		return pkt_drop(lc, m, bad);
 	count = pkt.fr.count;
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
-	bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off, pkt.frame_len,
-			 common, count);
+	if (common < TGT_PROC) /* one hop: the usual case, straight to it */
+		bl__lcore_forward1(lc, m, &pkt, common, count);
+	else
+		bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off,
+				 pkt.frame_len, common, count);
 	return count;
 }
 

@@ -109,7 +109,7 @@ static inline uint16_t verdict_of_val(struct bl_lcore *lc, uint16_t v)
 	if (unlikely(h->port >= r->n_ports || !r->ports[h->port].started))
 		return TGT_DROP | BL_MSG_DROP_PORT_DOWN;
 	/* A hop the untagged IPv4 rewrite cannot serve (IPv6, or tagged)
-	 * leaves the fast path for lcore6.c's forward_reframe. */
+	 * leaves the fast path for lcore6.c's bl__lcore_forward1. */
 	if (h->v6 || h->vlan != 0)
 		return (uint16_t)(TGT_HOP6 | route.hop);
 	return unlikely(h->resolve) ? verdict_of_hop(lc, route.hop) : route.hop;
