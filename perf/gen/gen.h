@@ -93,6 +93,7 @@ struct bl_gen_cfg {
 	int latency;
 	uint16_t rx_port;
 	int rx_port_given;
+	int duplex;    /* rx_port gets a TX queue too (never used) */
 	double rate;   /* frames a second; 0 = as fast as the port takes them */
 	double warmup; /* seconds sent before the measured ones (not recorded) */
 	int rate_given;

@@ -47,6 +47,7 @@ enum {
 	OPT_SOURCE_PER_KEY,
 	OPT_LATENCY,
 	OPT_RX_PORT,
+	OPT_DUPLEX,
 	OPT_RATE,
 	OPT_WARMUP,
 	OPT_HELP,
@@ -85,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "source-per-key", no_argument, NULL, OPT_SOURCE_PER_KEY },
 	{ "latency", no_argument, NULL, OPT_LATENCY },
 	{ "rx-port", required_argument, NULL, OPT_RX_PORT },
+	{ "duplex", no_argument, NULL, OPT_DUPLEX },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -136,6 +138,9 @@ void bl_gen_usage(FILE *f)
 	      "                        JSON line of counts and one-way latency percentiles;\n"
 	      "                        needs --seconds and payloads of at least 16 bytes\n"
 	      "  --rx-port N           DPDK port the frames come back on\n"
+	      "  --duplex              give --rx-port a TX queue too (it never sends), for a\n"
+	      "                        peer that polls both ports: a memif peer's queues\n"
+	      "                        must each have a ring on this side\n"
 	      "  --rate FPS            frames a second, paced by the TSC (default 0: as fast\n"
 	      "                        as the port takes them)\n"
 	      "  --warmup S            seconds sent first and not recorded (default 1)\n",
@@ -323,9 +328,9 @@ static int cross_check(struct bl_gen_cfg *cfg, int port_mode, int l3fwd_port_giv
 				BL_GEN_STAMP_LEN, BL_GEN_STAMP_LEN);
 			return -EINVAL;
 		}
-	} else if (cfg->rx_port_given || cfg->rate_given || cfg->warmup_given) {
-		fprintf(stderr, "beamline-gen: --rx-port, --rate and --warmup are for --latency "
-				"(see --help)\n");
+	} else if (cfg->rx_port_given || cfg->rate_given || cfg->warmup_given || cfg->duplex) {
+		fprintf(stderr, "beamline-gen: --rx-port, --duplex, --rate and --warmup are for "
+				"--latency (see --help)\n");
 		return -EINVAL;
 	}
 	if (cfg->frames == 0) {
@@ -541,6 +546,9 @@ int bl_gen_parse_args(struct bl_gen_cfg *cfg, int argc, char **argv, int port_mo
 			break;
 		case OPT_LATENCY:
 			cfg->latency = 1;
+			break;
+		case OPT_DUPLEX:
+			cfg->duplex = 1;
 			break;
 		case OPT_RX_PORT:
 			if (parse_u64(a, 0, UINT16_MAX - 1, &v) != 0)

@@ -7,7 +7,7 @@
 #   - one repeat of 1 s runs: exit 0, a row for every contender at 10%, 50%
 #     and 90% with numbers in order (0 < p50 <= p99 <= p99.9 <= max, below
 #     a second) and a ratio to testpmd io for every other contender, and a
-#     peak row for each.
+#     peak row for each; no run gets back more messages than it sent.
 # Skips (77) only when net_memif cannot run between two processes here
 # (a probe: the generator against testpmd io, or when dpdk-testpmd is
 # missing); contenders that need l3fwd are left out when
@@ -133,6 +133,18 @@ d = json.load(open(sys.argv[1]))
 rs = d["results"]
 sys.exit(0 if rs and not any("failed" in r for r in rs)
          and all(r["received_msgs"] > 0 for r in rs) else 1)
+EOF
+# Every message comes back at most once: a memif queue with no ring on the
+# generator's side made frames loop through testpmd io and beamline and
+# come back many times, stamps ever older (the generator's --duplex).
+check "no run got back more than it sent, nor foreign frames" python3 - "$T/lat.json" <<'EOF'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+bad = [(r["name"], r["load"], r["sent_msgs"], r["received_msgs"], r["foreign_frames"])
+       for r in rs if r["received_msgs"] > r["sent_msgs"] or r["foreign_frames"] != 0]
+for b in bad:
+    print("    %s at %s: sent %d msgs, got back %d, foreign frames %d" % b)
+sys.exit(1 if bad else 0)
 EOF
 
 echo "$FAILS failure(s)"
