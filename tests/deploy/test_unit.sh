@@ -19,7 +19,8 @@ grep -qxF "ExecStart=$SBINDIR/beamline"' $BEAMLINE_EAL -- --config /etc/beamline
 grep -q '@[A-Z_]*@' "$UNIT" && fail "unit has an unsubstituted @VAR@: $(grep '@[A-Z_]*@' "$UNIT")"
 for want in 'Restart=on-failure' 'RestartPreventExitStatus=2' 'LimitMEMLOCK=infinity' \
 	'RuntimeDirectory=beamline dpdk/beamline' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
-	'DeviceAllow=char-vfio rw' 'EnvironmentFile=-/etc/beamline/beamline.env'; do
+	'DeviceAllow=char-vfio rw' 'EnvironmentFile=-/etc/beamline/beamline.env' \
+	'UnsetEnvironment=RUNTIME_DIRECTORY'; do
 	grep -qx -- "$want" "$UNIT" || fail "unit lacks '$want'"
 done
 
