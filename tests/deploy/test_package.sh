@@ -13,7 +13,10 @@
 #    libblmsg.so link;
 #  - lintian reports no error on the .changes;
 #  - `systemd-analyze verify` accepts the unit taken from the .deb, with
-#    ExecStart pointed at the daemon extracted from the same .deb.
+#    ExecStart pointed at the daemon extracted from the same .deb;
+#  - the package's files laid over /usr in a container whose PID 1 is
+#    systemd, the unit starts, answers, stops and restarts after a crash
+#    (test_systemd.sh deb=...).
 # Skips (77) when dpkg-buildpackage, debhelper or lintian is not installed
 # or a build dependency is missing. A full compile: about 1-3 minutes.
 #
@@ -123,6 +126,16 @@ else
 		fail "systemd-analyze verify complained: $(cat "$work/err")"
 	fi
 fi
+
+# Installed, the package's unit starts, answers, stops and restarts under a
+# real systemd: test_systemd.sh with the .deb's files over /usr.
+"$(dirname "$0")/test_systemd.sh" deb="$daemon_deb" lib="$lib_deb" >"$work/systemd.txt" 2>&1
+rc=$?
+case $rc in
+0) tail -n 1 "$work/systemd.txt" ;;
+77) echo "SKIP the package under systemd: $(grep SKIP "$work/systemd.txt")" ;;
+*) fail "the package's unit under systemd: $(cat "$work/systemd.txt")" ;;
+esac
 
 echo "package: $(basename "$daemon_deb") $(basename "$lib_deb") $(basename "$dev_deb") checked;" \
 	"lintian: $(grep -c '^W: ' "$out/lintian.txt") warnings, no error"

@@ -23,14 +23,26 @@
 # Nothing outside the temporary directory is touched: the container's
 # mounts live in its own mount namespace and it is stopped on exit.
 #
+# The same for the Debian package (test_package.sh calls it with deb=):
+# the .deb's files, unpacked, laid over the host's /usr (an overlay, read
+# only), the unit in /lib/systemd/system and the daemon in /usr/sbin.
+#
 # usage: test_systemd.sh NAME=VALUE... with build, meson, prefix, bindir,
-# sbindir, unitdir (absolute; empty: no unit), sanitize (b_sanitize's value).
+# sbindir, unitdir (absolute; empty: no unit), sanitize (b_sanitize's value);
+# or deb (the beamline_*.deb), lib (the libblmsg0_*.deb), sanitize=none.
 . "$(dirname "$0")/lib.sh"
 
 declare -A cfg
 for a in "$@"; do
 	cfg[${a%%=*}]=${a#*=}
 done
+deb=${cfg[deb]:-}
+if [ -n "$deb" ]; then
+	# What the package installs: the paths of Debian's layout.
+	cfg[prefix]=/usr cfg[bindir]=/usr/bin cfg[sbindir]=/usr/sbin
+	cfg[unitdir]=/lib/systemd/system cfg[sanitize]=${cfg[sanitize]:-none}
+	cfg[build]=- cfg[meson]=-
+fi
 for k in build meson prefix bindir sbindir sanitize; do
 	[ -n "${cfg[$k]:-}" ] || fail "missing argument $k=..."
 done
@@ -47,14 +59,17 @@ command -v nsenter >/dev/null 2>&1 || skip "no nsenter (util-linux)"
 [ -x /lib/systemd/systemd ] || skip "no /lib/systemd/systemd to boot"
 [ -n "$unitdir" ] || skip "built with -Dinstall_systemd=false: no unit"
 # The container shares the host's /usr; the stage's prefix is bound over
-# its own folder, which cannot be /usr itself (deploy_package covers /usr).
-case $prefix in
-/usr | /) skip "prefix $prefix: the stage cannot be bound over the host's /usr" ;;
-esac
-case $unitdir in
-"$prefix"/*) ;;
-*) skip "unit folder $unitdir is outside the prefix $prefix" ;;
-esac
+# its own folder, which cannot be /usr itself (deploy_package runs this
+# test on the .deb, whose files are laid over /usr instead).
+if [ -z "$deb" ]; then
+	case $prefix in
+	/usr | /) skip "prefix $prefix: the stage cannot be bound over the host's /usr" ;;
+	esac
+	case $unitdir in
+	"$prefix"/*) ;;
+	*) skip "unit folder $unitdir is outside the prefix $prefix" ;;
+	esac
+fi
 
 stage=$work/stage
 root=$work/root
@@ -111,11 +126,27 @@ wait_for() {
 	wait_quiet "$secs" "$@" || fail "timed out after ${secs} s waiting for $what"
 }
 
-# --- the installed tree.
-"${cfg[meson]}" install -C "${cfg[build]}" --no-rebuild --destdir "$stage" >"$work/install.log" 2>&1 ||
-	fail "meson install --destdir failed"
+# --- the installed tree: meson's, or the package's. The package's /lib goes
+# under usr/lib (the host's /lib is a link to it, so is the container's).
 unit=$unitdir/beamline.service
-[ -f "$stage$unit" ] || fail "not installed: $unit"
+if [ -n "$deb" ]; then
+	dpkg-deb -x "$deb" "$stage" || fail "dpkg-deb -x $deb"
+	if [ -n "${cfg[lib]:-}" ]; then
+		dpkg-deb -x "${cfg[lib]}" "$stage" || fail "dpkg-deb -x ${cfg[lib]}"
+	fi
+	if [ -d "$stage/lib" ]; then
+		mkdir -p "$stage/usr/lib"
+		cp -a "$stage/lib/." "$stage/usr/lib/"
+		rm -rf "$stage/lib"
+	fi
+	[ -f "$stage/usr$unit" ] || fail "not in the package: $unit"
+	usr_mount=(--overlay-ro="/usr:$stage/usr:/usr")
+else
+	"${cfg[meson]}" install -C "${cfg[build]}" --no-rebuild --destdir "$stage" >"$work/install.log" 2>&1 ||
+		fail "meson install --destdir failed"
+	[ -f "$stage$unit" ] || fail "not installed: $unit"
+	usr_mount=(--bind-ro=/usr --bind-ro="$stage$prefix:$prefix")
+fi
 beamctl=${cfg[bindir]}/beamctl
 daemon=${cfg[sbindir]}/beamline
 
@@ -140,6 +171,9 @@ case $unitdir in
 /usr/local/lib/systemd/system | /usr/lib/systemd/system | /lib/systemd/system) ;;
 *) ln -s "$unit" "$root/etc/systemd/system/beamline.service" ;;
 esac
+# The host's own /etc/beamline (the package's conffiles, if it is
+# installed here) is not this test's.
+rm -rf "$root/etc/beamline"
 
 # The site's files: a few routes, and EAL on two null ports with no
 # hugepages or PCI. Each start takes 256 MiB of ordinary memory (-m 256
@@ -179,7 +213,7 @@ mkdir -p "$dropin"
 # block, bus, class, dev, devices and kernel only), and EAL will not start
 # without it ("Could not get loaded module details!", "Cannot init VFIO"):
 # a server has it, so the host's is bound in, read-only.
-systemd-nspawn -D "$root" --bind-ro=/usr --bind-ro="$stage$prefix:$prefix" --bind-ro=/sys/module \
+systemd-nspawn -D "$root" "${usr_mount[@]}" --bind-ro=/sys/module \
 	--private-network --register=no --keep-unit -M "$name" --console=pipe -b \
 	</dev/null >"$work/nspawn.log" 2>&1 &
 nspawn_pid=$!
@@ -238,7 +272,8 @@ main_pid() {
 
 # --- start, and use it.
 ct systemctl cat beamline >"$work/out" 2>&1 || fail "systemd in the container does not find beamline.service"
-expect_out_has "# $unit"
+# (Debian's systemd finds /lib's units by either name: /lib is a link.)
+grep -qE "^# (/usr)?${unit#/usr}$" "$work/out" || fail "systemctl cat does not show $unit: $(head -1 "$work/out")"
 expect_out_has "ExecStart=$daemon "
 start
 
