@@ -106,6 +106,7 @@ static void usage(FILE *f, const char *prog)
 	    "                       which port P then accepts (default: the port's own)\n"
 	    "  --promisc            accept frames for any destination MAC\n"
 	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
+	    "  --mtu N              IP MTU of every port, 68..9000 (default: the port's own)\n"
 	    "  --max-routes N       route table bound (default 1000000)\n"
 	    "  --seq-sources N      sources tracked per lcore for seq gaps (default 4096)\n"
 	    "  --max-procs N        processes per worker lcore (default 65536)\n"
@@ -259,6 +260,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_PROMISC,
 		O_RXD,
 		O_TXD,
+		O_MTU,
 		O_MAXR,
 		O_SEQ,
 		O_STATS,
@@ -291,6 +293,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "promisc", no_argument, NULL, O_PROMISC },
 		{ "rxd", required_argument, NULL, O_RXD },
 		{ "txd", required_argument, NULL, O_TXD },
+		{ "mtu", required_argument, NULL, O_MTU },
 		{ "max-routes", required_argument, NULL, O_MAXR },
 		{ "seq-sources", required_argument, NULL, O_SEQ },
 		{ "stats-interval", required_argument, NULL, O_STATS },
@@ -389,6 +392,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				o->rc.rxd = (uint16_t)v;
 			else
 				o->rc.txd = (uint16_t)v;
+			break;
+		case O_MTU:
+			if (parse_uint(optarg, BL_MTU_MAX, &v) != 0 || v < BL_MTU_MIN) {
+				say(stderr, "beamline: bad value '%s' for --mtu: an IP MTU %d..%d",
+				    optarg, BL_MTU_MIN, BL_MTU_MAX);
+				return -EINVAL;
+			}
+			o->rc.mtu = (uint16_t)v;
 			break;
 		case O_MAXR:
 			if (parse_uint(optarg, 1ull << 32, &v) != 0 || v == 0)

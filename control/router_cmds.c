@@ -323,6 +323,7 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	bl__set_u64(o, "size", r->pool->size);
 	bl__set_u64(o, "in_use", rte_mempool_in_use_count(r->pool));
 	bl__set_u64(o, "avail", rte_mempool_avail_count(r->pool));
+	bl__set_u64(o, "data_room", rte_pktmbuf_data_room_size(r->pool)); /* with --mtu, larger */
 	json_object_set_new(reply, "mempool", o);
 	return 0;
 }

@@ -8,6 +8,19 @@
 
 #include "dataplane/port.h"
 
+/* The largest IP MTU the device takes: its max_mtu, and its largest frame
+ * less the Ethernet overhead it counts (as rte_ethdev reckons it). */
+static uint32_t port_max_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	if (info->max_rx_pktlen <= overhead)
+		return 0;
+	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
+}
+
 int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf *c, char *err,
 		  size_t errlen)
 {
@@ -41,6 +54,16 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	}
 
 	memset(&conf, 0, sizeof(conf));
+	if (c->mtu != 0) {
+		/* Refused here, named, rather than by configure's log line. */
+		if (c->mtu < info.min_mtu || c->mtu > port_max_mtu(&info)) {
+			snprintf(err, errlen,
+				 "port %u (%s): MTU %u is beyond the device: it takes %u..%u",
+				 port_id, p->name, c->mtu, info.min_mtu, port_max_mtu(&info));
+			return -EINVAL;
+		}
+		conf.rxmode.mtu = c->mtu; /* configure sets the port's MTU from it */
+	}
 	if (c->n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_UDP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
@@ -101,7 +124,7 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	if (c->promisc)
 		rte_eth_promiscuous_enable(port_id); /* best effort: vdevs may refuse */
 	if (rte_eth_dev_get_mtu(port_id, &p->mtu) != 0)
-		p->mtu = RTE_ETHER_MTU;
+		p->mtu = c->mtu != 0 ? c->mtu : RTE_ETHER_MTU;
 
 	rte_eth_macaddr_get(port_id, &p->local.mac);
 	p->local.ip = rte_cpu_to_be_32(c->ip);

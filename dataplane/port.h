@@ -26,6 +26,7 @@ struct bl_port_conf {
 	uint32_t ip;	   /* this port's IPv4, host order */
 	uint8_t ip6[16];   /* this port's IPv6, network order */
 	uint16_t udp_port; /* wire-format UDP port, host order */
+	uint16_t mtu;	   /* IP MTU to configure; 0: the device's own */
 	uint16_t n_vlans;  /* tagged VLANs accepted besides untagged frames */
 	struct bl_port_vlan vlans[BL_PORT_VLAN_MAX];
 };
@@ -36,7 +37,7 @@ struct bl_port {
 	bool started;
 	bool multiseg_tx; /* the device takes chained mbufs on TX */
 	bool rss;	  /* RSS is spreading RX over the queues */
-	uint16_t mtu;
+	uint16_t mtu;	  /* IP MTU: the largest IP packet sent or expected */
 	char name[64];
 	struct bl_wire_local local;   /* what we accept: MAC, IPv4, UDP port */
 	struct bl_wire_local6 local6; /* and over IPv6: the address */

@@ -6,8 +6,11 @@
  * hold an mbuf, every lcore can hold a burst per port in its TX buffers plus
  * the mempool cache, and a split frame takes a header mbuf and indirect
  * segments while its burst is in flight. The sum, with headroom, is the pool.
+ * Its mbufs hold a whole frame of the ports' MTU (bl_router_data_room): a
+ * chain on RX would be dropped (segmented), and RX scatter is never asked.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +50,17 @@ void bl_router_conf_defaults(struct bl_router_conf *conf)
 	conf->proc_slice_us = BL_SCHED_SLICE_US;
 	conf->proc_budget = 64;
 	bl_nbr_conf_defaults(&conf->nbr);
+}
+
+uint16_t bl_router_data_room(const struct bl_router_conf *conf)
+{
+	uint32_t room;
+
+	if (conf->mtu == 0)
+		return RTE_MBUF_DEFAULT_BUF_SIZE;
+	room = RTE_ALIGN_CEIL((uint32_t)conf->mtu + BL_FRAME_OVERHEAD, 1024u);
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM +
+			  RTE_MAX(room, (uint32_t)RTE_MBUF_DEFAULT_DATAROOM));
 }
 
 /* Schedulers for every worker lcore and the control thread, in one set. */
@@ -214,10 +228,15 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 {
 	struct bl_router *r;
 	unsigned int lcore, n_workers = 0, n;
-	uint16_t port_id, n_ports;
+	uint16_t port_id, n_ports, room;
 	int ret, socket = (int)rte_socket_id();
 
 	*out = NULL;
+	if (conf->mtu != 0 && (conf->mtu < BL_MTU_MIN || conf->mtu > BL_MTU_MAX)) {
+		snprintf(err, errlen, "MTU %u out of range %u..%u", conf->mtu, BL_MTU_MIN,
+			 BL_MTU_MAX);
+		return -EINVAL;
+	}
 	n_ports = rte_eth_dev_count_avail();
 	if (n_ports == 0) {
 		snprintf(
@@ -258,11 +277,15 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 	    n_workers * (POOL_CACHE * 2 + BL_RX_BURST + BL_BURST * (n_ports + 2) * 4 + BL_PFRAMES) +
 	    4096 + conf->proc_mbufs + 2 * BL_NBR_RING + BL_NBR_MAX * BL_NBR_QUEUE;
 	r->pool_size = n;
-	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  socket);
+	room = bl_router_data_room(conf);
+	r->pool = rte_pktmbuf_pool_create("bl_mbufs", n, POOL_CACHE, 0, room, socket);
 	if (r->pool == NULL) {
+		uint32_t obj = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + room, 0, NULL);
+
 		snprintf(err, errlen,
-			 "cannot create a pool of %u mbufs: %s (give EAL more memory: -m)", n,
+			 "cannot create a pool of %u mbufs of %u bytes (about %" PRIu64
+			 " MB): %s (give EAL more memory: -m)",
+			 n, room, ((uint64_t)n * obj + (1u << 20) - 1) >> 20,
 			 rte_strerror(rte_errno));
 		ret = -ENOMEM;
 		goto fail;
@@ -284,6 +307,7 @@ int bl_router_create(struct bl_router **out, const struct bl_router_conf *conf, 
 			.ip = conf->port_ip[port_id] ? conf->port_ip[port_id]
 						     : (10u << 24 | (uint32_t)port_id << 8 | 1u),
 			.udp_port = conf->udp_port,
+			.mtu = conf->mtu,
 		};
 		static const uint8_t unset[16];
 

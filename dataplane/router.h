@@ -26,6 +26,7 @@
 struct bl_router_conf {
 	uint16_t rxd, txd;		/* descriptors per queue (default 1024) */
 	uint16_t udp_port;		/* wire-format UDP port (default 7447) */
+	uint16_t mtu;			/* IP MTU of every port, 68..9000; 0: each port's own */
 	bool promisc;			/* accept any destination MAC */
 	uint32_t port_ip[BL_MAX_PORTS]; /* host order; 0 = default 10.0.<port>.1 */
 	/* network order; all zero = default fd00:0:0:<port>::1 */
@@ -80,6 +81,19 @@ struct bl_router {
 
 /* Fill conf with the defaults. */
 void bl_router_conf_defaults(struct bl_router_conf *conf);
+
+#define BL_MTU_MIN 68	/* RFC 791: the least MTU an IPv4 link may have */
+#define BL_MTU_MAX 9000 /* the largest --mtu: a jumbo frame */
+/* A frame of MTU mtu at most: Ethernet header, two VLAN tags, FCS. */
+#define BL_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN)
+
+/*
+ * The data room of the pool's mbufs (RTE_PKTMBUF_HEADROOM included) for
+ * conf: RTE_MBUF_DEFAULT_BUF_SIZE without an MTU, else room for a frame of
+ * conf->mtu + BL_FRAME_OVERHEAD bytes after the headroom, in 1 KB steps
+ * (NICs size RX buffers in such steps), so RX never needs a chain. Any thread.
+ */
+uint16_t bl_router_data_room(const struct bl_router_conf *conf);
 
 /*
  * After rte_eal_init: make the pool, start every available port with one

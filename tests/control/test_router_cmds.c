@@ -166,7 +166,7 @@ static void test_stats(void **state)
 					    "seq",	    "mempool",	  NULL };
 	static const char *const seq_keys[] = { "sources", "frames",	"gaps",
 						"dups",	   "untracked", NULL };
-	static const char *const pool_keys[] = { "size", "in_use", "avail", NULL };
+	static const char *const pool_keys[] = { "size", "in_use", "avail", "data_room", NULL };
 	struct rworld *x = *state;
 	struct bl_lcore *lc = x->w->r->workers[0];
 	json_t *r, *o, *row;
@@ -209,6 +209,7 @@ static void test_stats(void **state)
 	cmds_keys(o, pool_keys);
 	assert_int_equal(cmds_int(o, "size"), x->w->r->pool->size);
 	assert_int_equal(cmds_int(o, "in_use") + cmds_int(o, "avail"), cmds_int(o, "size"));
+	assert_int_equal(cmds_int(o, "data_room"), rte_pktmbuf_data_room_size(x->w->r->pool));
 	json_decref(r);
 }
 

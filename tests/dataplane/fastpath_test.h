@@ -32,6 +32,9 @@
 
 static struct bl_router *R;
 static struct bl_lcore *LC;
+/* The router's --mtu (bl_router_conf.mtu): 0, each port's own, unless a
+ * test sets it before group_setup. */
+static uint16_t FP_MTU;
 
 #define HOP_A_IP 0x0a00000au
 #define HOP_B_IP 0x0a00000bu
@@ -109,7 +112,7 @@ static inline unsigned int read_out(struct out *outs, unsigned int max)
 	struct rte_mbuf *pkts[64];
 	unsigned int n = 0;
 	uint16_t got, k;
-	static uint8_t buf[9000];
+	static uint8_t buf[16384];
 
 	while ((got = rte_eth_rx_burst(0, 0, pkts, 64)) > 0) {
 		for (k = 0; k < got; k++) {
@@ -179,6 +182,9 @@ static inline int group_setup(void **state)
 	rcu_register_thread();
 	bl_router_conf_defaults(&conf);
 	conf.rxd = conf.txd = 256;
+	conf.mtu = FP_MTU;
+	if (FP_MTU != 0)
+		conf.proc_mbufs = 1024; /* jumbo mbufs: keep the pool within -m */
 	if (rte_lcore_count() < 2) {
 		print_message("skip: needs 2 lcores\n");
 		return -1;

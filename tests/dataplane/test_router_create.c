@@ -156,6 +156,17 @@ static void test_conf_defaults(void **state)
 	assert_int_equal(c.udp_port, 7447);
 	assert_int_equal(c.udp_port, BL_WIRE_UDP_PORT);
 	assert_false(c.promisc);
+	assert_int_equal(c.mtu, 0); /* each port's own */
+	/* No MTU: the default mbufs; with one, a whole frame of MTU + 26 after
+	 * the headroom, in 1 KB steps, never less than the default. */
+	assert_int_equal(bl_router_data_room(&c), RTE_MBUF_DEFAULT_BUF_SIZE);
+	c.mtu = 1500;
+	assert_int_equal(bl_router_data_room(&c), RTE_MBUF_DEFAULT_BUF_SIZE);
+	c.mtu = 2023; /* 2049 bytes of frame */
+	assert_int_equal(bl_router_data_room(&c), RTE_PKTMBUF_HEADROOM + 3072);
+	c.mtu = 9000;
+	assert_int_equal(bl_router_data_room(&c), RTE_PKTMBUF_HEADROOM + 9216);
+	c.mtu = 0;
 	for (unsigned p = 0; p < BL_MAX_PORTS; p++)
 		assert_int_equal(c.port_ip[p], 0);
 	assert_int_equal(c.max_routes, 1000000);
