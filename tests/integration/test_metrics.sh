@@ -4,7 +4,9 @@
 # metrics` must report nothing (its lint warnings count as failures here);
 # the counters equal `beamctl --json stats`. Then a real Prometheus server on
 # loopback scrapes the router every second and answers a query for
-# beamline_rx_packets_total with the same total. Also: bad --metrics values
+# beamline_rx_packets_total with the same total, and every query of the
+# Grafana dashboard (docs/examples/grafana-beamline.json) is valid there and
+# names only metrics it scraped. Also: bad --metrics values
 # exit 2, and a port in use is a start-up error.
 set -euo pipefail
 b=${BL_BUILD_DIR:?}
@@ -155,6 +157,42 @@ done
 [ "$got" = "$want" ] || { cat "$work/prometheus.log"; echo "prometheus: beamline_rx_packets_total '$got', stats '$want'"; exit 1; }
 up=$(curl -s "http://127.0.0.1:$pport/api/v1/query?query=up" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])')
 [ "$up" = 1 ]
+# The Grafana dashboard of docs/operations.md asks this Prometheus: every
+# panel's query is valid PromQL here (status success), and every metric it
+# names is a family the router exposes (a # TYPE line on its /metrics),
+# most with series Prometheus scraped (a labelled family with no label
+# values yet, such as restarts by tree with no tree running, has none).
+python3 - "$here/../../docs/examples/grafana-beamline.json" "$pport" "$port" <<'PY'
+import json, re, sys, urllib.parse, urllib.request
+dash, port = json.load(open(sys.argv[1])), sys.argv[2]
+with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[3], timeout=10) as r:
+    exposed = set(re.findall(r"^# TYPE (\S+) ", r.read().decode(), re.M))
+def query(q):
+    url = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": q}))
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:  # a bad query: 400 with the error in the body
+        return json.load(e)
+exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+assert exprs, "the dashboard has no queries"
+names = set()
+for e in exprs:
+    q = e.replace("$instance", ".*")
+    r = query(q)
+    assert r.get("status") == "success", "dashboard query refused: %s: %s" % (q, r.get("error"))
+    names.update(re.findall(r"\bbeamline_[a-z0-9_]+", q))
+scraped = 0
+for n in sorted(names):
+    family = re.sub(r"_(bucket|sum|count)$", "", n) if n not in exposed else n
+    assert family in exposed, "the dashboard's %s: the router exposes no such metric" % n
+    r = query('count({__name__="%s"})' % n)
+    assert r["status"] == "success", r
+    scraped += bool(r["data"]["result"])
+assert scraped >= len(names) - 1, "most of the dashboard's metrics have no series"
+print("grafana dashboard: %d queries valid; its %d metrics exposed, %d with series"
+      % (len(exprs), len(names), scraped))
+PY
 kill "$prom_pid"
 wait "$prom_pid" || true
 prom_pid=""
