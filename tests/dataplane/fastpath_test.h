@@ -63,17 +63,24 @@ struct msg {
 	uint16_t kind;
 };
 
-/* A packet addressed to the router carrying msgs; payload byte i of message j is (j*31+i). */
-static inline struct rte_mbuf *make_pkt(const struct msg *msgs, unsigned int n, uint64_t seq)
+/* The bytes of msgs behind the frame header: their headers and payloads. */
+static inline uint32_t msgs_len(const struct msg *msgs, unsigned int n)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(R->pool);
-	struct bl_wire_hop to_us;
-	uint32_t total = 0, i, j;
-	uint8_t *p;
+	uint32_t total = 0, j;
 
-	assert_non_null(m);
 	for (j = 0; j < n; j++)
 		total += BL_WIRE_MSG_HDR_LEN + msgs[j].len;
+	return total;
+}
+
+/* At p, the BL_WIRE_HDRS_LEN + msgs_len(msgs, n) bytes of a packet
+ * addressed to the router carrying msgs; payload byte i of message j is
+ * (j*31+i). */
+static inline void put_pkt(uint8_t *p, const struct msg *msgs, unsigned int n, uint64_t seq)
+{
+	struct bl_wire_hop to_us;
+	uint32_t i, j;
+
 	memset(&to_us, 0, sizeof(to_us));
 	to_us.dst_mac = R->ports[0].local.mac;
 	to_us.src_mac.addr_bytes[0] = 0x02;
@@ -81,9 +88,7 @@ static inline struct rte_mbuf *make_pkt(const struct msg *msgs, unsigned int n, 
 	to_us.dst_ip = R->ports[0].local.ip;
 	to_us.src_port = rte_cpu_to_be_16(40000);
 	to_us.dst_port = R->ports[0].local.udp_port;
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(BL_WIRE_HDRS_LEN + total));
-	assert_non_null(p);
-	bl_wire_put_headers(p, &to_us, (uint16_t)n, seq, total, 1);
+	bl_wire_put_headers(p, &to_us, (uint16_t)n, seq, msgs_len(msgs, n), 1);
 	p += BL_WIRE_HDRS_LEN;
 	for (j = 0; j < n; j++) {
 		bl_wire_put_msg_hdr(p, msgs[j].len, msgs[j].kind, 0, msgs[j].key);
@@ -91,6 +96,18 @@ static inline struct rte_mbuf *make_pkt(const struct msg *msgs, unsigned int n, 
 		for (i = 0; i < msgs[j].len; i++)
 			*p++ = (uint8_t)(j * 31 + i);
 	}
+}
+
+/* A packet addressed to the router carrying msgs (put_pkt's bytes). */
+static inline struct rte_mbuf *make_pkt(const struct msg *msgs, unsigned int n, uint64_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(R->pool);
+	uint8_t *p;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(BL_WIRE_HDRS_LEN + msgs_len(msgs, n)));
+	assert_non_null(p);
+	put_pkt(p, msgs, n, seq);
 	return m;
 }
 

@@ -28,29 +28,11 @@ static struct rte_mbuf *make_chain(const struct msg *msgs, unsigned int n, uint3
 {
 	static uint8_t bytes[16384];
 	struct rte_mbuf *head = NULL, *m;
-	uint32_t total = 0, off = 0, i, j, len;
-	struct bl_wire_hop to_us;
-	uint8_t *p = bytes;
+	uint32_t total = msgs_len(msgs, n), off = 0, len;
 
-	for (j = 0; j < n; j++)
-		total += BL_WIRE_MSG_HDR_LEN + msgs[j].len;
 	assert_int_equal(ip_len, BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN + total);
 	assert_true(BL_WIRE_HDRS_LEN + total <= sizeof(bytes));
-	memset(&to_us, 0, sizeof(to_us));
-	to_us.dst_mac = R->ports[0].local.mac;
-	to_us.src_mac.addr_bytes[0] = 0x02;
-	to_us.src_ip = rte_cpu_to_be_32(0x0a010001);
-	to_us.dst_ip = R->ports[0].local.ip;
-	to_us.src_port = rte_cpu_to_be_16(40000);
-	to_us.dst_port = R->ports[0].local.udp_port;
-	bl_wire_put_headers(p, &to_us, (uint16_t)n, 1, total, 1);
-	p += BL_WIRE_HDRS_LEN;
-	for (j = 0; j < n; j++) {
-		bl_wire_put_msg_hdr(p, msgs[j].len, msgs[j].kind, 0, msgs[j].key);
-		p += BL_WIRE_MSG_HDR_LEN;
-		for (i = 0; i < msgs[j].len; i++)
-			*p++ = (uint8_t)(j * 31 + i);
-	}
+	put_pkt(bytes, msgs, n, 1);
 	total += BL_WIRE_HDRS_LEN;
 	while (off < total) {
 		m = rte_pktmbuf_alloc(R->pool);
