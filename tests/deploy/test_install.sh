@@ -193,8 +193,8 @@ else
 	want_file "${cfg[mandir]}/man1/blmsg.1"
 	# The daemon's own options: its usage text (running `beamline -- --help`
 	# would start EAL, which writes DPDK's runtime folder outside $work).
-	sed -n '/^static void usage(/,/^}/p' "${cfg[source]}/control/beamline.c" >"$work/beamline-help.txt"
-	grep -q -- '--config' "$work/beamline-help.txt" || fail "cannot find beamline's usage text in control/beamline.c"
+	sed -n '/^static void usage(/,/^}/p' "${cfg[source]}/control/daemon_opts.c" >"$work/beamline-help.txt"
+	grep -q -- '--config' "$work/beamline-help.txt" || fail "cannot find beamline's usage text in control/daemon_opts.c"
 	for page in man8/beamline.8:beamline-help.txt man8/beamctl.8:beamctl-help.txt man1/blmsg.1:blmsg-help.txt; do
 		file=$dest${cfg[mandir]}/${page%%:*}
 		help=$work/${page#*:}
