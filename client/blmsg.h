@@ -42,6 +42,22 @@ extern "C" {
 #define BL_CLIENT_MIN_DGRAM (BL_WIRE_FRAME_HDR_LEN + BL_WIRE_MSG_HDR_LEN)
 /* UDP payload of one untagged datagram on a 1500-byte MTU link. */
 #define BL_CLIENT_DEFAULT_DGRAM 1472u
+/* What an IPv4 datagram spends on headers before its UDP payload. */
+#define BL_CLIENT_IP_UDP_HDRS 28u
+
+/*
+ * The largest datagram (UDP payload) for a path of IP MTU `mtu`: mtu - 28,
+ * so that no datagram a sender or batcher built for it (max_dgram) is
+ * fragmented on the way (beamline counts fragments ip_fragment and never
+ * reassembles). 0 when mtu is too small for even the smallest frame
+ * (BL_CLIENT_MIN_DGRAM) or above 65535. Any thread.
+ */
+static inline size_t bl_client_dgram_for_mtu(uint32_t mtu)
+{
+	if (mtu > 65535u || mtu < BL_CLIENT_IP_UDP_HDRS + BL_CLIENT_MIN_DGRAM)
+		return 0;
+	return mtu - BL_CLIENT_IP_UDP_HDRS; /* at most 65507, BL_CLIENT_MAX_DGRAM */
+}
 /* Default bound on the number of sources a receiver tracks. */
 #define BL_CLIENT_DEFAULT_SOURCES 64u
 /* Upper bound accepted by bl_client_receiver_create. */

@@ -89,10 +89,11 @@ static void parse(int argc, char **argv, struct send_opts *o)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "size", required_argument, NULL, 's' },
+		{ "mtu", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL;
-	int c, sources = 0, rc;
+	int c, sources = 0, rc, sizes = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->count = 1;
@@ -130,6 +131,13 @@ static void parse(int argc, char **argv, struct send_opts *o)
 		case 's':
 			o->size = (size_t)bl__blmsg_opt_u64(
 			    CMD, "--size", optarg, BL_CLIENT_MIN_DGRAM, BL_CLIENT_MAX_DGRAM);
+			sizes++;
+			break;
+		case 'm': /* the path's IP MTU: datagrams that cross it whole */
+			o->size = bl_client_dgram_for_mtu((uint32_t)bl__blmsg_opt_u64(
+			    CMD, "--mtu", optarg, BL_CLIENT_IP_UDP_HDRS + BL_CLIENT_MIN_DGRAM,
+			    65535));
+			sizes++;
 			break;
 		case ':':
 			bl__blmsg_usage_error(CMD, "%s needs a value", argv[optind - 1]);
@@ -137,6 +145,8 @@ static void parse(int argc, char **argv, struct send_opts *o)
 			bl__blmsg_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (sizes > 1)
+		bl__blmsg_usage_error(CMD, "give --size or --mtu, not both");
 	for (; optind < argc; optind++) {
 		if (target != NULL)
 			bl__blmsg_usage_error(CMD, "unexpected argument '%s'", argv[optind]);

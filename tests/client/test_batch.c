@@ -37,6 +37,24 @@ static void test_create_rejects_bad_sizes(void **state)
 }
 
 /* One message exactly filling the frame; one byte more can never fit. */
+/* The datagram bound for a path MTU: what IPv4 and UDP leave of it, and a
+ * batcher made with it builds no frame larger. */
+static void test_dgram_for_mtu(void **state)
+{
+	struct bl_client_batch *b;
+
+	(void)state;
+	assert_int_equal(bl_client_dgram_for_mtu(1500), BL_CLIENT_DEFAULT_DGRAM);
+	assert_int_equal(bl_client_dgram_for_mtu(9000), 8972);
+	assert_int_equal(bl_client_dgram_for_mtu(60), BL_CLIENT_MIN_DGRAM);
+	assert_int_equal(bl_client_dgram_for_mtu(59), 0);
+	assert_int_equal(bl_client_dgram_for_mtu(65535), BL_CLIENT_MAX_DGRAM);
+	assert_int_equal(bl_client_dgram_for_mtu(65536), 0);
+	b = bl_client_batch_create(bl_client_dgram_for_mtu(9000), 0, 0);
+	assert_non_null(b);
+	bl_client_batch_destroy(b);
+}
+
 static void test_single_message_boundary(void **state)
 {
 	uint8_t payload[200];
@@ -198,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_rejects_bad_sizes),
+		cmocka_unit_test(test_dgram_for_mtu),
 		cmocka_unit_test(test_single_message_boundary),
 		cmocka_unit_test(test_two_message_boundary),
 		cmocka_unit_test(test_max_msgs_policy),

@@ -95,6 +95,10 @@ expect_usage "--key" send 127.0.0.1:9 --key 0xZZ
 expect_usage "--count" send 127.0.0.1:9 --key 1 --count 0
 expect_usage "--rate" send 127.0.0.1:9 --key 1 --rate -5
 expect_usage "--size" send 127.0.0.1:9 --key 1 --size 10
+expect_usage "--mtu" send 127.0.0.1:9 --key 1 --mtu 59
+expect_usage "--mtu" send 127.0.0.1:9 --key 1 --mtu 65536
+expect_usage "not both" send 127.0.0.1:9 --key 1 --size 256 --mtu 1500
+expect_usage "does not fit" send 127.0.0.1:9 --key 1 --mtu 92 --payload "$(printf '%040d' 0)"
 expect_usage "exclude each other" send 127.0.0.1:9 --key 1 --payload x --stdin
 expect_usage "does not fit" send 127.0.0.1:9 --key 1 --size 64 --payload "$(printf '%040d' 0)"
 expect_usage "cannot read" send 127.0.0.1:9 --key 1 --file "$work/no-such-file"
@@ -127,6 +131,22 @@ expect_exit 0 "$BLMSG" send "127.0.0.1:$port" --key 1 --payload "$(printf '%0100
 has "$work/cmd.out" "sent msgs=100 frames=50 "
 finish_recv
 has "$work/size.out" "total msgs=100 frames=50 bytes=10000"
+
+# --- a path MTU: --mtu 284 is 256-byte datagrams (284 - 20 - 8), as above;
+# --mtu 9000 (jumbo) packs eight 1000-byte messages a datagram of at most
+# 8972 bytes (16 + 8 x 1016 = 8144; a ninth would make 9160) --------------
+start_recv mtu --count 100 --seconds 30 --quiet
+expect_exit 0 "$BLMSG" send "127.0.0.1:$port" --key 1 --payload "$(printf '%0100d' 7)" \
+	--count 100 --mtu 284
+has "$work/cmd.out" "sent msgs=100 frames=50 "
+finish_recv
+has "$work/mtu.out" "total msgs=100 frames=50 bytes=10000"
+start_recv jumbo --count 80 --seconds 30 --quiet
+expect_exit 0 "$BLMSG" send "127.0.0.1:$port" --key 1 --payload "$(printf '%01000d' 7)" \
+	--count 80 --mtu 9000
+has "$work/cmd.out" "sent msgs=80 frames=10 "
+finish_recv
+has "$work/jumbo.out" "total msgs=80 frames=10 bytes=80000"
 
 # --- one message per stdin line, printed as text or hex ------------------
 start_recv stdin --count 3 --seconds 30 --print
