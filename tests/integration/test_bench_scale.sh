@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# scripts/bench at small scale, on the binaries of the build meson runs this
+# scripts/bench at small scale (and --jumbo), on the binaries of the build meson runs this
 # from (BL_BUILD_DIR, passed on as --build: the release build or build-asan):
 #   - beamline-gen --source-per-key: one flow (src IP:port) per key, and one
 #     l3fwd rule per key;
@@ -111,6 +111,16 @@ check "updates acknowledged, none refused" \
 	"$T/churn.txt"
 check "loss check of both: lost 0" test \
 	"$(grep -cE '^\| beamline(, 2000 route updates/s)? \| 1 \| lost 0 \|' "$T/churn.txt")" -eq 2
+
+# --jumbo: 8,186-byte frames, beamline at --mtu 9000 forwarding them whole
+# (none dropped: a chain would be counted segmented), beside testpmd io.
+if command -v dpdk-testpmd >/dev/null; then
+	bench "$T/jumbo.txt" --jumbo --only testpmd-io,beamline
+	check "--jumbo: exit 0" test $? -eq 0
+	check "--jumbo: the Gbit/s table" has "$T/jumbo.txt" "Frames of 8186 bytes (8 messages of 1000 bytes):"
+	check "--jumbo: beamline's Gbit/s row" grep -qE '^\| beamline \| [0-9.]+ \| [0-9.]+\.\.[0-9.]+ \| [0-9.]+ \|$' "$T/jumbo.txt"
+	check "--jumbo: beamline dropped nothing" grep -qE 'run 1/1 beamline .*\(dropped: 0 pkts, 0 msgs\)' "$T/jumbo.txt.err"
+fi
 
 echo "$FAILS failure(s)"
 [ $FAILS -eq 0 ]
