@@ -298,3 +298,84 @@ def gbits_table(rows, contenders, traffic):
         lines.append(f"| {c.label} | {g(r['mpps']):.2f} | {g(r['mpps_min']):.2f}.."
                      f"{g(r['mpps_max']):.2f} | {rel} |")
     return lines
+
+
+STOP_LINE = re.compile(r"beamline: stopped: (\d+) packets in, (\d+) messages in, "
+                       r"(\d+) forwarded, (\d+) dropped")
+
+
+def loss_live(st):
+    """The accounting identity on a live stats reply, and the drops by reason.
+    Read while frames stream in, the counters of one burst are not all
+    written yet (rx_msgs is added at the burst's end, buffered_msgs packet by
+    packet), so the difference is what was in flight at the read, a burst's
+    messages or so; the exact check is loss_at_exit's."""
+    t = st["totals"]
+    drops = {}
+    for group in ("pkt_drops", "msg_drops", "ptx_drops", "proc_drops"):
+        for reason, n in st.get(group, {}).items():
+            if n:
+                drops[f"{group[:-6] or group}:{reason}"] = n
+    return {"rx_msgs": t["rx_msgs"], "fwd_msgs": t["fwd_msgs"], "drop_msgs": t["drop_msgs"],
+            "buffered_msgs": t["buffered_msgs"], "delivered_msgs": t["delivered_msgs"],
+            "in_flight": t["rx_msgs"] - (t["fwd_msgs"] + t["drop_msgs"] + t["buffered_msgs"] +
+                                         t["delivered_msgs"]),
+            "drops": drops, "seq": st.get("seq", {})}
+
+
+def loss_at_exit(logpath):
+    """The daemon's totals once its workers stopped and flushed their TX
+    buffers (buffered_msgs 0; delivered_msgs is 0 on the fast path): lost =
+    rx_msgs - fwd_msgs - drop_msgs, exactly. None if it printed no such line."""
+    with open(logpath) as f:
+        m = None
+        for m in STOP_LINE.finditer(f.read()):
+            pass
+    if m is None:
+        return None
+    _pkts, rx, fwd, drop = (int(x) for x in m.groups())
+    return {"rx_msgs": rx, "fwd_msgs": fwd, "drop_msgs": drop, "lost": rx - fwd - drop}
+
+
+def table(rows, contenders, results, traffic, against, fanout, jumbo_payload):
+    """scripts/bench's tables: the contenders' rates, the ratios between
+    them, and with --jumbo their Gbit/s."""
+    lines = ["| contender | Mpps (TX, median) | spread (min..max) | Mmsg/s (median) "
+             "| spread (min..max) | runs |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for c in contenders:
+        r = rows.get(c.name)
+        if r is None:
+            lines.append(f"| {c.label} | - | - | - | - | failed |")
+            continue
+        runs = f"{r['runs']}" + (f" (+{r['fails']} failed)" if r["fails"] else "")
+        lines.append(f"| {c.label} | {r['mpps']:.3f} | {r['mpps_min']:.3f}..{r['mpps_max']:.3f} "
+                     f"| {r['mmsgs']:.2f} | {r['mmsgs_min']:.2f}..{r['mmsgs_max']:.2f} | {runs} |")
+    fan = rows.get("beamline-fanout")
+    if fan and "mdeliveries" in fan:
+        lines += ["", f"beamline-fanout: {fan['mdeliveries']:.2f} M mailbox deliveries/s "
+                  f"(each message to {fanout} counters; Mpps there is packets taken in)."]
+    ratios = []
+    for mine, other, label in (("beamline-ipv6", "beamline", "beamline over IPv6 / over IPv4"),
+                               ("beamline-ipv6", "l3fwd-ipv6", "beamline / l3fwd, both IPv6"),
+                               ("beamline-vlan", "beamline", "beamline on VLAN 100 / untagged")):
+        if rows.get(mine) and rows.get(other):
+            ratios.append(ratio_row(results, label, mine, rows[mine], other, rows[other]))
+    for mine in ("beamline", "beamline-proc"):
+        bl = rows.get(mine)
+        for other, label in (("l3fwd", f"{mine} / l3fwd"),
+                             ("testpmd-macswap", f"{mine} / testpmd macswap"),
+                             (mine + against, f"{mine} / the same, --against build")):
+            o = rows.get(other)
+            if bl and o:
+                ratios.append(ratio_row(results, label, mine, bl, other, o))
+    if rows.get("beamline-churn") and rows.get("beamline"):
+        ratios.append(ratio_row(results, "beamline with route churn / beamline",
+                                "beamline-churn", rows["beamline-churn"],
+                                "beamline", rows["beamline"]))
+    if ratios:
+        lines += ["", "| ratio | packets (of medians) | messages (of medians) "
+                  "| packets, run by run: median (min..max) |", "|---|---:|---:|---:|"] + ratios
+    if traffic["payload"] == jumbo_payload:
+        lines += gbits_table(rows, contenders, traffic)
+    return "\n".join(lines)
