@@ -28,7 +28,9 @@
 #include "dataplane/ptx.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
+#include "dataplane/vlan.h"
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
 
 static inline void ptx_drop(struct bl_lcore *lc, enum bl_ptx_drop why, uint64_t n)
 {
@@ -110,8 +112,54 @@ static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 	return 0;
 }
 
+/* A closing frame that cannot leave (no headroom for its IPv6 header or
+ * its tags): its messages dropped, counted no_mbuf. */
+static void pframe_lost(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	ptx_drop(lc, BL_PTX_DROP_NO_MBUF, f->n);
+	bl_stat_add(&lc->st.ptx_buffered, -(uint64_t)f->n);
+	rte_pktmbuf_free(f->m);
+	f->m = NULL;
+}
+
+/*
+ * The headers of a frame to an IPv6 hop or to a hop on a VLAN, out of the
+ * usual path: unless `rewritten` (the in-place IPv4 rewrite already done),
+ * IPv6's (20 bytes longer than the room kept for IPv4's in front of the
+ * messages: taken from the headroom, the UDP checksum filled) or IPv4's;
+ * then the tags. False when the frame was lost for want of headroom.
+ */
+static __rte_noinline bool pframe_headers_other(struct bl_lcore *lc, struct bl_pframe *f,
+						bool rewritten)
+{
+	const struct bl_port *port = &lc->r->ports[f->port];
+	struct bl_wire_out6 o6;
+	uint8_t *hdr;
+
+	if (!rewritten && f->v6) {
+		/* Its MAC was known at the open, in the same table. */
+		(void)bl__hop_bytes6(lc, f->hop, &o6);
+		if (rte_pktmbuf_headroom(f->m) < BL_WIRE_HDRS6_LEN - BL_WIRE_HDRS_LEN) {
+			pframe_lost(lc, f);
+			return false;
+		}
+		hdr = (uint8_t *)rte_pktmbuf_prepend(f->m, BL_WIRE_HDRS6_LEN - BL_WIRE_HDRS_LEN);
+		bl_wire_put_headers6(hdr, &o6, f->n, *f->seq, f->msgs_len);
+		bl_wire_udp6_finish(f->m, port->udp6_csum_tx);
+	} else if (!rewritten) {
+		hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
+		bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+	}
+	if (f->vlan != 0 && bl_wire_vlan_push(f->m, f->vlan_outer, f->vlan, port->vlan_tx) != 0) {
+		pframe_lost(lc, f);
+		return false;
+	}
+	return true;
+}
+
 static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 {
+	const bool other = f->other; /* an IPv6 hop, or one on a VLAN */
 	uint8_t *hdr;
 
 	if (f->by_ref) {
@@ -121,7 +169,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		if (rte_mbuf_refcnt_read(m) == 1) {
 			f->by_ref = 0;
 			bl_stat_add(&lc->st.ptx_inplace, 1);
-			if (f->run_off == BL_WIRE_HDRS_LEN &&
+			if (!f->v6 && f->run_off == BL_WIRE_HDRS_LEN &&
 			    m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len) {
 				/* The run is all of the received frame (20-byte IPv4
 				 * header, every message, nothing after; an IPv6
@@ -132,6 +180,8 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 							 BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
 
 				bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
+				if (unlikely(other) && !pframe_headers_other(lc, f, true))
+					return;
 				goto queue;
 			}
 			/* Ours alone: new headers right before the run, nothing after it. */
@@ -142,8 +192,13 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 			return;
 		}
 	}
-	hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
-	bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+	if (unlikely(other)) {
+		if (!pframe_headers_other(lc, f, false))
+			return;
+	} else {
+		hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
+		bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
+	}
 queue:
 	*f->seq += f->n;
 	bl_stat_add(&lc->st.ptx_frames, 1);
@@ -160,10 +215,12 @@ void bl_lcore_close_frames(struct bl_lcore *lc)
 	lc->n_pf = 0;
 }
 
-/* Most message bytes a frame out of `port` may hold (the port's MTU). */
-static inline uint32_t pframe_room(const struct bl_lcore *lc, uint16_t port)
+/* Most message bytes frame f may hold (its port's MTU, less its IP, UDP
+ * and frame headers). */
+static inline uint32_t pframe_room(const struct bl_lcore *lc, const struct bl_pframe *f)
 {
-	return lc->r->ports[port].mtu - (BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN);
+	return lc->r->ports[f->port].mtu -
+	       ((f->v6 ? BL_WIRE_HDRS6_LEN : BL_WIRE_HDRS_LEN) - BL_WIRE_ETH_LEN);
 }
 
 /*
@@ -193,17 +250,28 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		uint64_t hop = dest & ~BL_DEST_HOP;
 		const struct bl_route_hop *h;
 
-		/* A hop reached over IPv6 or on a VLAN is not served to processes yet. */
-		if (hop >= r->routes->n_hops || r->routes->hops[hop].v6 ||
-		    r->routes->hops[hop].vlan != 0)
+		if (hop >= r->routes->n_hops)
 			return BL_PTX_DROP_BAD_DEST + 1;
 		h = &r->routes->hops[hop];
 		if (h->port >= r->n_ports || !r->ports[h->port].started)
 			return BL_PTX_DROP_PORT_DOWN + 1;
-		if (!hop_addresses(lc, (uint16_t)hop, &w))
-			return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
 		f->port = h->port;
 		f->seq = &lc->hout[hop].seq;
+		f->v6 = h->v6;
+		f->hop = (uint16_t)hop;
+		f->vlan = h->vlan; /* tagged at the close (bl_wire_vlan_push) */
+		f->vlan_outer = h->vlan_outer;
+		f->other = h->v6 || h->vlan != 0;
+		if (unlikely(h->v6)) {
+			struct bl_wire_out6 o6;
+
+			if (!bl__hop_bytes6(lc, (uint16_t)hop, &o6))
+				return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
+			f->room = f->room_max = pframe_room(lc, f);
+			return 0;
+		}
+		if (!hop_addresses(lc, (uint16_t)hop, &w))
+			return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
 	} else {
 		struct bl_ptx_src to = bl_ptx_token_decode(dest);
 		uint32_t slot;
@@ -221,6 +289,8 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		w.src_port = rte_cpu_to_be_16((uint16_t)(r->conf.udp_port + lc->worker));
 		w.dst_port = to.udp_be;
 		f->port = to.port;
+		f->v6 = f->other = 0;
+		f->vlan = f->vlan_outer = 0;
 		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
 		if (lc->rseq[slot].dest != dest) {
 			/* A new answer stream (or one pushed out of the table). */
@@ -230,7 +300,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		f->seq = &lc->rseq[slot].seq;
 	}
 	bl_wire_out_prepare(&f->o, &w);
-	f->room = pframe_room(lc, f->port);
+	f->room = f->room_max = pframe_room(lc, f);
 	return 0;
 }
 
@@ -449,7 +519,7 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 		}
 	}
 	if (f != NULL) {
-		f->room = pframe_room(lc, f->port);
+		f->room = f->room_max;
 		pframe_start_run(lc, f, fr->bin.m, fr->bin.off, fr);
 	} else {
 		f = pframe_open(lc, dest, fr->bin.m, fr->bin.off, fr, &why);

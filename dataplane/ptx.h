@@ -94,6 +94,13 @@ struct bl_pframe {
 	const struct bl_msg *lend_node;
 	uint64_t rx_tsc;      /* its cause's RX time as it opened (struct bl_msg.rx_tsc) */
 	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
+	uint32_t room_max;    /* room of an empty frame to dest (its port's MTU) */
+	/* A hop reached over IPv6 (its bytes prepared at the close, from hop),
+	 * or one on a VLAN (the tags the frame gets): not the usual case. */
+	uint8_t other; /* v6 or vlan: the close takes pframe_headers_other */
+	uint8_t v6;
+	uint16_t hop;
+	uint16_t vlan, vlan_outer;
 };
 
 /*

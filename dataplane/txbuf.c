@@ -21,9 +21,7 @@ void bl_lcore_flush(struct bl_lcore *lc)
 		bl__nbr_out_drain(lc);
 }
 
-/* The bytes of IPv6 hop h (the v6 side of bl__hop_out_fill). False when h
- * is a hop to resolve whose neighbour is not known yet. */
-static bool hop_out6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
+bool bl__hop_bytes6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)
 {
 	const struct bl_route_hop *hop = &lc->r->routes->hops[h];
 	const struct bl_port *out = &lc->r->ports[hop->port];
@@ -59,7 +57,7 @@ __rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
 	 * its neighbour word for the whole generation. */
 	out->v6 = hop->v6;
 	if (hop->v6) {
-		out->unresolved = !hop_out6(lc, h, &out->o6);
+		out->unresolved = !bl__hop_bytes6(lc, h, &out->o6);
 	} else {
 		out->unresolved = !hop_addresses(lc, h, &w);
 		bl_wire_out_prepare(&out->o, &w);

@@ -172,6 +172,11 @@ static inline bool hop_addresses(const struct bl_lcore *lc, uint16_t h, struct b
 	return known;
 }
 
+/* The bytes of IPv6 hop h, from the table this burst reads (the IPv6 side
+ * of bl__hop_out_fill, and what a process's frame to it gets: ptx.c).
+ * False when h is a hop to resolve whose neighbour is not known yet. */
+bool bl__hop_bytes6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6);
+
 static inline struct bl_hop_out *hop_out(struct bl_lcore *lc, uint16_t h)
 {
 	if (unlikely(lc->hout[h].seen != lc->vcache.seen))

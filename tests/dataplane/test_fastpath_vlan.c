@@ -11,6 +11,9 @@
  */
 #include "fastpath_test.h"
 
+#include "actors/proc.h"
+#include "actors/sched.h"
+
 #include "dataplane/verdict.h"
 #include "dataplane/vlan.h"
 #include "dataplane/wire6.h"
@@ -409,6 +412,96 @@ static void test_prefill_gathers(void **state)
 	verdict_cache_wipe(&LC->vcache);
 }
 
+/* A process that sends each message it gets to two hops. */
+struct vsender {
+	uint64_t dest[2];
+	int rc[2];
+};
+
+static int vs_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void vs_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct vsender *st = bl_state(c);
+
+	st->rc[0] = bl_transmit(c, st->dest[0], m);
+	st->rc[1] = bl_transmit(c, st->dest[1], m);
+}
+
+static const struct bl_behaviour vs_beh = {
+	.name = "vsender",
+	.init = vs_init,
+	.handle_message = vs_msg,
+};
+
+/*
+ * A process sends to an IPv6 hop on VLAN 100 and to an IPv4 hop on QinQ
+ * 300.400: each frame leaves with its hop's headers (the IPv6 one from the
+ * VLAN's own address, its UDP checksum right: read_vout sums it again)
+ * and its tags, nothing refused as bad_dest.
+ */
+static void test_process_to_tagged_hops(void **state)
+{
+	struct bl_route_hop_spec h6, h4;
+	struct vsender st = { { 0 }, { -1, -1 } };
+	uint64_t bad0 = LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], pid;
+	struct rte_mbuf *m;
+	struct vout o[4];
+	int a, b;
+
+	(void)state;
+	memset(&h6, 0, sizeof(h6));
+	h6.mac.addr_bytes[0] = 0x02;
+	h6.mac.addr_bytes[5] = 0x61;
+	h6.udp = 7447;
+	h6.v6 = true;
+	h6.ip6[0] = 0x20;
+	h6.ip6[1] = 0x01;
+	h6.ip6[15] = 0x61;
+	h6.vlan = VLAN_A;
+	memset(&h4, 0, sizeof(h4));
+	h4.mac.addr_bytes[0] = 0x02;
+	h4.mac.addr_bytes[5] = 0x62;
+	h4.ip = 0x0a640062u;
+	h4.udp = 7447;
+	h4.vlan = QINQ_I;
+	h4.vlan_outer = QINQ_O;
+	a = bl_route_hop_acquire(R->routes, &h6);
+	b = bl_route_hop_acquire(R->routes, &h4);
+	assert_true(a >= 0 && b >= 0);
+	st.dest[0] = bl_dest_hop((unsigned)a);
+	st.dest[1] = bl_dest_hop((unsigned)b);
+	pid = bl_proc_spawn(LC->sched, &vs_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+
+	m = rte_pktmbuf_alloc(R->pool);
+	assert_non_null(m);
+	memset(rte_pktmbuf_append(m, 40), 0x5c, 40);
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 42, pid, m, 0, 40, 0), 0);
+	rte_pktmbuf_free(m);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.rc[0], 0);
+	assert_int_equal(st.rc[1], 0);
+	assert_int_equal(read_vout(o, 4), 2);
+	assert_true(o[0].v6 && o[0].outer == 0 && o[0].vid == VLAN_A);
+	assert_memory_equal(o[0].src6, vlan_ip6, 16);
+	assert_true(o[0].count == 1 && o[0].keys[0] == 42 && o[0].last_byte == 0x5c);
+	assert_true(!o[1].v6 && o[1].outer == QINQ_O && o[1].vid == QINQ_I);
+	assert_true(o[1].dst_ip == 0x0a640062u && o[1].keys[0] == 42);
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], bad0);
+
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_route_hop_release(R->routes, (unsigned)a);
+	bl_route_hop_release(R->routes, (unsigned)b);
+}
+
 static int setup_vlan(void **state)
 {
 	struct bl_port *p;
@@ -440,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_strip_push),
 		cmocka_unit_test(test_prefill_gathers),
+		cmocka_unit_test(test_process_to_tagged_hops),
 	};
 
 	return cmocka_run_group_tests(tests, setup_vlan, group_teardown);
