@@ -33,12 +33,15 @@
 
 enum { SLOT_FREE = 0, SLOT_PENDING, SLOT_DONE };
 
-static uint64_t now_ms(void)
+/* CLOCK_MONOTONIC in µs: a call's time is told in whole ms from two of
+ * these, not from two readings already cut to ms (which would show a
+ * 200 ms timeout that waited 200.4 ms as 199). */
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* The caller process's arguments (copied by init into its state). */
@@ -85,7 +88,7 @@ static void caller_reply(struct bl_ctx *c, const struct bl_reply *r)
 
 	if (s->id == st->id && s->state == SLOT_PENDING) {
 		s->state = SLOT_DONE;
-		s->done_ms = now_ms();
+		s->done_us = now_us();
 		s->status = r->status;
 		s->from = r->from;
 		s->reason = r->reason;
@@ -188,13 +191,14 @@ static int cmd_send(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 /* A free slot (an answer unread for too long counts as free). */
 static struct bl_ctl_call *slot_take(struct bl_proc_cmds *pc)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_us();
 	unsigned i;
 
 	for (i = 0; i < BL_CTL_CALLS; i++) {
 		struct bl_ctl_call *s = &pc->calls[i];
 
-		if (s->state == SLOT_DONE && now - s->done_ms > BL_CTL_CALL_KEEP_MS)
+		if (s->state == SLOT_DONE &&
+		    now - s->done_us > (uint64_t)BL_CTL_CALL_KEEP_MS * 1000u)
 			s->state = SLOT_FREE;
 		if (s->state == SLOT_FREE)
 			return s;
@@ -230,7 +234,7 @@ static int cmd_call(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	slot->id = ++pc->call_seq == 0 ? ++pc->call_seq : pc->call_seq;
 	slot->state = SLOT_PENDING;
 	slot->target = m.pid;
-	slot->started_ms = now_ms();
+	slot->started_us = now_us();
 	ca.slot = slot;
 	ca.id = slot->id;
 	ca.to = m.pid;
@@ -302,7 +306,8 @@ static int cmd_call_result(void *arg, json_t *req, json_t *reply, char *errmsg, 
 		return 0;
 	}
 	json_object_set_new(reply, "status", json_string(bl_call_status_names[s->status]));
-	json_object_set_new(reply, "ms", json_integer((json_int_t)(s->done_ms - s->started_ms)));
+	json_object_set_new(reply, "ms",
+			    json_integer((json_int_t)((s->done_us - s->started_us) / 1000u)));
 	if (s->status == BL_CALL_OK) {
 		json_object_set_new(reply, "from", bl__pid_json(s->from));
 		json_object_set_new(reply, "key", json_integer((json_int_t)s->key));

@@ -40,7 +40,7 @@ struct bl_ctl_call {
 	uint64_t target;
 	uint64_t from;
 	uint64_t key;
-	uint64_t started_ms, done_ms;
+	uint64_t started_us, done_us; /* CLOCK_MONOTONIC, µs */
 	struct bl_reason reason;
 	uint32_t len;
 	uint8_t data[BL_CTL_CALL_DATA];
