@@ -46,12 +46,12 @@
 
 /*
  * bl__lcore_forward1: every message of the accepted frame pkt in m to hop
- * `tgt` (an index,
- * with TGT_HOP6 for an IPv6 or VLAN hop): rewritten in place when the
- * packet's headers are already the hop family's, with nothing between them
- * (wire.h's bl_wire_rewrite_out, bl_wire_rewrite6_out), else given new
- * ones in front of the frame (bl_wire_reframe); then the hop's tags. Queued,
- * or dropped (too_big, no_mbuf) and freed.
+ * `tgt` (an index, with TGT_HOP6 for an IPv6 or VLAN hop): rewritten in
+ * place when the packet's headers are already the hop family's, with
+ * nothing between them (wire.h's bl_wire_rewrite_out, wire6.h's
+ * bl_wire_rewrite6_out), else given new ones in front of the frame
+ * (bl_wire_reframe); then the hop's tags. Queued, or dropped (too_big,
+ * no_mbuf) and freed.
  */
 void bl__lcore_forward1(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
 			uint16_t tgt, uint16_t count)

@@ -133,18 +133,15 @@ static __rte_noinline bool pframe_headers_other(struct bl_lcore *lc, struct bl_p
 						bool rewritten)
 {
 	const struct bl_port *port = &lc->r->ports[f->port];
-	struct bl_wire_out6 o6;
 	uint8_t *hdr;
 
 	if (!rewritten && f->v6) {
-		/* Its MAC was known at the open, in the same table. */
-		(void)bl__hop_bytes6(lc, f->hop, &o6);
 		if (rte_pktmbuf_headroom(f->m) < BL_WIRE_HDRS6_LEN - BL_WIRE_HDRS_LEN) {
 			pframe_lost(lc, f);
 			return false;
 		}
 		hdr = (uint8_t *)rte_pktmbuf_prepend(f->m, BL_WIRE_HDRS6_LEN - BL_WIRE_HDRS_LEN);
-		bl_wire_put_headers6(hdr, &o6, f->n, *f->seq, f->msgs_len);
+		bl_wire_put_headers6(hdr, &f->o6, f->n, *f->seq, f->msgs_len);
 		bl_wire_udp6_finish(f->m, port->udp6_csum_tx);
 	} else if (!rewritten) {
 		hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
@@ -258,14 +255,11 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		f->port = h->port;
 		f->seq = &lc->hout[hop].seq;
 		f->v6 = h->v6;
-		f->hop = (uint16_t)hop;
 		f->vlan = h->vlan; /* tagged at the close (bl_wire_vlan_push) */
 		f->vlan_outer = h->vlan_outer;
 		f->other = h->v6 || h->vlan != 0;
 		if (unlikely(h->v6)) {
-			struct bl_wire_out6 o6;
-
-			if (!bl__hop_bytes6(lc, (uint16_t)hop, &o6))
+			if (!bl__hop_bytes6(lc, (uint16_t)hop, &f->o6))
 				return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
 			f->room = f->room_max = pframe_room(lc, f);
 			return 0;

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/wire.h"
+#include "dataplane/wire6.h"
 
 struct bl_lcore;
 struct bl_msg;
@@ -92,15 +93,17 @@ struct bl_pframe {
 	uint8_t lent;
 	uint64_t lend_turn;
 	const struct bl_msg *lend_node;
-	uint64_t rx_tsc;      /* its cause's RX time as it opened (struct bl_msg.rx_tsc) */
-	struct bl_wire_out o; /* the destination's bytes: rewritten in place or written anew */
-	uint32_t room_max;    /* room of an empty frame to dest (its port's MTU) */
-	/* A hop reached over IPv6 (its bytes prepared at the close, from hop),
-	 * or one on a VLAN (the tags the frame gets): not the usual case. */
+	uint64_t rx_tsc;   /* its cause's RX time as it opened (struct bl_msg.rx_tsc) */
+	uint32_t room_max; /* room of an empty frame to dest (its port's MTU) */
+	/* A hop reached over IPv6 (o6 its bytes), or one on a VLAN (the tags
+	 * the frame gets): not the usual case, finished out of line. */
 	uint8_t other; /* v6 or vlan: the close takes pframe_headers_other */
 	uint8_t v6;
-	uint16_t hop;
 	uint16_t vlan, vlan_outer;
+	union { /* the destination's bytes: rewritten in place or written anew */
+		struct bl_wire_out o;
+		struct bl_wire_out6 o6;
+	};
 };
 
 /*
