@@ -160,13 +160,15 @@ out=$(ip netns exec "$ns" "$blmsg" send 10.78.1.1:7447 --key 5 --payload v4 --co
 out=$(ip netns exec "$ns" "$blmsg" send 10.78.1.1:7447 --key 6 --payload v6 --count 3) || fail "send key 6"
 
 # --- 3. aging: stale, probe, confirmed again by the host's kernel ---------------------
-seen=""
-# Time-bound, not count-bound: each round is a beamctl and a python start,
-# slow on a loaded machine.
+# seen is the sequence of states, one word per change (reachable stale
+# probe reachable ...): the entry is confirmed again once reachable follows
+# stale or probe in it. Time-bound, not count-bound: each round is a beamctl
+# and a python start, slow on a loaded machine.
+seen="" last=""
 deadline=$((SECONDS + 40))
 while [ $SECONDS -lt $deadline ]; do
 	st=$(ctl --json neigh | jq_ "[n['state'] for n in d['neighbours'] if n['ip']=='10.78.1.2'][0]")
-	case " $seen " in *" $st "*) ;; *) seen="$seen $st" ;; esac
+	[ "$st" = "$last" ] || { seen="$seen $st"; last=$st; }
 	case $seen in *probe*reachable* | *stale*reachable*) [ "$st" = reachable ] && break ;; esac
 	sleep 0.05
 done
