@@ -5,6 +5,11 @@
  * The counter's table is open addressing with linear probing, sized at init
  * to a power of two at least twice max_keys, so a probe ends within a few
  * slots and the table never grows: the heap cost is fixed at spawn.
+ *
+ * A counter with a rate is a slow consumer (for drills of back-pressure):
+ * a token bucket in thousandths on the scheduler's ms clock, as ratelimit
+ * keeps, holding 10 ms of tokens; a message that leaves it short puts the
+ * process to sleep (bl_sleep) until the bucket is back at zero.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -12,6 +17,7 @@
 #include <string.h>
 
 #include "actors/behaviours.h"
+#include "actors/internal.h"
 #include "actors/sched.h"
 
 /* --- counter --- */
@@ -27,6 +33,9 @@ struct counter_state {
 	uint32_t mask;
 	uint32_t n;
 	uint32_t max;
+	uint32_t rate;	/* thousandths of a message a ms; 0: no limit */
+	int64_t tokens; /* thousandths of a message */
+	uint32_t at;	/* when tokens was last filled (ms) */
 	uint32_t pad;
 	uint64_t msgs;
 	uint64_t bytes;
@@ -69,8 +78,27 @@ static int counter_init(struct bl_ctx *c, void *arg)
 	memset(st, 0, size);
 	st->mask = cap - 1;
 	st->max = max;
+	if (a != NULL && a->rate != 0) {
+		st->rate = a->rate;
+		st->at = bl__now(c->s);
+	}
 	bl_set_state(c, st);
 	return 0;
+}
+
+/* A counter with a rate: one message's tokens taken; short, it sleeps. */
+static void counter_pace(struct bl_ctx *c, struct counter_state *st)
+{
+	uint32_t now = bl__now(c->s);
+	int64_t full = st->rate < 100 ? 1000 : (int64_t)st->rate * 10;
+
+	st->tokens += (int64_t)(now - st->at) * st->rate;
+	if (st->tokens > full)
+		st->tokens = full;
+	st->at = now;
+	st->tokens -= 1000;
+	if (st->tokens < 0)
+		(void)bl_sleep(c, (uint32_t)((-st->tokens + st->rate - 1) / st->rate));
 }
 
 /* A call asks for one key's counts: the answer is text, the call not counted. */
@@ -97,6 +125,8 @@ static void counter_msg(struct bl_ctx *c, const struct bl_msg *m)
 		counter_call(c, st, m);
 		return;
 	}
+	if (unlikely(st->rate != 0))
+		counter_pace(c, st);
 	st->msgs++;
 	st->bytes += bl_msg_len(m);
 	e = counter_find(st, m->key, &found);
@@ -320,6 +350,9 @@ uint64_t bl_fault_seen(const void *state)
 static const struct bl_field counter_fields[] = {
 	BL_FIELD_RANGE(struct bl_counter_args, max_keys, BL_FIELD_U64, "64", 0, 65536,
 		       "distinct keys counted one by one (0: 64)"),
+	BL_FIELD_RANGE(
+	    struct bl_counter_args, rate, BL_FIELD_U64, "0", 0, 100000000,
+	    "handle at most this many messages a second, sleeping between (0: no limit)"),
 };
 
 static_assert(offsetof(struct bl_relay_args, to_name) - offsetof(struct bl_relay_args, to_pid) ==

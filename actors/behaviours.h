@@ -143,6 +143,7 @@ bool bl_batch_next(const uint8_t *batch, uint32_t len, uint32_t *off, uint64_t *
 
 struct bl_counter_args {
 	uint32_t max_keys; /* distinct keys counted one by one [64], at most 65536 */
+	uint32_t rate;	   /* handle at most this many a second, sleeping between; 0: no limit */
 };
 
 struct bl_relay_args {

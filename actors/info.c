@@ -141,4 +141,6 @@ void bl_sched_totals(const struct bl_sched *s, struct bl_sched_totals *t)
 		t->drops[i] = RD(s->drops[i]);
 	t->flow_pauses = RD(s->flow_pauses);
 	t->flow_resumes = RD(s->flow_resumes);
+	t->wire_pauses = RD(s->wire_pauses);
+	t->wire_resumes = RD(s->wire_resumes);
 }

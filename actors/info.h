@@ -55,6 +55,8 @@ struct bl_sched_totals {
 	uint64_t drops[BL_SDROP_MAX];
 	uint64_t flow_pauses;  /* senders stopped by a full block mailbox */
 	uint64_t flow_resumes; /* block mailboxes drained, their senders let go */
+	uint64_t wire_pauses;  /* PAUSE sent to sources on the wire */
+	uint64_t wire_resumes; /* RESUME sent to them */
 };
 
 /* Info of a live pid on s. Owner. 0 or -ESRCH. */

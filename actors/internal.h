@@ -160,6 +160,8 @@ bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint
 /* Back-pressure (flow.c): let every process p stopped go (p drained or
  * exits); a BL_X_PAUSE or BL_X_RESUME reached this lcore. */
 void bl__flow_release(struct bl_sched *s, struct bl_proc *p);
+/* A bl_sleep's timer fired: let its process go (actors/flow.c). */
+void bl__flow_wake(struct bl_sched *s, struct bl_timer *t);
 void bl__flow_xmsg(struct bl_sched *s, const struct bl_xmsg *x);
 
 /* Calls (call.c). */

@@ -49,6 +49,9 @@ extern "C" {
 #define BL_MSG_F_LENT 0x8u
 /* Delivered to the members of a group (a fan-out), not to one process. */
 #define BL_MSG_F_FANOUT 0x10u
+/* A flow-control message for the wire (kind BL_WIRE_KIND_FLOW, not data):
+ * the transmit callback writes it with that kind (actors/flow.c). */
+#define BL_MSG_F_FLOW 0x20u
 
 /* Why a process exited: struct bl_reason, in the SDK header. */
 
@@ -159,6 +162,10 @@ enum bl_overflow {
  * handlers), hence the 4096 nodes beyond the limit.
  */
 #define BL_MBOX_BLOCK_CAP(limit) (4u * (limit) + 4096u)
+
+/* Policy block, a source on the wire: the longest a PAUSE holds it
+ * (actors/flow.c), so that a lost RESUME costs no more than this. */
+#define BL_FLOW_HOLD_MS 100u
 
 /* Embedded in struct bl_proc: 24 bytes. */
 struct bl_mailbox {

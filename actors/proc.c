@@ -287,6 +287,8 @@ void bl__timer_fire(void *arg, struct bl_tnode *t)
 		proc_timer_fire(s, (struct bl_proc *)((char *)t - offsetof(struct bl_proc, timer)));
 	else if (t->kind == BL_TNODE_CALL)
 		bl__call_timer_fire(s, (struct bl_timer *)t);
+	else if (t->kind == BL_TNODE_WAKE)
+		bl__flow_wake(s, (struct bl_timer *)t);
 	else
 		send_timer_fire(s, (struct bl_timer *)t);
 }

@@ -150,6 +150,7 @@ enum bl_peer_kind {
 	BL_PEER_CALLING,      /* I wait for pid's reply (ref; pad: timer index + 1, or 0) */
 	BL_PEER_WAITER,	      /* pid is blocked on my full mailbox (policy block) */
 	BL_PEER_TABLE,	      /* I own shared table ref (actors/ets.c) */
+	BL_PEER_WIRE,	      /* wire source token pid paused for key ref (pad: ms told) */
 };
 
 struct bl_peer {
@@ -372,6 +373,10 @@ void bl_trap_exit(struct bl_ctx *c, bool on);
 
 /* Hibernate after this callback: return every heap chunk not in use. */
 void bl_hibernate(struct bl_ctx *c);
+/* Sleep: the turn ends after this callback and the process is not run
+ * again for ms (1..INT32_MAX); its mail waits (Erlang's timer:sleep). Exit
+ * signals still reach it. 0, -EINVAL, or -ENOSPC (no timer entry free). */
+int bl_sleep(struct bl_ctx *c, uint32_t ms);
 
 /* bl_set_timeout, bl_send_after, bl_timer_cancel, bl_call, bl_reply: the
  * SDK header (sdk/beamline/behaviour.h) has them with their contracts. */

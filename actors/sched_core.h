@@ -44,6 +44,7 @@ enum bl_sched_drop {
 	BL_SDROP_LATE_REPLY,	  /* a reply whose call had timed out or was never made */
 	BL_SDROP_UNHANDLED_REPLY, /* a reply to a behaviour without handle_reply */
 	BL_SDROP_BREAKER_OPEN,	  /* a breaker was open and had no fallback */
+	BL_SDROP_FLOW_CONTROL,	  /* from the wire to a block mailbox at its cap: the source was paused */
 	BL_SDROP_MAX
 };
 
@@ -191,6 +192,8 @@ struct bl_sched {
 	uint64_t crash_dropped; /* crash records lost: the crash ring was full */
 	uint64_t flow_pauses;	/* senders stopped by a full block mailbox */
 	uint64_t flow_resumes;	/* block mailboxes drained: their senders let go */
+	uint64_t wire_pauses;	/* PAUSE sent to sources on the wire (actors/flow.c) */
+	uint64_t wire_resumes;	/* RESUME sent to them */
 	uint64_t upgraded;	/* processes moved to a newer behaviour version */
 
 	struct bl_wheel wheel;

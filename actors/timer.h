@@ -29,6 +29,7 @@ enum bl_tnode_kind {
 	BL_TNODE_PROC = 1, /* struct bl_proc: receive timeout / hibernate after idle */
 	BL_TNODE_SEND,	   /* struct bl_timer: send_after */
 	BL_TNODE_CALL,	   /* struct bl_timer: a call's timeout (actors/call.c) */
+	BL_TNODE_WAKE,	   /* struct bl_timer: the end of a bl_sleep (actors/flow.c) */
 };
 
 struct bl_tnode {

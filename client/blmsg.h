@@ -7,7 +7,9 @@
  *    wire-format v1 frames no larger than a chosen datagram size and numbers
  *    them: every message gets the next per-sender sequence number, and a frame
  *    carries the seq of its first message (DESIGN §4);
- *  - a sender (struct bl_client_sender): a batcher plus a connected UDP socket;
+ *  - a sender (struct bl_client_sender): a batcher plus a connected UDP socket,
+ *    honouring the router's flow control (it waits, or says "back-pressured",
+ *    while the router has paused a key; docs/wire-format.md section 8);
  *  - a receiver (struct bl_client_receiver): checks datagrams with
  *    bl_wire_frame_check, yields their messages one by one, counts malformed
  *    datagrams by reason and tracks, per source (IPv4 address, UDP port), the
@@ -203,7 +205,10 @@ struct bl_client_sender *bl_client_sender_open(const struct sockaddr_in *dst, si
  * Queue one message. When the current frame is full it is sent first.
  * Returns 0; -EMSGSIZE if the payload can never fit; or the error of sending
  * the full frame (that frame is dropped and counted; this message is not
- * queued). May block in send().
+ * queued). May block in send(). A key the router has paused (flow control):
+ * with BL_CLIENT_FLOW_BLOCK (the default) the frame so far is sent and the
+ * call waits until the key is resumed or its pause runs out; with
+ * BL_CLIENT_FLOW_TRY it returns -EAGAIN at once, nothing queued.
  */
 int bl_client_sender_add(struct bl_client_sender *s, uint64_t key, const void *payload,
 			 uint32_t len);
@@ -225,10 +230,59 @@ uint64_t bl_client_sender_next_seq(const struct bl_client_sender *s);
 uint32_t bl_client_sender_max_payload(const struct bl_client_sender *s);
 
 /*
- * The connected socket, e.g. to poll for replies sent back to this sender's
- * address. Still owned by the sender.
+ * The connected socket (e.g. for getsockname, or poll before
+ * bl_client_sender_recv). Still owned by the sender. Unless its flow mode is
+ * BL_CLIENT_FLOW_IGNORE the sender reads this socket itself (for the
+ * router's flow-control messages): read replies with bl_client_sender_recv,
+ * not from the socket.
  */
 int bl_client_sender_fd(const struct bl_client_sender *s);
+
+/* What a sender does about the router's flow control. */
+enum bl_client_flow {
+	BL_CLIENT_FLOW_BLOCK = 0, /* a message to a paused key waits (the default) */
+	BL_CLIENT_FLOW_TRY,	  /* ... is refused with -EAGAIN (Aeron's BACK_PRESSURED) */
+	BL_CLIENT_FLOW_IGNORE,	  /* the socket is not read: pauses are not seen, and the
+				     router drops what it sends past them (flow_control) */
+};
+
+/* Set the flow mode. 0, or -EINVAL for an unknown mode. */
+int bl_client_sender_set_flow(struct bl_client_sender *s, enum bl_client_flow mode);
+
+/*
+ * Read what has come back to the socket (waiting up to timeout_ms: -1
+ * forever, 0 not at all), applying flow-control messages; datagrams with
+ * other messages (replies) are kept, at most 64, for bl_client_sender_recv.
+ * Returns the number of datagrams read, or -errno of poll/recv.
+ */
+int bl_client_sender_poll(struct bl_client_sender *s, int timeout_ms);
+
+/*
+ * The next reply datagram (a frame with messages other than flow control,
+ * which a bl_client_receiver can feed on), copied into buf: its length;
+ * -ETIMEDOUT after timeout_ms (-1: forever, 0: do not wait); -EMSGSIZE if it
+ * is longer than size (it is dropped and counted); or -errno.
+ */
+int bl_client_sender_recv(struct bl_client_sender *s, uint8_t *buf, size_t size, int timeout_ms);
+
+/* Whether the router has key paused now (a pause that has run out is not). */
+bool bl_client_sender_paused(struct bl_client_sender *s, uint64_t key);
+
+struct bl_client_flow_stats {
+	uint64_t pauses;	/* PAUSE messages received */
+	uint64_t resumes;	/* RESUME messages received */
+	uint64_t expired;	/* pauses that ran out with no RESUME */
+	uint64_t waits;		/* adds that waited for a paused key (BLOCK) */
+	uint64_t wait_ns;	/* time spent in those waits */
+	uint64_t backpressured; /* adds refused with -EAGAIN (TRY) */
+	uint64_t replies;	/* reply datagrams kept for bl_client_sender_recv */
+	uint64_t replies_lost;	/* reply datagrams dropped: 64 kept already, or too long */
+	uint64_t bad;		/* datagrams or flow messages that did not parse */
+	unsigned int paused;	/* keys paused now */
+};
+
+void bl_client_sender_flow_stats(const struct bl_client_sender *s,
+				 struct bl_client_flow_stats *out);
 
 void bl_client_sender_stats(const struct bl_client_sender *s, struct bl_client_tx_stats *out);
 

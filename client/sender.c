@@ -6,19 +6,16 @@
  * took it or not, so a caller that retries after an error can never put the
  * same seq on the wire twice. A refused frame's messages are counted as
  * dropped and show up at the receiver as a gap, which is the truth.
+ *
+ * Flow control (the router pausing a key) is sender_flow.c's: a frame's
+ * send reads the socket first, and an add to a paused key waits there.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/blmsg.h"
-
-struct bl_client_sender {
-	int fd;
-	struct bl_client_batch *batch;
-	struct bl_client_tx_stats stats;
-};
+#include "client/sender_pvt.h"
 
 struct bl_client_sender *bl_client_sender_open(const struct sockaddr_in *dst, size_t max_dgram,
 					       unsigned int max_msgs, uint64_t first_seq)
@@ -61,6 +58,7 @@ int bl_client_sender_flush(struct bl_client_sender *s)
 	n = bl_client_batch_seal(s->batch, &frame, &len);
 	if (n == 0)
 		return 0;
+	bl__sender_flow_drain(s);
 	do {
 		rc = send(s->fd, frame, len, 0);
 	} while (rc < 0 && errno == EINTR);
@@ -81,8 +79,18 @@ int bl_client_sender_flush(struct bl_client_sender *s)
 int bl_client_sender_add(struct bl_client_sender *s, uint64_t key, const void *payload,
 			 uint32_t len)
 {
-	int rc = bl_client_batch_add(s->batch, key, payload, len);
+	int rc;
 
+	if (s->n_paused != 0 && bl_client_sender_paused(s, key)) {
+		/* What is queued for other keys goes first; then wait (or refuse). */
+		rc = bl_client_sender_flush(s);
+		if (rc)
+			return rc;
+		rc = bl__sender_flow_wait(s, key);
+		if (rc)
+			return rc;
+	}
+	rc = bl_client_batch_add(s->batch, key, payload, len);
 	if (rc != -ENOBUFS)
 		return rc;
 	rc = bl_client_sender_flush(s);
@@ -123,6 +131,7 @@ void bl_client_sender_close(struct bl_client_sender *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	bl__sender_flow_free(s);
 	bl_client_batch_destroy(s->batch);
 	free(s);
 }

@@ -15,6 +15,7 @@ static void usage(FILE *f)
 	fputs("usage:\n"
 	      "  blmsg send HOST:PORT --key K [--payload STR | --file F | --stdin]\n"
 	      "             [--count N] [--rate MSG/S] [--batch N] [--size BYTES | --mtu N]\n"
+	      "             [--flow block|ignore]\n"
 	      "  blmsg recv [--bind ADDR:PORT] [--count N] [--seconds S] [--print | --quiet]\n"
 	      "  blmsg ping HOST:PORT --key K [--count N] [--interval MS] [--size B]\n"
 	      "             [--timeout MS]\n"

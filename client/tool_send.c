@@ -3,7 +3,9 @@
  * blmsg send: queue N messages (one payload repeated, or one per stdin line)
  * through a bl_client_sender, optionally paced at a message rate. While
  * pacing, the pending frame is flushed before every sleep, so a slow rate
- * never holds a message back waiting for a frame to fill.
+ * never holds a message back waiting for a frame to fill. The router's flow
+ * control is honoured (the sender waits while its key is paused) unless
+ * --flow ignore says not to.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +30,7 @@ struct send_opts {
 	double rate;
 	unsigned int batch;
 	size_t size;
+	enum bl_client_flow flow;
 };
 
 /* Whole file into memory; NULL + errno. */
@@ -90,6 +93,7 @@ static void parse(int argc, char **argv, struct send_opts *o)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "size", required_argument, NULL, 's' },
 		{ "mtu", required_argument, NULL, 'm' },
+		{ "flow", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL;
@@ -138,6 +142,15 @@ static void parse(int argc, char **argv, struct send_opts *o)
 			    CMD, "--mtu", optarg, BL_CLIENT_IP_UDP_HDRS + BL_CLIENT_MIN_DGRAM,
 			    65535));
 			sizes++;
+			break;
+		case 'F':
+			if (strcmp(optarg, "block") == 0)
+				o->flow = BL_CLIENT_FLOW_BLOCK;
+			else if (strcmp(optarg, "ignore") == 0)
+				o->flow = BL_CLIENT_FLOW_IGNORE;
+			else
+				bl__blmsg_usage_error(CMD, "--flow is block or ignore, not '%s'",
+						      optarg);
 			break;
 		case ':':
 			bl__blmsg_usage_error(CMD, "%s needs a value", argv[optind - 1]);
@@ -192,12 +205,20 @@ static int pace(struct pacer *p, struct bl_client_sender *s)
 static int report(struct bl_client_sender *s, int rc)
 {
 	struct bl_client_tx_stats st;
+	struct bl_client_flow_stats fs;
 
 	bl_client_sender_stats(s, &st);
+	bl_client_sender_flow_stats(s, &fs);
 	printf("sent msgs=%llu frames=%llu bytes=%llu next_seq=%llu errors=%llu dropped=%llu\n",
 	       (unsigned long long)st.msgs, (unsigned long long)st.frames,
 	       (unsigned long long)st.bytes, (unsigned long long)bl_client_sender_next_seq(s),
 	       (unsigned long long)st.send_errors, (unsigned long long)st.msgs_dropped);
+	/* Only when the router held this sender back. */
+	if (fs.pauses != 0)
+		printf("flow pauses=%llu resumes=%llu expired=%llu waits=%llu waited_ms=%.1f\n",
+		       (unsigned long long)fs.pauses, (unsigned long long)fs.resumes,
+		       (unsigned long long)fs.expired, (unsigned long long)fs.waits,
+		       (double)fs.wait_ns / 1e6);
 	if (st.send_errors) {
 		bl__blmsg_error(CMD, "%llu frame(s) refused by the kernel: %s",
 				(unsigned long long)st.send_errors, strerror(-st.last_error));
@@ -250,6 +271,7 @@ int bl__blmsg_send(int argc, char **argv)
 		free(file_buf);
 		return BLMSG_EXIT_FAIL;
 	}
+	(void)bl_client_sender_set_flow(s, o.flow);
 	if (!o.from_stdin && plen > bl_client_sender_max_payload(s)) {
 		bl_client_sender_close(s);
 		free(file_buf);

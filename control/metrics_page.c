@@ -97,6 +97,18 @@ static const struct field totals[] = {
 	  "Of those, refused by the TX queue." },
 };
 
+/* stats' back-pressure counters, at its top level. */
+static const struct field flow[] = {
+	{ "flow_pauses", "beamline_flow_pauses_total", COUNTER,
+	  "Sending processes stopped by a full mailbox of policy block." },
+	{ "flow_resumes", "beamline_flow_resumes_total", COUNTER,
+	  "Mailboxes of policy block drained, their senders let go." },
+	{ "wire_pauses", "beamline_wire_pauses_total", COUNTER,
+	  "Flow-control PAUSE messages sent to sources on the wire." },
+	{ "wire_resumes", "beamline_wire_resumes_total", COUNTER,
+	  "Flow-control RESUME messages sent to sources on the wire." },
+};
+
 /* stats' drop objects: one family each, label reason. */
 static const struct field drops[] = {
 	{ "pkt_drops", "beamline_packet_drops_total", COUNTER, "Packets refused, by reason." },
@@ -306,6 +318,14 @@ static void stats_families(struct page *pg)
 			continue;
 		bl__mtext_family(pg->t, totals[i].name, type_of(totals[i].kind), totals[i].help);
 		sample(pg, &totals[i], NULL, v);
+	}
+	for (i = 0; i < sizeof(flow) / sizeof(flow[0]); i++) {
+		const json_t *v = json_object_get(st, flow[i].key);
+
+		if (v == NULL)
+			continue;
+		bl__mtext_family(pg->t, flow[i].name, type_of(flow[i].kind), flow[i].help);
+		sample(pg, &flow[i], NULL, v);
 	}
 	for (i = 0; i < sizeof(drops) / sizeof(drops[0]); i++) {
 		const json_t *o = json_object_get(st, drops[i].key);

@@ -250,7 +250,8 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 	json_object_set_new(reply, "ptx_drops", md);
 	{
 		/* The process runtime's own drops, every scheduler summed. */
-		uint64_t sd[BL_SDROP_MAX] = { 0 }, pauses = 0, resumes = 0;
+		uint64_t sd[BL_SDROP_MAX] = { 0 }, pauses = 0, resumes = 0, wpauses = 0,
+			 wresumes = 0;
 		struct bl_sched_totals t;
 
 		for (i = 0; i <= r->n_workers; i++) {
@@ -263,6 +264,8 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 				sd[k] += t.drops[k];
 			pauses += t.flow_pauses;
 			resumes += t.flow_resumes;
+			wpauses += t.wire_pauses;
+			wresumes += t.wire_resumes;
 		}
 		md = json_object();
 		for (i = 0; i < BL_SDROP_MAX; i++)
@@ -271,6 +274,9 @@ int bl_router_cmds_stats(struct bl_router_cmds *rc, json_t *reply)
 		/* Back-pressure between processes (policy block). */
 		bl__set_u64(reply, "flow_pauses", pauses);
 		bl__set_u64(reply, "flow_resumes", resumes);
+		/* And of sources on the wire (flow-control messages sent). */
+		bl__set_u64(reply, "wire_pauses", wpauses);
+		bl__set_u64(reply, "wire_resumes", wresumes);
 	}
 
 	ports = json_array();

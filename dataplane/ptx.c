@@ -464,7 +464,8 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		return 0;
 	}
 	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
-	bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
+	bl_wire_put_msg_hdr(p, len, (m->flags & BL_MSG_F_FLOW) ? BL_WIRE_KIND_FLOW : BL_WIRE_KIND_DATA,
+			    0, m->key);
 	if (len != 0)
 		memcpy(p + BL_WIRE_MSG_HDR_LEN, bl_msg_data(m), len);
 	f->msgs_len += need;

@@ -32,6 +32,16 @@ extern "C" {
 #define BL_WIRE_FRAME_HDR_LEN 16u
 #define BL_WIRE_MSG_HDR_LEN   16u
 #define BL_WIRE_KIND_DATA     0u
+/* Flow control, router to sender (docs/wire-format.md section 8): the
+ * message's key is the key the sender addresses; its payload, 8 bytes, is
+ * an op (BL_WIRE_FLOW_*), three zero bytes and a hold time in ms (u32). */
+#define BL_WIRE_KIND_FLOW 1u
+#define BL_WIRE_FLOW_LEN  8u
+
+enum bl_wire_flow_op {
+	BL_WIRE_FLOW_PAUSE = 1,	 /* send no more to this key for hold_ms, or until resumed */
+	BL_WIRE_FLOW_RESUME = 2, /* the key takes messages again */
+};
 
 /* Why a frame's bytes were refused; values index bl_wire_status_names. */
 enum bl_wire_status {
@@ -194,6 +204,25 @@ static inline void bl_wire_put_msg_hdr(uint8_t *p, uint32_t len, uint16_t kind, 
 	bl_wire_put16(p + 4, kind);
 	bl_wire_put16(p + 6, flags);
 	bl_wire_put64(p + 8, key);
+}
+
+/* Write a flow-control payload (BL_WIRE_FLOW_LEN bytes) at p. */
+static inline void bl_wire_put_flow(uint8_t *p, enum bl_wire_flow_op op, uint32_t hold_ms)
+{
+	p[0] = (uint8_t)op;
+	p[1] = p[2] = p[3] = 0;
+	bl_wire_put32(p + 4, hold_ms);
+}
+
+/* Read a flow-control payload: 0, or -1 if it is too short or its op unknown. */
+static inline int bl_wire_get_flow(const uint8_t *p, uint32_t len, enum bl_wire_flow_op *op,
+				   uint32_t *hold_ms)
+{
+	if (len < BL_WIRE_FLOW_LEN || (p[0] != BL_WIRE_FLOW_PAUSE && p[0] != BL_WIRE_FLOW_RESUME))
+		return -1;
+	*op = (enum bl_wire_flow_op)p[0];
+	*hold_ms = bl_wire_get32(p + 4);
+	return 0;
 }
 
 #ifdef __cplusplus

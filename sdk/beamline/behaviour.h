@@ -413,6 +413,11 @@ void bl_trap_exit(struct bl_ctx *c, bool on);
 uint64_t bl_set_timeout(struct bl_ctx *c, uint32_t ms);
 /* Give back every heap chunk not in use after this callback. */
 void bl_hibernate(struct bl_ctx *c);
+/* Sleep: the turn ends after this callback and the process is not run again
+ * for ms (1..INT32_MAX); its mail waits, and with mailbox policy block its
+ * senders are held back (Erlang's timer:sleep). Exit signals still reach
+ * it. 0, -EINVAL, or -ENOSPC (the lcore's timer entries are all in use). */
+int bl_sleep(struct bl_ctx *c, uint32_t ms);
 
 /* ---- shared tables (ETS) ---- */
 
