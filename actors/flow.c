@@ -98,27 +98,51 @@ static void wire_say(struct bl_sched *s, uint64_t token, uint64_t key, enum bl_w
 		s->wire_resumes++;
 }
 
-/* Pause the wire source of msg for its key, once, and again when it goes
- * on sending after half a hold (it resumed on its own, or lost the PAUSE). */
-static void pause_wire(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg)
+/* Pause source token for key, once, and again when it goes on sending
+ * after half a hold (it resumed on its own, or lost the PAUSE). */
+static void pause_key(struct bl_sched *s, struct bl_proc *p, uint64_t token, uint64_t key,
+		      uint32_t now)
 {
-	uint32_t now = bl__now_run(s);
 	struct bl_peer *e;
 
 	for (e = p->peers; e != NULL; e = e->next)
-		if (e->kind == BL_PEER_WIRE && e->pid == msg->src && e->ref == msg->key)
+		if (e->kind == BL_PEER_WIRE && e->pid == token && e->ref == key)
 			break;
 	if (e != NULL) {
 		if (now - e->pad < BL_FLOW_HOLD_MS / 2)
 			return;
 	} else {
-		if (bl__peer_add(s, p, BL_PEER_WIRE, msg->src, msg->key) != 0)
+		if (bl__peer_add(s, p, BL_PEER_WIRE, token, key) != 0)
 			return; /* no heap to remember it: it goes on, to the cap */
 		e = p->peers;
 		p->flags |= BL_PF_WAITERS;
 	}
 	e->pad = now;
-	wire_say(s, msg->src, msg->key, BL_WIRE_FLOW_PAUSE);
+	wire_say(s, token, key, BL_WIRE_FLOW_PAUSE);
+}
+
+/* Pause the wire source of msg for its key; for a frame node (key 0), for
+ * each key its messages name (a run of one key asks once). */
+static void pause_wire(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg)
+{
+	uint32_t now = bl__now_run(s);
+	struct bl_frame_iter it;
+	struct bl_msg v;
+	uint64_t last = 0;
+	bool any = false;
+
+	if (msg->type != BL_MSG_FRAME) {
+		pause_key(s, p, msg->src, msg->key, now);
+		return;
+	}
+	bl_frame_iter_init(&it, msg);
+	while (bl_frame_next(&it, &v)) {
+		if (any && v.key == last)
+			continue;
+		pause_key(s, p, msg->src, v.key, now);
+		last = v.key;
+		any = true;
+	}
 }
 
 void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg)

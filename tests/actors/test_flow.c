@@ -257,6 +257,43 @@ static void test_block_pauses_the_wire(void **state)
 	world_free(w);
 }
 
+/* A frame node (one frame's messages to one process) past the limit pauses
+ * each key its messages name, a run of one key once. */
+static void test_block_pauses_a_frame_keys(void **state)
+{
+	struct wire_log log = { 0 };
+	struct world *w = wire_world(&log);
+	struct bl_sched *s = w->s[0];
+	struct consumer cs = { .s = s };
+	static const uint64_t keys[4] = { 7, 7, 8, 7 };
+	struct rte_mbuf *m;
+	uint8_t *p;
+	unsigned i;
+
+	(void)state;
+	cs.pid = bl_proc_spawn(s, &cons_beh, &cs, &block8);
+	for (i = 0; i < 8; i++)
+		bl_sched_deliver(s, cs.pid, 5, 77, NULL, 0, 0, BL_MSG_F_NET);
+	m = rte_pktmbuf_alloc(w->pool);
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 4 * (BL_WIRE_MSG_HDR_LEN + 1));
+	assert_non_null(p);
+	for (i = 0; i < 4; i++) {
+		bl_wire_put_msg_hdr(p, 1, BL_WIRE_KIND_DATA, 0, keys[i]);
+		p[BL_WIRE_MSG_HDR_LEN] = 'x';
+		p += BL_WIRE_MSG_HDR_LEN + 1;
+	}
+	assert_int_equal(bl_sched_deliver_frame_owned(s, cs.pid, 77, m, 0, m->data_len, 4,
+						      BL_MSG_F_NET),
+			 0);
+	assert_int_equal(log.pauses, 2); /* 7, 8; 7 again: told lately, not again */
+	assert_int_equal(s->wire_pauses, 2);
+	world_settle(s);
+	assert_int_equal(cs.got, 12);
+	assert_int_equal(log.resumes, 2);
+	world_free(w);
+}
+
 /* A source that goes on regardless: queued to the cap, then dropped and
  * counted as flow_control (a process's sends past the cap stay
  * mailbox_full). */
@@ -385,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_block_across_lcores),
 		cmocka_unit_test(test_block_exit_lets_go),
 		cmocka_unit_test(test_block_pauses_the_wire),
+		cmocka_unit_test(test_block_pauses_a_frame_keys),
 		cmocka_unit_test(test_block_cap_for_the_wire),
 		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_sleep_refused),
