@@ -58,12 +58,16 @@ int bl_client_sender_flush(struct bl_client_sender *s)
 	n = bl_client_batch_seal(s->batch, &frame, &len);
 	if (n == 0)
 		return 0;
-	bl__sender_flow_drain(s);
-	do {
-		rc = send(s->fd, frame, len, 0);
-	} while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		err = -errno;
+	/* What came back first; a socket error it finds is this send's. */
+	err = bl__sender_flow_drain(s);
+	if (err == 0) {
+		do {
+			rc = send(s->fd, frame, len, 0);
+		} while (rc < 0 && errno == EINTR);
+		if (rc < 0)
+			err = -errno;
+	}
+	if (err != 0) {
 		s->stats.send_errors++;
 		s->stats.msgs_dropped += n;
 		s->stats.last_error = err;

@@ -157,9 +157,15 @@ static int read_some(struct bl_client_sender *s, int timeout_ms)
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			/* ECONNREFUSED: an ICMP error for an earlier send, not data. */
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNREFUSED)
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return n;
+			/* An ICMP error for an earlier send, not data: the next
+			 * send would have failed with it, so the next flush
+			 * does (bl__sender_flow_drain). */
+			if (errno == ECONNREFUSED) {
+				s->icmp_err = -ECONNREFUSED;
+				return n;
+			}
 			return -errno;
 		}
 		take(s, s->rxbuf, (size_t)got);
@@ -167,10 +173,15 @@ static int read_some(struct bl_client_sender *s, int timeout_ms)
 	}
 }
 
-void bl__sender_flow_drain(struct bl_client_sender *s)
+int bl__sender_flow_drain(struct bl_client_sender *s)
 {
+	int err;
+
 	if (s->flow != BL_CLIENT_FLOW_IGNORE)
 		(void)read_some(s, 0);
+	err = s->icmp_err;
+	s->icmp_err = 0;
+	return err;
 }
 
 int bl__sender_flow_wait(struct bl_client_sender *s, uint64_t key)

@@ -29,11 +29,14 @@ struct bl_client_sender {
 	uint8_t *rxbuf; /* BL_CLIENT_MAX_DGRAM + 1 bytes, made at the first read */
 	struct bl_sender_dgram kept[BL_SENDER_KEPT_MAX]; /* a ring */
 	unsigned int kept_head, n_kept;
+	int icmp_err; /* taken off the socket by a read, for the next send */
 };
 
 /* Read the socket without waiting (flow messages applied, replies kept);
- * a sender in BL_CLIENT_FLOW_IGNORE does nothing. */
-void bl__sender_flow_drain(struct bl_client_sender *s);
+ * a sender in BL_CLIENT_FLOW_IGNORE does nothing. Returns the error a read
+ * took off the socket that the next send would have had (-ECONNREFUSED,
+ * an ICMP port unreachable for an earlier frame), once, or 0. */
+int bl__sender_flow_drain(struct bl_client_sender *s);
 
 /* A paused key's add: wait (BLOCK) until it is not paused; 0 or -EAGAIN (TRY). */
 int bl__sender_flow_wait(struct bl_client_sender *s, uint64_t key);

@@ -283,9 +283,8 @@ static void test_block_pauses_a_frame_keys(void **state)
 		p[BL_WIRE_MSG_HDR_LEN] = 'x';
 		p += BL_WIRE_MSG_HDR_LEN + 1;
 	}
-	assert_int_equal(bl_sched_deliver_frame_owned(s, cs.pid, 77, m, 0, m->data_len, 4,
-						      BL_MSG_F_NET),
-			 0);
+	assert_int_equal(
+	    bl_sched_deliver_frame_owned(s, cs.pid, 77, m, 0, m->data_len, 4, BL_MSG_F_NET), 0);
 	assert_int_equal(log.pauses, 2); /* 7, 8; 7 again: told lately, not again */
 	assert_int_equal(s->wire_pauses, 2);
 	world_settle(s);

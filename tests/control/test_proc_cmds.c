@@ -33,7 +33,7 @@ static void test_spawn_errors(void **state)
 	/* Arguments: an object of the names the behaviour takes, each checked. */
 	cmds_fails(w, EINVAL, "\"args\" must be an object, not an array",
 		   "{'cmd':'spawn','behaviour':'counter','args':[64]}");
-	cmds_fails(w, EINVAL, "unknown field \"max\" for counter (it takes: max_keys)",
+	cmds_fails(w, EINVAL, "unknown field \"max\" for counter (it takes: max_keys, rate)",
 		   "{'cmd':'spawn','behaviour':'counter','args':{'max':1}}");
 	cmds_fails(w, EINVAL, "\"max_keys\" must be an integer in 0..65536, not 65537",
 		   "{'cmd':'spawn','behaviour':'counter','args':{'max_keys':65537}}");

@@ -160,10 +160,11 @@ static void test_ports(void **state)
 
 static void test_stats(void **state)
 {
-	static const char *const keys[] = { "totals",	    "pkt_drops",  "msg_drops",
-					    "ptx_drops",    "proc_drops", "flow_pauses",
-					    "flow_resumes", "ports",	  "lcores",
-					    "seq",	    "mempool",	  NULL };
+	static const char *const keys[] = { "totals",	    "pkt_drops",   "msg_drops",
+					    "ptx_drops",    "proc_drops",  "flow_pauses",
+					    "flow_resumes", "wire_pauses", "wire_resumes",
+					    "ports",	    "lcores",	   "seq",
+					    "mempool",	    NULL };
 	static const char *const seq_keys[] = { "sources", "frames",	"gaps",
 						"dups",	   "untracked", NULL };
 	static const char *const pool_keys[] = { "size", "in_use", "avail", "data_room", NULL };

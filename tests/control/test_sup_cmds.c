@@ -224,7 +224,7 @@ static void test_sup_child(void **state)
 	cmds_fails(w, EINVAL, "unknown behaviour 'blinker'",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'blinker'}");
 	cmds_fails(
-	    w, EINVAL, "unknown field \"keys\" for counter (it takes: max_keys)",
+	    w, EINVAL, "unknown field \"keys\" for counter (it takes: max_keys, rate)",
 	    "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'counter','args':{'keys':1}}");
 	cmds_fails(w, EINVAL, "missing \"poison\"",
 		   "{'cmd':'sup.child','sup':'t','id':'c','behaviour':'fault'}");
