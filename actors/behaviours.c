@@ -407,6 +407,8 @@ static BL_BEHAVIOUR_DESC(fault_desc, "fault", BUILTIN_VERSION,
 			 BL_SCHEMA(struct bl_fault_args, fault_fields));
 
 const struct bl_module_desc *const bl_builtin_descs[] = {
-	&counter_desc,	    &echo_desc,	      &fault_desc,    &forward_desc,	    &relay_desc,
-	&bl_ratelimit_desc, &bl_breaker_desc, &bl_batch_desc, &bl_ets_counter_desc, NULL,
+	&counter_desc,	  &echo_desc,	  &fault_desc,
+	&forward_desc,	  &relay_desc,	  &bl_ratelimit_desc,
+	&bl_breaker_desc, &bl_batch_desc, &bl_ets_counter_desc,
+	&bl_remote_desc,  NULL,
 };

@@ -127,6 +127,25 @@ struct bl_ets_counter_args {
 extern const struct bl_behaviour bl_batch_behaviour;
 extern const struct bl_module_desc bl_batch_desc;
 
+/*
+ * remote: stands here for a process another node exports under a global
+ * name (docs/cluster.md, "Global names"): every data message it gets goes
+ * to that node as a named message (wire kind 2, flags = `index`, the name's
+ * index there), key and payload as they came (actors/remote.c). The
+ * cluster code spawns one per remote global name and registers it under
+ * the name, so a route or a process reaches the name as it would a local
+ * process. The node's MAC is resolved by ARP. info: sent, failed.
+ */
+extern const struct bl_module_desc bl_remote_desc;
+
+struct bl_remote_args {
+	uint64_t dest; /* the node's next hop, a transmit destination (the host hook's) */
+	uint16_t port;
+	uint16_t udp;
+	uint16_t index;
+	char ip[16];
+};
+
 #define BL_BATCH_HDR	   16u
 #define BL_BATCH_BYTES_MAX 2000u /* fits one mbuf of the default pool */
 

@@ -24,9 +24,11 @@
  *   key, and remember the source (a BL_PEER_WIRE entry: token, key, when
  *   told). The drain that lets waiters go sends each such source RESUME.
  *   A PAUSE holds for BL_FLOW_HOLD_MS at most, so a lost RESUME costs a
- *   sender that long; a source still sending over the limit after half of
- *   it is told again. A source that goes on regardless fills the mailbox to
- *   BL_MBOX_BLOCK_CAP, where its messages are dropped as flow_control.
+ *   sender that long; while the mailbox stays above half its limit, each
+ *   turn's end renews the PAUSE of sources told half a hold ago or more (so
+ *   none runs out while the process is still behind), and a source still
+ *   sending over the limit after half a hold is told again. A source that goes on regardless fills
+ * the mailbox to BL_MBOX_BLOCK_CAP, where its messages are dropped as flow_control.
  * - Sleep (bl_sleep): a process stops itself for a time, as a blocked
  *   sender is stopped, and a timer of the wheel lets it go.
  * Owner lcore only.
@@ -142,6 +144,19 @@ static void pause_wire(struct bl_sched *s, struct bl_proc *p, const struct bl_ms
 		pause_key(s, p, msg->src, v.key, now);
 		last = v.key;
 		any = true;
+	}
+}
+
+void bl__flow_renew(struct bl_sched *s, struct bl_proc *p)
+{
+	uint32_t now = bl__now_run(s);
+	struct bl_peer *e;
+
+	for (e = p->peers; e != NULL; e = e->next) {
+		if (e->kind != BL_PEER_WIRE || now - e->pad < BL_FLOW_HOLD_MS / 2)
+			continue;
+		e->pad = now;
+		wire_say(s, e->pid, e->ref, BL_WIRE_FLOW_PAUSE);
 	}
 }
 

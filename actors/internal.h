@@ -160,6 +160,9 @@ bool bl__peer_del_tag(struct bl_sched *s, struct bl_proc *p, uint32_t kind, uint
 /* Back-pressure (flow.c): let every process p stopped go (p drained or
  * exits); a BL_X_PAUSE or BL_X_RESUME reached this lcore. */
 void bl__flow_release(struct bl_sched *s, struct bl_proc *p);
+/* Still over half its limit: renew the PAUSE of wire sources told half a
+ * hold ago or more, so that none runs out while the mailbox is full. */
+void bl__flow_renew(struct bl_sched *s, struct bl_proc *p);
 /* A bl_sleep's timer fired: let its process go (actors/flow.c). */
 void bl__flow_wake(struct bl_sched *s, struct bl_timer *t);
 void bl__flow_xmsg(struct bl_sched *s, const struct bl_xmsg *x);

@@ -23,7 +23,7 @@
 const char *const bl_sched_drop_names[BL_SDROP_MAX] = {
 	"dead_pid",	"unknown_lcore",   "ring_full",	     "no_msg_buf",     "no_mbuf",
 	"mailbox_full", "tx_failed",	   "signal_to_dead", "unhandled_exit", "exited",
-	"late_reply",	"unhandled_reply", "breaker_open", "flow_control",
+	"late_reply",	"unhandled_reply", "breaker_open",   "flow_control",
 };
 
 void bl__signal(struct bl_sched *s, const struct bl_xmsg *x)

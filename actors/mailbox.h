@@ -52,6 +52,11 @@ extern "C" {
 /* A flow-control message for the wire (kind BL_WIRE_KIND_FLOW, not data):
  * the transmit callback writes it with that kind (actors/flow.c). */
 #define BL_MSG_F_FLOW 0x20u
+/* To a process on another node (wire kind BL_WIRE_KIND_NAMED): aux is the
+ * index of its global name there, written as the wire message's flags. */
+#define BL_MSG_F_NAMED 0x40u
+/* Either: the message leaves with a wire kind of its own, never in place. */
+#define BL_MSG_F_WIRE_KIND (BL_MSG_F_FLOW | BL_MSG_F_NAMED)
 
 /* Why a process exited: struct bl_reason, in the SDK header. */
 

@@ -450,8 +450,12 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 	} else {
 		p->status = BL_PROC_WAITING;
 	}
-	if (unlikely(p->flags & BL_PF_WAITERS) && p->mbox.len <= p->mbox.limit / 2)
-		bl__flow_release(s, p);
+	if (unlikely(p->flags & BL_PF_WAITERS)) {
+		if (p->mbox.len <= p->mbox.limit / 2)
+			bl__flow_release(s, p);
+		else
+			bl__flow_renew(s, p);
+	}
 	if ((p->mbox.len != 0 || (p->flags & BL_PF_TIMEOUT_DUE)) &&
 	    !(p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED)))
 		bl__runq_push(s, p);

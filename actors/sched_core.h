@@ -44,7 +44,8 @@ enum bl_sched_drop {
 	BL_SDROP_LATE_REPLY,	  /* a reply whose call had timed out or was never made */
 	BL_SDROP_UNHANDLED_REPLY, /* a reply to a behaviour without handle_reply */
 	BL_SDROP_BREAKER_OPEN,	  /* a breaker was open and had no fallback */
-	BL_SDROP_FLOW_CONTROL,	  /* from the wire to a block mailbox at its cap: the source was paused */
+	BL_SDROP_FLOW_CONTROL, /* from the wire to a block mailbox at its cap: the source was paused
+				*/
 	BL_SDROP_MAX
 };
 

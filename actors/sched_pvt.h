@@ -115,8 +115,8 @@ static __rte_always_inline int bl__mailbox_put(struct bl_sched *s, struct bl_pro
 		/* From the wire to a block mailbox at its cap: its source was
 		 * paused (actors/flow.c) and went on. */
 		s->drops[(msg->flags & BL_MSG_F_NET) && p->overflow == BL_OVERFLOW_BLOCK
-				 ? BL_SDROP_FLOW_CONTROL
-				 : BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
+			     ? BL_SDROP_FLOW_CONTROL
+			     : BL_SDROP_MAILBOX_FULL] += bl_msg_weight(msg);
 		bl_msg_free(&s->msgs, msg);
 		return -ENOBUFS;
 	}

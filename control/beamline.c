@@ -29,6 +29,7 @@
 #include <rte_errno.h>
 
 #include "control/cluster_cmds.h"
+#include "control/global_names.h"
 #include "control/cmd.h"
 #include "control/ctl.h"
 #include "control/daemon_opts.h"
@@ -157,6 +158,7 @@ int main(int argc, char **argv)
 	static struct bl_sup_cmds scmds;
 	static struct bl_module_cmds mcmds;
 	static struct bl_cluster_cmds ccmds;
+	static struct bl_global_names gnames;
 	struct bl_lcore_stats prev;
 	struct sigaction sa;
 	double t0, last;
@@ -234,6 +236,8 @@ int main(int argc, char **argv)
 		ret = bl_module_cmds_register(ctl, &mcmds);
 	if (ret == 0)
 		ret = bl_cluster_cmds_register(ctl, &ccmds);
+	if (ret == 0)
+		ret = bl_global_names_register(ctl, &gnames, r, &ccmds, o.cluster.via_port);
 	if (ret != 0) {
 		fprintf(stderr, "beamline: cannot register commands: %s\n", strerror(-ret));
 		goto out;
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 		busy |= bl_nbr_tick(r->nbr, bl_nbr_now_ms()) != 0;
 		bl_module_cmds_tick(&mcmds);
 		bl_cluster_cmds_tick(&ccmds);
+		bl_global_names_tick(&gnames);
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);

@@ -9,7 +9,9 @@
  *                 from `revision` + 1;
  *   joined     -> read the watch (up to 200 ms, woken early by a queued
  *                 write); every TTL/3 keep the lease alive; every second
- *                 read the members; perform the queued writes.
+ *                 read the members and the global names; perform the
+ *                 queued writes and put this node's global names
+ *                 (control/cluster_names.c) under its lease.
  * Any failed call means etcd is lost: state DEGRADED, the watch closed, and
  * the loop starts again at "not joined" every 500 ms. The watch resumes
  * after the last revision whose events were queued (the mod_revision of the
@@ -36,6 +38,7 @@
 #include <jansson.h>
 
 #include "control/cluster.h"
+#include "control/cluster_pvt.h"
 #include "control/errors.h"
 #include "control/etcd.h"
 
@@ -43,35 +46,6 @@
 #define BL_CLUSTER_RETRY_MS   500
 #define BL_CLUSTER_CALL_MS                                                                         \
 	2000 /* a loaded host can take a second; a lost etcd is refused at once */
-
-struct queue {
-	struct bl_cluster_change *head, *tail;
-	size_t n;
-};
-
-struct bl_cluster {
-	struct bl_cluster_conf conf;
-	char name[BL_CLUSTER_NAME_MAX + 1], node[BL_CLUSTER_NAME_MAX + 1];
-	char *endpoints;
-	char *routes_prefix;  /* /beamline/<cluster>/routes/ */
-	char *members_prefix; /* /beamline/<cluster>/members/ */
-	char *member_key;     /* members_prefix + node */
-	struct bl_etcd *etcd;
-	pthread_t thread;
-	atomic_bool stop;
-
-	/* Cluster thread only. */
-	int64_t lease;
-	bool need_full_read;
-	double next_keepalive, next_members;
-
-	pthread_mutex_t lock; /* guards what follows */
-	struct queue changes, writes;
-	char *members;
-	enum bl_cluster_state state;
-	struct bl_cluster_counters cnt;
-	char last_error[256];
-};
 
 static double now_s(void)
 {
@@ -187,8 +161,8 @@ static void set_state(struct bl_cluster *cl, enum bl_cluster_state s, const char
 /* ---- what the thread does ---- */
 
 /* A call that takes its body (NULL: out of memory); *reply is the caller's. */
-static int call(struct bl_cluster *cl, const char *path, json_t *body, json_t **reply, char *err,
-		size_t errlen)
+int bl__cluster_call(struct bl_cluster *cl, const char *path, json_t *body, json_t **reply,
+		     char *err, size_t errlen)
 {
 	int rc;
 
@@ -201,11 +175,11 @@ static int call(struct bl_cluster *cl, const char *path, json_t *body, json_t **
 }
 
 /* A call whose reply is not needed. */
-static int call_drop(struct bl_cluster *cl, const char *path, json_t *body, char *err,
-		     size_t errlen)
+int bl__cluster_call_drop(struct bl_cluster *cl, const char *path, json_t *body, char *err,
+			  size_t errlen)
 {
 	json_t *reply = NULL;
-	int rc = call(cl, path, body, &reply, err, errlen);
+	int rc = bl__cluster_call(cl, path, body, &reply, err, errlen);
 
 	json_decref(reply);
 	return rc;
@@ -223,10 +197,12 @@ static int join(struct bl_cluster *cl, char *err, size_t errlen)
 	resume_from = cl->cnt.revision;
 	pthread_mutex_unlock(&cl->lock);
 	if (cl->lease != 0) /* the lease of before an outage: gone or soon gone */
-		call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease), err, errlen);
+		bl__cluster_call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease),
+				      err, errlen);
 	cl->lease = 0;
-	rc = call(cl, "/v3/lease/grant", bl_etcd_req_lease("TTL", (int64_t)cl->conf.ttl_s), &reply,
-		  err, errlen);
+	rc = bl__cluster_call(cl, "/v3/lease/grant",
+			      bl_etcd_req_lease("TTL", (int64_t)cl->conf.ttl_s), &reply, err,
+			      errlen);
 	if (rc == 0 && bl_etcd_int(json_object_get(reply, "ID"), &lease) != 0) {
 		bl_err_set(err, errlen, "etcd: lease grant reply without an ID");
 		rc = -EPROTO;
@@ -239,13 +215,19 @@ static int join(struct bl_cluster *cl, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	cl->lease = lease;
+	/* A new lease: the names put under the old one go with it. */
+	json_object_clear(cl->names_put);
+	pthread_mutex_lock(&cl->lock);
+	cl->names_dirty = true;
+	pthread_mutex_unlock(&cl->lock);
 	v = json_pack("{s:s, s:s, s:i, s:I}", "node", cl->node, "addr", cl->conf.addr, "port",
 		      cl->conf.port, "started", (json_int_t)time(NULL));
 	text = v ? json_dumps(v, JSON_COMPACT) : NULL;
 	json_decref(v);
 	if (text == NULL)
 		return -ENOMEM;
-	rc = call_drop(cl, "/v3/kv/put", bl_etcd_req_put(cl->member_key, text, lease), err, errlen);
+	rc = bl__cluster_call_drop(cl, "/v3/kv/put", bl_etcd_req_put(cl->member_key, text, lease),
+				   err, errlen);
 	free(text);
 	return rc;
 }
@@ -288,8 +270,8 @@ static int full_read(struct bl_cluster *cl, int64_t *rev, char *err, size_t errl
 	struct collect c = { .cl = cl };
 	json_t *reply = NULL;
 	struct bl_cluster_change *b, *e;
-	int rc = call(cl, "/v3/kv/range", bl_etcd_req_range_prefix(cl->routes_prefix), &reply, err,
-		      errlen);
+	int rc = bl__cluster_call(cl, "/v3/kv/range", bl_etcd_req_range_prefix(cl->routes_prefix),
+				  &reply, err, errlen);
 
 	b = change_new(BL_CLUSTER_RESYNC_BEGIN, NULL, NULL, 0);
 	if (b != NULL)
@@ -397,8 +379,8 @@ static int keepalive(struct bl_cluster *cl, char *err, size_t errlen)
 {
 	json_t *reply = NULL, *res;
 	int64_t ttl = 0;
-	int rc = call(cl, "/v3/lease/keepalive", bl_etcd_req_lease("ID", cl->lease), &reply, err,
-		      errlen);
+	int rc = bl__cluster_call(cl, "/v3/lease/keepalive", bl_etcd_req_lease("ID", cl->lease),
+				  &reply, err, errlen);
 
 	if (rc != 0)
 		return rc;
@@ -430,8 +412,9 @@ static json_t *member_json(struct bl_cluster *cl, const struct bl_etcd_kv *kv, c
 		json_object_set(m, "port", json_object_get(v, "port"));
 	}
 	json_decref(v);
-	if (kv->lease != 0 && call(cl, "/v3/lease/timetolive", bl_etcd_req_lease("ID", kv->lease),
-				   &reply, err, errlen) == 0) {
+	if (kv->lease != 0 &&
+	    bl__cluster_call(cl, "/v3/lease/timetolive", bl_etcd_req_lease("ID", kv->lease), &reply,
+			     err, errlen) == 0) {
 		bl_etcd_int(json_object_get(reply, "TTL"), &ttl);
 		bl_etcd_int(json_object_get(reply, "grantedTTL"), &granted);
 	}
@@ -472,8 +455,9 @@ static int read_members(struct bl_cluster *cl, char *err, size_t errlen)
 	struct members_ctx m = { cl, json_array(), err, errlen };
 	json_t *reply = NULL;
 	char *text;
-	int rc = m.arr ? call(cl, "/v3/kv/range", bl_etcd_req_range_prefix(cl->members_prefix),
-			      &reply, err, errlen)
+	int rc = m.arr ? bl__cluster_call(cl, "/v3/kv/range",
+					  bl_etcd_req_range_prefix(cl->members_prefix), &reply, err,
+					  errlen)
 		       : -ENOMEM;
 
 	if (rc == 0)
@@ -505,10 +489,11 @@ static int do_writes(struct bl_cluster *cl, char *err, size_t errlen)
 		char key[512];
 
 		snprintf(key, sizeof(key), "%s%s", cl->routes_prefix, w->key);
-		rc = w->value ? call_drop(cl, "/v3/kv/put", bl_etcd_req_put(key, w->value, 0), err,
-					  errlen)
-			      : call_drop(cl, "/v3/kv/deleterange", bl_etcd_req_delete(key), err,
-					  errlen);
+		rc = w->value
+			 ? bl__cluster_call_drop(cl, "/v3/kv/put",
+						 bl_etcd_req_put(key, w->value, 0), err, errlen)
+			 : bl__cluster_call_drop(cl, "/v3/kv/deleterange", bl_etcd_req_delete(key),
+						 err, errlen);
 		if (rc == -EIO)
 			break; /* w stays, with the rest */
 		pthread_mutex_lock(&cl->lock);
@@ -543,12 +528,16 @@ static int joined_step(struct bl_cluster *cl, char *err, size_t errlen)
 	/* Writes first: a queued write woke the watch's wait for them. */
 	if (rc == 0)
 		rc = do_writes(cl, err, errlen);
+	if (rc == 0)
+		rc = bl__cluster_names_sync(cl, err, errlen);
 	if (rc == 0 && now >= cl->next_keepalive) {
 		rc = keepalive(cl, err, errlen);
 		cl->next_keepalive = now + cl->conf.ttl_s / 3.0;
 	}
 	if (rc == 0 && now >= cl->next_members) {
 		rc = read_members(cl, err, errlen);
+		if (rc == 0)
+			rc = bl__cluster_names_read(cl, err, errlen);
 		cl->next_members = now + 1.0;
 	}
 	return rc;
@@ -586,8 +575,8 @@ static void *cluster_main(void *arg)
 	}
 	/* A clean stop: the node leaves the member list now, not a TTL later. */
 	if (joined && cl->lease != 0)
-		call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease), err,
-			  sizeof(err));
+		bl__cluster_call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease),
+				      err, sizeof(err));
 	return NULL;
 }
 
@@ -607,6 +596,10 @@ static void cluster_free(struct bl_cluster *cl)
 	bl_cluster_changes_free(cl->changes.head);
 	bl_cluster_changes_free(cl->writes.head);
 	free(cl->members);
+	free(cl->names);
+	json_decref(cl->names_want);
+	json_decref(cl->names_put);
+	free(cl->names_prefix);
 	free(cl->endpoints);
 	free(cl->routes_prefix);
 	free(cl->members_prefix);
@@ -643,7 +636,11 @@ struct bl_cluster *bl_cluster_start(const struct bl_cluster_conf *conf, char *er
 	cl->routes_prefix = join3("/beamline/", cl->name, "/routes/");
 	cl->members_prefix = join3("/beamline/", cl->name, "/members/");
 	cl->member_key = cl->members_prefix ? join3(cl->members_prefix, cl->node, "") : NULL;
-	if (cl->endpoints == NULL || cl->routes_prefix == NULL || cl->member_key == NULL)
+	cl->names_prefix = join3("/beamline/", cl->name, "/names/");
+	cl->names_want = json_object();
+	cl->names_put = json_object();
+	if (cl->endpoints == NULL || cl->routes_prefix == NULL || cl->member_key == NULL ||
+	    cl->names_prefix == NULL || cl->names_want == NULL || cl->names_put == NULL)
 		goto nomem_free;
 	cl->need_full_read = true;
 	cl->state = BL_CLUSTER_JOINING;

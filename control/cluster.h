@@ -34,6 +34,7 @@ struct bl_cluster_conf {
 	unsigned int ttl_s;    /* --cluster-ttl, 2..3600 */
 	char addr[64];	       /* data-plane address this node registers */
 	uint16_t port;	       /* and its UDP port */
+	uint16_t via_port;     /* --cluster-port: the port other nodes are reached on [0] */
 };
 
 enum bl_cluster_state {
@@ -103,6 +104,20 @@ int bl_cluster_route_write(struct bl_cluster *cl, const char *key, const char *v
 
 /* The member list as JSON text (an array), copied; NULL before the first read. Caller frees. */
 char *bl_cluster_members(struct bl_cluster *cl);
+
+/*
+ * This node's global name `name` (docs/cluster.md, "Global names"): value
+ * is the JSON text etcd keeps under /beamline/<cluster>/names/<name>, with
+ * this node's lease, so that it goes when the node does; NULL gives the
+ * name up. The cluster thread puts it (again after each new lease). 0 or
+ * -ENOMEM. Control thread.
+ */
+int bl_cluster_name_set(struct bl_cluster *cl, const char *name, const char *value);
+
+/* Every global name of the cluster as JSON text (an array of the values,
+ * each with "name" added), read once a second; NULL before the first read.
+ * Caller frees. */
+char *bl_cluster_names(struct bl_cluster *cl);
 
 /* State, counters and the last error (errbuf, may be empty). Any thread. */
 enum bl_cluster_state bl_cluster_state(struct bl_cluster *cl, struct bl_cluster_counters *c,

@@ -223,6 +223,12 @@ int bl_cluster_cmds_opt(struct bl_cluster_conf *conf, const char *opt, const cha
 		snprintf(conf->addr, sizeof(conf->addr), "%s", host);
 		if (colon != NULL)
 			conf->port = (uint16_t)v;
+	} else if (strcmp(opt, "cluster-port") == 0) {
+		if (bl__cmd_parse_uint(arg, 65535, &v) != 0) {
+			bl_err_set(err, errlen, "bad port '%s': expected a port number", arg);
+			return -EINVAL;
+		}
+		conf->via_port = (uint16_t)v;
 	} else {
 		bl_err_set(err, errlen, "no such cluster option");
 		return -EINVAL;
@@ -240,6 +246,11 @@ int bl_cluster_cmds_start(struct bl_cluster_cmds *cc, struct bl_router_cmds *rc,
 
 	if (conf->ttl_s == 0)
 		conf->ttl_s = BL_CLUSTER_TTL_DEFAULT;
+	if (conf->via_port >= r->n_ports) {
+		bl_err_set(err, errlen, "--cluster-port %u: no such port (ports: 0..%u)",
+			   conf->via_port, r->n_ports - 1);
+		return -EINVAL;
+	}
 	if (conf->port == 0)
 		conf->port = r->conf.udp_port;
 	if (conf->addr[0] == '\0') {

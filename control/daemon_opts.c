@@ -75,6 +75,7 @@ static void usage(FILE *f, const char *prog)
 	    "                       join cluster NAME in etcd (docs/cluster.md)\n"
 	    "  --cluster-ttl S      the node's lease in etcd, seconds (default 10)\n"
 	    "  --cluster-addr A[:P] data-plane address registered (default port 0's, --udp-port)\n"
+	    "  --cluster-port P     the port other nodes are reached on (default 0)\n"
 	    "  --pdump              let dpdk-dumpcap capture the ports (needs hugepages and a\n"
 	    "                       shared runtime dir: no --no-huge, no --no-shconf)\n"
 	    "  --version, --help    (before or after --; need no hugepages, start nothing)\n"
@@ -259,6 +260,7 @@ int bl_daemon_parse_opts(int argc, char **argv, struct bl_daemon_opts *o)
 		{ "etcd", required_argument, NULL, O_CLUSTER },
 		{ "cluster-ttl", required_argument, NULL, O_CLUSTER },
 		{ "cluster-addr", required_argument, NULL, O_CLUSTER },
+		{ "cluster-port", required_argument, NULL, O_CLUSTER },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },

@@ -77,9 +77,47 @@ static int forward_prepare(void *arg, void *blob, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * remote's host hook: a next hop to the node at ip (udp), on port, whose
+ * MAC the neighbour table resolves (ARP); what it holds until then waits
+ * in the neighbour's queue.
+ */
+static int remote_prepare(void *arg, void *blob, char *err, size_t errlen)
+{
+	struct bl_router *r = arg;
+	struct bl_remote_args *ra = blob;
+	struct bl_route_hop_spec hs;
+	char sub[160];
+	int hop;
+
+	memset(&hs, 0, sizeof(hs));
+	if (ra->port >= r->n_ports) {
+		bl_err_set(err, errlen, "\"port\": port %u does not exist (ports: 0..%u)", ra->port,
+			   r->n_ports - 1);
+		return -EINVAL;
+	}
+	hs.port = ra->port;
+	hs.udp = ra->udp;
+	hs.resolve = true;
+	if (bl_cmd_ipv4_parse(ra->ip, &hs.ip, sub, sizeof(sub)) != 0) {
+		bl_err_set(err, errlen, "\"ip\": %s", sub);
+		return -EINVAL;
+	}
+	hop = bl_route_hop_acquire(r->routes, &hs);
+	if (hop < 0) {
+		bl_err_set(err, errlen, "no room for another next hop (%u at most)",
+			   BL_ROUTE_HOP_MAX);
+		return -ENOSPC;
+	}
+	ra->dest = bl_dest_hop((unsigned)hop);
+	return 0;
+}
+
 int bl_spawn_host_hooks(struct bl_router *r)
 {
-	return bl_catalog_set_prepare(r->catalog, "forward", forward_prepare, r);
+	int rc = bl_catalog_set_prepare(r->catalog, "forward", forward_prepare, r);
+
+	return rc != 0 ? rc : bl_catalog_set_prepare(r->catalog, "remote", remote_prepare, r);
 }
 
 /* "counter, echo, ..." : the names spawn takes, for an unknown one's message. */

@@ -309,7 +309,7 @@ static inline bool msg_in_place(const struct bl_msg *m)
 	const uint8_t *h;
 
 	if (b == NULL || m->bin.off < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN ||
-	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1)
+	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1 || (m->flags & BL_MSG_F_WIRE_KIND))
 		return false;
 	h = rte_pktmbuf_mtod_offset(b, const uint8_t *, m->bin.off - BL_WIRE_MSG_HDR_LEN);
 	return bl_wire_get32(h) == m->bin.len && bl_wire_get16(h + 4) == BL_WIRE_KIND_DATA &&
@@ -464,8 +464,12 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		return 0;
 	}
 	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
-	bl_wire_put_msg_hdr(p, len, (m->flags & BL_MSG_F_FLOW) ? BL_WIRE_KIND_FLOW : BL_WIRE_KIND_DATA,
-			    0, m->key);
+	if (likely(!(m->flags & BL_MSG_F_WIRE_KIND)))
+		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
+	else if (m->flags & BL_MSG_F_FLOW)
+		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_FLOW, 0, m->key);
+	else
+		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_NAMED, (uint16_t)m->aux, m->key);
 	if (len != 0)
 		memcpy(p + BL_WIRE_MSG_HDR_LEN, bl_msg_data(m), len);
 	f->msgs_len += need;

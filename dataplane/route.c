@@ -461,6 +461,36 @@ void bl_route_hop_release(struct bl_route_table *t, unsigned hop)
 		t->hop_refs[hop]--;
 }
 
+int bl_route_target_export(struct bl_route_table *t, const char *name)
+{
+	struct bl_route_spec s;
+	int idx;
+
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_PROCESS;
+	if (strnlen(name, BL_ROUTE_NAME_MAX) >= BL_ROUTE_NAME_MAX)
+		return -EINVAL;
+	strcpy(s.name, name);
+	idx = target_get(t, &s);
+	if (idx < 0)
+		return idx;
+	if (t->exported[idx]) { /* already: one reference is enough */
+		t->target_refs[idx]--;
+		return idx;
+	}
+	__atomic_store_n(&t->exported[idx], 1, __ATOMIC_RELEASE);
+	return idx;
+}
+
+void bl_route_target_unexport(struct bl_route_table *t, unsigned idx)
+{
+	if (idx >= t->n_targets || !t->exported[idx])
+		return;
+	__atomic_store_n(&t->exported[idx], 0, __ATOMIC_RELEASE);
+	if (t->target_refs[idx] > 0)
+		t->target_refs[idx]--;
+}
+
 /* The value for spec, with a reference on its hop or target. 0 or -errno. */
 static int val_new(struct bl_route_table *t, const struct bl_route_spec *spec, uint16_t *v)
 {

@@ -206,6 +206,12 @@ struct bl_route_table {
 	 * only through bl_route_hop_set_nbr, which then moves `gen`.
 	 */
 	uint64_t hop_nbr[BL_ROUTE_HOP_MAX];
+	/*
+	 * 1 for a process target this node exports under a global name
+	 * (bl_route_target_export): a named message from another node (wire
+	 * kind 2) whose flags are its index reaches it. Release stores.
+	 */
+	uint8_t exported[BL_ROUTE_TARGET_MAX];
 
 	/* -- control thread only -- */
 	alignas(64) uint32_t min_order;		 /* the table never shrinks below this */
@@ -409,6 +415,22 @@ void bl_route_table_set_groups(struct bl_route_table *t, struct bl_groups *gs);
  */
 int bl_route_hop_acquire(struct bl_route_table *t, const struct bl_route_hop_spec *spec);
 void bl_route_hop_release(struct bl_route_table *t, unsigned hop);
+
+/*
+ * Export the process registered under name to other nodes: a reference on
+ * its process target (the one routes to it use) and the mark that lets a
+ * named message with that index reach it. Returns the index (what other
+ * nodes put in the message's flags) or -EINVAL, -ENOSPC. Control thread,
+ * RCU-online. Undone by bl_route_target_unexport.
+ */
+int bl_route_target_export(struct bl_route_table *t, const char *name);
+void bl_route_target_unexport(struct bl_route_table *t, unsigned idx);
+
+/* Whether idx is an exported target now (lcores, for a named message). */
+static inline bool bl_route_target_exported(const struct bl_route_table *t, uint16_t idx)
+{
+	return idx < BL_ROUTE_TARGET_MAX && __atomic_load_n(&t->exported[idx], __ATOMIC_ACQUIRE);
+}
 
 /*
  * Publish the MAC of hop h (a hop with `resolve`), or withdraw it (mac

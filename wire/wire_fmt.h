@@ -37,6 +37,10 @@ extern "C" {
  * an op (BL_WIRE_FLOW_*), three zero bytes and a hold time in ms (u32). */
 #define BL_WIRE_KIND_FLOW 1u
 #define BL_WIRE_FLOW_LEN  8u
+/* Node to node (docs/cluster.md, "Global names"): a message for a process
+ * that the receiving node exports under a global name; the message's flags
+ * are the name's index there, its key and payload the sender's. */
+#define BL_WIRE_KIND_NAMED 2u
 
 enum bl_wire_flow_op {
 	BL_WIRE_FLOW_PAUSE = 1,	 /* send no more to this key for hold_ms, or until resumed */

@@ -74,8 +74,8 @@ static unsigned n_builtins(void)
 
 static void test_builtins(void **state)
 {
-	static const char *const want[] = { "batch", "breaker", "counter",   "echo", "ets_counter",
-					    "fault", "forward", "ratelimit", "relay" };
+	static const char *const want[] = { "batch", "breaker", "counter",   "echo",  "ets_counter",
+					    "fault", "forward", "ratelimit", "relay", "remote" };
 	const struct bl_catalog_entry *e[BL_CATALOG_MAX];
 	struct bl_catalog *cat = bl_catalog_create();
 	unsigned n;

@@ -150,7 +150,7 @@ static void test_load_spawn_unload(void **state)
 	cmds_fails(
 	    w, EINVAL,
 	    "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, ets_counter, fault, "
-	    "forward, ratelimit, relay)",
+	    "forward, ratelimit, relay, remote)",
 	    "{'cmd':'spawn','behaviour':'stamp'}");
 	cmds_fails(w, ENOENT, "unload stamp: no behaviour 'stamp'",
 		   "{'cmd':'unload','behaviour':'stamp'}");

@@ -126,7 +126,7 @@ expect 1 "no behaviour 'nope'" ctl unload nope
 ctl kill st >/dev/null
 for _ in $(seq 100); do ctl unload stamp >"$work/out" 2>&1 && break; sleep 0.05; done
 grep -q unloaded "$work/out" || fail "unload after kill: $(cat "$work/out")"
-expect 1 "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, ets_counter, fault, forward, ratelimit, relay)" ctl spawn stamp to sink
+expect 1 "unknown behaviour 'stamp' (known: batch, breaker, counter, echo, ets_counter, fault, forward, ratelimit, relay, remote)" ctl spawn stamp to sink
 
 # --- 100 rounds of load and unload (ASan checks the daemon's heap at exit).
 for _ in $(seq 100); do

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Global names: the control thread's side (control/global_names.h).
+ *
+ * etcd has one key a name; the node that holds it put it there under its
+ * lease. Two nodes claiming one name: `global register` refuses a name the
+ * last read shows on another node, and a name this node exports is never
+ * replaced by another node's (counted as a conflict); between two reads a
+ * second apart both may write, and the last write stands in etcd (the
+ * other node keeps serving its own name locally). Stand-ins are ordinary
+ * processes, started and stopped through the spawn and kill commands, so
+ * they show in ps and info like any other.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu-qsbr.h>
+
+#include "control/args.h"
+#include "control/errors.h"
+#include "control/global_names.h"
+#include "control/online.h"
+#include "control/proc_cmds_pvt.h"
+#include "dataplane/router.h"
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int find(const struct bl_global_names *g, const char *name)
+{
+	for (unsigned i = 0; i < g->n; i++)
+		if (strcmp(g->v[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void drop(struct bl_global_names *g, unsigned i)
+{
+	g->v[i] = g->v[--g->n];
+}
+
+static uint64_t whereis(struct bl_global_names *g, const char *name)
+{
+	return bl_registry_whereis(g->r->registry, name, BL_NAME_MAX);
+}
+
+static const struct bl_cluster_conf *self(const struct bl_global_names *g)
+{
+	return bl_cluster_conf(g->cc->cl);
+}
+
+/* Run one command in process; 0 when it said ok. */
+static int exec_json(struct bl_global_names *g, json_t *req)
+{
+	json_t *reply = NULL;
+	int rc;
+
+	if (req == NULL)
+		return -ENOMEM;
+	rc = bl_ctl_exec(g->ctl, req, &reply);
+	if (rc == 0 && !json_is_true(json_object_get(reply, "ok")))
+		rc = -EIO;
+	json_decref(reply);
+	json_decref(req);
+	return rc;
+}
+
+static void stand_in_start(struct bl_global_names *g, struct bl_gname *e)
+{
+	json_t *req = json_pack("{s:s, s:s, s:s, s:{s:i, s:s, s:i, s:i}}", "cmd", "spawn",
+				"behaviour", "remote", "name", e->name, "args", "port", g->port,
+				"ip", e->addr, "udp", e->udp, "index", e->index);
+
+	/* A name a stopped stand-in held is free again after the registry's
+	 * sweep: a refusal now is tried again at the next tick. */
+	if (exec_json(g, req) == 0) {
+		e->pid = whereis(g, e->name);
+		g->started++;
+	}
+}
+
+static void stand_in_stop(struct bl_global_names *g, struct bl_gname *e)
+{
+	if (e->pid != BL_PID_NONE && whereis(g, e->name) == e->pid &&
+	    exec_json(g, json_pack("{s:s, s:s}", "cmd", "kill", "target", e->name)) == 0)
+		g->stopped++;
+	e->pid = BL_PID_NONE;
+}
+
+/* ---- commands ---- */
+
+static int need_cluster(struct bl_global_names *g, char *errmsg, size_t errlen)
+{
+	if (g->cc->cl != NULL)
+		return 0;
+	bl_err_set(errmsg, errlen,
+		   "this node is in no cluster (start beamline with --cluster NAME --node ID "
+		   "--etcd URL)");
+	return -ENOTCONN;
+}
+
+static int cmd_register(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	static const char *const fields[] = { "name", NULL };
+	struct bl_global_names *g = arg;
+	const struct bl_cluster_conf *me;
+	struct bl_args a;
+	const char *name;
+	struct bl_gname *e;
+	json_t *val;
+	char *text;
+	uint64_t pid;
+	int i, idx, rc;
+
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_name(&a, "name", BL_ARG_REQUIRED, &name) != 0)
+		return -EINVAL;
+	rc = need_cluster(g, errmsg, errlen);
+	if (rc != 0)
+		return rc;
+	i = find(g, name);
+	if (i >= 0 && !g->v[i].local) {
+		bl_err_set(errmsg, errlen, "%s is a global name of node %s already", name,
+			   g->v[i].node);
+		return -EEXIST;
+	}
+	pid = whereis(g, name);
+	if (pid == BL_PID_NONE) {
+		bl_err_set(errmsg, errlen, "no process is registered here under %s", name);
+		return -ENOENT;
+	}
+	if (i < 0 && g->n == BL_GLOBAL_NAMES_MAX) {
+		bl_err_set(errmsg, errlen, "%u global names at most", BL_GLOBAL_NAMES_MAX);
+		return -ENOSPC;
+	}
+	idx = i >= 0 ? g->v[i].index : bl_route_target_export(g->r->routes, name);
+	if (idx < 0) {
+		bl_err_set(errmsg, errlen, "cannot export %s: %s", name, strerror(-idx));
+		return idx;
+	}
+	me = self(g);
+	val = json_pack("{s:s, s:s, s:i, s:i}", "node", me->node, "addr", me->addr, "port",
+			me->port, "index", idx);
+	text = val != NULL ? json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(val);
+	rc = text != NULL ? bl_cluster_name_set(g->cc->cl, name, text) : -ENOMEM;
+	free(text);
+	if (rc != 0) {
+		if (i < 0)
+			bl_route_target_unexport(g->r->routes, (unsigned)idx);
+		bl_err_set(errmsg, errlen, "out of memory");
+		return rc;
+	}
+	if (i < 0) {
+		e = &g->v[g->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->local = true;
+		e->index = (uint16_t)idx;
+	} else {
+		e = &g->v[i];
+	}
+	e->pid = pid;
+	json_object_set_new(reply, "name", json_string(name));
+	json_object_set_new(reply, "index", json_integer(idx));
+	json_object_set_new(reply, "pid", bl__pid_json(pid));
+	return 0;
+}
+
+/* Give up local name i: no longer exported, gone from etcd. Online. */
+static void unexport(struct bl_global_names *g, unsigned i)
+{
+	bl_route_target_unexport(g->r->routes, g->v[i].index);
+	(void)bl_cluster_name_set(g->cc->cl, g->v[i].name, NULL);
+	drop(g, i);
+}
+
+static int cmd_unregister(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	static const char *const fields[] = { "name", NULL };
+	struct bl_global_names *g = arg;
+	struct bl_args a;
+	const char *name;
+	int i, rc;
+
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_name(&a, "name", BL_ARG_REQUIRED, &name) != 0)
+		return -EINVAL;
+	rc = need_cluster(g, errmsg, errlen);
+	if (rc != 0)
+		return rc;
+	i = find(g, name);
+	if (i < 0 || !g->v[i].local) {
+		bl_err_set(errmsg, errlen,
+			   i < 0 ? "%s is not a global name of this node"
+				 : "%s is a global name of another node: unregister it there",
+			   name);
+		return -ENOENT;
+	}
+	unexport(g, (unsigned)i);
+	json_object_set_new(reply, "name", json_string(name));
+	return 0;
+}
+
+static int cmd_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_global_names *g = arg;
+	json_t *arr;
+	int rc;
+
+	if (bl_args_none(req, errmsg, errlen) != 0)
+		return -EINVAL;
+	rc = need_cluster(g, errmsg, errlen);
+	if (rc != 0)
+		return rc;
+	arr = json_array();
+	for (unsigned i = 0; arr != NULL && i < g->n; i++) {
+		const struct bl_gname *e = &g->v[i];
+		json_t *o = json_pack("{s:s, s:s, s:i, s:b}", "name", e->name, "node",
+				      e->local ? self(g)->node : e->node, "index", e->index,
+				      "local", e->local);
+
+		if (o == NULL)
+			break;
+		json_object_set_new(o, "pid", bl__pid_json(e->pid));
+		if (!e->local) {
+			json_object_set_new(o, "addr", json_string(e->addr));
+			json_object_set_new(o, "port", json_integer(e->udp));
+		}
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(reply, "names", arr != NULL ? arr : json_array());
+	json_object_set_new(reply, "stand_ins_started", json_integer((json_int_t)g->started));
+	json_object_set_new(reply, "stand_ins_stopped", json_integer((json_int_t)g->stopped));
+	json_object_set_new(reply, "conflicts", json_integer((json_int_t)g->conflicts));
+	json_object_set_new(reply, "lost", json_integer((json_int_t)g->lost));
+	if (g->last_conflict[0] != '\0')
+		json_object_set_new(reply, "last_conflict", json_string(g->last_conflict));
+	return 0;
+}
+
+BL_ONLINE(cmd_register)
+BL_ONLINE(cmd_unregister)
+
+int bl_global_names_register(struct bl_ctl *c, struct bl_global_names *g, struct bl_router *r,
+			     struct bl_cluster_cmds *cc, uint16_t port)
+{
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->ctl = c;
+	g->r = r;
+	g->cc = cc;
+	g->port = port;
+	rc = bl_ctl_register(c, "global.register", cmd_register_online, g,
+			     "register a local process's name cluster-wide");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "global.unregister", cmd_unregister_online, g,
+				     "give a global name of this node up");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "global.list", cmd_list, g,
+				     "the cluster's global names: node, index, the local stand-in");
+	return rc;
+}
+
+/* ---- following the cluster ---- */
+
+static void conflict(struct bl_global_names *g, const char *name, const char *node)
+{
+	g->conflicts++;
+	snprintf(g->last_conflict, sizeof(g->last_conflict),
+		 "%s: node %s has it, and so does this node", name, node);
+}
+
+/* One name of another node, as the last read shows it. */
+static void follow(struct bl_global_names *g, const json_t *o)
+{
+	const char *name = json_string_value(json_object_get(o, "name"));
+	const char *node = json_string_value(json_object_get(o, "node"));
+	const char *addr = json_string_value(json_object_get(o, "addr"));
+	json_int_t port = json_integer_value(json_object_get(o, "port"));
+	json_int_t index = json_integer_value(json_object_get(o, "index"));
+	struct bl_gname *e;
+	int i;
+
+	if (name == NULL || node == NULL || addr == NULL || port < 1 || port > 65535 || index < 0 ||
+	    index > 1023 || strlen(name) >= BL_NAME_MAX || strcmp(node, self(g)->node) == 0)
+		return;
+	i = find(g, name);
+	if (i >= 0 && g->v[i].local) {
+		conflict(g, name, node);
+		return;
+	}
+	if (i >= 0) {
+		e = &g->v[i];
+		if (strcmp(e->node, node) != 0 || strcmp(e->addr, addr) != 0 || e->udp != port ||
+		    e->index != index)
+			stand_in_stop(g, e); /* moved: a new stand-in below */
+	} else {
+		if (whereis(g, name) != BL_PID_NONE) { /* a local process of that name */
+			conflict(g, name, node);
+			return;
+		}
+		if (g->n == BL_GLOBAL_NAMES_MAX)
+			return;
+		e = &g->v[g->n++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", name);
+	}
+	snprintf(e->node, sizeof(e->node), "%s", node);
+	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	e->udp = (uint16_t)port;
+	e->index = (uint16_t)index;
+	e->seen = true;
+	if (e->pid == BL_PID_NONE || whereis(g, e->name) != e->pid)
+		stand_in_start(g, e);
+}
+
+void bl_global_names_tick(struct bl_global_names *g)
+{
+	double now = mono_s();
+	json_t *names;
+	char *text;
+	unsigned i;
+
+	if (g->cc == NULL || g->cc->cl == NULL || now < g->next_tick)
+		return;
+	g->next_tick = now + 1.0;
+	/* This node's: a name no process holds here any more goes. */
+	for (i = 0; i < g->n;) {
+		uint64_t pid;
+
+		if (!g->v[i].local) {
+			i++;
+			continue;
+		}
+		pid = whereis(g, g->v[i].name);
+		if (pid != BL_PID_NONE) {
+			g->v[i++].pid = pid;
+			continue;
+		}
+		g->lost++;
+		rcu_thread_online();
+		unexport(g, i);
+		rcu_thread_offline();
+	}
+	text = bl_cluster_names(g->cc->cl);
+	names = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (!json_is_array(names)) { /* never read yet: keep what we have */
+		json_decref(names);
+		return;
+	}
+	for (i = 0; i < g->n; i++)
+		g->v[i].seen = false;
+	for (size_t k = 0; k < json_array_size(names); k++)
+		follow(g, json_array_get(names, k));
+	json_decref(names);
+	/* Another node's name that left etcd: its stand-in goes, so what is
+	 * sent to the name here is counted no_process. */
+	for (i = 0; i < g->n;) {
+		if (g->v[i].local || g->v[i].seen) {
+			i++;
+			continue;
+		}
+		stand_in_stop(g, &g->v[i]);
+		drop(g, i);
+	}
+}
