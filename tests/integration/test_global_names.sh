@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Global names across two nodes (docs/cluster.md, "Global names"), on a real
+# etcd (loopback, its own ports and data) and a real link: a veth pair whose
+# ends are net_af_packet ports of nodes A (10.81.0.1) and C (10.81.0.3).
+#
+# C registers its counter `svc` cluster-wide; A gets a stand-in under the
+# name, so that:
+#   - `beamctl send svc ...` on A reaches C's counter (a process sends to a
+#     global name as to a local one);
+#   - a route on A, `route add 6 process svc`, takes frames that C's own
+#     forward process sends to A back to C's counter (a route to a global
+#     name), each message counted once at C;
+#   - a name refused: A cannot register svc; C cannot register a name no
+#     process holds;
+#   - C gives the name up: A's stand-in goes, and what A's route sends to
+#     svc is counted no_process there;
+#   - C registers it again, then is killed: its lease expires and A drops
+#     the name and its stand-in.
+# Skips (77) without etcd (Debian: etcd-server) or without root (veth).
+set -euo pipefail
+b=${BL_BUILD_DIR:?}
+etcd_bin=$(command -v etcd || true)
+[ -n "$etcd_bin" ] || { echo "SKIP: no etcd (Debian package etcd-server) to run a cluster against"; exit 77; }
+n=$$
+work=$(mktemp -d /tmp/bl-test-gnames.XXXXXX)
+v_a="gnA$n" v_c="gnC$n"
+pid_a="" pid_c="" pid_etcd="" made_link=""
+cleanup() {
+	set +e
+	for p in $pid_a $pid_c $pid_etcd; do
+		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
+	done
+	[ -n "$made_link" ] && ip link del "$made_link" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+	echo "test_global_names: FAIL: $*"
+	for f in "$work"/*.log; do echo "--- $f"; tail -n 30 "$f"; done
+	exit 1
+}
+if [ "$(id -u)" != 0 ] || ! ip link add "$v_a" type veth peer name "$v_c" 2>"$work/veth.err"; then
+	echo "SKIP: cannot create a veth pair (needs root): $(cat "$work/veth.err" 2>/dev/null)"
+	exit 77
+fi
+made_link=$v_a
+for v in "$v_a" "$v_c"; do
+	sysctl -qw "net.ipv6.conf.$v.disable_ipv6=1" 2>/dev/null || true
+	ip link set "$v" up
+done
+
+read -r cport pport < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])
+for x in s: x.close()')
+E="http://127.0.0.1:$cport"
+"$etcd_bin" --name n1 --data-dir "$work/etcd" \
+	--listen-client-urls "$E" --advertise-client-urls "$E" \
+	--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+	--initial-cluster "n1=http://127.0.0.1:$pport" >>"$work/etcd.log" 2>&1 &
+pid_etcd=$!
+for _ in $(seq 100); do
+	curl -s -m 1 "$E/health" 2>/dev/null | grep -q '"health":"true"' && break
+	sleep 0.1
+done
+
+start_node() { # name, interface, address
+	"$b/control/beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 256 --log-level=error \
+		--file-prefix "bl-gn-$1$n" --vdev "net_af_packet_gn$1$n,iface=$2" \
+		-- --socket "$work/$1.sock" --port-ip "0=$3" --cluster "g$n" --node "$1" --etcd "$E" \
+		--cluster-ttl 3 --check-mbufs >"$work/node-$1.log" 2>&1 &
+	eval "pid_$1=\$!"
+	for _ in $(seq 300); do [ -S "$work/$1.sock" ] && return 0; sleep 0.1; done
+	fail "node $1 did not come up"
+}
+ctl() { local x=$1; shift; "$b/control/beamctl" -s "$work/$x.sock" "$@"; }
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+wait_for() { # seconds, what, command...
+	local t=$1 what=$2; shift 2
+	for _ in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	fail "$what (after ${t}s)"
+}
+step() { echo "[${SECONDS}s] $*"; }
+# stand_in_on NODE NAME: NODE runs a stand-in for NAME, another node's.
+stand_in_on() {
+	ctl "$1" --json global list | py "
+e = [x for x in d['names'] if x['name'] == '$2']
+assert e and not e[0]['local'] and e[0]['node'] == 'c', d
+assert isinstance(e[0]['pid'], str) and e[0]['pid'], e" &&
+		ctl "$1" --json info "$2" >/dev/null
+}
+no_name_on() { # node, name
+	ctl "$1" --json global list | py "assert not [x for x in d['names'] if x['name'] == '$2'], d" &&
+		! ctl "$1" --json info "$2" >/dev/null 2>&1
+}
+counted() { # key, count: C's counter counted so many for key
+	ctl c --json call svc "$1" q --timeout 2000 | py "assert d['data'].startswith('key $1: $2 messages'), d"
+}
+
+start_node a "$v_a" 10.81.0.1
+start_node c "$v_c" 10.81.0.3
+a_mac=$(ctl a --json ports | py "print(d['ports'][0]['mac'])")
+
+step "C registers svc cluster-wide; A gets a stand-in"
+ctl c spawn counter name svc >/dev/null || fail "spawn svc on C"
+wait_for 10 "C joined" sh -c "'$b/control/beamctl' -s '$work/c.sock' --json status | grep -q '\"state\": *\"joined\"'"
+out=$(ctl c --json global register svc) || fail "global register svc: $out"
+echo "$out" | py "assert d['name'] == 'svc' and 0 <= d['index'] < 1024, d" || fail "register reply: $out"
+wait_for 10 "A's stand-in for svc" stand_in_on a svc
+ctl a global list >"$work/list.txt" || fail "global list"
+grep -qE "^ +svc +c " "$work/list.txt" || fail "global list table: $(cat "$work/list.txt")"
+
+step "a process send on A reaches svc on C"
+for i in 1 2 3; do ctl a send svc 5 "hello $i" >/dev/null || fail "send svc on A"; done
+wait_for 10 "C's counter got A's 3 messages" counted 5 3
+
+step "a route on A to svc"
+ctl a route add 6 process svc >/dev/null || fail "route add 6 process svc on A"
+ctl c spawn forward name toa port 0 ip 10.81.0.1 mac "$a_mac" >/dev/null || fail "spawn forward on C"
+for i in 1 2 3 4; do ctl c send toa 6 "via A $i" >/dev/null || fail "send toa on C"; done
+wait_for 10 "C's counter got the 4 messages A routed to svc" counted 6 4
+
+step "refusals"
+out=$(ctl a global register svc 2>&1) && fail "A registered C's svc: $out"
+echo "$out" | grep -q "global name of node c" || fail "A's refusal: $out"
+out=$(ctl c global register nosuch 2>&1) && fail "C registered a name nobody holds: $out"
+echo "$out" | grep -q "no process is registered here under nosuch" || fail "C's refusal: $out"
+
+step "C gives svc up: A's stand-in goes; A's route counts no_process"
+ctl c global unregister svc >/dev/null || fail "global unregister svc"
+wait_for 10 "A dropped svc" no_name_on a svc
+np0=$(ctl a --json stats | py "print(d['msg_drops']['no_process'])")
+for i in 1 2; do ctl c send toa 6 "lost $i" >/dev/null || fail "send toa on C"; done
+wait_for 10 "A counted 2 no_process" sh -c "[ \$('$b/control/beamctl' -s '$work/a.sock' --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"msg_drops\"][\"no_process\"])') -ge $((np0 + 2)) ]"
+counted 6 4 || fail "C's counter counted messages sent after svc was given up"
+
+step "C registers again, then dies: A drops svc within the lease"
+ctl c global register svc >/dev/null || fail "register svc again"
+wait_for 10 "A's stand-in for svc again" stand_in_on a svc
+kill -KILL "$pid_c"
+wait "$pid_c" 2>/dev/null || true
+pid_c=""
+wait_for 10 "A dropped the dead node's svc" no_name_on a svc
+ctl a --json global list | py "assert d['stand_ins_started'] >= 2 and d['stand_ins_stopped'] >= 2, d" ||
+	fail "stand-in counts: $(ctl a --json global list)"
+
+kill -TERM "$pid_a"
+rc=0
+wait "$pid_a" || rc=$?
+pid_a=""
+[ "$rc" = 0 ] || fail "node A exited $rc"
+grep -q "every mbuf is back in its pool" "$work/node-a.log" || fail "A: mbufs not all back"
+echo "test_global_names: OK"
