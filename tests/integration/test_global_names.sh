@@ -110,6 +110,7 @@ out=$(ctl c --json global register svc) || fail "global register svc: $out"
 echo "$out" | py "assert d['name'] == 'svc' and 0 <= d['index'] < 1024, d" || fail "register reply: $out"
 wait_for 10 "A's stand-in for svc" stand_in_on a svc
 ctl a global list >"$work/list.txt" || fail "global list"
+cat "$work/list.txt"
 grep -qE "^ +svc +c " "$work/list.txt" || fail "global list table: $(cat "$work/list.txt")"
 
 step "a process send on A reaches svc on C"
