@@ -196,9 +196,33 @@ static int join(struct bl_cluster *cl, char *err, size_t errlen)
 	pthread_mutex_lock(&cl->lock);
 	resume_from = cl->cnt.revision;
 	pthread_mutex_unlock(&cl->lock);
-	if (cl->lease != 0) /* the lease of before an outage: gone or soon gone */
+	if (cl->lease != 0) {
+		/* The lease of before an outage. Still alive (one etcd member
+		 * went, or the link for less than the TTL): keep it, and the
+		 * keys it holds (the member key, the global names), so that the
+		 * other nodes see no flap. Gone: a new one. */
+		json_t *res;
+		int64_t ttl = 0;
+
+		rc = bl__cluster_call(cl, "/v3/lease/keepalive", bl_etcd_req_lease("ID", cl->lease),
+				      &reply, err, errlen);
+		if (rc != 0)
+			return rc;
+		res = json_object_get(reply, "result");
+		if (bl_etcd_int(json_object_get(res ? res : reply, "TTL"), &ttl) == 0 && ttl > 0) {
+			if (bl_etcd_revision(reply) < resume_from)
+				cl->need_full_read = true;
+			json_decref(reply);
+			pthread_mutex_lock(&cl->lock);
+			cl->cnt.leases_kept++;
+			pthread_mutex_unlock(&cl->lock);
+			return 0;
+		}
+		json_decref(reply);
+		reply = NULL;
 		bl__cluster_call_drop(cl, "/v3/lease/revoke", bl_etcd_req_lease("ID", cl->lease),
 				      err, errlen);
+	}
 	cl->lease = 0;
 	rc = bl__cluster_call(cl, "/v3/lease/grant",
 			      bl_etcd_req_lease("TTL", (int64_t)cl->conf.ttl_s), &reply, err,

@@ -62,6 +62,7 @@ struct bl_cluster_change {
 
 struct bl_cluster_counters {
 	uint64_t joins;	       /* registrations (the first and after each outage) */
+	uint64_t leases_kept;  /* rejoins that found their lease alive and kept it */
 	uint64_t outages;      /* times etcd was lost */
 	uint64_t compactions;  /* watch starts refused as compacted: full resync */
 	uint64_t resyncs;      /* full reads of the routes */

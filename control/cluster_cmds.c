@@ -132,11 +132,12 @@ static json_t *state_json(struct bl_cluster_cmds *cc)
 				      (json_int_t)os.held, "rejected", (json_int_t)os.rejected));
 	json_object_set_new(
 	    o, "counters",
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "joins", (json_int_t)c.joins,
-		      "outages", (json_int_t)c.outages, "compactions", (json_int_t)c.compactions,
-		      "resyncs", (json_int_t)c.resyncs, "events", (json_int_t)c.events, "writes",
-		      (json_int_t)c.writes, "write_errors", (json_int_t)c.write_errors,
-		      "bad_values", (json_int_t)cc->bad_values));
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "joins", (json_int_t)c.joins,
+		      "leases_kept", (json_int_t)c.leases_kept, "outages", (json_int_t)c.outages,
+		      "compactions", (json_int_t)c.compactions, "resyncs", (json_int_t)c.resyncs,
+		      "events", (json_int_t)c.events, "writes", (json_int_t)c.writes,
+		      "write_errors", (json_int_t)c.write_errors, "bad_values",
+		      (json_int_t)cc->bad_values));
 	if (s != BL_CLUSTER_JOINED && err[0] != '\0')
 		json_object_set_new(o, "last_error", json_string(err));
 	return o;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Global names across two nodes (docs/cluster.md, "Global names"), on a real
-# etcd (loopback, its own ports and data) and a real link: a veth pair whose
-# ends are net_af_packet ports of nodes A (10.81.0.1) and C (10.81.0.3).
+# etcd cluster of three members (loopback, their own ports and data) and a
+# real link: a veth pair whose ends are net_af_packet ports of nodes A
+# (10.81.0.1) and C (10.81.0.3).
 #
 # C registers its counter `svc` cluster-wide; A gets a stand-in under the
 # name, so that:
@@ -12,6 +13,9 @@
 #     name), each message counted once at C;
 #   - a name refused: A cannot register svc; C cannot register a name no
 #     process holds;
+#   - the etcd member both nodes talk to first is killed: both go on with
+#     the two left, keep their leases (no name or member flaps), and a
+#     cluster route written after it reaches both;
 #   - C gives the name up: A's stand-in goes, and what A's route sends to
 #     svc is counted no_process there;
 #   - C registers it again, then is killed: its lease expires and A drops
@@ -24,10 +28,10 @@ etcd_bin=$(command -v etcd || true)
 n=$$
 work=$(mktemp -d /tmp/bl-test-gnames.XXXXXX)
 v_a="gnA$n" v_c="gnC$n"
-pid_a="" pid_c="" pid_etcd="" made_link=""
+pid_a="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_link=""
 cleanup() {
 	set +e
-	for p in $pid_a $pid_c $pid_etcd; do
+	for p in $pid_a $pid_c $pid_e1 $pid_e2 $pid_e3; do
 		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
 	done
 	[ -n "$made_link" ] && ip link del "$made_link" 2>/dev/null
@@ -49,21 +53,31 @@ for v in "$v_a" "$v_c"; do
 	ip link set "$v" up
 done
 
-read -r cport pport < <(python3 -c '
+# Six free loopback ports (a client and a peer port for each member): bound
+# by the kernel, then freed.
+read -r c1 p1 c2 p2 c3 p3 < <(python3 -c '
 import socket
-s = [socket.socket() for _ in range(2)]
+s = [socket.socket() for _ in range(6)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])
 for x in s: x.close()')
-E="http://127.0.0.1:$cport"
-"$etcd_bin" --name n1 --data-dir "$work/etcd" \
-	--listen-client-urls "$E" --advertise-client-urls "$E" \
-	--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-	--initial-cluster "n1=http://127.0.0.1:$pport" >>"$work/etcd.log" 2>&1 &
-pid_etcd=$!
-for _ in $(seq 100); do
-	curl -s -m 1 "$E/health" 2>/dev/null | grep -q '"health":"true"' && break
-	sleep 0.1
+peers="e1=http://127.0.0.1:$p1,e2=http://127.0.0.1:$p2,e3=http://127.0.0.1:$p3"
+start_member() { # name, client port, peer port
+	"$etcd_bin" --name "$1" --data-dir "$work/$1" \
+		--listen-client-urls "http://127.0.0.1:$2" --advertise-client-urls "http://127.0.0.1:$2" \
+		--listen-peer-urls "http://127.0.0.1:$3" --initial-advertise-peer-urls "http://127.0.0.1:$3" \
+		--initial-cluster "$peers" --initial-cluster-state new >>"$work/$1.log" 2>&1 &
+	eval "pid_$1=\$!"
+}
+start_member e1 "$c1" "$p1"
+start_member e2 "$c2" "$p2"
+start_member e3 "$c3" "$p3"
+E="http://127.0.0.1:$c1,http://127.0.0.1:$c2,http://127.0.0.1:$c3"
+for c in "$c1" "$c2" "$c3"; do
+	for _ in $(seq 200); do
+		curl -s -m 1 "http://127.0.0.1:$c/health" 2>/dev/null | grep -q '"health":"true"' && break
+		sleep 0.1
+	done
 done
 
 start_node() { # name, interface, address
@@ -128,6 +142,25 @@ out=$(ctl a global register svc 2>&1) && fail "A registered C's svc: $out"
 echo "$out" | grep -q "global name of node c" || fail "A's refusal: $out"
 out=$(ctl c global register nosuch 2>&1) && fail "C registered a name nobody holds: $out"
 echo "$out" | grep -q "no process is registered here under nosuch" || fail "C's refusal: $out"
+
+step "an etcd member dies: the nodes go on with the other two"
+started=$(ctl a --json global list | py "print(d['stand_ins_started'])")
+kill -KILL "$pid_e1"
+wait "$pid_e1" 2>/dev/null || true
+pid_e1=""
+route_on() { ctl "$1" --json route list | py "assert [x for x in d['routes'] if str(x['key']) == '$2'], d"; }
+wait_for 20 "a cluster route written after the kill on A" sh -c \
+	"'$b/control/beamctl' -s '$work/c.sock' route add 301 drop --cluster >/dev/null 2>&1; '$b/control/beamctl' -s '$work/a.sock' --json route list | grep -q '\"key\": *301'"
+route_on c 301 || fail "C lacks its own cluster route 301"
+for x in a c; do
+	wait_for 10 "node $x joined again" sh -c "'$b/control/beamctl' -s '$work/$x.sock' --json status | grep -q '\"state\": *\"joined\"'"
+	ctl "$x" --json status | py "assert d['cluster']['counters']['leases_kept'] >= 1, d['cluster']" ||
+		fail "node $x took a new lease: $(ctl "$x" --json status)"
+done
+ctl a --json global list | py "assert d['stand_ins_started'] == $started, d" ||
+	fail "svc's stand-in was started again: the name flapped"
+ctl a send svc 5 "after the member died" >/dev/null || fail "send svc on A after the kill"
+wait_for 10 "C's counter got it" counted 5 4
 
 step "C gives svc up: A's stand-in goes; A's route counts no_process"
 ctl c global unregister svc >/dev/null || fail "global unregister svc"
