@@ -456,16 +456,9 @@ static json_t *member_json(struct bl_cluster *cl, const struct bl_etcd_kv *kv, c
 	return m;
 }
 
-struct members_ctx {
-	struct bl_cluster *cl;
-	json_t *arr;
-	char *err;
-	size_t errlen;
-};
-
 static int member_kv(void *arg, const struct bl_etcd_kv *kv)
 {
-	struct members_ctx *m = arg;
+	struct bl__list_ctx *m = arg;
 	json_t *o;
 
 	if (strncmp(kv->key, m->cl->members_prefix, strlen(m->cl->members_prefix)) != 0)
@@ -474,28 +467,33 @@ static int member_kv(void *arg, const struct bl_etcd_kv *kv)
 	return o != NULL ? json_array_append_new(m->arr, o) : -ENOMEM;
 }
 
-static int read_members(struct bl_cluster *cl, char *err, size_t errlen)
+int bl__cluster_read_list(struct bl_cluster *cl, const char *prefix, bl_etcd_kv_fn fn, char **slot,
+			  char *err, size_t errlen)
 {
-	struct members_ctx m = { cl, json_array(), err, errlen };
+	struct bl__list_ctx m = { cl, json_array(), err, errlen };
 	json_t *reply = NULL;
 	char *text;
-	int rc = m.arr ? bl__cluster_call(cl, "/v3/kv/range",
-					  bl_etcd_req_range_prefix(cl->members_prefix), &reply, err,
-					  errlen)
+	int rc = m.arr ? bl__cluster_call(cl, "/v3/kv/range", bl_etcd_req_range_prefix(prefix),
+					  &reply, err, errlen)
 		       : -ENOMEM;
 
 	if (rc == 0)
-		rc = bl_etcd_range_each(reply, member_kv, &m);
+		rc = bl_etcd_range_each(reply, fn, &m);
 	json_decref(reply);
 	text = rc == 0 ? json_dumps(m.arr, JSON_COMPACT) : NULL;
 	json_decref(m.arr);
 	if (text == NULL)
 		return rc != 0 ? rc : -ENOMEM;
 	pthread_mutex_lock(&cl->lock);
-	free(cl->members);
-	cl->members = text;
+	free(*slot);
+	*slot = text;
 	pthread_mutex_unlock(&cl->lock);
 	return 0;
+}
+
+static int read_members(struct bl_cluster *cl, char *err, size_t errlen)
+{
+	return bl__cluster_read_list(cl, cl->members_prefix, member_kv, &cl->members, err, errlen);
 }
 
 /* The queued writes, in order. A write etcd refuses is counted and dropped. */

@@ -106,14 +106,9 @@ int bl__cluster_names_sync(struct bl_cluster *cl, char *err, size_t errlen)
 	return rc;
 }
 
-struct names_ctx {
-	struct bl_cluster *cl;
-	json_t *arr;
-};
-
 static int name_kv(void *arg, const struct bl_etcd_kv *kv)
 {
-	struct names_ctx *m = arg;
+	struct bl__list_ctx *m = arg;
 	size_t n = strlen(m->cl->names_prefix);
 	json_t *v;
 
@@ -130,24 +125,5 @@ static int name_kv(void *arg, const struct bl_etcd_kv *kv)
 
 int bl__cluster_names_read(struct bl_cluster *cl, char *err, size_t errlen)
 {
-	struct names_ctx m = { cl, json_array() };
-	json_t *reply = NULL;
-	char *text;
-	int rc =
-	    m.arr ? bl__cluster_call(cl, "/v3/kv/range", bl_etcd_req_range_prefix(cl->names_prefix),
-				     &reply, err, errlen)
-		  : -ENOMEM;
-
-	if (rc == 0)
-		rc = bl_etcd_range_each(reply, name_kv, &m);
-	json_decref(reply);
-	text = rc == 0 ? json_dumps(m.arr, JSON_COMPACT) : NULL;
-	json_decref(m.arr);
-	if (text == NULL)
-		return rc != 0 ? rc : -ENOMEM;
-	pthread_mutex_lock(&cl->lock);
-	free(cl->names);
-	cl->names = text;
-	pthread_mutex_unlock(&cl->lock);
-	return 0;
+	return bl__cluster_read_list(cl, cl->names_prefix, name_kv, &cl->names, err, errlen);
 }

@@ -53,6 +53,20 @@ int bl__cluster_call(struct bl_cluster *cl, const char *path, json_t *body, json
 int bl__cluster_call_drop(struct bl_cluster *cl, const char *path, json_t *body, char *err,
 			  size_t errlen);
 
+/* What bl__cluster_read_list hands each key's callback: append to arr. */
+struct bl__list_ctx {
+	struct bl_cluster *cl;
+	json_t *arr;
+	char *err;
+	size_t errlen;
+};
+
+/* Read every key under prefix (fn: a struct bl__list_ctx, appending what
+ * it makes of each key to arr); the array's JSON text then replaces *slot,
+ * under the lock. Cluster thread. 0 or -errno. */
+int bl__cluster_read_list(struct bl_cluster *cl, const char *prefix, bl_etcd_kv_fn fn, char **slot,
+			  char *err, size_t errlen);
+
 /* Put this node's global names etcd lacks, under the lease; delete those
  * given up (control/cluster_names.c). Cluster thread, joined. 0 or -errno. */
 int bl__cluster_names_sync(struct bl_cluster *cl, char *err, size_t errlen);

@@ -39,31 +39,33 @@
 /* ---- spawn ---- */
 
 /*
- * forward's host hook: the schema read port, mac, ip and udp; here they
- * become a next hop of this router (interned: it stays reserved while the
- * daemon runs, restarts reuse it) and the destination token init reads.
+ * A next hop of this router for a behaviour that sends on the wire:
+ * interned (it stays reserved while the daemon runs; restarts reuse it),
+ * its MAC given (mac) or resolved by the neighbour table (mac NULL: ARP).
+ * Fills *dest with the destination token init reads. 0 or -errno with a
+ * message naming the field.
  */
-static int forward_prepare(void *arg, void *blob, char *err, size_t errlen)
+static int hop_prepare(struct bl_router *r, uint16_t port, const char *mac, const char *ip,
+		       uint16_t udp, uint64_t *dest, char *err, size_t errlen)
 {
-	struct bl_router *r = arg;
-	struct bl_forward_args *fa = blob;
 	struct bl_route_hop_spec hs;
 	char sub[160];
 	int hop;
 
 	memset(&hs, 0, sizeof(hs));
-	if (fa->port >= r->n_ports) {
-		bl_err_set(err, errlen, "\"port\": port %u does not exist (ports: 0..%u)", fa->port,
+	if (port >= r->n_ports) {
+		bl_err_set(err, errlen, "\"port\": port %u does not exist (ports: 0..%u)", port,
 			   r->n_ports - 1);
 		return -EINVAL;
 	}
-	hs.port = fa->port;
-	hs.udp = fa->udp;
-	if (bl_cmd_mac_parse(fa->mac, hs.mac.addr_bytes, sub, sizeof(sub)) != 0) {
+	hs.port = port;
+	hs.udp = udp;
+	hs.resolve = mac == NULL;
+	if (mac != NULL && bl_cmd_mac_parse(mac, hs.mac.addr_bytes, sub, sizeof(sub)) != 0) {
 		bl_err_set(err, errlen, "\"mac\": %s", sub);
 		return -EINVAL;
 	}
-	if (bl_cmd_ipv4_parse(fa->ip, &hs.ip, sub, sizeof(sub)) != 0) {
+	if (bl_cmd_ipv4_parse(ip, &hs.ip, sub, sizeof(sub)) != 0) {
 		bl_err_set(err, errlen, "\"ip\": %s", sub);
 		return -EINVAL;
 	}
@@ -73,44 +75,25 @@ static int forward_prepare(void *arg, void *blob, char *err, size_t errlen)
 			   BL_ROUTE_HOP_MAX);
 		return -ENOSPC;
 	}
-	fa->dest = bl_dest_hop((unsigned)hop);
+	*dest = bl_dest_hop((unsigned)hop);
 	return 0;
 }
 
-/*
- * remote's host hook: a next hop to the node at ip (udp), on port, whose
- * MAC the neighbour table resolves (ARP); what it holds until then waits
- * in the neighbour's queue.
- */
+/* forward's host hook: the schema read port, mac, ip and udp. */
+static int forward_prepare(void *arg, void *blob, char *err, size_t errlen)
+{
+	struct bl_forward_args *fa = blob;
+
+	return hop_prepare(arg, fa->port, fa->mac, fa->ip, fa->udp, &fa->dest, err, errlen);
+}
+
+/* remote's host hook: the node at ip (udp) on port, its MAC found by ARP;
+ * what it holds until then waits in the neighbour's queue. */
 static int remote_prepare(void *arg, void *blob, char *err, size_t errlen)
 {
-	struct bl_router *r = arg;
 	struct bl_remote_args *ra = blob;
-	struct bl_route_hop_spec hs;
-	char sub[160];
-	int hop;
 
-	memset(&hs, 0, sizeof(hs));
-	if (ra->port >= r->n_ports) {
-		bl_err_set(err, errlen, "\"port\": port %u does not exist (ports: 0..%u)", ra->port,
-			   r->n_ports - 1);
-		return -EINVAL;
-	}
-	hs.port = ra->port;
-	hs.udp = ra->udp;
-	hs.resolve = true;
-	if (bl_cmd_ipv4_parse(ra->ip, &hs.ip, sub, sizeof(sub)) != 0) {
-		bl_err_set(err, errlen, "\"ip\": %s", sub);
-		return -EINVAL;
-	}
-	hop = bl_route_hop_acquire(r->routes, &hs);
-	if (hop < 0) {
-		bl_err_set(err, errlen, "no room for another next hop (%u at most)",
-			   BL_ROUTE_HOP_MAX);
-		return -ENOSPC;
-	}
-	ra->dest = bl_dest_hop((unsigned)hop);
-	return 0;
+	return hop_prepare(arg, ra->port, NULL, ra->ip, ra->udp, &ra->dest, err, errlen);
 }
 
 int bl_spawn_host_hooks(struct bl_router *r)
