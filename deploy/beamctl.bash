@@ -16,7 +16,7 @@ _beamctl()
 	local prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts='-s --socket -j --json -p --pretty -t --timeout -r --raw -h --help'
-	local cmds='help status ports stats neigh route spawn kill exit send call link unlink monitor trap_exit info ps memory lcores latency group table sup crashes top behaviours load upgrade unload cluster'
+	local cmds='help status ports stats neigh route spawn kill exit send call link unlink monitor trap_exit info ps memory lcores latency group table sup crashes top behaviours load upgrade unload cluster global'
 	local behaviours='counter relay forward fault echo ratelimit breaker batch ets_counter'
 	COMPREPLY=()
 
@@ -155,6 +155,9 @@ _beamctl()
 		;;
 	table)
 		[ "$n" -eq 1 ] && cand='list info get'
+		;;
+	global)
+		[ "$n" -eq 1 ] && cand='register unregister list'
 		;;
 	sup)
 		if [ "$n" -eq 1 ]; then

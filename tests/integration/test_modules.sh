@@ -68,7 +68,7 @@ ctl --json behaviours >"$work/behaviours.json"
 python3 - "$work/behaviours.json" "$work/stamp.so" <<'PY' || fail "behaviours: $(cat "$work/behaviours.json")"
 import json, sys
 rows = {r["name"]: r for r in json.load(open(sys.argv[1]))["behaviours"]}
-assert sorted(rows) == ["batch", "breaker", "counter", "echo", "ets_counter", "fault", "forward", "ratelimit", "relay", "stamp"], sorted(rows)
+assert sorted(rows) == ["batch", "breaker", "counter", "echo", "ets_counter", "fault", "forward", "ratelimit", "relay", "remote", "stamp"], sorted(rows)
 s = rows["stamp"]
 assert s["version"] == "0.3.1" and s["source"] == sys.argv[2] and s["processes"] == 0, s
 assert s["args"].startswith("to:pid [every:u64=1] [offset:i64=0] [limit:size=1G]"), s["args"]
