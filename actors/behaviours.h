@@ -142,7 +142,8 @@ struct bl_remote_args {
 	uint64_t dest; /* the node's next hop, a transmit destination (the host hook's) */
 	uint16_t port;
 	uint16_t udp;
-	uint16_t index;
+	uint16_t index; /* the name's index on its node */
+	uint16_t reply; /* this stand-in's own index here, for answers; 1023: none */
 	char ip[16];
 };
 

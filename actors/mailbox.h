@@ -50,13 +50,9 @@ extern "C" {
 /* Delivered to the members of a group (a fan-out), not to one process. */
 #define BL_MSG_F_FANOUT 0x10u
 /* A flow-control message for the wire (kind BL_WIRE_KIND_FLOW, not data):
- * the transmit callback writes it with that kind (actors/flow.c). */
+ * the transmit callback writes it with that kind (actors/flow.c). Its
+ * payload is inline, so it never leaves in place. */
 #define BL_MSG_F_FLOW 0x20u
-/* To a process on another node (wire kind BL_WIRE_KIND_NAMED): aux is the
- * index of its global name there, written as the wire message's flags. */
-#define BL_MSG_F_NAMED 0x40u
-/* Either: the message leaves with a wire kind of its own, never in place. */
-#define BL_MSG_F_WIRE_KIND (BL_MSG_F_FLOW | BL_MSG_F_NAMED)
 
 /* Why a process exited: struct bl_reason, in the SDK header. */
 

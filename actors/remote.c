@@ -12,6 +12,15 @@
  * no_process if the name has gone there. The frame carries this node's
  * address and the per-destination sequence, so the hosting node counts a
  * gap between the two nodes as it would from any source.
+ *
+ * Answers: when this node exports the stand-in itself (its `reply` index),
+ * each message says so in its relay header with a handle for who sent it
+ * (a source on the wire, or a process); the process there sees a relay
+ * token as the source, and what it sends to that token comes back here as
+ * a named message with the handle, which this stand-in hands to the asker
+ * (the wire source from this node's port: a host's connected socket sees
+ * its answer come from the address it sent to). The last REMOTE_ASKS
+ * askers are remembered; an answer for an older one is counted late.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -19,11 +28,22 @@
 
 #include "actors/behaviours.h"
 #include "actors/sched.h"
+#include "dataplane/ptx.h"
+
+#define REMOTE_ASKS 1024u /* askers remembered for answers: the last 1024 */
+
+struct asker {
+	uint64_t to;	 /* a source token (from the wire) or a pid */
+	uint32_t handle; /* what the message carried; 0: free */
+	bool net;
+};
 
 struct remote_state {
-	uint64_t dest;
-	uint64_t sent, failed;
-	uint16_t index;
+	unsigned hop;
+	uint16_t index, reply;
+	uint32_t next;
+	uint64_t sent, failed, answered, late;
+	struct asker ask[REMOTE_ASKS];
 };
 
 static int remote_init(struct bl_ctx *c, void *arg)
@@ -31,29 +51,65 @@ static int remote_init(struct bl_ctx *c, void *arg)
 	const struct bl_remote_args *a = (const struct bl_remote_args *)arg;
 	struct remote_state *st;
 
-	if (a == NULL || c->s->tx.fn == NULL)
+	if (a == NULL || c->s->tx.fn == NULL || !(a->dest & BL_DEST_HOP))
 		return -EINVAL;
 	st = (struct remote_state *)bl_alloc(c, sizeof(*st));
 	if (st == NULL)
 		return -errno;
 	memset(st, 0, sizeof(*st));
-	st->dest = a->dest;
+	st->hop = (unsigned)(a->dest & ~BL_DEST_HOP);
 	st->index = a->index;
+	st->reply = a->reply;
 	bl_set_state(c, st);
 	return 0;
+}
+
+/* An answer from the name's node (a relay token's handle): to whoever asked. */
+static void remote_answer(struct bl_ctx *c, struct remote_state *st, const struct bl_msg *m)
+{
+	uint32_t h = bl_ptx_relay_handle(m->src);
+	const struct asker *a = &st->ask[h % REMOTE_ASKS];
+	int rc;
+
+	if (h == 0 || a->handle != h) { /* asked 1024 questions ago, or never */
+		st->late++;
+		c->s->drops[BL_SDROP_LATE_REPLY]++;
+		return;
+	}
+	rc = a->net ? bl_transmit(c, a->to, m) : bl_forward(c, a->to, m);
+	if (rc == 0)
+		st->answered++;
+	else
+		st->failed++;
 }
 
 static void remote_msg(struct bl_ctx *c, const struct bl_msg *m)
 {
 	struct remote_state *st = (struct remote_state *)bl_state(c);
-	struct bl_msg v;
+	uint32_t handle = 0;
 
 	if (m->type != BL_MSG_DATA)
 		return; /* a call is not carried across nodes: it times out */
-	v = *m;
-	v.flags = (uint16_t)((m->flags & ~BL_MSG_F_WIRE_KIND) | BL_MSG_F_NAMED);
-	v.aux = st->index;
-	if (bl_transmit(c, st->dest, &v) == 0)
+	if ((m->flags & BL_MSG_F_NET) && bl_ptx_token_is_relay(m->src)) {
+		remote_answer(c, st, m);
+		return;
+	}
+	if (st->reply != BL_NAMED_NO_REPLY && m->src != 0) {
+		struct asker *a = &st->ask[st->next % REMOTE_ASKS];
+
+		/* Never 0 (no answer), in 30 bits, its low bits the slot. */
+		handle = (((st->next / REMOTE_ASKS) % 0xfffffu + 1) * REMOTE_ASKS +
+			  st->next % REMOTE_ASKS) &
+			 0x3fffffffu;
+		st->next++;
+		a->to = m->src;
+		a->net = (m->flags & BL_MSG_F_NET) != 0;
+		a->handle = handle;
+	}
+	if (bl_transmit(c,
+			bl_dest_named(st->hop, st->index,
+				      handle != 0 ? st->reply : BL_NAMED_NO_REPLY, handle),
+			m) == 0)
 		st->sent++;
 	else
 		st->failed++;
@@ -63,9 +119,8 @@ static unsigned remote_info(const void *state, struct bl_info_kv *kv, unsigned m
 {
 	const struct remote_state *st = state;
 	const struct bl_info_kv v[] = {
-		{ "index", st->index },
-		{ "sent", st->sent },
-		{ "failed", st->failed },
+		{ "index", st->index },	  { "reply_index", st->reply }, { "sent", st->sent },
+		{ "failed", st->failed }, { "answered", st->answered }, { "late", st->late },
 	};
 	unsigned i;
 
@@ -81,8 +136,10 @@ static const struct bl_field remote_fields[] = {
 		 "the node's data-plane IPv4 address (its MAC by ARP)"),
 	BL_FIELD_RANGE(struct bl_remote_args, udp, BL_FIELD_U64, "7447", 1, UINT16_MAX,
 		       "the node's UDP port"),
-	BL_FIELD_RANGE(struct bl_remote_args, index, BL_FIELD_U64, BL_REQUIRED, 0, 1023,
+	BL_FIELD_RANGE(struct bl_remote_args, index, BL_FIELD_U64, BL_REQUIRED, 0, 1022,
 		       "the name's index on that node"),
+	BL_FIELD_RANGE(struct bl_remote_args, reply, BL_FIELD_U64, "1023", 0, 1023,
+		       "this stand-in's own index here, for answers (1023: none)"),
 };
 
 BL_BEHAVIOUR_DESC(bl_remote_desc, "remote", "1.0",

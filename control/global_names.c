@@ -22,7 +22,9 @@
 #include "control/errors.h"
 #include "control/global_names.h"
 #include "control/online.h"
+#include "control/cmd.h"
 #include "control/proc_cmds_pvt.h"
+#include "dataplane/ptx.h"
 #include "dataplane/router.h"
 
 static double mono_s(void)
@@ -72,12 +74,42 @@ static int exec_json(struct bl_global_names *g, json_t *req)
 	return rc;
 }
 
+/* Export (or stop exporting) the stand-in's name here: answers to what it
+ * sent come back as named messages to that index. RCU-offline caller. */
+static int stand_in_export(struct bl_global_names *g, const char *name)
+{
+	int idx;
+
+	rcu_thread_online();
+	idx = bl_route_target_export(g->r->routes, name);
+	rcu_thread_offline();
+	return idx;
+}
+
+static void stand_in_unexport(struct bl_global_names *g, struct bl_gname *e)
+{
+	if (e->reply == BL_NAMED_NO_REPLY)
+		return;
+	rcu_thread_online();
+	bl_route_target_unexport(g->r->routes, e->reply);
+	rcu_thread_offline();
+	e->reply = BL_NAMED_NO_REPLY;
+}
+
 static void stand_in_start(struct bl_global_names *g, struct bl_gname *e)
 {
-	json_t *req = json_pack("{s:s, s:s, s:s, s:{s:i, s:s, s:i, s:i}}", "cmd", "spawn",
-				"behaviour", "remote", "name", e->name, "args", "port", g->port,
-				"ip", e->addr, "udp", e->udp, "index", e->index);
+	json_t *req;
+	int idx;
 
+	if (e->reply == BL_NAMED_NO_REPLY) {
+		idx = stand_in_export(g, e->name);
+		/* Past the last index (or no room): a stand-in without answers. */
+		e->reply =
+		    idx >= 0 && idx < (int)BL_NAMED_NO_REPLY ? (uint16_t)idx : BL_NAMED_NO_REPLY;
+	}
+	req = json_pack("{s:s, s:s, s:s, s:{s:i, s:s, s:i, s:i, s:i}}", "cmd", "spawn", "behaviour",
+			"remote", "name", e->name, "args", "port", g->port, "ip", e->addr, "udp",
+			e->udp, "index", e->index, "reply", e->reply);
 	/* A name a stopped stand-in held is free again after the registry's
 	 * sweep: a refusal now is tried again at the next tick. */
 	if (exec_json(g, req) == 0) {
@@ -92,6 +124,42 @@ static void stand_in_stop(struct bl_global_names *g, struct bl_gname *e)
 	    exec_json(g, json_pack("{s:s, s:s}", "cmd", "kill", "target", e->name)) == 0)
 		g->stopped++;
 	e->pid = BL_PID_NONE;
+	stand_in_unexport(g, e);
+}
+
+/* The other nodes this one knows, with a hop to each (answers to named
+ * messages go back on it): added as the member list shows them. */
+static void follow_members(struct bl_global_names *g)
+{
+	char *text = bl_cluster_members(g->cc->cl);
+	json_t *arr = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	for (size_t k = 0; json_is_array(arr) && k < json_array_size(arr); k++) {
+		const json_t *o = json_array_get(arr, k);
+		const char *addr = json_string_value(json_object_get(o, "addr"));
+		json_int_t port = json_integer_value(json_object_get(o, "port"));
+		struct bl_route_hop_spec hs;
+		char sub[128];
+		int hop;
+
+		if (addr == NULL || json_is_true(json_object_get(o, "self")) || port < 1 ||
+		    port > 65535)
+			continue;
+		memset(&hs, 0, sizeof(hs));
+		if (bl_cmd_ipv4_parse(addr, &hs.ip, sub, sizeof(sub)) != 0 ||
+		    bl_peer_hop(&g->r->peers, rte_cpu_to_be_32(hs.ip)) >= 0)
+			continue;
+		hs.port = g->port;
+		hs.udp = (uint16_t)port;
+		hs.resolve = true;
+		rcu_thread_online();
+		hop = bl_route_hop_acquire(g->r->routes, &hs);
+		rcu_thread_offline();
+		if (hop >= 0)
+			(void)bl_peer_add(&g->r->peers, rte_cpu_to_be_32(hs.ip), (uint16_t)hop);
+	}
+	json_decref(arr);
 }
 
 /* ---- commands ---- */
@@ -237,6 +305,18 @@ static int cmd_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(reply, "names", arr != NULL ? arr : json_array());
+	/* The other nodes answers to named messages can go back to. */
+	arr = json_array();
+	for (uint32_t i = 0; arr != NULL && i < g->r->peers.n; i++) {
+		uint32_t ip = rte_be_to_cpu_32(g->r->peers.e[i].ip_be);
+		char a[16];
+
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255,
+			 ip & 255);
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:i}", "addr", a, "hop", g->r->peers.e[i].hop));
+	}
+	json_object_set_new(reply, "nodes", arr != NULL ? arr : json_array());
 	json_object_set_new(reply, "stand_ins_started", json_integer((json_int_t)g->started));
 	json_object_set_new(reply, "stand_ins_stopped", json_integer((json_int_t)g->stopped));
 	json_object_set_new(reply, "conflicts", json_integer((json_int_t)g->conflicts));
@@ -313,6 +393,7 @@ static void follow(struct bl_global_names *g, const json_t *o)
 		e = &g->v[g->n++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->reply = BL_NAMED_NO_REPLY;
 	}
 	snprintf(e->node, sizeof(e->node), "%s", node);
 	snprintf(e->addr, sizeof(e->addr), "%s", addr);
@@ -333,6 +414,7 @@ void bl_global_names_tick(struct bl_global_names *g)
 	if (g->cc == NULL || g->cc->cl == NULL || now < g->next_tick)
 		return;
 	g->next_tick = now + 1.0;
+	follow_members(g);
 	/* This node's: a name no process holds here any more goes. */
 	for (i = 0; i < g->n;) {
 		uint64_t pid;

@@ -27,6 +27,7 @@ struct bl_gname {
 	char name[BL_NAME_MAX];
 	bool local;		 /* this node's: exported */
 	uint16_t index;		 /* local: the target's index; remote: the index there */
+	uint16_t reply;		 /* remote: the stand-in's own index here, for answers */
 	uint64_t pid;		 /* local: the process now; remote: the stand-in's */
 	char node[64], addr[64]; /* remote: where it lives */
 	uint16_t udp;

@@ -45,10 +45,12 @@ static __rte_noinline __rte_unused enum bl_wire_status classify_kinds(struct bl_
 {
 	const uint8_t *h = frame + BL_WIRE_FRAME_HDR_LEN;
 	uint16_t i, all_or = 0, all_and = 0xFFFF;
+	bool named = false;
 
 	for (i = 0; i < count; i++) {
 		uint16_t kind = bl_wire_get16(h + 4);
 
+		named |= kind == BL_WIRE_KIND_NAMED;
 		if (kind == BL_WIRE_KIND_NAMED) /* from another node: to a global name */
 			tgt[i] = bl_route_target_exported(lc->r->routes, bl_wire_get16(h + 6))
 				     ? (uint16_t)(TGT_PROC | bl_wire_get16(h + 6))
@@ -61,7 +63,9 @@ static __rte_noinline __rte_unused enum bl_wire_status classify_kinds(struct bl_
 		all_and &= tgt[i];
 		h += BL_WIRE_MSG_HDR_LEN + bl_wire_get32(h);
 	}
-	*common = all_or == all_and ? all_or : tgt_mixed(all_or);
+	/* A named message's relay header comes off before its process sees it
+	 * (deliver.h, dispatch_mixed): never the whole frame as it is. */
+	*common = all_or == all_and && !named ? all_or : tgt_mixed(all_or);
 	return BL_WIRE_OK;
 }
 

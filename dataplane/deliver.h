@@ -106,6 +106,38 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 }
 
 /*
+ * A named message (wire kind 2) from another node, for process target idx:
+ * its relay header comes off, and when it carries a handle and the sender
+ * is a node this one knows, the process sees a relay token as its source
+ * (dataplane/ptx.h): with a reply index, what it sends there reaches the
+ * stand-in that asked; without (an answer, to a stand-in), the token's
+ * handle says whose answer it is. Else no source at all (0:
+ * an answer is refused, bad_dest), never the sending node's address, where
+ * an answer would be routed by its key, maybe back here, round and round.
+ */
+static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx,
+					 const uint8_t *h, uint32_t src_ip, uint32_t off,
+					 uint32_t len)
+{
+	const uint8_t *relay = h + BL_WIRE_MSG_HDR_LEN;
+	uint64_t src;
+	uint32_t handle;
+	uint16_t reply;
+	int hop;
+
+	if (unlikely(len < BL_WIRE_RELAY_LEN)) {
+		count_msg_drop(lc, BL_MSG_DROP_BAD_KIND, 1);
+		return;
+	}
+	handle = bl_wire_get32(relay);
+	reply = bl_wire_get16(relay + 4);
+	hop = handle != 0 ? bl_peer_hop(&lc->r->peers, src_ip) : -1;
+	src = hop >= 0 ? bl_ptx_relay_token((unsigned)hop, reply, handle) : 0;
+	deliver_one(lc, m, idx, bl_wire_get64(h + 8), src, off + BL_WIRE_RELAY_LEN,
+		    len - BL_WIRE_RELAY_LEN);
+}
+
+/*
  * A frame not all for one next hop: count its drops and deliver its
  * messages for processes (marking them done); what is left are hop targets.
  */
@@ -133,8 +165,12 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 							  lc->worker);
 				learned = true;
 			}
-			deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8), src,
-				    pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+			if (unlikely(bl_wire_get16(h + 4) == BL_WIRE_KIND_NAMED))
+				deliver_named(lc, m, (uint16_t)(t & ~TGT_PROC), h, pkt->src_ip,
+					      pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+			else
+				deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8),
+					    src, pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
 			tgt[i] = TGT_DONE;
 		}
 		off += BL_WIRE_MSG_HDR_LEN + len;

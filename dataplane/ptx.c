@@ -309,7 +309,7 @@ static inline bool msg_in_place(const struct bl_msg *m)
 	const uint8_t *h;
 
 	if (b == NULL || m->bin.off < BL_WIRE_HDRS_LEN + BL_WIRE_MSG_HDR_LEN ||
-	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1 || (m->flags & BL_MSG_F_WIRE_KIND))
+	    !RTE_MBUF_DIRECT(b) || b->nb_segs != 1)
 		return false;
 	h = rte_pktmbuf_mtod_offset(b, const uint8_t *, m->bin.off - BL_WIRE_MSG_HDR_LEN);
 	return bl_wire_get32(h) == m->bin.len && bl_wire_get16(h + 4) == BL_WIRE_KIND_DATA &&
@@ -400,15 +400,21 @@ static inline bool run_continues(const struct bl_pframe *f, const struct bl_msg 
 	       msg_in_place(m);
 }
 
-int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
+/*
+ * Append m to the open frame for dest (opening one). With relay (8 bytes:
+ * a named message's relay header) it is written as a named message to
+ * index, the header before its payload, never in place; else as data (or
+ * flow control, BL_MSG_F_FLOW).
+ */
+static __rte_always_inline int ptx_put(struct bl_lcore *lc, uint64_t dest, const struct bl_msg *m,
+				       const uint8_t *relay, uint16_t index)
 {
-	struct bl_lcore *lc = arg;
-	uint32_t len = bl_msg_len(m), need = BL_WIRE_MSG_HDR_LEN + len, i;
+	uint32_t len = bl_msg_len(m), i;
+	uint32_t need = BL_WIRE_MSG_HDR_LEN + (relay != NULL ? BL_WIRE_RELAY_LEN : 0) + len;
 	struct bl_pframe *f = NULL;
 	uint8_t *p;
 	int why;
 
-	(void)lcore;
 	bl_stat_add(&lc->st.ptx_in, 1);
 	for (i = 0; i < lc->n_pf; i++) {
 		if (lc->pf[i].dest == dest) {
@@ -416,8 +422,8 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 			break;
 		}
 	}
-	if (f != NULL && f->by_ref && !run_continues(f, m)) {
-		if (m->bin.m != f->m) {
+	if (f != NULL && f->by_ref && (relay != NULL || !run_continues(f, m))) {
+		if (relay != NULL || m->bin.m != f->m) {
 			/* A message from elsewhere: send the run as it is (in place
 			 * once its mailbox entry is done) and start another frame. */
 			pframe_close(lc, f);
@@ -435,7 +441,7 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		f = NULL;
 	}
 	if (f == NULL) {
-		bool in_place = msg_in_place(m);
+		bool in_place = relay == NULL && msg_in_place(m);
 
 		f = pframe_open(lc, dest, in_place ? m->bin.m : NULL,
 				m->bin.off - BL_WIRE_MSG_HDR_LEN, NULL, &why);
@@ -464,18 +470,55 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 		return 0;
 	}
 	p = (uint8_t *)rte_pktmbuf_append(f->m, (uint16_t)need);
-	if (likely(!(m->flags & BL_MSG_F_WIRE_KIND)))
-		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_DATA, 0, m->key);
-	else if (m->flags & BL_MSG_F_FLOW)
-		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_FLOW, 0, m->key);
-	else
-		bl_wire_put_msg_hdr(p, len, BL_WIRE_KIND_NAMED, (uint16_t)m->aux, m->key);
+	if (relay != NULL) {
+		bl_wire_put_msg_hdr(p, BL_WIRE_RELAY_LEN + len, BL_WIRE_KIND_NAMED, index, m->key);
+		memcpy(p + BL_WIRE_MSG_HDR_LEN, relay, BL_WIRE_RELAY_LEN);
+		p += BL_WIRE_RELAY_LEN;
+	} else {
+		bl_wire_put_msg_hdr(
+		    p, len, (m->flags & BL_MSG_F_FLOW) ? BL_WIRE_KIND_FLOW : BL_WIRE_KIND_DATA, 0,
+		    m->key);
+	}
 	if (len != 0)
 		memcpy(p + BL_WIRE_MSG_HDR_LEN, bl_msg_data(m), len);
 	f->msgs_len += need;
 	f->n++;
 	bl_stat_add(&lc->st.ptx_buffered, 1);
 	return 0;
+}
+
+/*
+ * To another node: a named destination (a stand-in's) or a relay token (an
+ * answer to a named message), both a named message on the node's hop.
+ */
+static __rte_noinline int ptx_named(struct bl_lcore *lc, uint64_t dest, const struct bl_msg *m)
+{
+	uint8_t relay[BL_WIRE_RELAY_LEN];
+	unsigned hop = (unsigned)(dest & 0xfffu);
+	uint16_t index;
+
+	if (bl_ptx_token_is_relay(dest)) { /* an answer: to the asker's stand-in */
+		index = (uint16_t)((dest >> 12) & 0x3ffu);
+		if (index == BL_NAMED_NO_REPLY) { /* an answer's source: no one to answer */
+			bl_stat_add(&lc->st.ptx_in, 1);
+			ptx_drop(lc, BL_PTX_DROP_BAD_DEST, 1);
+			return -EINVAL;
+		}
+		bl_wire_put_relay(relay, bl_ptx_relay_handle(dest), BL_NAMED_NO_REPLY);
+	} else {
+		index = (uint16_t)((dest >> 12) & 0x3ffu);
+		bl_wire_put_relay(relay, (uint32_t)(dest >> 32) & 0x3fffffffu,
+				  (uint16_t)((dest >> 22) & 0x3ffu));
+	}
+	return ptx_put(lc, bl_dest_hop(hop), m, relay, index);
+}
+
+int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
+{
+	(void)lcore;
+	if (unlikely((dest >> 62) == 3 || bl_ptx_token_is_relay(dest)))
+		return ptx_named(arg, dest, m);
+	return ptx_put(arg, dest, m, NULL, 0);
 }
 
 /*

@@ -10,6 +10,7 @@
 #ifndef BL_PTX_H
 #define BL_PTX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -63,6 +64,48 @@ static inline struct bl_ptx_src bl_ptx_token_decode(uint64_t token)
 static inline uint64_t bl_dest_hop(unsigned hop)
 {
 	return BL_DEST_HOP | hop;
+}
+
+/*
+ * Node to node (docs/cluster.md, "Global names"). A message to another
+ * node's global name leaves as a named message (wire kind 2): its flags
+ * the name's index on that node, its payload behind an 8-byte relay header
+ * (bl_wire_put_relay) that says where an answer goes: a handle the sender
+ * keeps and the index of its own stand-in on the sending node.
+ *
+ * A named destination (a stand-in's, actors/remote.c): bits 63 and 62 set,
+ * the hop to the node (12 bits), the name's index there (10), the reply
+ * index on this node (10: BL_NAMED_NO_REPLY for none) and the handle (30).
+ *
+ * A relay token: the source a process sees for a named message that can be
+ * answered (bit 63 clear, the worker field BL_PTX_RELAY_WORKER): the hop
+ * back to the node that sent it, the reply index there and the handle. An
+ * answer to it leaves as a named message to that index, with the handle.
+ */
+#define BL_NAMED_NO_REPLY   1023u
+#define BL_PTX_RELAY_WORKER 0x7fu
+
+static inline uint64_t bl_dest_named(unsigned hop, unsigned index, unsigned reply, uint32_t handle)
+{
+	return UINT64_C(3) << 62 | (uint64_t)(handle & 0x3fffffffu) << 32 |
+	       (uint64_t)(reply & 0x3ffu) << 22 | (uint64_t)(index & 0x3ffu) << 12 | (hop & 0xfffu);
+}
+
+static inline uint64_t bl_ptx_relay_token(unsigned hop, unsigned reply, uint32_t handle)
+{
+	return (uint64_t)BL_PTX_RELAY_WORKER << 56 | (uint64_t)(handle & 0x3fffffffu) << 22 |
+	       (uint64_t)(reply & 0x3ffu) << 12 | (hop & 0xfffu);
+}
+
+static inline bool bl_ptx_token_is_relay(uint64_t t)
+{
+	return (t >> 56) == BL_PTX_RELAY_WORKER;
+}
+
+/* A relay token's handle (the sending node's own). */
+static inline uint32_t bl_ptx_relay_handle(uint64_t t)
+{
+	return (uint32_t)(t >> 22) & 0x3fffffffu;
 }
 
 /* A frame being filled with process-sent messages for one destination. */

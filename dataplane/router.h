@@ -7,6 +7,7 @@
 #ifndef BL_ROUTER_H
 #define BL_ROUTER_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +52,43 @@ struct bl_router_conf {
 	struct bl_nbr_conf nbr; /* the neighbour table's timers (dataplane/nbr.h) */
 };
 
+/* Another node of the cluster: its data-plane address and this router's
+ * hop to it (a hop whose MAC the neighbour table resolves). */
+#define BL_PEER_NODES_MAX 64u
+struct bl_peer_node {
+	uint32_t ip_be;
+	uint16_t hop;
+};
+
+struct bl_peer_nodes {
+	uint32_t n;
+	struct bl_peer_node e[BL_PEER_NODES_MAX];
+};
+
+/* The hop to the node at ip_be, or -1. Any lcore. */
+static inline int bl_peer_hop(const struct bl_peer_nodes *p, uint32_t ip_be)
+{
+	uint32_t n = __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (p->e[i].ip_be == ip_be)
+			return p->e[i].hop;
+	return -1;
+}
+
+/* Add a node (control thread); 0, or -ENOSPC when BL_PEER_NODES_MAX are known. */
+static inline int bl_peer_add(struct bl_peer_nodes *p, uint32_t ip_be, uint16_t hop)
+{
+	if (bl_peer_hop(p, ip_be) >= 0)
+		return 0;
+	if (p->n == BL_PEER_NODES_MAX)
+		return -ENOSPC;
+	p->e[p->n].ip_be = ip_be;
+	p->e[p->n].hop = hop;
+	__atomic_store_n(&p->n, p->n + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 struct bl_router {
 	struct bl_router_conf conf;
 	/* The process runtime: one scheduler per worker lcore plus one for the
@@ -77,6 +115,10 @@ struct bl_router {
 	int rx_hold; /* while set, workers run processes but take no packets (acquire) */
 	bool running;
 	uint64_t start_tsc;
+	/* The other nodes of the cluster, for answers to named messages:
+	 * appended by the control thread (control/global_names.c), an entry
+	 * whole before n moves (release); never changed once counted. */
+	struct bl_peer_nodes peers;
 };
 
 /* Fill conf with the defaults. */

@@ -39,8 +39,22 @@ extern "C" {
 #define BL_WIRE_FLOW_LEN  8u
 /* Node to node (docs/cluster.md, "Global names"): a message for a process
  * that the receiving node exports under a global name; the message's flags
- * are the name's index there, its key and payload the sender's. */
+ * are the name's index there, its key the sender's, its payload an 8-byte
+ * relay header (u32 handle, u16 reply index, u16 0) and then the sender's
+ * payload. */
 #define BL_WIRE_KIND_NAMED 2u
+#define BL_WIRE_RELAY_LEN  8u
+
+static inline void bl_wire_put_relay(uint8_t *p, uint32_t handle, uint16_t reply)
+{
+	p[0] = (uint8_t)(handle >> 24);
+	p[1] = (uint8_t)(handle >> 16);
+	p[2] = (uint8_t)(handle >> 8);
+	p[3] = (uint8_t)handle;
+	p[4] = (uint8_t)(reply >> 8);
+	p[5] = (uint8_t)reply;
+	p[6] = p[7] = 0;
+}
 
 enum bl_wire_flow_op {
 	BL_WIRE_FLOW_PAUSE = 1,	 /* send no more to this key for hold_ms, or until resumed */

@@ -8,6 +8,7 @@
 #include "actors/proc.h"
 #include "actors/sched.h"
 
+#include "dataplane/ptx.h"
 #include "fastpath_test.h"
 
 /* A process that sends each frame it gets to its hop twice. */
@@ -168,15 +169,26 @@ static void test_process_sends_too_big(void **state)
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
-/* A named message's index: the flags of each message of m's frame. */
-static void set_flags(struct rte_mbuf *m, const struct msg *msgs, unsigned n, uint16_t flags)
+/* A named message's index (the flags of each message of m's frame) and
+ * relay header (the first 8 bytes of each payload). */
+static void set_named(struct rte_mbuf *m, const struct msg *msgs, unsigned n, uint16_t index,
+		      uint32_t handle, uint16_t reply)
 {
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, BL_WIRE_HDRS_LEN);
 
 	for (unsigned j = 0; j < n; j++) {
-		bl_wire_put16(p + 6, flags);
+		bl_wire_put16(p + 6, index);
+		bl_wire_put_relay(p + BL_WIRE_MSG_HDR_LEN, handle, reply);
 		p += BL_WIRE_MSG_HDR_LEN + msgs[j].len;
 	}
+}
+
+/* Give resolve-hop h a MAC, as the neighbour table would. */
+static void hop_resolved(int h)
+{
+	struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 9 } };
+
+	bl_route_hop_set_nbr(R->routes, (unsigned)h, &mac);
 }
 
 /* send_one for frames to processes: the identity counts deliveries too. */
@@ -190,31 +202,57 @@ static void send_in(struct rte_mbuf *m)
 			 st->fwd_msgs + st->drop_msgs + st->buffered_msgs + st->delivered_msgs);
 }
 
-static uint64_t counted(uint64_t pid, uint64_t key)
-{
-	struct bl_proc *p = bl_proc_lookup(LC->sched, pid);
-	uint64_t n = 0;
+/* What a process got last: its source, key, length and first byte. */
+struct seen {
+	uint64_t n, src, key;
+	uint32_t len;
+	uint8_t first;
+};
 
-	assert_non_null(p);
-	(void)bl_counter_get(p->state, key, &n, NULL);
-	return n;
+static int seen_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
 }
+
+static void seen_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct seen *st = bl_state(c);
+
+	st->n++;
+	st->src = m->src;
+	st->key = m->key;
+	st->len = bl_msg_len(m);
+	st->first = st->len ? bl_msg_data(m)[0] : 0;
+}
+
+static const struct bl_behaviour seen_beh = {
+	.name = "seen",
+	.init = seen_init,
+	.handle_message = seen_msg,
+};
 
 /*
  * Named messages (wire kind 2, from another node): to the process a target
- * this node exports stands for, by the index in their flags; an index not
- * exported, or no longer, is no_process. Keys and payloads reach the
- * process as sent.
+ * this node exports stands for, by the index in their flags, the relay
+ * header taken off; an index not exported, past the table, or unexported
+ * since is no_process; a payload too short for the header is bad_kind.
+ * The process sees a relay token as the source when the header says an
+ * answer can go back and the sender is a node this one knows, else none.
  */
 static void test_named_messages(void **state)
 {
 	struct msg named[2] = { { 77, 10, BL_WIRE_KIND_NAMED }, { 78, 20, BL_WIRE_KIND_NAMED } };
-	uint64_t pid, np0 = LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS];
+	struct msg short_one[1] = { { 79, 5, BL_WIRE_KIND_NAMED } };
+	uint64_t pid, np0 = LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS],
+		      bk0 = LC->st.msg_drops[BL_MSG_DROP_BAD_KIND];
+	struct bl_route_hop_spec hs;
+	struct seen sn = { 0 };
 	struct rte_mbuf *m;
-	int idx;
+	int idx, hop;
 
 	(void)state;
-	pid = bl_proc_spawn(LC->sched, &bl_counter_behaviour, NULL, NULL);
+	pid = bl_proc_spawn(LC->sched, &seen_beh, &sn, NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
 	assert_int_equal(bl_registry_register(R->registry, "gsvc", BL_NAME_MAX, pid), 0);
 	idx = bl_route_target_export(R->routes, "gsvc");
@@ -222,42 +260,122 @@ static void test_named_messages(void **state)
 	assert_int_equal(bl_route_target_export(R->routes, "gsvc"), idx); /* once */
 	assert_true(bl_route_target_exported(R->routes, (uint16_t)idx));
 
+	/* From a node this one does not know: delivered, no source. */
 	m = make_pkt(named, 2, 1);
-	set_flags(m, named, 2, (uint16_t)idx);
+	set_named(m, named, 2, (uint16_t)idx, 0x1234, 9);
 	send_in(m);
 	bl_sched_run(LC->sched, 16);
-	assert_int_equal(counted(pid, 77), 1);
-	assert_int_equal(counted(pid, 78), 1);
-	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0);
+	assert_int_equal(sn.n, 2);
+	assert_int_equal(sn.key, 78);
+	assert_int_equal(sn.len, 12);
+	assert_int_equal(sn.first, (uint8_t)(31 + 8)); /* the payload behind the header */
+	assert_int_equal(sn.src, 0);
 
-	/* An index this node does not export, and one past the table. */
-	m = make_pkt(named, 2, 3);
-	set_flags(m, named, 2, (uint16_t)(idx + 1));
+	/* From a known node (put_pkt's source, 10.1.0.1): a relay token. */
+	memset(&hs, 0, sizeof(hs));
+	hs.port = 0;
+	hs.ip = 0x0a010001u;
+	hs.udp = 7447;
+	hs.resolve = true;
+	hop = bl_route_hop_acquire(R->routes, &hs);
+	assert_true(hop >= 0);
+	assert_int_equal(bl_peer_add(&R->peers, rte_cpu_to_be_32(0x0a010001u), (uint16_t)hop), 0);
+	assert_int_equal(bl_peer_hop(&R->peers, rte_cpu_to_be_32(0x0a010001u)), hop);
+	m = make_pkt(named, 1, 3);
+	set_named(m, named, 1, (uint16_t)idx, 0x1234, 9);
+	send_in(m);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(sn.n, 3);
+	assert_true(bl_ptx_token_is_relay(sn.src));
+	assert_int_equal(sn.src, bl_ptx_relay_token((unsigned)hop, 9, 0x1234));
+	assert_int_equal(bl_ptx_relay_handle(sn.src), 0x1234);
+	{
+		/* An answer to the relay token: a named message to index 9 on
+		 * that node's hop, with the handle and no reply index. */
+		struct sender st = { .dest = sn.src };
+		static uint8_t raw[2048];
+		struct rte_mbuf *out;
+		const uint8_t *d;
+		uint64_t spid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+
+		hop_resolved(hop);
+		assert_int_equal(bl_sched_deliver(LC->sched, spid, 55, spid, NULL, 0, 0, 0), 0);
+		bl_sched_run(LC->sched, 16);
+		bl_lcore_close_frames(LC);
+		bl_lcore_flush(LC);
+		assert_int_equal(st.rc, 0);
+		assert_int_equal(rte_eth_rx_burst(0, 0, &out, 1), 1);
+		d = rte_pktmbuf_read(out, 0, out->pkt_len, raw);
+		assert_int_equal(bl_wire_get32(d + 14 + 16), 0x0a010001u);
+		d += BL_WIRE_HDRS_LEN;
+		assert_int_equal(bl_wire_get32(d), BL_WIRE_RELAY_LEN);
+		assert_int_equal(bl_wire_get16(d + 4), BL_WIRE_KIND_NAMED);
+		assert_int_equal(bl_wire_get16(d + 6), 9);
+		assert_int_equal(bl_wire_get64(d + 8), 55);
+		assert_int_equal(bl_wire_get32(d + 16), 0x1234);
+		assert_int_equal(bl_wire_get16(d + 20), BL_NAMED_NO_REPLY);
+		rte_pktmbuf_free(out);
+		assert_int_equal(bl_proc_kill(LC->sched, spid, bl_reason_make(BL_EXIT_KILL)), 0);
+	}
+	/* No handle, or no reply index: nothing to answer. */
+	m = make_pkt(named, 1, 4);
+	set_named(m, named, 1, (uint16_t)idx, 0, 9);
 	send_in(m);
 	m = make_pkt(named, 1, 5);
-	set_flags(m, named, 1, 60000);
+	set_named(m, named, 1, (uint16_t)idx, 0x1234, BL_NAMED_NO_REPLY);
+	send_in(m);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(sn.n, 5);
+	assert_int_equal(sn.src, 0);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0);
+
+	/* Too short for its header; an index not exported; one past the table. */
+	m = make_pkt(short_one, 1, 6);
+	bl_wire_put16(rte_pktmbuf_mtod_offset(m, uint8_t *, BL_WIRE_HDRS_LEN + 6), (uint16_t)idx);
+	send_in(m);
+	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_BAD_KIND], bk0 + 1);
+	m = make_pkt(named, 2, 7);
+	set_named(m, named, 2, (uint16_t)(idx + 1), 1, 1);
+	send_in(m);
+	m = make_pkt(named, 1, 9);
+	set_named(m, named, 1, 60000, 1, 1);
 	send_in(m);
 	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0 + 3);
 
 	/* No longer exported. */
 	bl_route_target_unexport(R->routes, (unsigned)idx);
 	assert_false(bl_route_target_exported(R->routes, (uint16_t)idx));
-	m = make_pkt(named, 2, 6);
-	set_flags(m, named, 2, (uint16_t)idx);
+	m = make_pkt(named, 2, 10);
+	set_named(m, named, 2, (uint16_t)idx, 1, 1);
 	send_in(m);
 	bl_sched_run(LC->sched, 16);
 	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0 + 5);
-	assert_int_equal(counted(pid, 77), 1);
+	assert_int_equal(sn.n, 5);
 
 	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
 	bl_sched_run(LC->sched, 16);
+	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
+/* A stand-in's arguments: the hop to its node, the name's index there,
+ * its own index here. */
+static const struct bl_remote_args *remote_args(struct bl_remote_args *ra, unsigned hop,
+						uint16_t index, uint16_t reply)
+{
+	memset(ra, 0, sizeof(*ra));
+	ra->dest = bl_dest_hop(hop);
+	ra->index = index;
+	ra->reply = reply;
+	return ra;
 }
 
 /*
  * The remote behaviour (a stand-in for another node's process): what it
- * gets leaves for the node's hop as named messages carrying its index,
- * key and payload unchanged, even a message that lies in a received frame
- * (never in place: its header there says data).
+ * gets leaves for the node's hop as named messages to its index, key and
+ * payload unchanged behind a relay header that names a handle for the
+ * asker and the stand-in's own index here; a message from a relay token
+ * (an answer) goes back to the asker its handle names, and one with a
+ * handle it does not know is counted late_reply.
  */
 static void test_remote_stand_in(void **state)
 {
@@ -267,9 +385,12 @@ static void test_remote_stand_in(void **state)
 	struct msg msgs[2] = { { 900, 30, 0 }, { 901, 5, 0 } };
 	struct bl_remote_args ra;
 	struct bl_route_hop_spec hs;
+	struct seen asker = { 0 };
 	struct rte_mbuf *m;
-	struct out o[4];
-	uint64_t pid;
+	uint64_t pid, asker_pid, late0 = LC->sched->drops[BL_SDROP_LATE_REPLY];
+	static uint8_t raw[4096];
+	const uint8_t *d;
+	uint32_t handle;
 	int hop;
 
 	(void)state;
@@ -280,36 +401,59 @@ static void test_remote_stand_in(void **state)
 	hs.udp = 7447;
 	hop = bl_route_hop_acquire(R->routes, &hs);
 	assert_true(hop >= 0);
-	memset(&ra, 0, sizeof(ra));
-	ra.dest = bl_dest_hop((unsigned)hop);
-	ra.index = 513;
-	pid = bl_proc_spawn(LC->sched, &remote, &ra, NULL);
+	pid = bl_proc_spawn(LC->sched, &remote, (void *)remote_args(&ra, (unsigned)hop, 513, 7),
+			    NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
+	asker_pid = bl_proc_spawn(LC->sched, &seen_beh, &asker, NULL);
 
+	/* A frame of two from the wire (source token 1), one from a process. */
 	m = make_pkt(msgs, 2, 1);
 	assert_int_equal(bl_sched_deliver_frame_owned(LC->sched, pid, 1, m, BL_WIRE_HDRS_LEN,
 						      m->data_len - BL_WIRE_HDRS_LEN, 2,
 						      BL_MSG_F_NET | BL_MSG_F_PLAIN),
 			 0);
-	assert_int_equal(bl_sched_deliver(LC->sched, pid, 902, pid, NULL, 0, 0, 0), 0);
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 902, asker_pid, NULL, 0, 0, 0), 0);
 	bl_sched_run(LC->sched, 16);
 	bl_lcore_close_frames(LC);
 	bl_lcore_flush(LC);
-	assert_int_equal(read_out(o, 4), 1);
-	assert_int_equal(o[0].dst_ip, 0x0d000003u);
-	assert_int_equal(o[0].count, 3);
+	assert_int_equal(rte_eth_rx_burst(0, 0, &m, 1), 1);
+	d = rte_pktmbuf_read(m, 0, m->pkt_len, raw);
+	assert_non_null(d);
+	assert_int_equal(bl_wire_get32(d + 14 + 16), 0x0d000003u);
+	d += BL_WIRE_HDRS_LEN;
 	for (unsigned j = 0; j < 3; j++) {
-		assert_int_equal(o[0].kinds[j], BL_WIRE_KIND_NAMED);
-		assert_int_equal(o[0].flags[j], 513);
+		static const uint32_t lens[3] = { 30, 5, 0 };
+
+		assert_int_equal(bl_wire_get32(d), BL_WIRE_RELAY_LEN + lens[j]);
+		assert_int_equal(bl_wire_get16(d + 4), BL_WIRE_KIND_NAMED);
+		assert_int_equal(bl_wire_get16(d + 6), 513);
+		assert_int_equal(bl_wire_get64(d + 8), 900 + j);
+		handle = bl_wire_get32(d + 16);
+		assert_int_not_equal(handle, 0);
+		assert_int_equal(bl_wire_get16(d + 20), 7); /* answers: to index 7 here */
+		if (lens[j] != 0)
+			assert_int_equal(d[24], (uint8_t)(j * 31));
+		d += BL_WIRE_MSG_HDR_LEN + BL_WIRE_RELAY_LEN + lens[j];
 	}
-	assert_int_equal(o[0].keys[0], 900);
-	assert_int_equal(o[0].lens[0], 30);
-	assert_int_equal(o[0].keys[1], 901);
-	assert_int_equal(o[0].first_byte[1], 31);
-	assert_int_equal(o[0].keys[2], 902);
-	assert_int_equal(o[0].lens[2], 0);
+	rte_pktmbuf_free(m);
+
+	/* The answer to the process's message (the last handle): to it. */
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 902,
+					  bl_ptx_relay_token((unsigned)hop, 7, handle), NULL, 0, 0,
+					  BL_MSG_F_NET),
+			 0);
+	/* One for a handle never given: late. */
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 903,
+					  bl_ptx_relay_token((unsigned)hop, 7, handle + 1), NULL, 0,
+					  0, BL_MSG_F_NET),
+			 0);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(asker.n, 1);
+	assert_int_equal(asker.key, 902);
+	assert_int_equal(LC->sched->drops[BL_SDROP_LATE_REPLY], late0 + 1);
 
 	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	assert_int_equal(bl_proc_kill(LC->sched, asker_pid, bl_reason_make(BL_EXIT_KILL)), 0);
 	bl_sched_run(LC->sched, 16);
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }

@@ -11,6 +11,10 @@
 #   - a route on A, `route add 6 process svc`, takes frames that C's own
 #     forward process sends to A back to C's counter (a route to a global
 #     name), each message counted once at C;
+#   - a host (a network namespace behind A's second port) pings C's echo
+#     `esvc` through a route on A: every answer comes back to the host, from
+#     A's address (C's echo answers a relay token, which takes the answer
+#     back to A's stand-in, which sends it to the host);
 #   - a name refused: A cannot register svc; C cannot register a name no
 #     process holds;
 #   - the etcd member both nodes talk to first is killed: both go on with
@@ -27,14 +31,16 @@ etcd_bin=$(command -v etcd || true)
 [ -n "$etcd_bin" ] || { echo "SKIP: no etcd (Debian package etcd-server) to run a cluster against"; exit 77; }
 n=$$
 work=$(mktemp -d /tmp/bl-test-gnames.XXXXXX)
-v_a="gnA$n" v_c="gnC$n"
-pid_a="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_link=""
+v_a="gnA$n" v_c="gnC$n" v_h="gnH$n" v_hi="gnh$n" ns="bl-gn-$n"
+pid_a="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_link="" made_host="" made_ns=""
 cleanup() {
 	set +e
 	for p in $pid_a $pid_c $pid_e1 $pid_e2 $pid_e3; do
 		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
 	done
 	[ -n "$made_link" ] && ip link del "$made_link" 2>/dev/null
+	[ -n "$made_host" ] && ip link del "$made_host" 2>/dev/null
+	[ -n "$made_ns" ] && ip netns del "$made_ns" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,7 +54,16 @@ if [ "$(id -u)" != 0 ] || ! ip link add "$v_a" type veth peer name "$v_c" 2>"$wo
 	exit 77
 fi
 made_link=$v_a
-for v in "$v_a" "$v_c"; do
+# The host: a namespace behind A's second port.
+ip netns add "$ns" || fail "ip netns add"
+made_ns=$ns
+ip link add "$v_h" type veth peer name "$v_hi" || fail "veth for the host"
+made_host=$v_h
+ip link set "$v_hi" netns "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" addr add 10.81.1.2/24 dev "$v_hi"
+ip -n "$ns" link set "$v_hi" up
+for v in "$v_a" "$v_c" "$v_h"; do
 	sysctl -qw "net.ipv6.conf.$v.disable_ipv6=1" 2>/dev/null || true
 	ip link set "$v" up
 done
@@ -80,14 +95,16 @@ for c in "$c1" "$c2" "$c3"; do
 	done
 done
 
-start_node() { # name, interface, address
+start_node() { # name, interface, address, [more EAL and daemon words]
+	local x=$1 iface=$2 addr=$3
+	shift 3
 	"$b/control/beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 256 --log-level=error \
-		--file-prefix "bl-gn-$1$n" --vdev "net_af_packet_gn$1$n,iface=$2" \
-		-- --socket "$work/$1.sock" --port-ip "0=$3" --cluster "g$n" --node "$1" --etcd "$E" \
-		--cluster-ttl 3 --check-mbufs >"$work/node-$1.log" 2>&1 &
-	eval "pid_$1=\$!"
-	for _ in $(seq 300); do [ -S "$work/$1.sock" ] && return 0; sleep 0.1; done
-	fail "node $1 did not come up"
+		--file-prefix "bl-gn-$x$n" --vdev "net_af_packet_gn$x$n,iface=$iface" "$@" \
+		-- --socket "$work/$x.sock" --port-ip "0=$addr" --cluster "g$n" --node "$x" --etcd "$E" \
+		--cluster-ttl 3 --check-mbufs ${more_opts:-} >"$work/node-$x.log" 2>&1 &
+	eval "pid_$x=\$!"
+	for _ in $(seq 300); do [ -S "$work/$x.sock" ] && return 0; sleep 0.1; done
+	fail "node $x did not come up"
 }
 ctl() { local x=$1; shift; "$b/control/beamctl" -s "$work/$x.sock" "$@"; }
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
@@ -113,7 +130,7 @@ counted() { # key, count: C's counter counted so many for key
 	ctl c --json call svc "$1" q --timeout 2000 | py "assert d['data'].startswith('key $1: $2 messages'), d"
 }
 
-start_node a "$v_a" 10.81.0.1
+more_opts="--port-ip 1=10.81.1.1" start_node a "$v_a" 10.81.0.1 --vdev "net_af_packet_gnh$n,iface=$v_h"
 start_node c "$v_c" 10.81.0.3
 a_mac=$(ctl a --json ports | py "print(d['ports'][0]['mac'])")
 
@@ -136,6 +153,25 @@ ctl a route add 6 process svc >/dev/null || fail "route add 6 process svc on A"
 ctl c spawn forward name toa port 0 ip 10.81.0.1 mac "$a_mac" >/dev/null || fail "spawn forward on C"
 for i in 1 2 3 4; do ctl c send toa 6 "via A $i" >/dev/null || fail "send toa on C"; done
 wait_for 10 "C's counter got the 4 messages A routed to svc" counted 6 4
+
+step "a host pings C's echo through a route on A: answers come back"
+ctl c spawn echo name esvc >/dev/null || fail "spawn echo on C"
+ctl c global register esvc >/dev/null || fail "global register esvc"
+wait_for 10 "A's stand-in for esvc" stand_in_on a esvc
+ctl a route add 7 process esvc >/dev/null || fail "route add 7 process esvc on A"
+out=$(ip netns exec "$ns" "$b/client/blmsg" ping 10.81.1.1:7447 --key 7 --count 20 --interval 20 \
+	--size 48 --timeout 2000 2>&1) || {
+	for x in a c; do
+		ctl "$x" info esvc >"$work/info-$x.log" 2>&1
+		ctl "$x" --json global list >"$work/global-$x.log" 2>&1
+		ctl "$x" --json cluster >>"$work/global-$x.log" 2>&1
+		ctl "$x" stats | grep -vE " 0$" >"$work/stats-$x.log" 2>&1
+	done
+	fail "ping through A to C's echo: $out"
+}
+echo "$out" | tail -2
+echo "$out" | grep -q "^ping sent=20 received=20 lost=0 " || fail "not every ping answered: $out"
+ctl a --json info esvc | py "assert d['remote']['answered'] >= 20, d" || fail "A's stand-in did not count its answers: $(ctl a --json info esvc)"
 
 step "refusals"
 out=$(ctl a global register svc 2>&1) && fail "A registered C's svc: $out"
