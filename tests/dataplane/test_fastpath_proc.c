@@ -317,16 +317,32 @@ static void test_named_messages(void **state)
 		rte_pktmbuf_free(out);
 		assert_int_equal(bl_proc_kill(LC->sched, spid, bl_reason_make(BL_EXIT_KILL)), 0);
 	}
-	/* No handle, or no reply index: nothing to answer. */
+	/* No handle: no source. */
 	m = make_pkt(named, 1, 4);
 	set_named(m, named, 1, (uint16_t)idx, 0, 9);
 	send_in(m);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(sn.n, 4);
+	assert_int_equal(sn.src, 0);
+	/* A handle and no reply index (an answer, for a stand-in): a relay
+	 * token that says whose answer it is, and that cannot be answered. */
 	m = make_pkt(named, 1, 5);
 	set_named(m, named, 1, (uint16_t)idx, 0x1234, BL_NAMED_NO_REPLY);
 	send_in(m);
 	bl_sched_run(LC->sched, 16);
 	assert_int_equal(sn.n, 5);
-	assert_int_equal(sn.src, 0);
+	assert_int_equal(sn.src, bl_ptx_relay_token((unsigned)hop, BL_NAMED_NO_REPLY, 0x1234));
+	{
+		struct sender st = { .dest = sn.src };
+		uint64_t bd0 = LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST];
+		uint64_t spid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+
+		assert_int_equal(bl_sched_deliver(LC->sched, spid, 56, spid, NULL, 0, 0, 0), 0);
+		bl_sched_run(LC->sched, 16);
+		assert_int_equal(st.rc, -EINVAL);
+		assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], bd0 + 1);
+		assert_int_equal(bl_proc_kill(LC->sched, spid, bl_reason_make(BL_EXIT_KILL)), 0);
+	}
 	assert_int_equal(LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS], np0);
 
 	/* Too short for its header; an index not exported; one past the table. */
