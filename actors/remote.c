@@ -97,10 +97,11 @@ static void remote_msg(struct bl_ctx *c, const struct bl_msg *m)
 	if (st->reply != BL_NAMED_NO_REPLY && m->src != 0) {
 		struct asker *a = &st->ask[st->next % REMOTE_ASKS];
 
-		/* Never 0 (no answer), in 30 bits, its low bits the slot. */
-		handle = (((st->next / REMOTE_ASKS) % 0xfffffu + 1) * REMOTE_ASKS +
-			  st->next % REMOTE_ASKS) &
-			 0x3fffffffu;
+		/* Never 0 (no answer), within BL_NAMED_HANDLE_MAX, its low bits
+		 * the slot. */
+		handle = ((st->next / REMOTE_ASKS) % (BL_NAMED_HANDLE_MAX / REMOTE_ASKS) + 1) *
+			     REMOTE_ASKS +
+			 st->next % REMOTE_ASKS;
 		st->next++;
 		a->to = m->src;
 		a->net = (m->flags & BL_MSG_F_NET) != 0;

@@ -507,7 +507,7 @@ static __rte_noinline int ptx_named(struct bl_lcore *lc, uint64_t dest, const st
 		bl_wire_put_relay(relay, bl_ptx_relay_handle(dest), BL_NAMED_NO_REPLY);
 	} else {
 		index = (uint16_t)((dest >> 12) & 0x3ffu);
-		bl_wire_put_relay(relay, (uint32_t)(dest >> 32) & 0x3fffffffu,
+		bl_wire_put_relay(relay, (uint32_t)(dest >> 32) & BL_NAMED_HANDLE_MAX,
 				  (uint16_t)((dest >> 22) & 0x3ffu));
 	}
 	return ptx_put(lc, bl_dest_hop(hop), m, relay, index);
@@ -516,7 +516,7 @@ static __rte_noinline int ptx_named(struct bl_lcore *lc, uint64_t dest, const st
 int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *m)
 {
 	(void)lcore;
-	if (unlikely((dest >> 62) == 3 || bl_ptx_token_is_relay(dest)))
+	if (unlikely(bl_dest_is_node(dest)))
 		return ptx_named(arg, dest, m);
 	return ptx_put(arg, dest, m, NULL, 0);
 }
