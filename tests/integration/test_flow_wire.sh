@@ -51,22 +51,9 @@ fail() {
 	exit 1
 }
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "$ns" 2>"$work/netns.err"; then
-	echo "SKIP: cannot create network namespaces (needs root): $(cat "$work/netns.err" 2>/dev/null)"
-	exit 77
-fi
-made_ns=$ns
-if ! ip link add "$v_o" type veth peer name "$v_i" 2>"$work/veth.err"; then
-	echo "SKIP: cannot create veth pairs: $(cat "$work/veth.err")"
-	exit 77
-fi
-made_link=$v_o
-sysctl -qw "net.ipv6.conf.$v_o.disable_ipv6=1" 2>/dev/null || true
-ip link set "$v_i" netns "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" addr add 10.79.1.2/24 dev "$v_i"
-ip -n "$ns" link set "$v_i" up
-ip link set "$v_o" up
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
+bl_netns_host "$ns" "$v_o" "$v_i" 10.79.1.2/24
 
 ctl() { "$beamctl" -s "$sock" "$@"; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }

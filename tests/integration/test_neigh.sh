@@ -66,27 +66,13 @@ fail() {
 for t in tcpdump tshark; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
-if [ "$(id -u)" != 0 ] || ! ip netns add "$ns" 2>"$work/netns.err"; then
-	echo "SKIP: cannot create network namespaces (needs root): $(cat "$work/netns.err" 2>/dev/null)"
-	exit 77
-fi
-made_ns=$ns
-if ! ip link add "$v_o" type veth peer name "$v_i" 2>"$work/veth.err"; then
-	echo "SKIP: cannot create veth pairs: $(cat "$work/veth.err")"
-	exit 77
-fi
-made_link=$v_o
-# The router's side is DPDK's: the kernel keeps quiet on it (no IPv6 of its own).
-sysctl -qw "net.ipv6.conf.$v_o.disable_ipv6=1" 2>/dev/null || true
-ip link set "$v_i" netns "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" addr add 10.78.1.2/24 dev "$v_i"
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns.sh"
+bl_netns_host "$ns" "$v_o" "$v_i" 10.78.1.2/24
 if ! ip -n "$ns" addr add fd78::2/64 dev "$v_i" nodad 2>"$work/ip6.err"; then
 	echo "SKIP: no IPv6 in the namespace: $(cat "$work/ip6.err")"
 	exit 77
 fi
-ip -n "$ns" link set "$v_i" up
-ip link set "$v_o" up
 host_mac=$(ip netns exec "$ns" cat "/sys/class/net/$v_i/address")
 
 ctl() { "$beamctl" -s "$sock" "$@"; }
