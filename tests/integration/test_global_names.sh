@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Global names across two nodes (docs/cluster.md, "Global names"), on a real
-# etcd cluster of three members (loopback, their own ports and data) and a
-# real link: a veth pair whose ends are net_af_packet ports of nodes A
-# (10.81.0.1) and C (10.81.0.3).
+# Global names across three nodes (docs/cluster.md, "Global names"), on a
+# real etcd cluster of three members (loopback, their own ports and data)
+# and a real link: nodes A (10.81.0.1), B (10.81.0.2) and C (10.81.0.3), each
+# a net_af_packet port on a veth pair whose other end is on one Linux bridge.
 #
 # C registers its counter `svc` cluster-wide; A gets a stand-in under the
 # name, so that:
-#   - `beamctl send svc ...` on A reaches C's counter (a process sends to a
-#     global name as to a local one);
+#   - `beamctl send svc ...` on A and on B reaches C's counter (a process
+#     sends to a global name as to a local one), and A reaches B's `bsvc`;
 #   - a route on A, `route add 6 process svc`, takes frames that C's own
 #     forward process sends to A back to C's counter (a route to a global
 #     name), each message counted once at C;
@@ -22,8 +22,8 @@
 #     cluster route written after it reaches both;
 #   - C gives the name up: A's stand-in goes, and what A's route sends to
 #     svc is counted no_process there;
-#   - C registers it again, then is killed: its lease expires and A drops
-#     the name and its stand-in.
+#   - C registers it again, then is killed: its lease expires and A and B
+#     drop the name and their stand-ins.
 # Skips (77) without etcd (Debian: etcd-server) or without root (veth).
 set -euo pipefail
 b=${BL_BUILD_DIR:?}
@@ -31,15 +31,15 @@ etcd_bin=$(command -v etcd || true)
 [ -n "$etcd_bin" ] || { echo "SKIP: no etcd (Debian package etcd-server) to run a cluster against"; exit 77; }
 n=$$
 work=$(mktemp -d /tmp/bl-test-gnames.XXXXXX)
-v_a="gnA$n" v_c="gnC$n" v_h="gnH$n" v_hi="gnh$n" ns="bl-gn-$n"
-pid_a="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_link="" made_host="" made_ns=""
+v_a="gnA$n" v_b="gnB$n" v_c="gnC$n" v_h="gnH$n" v_hi="gnh$n" br="gnBr$n" ns="bl-gn-$n"
+pid_a="" pid_b="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_links=() made_br="" made_ns=""
 cleanup() {
 	set +e
-	for p in $pid_a $pid_c $pid_e1 $pid_e2 $pid_e3; do
+	for p in $pid_a $pid_b $pid_c $pid_e1 $pid_e2 $pid_e3; do
 		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
 	done
-	[ -n "$made_link" ] && ip link del "$made_link" 2>/dev/null
-	[ -n "$made_host" ] && ip link del "$made_host" 2>/dev/null
+	for l in "${made_links[@]}"; do ip link del "$l" 2>/dev/null; done
+	[ -n "$made_br" ] && ip link del "$made_br" 2>/dev/null
 	[ -n "$made_ns" ] && ip netns del "$made_ns" 2>/dev/null
 	rm -rf "$work"
 }
@@ -49,24 +49,34 @@ fail() {
 	for f in "$work"/*.log; do echo "--- $f"; tail -n 30 "$f"; done
 	exit 1
 }
-if [ "$(id -u)" != 0 ] || ! ip link add "$v_a" type veth peer name "$v_c" 2>"$work/veth.err"; then
-	echo "SKIP: cannot create a veth pair (needs root): $(cat "$work/veth.err" 2>/dev/null)"
+if [ "$(id -u)" != 0 ] || ! ip link add "$br" type bridge 2>"$work/br.err"; then
+	echo "SKIP: cannot create a bridge (needs root): $(cat "$work/br.err" 2>/dev/null)"
 	exit 77
 fi
-made_link=$v_a
+made_br=$br
+sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" 2>/dev/null || true
+ip link set "$br" up
+# Each node's port: a veth end; the other end on the bridge.
+for v in "$v_a" "$v_b" "$v_c"; do
+	ip link add "$v" type veth peer name "${v}b" || fail "veth $v"
+	made_links+=("$v")
+	ip link set "${v}b" master "$br"
+	for x in "$v" "${v}b"; do
+		sysctl -qw "net.ipv6.conf.$x.disable_ipv6=1" 2>/dev/null || true
+		ip link set "$x" up
+	done
+done
 # The host: a namespace behind A's second port.
 ip netns add "$ns" || fail "ip netns add"
 made_ns=$ns
 ip link add "$v_h" type veth peer name "$v_hi" || fail "veth for the host"
-made_host=$v_h
+made_links+=("$v_h")
 ip link set "$v_hi" netns "$ns"
 ip -n "$ns" link set lo up
 ip -n "$ns" addr add 10.81.1.2/24 dev "$v_hi"
 ip -n "$ns" link set "$v_hi" up
-for v in "$v_a" "$v_c" "$v_h"; do
-	sysctl -qw "net.ipv6.conf.$v.disable_ipv6=1" 2>/dev/null || true
-	ip link set "$v" up
-done
+sysctl -qw "net.ipv6.conf.$v_h.disable_ipv6=1" 2>/dev/null || true
+ip link set "$v_h" up
 
 # Six free loopback ports (a client and a peer port for each member): bound
 # by the kernel, then freed.
@@ -114,11 +124,11 @@ wait_for() { # seconds, what, command...
 	fail "$what (after ${t}s)"
 }
 step() { echo "[${SECONDS}s] $*"; }
-# stand_in_on NODE NAME: NODE runs a stand-in for NAME, another node's.
+# stand_in_on NODE NAME [OWNER]: NODE runs a stand-in for NAME, OWNER's (c).
 stand_in_on() {
 	ctl "$1" --json global list | py "
 e = [x for x in d['names'] if x['name'] == '$2']
-assert e and not e[0]['local'] and e[0]['node'] == 'c', d
+assert e and not e[0]['local'] and e[0]['node'] == '${3:-c}', d
 assert isinstance(e[0]['pid'], str) and e[0]['pid'], e" &&
 		ctl "$1" --json info "$2" >/dev/null
 }
@@ -126,11 +136,13 @@ no_name_on() { # node, name
 	ctl "$1" --json global list | py "assert not [x for x in d['names'] if x['name'] == '$2'], d" &&
 		! ctl "$1" --json info "$2" >/dev/null 2>&1
 }
-counted() { # key, count: C's counter counted so many for key
-	ctl c --json call svc "$1" q --timeout 2000 | py "assert d['data'].startswith('key $1: $2 messages'), d"
+counted() { # key, count [node name]: C's svc (or NODE's NAME) counted so many for key
+	ctl "${3:-c}" --json call "${4:-svc}" "$1" q --timeout 2000 |
+		py "assert d['data'].startswith('key $1: $2 messages'), d"
 }
 
 more_opts="--port-ip 1=10.81.1.1" start_node a "$v_a" 10.81.0.1 --vdev "net_af_packet_gnh$n,iface=$v_h"
+start_node b "$v_b" 10.81.0.2
 start_node c "$v_c" 10.81.0.3
 a_mac=$(ctl a --json ports | py "print(d['ports'][0]['mac'])")
 
@@ -144,9 +156,17 @@ ctl a global list >"$work/list.txt" || fail "global list"
 cat "$work/list.txt"
 grep -qE "^ +svc +c " "$work/list.txt" || fail "global list table: $(cat "$work/list.txt")"
 
-step "a process send on A reaches svc on C"
+step "a process send on A and on B reaches svc on C; A reaches B's bsvc"
 for i in 1 2 3; do ctl a send svc 5 "hello $i" >/dev/null || fail "send svc on A"; done
 wait_for 10 "C's counter got A's 3 messages" counted 5 3
+wait_for 10 "B's stand-in for svc" stand_in_on b svc
+for i in 1 2; do ctl b send svc 9 "from b $i" >/dev/null || fail "send svc on B"; done
+wait_for 10 "C's counter got B's 2 messages" counted 9 2
+ctl b spawn counter name bsvc >/dev/null || fail "spawn bsvc on B"
+ctl b global register bsvc >/dev/null || fail "global register bsvc on B"
+wait_for 10 "A's stand-in for bsvc" stand_in_on a bsvc b
+ctl a send bsvc 4 "to b" >/dev/null || fail "send bsvc on A"
+wait_for 10 "B's bsvc got A's message" counted 4 1 b bsvc
 
 step "a route on A to svc"
 ctl a route add 6 process svc >/dev/null || fail "route add 6 process svc on A"
@@ -188,7 +208,7 @@ route_on() { ctl "$1" --json route list | py "assert [x for x in d['routes'] if 
 wait_for 20 "a cluster route written after the kill on A" sh -c \
 	"'$b/control/beamctl' -s '$work/c.sock' route add 301 drop --cluster >/dev/null 2>&1; '$b/control/beamctl' -s '$work/a.sock' --json route list | grep -q '\"key\": *301'"
 route_on c 301 || fail "C lacks its own cluster route 301"
-for x in a c; do
+for x in a b c; do
 	wait_for 10 "node $x joined again" sh -c "'$b/control/beamctl' -s '$work/$x.sock' --json status | grep -q '\"state\": *\"joined\"'"
 	ctl "$x" --json status | py "assert d['cluster']['counters']['leases_kept'] >= 1, d['cluster']" ||
 		fail "node $x took a new lease: $(ctl "$x" --json status)"
@@ -213,13 +233,18 @@ kill -KILL "$pid_c"
 wait "$pid_c" 2>/dev/null || true
 pid_c=""
 wait_for 10 "A dropped the dead node's svc" no_name_on a svc
+wait_for 10 "B dropped the dead node's svc" no_name_on b svc
+stand_in_on a bsvc b || fail "A lost B's bsvc when C died"
 ctl a --json global list | py "assert d['stand_ins_started'] >= 2 and d['stand_ins_stopped'] >= 2, d" ||
 	fail "stand-in counts: $(ctl a --json global list)"
 
-kill -TERM "$pid_a"
-rc=0
-wait "$pid_a" || rc=$?
-pid_a=""
-[ "$rc" = 0 ] || fail "node A exited $rc"
-grep -q "every mbuf is back in its pool" "$work/node-a.log" || fail "A: mbufs not all back"
+for x in a b; do
+	eval "p=\$pid_$x"
+	kill -TERM "$p"
+	rc=0
+	wait "$p" || rc=$?
+	eval "pid_$x=''"
+	[ "$rc" = 0 ] || fail "node $x exited $rc"
+	grep -q "every mbuf is back in its pool" "$work/node-$x.log" || fail "$x: mbufs not all back"
+done
 echo "test_global_names: OK"
