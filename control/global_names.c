@@ -174,12 +174,23 @@ static int need_cluster(struct bl_global_names *g, char *errmsg, size_t errlen)
 	return -ENOTCONN;
 }
 
-static int cmd_register(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+/* A request of one field, "name", on a node in a cluster: 0 with *name. */
+static int name_request(struct bl_global_names *g, json_t *req, const char **name, char *errmsg,
+			size_t errlen)
 {
 	static const char *const fields[] = { "name", NULL };
+	struct bl_args a;
+
+	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
+	    bl_args_name(&a, "name", BL_ARG_REQUIRED, name) != 0)
+		return -EINVAL;
+	return need_cluster(g, errmsg, errlen);
+}
+
+static int cmd_register(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
 	struct bl_global_names *g = arg;
 	const struct bl_cluster_conf *me;
-	struct bl_args a;
 	const char *name;
 	struct bl_gname *e;
 	json_t *val;
@@ -187,10 +198,7 @@ static int cmd_register(void *arg, json_t *req, json_t *reply, char *errmsg, siz
 	uint64_t pid;
 	int i, idx, rc;
 
-	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
-	    bl_args_name(&a, "name", BL_ARG_REQUIRED, &name) != 0)
-		return -EINVAL;
-	rc = need_cluster(g, errmsg, errlen);
+	rc = name_request(g, req, &name, errmsg, errlen);
 	if (rc != 0)
 		return rc;
 	i = find(g, name);
@@ -252,16 +260,11 @@ static void unexport(struct bl_global_names *g, unsigned i)
 
 static int cmd_unregister(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
-	static const char *const fields[] = { "name", NULL };
 	struct bl_global_names *g = arg;
-	struct bl_args a;
 	const char *name;
 	int i, rc;
 
-	if (bl_args_open_request(&a, req, fields, errmsg, errlen) != 0 ||
-	    bl_args_name(&a, "name", BL_ARG_REQUIRED, &name) != 0)
-		return -EINVAL;
-	rc = need_cluster(g, errmsg, errlen);
+	rc = name_request(g, req, &name, errmsg, errlen);
 	if (rc != 0)
 		return rc;
 	i = find(g, name);
