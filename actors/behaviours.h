@@ -144,6 +144,7 @@ struct bl_remote_args {
 	uint16_t udp;
 	uint16_t index; /* the name's index on its node */
 	uint16_t reply; /* this stand-in's own index here, for answers; 1023: none */
+	bool fanout;	/* a group's member for that node: what came from a node stays */
 	char ip[16];
 };
 

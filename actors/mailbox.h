@@ -53,6 +53,9 @@ extern "C" {
  * the transmit callback writes it with that kind (actors/flow.c). Its
  * payload is inline, so it never leaves in place. */
 #define BL_MSG_F_FLOW 0x20u
+/* Came from another node (a named message): a group's stand-ins for other
+ * nodes do not send it on, so a copy crosses to a node once. */
+#define BL_MSG_F_NODE 0x40u
 
 /* Why a process exited: struct bl_reason, in the SDK header. */
 

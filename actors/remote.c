@@ -41,8 +41,9 @@ struct asker {
 struct remote_state {
 	unsigned hop;
 	uint16_t index, reply;
+	bool fanout;
 	uint32_t next;
-	uint64_t sent, failed, answered, late;
+	uint64_t sent, failed, answered, late, kept;
 	struct asker ask[REMOTE_ASKS];
 };
 
@@ -60,6 +61,7 @@ static int remote_init(struct bl_ctx *c, void *arg)
 	st->hop = (unsigned)(a->dest & ~BL_DEST_HOP);
 	st->index = a->index;
 	st->reply = a->reply;
+	st->fanout = a->fanout;
 	bl_set_state(c, st);
 	return 0;
 }
@@ -94,6 +96,12 @@ static void remote_msg(struct bl_ctx *c, const struct bl_msg *m)
 		remote_answer(c, st, m);
 		return;
 	}
+	if (st->fanout && (m->flags & BL_MSG_F_NODE)) {
+		/* A group's copy that came from another node: that node sent
+		 * every node its own; passing it on would send it round. */
+		st->kept++;
+		return;
+	}
 	if (st->reply != BL_NAMED_NO_REPLY && m->src != 0) {
 		struct asker *a = &st->ask[st->next % REMOTE_ASKS];
 
@@ -122,6 +130,7 @@ static unsigned remote_info(const void *state, struct bl_info_kv *kv, unsigned m
 	const struct bl_info_kv v[] = {
 		{ "index", st->index },	  { "reply_index", st->reply }, { "sent", st->sent },
 		{ "failed", st->failed }, { "answered", st->answered }, { "late", st->late },
+		{ "kept", st->kept },
 	};
 	unsigned i;
 
@@ -141,6 +150,8 @@ static const struct bl_field remote_fields[] = {
 		       "the name's index on that node"),
 	BL_FIELD_RANGE(struct bl_remote_args, reply, BL_FIELD_U64, "1023", 0, 1023,
 		       "this stand-in's own index here, for answers (1023: none)"),
+	BL_FIELD(struct bl_remote_args, fanout, BL_FIELD_BOOL, "false",
+		 "a group's member for that node: messages from other nodes stay here"),
 };
 
 BL_BEHAVIOUR_DESC(bl_remote_desc, "remote", "1.0",

@@ -43,6 +43,14 @@ static int find(const struct bl_global_names *g, const char *name)
 	return -1;
 }
 
+static int find_group(const struct bl_global_names *g, const char *name)
+{
+	for (unsigned i = 0; i < g->n_grp; i++)
+		if (strcmp(g->grp[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void drop(struct bl_global_names *g, unsigned i)
 {
 	g->v[i] = g->v[--g->n];
@@ -101,21 +109,26 @@ static void stand_in_start(struct bl_global_names *g, struct bl_gname *e)
 	json_t *req;
 	int idx;
 
-	if (e->reply == BL_NAMED_NO_REPLY) {
+	if (e->reply == BL_NAMED_NO_REPLY && e->group[0] == '\0') {
 		idx = stand_in_export(g, e->name);
 		/* Past the last index (or no room): a stand-in without answers. */
 		e->reply =
 		    idx >= 0 && idx < (int)BL_NAMED_NO_REPLY ? (uint16_t)idx : BL_NAMED_NO_REPLY;
 	}
-	req = json_pack("{s:s, s:s, s:s, s:{s:i, s:s, s:i, s:i, s:i}}", "cmd", "spawn", "behaviour",
-			"remote", "name", e->name, "args", "port", g->port, "ip", e->addr, "udp",
-			e->udp, "index", e->index, "reply", e->reply);
+	req = json_pack("{s:s, s:s, s:s, s:{s:i, s:s, s:i, s:i, s:i, s:b}}", "cmd", "spawn",
+			"behaviour", "remote", "name", e->name, "args", "port", g->port, "ip",
+			e->addr, "udp", e->udp, "index", e->index, "reply", e->reply, "fanout",
+			e->group[0] != '\0');
 	/* A name a stopped stand-in held is free again after the registry's
 	 * sweep: a refusal now is tried again at the next tick. */
-	if (exec_json(g, req) == 0) {
-		e->pid = whereis(g, e->name);
-		g->started++;
-	}
+	if (exec_json(g, req) != 0)
+		return;
+	e->pid = whereis(g, e->name);
+	g->started++;
+	/* A group's stand-in: a member of this node's group, one copy to its node. */
+	if (e->group[0] != '\0')
+		(void)exec_json(g, json_pack("{s:s, s:s, s:s}", "cmd", "group.join", "group",
+					     e->group, "target", e->name));
 }
 
 static void stand_in_stop(struct bl_global_names *g, struct bl_gname *e)
@@ -301,6 +314,8 @@ static int cmd_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 		if (o == NULL)
 			break;
 		json_object_set_new(o, "pid", bl__pid_json(e->pid));
+		if (e->group[0] != '\0')
+			json_object_set_new(o, "group", json_string(e->group));
 		if (!e->local) {
 			json_object_set_new(o, "addr", json_string(e->addr));
 			json_object_set_new(o, "port", json_integer(e->udp));
@@ -329,7 +344,84 @@ static int cmd_list(void *arg, json_t *req, json_t *reply, char *errmsg, size_t 
 	return 0;
 }
 
+/* "G@node": this node's part of group G in etcd. */
+static void group_key(const struct bl_global_names *g, const char *group, char *key, size_t n)
+{
+	snprintf(key, n, "%s@%s", group, self(g)->node);
+}
+
+static int cmd_group(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_global_names *g = arg;
+	const struct bl_cluster_conf *me;
+	char key[2 * BL_NAME_MAX + 64], *text;
+	const char *name;
+	json_t *val;
+	int idx, rc;
+
+	rc = name_request(g, req, &name, errmsg, errlen);
+	if (rc != 0)
+		return rc;
+	if (find_group(g, name) < 0) {
+		if (g->n_grp == BL_GLOBAL_GROUPS_MAX) {
+			bl_err_set(errmsg, errlen, "%u groups across nodes at most",
+				   BL_GLOBAL_GROUPS_MAX);
+			return -ENOSPC;
+		}
+		idx = bl_route_target_export_kind(g->r->routes, BL_ROUTE_GROUP, name);
+		if (idx < 0) {
+			bl_err_set(errmsg, errlen, "cannot export group %s: %s", name,
+				   strerror(-idx));
+			return idx;
+		}
+		snprintf(g->grp[g->n_grp].name, sizeof(g->grp[0].name), "%s", name);
+		g->grp[g->n_grp++].index = (uint16_t)idx;
+	}
+	idx = g->grp[find_group(g, name)].index;
+	me = self(g);
+	group_key(g, name, key, sizeof(key));
+	val = json_pack("{s:s, s:s, s:s, s:i, s:i}", "group", name, "node", me->node, "addr",
+			me->addr, "port", me->port, "index", idx);
+	text = val != NULL ? json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(val);
+	rc = text != NULL ? bl_cluster_name_set(g->cc->cl, key, text) : -ENOMEM;
+	free(text);
+	if (rc != 0) {
+		bl_err_set(errmsg, errlen, "out of memory");
+		return rc;
+	}
+	json_object_set_new(reply, "group", json_string(name));
+	json_object_set_new(reply, "index", json_integer(idx));
+	return 0;
+}
+
+static int cmd_ungroup(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
+{
+	struct bl_global_names *g = arg;
+	char key[2 * BL_NAME_MAX + 64];
+	const char *name;
+	int i, rc;
+
+	rc = name_request(g, req, &name, errmsg, errlen);
+	if (rc != 0)
+		return rc;
+	i = find_group(g, name);
+	if (i < 0) {
+		bl_err_set(errmsg, errlen, "group %s does not span nodes from here", name);
+		return -ENOENT;
+	}
+	bl_route_target_unexport(g->r->routes, g->grp[i].index);
+	group_key(g, name, key, sizeof(key));
+	(void)bl_cluster_name_set(g->cc->cl, key, NULL);
+	g->grp[i] = g->grp[--g->n_grp];
+	/* Its stand-ins here go at the next tick (their group is no longer ours). */
+	json_object_set_new(reply, "group", json_string(name));
+	return 0;
+}
+
 BL_ONLINE(cmd_register)
+BL_ONLINE(cmd_group)
+BL_ONLINE(cmd_ungroup)
 BL_ONLINE(cmd_unregister)
 
 int bl_global_names_register(struct bl_ctl *c, struct bl_global_names *g, struct bl_router *r,
@@ -347,6 +439,12 @@ int bl_global_names_register(struct bl_ctl *c, struct bl_global_names *g, struct
 	if (rc == 0)
 		rc = bl_ctl_register(c, "global.unregister", cmd_unregister_online, g,
 				     "give a global name of this node up");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "global.group", cmd_group_online, g,
+				     "make a group span the nodes that say so: a copy to each");
+	if (rc == 0)
+		rc = bl_ctl_register(c, "global.ungroup", cmd_ungroup_online, g,
+				     "stop a group spanning nodes from here");
 	if (rc == 0)
 		rc = bl_ctl_register(c, "global.list", cmd_list, g,
 				     "the cluster's global names: node, index, the local stand-in");
@@ -370,11 +468,15 @@ static void follow(struct bl_global_names *g, const json_t *o)
 	const char *addr = json_string_value(json_object_get(o, "addr"));
 	json_int_t port = json_integer_value(json_object_get(o, "port"));
 	json_int_t index = json_integer_value(json_object_get(o, "index"));
+	const char *group = json_string_value(json_object_get(o, "group"));
 	struct bl_gname *e;
 	int i;
 
 	if (name == NULL || node == NULL || addr == NULL || port < 1 || port > 65535 || index < 0 ||
 	    index > 1023 || strlen(name) >= BL_NAME_MAX || strcmp(node, self(g)->node) == 0)
+		return;
+	/* Another node's part of a group: ours only if this node takes part. */
+	if (group != NULL && (strlen(group) >= BL_NAME_MAX || find_group(g, group) < 0))
 		return;
 	i = find(g, name);
 	if (i >= 0 && g->v[i].local) {
@@ -397,6 +499,8 @@ static void follow(struct bl_global_names *g, const json_t *o)
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", name);
 		e->reply = BL_NAMED_NO_REPLY;
+		if (group != NULL)
+			snprintf(e->group, sizeof(e->group), "%s", group);
 	}
 	snprintf(e->node, sizeof(e->node), "%s", node);
 	snprintf(e->addr, sizeof(e->addr), "%s", addr);

@@ -9,6 +9,10 @@
  * registered locally under NAME, so routes and processes there reach NAME
  * as a local process; when NAME leaves etcd (given up, or its node's lease
  * expired) that stand-in is stopped and NAME is counted no_process there.
+ * A group spans nodes the same way (`global group G`): each node that takes
+ * part exports its group G and puts "G@node" in etcd; every other node that
+ * takes part adds one stand-in for that node to its own G, which sends a
+ * copy there and never sends on one that came from another node.
  * Control thread only.
  */
 #ifndef BL_GLOBAL_NAMES_H
@@ -31,7 +35,15 @@ struct bl_gname {
 	uint64_t pid;		 /* local: the process now; remote: the stand-in's */
 	char node[64], addr[64]; /* remote: where it lives */
 	uint16_t udp;
-	bool seen; /* remote: in the last list read */
+	bool seen;		 /* remote: in the last list read */
+	char group[BL_NAME_MAX]; /* a group's stand-in for node `node`: the group it joins */
+};
+
+#define BL_GLOBAL_GROUPS_MAX 64u /* groups this node spans across the cluster */
+
+struct bl_ggroup {
+	char name[BL_NAME_MAX];
+	uint16_t index; /* its exported group target */
 };
 
 struct bl_global_names {
@@ -41,6 +53,8 @@ struct bl_global_names {
 	uint16_t port; /* the port other nodes are reached on */
 	struct bl_gname v[BL_GLOBAL_NAMES_MAX];
 	unsigned n;
+	struct bl_ggroup grp[BL_GLOBAL_GROUPS_MAX];
+	unsigned n_grp;
 	double next_tick;
 	uint64_t started, stopped, conflicts, lost; /* stand-ins; names taken here; exports gone */
 	char last_conflict[160];

@@ -51,7 +51,7 @@ static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
  * at least one member did), else dropped under a named reason.
  */
 static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx, uint64_t key,
-			       uint64_t src, uint32_t off, uint32_t len)
+			       uint64_t src, uint32_t off, uint32_t len, uint16_t flags)
 {
 	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
 	const struct bl_members *mem;
@@ -69,7 +69,8 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 			count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
 			return;
 		}
-		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len,
+				      BL_MSG_F_NET | flags) == 0;
 		break;
 	case BL_ROUTE_GROUP:
 		mem = bl_group_members(tg->group);
@@ -78,7 +79,7 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 			return;
 		}
 		ok = bl_sched_deliver_burst(lc->sched, mem->pid, mem->n, key, src, m, off, len,
-					    BL_MSG_F_NET | BL_MSG_F_FANOUT);
+					    BL_MSG_F_NET | BL_MSG_F_FANOUT | flags);
 		break;
 	case BL_ROUTE_POOL:
 		mem = bl_group_members(tg->group);
@@ -91,7 +92,8 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
 		pid = tg->least_loaded
 			  ? bl_sched_least_loaded(lc->sched, mem->pid, mem->n, (unsigned)lc->rr++)
 			  : mem->pid[mix64(src) % mem->n];
-		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len, BL_MSG_F_NET) == 0;
+		ok = bl_sched_deliver(lc->sched, pid, key, src, m, off, len,
+				      BL_MSG_F_NET | flags) == 0;
 		break;
 	default:
 		count_msg_drop(lc, BL_MSG_DROP_NO_PROCESS, 1);
@@ -134,7 +136,7 @@ static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m
 	hop = handle != 0 ? bl_peer_hop(&lc->r->peers, src_ip) : -1;
 	src = hop >= 0 ? bl_ptx_relay_token((unsigned)hop, reply, handle) : 0;
 	deliver_one(lc, m, idx, bl_wire_get64(h + 8), src, off + BL_WIRE_RELAY_LEN,
-		    len - BL_WIRE_RELAY_LEN);
+		    len - BL_WIRE_RELAY_LEN, BL_MSG_F_NODE);
 }
 
 /*
@@ -170,7 +172,8 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 					      pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
 			else
 				deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8),
-					    src, pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+					    src, pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len,
+					    0);
 			tgt[i] = TGT_DONE;
 		}
 		off += BL_WIRE_MSG_HDR_LEN + len;

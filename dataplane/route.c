@@ -463,11 +463,19 @@ void bl_route_hop_release(struct bl_route_table *t, unsigned hop)
 
 int bl_route_target_export(struct bl_route_table *t, const char *name)
 {
+	return bl_route_target_export_kind(t, BL_ROUTE_PROCESS, name);
+}
+
+int bl_route_target_export_kind(struct bl_route_table *t, enum bl_route_action kind,
+				const char *name)
+{
 	struct bl_route_spec s;
 	int idx;
 
+	if (kind != BL_ROUTE_PROCESS && kind != BL_ROUTE_GROUP)
+		return -EINVAL;
 	memset(&s, 0, sizeof(s));
-	s.action = BL_ROUTE_PROCESS;
+	s.action = kind;
 	if (strnlen(name, BL_ROUTE_NAME_MAX) >= BL_ROUTE_NAME_MAX)
 		return -EINVAL;
 	strcpy(s.name, name);

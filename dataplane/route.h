@@ -424,6 +424,10 @@ void bl_route_hop_release(struct bl_route_table *t, unsigned hop);
  * RCU-online. Undone by bl_route_target_unexport.
  */
 int bl_route_target_export(struct bl_route_table *t, const char *name);
+/* The same for a group (BL_ROUTE_GROUP): a named message to its index goes
+ * to every member this node has. */
+int bl_route_target_export_kind(struct bl_route_table *t, enum bl_route_action kind,
+				const char *name);
 void bl_route_target_unexport(struct bl_route_table *t, unsigned idx);
 
 /* Whether idx is an exported target now (lcores, for a named message). */

@@ -157,7 +157,7 @@ _beamctl()
 		[ "$n" -eq 1 ] && cand='list info get'
 		;;
 	global)
-		[ "$n" -eq 1 ] && cand='register unregister list'
+		[ "$n" -eq 1 ] && cand='register unregister group ungroup list'
 		;;
 	sup)
 		if [ "$n" -eq 1 ]; then

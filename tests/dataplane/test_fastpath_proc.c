@@ -468,6 +468,32 @@ static void test_remote_stand_in(void **state)
 	assert_int_equal(asker.key, 902);
 	assert_int_equal(LC->sched->drops[BL_SDROP_LATE_REPLY], late0 + 1);
 
+	/* A group's stand-in (fanout): what came from another node stays. */
+	{
+		struct bl_remote_args fa;
+		uint64_t gpid, frames0 = LC->st.ptx_frames;
+
+		remote_args(&fa, (unsigned)hop, 4, BL_NAMED_NO_REPLY);
+		fa.fanout = true;
+		gpid = bl_proc_spawn(LC->sched, &remote, &fa, NULL);
+		assert_int_equal(bl_sched_deliver(LC->sched, gpid, 1, 0, NULL, 0, 0,
+						  BL_MSG_F_NET | BL_MSG_F_NODE),
+				 0);
+		bl_sched_run(LC->sched, 16);
+		bl_lcore_close_frames(LC);
+		bl_lcore_flush(LC);
+		assert_int_equal(LC->st.ptx_frames, frames0);
+		assert_int_equal(bl_sched_deliver(LC->sched, gpid, 2, 0, NULL, 0, 0, BL_MSG_F_NET),
+				 0);
+		bl_sched_run(LC->sched, 16);
+		bl_lcore_close_frames(LC);
+		bl_lcore_flush(LC);
+		assert_int_equal(LC->st.ptx_frames, frames0 + 1);
+		assert_int_equal(rte_eth_rx_burst(0, 0, &m, 1), 1);
+		rte_pktmbuf_free(m);
+		assert_int_equal(bl_proc_kill(LC->sched, gpid, bl_reason_make(BL_EXIT_KILL)), 0);
+	}
+
 	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
 	assert_int_equal(bl_proc_kill(LC->sched, asker_pid, bl_reason_make(BL_EXIT_KILL)), 0);
 	bl_sched_run(LC->sched, 16);

@@ -15,6 +15,9 @@
 #     `esvc` through a route on A: every answer comes back to the host, from
 #     A's address (C's echo answers a relay token, which takes the answer
 #     back to A's stand-in, which sends it to the host);
+#   - a group spanning the three nodes: a route on A to it reaches each
+#     node's own member once, a copy crossing to B and to C and going no
+#     further;
 #   - a name refused: A cannot register svc; C cannot register a name no
 #     process holds;
 #   - the etcd member both nodes talk to first is killed: both go on with
@@ -192,6 +195,28 @@ out=$(ip netns exec "$ns" "$b/client/blmsg" ping 10.81.1.1:7447 --key 7 --count 
 echo "$out" | tail -2
 echo "$out" | grep -q "^ping sent=20 received=20 lost=0 " || fail "not every ping answered: $out"
 ctl a --json info esvc | py "assert d['remote']['answered'] >= 20, d" || fail "A's stand-in did not count its answers: $(ctl a --json info esvc)"
+
+step "a group across the three nodes: each node's member gets each message once"
+for x in a b c; do
+	ctl "$x" spawn counter name "g$x" >/dev/null || fail "spawn g$x on $x"
+	ctl "$x" group join G "g$x" >/dev/null || fail "group join G on $x"
+	ctl "$x" global group G >/dev/null || fail "global group G on $x"
+done
+group_stand_ins() { # node, the two other nodes
+	ctl "$1" --json global list | py "
+s = sorted(x['name'] for x in d['names'] if x.get('group') == 'G' and x['pid'])
+assert s == ['G@$2', 'G@$3'], d"
+}
+wait_for 10 "A's stand-ins for G" group_stand_ins a b c
+wait_for 10 "B's stand-ins for G" group_stand_ins b a c
+wait_for 10 "C's stand-ins for G" group_stand_ins c a b
+ctl a route add 20 group G >/dev/null || fail "route add 20 group G on A"
+for i in 1 2 3; do ctl c send toa 20 "to G $i" >/dev/null || fail "send toa 20 on C"; done
+for x in a b c; do wait_for 10 "$x's member of G got 3" counted 20 3 "$x" "g$x"; done
+sleep 1 # a copy sent round would arrive by now
+for x in a b c; do counted 20 3 "$x" "g$x" || fail "$x's member of G got more than 3"; done
+ctl b --json info G@c | py "assert d['remote']['kept'] >= 3 and d['remote']['sent'] == 0, d" ||
+	fail "B's stand-in for C sent on what came from A: $(ctl b --json info G@c)"
 
 step "refusals"
 out=$(ctl a global register svc 2>&1) && fail "A registered C's svc: $out"
