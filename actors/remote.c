@@ -28,7 +28,7 @@
 
 #include "actors/behaviours.h"
 #include "actors/sched.h"
-#include "dataplane/ptx.h"
+#include "actors/dest.h"
 
 #define REMOTE_ASKS 1024u /* askers remembered for answers: the last 1024 */
 

@@ -6,11 +6,11 @@
  * full mailbox of policy block, and resumes it when that mailbox drains; a
  * PAUSE holds for the hold time it carries at most, so a lost RESUME costs
  * that long and no more. The sender reads its own socket for these: before
- * each frame it sends (one recv that finds nothing, usually) and while it
- * waits for a paused key. Datagrams carrying anything else are replies to
- * this sender: up to BL_SENDER_KEPT_MAX of them are kept, in order, for
- * bl_client_sender_recv, and any more are counted as lost, never silently
- * dropped.
+ * a frame it sends, once every BL_SENDER_DRAIN_NS at most (one recv that
+ * finds nothing, usually), and while it waits for a paused key. Datagrams
+ * carrying anything else are replies to this sender: up to
+ * BL_SENDER_KEPT_MAX of them are kept, in order, for bl_client_sender_recv,
+ * and any more are counted as lost, never silently dropped.
  */
 #include <errno.h>
 #include <poll.h>
@@ -177,8 +177,17 @@ int bl__sender_flow_drain(struct bl_client_sender *s)
 {
 	int err;
 
-	if (s->flow != BL_CLIENT_FLOW_IGNORE)
-		(void)read_some(s, 0);
+	/* At most every BL_SENDER_DRAIN_NS: a recv that finds nothing costs
+	 * more than sending a small frame, and a PAUSE read that much later
+	 * lets only that much more through (the router keeps it). */
+	if (s->flow != BL_CLIENT_FLOW_IGNORE) {
+		uint64_t now = now_ns();
+
+		if (now >= s->next_drain_ns) {
+			(void)read_some(s, 0);
+			s->next_drain_ns = now + BL_SENDER_DRAIN_NS;
+		}
+	}
 	err = s->icmp_err;
 	s->icmp_err = 0;
 	return err;

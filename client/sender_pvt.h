@@ -5,8 +5,9 @@
 
 #include "client/blmsg.h"
 
-#define BL_SENDER_PAUSED_MAX 64u /* keys paused at once; more: the soonest to end is let go */
-#define BL_SENDER_KEPT_MAX   64u /* reply datagrams kept for bl_client_sender_recv */
+#define BL_SENDER_PAUSED_MAX 64u    /* keys paused at once; more: the soonest to end is let go */
+#define BL_SENDER_KEPT_MAX   64u    /* reply datagrams kept for bl_client_sender_recv */
+#define BL_SENDER_DRAIN_NS   50000u /* the socket read before a send: this often at most */
 
 struct bl_sender_pause {
 	uint64_t key;
@@ -29,7 +30,8 @@ struct bl_client_sender {
 	uint8_t *rxbuf; /* BL_CLIENT_MAX_DGRAM + 1 bytes, made at the first read */
 	struct bl_sender_dgram kept[BL_SENDER_KEPT_MAX]; /* a ring */
 	unsigned int kept_head, n_kept;
-	int icmp_err; /* taken off the socket by a read, for the next send */
+	int icmp_err;		/* taken off the socket by a read, for the next send */
+	uint64_t next_drain_ns; /* the next send reads the socket from this time on */
 };
 
 /* Read the socket without waiting (flow messages applied, replies kept);

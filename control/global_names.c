@@ -24,7 +24,7 @@
 #include "control/online.h"
 #include "control/cmd.h"
 #include "control/proc_cmds_pvt.h"
-#include "dataplane/ptx.h"
+#include "actors/dest.h"
 #include "dataplane/router.h"
 
 static double mono_s(void)
@@ -427,27 +427,30 @@ BL_ONLINE(cmd_unregister)
 int bl_global_names_register(struct bl_ctl *c, struct bl_global_names *g, struct bl_router *r,
 			     struct bl_cluster_cmds *cc, uint16_t port)
 {
-	int rc;
+	static const struct {
+		const char *cmd;
+		bl_ctl_handler fn;
+		const char *help;
+	} cmds[] = {
+		{ "global.register", cmd_register_online,
+		  "register a local process's name cluster-wide" },
+		{ "global.unregister", cmd_unregister_online,
+		  "give a global name of this node up" },
+		{ "global.group", cmd_group_online,
+		  "make a group span the nodes that say so: a copy to each" },
+		{ "global.ungroup", cmd_ungroup_online, "stop a group spanning nodes from here" },
+		{ "global.list", cmd_list,
+		  "the cluster's global names: node, index, the local stand-in" },
+	};
+	int rc = 0;
 
 	memset(g, 0, sizeof(*g));
 	g->ctl = c;
 	g->r = r;
 	g->cc = cc;
 	g->port = port;
-	rc = bl_ctl_register(c, "global.register", cmd_register_online, g,
-			     "register a local process's name cluster-wide");
-	if (rc == 0)
-		rc = bl_ctl_register(c, "global.unregister", cmd_unregister_online, g,
-				     "give a global name of this node up");
-	if (rc == 0)
-		rc = bl_ctl_register(c, "global.group", cmd_group_online, g,
-				     "make a group span the nodes that say so: a copy to each");
-	if (rc == 0)
-		rc = bl_ctl_register(c, "global.ungroup", cmd_ungroup_online, g,
-				     "stop a group spanning nodes from here");
-	if (rc == 0)
-		rc = bl_ctl_register(c, "global.list", cmd_list, g,
-				     "the cluster's global names: node, index, the local stand-in");
+	for (size_t i = 0; rc == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		rc = bl_ctl_register(c, cmds[i].cmd, cmds[i].fn, g, cmds[i].help);
 	return rc;
 }
 

@@ -121,8 +121,7 @@ struct out {
 	uint64_t keys[16];
 	uint32_t lens[16];
 	uint8_t first_byte[16];
-	uint16_t kinds[16], flags[16]; /* each message header's */
-	uintptr_t mbuf;		       /* which mbuf it came in (only compared, never read) */
+	uintptr_t mbuf; /* which mbuf it came in (only compared, never read) */
 };
 
 static inline unsigned int read_out(struct out *outs, unsigned int max)
@@ -158,8 +157,6 @@ static inline unsigned int read_out(struct out *outs, unsigned int max)
 			for (j = 0; j < fr.count && j < 16; j++) {
 				bl_wire_msg_next(d + BL_WIRE_HDRS_LEN - 16, &off, &msg);
 				outs[n].keys[j] = msg.key;
-				outs[n].kinds[j] = msg.kind;
-				outs[n].flags[j] = msg.flags;
 				outs[n].lens[j] = msg.len;
 				outs[n].first_byte[j] =
 				    msg.len ? d[BL_WIRE_HDRS_LEN - 16 + msg.off] : 0;

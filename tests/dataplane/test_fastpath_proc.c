@@ -12,6 +12,25 @@
 #include "fastpath_test.h"
 
 /* A process that sends each frame it gets to its hop twice. */
+/* A hop of port 0 at ip (host order) and udp: a static MAC (02:00..), or
+ * with resolve one the neighbour table would find. Its index. */
+static int test_hop(uint32_t ip, uint16_t udp, bool resolve)
+{
+	struct bl_route_hop_spec hs;
+	int hop;
+
+	memset(&hs, 0, sizeof(hs));
+	hs.port = 0;
+	if (!resolve)
+		hs.mac.addr_bytes[0] = 0x02;
+	hs.ip = ip;
+	hs.udp = udp;
+	hs.resolve = resolve;
+	hop = bl_route_hop_acquire(R->routes, &hs);
+	assert_true(hop >= 0);
+	return hop;
+}
+
 static void twice_frame(struct bl_ctx *c, const struct bl_msg *f)
 {
 	uint64_t dest = *(const uint64_t *)bl_state(c);
@@ -50,20 +69,13 @@ static const struct bl_behaviour twice_beh = {
 static void test_process_sends_frame_twice(void **state)
 {
 	struct msg msgs[2] = { { 500, 40, 0 }, { 501, 70, 0 } };
-	struct bl_route_hop_spec hs;
 	struct rte_mbuf *m;
 	struct out o[4];
 	uint64_t dest, pid, inplace0 = LC->st.ptx_inplace, frames0 = LC->st.ptx_frames;
 	int hop;
 
 	(void)state;
-	memset(&hs, 0, sizeof(hs));
-	hs.port = 0;
-	hs.mac.addr_bytes[0] = 0x02;
-	hs.ip = 0x0d000001u;
-	hs.udp = 7100;
-	hop = bl_route_hop_acquire(R->routes, &hs);
-	assert_true(hop >= 0);
+	hop = test_hop(0x0d000001u, 7100, false);
 	dest = bl_dest_hop((unsigned)hop);
 	pid = bl_proc_spawn(LC->sched, &twice_beh, &dest, NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
@@ -131,7 +143,6 @@ static const struct bl_behaviour sender_beh = {
  */
 static void test_process_sends_too_big(void **state)
 {
-	struct bl_route_hop_spec hs;
 	struct sender st = { 0 };
 	struct rte_mbuf *m;
 	struct out o[4];
@@ -139,13 +150,7 @@ static void test_process_sends_too_big(void **state)
 	int hop;
 
 	(void)state;
-	memset(&hs, 0, sizeof(hs));
-	hs.port = 0;
-	hs.mac.addr_bytes[0] = 0x02;
-	hs.ip = 0x0d000002u;
-	hs.udp = 7101;
-	hop = bl_route_hop_acquire(R->routes, &hs);
-	assert_true(hop >= 0);
+	hop = test_hop(0x0d000002u, 7101, false);
 	st.dest = bl_dest_hop((unsigned)hop);
 	pid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
@@ -246,7 +251,6 @@ static void test_named_messages(void **state)
 	struct msg short_one[1] = { { 79, 5, BL_WIRE_KIND_NAMED } };
 	uint64_t pid, np0 = LC->st.msg_drops[BL_MSG_DROP_NO_PROCESS],
 		      bk0 = LC->st.msg_drops[BL_MSG_DROP_BAD_KIND];
-	struct bl_route_hop_spec hs;
 	struct seen sn = { 0 };
 	struct rte_mbuf *m;
 	int idx, hop;
@@ -272,13 +276,7 @@ static void test_named_messages(void **state)
 	assert_int_equal(sn.src, 0);
 
 	/* From a known node (put_pkt's source, 10.1.0.1): a relay token. */
-	memset(&hs, 0, sizeof(hs));
-	hs.port = 0;
-	hs.ip = 0x0a010001u;
-	hs.udp = 7447;
-	hs.resolve = true;
-	hop = bl_route_hop_acquire(R->routes, &hs);
-	assert_true(hop >= 0);
+	hop = test_hop(0x0a010001u, 7447, true);
 	assert_int_equal(bl_peer_add(&R->peers, rte_cpu_to_be_32(0x0a010001u), (uint16_t)hop), 0);
 	assert_int_equal(bl_peer_hop(&R->peers, rte_cpu_to_be_32(0x0a010001u)), hop);
 	m = make_pkt(named, 1, 3);
@@ -400,7 +398,6 @@ static void test_remote_stand_in(void **state)
 					     .handle_message = bl_remote_desc.handle_message };
 	struct msg msgs[2] = { { 900, 30, 0 }, { 901, 5, 0 } };
 	struct bl_remote_args ra;
-	struct bl_route_hop_spec hs;
 	struct seen asker = { 0 };
 	struct rte_mbuf *m;
 	uint64_t pid, asker_pid, late0 = LC->sched->drops[BL_SDROP_LATE_REPLY];
@@ -410,13 +407,7 @@ static void test_remote_stand_in(void **state)
 	int hop;
 
 	(void)state;
-	memset(&hs, 0, sizeof(hs));
-	hs.port = 0;
-	hs.mac.addr_bytes[0] = 0x02;
-	hs.ip = 0x0d000003u;
-	hs.udp = 7447;
-	hop = bl_route_hop_acquire(R->routes, &hs);
-	assert_true(hop >= 0);
+	hop = test_hop(0x0d000003u, 7447, false);
 	pid = bl_proc_spawn(LC->sched, &remote, (void *)remote_args(&ra, (unsigned)hop, 513, 7),
 			    NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
