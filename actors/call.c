@@ -17,11 +17,13 @@
  * - the request itself, a BL_MSG_CALL message that carries the low 32 bits
  *   of the reference (its tag) in aux.
  * bl_reply sends a BL_MSG_REPLY with the same tag and drops the callee's
- * monitor entry; the first of reply, timeout and DOWN to reach the caller
- * ends the call (entry, timer and, on a timeout, the callee's monitor by a
- * DEMONITOR). What comes after is late: a reply is dropped and counted
- * late_reply, a DOWN is ignored. A tag is matched only among the caller's
- * pending calls, so 32 bits tell them apart.
+ * monitor entry (a call from another node, BL_MSG_F_CALL, has neither: its
+ * answer leaves for the relay token it came from, as data, and the stand-in
+ * there that passed the call on replies to the caller, actors/remote.c); the first of reply,
+ * timeout and DOWN to reach the caller ends the call (entry, timer and, on a timeout, the callee's
+ * monitor by a DEMONITOR). What comes after is late: a reply is dropped and counted late_reply, a
+ * DOWN is ignored. A tag is matched only among the caller's pending calls, so 32 bits tell them
+ * apart.
  *
  * Requests and replies travel as data does: inline in the node on one
  * lcore, in an mbuf across lcores (BL_X_CALL, BL_X_REPLY), in order with
@@ -211,6 +213,31 @@ uint64_t bl__call_start(struct bl_ctx *c, uint64_t to, uint64_t key, const void 
 	return ref;
 }
 
+/* The answer to a call from another node: data to its relay token. */
+static int reply_node(struct bl_ctx *c, const struct bl_msg *call, uint64_t key, const void *data,
+		      uint32_t len)
+{
+	struct bl_msg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.type = BL_MSG_DATA;
+	a.key = key;
+	a.src = c->p->pid;
+	a.bin.len = len;
+	if (len <= BL_BIN_INLINE_MAX) {
+		if (len != 0)
+			memcpy(a.u.inl, data, len);
+	} else {
+		a.bin.m = bl__bytes_mbuf(c->s, data, len);
+		if (a.bin.m == NULL)
+			return -errno;
+	}
+	rc = bl_transmit(c, call->src, &a);
+	rte_pktmbuf_free(a.bin.m); /* the transmit path copied what it sent */
+	return rc;
+}
+
 int bl_reply(struct bl_ctx *c, const struct bl_msg *call, uint64_t key, const void *data,
 	     uint32_t len)
 {
@@ -218,6 +245,8 @@ int bl_reply(struct bl_ctx *c, const struct bl_msg *call, uint64_t key, const vo
 
 	if (call == NULL || call->type != BL_MSG_CALL || (data == NULL && len != 0))
 		return -EINVAL;
+	if (call->flags & BL_MSG_F_CALL)
+		return reply_node(c, call, key, data, len);
 	/* The caller's monitor of us ends with the answer. */
 	(void)bl__peer_del_tag(c->s, c->p, BL_PEER_MONITORED_BY, call->src, call->aux, &gone);
 	return typed_send(c->s, call->src, c->p->pid, key, BL_MSG_REPLY, call->aux, data, len);

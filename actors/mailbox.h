@@ -56,6 +56,10 @@ extern "C" {
 /* Came from another node (a named message): a group's stand-ins for other
  * nodes do not send it on, so a copy crosses to a node once. */
 #define BL_MSG_F_NODE 0x40u
+/* A call from another node (a named message with BL_WIRE_RELAY_F_CALL):
+ * queued as BL_MSG_CALL, its src a relay token; bl_reply sends the answer
+ * there over the wire (actors/call.c). */
+#define BL_MSG_F_CALL 0x80u
 
 /* Why a process exited: struct bl_reason, in the SDK header. */
 

@@ -21,6 +21,14 @@
  * (the wire source from this node's port: a host's connected socket sees
  * its answer come from the address it sent to). The last REMOTE_ASKS
  * askers are remembered; an answer for an older one is counted late.
+ *
+ * Calls: a call to the stand-in (bl_call, beamctl call) leaves as a named
+ * message flagged a call, which the process there gets as a call; its
+ * bl_reply comes back as the answer to the handle, and the stand-in
+ * replies to the caller with it. The caller's call is with the stand-in:
+ * it ends by that reply, by its timeout, or by the stand-in's exit (the
+ * name gone: noproc); a process exiting on the other node without
+ * answering leaves the caller to its timeout.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,7 +43,8 @@
 struct asker {
 	uint64_t to;	 /* a source token (from the wire) or a pid */
 	uint32_t handle; /* what the message carried; 0: free */
-	bool net;
+	uint32_t tag;	 /* a call's tag (its aux) */
+	bool net, call;
 };
 
 struct remote_state {
@@ -43,7 +52,7 @@ struct remote_state {
 	uint16_t index, reply;
 	bool fanout;
 	uint32_t next;
-	uint64_t sent, failed, answered, late, kept;
+	uint64_t sent, failed, answered, late, kept, calls;
 	struct asker ask[REMOTE_ASKS];
 };
 
@@ -78,7 +87,19 @@ static void remote_answer(struct bl_ctx *c, struct remote_state *st, const struc
 		c->s->drops[BL_SDROP_LATE_REPLY]++;
 		return;
 	}
-	rc = a->net ? bl_transmit(c, a->to, m) : bl_forward(c, a->to, m);
+	if (a->call) {
+		/* As the callee would: the reply, and the end of the caller's
+		 * monitor of this stand-in. */
+		struct bl_msg call;
+
+		memset(&call, 0, sizeof(call));
+		call.type = BL_MSG_CALL;
+		call.src = a->to;
+		call.aux = a->tag;
+		rc = bl_reply(c, &call, m->key, bl_msg_data(m), bl_msg_len(m));
+	} else {
+		rc = a->net ? bl_transmit(c, a->to, m) : bl_forward(c, a->to, m);
+	}
 	if (rc == 0)
 		st->answered++;
 	else
@@ -90,8 +111,14 @@ static void remote_msg(struct bl_ctx *c, const struct bl_msg *m)
 	struct remote_state *st = (struct remote_state *)bl_state(c);
 	uint32_t handle = 0;
 
-	if (m->type != BL_MSG_DATA)
-		return; /* a call is not carried across nodes: it times out */
+	if (m->type != BL_MSG_DATA && m->type != BL_MSG_CALL)
+		return;
+	if (m->type == BL_MSG_CALL && (st->reply == BL_NAMED_NO_REPLY || st->fanout)) {
+		/* No way back for the answer (a group's stand-in): the caller's
+		 * timeout ends the call. */
+		st->failed++;
+		return;
+	}
 	if ((m->flags & BL_MSG_F_NET) && bl_ptx_token_is_relay(m->src)) {
 		remote_answer(c, st, m);
 		return;
@@ -113,7 +140,10 @@ static void remote_msg(struct bl_ctx *c, const struct bl_msg *m)
 		st->next++;
 		a->to = m->src;
 		a->net = (m->flags & BL_MSG_F_NET) != 0;
+		a->call = m->type == BL_MSG_CALL;
+		a->tag = m->aux;
 		a->handle = handle;
+		st->calls += a->call;
 	}
 	if (bl_transmit(c,
 			bl_dest_named(st->hop, st->index,
@@ -130,7 +160,7 @@ static unsigned remote_info(const void *state, struct bl_info_kv *kv, unsigned m
 	const struct bl_info_kv v[] = {
 		{ "index", st->index },	  { "reply_index", st->reply }, { "sent", st->sent },
 		{ "failed", st->failed }, { "answered", st->answered }, { "late", st->late },
-		{ "kept", st->kept },
+		{ "kept", st->kept },	  { "calls", st->calls },
 	};
 	unsigned i;
 

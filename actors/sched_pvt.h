@@ -158,7 +158,7 @@ static __rte_always_inline int bl__deliver_local(struct bl_sched *s, uint64_t ds
 	}
 	msg->src = src;
 	msg->key = key;
-	msg->type = BL_MSG_DATA;
+	msg->type = flags & BL_MSG_F_CALL ? BL_MSG_CALL : BL_MSG_DATA;
 	msg->flags = flags;
 	msg->aux = 0;
 	msg->rx_tsc = s->stamp | (flags & BL_MSG_F_FANOUT ? 1u : 0u);

@@ -116,6 +116,8 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
  * handle says whose answer it is. Else no source at all (0:
  * an answer is refused, bad_dest), never the sending node's address, where
  * an answer would be routed by its key, maybe back here, round and round.
+ * A call (relay flag BL_WIRE_RELAY_F_CALL) is queued as a call, whose
+ * bl_reply goes back to the token.
  */
 static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx,
 					 const uint8_t *h, uint32_t src_ip, uint32_t off,
@@ -124,7 +126,7 @@ static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m
 	const uint8_t *relay = h + BL_WIRE_MSG_HDR_LEN;
 	uint64_t src;
 	uint32_t handle;
-	uint16_t reply;
+	uint16_t reply, flags = BL_MSG_F_NODE;
 	int hop;
 
 	if (unlikely(len < BL_WIRE_RELAY_LEN)) {
@@ -135,8 +137,12 @@ static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m
 	reply = bl_wire_get16(relay + 4);
 	hop = handle != 0 ? bl_peer_hop(&lc->r->peers, src_ip) : -1;
 	src = hop >= 0 ? bl_ptx_relay_token((unsigned)hop, reply, handle) : 0;
+	/* A call with no way back is data: nobody could answer it. */
+	if ((bl_wire_get16(relay + 6) & BL_WIRE_RELAY_F_CALL) && src != 0 &&
+	    reply != BL_NAMED_NO_REPLY)
+		flags |= BL_MSG_F_CALL;
 	deliver_one(lc, m, idx, bl_wire_get64(h + 8), src, off + BL_WIRE_RELAY_LEN,
-		    len - BL_WIRE_RELAY_LEN, BL_MSG_F_NODE);
+		    len - BL_WIRE_RELAY_LEN, flags);
 }
 
 /*

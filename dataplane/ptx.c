@@ -504,11 +504,13 @@ static __rte_noinline int ptx_named(struct bl_lcore *lc, uint64_t dest, const st
 			ptx_drop(lc, BL_PTX_DROP_BAD_DEST, 1);
 			return -EINVAL;
 		}
-		bl_wire_put_relay(relay, bl_ptx_relay_handle(dest), BL_NAMED_NO_REPLY);
+		bl_wire_put_relay(relay, bl_ptx_relay_handle(dest), BL_NAMED_NO_REPLY, 0);
 	} else {
 		index = (uint16_t)((dest >> 12) & 0x3ffu);
+		/* A call (a stand-in passing one on) stays one there. */
 		bl_wire_put_relay(relay, (uint32_t)(dest >> 32) & BL_NAMED_HANDLE_MAX,
-				  (uint16_t)((dest >> 22) & 0x3ffu));
+				  (uint16_t)((dest >> 22) & 0x3ffu),
+				  m->type == BL_MSG_CALL ? BL_WIRE_RELAY_F_CALL : 0);
 	}
 	return ptx_put(lc, bl_dest_hop(hop), m, relay, index);
 }

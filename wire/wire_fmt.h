@@ -40,12 +40,15 @@ extern "C" {
 /* Node to node (docs/cluster.md, "Global names"): a message for a process
  * that the receiving node exports under a global name; the message's flags
  * are the name's index there, its key the sender's, its payload an 8-byte
- * relay header (u32 handle, u16 reply index, u16 0) and then the sender's
- * payload. */
+ * relay header (u32 handle, u16 reply index, u16 relay flags) and then the
+ * sender's payload. */
 #define BL_WIRE_KIND_NAMED 2u
 #define BL_WIRE_RELAY_LEN  8u
+/* Relay flags: the message is a call (bl_call): the process gets it as one
+ * and its bl_reply goes back to the handle as an answer. */
+#define BL_WIRE_RELAY_F_CALL 0x1u
 
-static inline void bl_wire_put_relay(uint8_t *p, uint32_t handle, uint16_t reply)
+static inline void bl_wire_put_relay(uint8_t *p, uint32_t handle, uint16_t reply, uint16_t flags)
 {
 	p[0] = (uint8_t)(handle >> 24);
 	p[1] = (uint8_t)(handle >> 16);
@@ -53,7 +56,8 @@ static inline void bl_wire_put_relay(uint8_t *p, uint32_t handle, uint16_t reply
 	p[3] = (uint8_t)handle;
 	p[4] = (uint8_t)(reply >> 8);
 	p[5] = (uint8_t)reply;
-	p[6] = p[7] = 0;
+	p[6] = (uint8_t)(flags >> 8);
+	p[7] = (uint8_t)flags;
 }
 
 enum bl_wire_flow_op {

@@ -176,16 +176,22 @@ static void test_process_sends_too_big(void **state)
 
 /* A named message's index (the flags of each message of m's frame) and
  * relay header (the first 8 bytes of each payload). */
-static void set_named(struct rte_mbuf *m, const struct msg *msgs, unsigned n, uint16_t index,
-		      uint32_t handle, uint16_t reply)
+static void set_named_f(struct rte_mbuf *m, const struct msg *msgs, unsigned n, uint16_t index,
+			uint32_t handle, uint16_t reply, uint16_t flags)
 {
 	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, BL_WIRE_HDRS_LEN);
 
 	for (unsigned j = 0; j < n; j++) {
 		bl_wire_put16(p + 6, index);
-		bl_wire_put_relay(p + BL_WIRE_MSG_HDR_LEN, handle, reply);
+		bl_wire_put_relay(p + BL_WIRE_MSG_HDR_LEN, handle, reply, flags);
 		p += BL_WIRE_MSG_HDR_LEN + msgs[j].len;
 	}
+}
+
+static void set_named(struct rte_mbuf *m, const struct msg *msgs, unsigned n, uint16_t index,
+		      uint32_t handle, uint16_t reply)
+{
+	set_named_f(m, msgs, n, index, handle, reply, 0);
 }
 
 /* Give resolve-hop h a MAC, as the neighbour table would. */
@@ -491,6 +497,185 @@ static void test_remote_stand_in(void **state)
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
+/* Answers every call with key + 1 and `len` bytes of 0x5a; counts data. */
+struct answerer {
+	uint64_t calls, data, src;
+	uint32_t len;
+	int rc;
+};
+
+static void answerer_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct answerer *st = bl_state(c);
+	static uint8_t bytes[600];
+
+	if (m->type != BL_MSG_CALL) {
+		st->data++;
+		return;
+	}
+	st->calls++;
+	st->src = m->src;
+	memset(bytes, 0x5a, sizeof(bytes));
+	st->rc = bl_reply(c, m, m->key + 1, bytes, st->len);
+}
+
+static const struct bl_behaviour answerer_beh = {
+	.name = "answerer",
+	.init = seen_init,
+	.handle_message = answerer_msg,
+};
+
+/* Calls its `to` on each message (key, the message's), keeps the reply. */
+struct caller {
+	uint64_t to, ref, replies, key;
+	uint32_t status, len;
+};
+
+static void caller_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct caller *st = bl_state(c);
+
+	st->ref = bl_call(c, st->to, m->key, "q", 1, 5000);
+}
+
+static void caller_reply(struct bl_ctx *c, const struct bl_reply *r)
+{
+	struct caller *st = bl_state(c);
+
+	assert_int_equal(r->ref, st->ref);
+	st->replies++;
+	st->status = r->status;
+	st->key = r->m != NULL ? r->m->key : 0;
+	st->len = r->m != NULL ? bl_msg_len(r->m) : 0;
+}
+
+static const struct bl_behaviour caller_beh = {
+	.name = "caller",
+	.init = seen_init,
+	.handle_message = caller_msg,
+	.handle_reply = caller_reply,
+};
+
+/* The one frame this lcore sent: its first message's header and relay. */
+static void read_named(uint16_t *index, uint64_t *key, uint32_t *handle, uint16_t *reply,
+		       uint16_t *flags, uint32_t *len)
+{
+	static uint8_t raw[2048];
+	struct rte_mbuf *out;
+	const uint8_t *d;
+
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(rte_eth_rx_burst(0, 0, &out, 1), 1);
+	d = (const uint8_t *)rte_pktmbuf_read(out, 0, out->pkt_len, raw) + BL_WIRE_HDRS_LEN;
+	assert_int_equal(bl_wire_get16(d + 4), BL_WIRE_KIND_NAMED);
+	*len = bl_wire_get32(d) - BL_WIRE_RELAY_LEN;
+	*index = bl_wire_get16(d + 6);
+	*key = bl_wire_get64(d + 8);
+	*handle = bl_wire_get32(d + 16);
+	*reply = bl_wire_get16(d + 20);
+	*flags = bl_wire_get16(d + 22);
+	rte_pktmbuf_free(out);
+}
+
+/*
+ * A call across nodes. On the callee's node, a named message flagged a
+ * call (from a node this one knows, with a reply index) reaches the
+ * process as a call, whose bl_reply leaves as an answer to the relay token
+ * (short or in an mbuf of its own); without a reply index it is data. On
+ * the caller's node, a call to the stand-in leaves flagged a call, and the
+ * answer to its handle ends the caller's call with that reply.
+ */
+static void test_call_across_nodes(void **state)
+{
+	const struct bl_behaviour remote = { .name = "remote",
+					     .init = bl_remote_desc.init,
+					     .handle_message = bl_remote_desc.handle_message };
+	struct msg one[1] = { { 40, 12, BL_WIRE_KIND_NAMED } };
+	struct answerer an = { .len = 3 };
+	struct caller cl = { 0 };
+	struct bl_remote_args ra;
+	uint64_t pid, spid, cpid;
+	uint32_t handle, len;
+	uint16_t index, reply, flags;
+	struct rte_mbuf *m;
+	uint64_t key;
+	int idx, hop;
+
+	(void)state;
+	pid = bl_proc_spawn(LC->sched, &answerer_beh, &an, NULL);
+	assert_int_equal(bl_registry_register(R->registry, "csvc", BL_NAME_MAX, pid), 0);
+	idx = bl_route_target_export(R->routes, "csvc");
+	assert_true(idx >= 0);
+	hop = test_hop(0x0a010001u, 7447, true);
+	hop_resolved(hop);
+	assert_int_equal(bl_peer_add(&R->peers, rte_cpu_to_be_32(0x0a010001u), (uint16_t)hop), 0);
+
+	/* The callee's node: a call in, its reply out as an answer. */
+	for (unsigned round = 0; round < 2; round++) {
+		an.len = round == 0 ? 3 : 500; /* inline, then an mbuf of its own */
+		m = make_pkt(one, 1, 20 + round);
+		set_named_f(m, one, 1, (uint16_t)idx, 0x77, 12, BL_WIRE_RELAY_F_CALL);
+		send_in(m);
+		bl_sched_run(LC->sched, 16);
+		assert_int_equal(an.calls, round + 1);
+		assert_int_equal(an.rc, 0);
+		assert_int_equal(an.src, bl_ptx_relay_token((unsigned)hop, 12, 0x77));
+		read_named(&index, &key, &handle, &reply, &flags, &len);
+		assert_int_equal(index, 12);
+		assert_int_equal(key, 41);
+		assert_int_equal(handle, 0x77);
+		assert_int_equal(reply, BL_NAMED_NO_REPLY);
+		assert_int_equal(flags, 0); /* an answer, not a call */
+		assert_int_equal(len, an.len);
+	}
+	/* No reply index: nobody could answer, so it is data. */
+	m = make_pkt(one, 1, 22);
+	set_named_f(m, one, 1, (uint16_t)idx, 0x77, BL_NAMED_NO_REPLY, BL_WIRE_RELAY_F_CALL);
+	send_in(m);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(an.calls, 2);
+	assert_int_equal(an.data, 1);
+
+	/* The caller's node: a call to the stand-in leaves as a call ... */
+	spid = bl_proc_spawn(LC->sched, &remote, (void *)remote_args(&ra, (unsigned)hop, 300, 8),
+			     NULL);
+	cl.to = spid;
+	cpid = bl_proc_spawn(LC->sched, &caller_beh, &cl, NULL);
+	assert_int_equal(bl_sched_deliver(LC->sched, cpid, 61, cpid, NULL, 0, 0, 0), 0);
+	bl_sched_run(LC->sched, 16);
+	assert_int_not_equal(cl.ref, 0);
+	read_named(&index, &key, &handle, &reply, &flags, &len);
+	assert_int_equal(index, 300);
+	assert_int_equal(key, 61);
+	assert_int_not_equal(handle, 0);
+	assert_int_equal(reply, 8);
+	assert_int_equal(flags, BL_WIRE_RELAY_F_CALL);
+	assert_int_equal(len, 1);
+	/* ... and the answer to its handle is the caller's reply. */
+	assert_int_equal(bl_sched_deliver(LC->sched, spid, 62,
+					  bl_ptx_relay_token((unsigned)hop, 8, handle), NULL, 0, 0,
+					  BL_MSG_F_NET),
+			 0);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(cl.replies, 1);
+	assert_int_equal(cl.status, BL_CALL_OK);
+	assert_int_equal(cl.key, 62);
+	/* The stand-in goes: a call to it then is noproc, not a timeout. */
+	assert_int_equal(bl_proc_kill(LC->sched, spid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(bl_sched_deliver(LC->sched, cpid, 63, cpid, NULL, 0, 0, 0), 0);
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(cl.replies, 2);
+	assert_int_equal(cl.status, BL_CALL_NOPROC);
+
+	assert_int_equal(bl_proc_kill(LC->sched, cpid, bl_reason_make(BL_EXIT_KILL)), 0);
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_route_target_unexport(R->routes, (unsigned)idx);
+	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_process_sends_too_big),
 		cmocka_unit_test(test_named_messages),
 		cmocka_unit_test(test_remote_stand_in),
+		cmocka_unit_test(test_call_across_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
