@@ -40,6 +40,7 @@
 #include "control/sup_cmds.h"
 #include "control/telemetry.h"
 #include "control/text.h"
+#include "dataplane/heartbeat.h"
 #include "dataplane/router.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -327,6 +328,8 @@ int main(int argc, char **argv)
 		bl_module_cmds_tick(&mcmds);
 		bl_cluster_cmds_tick(&ccmds);
 		bl_global_names_tick(&gnames);
+		/* To every other node, ahead of data (dataplane/heartbeat.h). */
+		bl_heartbeat_tick(r, bl_heartbeat_now_ns());
 		now = mono_s();
 		if (o.stats_interval > 0 && now - last >= o.stats_interval) {
 			print_figures(r, &prev, now - last);

@@ -9,6 +9,7 @@
  * other way: route.add/del with "cluster" are queued for the cluster
  * thread and come back, like anyone else's, through the watch.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "control/errors.h"
 #include "control/cmd_pvt.h"
 #include "control/router_cmds_pvt.h"
+#include "dataplane/heartbeat.h"
 
 #include <rte_byteorder.h>
 
@@ -153,6 +155,36 @@ static void cluster_status(void *arg, json_t *reply)
 
 /* ---- cluster.members ---- */
 
+/* Each other member's link, as its heartbeats say (dataplane/heartbeat.h):
+ * a member this node has no data-plane hop to has none. */
+static void add_heartbeats(const struct bl_router *r, json_t *members)
+{
+	uint64_t now = bl_heartbeat_now_ns();
+	size_t k;
+
+	for (k = 0; k < json_array_size(members); k++) {
+		json_t *m = json_array_get(members, k), *hb;
+		const char *addr = json_string_value(json_object_get(m, "addr"));
+		struct bl_heartbeat_info hi;
+		struct in_addr a;
+
+		if (addr == NULL || inet_pton(AF_INET, addr, &a) != 1 ||
+		    !bl_heartbeat_info(r, a.s_addr, now, &hi))
+			continue;
+		hb = json_object();
+		json_object_set_new(hb, "up", json_boolean(hi.up));
+		json_object_set_new(hb, "sent", json_integer((json_int_t)hi.sent));
+		json_object_set_new(hb, "received", json_integer((json_int_t)hi.received));
+		json_object_set_new(hb, "age_ms",
+				    hi.age_ms == UINT64_MAX ? json_null()
+							    : json_integer((json_int_t)hi.age_ms));
+		json_object_set_new(hb, "rtt_us",
+				    hi.rtt_ns == 0 ? json_null()
+						   : json_real((double)hi.rtt_ns / 1e3));
+		json_object_set_new(m, "heartbeat", hb);
+	}
+}
+
 static int cmd_cluster_members(void *arg, json_t *req, json_t *reply, char *errmsg, size_t errlen)
 {
 	struct bl_cluster_cmds *cc = arg;
@@ -177,6 +209,8 @@ static int cmd_cluster_members(void *arg, json_t *req, json_t *reply, char *errm
 	if (text != NULL)
 		members = json_loads(text, 0, NULL);
 	free(text);
+	if (json_is_array(members))
+		add_heartbeats(cc->rc->r, members);
 	/* Before the first read (or while etcd is away and none was ever read): empty. */
 	json_object_set_new(reply, "members", json_is_array(members) ? members : json_array());
 	if (!json_is_array(members))

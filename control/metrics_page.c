@@ -92,9 +92,11 @@ static const struct field totals[] = {
 	{ "neigh_held", "beamline_neigh_held_messages_total", COUNTER,
 	  "Messages held for a next hop whose MAC was not known yet." },
 	{ "neigh_tx", "beamline_neigh_tx_frames_total", COUNTER,
-	  "Frames the control thread sent (ARP, ND, held frames let go)." },
+	  "Frames the control thread sent (ARP, ND, held frames let go, heartbeats)." },
 	{ "neigh_tx_lost", "beamline_neigh_tx_lost_frames_total", COUNTER,
 	  "Of those, refused by the TX queue." },
+	{ "node_heartbeats", "beamline_node_heartbeats_total", COUNTER,
+	  "Heartbeats taken in from other nodes of the cluster." },
 };
 
 /* stats' back-pressure counters, at its top level. */

@@ -31,8 +31,9 @@
  * A frame with a message of another kind than data, or with wire flags:
  * the walk's lengths hold, so walk it again for those. A named message
  * (from another node) goes to the process its flags name, if this node
- * exports one there (else no_process); another kind is a
- * bad_kind drop; flags are fine, but a process cannot pass such a message
+ * exports one there (else no_process); a heartbeat (from another node) to
+ * the node itself (TGT_PROC: dispatch_mixed tells it by its kind); another
+ * kind is a bad_kind drop; flags are fine, but a process cannot pass such a message
  * on as it came (not plain). Out of line but static, here rather than in a
  * .c file: a call the compiler can see into leaves handle_pkt's registers
  * as they were (an external call made it spill more); __rte_unused because
@@ -50,11 +51,13 @@ static __rte_noinline __rte_unused enum bl_wire_status classify_kinds(struct bl_
 	for (i = 0; i < count; i++) {
 		uint16_t kind = bl_wire_get16(h + 4);
 
-		named |= kind == BL_WIRE_KIND_NAMED;
+		named |= kind == BL_WIRE_KIND_NAMED || kind == BL_WIRE_KIND_HEARTBEAT;
 		if (kind == BL_WIRE_KIND_NAMED) /* from another node: to a global name */
 			tgt[i] = bl_route_target_exported(lc->r->routes, bl_wire_get16(h + 6))
 				     ? (uint16_t)(TGT_PROC | bl_wire_get16(h + 6))
 				     : TGT_DROP | BL_MSG_DROP_NO_PROCESS;
+		else if (kind == BL_WIRE_KIND_HEARTBEAT) /* for this node itself */
+			tgt[i] = TGT_PROC;
 		else if (kind != BL_WIRE_KIND_DATA)
 			tgt[i] = TGT_DROP | BL_MSG_DROP_BAD_KIND;
 		if (kind != BL_WIRE_KIND_DATA || bl_wire_get16(h + 6) != 0)

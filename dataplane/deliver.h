@@ -28,6 +28,7 @@
 #include "actors/group.h"
 #include "actors/registry.h"
 #include "actors/sched.h"
+#include "dataplane/heartbeat.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/neigh.h"
@@ -176,6 +177,8 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 			if (unlikely(bl_wire_get16(h + 4) == BL_WIRE_KIND_NAMED))
 				deliver_named(lc, m, (uint16_t)(t & ~TGT_PROC), h, pkt->src_ip,
 					      pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+			else if (unlikely(bl_wire_get16(h + 4) == BL_WIRE_KIND_HEARTBEAT))
+				bl__heartbeat_in(lc, pkt->src_ip, h + BL_WIRE_MSG_HDR_LEN, len);
 			else
 				deliver_one(lc, m, (uint16_t)(t & ~TGT_PROC), bl_wire_get64(h + 8),
 					    src, pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len,

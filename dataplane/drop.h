@@ -53,17 +53,20 @@ enum bl_pkt_drop {
 enum bl_msg_drop {
 	BL_MSG_DROP_NO_ROUTE = 0, /* no route for the key and no default route */
 	BL_MSG_DROP_ROUTE_DROP,	  /* the route (or default) says drop */
-	BL_MSG_DROP_BAD_KIND,	  /* kind != data: reserved for node-to-node control */
-	BL_MSG_DROP_PORT_DOWN,	  /* the next hop's port does not exist or is stopped */
-	BL_MSG_DROP_NO_MBUF,	  /* a split frame needed a header mbuf; pool empty */
-	BL_MSG_DROP_TOO_BIG,	  /* a split frame would exceed the port MTU */
-	BL_MSG_DROP_TX_FULL,	  /* the port's TX queue stayed full */
+	BL_MSG_DROP_BAD_KIND,  /* a kind a router does not take, or a node-to-node message cut short
+				*/
+	BL_MSG_DROP_PORT_DOWN, /* the next hop's port does not exist or is stopped */
+	BL_MSG_DROP_NO_MBUF,   /* a split frame needed a header mbuf; pool empty */
+	BL_MSG_DROP_TOO_BIG,   /* a split frame would exceed the port MTU */
+	BL_MSG_DROP_TX_FULL,   /* the port's TX queue stayed full */
 	BL_MSG_DROP_NO_PROCESS,	  /* process route: no process registered under the name */
 	BL_MSG_DROP_NO_MEMBER,	  /* group or pool route: the group has no members */
 	BL_MSG_DROP_PROC_REFUSED, /* the runtime refused it (dead pid, mailbox or ring full: its own
 				     counter says which) */
 	BL_MSG_DROP_NEIGH_UNRESOLVED, /* the next hop's MAC is not known and could not be
 					 held for it (or was held past its resolution) */
+	BL_MSG_DROP_NODE_UNKNOWN,     /* a heartbeat from an address that is no node this
+					 one knows (dataplane/heartbeat.h) */
 	BL_MSG_DROP_MAX
 };
 
@@ -112,7 +115,7 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {
 	"no_route", "route_drop", "bad_kind",  "port_down",    "no_mbuf",	   "too_big",
-	"tx_full",  "no_process", "no_member", "proc_refused", "neigh_unresolved",
+	"tx_full",  "no_process", "no_member", "proc_refused", "neigh_unresolved", "node_unknown",
 };
 
 /* Map a frame check status (not BL_WIRE_OK) to its packet drop reason. */

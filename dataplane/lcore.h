@@ -71,16 +71,18 @@ struct bl_lcore_stats {
 	uint64_t ptx_inplace;	 /* of those, sent in the received mbuf (no copy) */
 	uint64_t frame_deliveries; /* received frames given whole to one process */
 	uint64_t loops;
-	uint64_t busy_loops;	/* loops that received something */
-	uint64_t rx_bursts;	/* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
-	uint64_t busy_tsc;	/* TSC cycles in loops that did work */
-	uint64_t idle_tsc;	/* TSC cycles in loops that found nothing (sleeps included) */
-	uint64_t sleeps;	/* idle back-off sleeps (RCU-offline) */
-	uint64_t rx_skips;	/* polls skipped while the processes were behind */
-	uint64_t neigh_punts;	/* ARP and ND packets handed to the control thread (accepted) */
-	uint64_t neigh_held;	/* messages handed to the neighbour table, their MAC unknown */
-	uint64_t neigh_tx;	/* frames the control thread had this lcore send */
-	uint64_t neigh_tx_lost; /* of those, refused by the TX queue and freed */
+	uint64_t busy_loops;	  /* loops that received something */
+	uint64_t rx_bursts;	  /* non-empty RX bursts (average burst = rx_pkts / rx_bursts) */
+	uint64_t busy_tsc;	  /* TSC cycles in loops that did work */
+	uint64_t idle_tsc;	  /* TSC cycles in loops that found nothing (sleeps included) */
+	uint64_t sleeps;	  /* idle back-off sleeps (RCU-offline) */
+	uint64_t rx_skips;	  /* polls skipped while the processes were behind */
+	uint64_t neigh_punts;	  /* ARP and ND packets handed to the control thread (accepted) */
+	uint64_t neigh_held;	  /* messages handed to the neighbour table, their MAC unknown */
+	uint64_t neigh_tx;	  /* frames the control thread had this lcore send (ARP, ND, held
+				     frames let go, heartbeats) */
+	uint64_t neigh_tx_lost;	  /* of those, refused by the TX queue and freed */
+	uint64_t node_heartbeats; /* heartbeats from other nodes taken in (counted delivered) */
 	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];

@@ -60,20 +60,42 @@ struct bl_peer_node {
 	uint16_t hop;
 };
 
+/* The link to such a node (dataplane/heartbeat.h): the control thread's
+ * side (sent, seq, due) and what workers saw of the node's heartbeats
+ * (relaxed stores by whichever worker got one; read by the control thread). */
+struct bl_peer_live {
+	uint64_t seq;	   /* control thread: next seq of its heartbeat stream */
+	uint64_t sent;	   /* control thread: heartbeats sent */
+	uint64_t received; /* workers: heartbeats received */
+	uint64_t rx_ns;	   /* workers: when the last came (this node's clock) */
+	uint64_t peer_ns;  /* workers: its sent_ns, to echo */
+	uint64_t rtt_ns;   /* workers: the last round trip measured */
+};
+
 struct bl_peer_nodes {
 	uint32_t n;
 	struct bl_peer_node e[BL_PEER_NODES_MAX];
+	struct bl_peer_live live[BL_PEER_NODES_MAX];
+	uint64_t next_ns; /* control thread: when the next heartbeats are due */
 };
 
-/* The hop to the node at ip_be, or -1. Any lcore. */
-static inline int bl_peer_hop(const struct bl_peer_nodes *p, uint32_t ip_be)
+/* The index of the node at ip_be in p, or -1. Any lcore. */
+static inline int bl_peer_find(const struct bl_peer_nodes *p, uint32_t ip_be)
 {
 	uint32_t n = __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
 
 	for (uint32_t i = 0; i < n; i++)
 		if (p->e[i].ip_be == ip_be)
-			return p->e[i].hop;
+			return (int)i;
 	return -1;
+}
+
+/* The hop to the node at ip_be, or -1. Any lcore. */
+static inline int bl_peer_hop(const struct bl_peer_nodes *p, uint32_t ip_be)
+{
+	int i = bl_peer_find(p, ip_be);
+
+	return i >= 0 ? p->e[i].hop : -1;
 }
 
 /* Add a node (control thread); 0, or -ENOSPC when BL_PEER_NODES_MAX are known. */
@@ -115,9 +137,10 @@ struct bl_router {
 	int rx_hold; /* while set, workers run processes but take no packets (acquire) */
 	bool running;
 	uint64_t start_tsc;
-	/* The other nodes of the cluster, for answers to named messages:
-	 * appended by the control thread (control/global_names.c), an entry
-	 * whole before n moves (release); never changed once counted. */
+	/* The other nodes of the cluster, for answers to named messages and
+	 * heartbeats: appended by the control thread (control/global_names.c),
+	 * an entry whole before n moves (release); e[] never changed once
+	 * counted, live[] as struct bl_peer_live says. */
 	struct bl_peer_nodes peers;
 };
 

@@ -13,12 +13,13 @@ void bl_lcore_flush(struct bl_lcore *lc)
 {
 	uint16_t p;
 
+	/* The control thread's frames (nbr_punt.h: ARP, ND, heartbeats) go
+	 * first: control never waits behind this lcore's data. */
+	if (unlikely(lc->nbr_out != NULL))
+		bl__nbr_out_drain(lc);
 	for (p = 0; p < lc->r->n_ports; p++)
 		if (lc->tx[p].n > 0)
 			txbuf_send(lc, p, &lc->tx[p]);
-	/* The control thread's frames (nbr_punt.h): after this lcore's own. */
-	if (unlikely(lc->nbr_out != NULL))
-		bl__nbr_out_drain(lc);
 }
 
 bool bl__hop_bytes6(const struct bl_lcore *lc, uint16_t h, struct bl_wire_out6 *o6)

@@ -48,6 +48,15 @@ extern "C" {
  * and its bl_reply goes back to the handle as an answer. */
 #define BL_WIRE_RELAY_F_CALL 0x1u
 
+/* Node to node (docs/cluster.md, "Heartbeats"): a node is alive; in a frame
+ * of its own, key 0, flags 0; its payload, 24 bytes: the sender's clock
+ * when it left (u64 ns), the sender's time of the receiver's last
+ * heartbeat to it, echoed (u64 ns, 0: none yet), and how long the sender
+ * held that one (u64 ns): the receiver's round trip is its own now, less
+ * the echo, less the hold. */
+#define BL_WIRE_KIND_HEARTBEAT 3u
+#define BL_WIRE_HEARTBEAT_LEN  24u
+
 static inline void bl_wire_put_relay(uint8_t *p, uint32_t handle, uint16_t reply, uint16_t flags)
 {
 	p[0] = (uint8_t)(handle >> 24);
@@ -226,6 +235,14 @@ static inline void bl_wire_put_msg_hdr(uint8_t *p, uint32_t len, uint16_t kind, 
 	bl_wire_put16(p + 4, kind);
 	bl_wire_put16(p + 6, flags);
 	bl_wire_put64(p + 8, key);
+}
+
+static inline void bl_wire_put_heartbeat(uint8_t *p, uint64_t sent_ns, uint64_t echo_ns,
+					 uint64_t held_ns)
+{
+	bl_wire_put64(p, sent_ns);
+	bl_wire_put64(p + 8, echo_ns);
+	bl_wire_put64(p + 16, held_ns);
 }
 
 /* Write a flow-control payload (BL_WIRE_FLOW_LEN bytes) at p. */
