@@ -156,14 +156,15 @@ static void cluster_status(void *arg, json_t *reply)
 /* ---- cluster.members ---- */
 
 /* Each other member's link, as its heartbeats say (dataplane/heartbeat.h):
- * a member this node has no data-plane hop to has none. */
+ * a member this node has no data-plane hop to has none. Flat fields, so
+ * the member table shows them as columns. */
 static void add_heartbeats(const struct bl_router *r, json_t *members)
 {
 	uint64_t now = bl_heartbeat_now_ns();
 	size_t k;
 
 	for (k = 0; k < json_array_size(members); k++) {
-		json_t *m = json_array_get(members, k), *hb;
+		json_t *m = json_array_get(members, k);
 		const char *addr = json_string_value(json_object_get(m, "addr"));
 		struct bl_heartbeat_info hi;
 		struct in_addr a;
@@ -171,17 +172,15 @@ static void add_heartbeats(const struct bl_router *r, json_t *members)
 		if (addr == NULL || inet_pton(AF_INET, addr, &a) != 1 ||
 		    !bl_heartbeat_info(r, a.s_addr, now, &hi))
 			continue;
-		hb = json_object();
-		json_object_set_new(hb, "up", json_boolean(hi.up));
-		json_object_set_new(hb, "sent", json_integer((json_int_t)hi.sent));
-		json_object_set_new(hb, "received", json_integer((json_int_t)hi.received));
-		json_object_set_new(hb, "age_ms",
+		json_object_set_new(m, "link", json_string(hi.up ? "up" : "down"));
+		json_object_set_new(m, "rtt_us",
+				    hi.rtt_ns == 0 ? json_null()
+						   : json_integer((json_int_t)(hi.rtt_ns / 1000u)));
+		json_object_set_new(m, "hb_age_ms",
 				    hi.age_ms == UINT64_MAX ? json_null()
 							    : json_integer((json_int_t)hi.age_ms));
-		json_object_set_new(hb, "rtt_us",
-				    hi.rtt_ns == 0 ? json_null()
-						   : json_real((double)hi.rtt_ns / 1e3));
-		json_object_set_new(m, "heartbeat", hb);
+		json_object_set_new(m, "hb_sent", json_integer((json_int_t)hi.sent));
+		json_object_set_new(m, "hb_received", json_integer((json_int_t)hi.received));
 	}
 }
 

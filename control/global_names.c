@@ -134,8 +134,16 @@ static void stand_in_start(struct bl_global_names *g, struct bl_gname *e)
 static void stand_in_stop(struct bl_global_names *g, struct bl_gname *e)
 {
 	if (e->pid != BL_PID_NONE && whereis(g, e->name) == e->pid &&
-	    exec_json(g, json_pack("{s:s, s:s}", "cmd", "kill", "target", e->name)) == 0)
+	    exec_json(g, json_pack("{s:s, s:s}", "cmd", "kill", "target", e->name)) == 0) {
 		g->stopped++;
+		/* The name goes with the stand-in now, not at the registry's
+		 * next sweep: what is sent to it meanwhile is no_process, as
+		 * for any name that has gone, not a dead_pid refusal. */
+		rcu_thread_online();
+		if (whereis(g, e->name) == e->pid)
+			(void)bl_registry_unregister(g->r->registry, e->name, BL_NAME_MAX);
+		rcu_thread_offline();
+	}
 	e->pid = BL_PID_NONE;
 	stand_in_unexport(g, e);
 }

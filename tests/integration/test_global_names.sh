@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
 # Global names across three nodes (docs/cluster.md, "Global names"), on a
-# real etcd cluster of three members (loopback, their own ports and data)
-# and a real link: nodes A (10.81.0.1), B (10.81.0.2) and C (10.81.0.3), each
-# a net_af_packet port on a veth pair whose other end is on one Linux bridge.
+# real etcd cluster of three members and a real link. Each node runs in a
+# network namespace of its own: A (10.81.0.1), B (10.81.0.2) and C
+# (10.81.0.3), each a net_af_packet port on a veth end in its namespace,
+# the other ends on one Linux bridge in a fourth, "fabric" namespace:
+#
+#   host ns  10.81.1.2 --veth-- port 1 (10.81.1.1)  A ns  port 0 --veth--+
+#                                                   B ns  port 0 --veth--+- bridge (fabric ns)
+#                                                   C ns  port 0 --veth--+
+#   A, B, C ns  10.82.M.1, .2, .3 --veth-- management bridge 10.82.M.254 (root ns)
+#
+# The bridge is in a namespace rather than the root one so that no data
+# frame passes through the root namespace: whatever the machine runs there
+# (a firewall or br_netfilter on bridged frames, a network manager) never
+# sees the data plane, and deleting the namespaces takes all of it away.
+# The etcd members stay in the root namespace, talking to each other on
+# loopback; a node's namespace cannot reach the root's 127.0.0.1, so each
+# node has a management veth to a bridge in the root namespace, and the
+# members listen for clients on that bridge's address as well as on
+# 127.0.0.1 (the test's own health checks). M is picked per run, skipping a
+# /24 the root namespace already routes, so two runs at once do not share
+# a subnet there. No link the test makes has IPv6, so no kernel chatter
+# reaches a port (the host's own side keeps it, as a host would).
 #
 # C registers its counter `svc` cluster-wide; A gets a stand-in under the
 # name, so that:
@@ -27,23 +46,32 @@
 #     svc is counted no_process there;
 #   - C registers it again, then is killed: its lease expires and A and B
 #     drop the name and their stand-ins.
-# Skips (77) without etcd (Debian: etcd-server) or without root (veth).
+# Skips (77) without etcd (Debian: etcd-server) or without root (namespaces,
+# veth, bridges).
 set -euo pipefail
 b=${BL_BUILD_DIR:?}
 etcd_bin=$(command -v etcd || true)
 [ -n "$etcd_bin" ] || { echo "SKIP: no etcd (Debian package etcd-server) to run a cluster against"; exit 77; }
 n=$$
 work=$(mktemp -d /tmp/bl-test-gnames.XXXXXX)
-v_a="gnA$n" v_b="gnB$n" v_c="gnC$n" v_h="gnH$n" v_hi="gnh$n" br="gnBr$n" ns="bl-gn-$n"
-pid_a="" pid_b="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_links=() made_br="" made_ns=""
+# Namespaces: the nodes' bl-gn{a,b,c}-$n, the fabric's and the host's.
+ns_f="bl-gnf-$n" ns="bl-gn-$n"
+# Interfaces (at most 15 characters with a 7-digit pid): node x's port gn{A,B,C}$n
+# (its bridge end ...f), A's second port gnH$n (the host's end gnh$n), node
+# x's management end gnm{a,b,c}$n (its root end ...r), the bridges.
+v_a="gnA$n" v_b="gnB$n" v_c="gnC$n" v_h="gnH$n" v_hi="gnh$n" br="gnBr$n" mbr="gnMg$n"
+pid_a="" pid_b="" pid_c="" pid_e1="" pid_e2="" pid_e3="" made_links=() made_br="" made_ns=()
 cleanup() {
 	set +e
 	for p in $pid_a $pid_b $pid_c $pid_e1 $pid_e2 $pid_e3; do
 		if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
 	done
+	# The root namespace's links first (each takes its peer with it), then
+	# the namespaces, with every link left in them.
 	for l in "${made_links[@]}"; do ip link del "$l" 2>/dev/null; done
 	[ -n "$made_br" ] && ip link del "$made_br" 2>/dev/null
-	[ -n "$made_ns" ] && ip netns del "$made_ns" 2>/dev/null
+	for s in "${made_ns[@]}"; do ip netns del "$s" 2>/dev/null; done
+	for x in a b c; do rm -rf "/var/run/dpdk/bl-gn-$x$n" 2>/dev/null; done # EAL's runtime folders
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,47 +80,75 @@ fail() {
 	for f in "$work"/*.log; do echo "--- $f"; tail -n 30 "$f"; done
 	exit 1
 }
-if [ "$(id -u)" != 0 ] || ! ip link add "$br" type bridge 2>"$work/br.err"; then
-	echo "SKIP: cannot create a bridge (needs root): $(cat "$work/br.err" 2>/dev/null)"
+no_ipv6() { # namespace: no IPv6 on any link in it, now or later
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+}
+if [ "$(id -u)" != 0 ] || ! ip netns add "$ns_f" 2>"$work/ns.err"; then
+	echo "SKIP: cannot create network namespaces (needs root): $(cat "$work/ns.err" 2>/dev/null)"
 	exit 77
 fi
-made_br=$br
-sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" 2>/dev/null || true
-ip link set "$br" up
-# Each node's port: a veth end; the other end on the bridge.
-for v in "$v_a" "$v_b" "$v_c"; do
-	ip link add "$v" type veth peer name "${v}b" || fail "veth $v"
-	made_links+=("$v")
-	ip link set "${v}b" master "$br"
-	for x in "$v" "${v}b"; do
-		sysctl -qw "net.ipv6.conf.$x.disable_ipv6=1" 2>/dev/null || true
-		ip link set "$x" up
-	done
+made_ns+=("$ns_f")
+no_ipv6 "$ns_f"
+if ! ip -n "$ns_f" link add "$br" type bridge 2>"$work/br.err"; then
+	echo "SKIP: cannot create a bridge: $(cat "$work/br.err")"
+	exit 77
+fi
+ip -n "$ns_f" link set "$br" up
+# The management bridge, on a /24 nothing in the root namespace routes yet.
+ip link add "$mbr" type bridge || fail "management bridge"
+made_br=$mbr
+sysctl -qw "net.ipv6.conf.$mbr.disable_ipv6=1" 2>/dev/null || true
+m=$((n % 250))
+for _ in $(seq 250); do
+	[ -z "$(ip -4 route show root "10.82.$m.0/24")" ] && break
+	m=$(((m + 1) % 250))
+done
+mgmt="10.82.$m"
+ip addr add "$mgmt.254/24" dev "$mbr"
+ip link set "$mbr" up
+# Each node's namespace: its port, a veth to the fabric's bridge; its
+# management veth to the root namespace's bridge.
+i=0
+for x in a b c; do
+	i=$((i + 1))
+	rns="bl-gn$x-$n" vn="v_$x" vm="gnm$x$n"
+	v=${!vn}
+	ip netns add "$rns" || fail "ip netns add $rns"
+	made_ns+=("$rns")
+	no_ipv6 "$rns"
+	ip -n "$rns" link set lo up
+	ip link add "$v" netns "$rns" type veth peer name "${v}f" netns "$ns_f" || fail "veth $v"
+	ip -n "$ns_f" link set "${v}f" master "$br" up
+	ip -n "$rns" link set "$v" up
+	ip link add "${vm}r" type veth peer name "$vm" netns "$rns" || fail "veth $vm"
+	made_links+=("${vm}r")
+	sysctl -qw "net.ipv6.conf.${vm}r.disable_ipv6=1" 2>/dev/null || true
+	ip link set "${vm}r" master "$mbr" up
+	ip -n "$rns" addr add "$mgmt.$i/24" dev "$vm"
+	ip -n "$rns" link set "$vm" up
 done
 # The host: a namespace behind A's second port.
 ip netns add "$ns" || fail "ip netns add"
-made_ns=$ns
-ip link add "$v_h" type veth peer name "$v_hi" || fail "veth for the host"
-made_links+=("$v_h")
-ip link set "$v_hi" netns "$ns"
+made_ns+=("$ns")
+ip link add "$v_h" netns "bl-gna-$n" type veth peer name "$v_hi" netns "$ns" || fail "veth for the host"
 ip -n "$ns" link set lo up
 ip -n "$ns" addr add 10.81.1.2/24 dev "$v_hi"
 ip -n "$ns" link set "$v_hi" up
-sysctl -qw "net.ipv6.conf.$v_h.disable_ipv6=1" 2>/dev/null || true
-ip link set "$v_h" up
+ip -n "bl-gna-$n" link set "$v_h" up
 
-# Six free loopback ports (a client and a peer port for each member): bound
-# by the kernel, then freed.
+# Six free ports (a client and a peer port for each member): bound by the
+# kernel on every address, then freed.
 read -r c1 p1 c2 p2 c3 p3 < <(python3 -c '
 import socket
 s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
+for x in s: x.bind(("", 0))
 print(*[x.getsockname()[1] for x in s])
 for x in s: x.close()')
 peers="e1=http://127.0.0.1:$p1,e2=http://127.0.0.1:$p2,e3=http://127.0.0.1:$p3"
 start_member() { # name, client port, peer port
 	"$etcd_bin" --name "$1" --data-dir "$work/$1" \
-		--listen-client-urls "http://127.0.0.1:$2" --advertise-client-urls "http://127.0.0.1:$2" \
+		--listen-client-urls "http://127.0.0.1:$2,http://$mgmt.254:$2" \
+		--advertise-client-urls "http://$mgmt.254:$2,http://127.0.0.1:$2" \
 		--listen-peer-urls "http://127.0.0.1:$3" --initial-advertise-peer-urls "http://127.0.0.1:$3" \
 		--initial-cluster "$peers" --initial-cluster-state new >>"$work/$1.log" 2>&1 &
 	eval "pid_$1=\$!"
@@ -100,23 +156,38 @@ start_member() { # name, client port, peer port
 start_member e1 "$c1" "$p1"
 start_member e2 "$c2" "$p2"
 start_member e3 "$c3" "$p3"
-E="http://127.0.0.1:$c1,http://127.0.0.1:$c2,http://127.0.0.1:$c3"
+E="http://$mgmt.254:$c1,http://$mgmt.254:$c2,http://$mgmt.254:$c3"
 for c in "$c1" "$c2" "$c3"; do
 	for _ in $(seq 200); do
 		curl -s -m 1 "http://127.0.0.1:$c/health" 2>/dev/null | grep -q '"health":"true"' && break
 		sleep 0.1
 	done
 done
+for x in a b c; do
+	ip netns exec "bl-gn$x-$n" curl -s -m 2 "http://$mgmt.254:$c1/health" 2>/dev/null | grep -q '"health":"true"' ||
+		fail "node $x's namespace cannot reach etcd at $mgmt.254:$c1"
+done
 
 start_node() { # name, interface, address, [more EAL and daemon words]
-	local x=$1 iface=$2 addr=$3
+	local x=$1 iface=$2 addr=$3 p
 	shift 3
-	"$b/control/beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 256 --log-level=error \
+	# ip netns exec execs the daemon: $! is the daemon's own pid.
+	ip netns exec "bl-gn$x-$n" "$b/control/beamline" -l 0,1 --no-huge --no-shconf --no-pci -m 256 --log-level=error \
 		--file-prefix "bl-gn-$x$n" --vdev "net_af_packet_gn$x$n,iface=$iface" "$@" \
 		-- --socket "$work/$x.sock" --port-ip "0=$addr" --cluster "g$n" --node "$x" --etcd "$E" \
 		--cluster-ttl 3 --check-mbufs ${more_opts:-} >"$work/node-$x.log" 2>&1 &
-	eval "pid_$x=\$!"
-	for _ in $(seq 300); do [ -S "$work/$x.sock" ] && return 0; sleep 0.1; done
+	p=$!
+	eval "pid_$x=\$p"
+	for _ in $(seq 300); do
+		if [ -S "$work/$x.sock" ]; then
+			if [ "$(readlink /proc/"$p"/exe)" != "$(readlink -f "$b/control/beamline")" ] ||
+				[ "$(ip netns identify "$p")" != "bl-gn$x-$n" ]; then
+				fail "node $x: pid $p is not beamline in bl-gn$x-$n"
+			fi
+			return 0
+		fi
+		sleep 0.1
+	done
 	fail "node $x did not come up"
 }
 ctl() { local x=$1; shift; "$b/control/beamctl" -s "$work/$x.sock" "$@"; }
@@ -170,6 +241,28 @@ ctl b global register bsvc >/dev/null || fail "global register bsvc on B"
 wait_for 10 "A's stand-in for bsvc" stand_in_on a bsvc b
 ctl a send bsvc 4 "to b" >/dev/null || fail "send bsvc on A"
 wait_for 10 "B's bsvc got A's message" counted 4 1 b bsvc
+
+step "a call on A crosses to C's svc and its answer comes back"
+out=$(ctl a --json call svc 5 q --timeout 3000) || fail "call svc on A: $out"
+echo "$out" | py "assert d['status'] == 'ok' and d['data'].startswith('key 5: 3 messages'), d" ||
+	fail "A's call to svc: $out"
+ctl a --json info svc | py "assert d['remote']['calls'] >= 1 and d['remote']['answered'] >= 1, d" ||
+	fail "A's stand-in did not carry the call: $(ctl a --json info svc)"
+
+step "heartbeats: each node hears the other two, with a round trip"
+hears() { # node, the two others
+	ctl "$1" --json cluster | py "
+m = {x['node']: x for x in d['members']}
+for o in ('$2', '$3'):
+    h = m[o]
+    assert h['link'] == 'up' and h['hb_received'] > 0 and h['hb_sent'] > 0 and h['rtt_us'] > 0, h"
+}
+wait_for 10 "A hears B and C" hears a b c
+wait_for 10 "B hears A and C" hears b a c
+wait_for 10 "C hears A and B" hears c a b
+ctl a cluster | sed -n '/^members/,$p'
+ctl b --json stats | py "assert d['totals']['node_heartbeats'] > 0, d['totals']" ||
+	fail "B's workers counted no heartbeat: $(ctl b --json stats)"
 
 step "a route on A to svc"
 ctl a route add 6 process svc >/dev/null || fail "route add 6 process svc on A"
@@ -257,6 +350,13 @@ wait_for 10 "A's stand-in for svc again" stand_in_on a svc
 kill -KILL "$pid_c"
 wait "$pid_c" 2>/dev/null || true
 pid_c=""
+# The link is seen down within a second, while the lease still lists C.
+c_down() {
+	ctl a --json cluster | py "
+m = {x['node']: x for x in d['members']}
+assert 'c' in m and m['c']['link'] == 'down', m.get('c')"
+}
+wait_for 3 "A sees C's heartbeats stop while its lease still runs" c_down
 wait_for 10 "A dropped the dead node's svc" no_name_on a svc
 wait_for 10 "B dropped the dead node's svc" no_name_on b svc
 stand_in_on a bsvc b || fail "A lost B's bsvc when C died"
