@@ -27,6 +27,9 @@
 # name, so that:
 #   - `beamctl send svc ...` on A and on B reaches C's counter (a process
 #     sends to a global name as to a local one), and A reaches B's `bsvc`;
+#   - `beamctl call svc` on A crosses to C's counter and brings its answer;
+#   - the nodes hear each other's heartbeats, with round trips, and A sees
+#     C's link go down (when C is killed) before C's lease runs out;
 #   - a route on A, `route add 6 process svc`, takes frames that C's own
 #     forward process sends to A back to C's counter (a route to a global
 #     name), each message counted once at C;
@@ -42,6 +45,9 @@
 #   - the etcd member both nodes talk to first is killed: both go on with
 #     the two left, keep their leases (no name or member flaps), and a
 #     cluster route written after it reaches both;
+#   - B loses etcd (its management link is cut): it keeps forwarding on
+#     what it knew, reports itself degraded, and on its return has the
+#     cluster routes changed meanwhile, with no stale one left;
 #   - C gives the name up: A's stand-in goes, and what A's route sends to
 #     svc is counted no_process there;
 #   - C registers it again, then is killed: its lease expires and A and B
@@ -335,6 +341,26 @@ ctl a --json global list | py "assert d['stand_ins_started'] == $started, d" ||
 	fail "svc's stand-in was started again: the name flapped"
 ctl a send svc 5 "after the member died" >/dev/null || fail "send svc on A after the kill"
 wait_for 10 "C's counter got it" counted 5 4
+
+step "B loses etcd (its management link cut): it forwards on, degraded; back, it resyncs"
+state_is() { ctl "$1" --json status | py "assert d['cluster']['state'] == '$2', d['cluster']"; }
+no_route_on() { ctl "$1" --json route list | py "assert not [x for x in d['routes'] if str(x['key']) == '$2'], d"; }
+ctl a route add 401 drop --cluster >/dev/null || fail "route add 401 --cluster on A"
+wait_for 10 "route 401 on B" route_on b 401
+ip -n "bl-gnb-$n" link set "gnmb$n" down
+wait_for 20 "B degraded" state_is b degraded
+route_on b 401 || fail "B dropped a cluster route while cut off from etcd"
+ctl b send svc 9 "from b, cut off" >/dev/null || fail "send svc on B while degraded"
+wait_for 10 "C's counter got B's message sent while B was cut off" counted 9 3
+# Changed on etcd while B is away.
+ctl a route del 401 --cluster >/dev/null || fail "route del 401 --cluster on A"
+ctl a route add 402 drop --cluster >/dev/null || fail "route add 402 --cluster on A"
+wait_for 10 "route 402 on C" route_on c 402
+ip -n "bl-gnb-$n" link set "gnmb$n" up
+wait_for 20 "B joined again" state_is b joined
+wait_for 10 "route 401 gone from B" no_route_on b 401
+wait_for 10 "route 402 on B" route_on b 402
+wait_for 10 "A's stand-in for B's bsvc after B's return" stand_in_on a bsvc b
 
 step "C gives svc up: A's stand-in goes; A's route counts no_process"
 ctl c global unregister svc >/dev/null || fail "global unregister svc"
