@@ -212,6 +212,18 @@ struct bl_neigh {
 	struct rte_ether_addr mac;
 };
 
+/*
+ * The IPv6 senders whose messages went to processes (dataplane/src6.h):
+ * an IPv6 address does not fit a source token, so the token names its slot
+ * here instead. Same writer and readers as the neighbour cache.
+ */
+#define BL_SRC6_SIZE 1024u /* power of two */
+
+struct bl_src6 {
+	uint32_t seq; /* odd while being written; /2 is the slot's generation */
+	uint8_t ip[16];
+};
+
 /* The largest count an accepted frame can have in one mbuf segment. */
 #define BL_MAX_FRAME_MSGS (UINT16_MAX / BL_WIRE_MSG_HDR_LEN + 1)
 
@@ -272,6 +284,7 @@ struct bl_lcore {
 	 * (dataplane/nbr_punt.c); NULL on the others. */
 	struct rte_ring *nbr_out;
 	struct bl_neigh neigh[BL_NEIGH_SIZE] __rte_cache_aligned;
+	struct bl_src6 src6[BL_SRC6_SIZE] __rte_cache_aligned;
 	struct bl_lcore_stats st __rte_cache_aligned;
 
 	/*

@@ -21,8 +21,9 @@
  * place when its headers are the hop family's (IPv6: the UDP checksum
  * updated from the words that changed), else reframed in its own mbuf
  * (bl_wire_reframe), then tagged for a VLAN hop. Processes get its
- * messages with a source token that has no IPv4 address, so an answer to
- * it is refused (bad_dest).
+ * messages with a source token that names the sender's slot in this
+ * worker's IPv6 table (dataplane/src6.h), so an answer goes back to it
+ * over IPv6.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
 #include "dataplane/split.h"
+#include "dataplane/src6.h"
 #include "dataplane/txbuf.h"
 #include "dataplane/vlan.h"
 #include "dataplane/wire.h"
@@ -190,9 +192,13 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	}
 	count = pkt.fr.count;
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
-	if (common < TGT_PROC) /* one hop: the usual case, straight to it */
+	if (common < TGT_PROC) { /* one hop: the usual case, straight to it */
 		bl__lcore_forward1(lc, m, &pkt, common, count);
-	else
-		handle_frame(lc, in_port, m, &pkt, common, count);
+		return count;
+	}
+	/* Some for processes, maybe: their source token names the sender's
+	 * slot in the IPv6 table, so that an answer finds it (src6.h). */
+	pkt.src_ip = bl_src6_learn(lc, src6);
+	handle_frame(lc, in_port, m, &pkt, common, count);
 	return count;
 }

@@ -26,6 +26,7 @@
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/ptx.h"
+#include "dataplane/src6.h"
 #include "dataplane/router.h"
 #include "dataplane/txbuf.h"
 #include "dataplane/vlan.h"
@@ -236,6 +237,47 @@ static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, st
 	f->rx_tsc = lc->sched != NULL ? bl_sched_stamp(lc->sched) : 0;
 }
 
+/* The answer's seq counter for dest (a source token). */
+static uint64_t *answer_seq(struct bl_lcore *lc, uint64_t dest)
+{
+	uint32_t slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
+
+	if (lc->rseq[slot].dest != dest) {
+		/* A new answer stream (or one pushed out of the table). */
+		lc->rseq[slot].dest = dest;
+		lc->rseq[slot].seq = 0;
+	}
+	return &lc->rseq[slot].seq;
+}
+
+/* An answer to an IPv6 sender (its token names a slot of the receiving
+ * worker rx's IPv6 table, dataplane/src6.h): over IPv6, untagged, from
+ * the port's IPv6 address. 0 or a drop reason + 1. */
+static __rte_noinline int answer6(struct bl_lcore *lc, const struct bl_lcore *rx,
+				  const struct bl_ptx_src *to, const struct rte_ether_addr *mac,
+				  struct bl_pframe *f, uint64_t dest)
+{
+	const struct bl_port *out = &lc->r->ports[to->port];
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(lc->r->conf.udp_port + lc->worker));
+	uint8_t ip6[16];
+
+	if (!bl_src6_get(rx, to->ip_be, ip6))
+		return BL_PTX_DROP_BAD_DEST + 1; /* its slot has another sender now */
+	memcpy(f->o6.eth, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(f->o6.eth + RTE_ETHER_ADDR_LEN, out->local.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(f->o6.ips, out->local6.ip, 16);
+	memcpy(f->o6.ips + 16, ip6, 16);
+	memcpy(f->o6.ports, &sport, 2);
+	memcpy(f->o6.ports + 2, &to->udp_be, 2);
+	bl_wire_out6_seal(&f->o6);
+	f->port = to->port;
+	f->v6 = f->other = 1;
+	f->vlan = f->vlan_outer = 0;
+	f->seq = answer_seq(lc, dest);
+	f->room = f->room_max = pframe_room(lc, f);
+	return 0;
+}
+
 /* Addresses, port and seq counter for dest; 0 or a drop reason + 1. */
 static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *f)
 {
@@ -268,7 +310,6 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 			return BL_PTX_DROP_NO_NEIGHBOUR + 1; /* not resolved yet */
 	} else {
 		struct bl_ptx_src to = bl_ptx_token_decode(dest);
-		uint32_t slot;
 
 		if (to.worker >= r->n_workers || to.ip_be == 0 || to.udp_be == 0)
 			return BL_PTX_DROP_BAD_DEST + 1;
@@ -277,6 +318,8 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		out = &r->ports[to.port];
 		if (bl_lcore_neigh_get(r->workers[to.worker], to.ip_be, to.port, &w.dst_mac) != 0)
 			return BL_PTX_DROP_NO_NEIGHBOUR + 1;
+		if (unlikely(bl_src6_is(to.ip_be)))
+			return answer6(lc, r->workers[to.worker], &to, &w.dst_mac, f, dest);
 		w.src_mac = out->local.mac;
 		w.src_ip = out->local.ip;
 		w.dst_ip = to.ip_be;
@@ -285,13 +328,7 @@ static int pframe_resolve(struct bl_lcore *lc, uint64_t dest, struct bl_pframe *
 		f->port = to.port;
 		f->v6 = f->other = 0;
 		f->vlan = f->vlan_outer = 0;
-		slot = (uint32_t)(mix64(dest) & (BL_RSEQ_SIZE - 1));
-		if (lc->rseq[slot].dest != dest) {
-			/* A new answer stream (or one pushed out of the table). */
-			lc->rseq[slot].dest = dest;
-			lc->rseq[slot].seq = 0;
-		}
-		f->seq = &lc->rseq[slot].seq;
+		f->seq = answer_seq(lc, dest);
 	}
 	bl_wire_out_prepare(&f->o, &w);
 	f->room = f->room_max = pframe_room(lc, f);

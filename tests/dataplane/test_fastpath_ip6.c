@@ -10,7 +10,12 @@
  */
 #include "fastpath_test.h"
 
+#include "actors/proc.h"
+#include "actors/registry.h"
+#include "actors/sched.h"
+#include "dataplane/ptx.h"
 #include "dataplane/seq.h"
+#include "dataplane/src6.h"
 #include "dataplane/wire6.h"
 #include "wire6_test_util.h"
 
@@ -38,8 +43,8 @@ static void route6(uint64_t key, uint8_t last, uint16_t udp)
 	assert_true(bl_route_add(R->routes, key, &s) >= 0);
 }
 
-/* An IPv6 packet to the router from 2001:db8::<src_last> port 40000 with
- * msgs (payload byte i of message j is j*31+i). */
+/* An IPv6 packet to the router from 2001:db8::<src_last> (MAC 02:..:<src_last>)
+ * port 40000 with msgs (payload byte i of message j is j*31+i). */
 static struct rte_mbuf *make_pkt6(const struct msg *msgs, unsigned int n, uint64_t seq,
 				  uint8_t src_last)
 {
@@ -56,6 +61,7 @@ static struct rte_mbuf *make_pkt6(const struct msg *msgs, unsigned int n, uint64
 	memcpy(s.f.dst_mac, R->ports[0].local.mac.addr_bytes, 6);
 	memcpy(s.dst, R->ports[0].local6.ip, 16);
 	s.src[15] = src_last;
+	s.f.src_mac[5] = src_last; /* a host's MAC ends as its address does, as hops' do */
 	s.f.sport = 40000;
 	s.f.dport = rte_be_to_cpu_16(R->ports[0].local.udp_port);
 	s.f.count = (uint16_t)n;
@@ -299,6 +305,119 @@ static void test_seq6(void **state)
 	assert_int_equal(n4, 0);
 }
 
+/* Answers each message to its source, as echo does. */
+struct answer6 {
+	uint64_t n, src;
+	int rc;
+};
+
+static int a6_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void a6_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct answer6 *st = bl_state(c);
+
+	st->n++;
+	st->src = m->src;
+	st->rc = bl_transmit(c, m->src, m);
+}
+
+static const struct bl_behaviour a6_beh = {
+	.name = "answer6",
+	.init = a6_init,
+	.handle_message = a6_msg,
+};
+
+/*
+ * A process answers IPv6 senders: each answer leaves over IPv6 to the
+ * address and UDP port the message came from (its checksum summed again by
+ * read_out6), for two senders at once; a token whose slot another sender
+ * has taken since is refused (bad_dest), never sent to the new one.
+ */
+static void test_answer_v6_sender(void **state)
+{
+	struct msg to_proc[2] = { { 650, 20, 0 }, { 650, 30, 0 } };
+	struct answer6 st = { 0 };
+	struct bl_route_spec s;
+	struct out6 o[4];
+	unsigned int n4, n;
+	uint64_t pid, bad0 = LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], tok;
+
+	(void)state;
+	pid = bl_proc_spawn(LC->sched, &a6_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+	assert_int_equal(bl_registry_register(R->registry, "answer6", 16, pid), 0);
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_PROCESS;
+	snprintf(s.name, sizeof(s.name), "answer6");
+	assert_true(bl_route_add(R->routes, 650, &s) >= 0);
+
+	for (uint8_t who = 0x31; who <= 0x32; who++) {
+		struct rte_mbuf *m = make_pkt6(to_proc, 2, 1, who);
+
+		bl_lcore_rx_burst(LC, 0, &m, 1);
+	}
+	bl_lcore_flush(LC);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.n, 4);
+	assert_int_equal(st.rc, 0);
+	n = read_out6(o, 4, &n4);
+	assert_int_equal(n4, 0);
+	assert_int_equal(n, 2); /* one answer frame each, two messages in it */
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(o[i].dst_last, 0x31 + i);
+		assert_int_equal(o[i].dst_port, 40000);
+		assert_int_equal(o[i].count, 2);
+		assert_int_equal(o[i].keys[0], 650);
+		assert_int_equal(o[i].first_byte[1], 31);
+	}
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], bad0);
+
+	/* The last sender's slot taken over by another: its token is stale. */
+	tok = st.src;
+	{
+		struct bl_ptx_src to = bl_ptx_token_decode(tok);
+		uint8_t ip[16], other[16];
+		uint32_t slot = (rte_be_to_cpu_32(to.ip_be) >> 14) & (BL_SRC6_SIZE - 1);
+
+		assert_true(bl_src6_is(to.ip_be));
+		assert_true(bl_src6_get(LC, to.ip_be, ip));
+		assert_int_equal(ip[15], 0x32);
+		/* Another address hashed to that slot, as the receiving worker
+		 * would write it. */
+		memset(other, 0x77, sizeof(other));
+		LC->src6[slot].seq++;
+		memcpy(LC->src6[slot].ip, other, 16);
+		LC->src6[slot].seq++;
+		assert_false(bl_src6_get(LC, to.ip_be, ip));
+	}
+	{
+		struct rte_mbuf *m = rte_pktmbuf_alloc(R->pool);
+
+		assert_non_null(m);
+		assert_int_equal(
+		    bl_sched_deliver(LC->sched, pid, 651, tok, NULL, 0, 0, BL_MSG_F_NET), 0);
+		rte_pktmbuf_free(m);
+	}
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.rc, -ENOBUFS);
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], bad0 + 1);
+	assert_int_equal(read_out6(o, 4, &n4), 0);
+
+	assert_true(bl_route_del(R->routes, 650) == 0);
+	assert_int_equal(bl_registry_unregister(R->registry, "answer6", 16), 0);
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+}
+
 static int setup6(void **state)
 {
 	int rc = group_setup(state);
@@ -313,7 +432,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v6_to_both), cmocka_unit_test(test_v4_to_v6),
 		cmocka_unit_test(test_mixed),	   cmocka_unit_test(test_drops6),
-		cmocka_unit_test(test_seq6),
+		cmocka_unit_test(test_seq6),	   cmocka_unit_test(test_answer_v6_sender),
 	};
 
 	return cmocka_run_group_tests(tests, setup6, group_teardown);

@@ -4,7 +4,8 @@
 # no static entry, and the router resolves the host's MAC itself for routes
 # given without `mac`, over both families; then the entry ages (stale,
 # probe) and is confirmed again by the host's kernel; a next hop nobody
-# answers for fails, and the frames held for it are dropped as unresolved.
+# answers for fails, and the frames held for it are dropped as unresolved;
+# an echo process answers the host's IPv6 socket over IPv6.
 #
 #   host ns                        root ns
 #   blnI (10.78.1.2, fd78::2) ==veth== blnO -- net_af_packet (port 0:
@@ -63,7 +64,7 @@ fail() {
 	exit 1
 }
 
-for t in tcpdump tshark; do
+for t in tcpdump tshark ethtool; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
 # shellcheck source-path=SCRIPTDIR source=netns.sh
@@ -184,7 +185,37 @@ done
 [ "$unres" -ge $((unres0 + 2)) ] || fail "held messages not dropped as unresolved ($unres0 -> $unres)"
 echo "failed: 10.78.1.9 unanswered, its 2 held messages dropped as neigh_unresolved"
 
-# --- 5. stop; read the host's side back -------------------------------------------
+# --- 5. answers to an IPv6 host: an echo's answer goes back over IPv6 ----------------
+# The host's kernel is the peer: a connected IPv6 UDP socket gets the answer
+# only if it comes from the address and port it sent to, with a right UDP
+# checksum (mandatory over IPv6; the kernel drops a wrong one).
+ctl spawn echo name e6 >/dev/null || fail "spawn echo"
+ctl route add 8 process e6 >/dev/null || fail "route add 8 process e6"
+# A veth leaves the UDP checksum of what the host sends to be filled by
+# a NIC that is not there (checksum offload), and net_af_packet does not
+# say so: the host's kernel fills it itself once offload is off.
+ip netns exec "$ns" ethtool -K "$v_i" tx off >/dev/null || fail "ethtool -K $v_i tx off"
+ip netns exec "$ns" python3 - <<'PY' >"$work/echo6.txt" 2>&1 || fail "IPv6 echo: $(cat "$work/echo6.txt"); stats: $(ctl stats | grep -vE ' 0$')"
+import socket, struct
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(2.0)
+s.connect(("fd78::1", 7447))
+got = 0
+for seq in range(5):
+    body = b"ping over IPv6 %d" % seq
+    frame = struct.pack(">IHHQ", 0x424C4D31, 1, 0, seq) + struct.pack(">IHHQ", len(body), 0, 0, 8) + body
+    s.send(frame)
+    a = s.recv(2048)
+    magic, count = struct.unpack(">IH", a[:6])
+    ln, kind, _, key = struct.unpack(">IHHQ", a[16:32])
+    assert magic == 0x424C4D31 and count == 1 and kind == 0 and key == 8, a
+    assert a[32:32 + ln] == body, a
+    got += 1
+print("echo6: %d of 5 answered over IPv6" % got)
+PY
+cat "$work/echo6.txt"
+
+# --- 6. stop; read the host's side back -------------------------------------------
 sleep 0.3
 stop_pid "$daemon" TERM || fail "beamline exited non-zero (3: mbufs missing)"
 grep -q "every mbuf is back in its pool" "$work/daemon.log" || fail "mbufs not all back"
