@@ -44,8 +44,12 @@ extern "C" {
 #define BL_CLIENT_MIN_DGRAM (BL_WIRE_FRAME_HDR_LEN + BL_WIRE_MSG_HDR_LEN)
 /* UDP payload of one untagged datagram on a 1500-byte MTU link. */
 #define BL_CLIENT_DEFAULT_DGRAM 1472u
+/* The same over IPv6 (a 40-byte header, not 20). */
+#define BL_CLIENT_DEFAULT_DGRAM6 1452u
 /* What an IPv4 datagram spends on headers before its UDP payload. */
 #define BL_CLIENT_IP_UDP_HDRS 28u
+/* And an IPv6 one (no extension headers). */
+#define BL_CLIENT_IP6_UDP_HDRS 48u
 
 /*
  * The largest datagram (UDP payload) for a path of IP MTU `mtu`: mtu - 28,
@@ -59,6 +63,14 @@ static inline size_t bl_client_dgram_for_mtu(uint32_t mtu)
 	if (mtu > 65535u || mtu < BL_CLIENT_IP_UDP_HDRS + BL_CLIENT_MIN_DGRAM)
 		return 0;
 	return mtu - BL_CLIENT_IP_UDP_HDRS; /* at most 65507, BL_CLIENT_MAX_DGRAM */
+}
+
+/* The same over IPv6: mtu - 48; 0 when mtu is too small or above 65535. */
+static inline size_t bl_client_dgram_for_mtu6(uint32_t mtu)
+{
+	if (mtu > 65535u || mtu < BL_CLIENT_IP6_UDP_HDRS + BL_CLIENT_MIN_DGRAM)
+		return 0;
+	return mtu - BL_CLIENT_IP6_UDP_HDRS;
 }
 /* Default bound on the number of sources a receiver tracks. */
 #define BL_CLIENT_DEFAULT_SOURCES 64u
@@ -80,6 +92,22 @@ int bl_client_addr_parse(const char *hostport, uint16_t default_port, bool allow
 
 /* Format an address as "a.b.c.d:port" into buf (at least 22 bytes). Returns buf. */
 char *bl_client_addr_str(const struct sockaddr_in *a, char *buf, size_t size);
+
+/*
+ * Either family: "A.B.C.D:PORT", "[IPV6]:PORT", or a name (its first
+ * address, IPv4 or IPv6; may block on DNS); with default_port not 0 the
+ * port may be left out ("A.B.C.D", "[IPV6]", or a bare IPv6 address).
+ * Fills out (an IPv4 or IPv6 socket address) and *len. Any thread.
+ * Returns 0, -EINVAL for bad syntax or port, -ENOENT when the name does
+ * not resolve.
+ */
+int bl_client_addr_parse_any(const char *hostport, uint16_t default_port, bool allow_zero_port,
+			     struct sockaddr_storage *out, socklen_t *len);
+
+/* Format an IPv4 or IPv6 socket address ("a.b.c.d:port", "[v6]:port")
+ * into buf (at least BL_CLIENT_ADDR_STR_MAX bytes). Returns buf. */
+#define BL_CLIENT_ADDR_STR_MAX 56u
+char *bl_client_addr_str_any(const struct sockaddr *a, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Batcher                                                                  */
@@ -200,6 +228,12 @@ struct bl_client_tx_stats {
  */
 struct bl_client_sender *bl_client_sender_open(const struct sockaddr_in *dst, size_t max_dgram,
 					       unsigned int max_msgs, uint64_t first_seq);
+
+/* The same to an IPv4 or IPv6 address (dst of len bytes, as
+ * bl_client_addr_parse_any gives it). */
+struct bl_client_sender *bl_client_sender_open_any(const struct sockaddr *dst, socklen_t len,
+						   size_t max_dgram, unsigned int max_msgs,
+						   uint64_t first_seq);
 
 /*
  * Queue one message. When the current frame is full it is sent first.

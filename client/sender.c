@@ -11,6 +11,7 @@
  * send reads the socket first, and an add to a paused key waits there.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,10 +21,28 @@
 struct bl_client_sender *bl_client_sender_open(const struct sockaddr_in *dst, size_t max_dgram,
 					       unsigned int max_msgs, uint64_t first_seq)
 {
+	if (dst == NULL || dst->sin_family != AF_INET) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return bl_client_sender_open_any((const struct sockaddr *)dst, sizeof(*dst), max_dgram,
+					 max_msgs, first_seq);
+}
+
+struct bl_client_sender *bl_client_sender_open_any(const struct sockaddr *dst, socklen_t len,
+						   size_t max_dgram, unsigned int max_msgs,
+						   uint64_t first_seq)
+{
+	const struct sockaddr_in6 *d6 = (const struct sockaddr_in6 *)(const void *)dst;
+	const struct sockaddr_in *d4 = (const struct sockaddr_in *)(const void *)dst;
 	struct bl_client_sender *s;
 	int err;
+	bool v4 =
+	    dst != NULL && dst->sa_family == AF_INET && len >= sizeof(*d4) && d4->sin_port != 0;
+	bool v6 =
+	    dst != NULL && dst->sa_family == AF_INET6 && len >= sizeof(*d6) && d6->sin6_port != 0;
 
-	if (dst == NULL || dst->sin_family != AF_INET || dst->sin_port == 0) {
+	if (!v4 && !v6) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -34,10 +53,10 @@ struct bl_client_sender *bl_client_sender_open(const struct sockaddr_in *dst, si
 	s->batch = bl_client_batch_create(max_dgram, max_msgs, first_seq);
 	if (s->batch == NULL)
 		goto fail;
-	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s->fd = socket(dst->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		goto fail;
-	if (connect(s->fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0)
+	if (connect(s->fd, dst, len) < 0)
 		goto fail;
 	return s;
 fail:

@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "  blmsg ping HOST:PORT --key K [--count N] [--interval MS] [--size B]\n"
 	      "             [--timeout MS]\n"
 	      "  blmsg help\n"
+	      "HOST:PORT is A.B.C.D:PORT, [IPV6]:PORT or NAME:PORT (send and ping).\n"
 	      "Keys and counts are decimal or 0x-hex. Exit status: 0 ok, 1 runtime error,\n"
 	      "2 bad arguments. See docs/client.md.\n",
 	      f);

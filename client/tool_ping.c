@@ -38,7 +38,8 @@ static void on_signal(int sig)
 }
 
 struct ping_opts {
-	struct sockaddr_in dst;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
 	uint64_t key;
 	bool have_key;
 	uint64_t count;
@@ -101,11 +102,12 @@ static void parse(int argc, char **argv, struct ping_opts *o)
 		bl__blmsg_usage_error(CMD, "missing HOST:PORT");
 	if (!o->have_key)
 		bl__blmsg_usage_error(CMD, "--key is required");
-	rc = bl_client_addr_parse(target, 0, false, &o->dst);
+	rc = bl_client_addr_parse_any(target, 0, false, &o->dst, &o->dst_len);
 	if (rc == -ENOENT)
 		bl__blmsg_usage_error(CMD, "cannot resolve host in '%s'", target);
 	if (rc)
-		bl__blmsg_usage_error(CMD, "'%s' is not HOST:PORT (port 1..65535)", target);
+		bl__blmsg_usage_error(CMD, "'%s' is not HOST:PORT or [IPV6]:PORT (port 1..65535)",
+				      target);
 }
 
 struct ping_state {
@@ -116,8 +118,9 @@ struct ping_state {
 	struct bl_client_receiver *rx;
 	uint8_t *payload;
 	uint8_t *rxbuf;
-	uint8_t *answered; /* one byte per probe */
-	uint64_t *lat_ns;  /* latencies of answered probes, in arrival order */
+	uint8_t *answered;	      /* one byte per probe */
+	uint64_t *lat_ns;	      /* latencies of answered probes, in arrival order */
+	struct sockaddr_storage from; /* the datagram being read: where it came from */
 	uint64_t sent, received, dups, foreign, send_errors;
 };
 
@@ -134,8 +137,7 @@ static int send_probe(struct ping_state *ps, uint64_t id)
 	if (bl_client_batch_add(ps->batch, ps->o->key, ps->payload, ps->o->size) != 0)
 		return -EMSGSIZE; /* sized at creation: cannot happen */
 	bl_client_batch_seal(ps->batch, &frame, &len);
-	rc =
-	    sendto(ps->fd, frame, len, 0, (const struct sockaddr *)&ps->o->dst, sizeof(ps->o->dst));
+	rc = sendto(ps->fd, frame, len, 0, (const struct sockaddr *)&ps->o->dst, ps->o->dst_len);
 	bl_client_batch_reset(ps->batch);
 	ps->sent++;
 	if (rc < 0) {
@@ -148,7 +150,7 @@ static int send_probe(struct ping_state *ps, uint64_t id)
 static void take_reply(struct ping_state *ps, const struct bl_client_msg *m, uint64_t now)
 {
 	uint64_t id, ts;
-	char a[32];
+	char a[BL_CLIENT_ADDR_STR_MAX];
 
 	if (m->key != ps->o->key || m->len < PING_HDR_LEN ||
 	    bl_wire_get32(m->payload) != PING_MAGIC || bl_wire_get32(m->payload + 4) != ps->nonce) {
@@ -168,7 +170,8 @@ static void take_reply(struct ping_state *ps, const struct bl_client_msg *m, uin
 	ps->answered[id] = 1;
 	ps->lat_ns[ps->received++] = now - ts;
 	printf("reply id=%llu from %s len=%u time=%.1f us\n", (unsigned long long)id,
-	       bl_client_addr_str(&m->src, a, sizeof(a)), m->len, (double)(now - ts) / 1e3);
+	       bl_client_addr_str_any((const struct sockaddr *)&ps->from, a, sizeof(a)), m->len,
+	       (double)(now - ts) / 1e3);
 }
 
 /* Read replies until `until` (CLOCK_MONOTONIC ns) or, if stop_when_done, all answered. */
@@ -178,8 +181,8 @@ static int wait_replies(struct ping_state *ps, uint64_t until, bool stop_when_do
 
 	while (!stop_requested) {
 		uint64_t now = bl__blmsg_now_ns();
-		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
+		struct sockaddr_in key;
+		socklen_t fl = sizeof(ps->from);
 		struct bl_client_msg m;
 		ssize_t n;
 		int rc;
@@ -196,7 +199,7 @@ static int wait_replies(struct ping_state *ps, uint64_t until, bool stop_when_do
 		if (rc == 0)
 			continue;
 		n = recvfrom(ps->fd, ps->rxbuf, BL_CLIENT_MAX_DGRAM + 1, MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &fl);
+			     (struct sockaddr *)&ps->from, &fl);
 		now = bl__blmsg_now_ns();
 		if (n < 0) {
 			/* ECONNREFUSED: an ICMP port unreachable for an earlier probe. */
@@ -204,7 +207,16 @@ static int wait_replies(struct ping_state *ps, uint64_t until, bool stop_when_do
 				continue;
 			return -errno;
 		}
-		if (bl_client_receiver_feed(ps->rx, ps->rxbuf, (size_t)n, &from) <= 0) {
+		/* The receiver tracks sources by IPv4 address and port: an IPv6
+		 * answer (one peer, the router) is tracked under its port alone. */
+		memset(&key, 0, sizeof(key));
+		key.sin_family = AF_INET;
+		if (ps->from.ss_family == AF_INET)
+			memcpy(&key, &ps->from, sizeof(key));
+		else
+			key.sin_port =
+			    ((const struct sockaddr_in6 *)(const void *)&ps->from)->sin6_port;
+		if (bl_client_receiver_feed(ps->rx, ps->rxbuf, (size_t)n, &key) <= 0) {
 			ps->foreign++;
 			continue;
 		}
@@ -277,7 +289,7 @@ int bl__blmsg_ping(int argc, char **argv)
 		bl__blmsg_error(CMD, "out of memory");
 		goto out;
 	}
-	ps.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ps.fd = socket(o.dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ps.fd < 0) {
 		bl__blmsg_error(CMD, "cannot open a UDP socket: %s", strerror(errno));
 		goto out;

@@ -19,7 +19,9 @@
 static const char *const CMD = "send";
 
 struct send_opts {
-	struct sockaddr_in dst;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	uint32_t mtu; /* --mtu, 0: none (the size follows from it and dst's family) */
 	uint64_t key;
 	bool have_key;
 	const char *payload;
@@ -138,9 +140,9 @@ static void parse(int argc, char **argv, struct send_opts *o)
 			sizes++;
 			break;
 		case 'm': /* the path's IP MTU: datagrams that cross it whole */
-			o->size = bl_client_dgram_for_mtu((uint32_t)bl__blmsg_opt_u64(
+			o->mtu = (uint32_t)bl__blmsg_opt_u64(
 			    CMD, "--mtu", optarg, BL_CLIENT_IP_UDP_HDRS + BL_CLIENT_MIN_DGRAM,
-			    65535));
+			    65535);
 			sizes++;
 			break;
 		case 'F':
@@ -171,11 +173,20 @@ static void parse(int argc, char **argv, struct send_opts *o)
 		bl__blmsg_usage_error(CMD, "--key is required");
 	if (sources > 1)
 		bl__blmsg_usage_error(CMD, "--payload, --file and --stdin exclude each other");
-	rc = bl_client_addr_parse(target, 0, false, &o->dst);
+	rc = bl_client_addr_parse_any(target, 0, false, &o->dst, &o->dst_len);
 	if (rc == -ENOENT)
 		bl__blmsg_usage_error(CMD, "cannot resolve host in '%s'", target);
 	if (rc)
-		bl__blmsg_usage_error(CMD, "'%s' is not HOST:PORT (port 1..65535)", target);
+		bl__blmsg_usage_error(CMD, "'%s' is not HOST:PORT or [IPV6]:PORT (port 1..65535)",
+				      target);
+	if (sizes == 0 && o->dst.ss_family == AF_INET6)
+		o->size = BL_CLIENT_DEFAULT_DGRAM6; /* a 1500-byte link, unfragmented */
+	if (o->mtu != 0) {
+		o->size = o->dst.ss_family == AF_INET6 ? bl_client_dgram_for_mtu6(o->mtu)
+						       : bl_client_dgram_for_mtu(o->mtu);
+		if (o->size == 0)
+			bl__blmsg_usage_error(CMD, "--mtu %u is too small for IPv6", o->mtu);
+	}
 }
 
 struct pacer {
@@ -265,7 +276,8 @@ int bl__blmsg_send(int argc, char **argv)
 		plen = strlen(o.payload);
 	}
 
-	s = bl_client_sender_open(&o.dst, o.size, o.batch, 0);
+	s = bl_client_sender_open_any((const struct sockaddr *)&o.dst, o.dst_len, o.size, o.batch,
+				      0);
 	if (s == NULL) {
 		bl__blmsg_error(CMD, "cannot open a UDP socket: %s", strerror(errno));
 		free(file_buf);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -188,10 +189,95 @@ static void test_refused_frames_are_counted(void **state)
 	bl_client_sender_close(NULL);
 }
 
+/* Either family: IPv4 and IPv6 forms, with and without a port. */
+static void test_addr_parse_any(void **state)
+{
+	const struct sockaddr_in6 *a6;
+	struct sockaddr_storage a;
+	char buf[BL_CLIENT_ADDR_STR_MAX];
+	socklen_t len;
+
+	(void)state;
+	a6 = (const struct sockaddr_in6 *)(const void *)&a;
+	assert_int_equal(bl_client_addr_parse_any("[2001:db8::1]:7447", 0, false, &a, &len), 0);
+	assert_int_equal(a.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(a6->sin6_port), 7447);
+	assert_int_equal(a6->sin6_addr.s6_addr[15], 1);
+	assert_string_equal(bl_client_addr_str_any((const struct sockaddr *)&a, buf, sizeof(buf)),
+			    "[2001:db8::1]:7447");
+	assert_int_equal(bl_client_addr_parse_any("fd78::2", 99, false, &a, &len), 0);
+	assert_string_equal(bl_client_addr_str_any((const struct sockaddr *)&a, buf, sizeof(buf)),
+			    "[fd78::2]:99");
+	assert_int_equal(bl_client_addr_parse_any("[::1]", 5, false, &a, &len), 0);
+	assert_int_equal(ntohs(a6->sin6_port), 5);
+	assert_int_equal(bl_client_addr_parse_any("10.1.2.3:80", 0, false, &a, &len), 0);
+	assert_int_equal(a.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_string_equal(bl_client_addr_str_any((const struct sockaddr *)&a, buf, sizeof(buf)),
+			    "10.1.2.3:80");
+
+	assert_int_equal(bl_client_addr_parse_any("fd78::2", 0, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[fd78::2]", 0, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[fd78::2", 0, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[fd78::2]x", 7, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[fd78::2]:0", 0, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[]:80", 0, false, &a, &len), -EINVAL);
+	assert_int_equal(bl_client_addr_parse_any("[1.2.3.4.5]:80", 0, false, &a, &len), -ENOENT);
+	assert_int_equal(bl_client_addr_parse_any(NULL, 0, false, &a, &len), -EINVAL);
+}
+
+/* A sender to an IPv6 address: its frames reach an IPv6 socket on ::1. */
+static void test_send_ipv6(void **state)
+{
+	struct sockaddr_in6 local;
+	socklen_t sl = sizeof(local);
+	struct bl_client_sender *s;
+	uint8_t buf[2048];
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = { .tv_sec = 5 };
+	ssize_t n;
+
+	(void)state;
+	if (fd < 0) {
+		skip();
+		return;
+	}
+	memset(&local, 0, sizeof(local));
+	local.sin6_family = AF_INET6;
+	local.sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0) { /* no IPv6 here */
+		close(fd);
+		skip();
+		return;
+	}
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&local, &sl), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	s = bl_client_sender_open_any((const struct sockaddr *)&local, sizeof(local), 512, 0, 7);
+	assert_non_null(s);
+	assert_int_equal(bl_client_sender_add(s, 42, "six", 3), 0);
+	assert_int_equal(bl_client_sender_flush(s), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_int_equal(n, 16 + 16 + 3);
+	assert_int_equal(buf[15], 7);	    /* seq, low byte */
+	assert_int_equal(buf[16 + 15], 42); /* key, low byte */
+	assert_memory_equal(buf + 32, "six", 3);
+	bl_client_sender_close(s);
+	close(fd);
+
+	errno = 0;
+	local.sin6_port = 0;
+	assert_null(
+	    bl_client_sender_open_any((const struct sockaddr *)&local, sizeof(local), 512, 0, 0));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_addr_parse_any),
+		cmocka_unit_test(test_send_ipv6),
 		cmocka_unit_test(test_bad_use),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refused_frames_are_counted),

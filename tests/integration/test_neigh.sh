@@ -5,7 +5,8 @@
 # given without `mac`, over both families; then the entry ages (stale,
 # probe) and is confirmed again by the host's kernel; a next hop nobody
 # answers for fails, and the frames held for it are dropped as unresolved;
-# an echo process answers the host's IPv6 socket over IPv6.
+# an echo process answers the host's IPv6 socket over IPv6, and blmsg
+# pings and sends over IPv6.
 #
 #   host ns                        root ns
 #   blnI (10.78.1.2, fd78::2) ==veth== blnO -- net_af_packet (port 0:
@@ -214,6 +215,23 @@ for seq in range(5):
 print("echo6: %d of 5 answered over IPv6" % got)
 PY
 cat "$work/echo6.txt"
+# blmsg over IPv6: pings answered, and a send counted by a counter.
+out=$(ip netns exec "$ns" "$blmsg" ping "[fd78::1]:7447" --key 8 --count 10 --interval 10 \
+	--timeout 2000 2>&1) || fail "blmsg ping over IPv6: $out"
+echo "$out" | grep -q "^ping sent=10 received=10 lost=0 " || fail "blmsg ping over IPv6: $out"
+echo "$out" | grep -q "from \[fd78::1\]:7447" || fail "blmsg ping: answers not from [fd78::1]:7447: $out"
+echo "$out" | tail -1
+ctl spawn counter name c6 >/dev/null || fail "spawn counter"
+ctl route add 9 process c6 >/dev/null || fail "route add 9 process c6"
+ip netns exec "$ns" "$blmsg" send "[fd78::1]:7447" --key 9 --payload six --count 100 >/dev/null ||
+	fail "blmsg send over IPv6"
+got=""
+for _ in $(seq 50); do
+	got=$(ctl --json call c6 9 q --timeout 2000 | jq_ "d['data']")
+	case $got in "key 9: 100 messages"*) break ;; esac
+	sleep 0.1
+done
+case $got in "key 9: 100 messages"*) echo "blmsg send over IPv6: $got" ;; *) fail "counter after 100 sent over IPv6: $got" ;; esac
 
 # --- 6. stop; read the host's side back -------------------------------------------
 sleep 0.3
