@@ -17,7 +17,12 @@
  *     as a port of both families does, and after fixing its IPv6/UDP
  *     lengths and UDP checksum; an accepted packet is reframed to an IPv4
  *     and to an IPv6 hop and must parse again as the same frame, with a
- *     right UDP checksum over IPv6.
+ *     right UDP checksum over IPv6;
+ *  4. with BL_FUZZ_PACKET, a tagged packet (802.1Q, QinQ) has its tags read,
+ *     stripped (the rest through the parses of 2 and 3) and pushed back
+ *     (dataplane/vlan.h), the bytes as they were;
+ *  5. with BL_FUZZ_PACKET, every packet again as a chain of two mbuf
+ *     segments, which every parse refuses as segmented without a write.
  * Any broken invariant aborts, which both libFuzzer and the test see.
  *
  * Built two ways (tests/fuzz/meson.build):
@@ -39,6 +44,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "dataplane/vlan.h"
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
 #include "wire6_test_util.h"
@@ -56,6 +62,9 @@ static struct {
 	uint64_t rewrites;
 	uint64_t pkts6_ok;
 	uint64_t reframes;
+	uint64_t vlans_ok;    /* tagged packets whose tags were read */
+	uint64_t vlan_pushes; /* of those, stripped and tagged again */
+	uint64_t chains;      /* packets fed as two segments */
 } fuzz_stats;
 
 #define FUZZ_CHECK(cond)                                                                           \
@@ -335,6 +344,90 @@ static void fuzz_packet6(const uint8_t *p, size_t len)
 	fuzz_parse6(fixed, len, &own, &own6);
 }
 
+/*
+ * A tagged packet (by its first ethertype): its tags read without a write,
+ * then stripped, leaving the packet but for them; the untagged rest
+ * through the parses of both families; the tags pushed back give the
+ * packet's bytes again, but for the priority and DEI bits.
+ */
+static void fuzz_vlan(const uint8_t *p, size_t len)
+{
+	uint16_t outer, vid, outer2, vid2, type = len >= 14 ? twu_rd16(p + 12) : 0;
+	struct bl_wire_local own, own4;
+	struct bl_wire_local6 own6;
+	size_t n = type == 0x88a8 ? 8 : 4;
+	struct rte_mbuf *m;
+	enum bl_pkt_drop r;
+	const uint8_t *d;
+
+	if (type != 0x8100 && type != 0x88a8)
+		return;
+	m = fuzz_mbuf(p, len);
+	r = bl_wire_vlan_strip(m, &outer, &vid, false);
+	FUZZ_CHECK(r == BL_PKT_DROP_NONE || r == BL_PKT_DROP_VLAN_BAD_TAG);
+	FUZZ_CHECK(memcmp(rte_pktmbuf_mtod(m, uint8_t *), p, len) == 0); /* reading never writes */
+	if (r != BL_PKT_DROP_NONE) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fuzz_stats.vlans_ok++;
+	FUZZ_CHECK(len >= 14 + n);
+	FUZZ_CHECK(vid == (twu_rd16(p + 12 + n - 2) & 0xfff));
+	FUZZ_CHECK(outer == (n == 8 ? (twu_rd16(p + 14) & 0xfff) : 0));
+	FUZZ_CHECK(bl_wire_vlan_strip(m, &outer2, &vid2, true) == BL_PKT_DROP_NONE);
+	FUZZ_CHECK(outer2 == outer && vid2 == vid);
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	FUZZ_CHECK(rte_pktmbuf_data_len(m) == len - n);
+	FUZZ_CHECK(memcmp(d, p, 12) == 0 && memcmp(d + 12, p + 12 + n, len - 12 - n) == 0);
+	own4 = local_from(d, len - n);
+	fuzz_parse(d, len - n, &own4);
+	locals6_from(d, len - n, &own, &own6);
+	fuzz_parse6(d, len - n, &own, &own6);
+	/* A QinQ pair with outer id 0 pushes back as one tag: not the same bytes. */
+	if ((outer != 0) == (n == 8)) {
+		FUZZ_CHECK(bl_wire_vlan_push(m, outer, vid, false) == 0);
+		d = rte_pktmbuf_mtod(m, const uint8_t *);
+		FUZZ_CHECK(rte_pktmbuf_data_len(m) == len);
+		FUZZ_CHECK(memcmp(d, p, 14) == 0);
+		FUZZ_CHECK((twu_rd16(d + 14) & 0xfff) == (twu_rd16(p + 14) & 0xfff));
+		if (n == 8)
+			FUZZ_CHECK(twu_rd16(d + 16) == 0x8100 &&
+				   (twu_rd16(d + 18) & 0xfff) == (twu_rd16(p + 18) & 0xfff));
+		FUZZ_CHECK(memcmp(d + 12 + n, p + 12 + n, len - 12 - n) == 0);
+		fuzz_stats.vlan_pushes++;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* The packet as a chain of two segments (cut where its last byte says):
+ * every parse refuses it as segmented, the tag reader too, none writes. */
+static void fuzz_segmented(const uint8_t *p, size_t len)
+{
+	struct bl_wire_local own = local_from(p, len);
+	struct bl_wire_local6 own6;
+	struct rte_mbuf *m, *tail;
+	uint16_t outer, vid;
+	uint8_t src6[16];
+	struct bl_pkt pkt;
+	size_t cut;
+	bool v6;
+
+	if (len < 2)
+		return;
+	cut = 1 + p[len - 1] % (len - 1);
+	m = fuzz_mbuf(p, cut);
+	tail = fuzz_mbuf(p + cut, len - cut);
+	FUZZ_CHECK(rte_pktmbuf_chain(m, tail) == 0);
+	memset(&own6, 0, sizeof(own6));
+	FUZZ_CHECK(bl_wire_parse(m, &own, &pkt) == BL_PKT_DROP_SEGMENTED);
+	FUZZ_CHECK(bl_wire_parse_any(m, &own, &own6, &pkt, src6, &v6) == BL_PKT_DROP_SEGMENTED);
+	FUZZ_CHECK(bl_wire_vlan_strip(m, &outer, &vid, true) == BL_PKT_DROP_SEGMENTED);
+	FUZZ_CHECK(rte_pktmbuf_data_len(m) == cut &&
+		   memcmp(rte_pktmbuf_mtod(m, uint8_t *), p, cut) == 0);
+	fuzz_stats.chains++;
+	rte_pktmbuf_free(m);
+}
+
 static void fuzz_packet(const uint8_t *p, size_t len)
 {
 	uint8_t fixed[FUZZ_MAX_INPUT];
@@ -351,6 +444,8 @@ static void fuzz_packet(const uint8_t *p, size_t len)
 	own = local_from(fixed, len);
 	fuzz_parse(fixed, len, &own);
 	fuzz_packet6(p, len);
+	fuzz_vlan(p, len);
+	fuzz_segmented(p, len);
 }
 #endif /* BL_FUZZ_PACKET */
 
@@ -555,6 +650,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no corpus input was a valid IPv6 packet\n");
 		return 1;
 	}
+	if (fuzz_stats.vlan_pushes == 0 || fuzz_stats.chains == 0) {
+		fprintf(stderr, "no corpus input was a tagged packet\n");
+		return 1;
+	}
 #endif
 
 	for (long it = 0; it < iters; it++) {
@@ -569,11 +668,13 @@ int main(int argc, char **argv)
 	}
 	printf("fuzz_wire replay: %u corpus files, %ld mutations; inputs %llu, frames ok %llu, "
 	       "messages %llu, packets ok %llu, rewrites %llu, IPv6 packets ok %llu, reframes "
-	       "%llu\n",
+	       "%llu, tagged %llu (tagged again %llu), chains %llu\n",
 	       ncorpus, iters, (unsigned long long)fuzz_stats.inputs,
 	       (unsigned long long)fuzz_stats.frames_ok, (unsigned long long)fuzz_stats.msgs,
 	       (unsigned long long)fuzz_stats.pkts_ok, (unsigned long long)fuzz_stats.rewrites,
-	       (unsigned long long)fuzz_stats.pkts6_ok, (unsigned long long)fuzz_stats.reframes);
+	       (unsigned long long)fuzz_stats.pkts6_ok, (unsigned long long)fuzz_stats.reframes,
+	       (unsigned long long)fuzz_stats.vlans_ok, (unsigned long long)fuzz_stats.vlan_pushes,
+	       (unsigned long long)fuzz_stats.chains);
 
 	for (unsigned int i = 0; i < ncorpus; i++)
 		free(corpus[i].data);
