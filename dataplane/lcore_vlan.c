@@ -7,13 +7,19 @@
  * IPv6 goes to lcore6.c. A tagged packet (802.1Q 0x8100, or QinQ: 0x88a8
  * then 0x8100) is looked up in its port's VLAN table by its VLAN ids: a
  * pair the port does not accept is vlan_unknown, a tag cut short or a
- * stack other than those two is vlan_bad_tag. An accepted one has its tags
- * stripped in place and is checked as an untagged packet of its family,
+ * stack other than those two is vlan_bad_tag. An accepted one is checked
  * against the VLAN's addresses (the port's own where the VLAN has none;
  * MAC and UDP port are always the port's); a priority tag (VLAN id 0, no
- * QinQ) is the port's untagged traffic. From there it is handled as
- * lcore6.c handles frames (bl__lcore_forward1: in place or reframed, then
- * the hop's tags).
+ * QinQ) is the port's untagged traffic.
+ *
+ * The usual one (IPv4 without options behind its tags, all its messages
+ * to one IPv4 hop on the VLAN it came on) is checked and classified where
+ * it is and leaves with its headers rewritten in place behind its tags,
+ * which stay as they came, priority bits too (forward_tagged): no tag
+ * moved, nothing summed again. Anything else has its tags stripped in
+ * place and is handled as an untagged packet of its family, as lcore6.c
+ * handles frames (bl__lcore_forward1: in place or reframed, then the
+ * hop's tags).
  *
  * Not keyed on the VLAN: per-source sequence tracking (a source is its
  * address and UDP port, whatever VLAN it came on) and the answers of
@@ -30,6 +36,7 @@
 #include "dataplane/nbr_wire.h"
 #include "dataplane/router.h"
 #include "dataplane/seq.h"
+#include "dataplane/txbuf.h"
 #include "dataplane/vlan.h"
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
@@ -42,6 +49,51 @@ static uint16_t pkt_drop(struct bl_lcore *lc, struct rte_mbuf *m, enum bl_pkt_dr
 	return 0;
 }
 
+/*
+ * The usual tagged frame's end: every message to one IPv4 hop on the VLAN
+ * (or QinQ pair) it came on, through a port that does not insert tags
+ * itself. True when it left that way: its headers rewritten where they
+ * are, behind its tags, which stay as they came (priority bits too).
+ */
+static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
+			   uint16_t common, uint16_t count, uint16_t outer, uint16_t vid)
+{
+	const uint16_t h = (uint16_t)(common & ~TGT_HOP6);
+	const struct bl_route_hop *hop;
+	struct bl_hop_out *out;
+
+	if (common >= TGT_PROC || !(common & TGT_HOP6))
+		return false;
+	hop = &lc->r->routes->hops[h];
+	if (hop->v6 || hop->vlan != vid || hop->vlan_outer != outer)
+		return false;
+	out = hop_out(lc, h);
+	if (lc->r->ports[out->port].vlan_tx ||
+	    BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + pkt->frame_len > lc->r->ports[out->port].mtu)
+		return false; /* the slow way: the offload's tag, or too_big counted there */
+	bl_wire_rewrite_out(m, pkt, &out->o, out->seq);
+	out->seq += count;
+	if (unlikely(out->unresolved)) /* its MAC not known yet: held by the neighbour table */
+		bl__nbr_hold(lc, h, m, count);
+	else
+		tx_enqueue(lc, out->port, m, count);
+	return true;
+}
+
+/* A frame checked and classified: to its one hop, or the IPv6 path's. */
+static uint16_t pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			   const struct bl_pkt *pkt, uint16_t common)
+{
+	uint16_t count = pkt->fr.count;
+
+	if (common < TGT_PROC) /* one hop: the usual case, straight to it */
+		bl__lcore_forward1(lc, m, pkt, common, count);
+	else
+		bl__lcore_frame6(lc, in_port, m, pkt->src_ip, pkt->src_port, pkt->frame_off,
+				 pkt->frame_len, common, count);
+	return count;
+}
+
 /* A tagged packet received on in_port (see the note above). */
 static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
 {
@@ -49,13 +101,13 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	static const uint8_t unset[16];
 	struct bl_wire_local local = port->local;
 	const struct bl_port_vlan *v = NULL;
-	uint16_t outer, vid, common = TGT_DONE, count, type;
+	uint16_t outer, vid, common = TGT_DONE, count, type, n;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	const uint8_t *d;
 
-	/* Stripped at once: a pair the port does not accept is dropped anyway. */
-	bad = bl_wire_vlan_strip(m, &outer, &vid, true);
+	/* Read, not stripped yet: a pair the port does not accept is dropped anyway. */
+	bad = bl_wire_vlan_strip(m, &outer, &vid, false);
 	if (bad != BL_PKT_DROP_NONE)
 		return pkt_drop(lc, m, bad);
 	if (outer != 0 || vid != 0) {
@@ -65,6 +117,31 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 		if (v->ip != 0)
 			local.ip = v->ip;
 	}
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	n = bl__wire_raw16(d + BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_QINQ) ? 2 * BL_WIRE_VLAN_LEN
+									      : BL_WIRE_VLAN_LEN;
+	/* The usual frame, IPv4 behind its tags: checked and classified where
+	 * it is; to a hop on its own VLAN it leaves with its tags as they
+	 * are, anything else has them stripped first. */
+	if (bl__wire_parse_usual_l2(m, &local, &pkt, BL_WIRE_ETH_LEN + n)) {
+		enum bl_wire_status st;
+
+		st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
+			      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
+		if (st != BL_WIRE_OK)
+			return pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
+		count = pkt.fr.count;
+		bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
+		if (forward_tagged(lc, m, &pkt, common, count, outer, vid))
+			return count;
+		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + n,
+				   rte_pktmbuf_mtod(m, uint8_t *));
+		rte_pktmbuf_adj(m, n);
+		pkt.l3_off = (uint16_t)(pkt.l3_off - n);
+		pkt.frame_off = (uint16_t)(pkt.frame_off - n);
+		return pkt_handle(lc, in_port, m, &pkt, common);
+	}
+	(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* read above: it strips */
 
 	/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -96,14 +173,8 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	}
 	if (bad != BL_PKT_DROP_NONE)
 		return pkt_drop(lc, m, bad);
-	count = pkt.fr.count;
-	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
-	if (common < TGT_PROC) /* one hop: the usual case, straight to it */
-		bl__lcore_forward1(lc, m, &pkt, common, count);
-	else
-		bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off,
-				 pkt.frame_len, common, count);
-	return count;
+	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, pkt.fr.count);
+	return pkt_handle(lc, in_port, m, &pkt, common);
 }
 
 uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)

@@ -209,27 +209,28 @@ static inline int bl__wire_mac_accepted(const uint8_t *dst, const struct bl_wire
  * accepted with a few word-wide compares: true with *pkt filled. false
  * says nothing: bl_wire_parse_hdrs then runs every check in order and names
  * the first that fails. Whatever this accepts, those checks accept too.
+ * _l2: its IPv4 header at l2, behind VLAN tags (dataplane/lcore_vlan.c),
+ * the ethertype the two bytes before it.
  */
-static __rte_always_inline bool bl__wire_parse_usual(const struct rte_mbuf *m,
-						     const struct bl_wire_local *local,
-						     struct bl_pkt *pkt)
+static __rte_always_inline bool bl__wire_parse_usual_l2(const struct rte_mbuf *m,
+							const struct bl_wire_local *local,
+							struct bl_pkt *pkt, uint32_t l2)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint8_t *ip = d + BL_WIRE_ETH_LEN, *udp = ip + BL_WIRE_IP4_LEN;
+	const uint8_t *ip = d + l2, *udp = ip + BL_WIRE_IP4_LEN;
 	const uint8_t *fr = udp + BL_WIRE_UDP_LEN;
 	uint32_t len = rte_pktmbuf_data_len(m), tot, udp_len;
 	uint64_t csum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 
-	/* Ethertype, version and IHL in one word; MF, fragment offset and
-	 * protocol in another. */
-	if (m->nb_segs != 1 || len < BL_WIRE_HDRS_LEN ||
-	    (bl__wire_raw32(d + BL__ETH_TYPE) & RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u) ||
+	/* Ethertype (the last two bytes before ip), version and IHL in one
+	 * word; MF, fragment offset and protocol in another. */
+	if (m->nb_segs != 1 || len < l2 + BL_WIRE_HDRS_LEN - BL_WIRE_ETH_LEN ||
+	    (bl__wire_raw32(ip - 2) & RTE_BE32(0xFFFFFF00u)) != RTE_BE32(0x08004500u) ||
 	    (bl__wire_raw32(ip + BL__IP_FRAG) & RTE_BE32(0x3FFF00FFu)) != RTE_BE32(IPPROTO_UDP))
 		return false;
 	tot = bl_wire_get16(ip + BL__IP_TOTLEN);
 	udp_len = bl_wire_get16(udp + BL__UDP_LEN);
-	if (tot > len - BL_WIRE_ETH_LEN ||
-	    tot < BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN ||
+	if (tot > len - l2 || tot < BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN ||
 	    udp_len != tot - BL_WIRE_IP4_LEN)
 		return false;
 	if (csum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
@@ -248,12 +249,20 @@ static __rte_always_inline bool bl__wire_parse_usual(const struct rte_mbuf *m,
 	pkt->fr.count = bl_wire_get16(fr + 4);
 	pkt->fr.flags = bl_wire_get16(fr + 6);
 	pkt->fr.seq = bl_wire_get64(fr + 8);
-	pkt->l3_off = BL_WIRE_ETH_LEN;
-	pkt->frame_off = BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN;
+	pkt->l3_off = (uint16_t)l2;
+	pkt->frame_off = (uint16_t)(l2 + BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN);
 	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
 	pkt->src_ip = bl__wire_raw32(ip + BL__IP_SRC);
 	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
 	return true;
+}
+
+/* The usual untagged packet (Ethernet header of 14 bytes). */
+static __rte_always_inline bool bl__wire_parse_usual(const struct rte_mbuf *m,
+						     const struct bl_wire_local *local,
+						     struct bl_pkt *pkt)
+{
+	return bl__wire_parse_usual_l2(m, local, pkt, BL_WIRE_ETH_LEN);
 }
 
 static inline enum bl_pkt_drop

@@ -522,6 +522,62 @@ static int setup_vlan(void **state)
 	return 0;
 }
 
+/*
+ * Tagged to a hop on the VLAN it came on (one tag, and a QinQ pair): the
+ * headers are rewritten behind the tags, which leave as they came, their
+ * priority bits too; from one VLAN to a hop on another the tags are new
+ * (priority 0).
+ */
+static void test_tagged_in_place(void **state)
+{
+	const struct msg mv[] = { { KEY_V, 6, 0 }, { KEY_V, 7, 0 } };
+	const struct msg mq[] = { { KEY_Q, 8, 0 } };
+	const uint32_t port_ip = rte_be_to_cpu_32(R->ports[0].local.ip);
+	static uint8_t buf[2048];
+	struct rte_mbuf *in[3], *out[4];
+	const uint8_t *d;
+	uint16_t got;
+
+	(void)state;
+	in[0] = tag(make_pkt_to(mv, 2, 1, VLAN_IP), 0, VLAN_A);
+	twu_wr16(rte_pktmbuf_mtod(in[0], uint8_t *) + 14, 0xa000 | VLAN_A); /* priority 5 */
+	in[1] = tag(make_pkt_to(mq, 1, 2, port_ip), QINQ_O, QINQ_I);
+	twu_wr16(rte_pktmbuf_mtod(in[1], uint8_t *) + 18, 0xa000 | QINQ_I);
+	in[2] = tag(make_pkt_to(mv, 1, 3, port_ip), QINQ_O, QINQ_I); /* to VLAN_A's hop */
+	for (unsigned int i = 0; i < 3; i++)
+		send_one(in[i]);
+	got = rte_eth_rx_burst(0, 0, out, 4);
+	assert_int_equal(got, 3);
+
+	d = rte_pktmbuf_read(out[0], 0, out[0]->pkt_len, buf);
+	assert_int_equal(twu_rd16(d + 12), 0x8100);
+	assert_int_equal(twu_rd16(d + 14), 0xa000 | VLAN_A); /* as it came */
+	assert_int_equal(twu_rd16(d + 16), 0x0800);
+	assert_int_equal(twu_csum(d + 18, 20), 0);
+	assert_int_equal(bl_wire_get32(d + 18 + 12), VLAN_IP);
+	assert_int_equal(bl_wire_get32(d + 18 + 16), HOP_V);
+	assert_int_equal(d[5], (uint8_t)HOP_V); /* the hop's MAC */
+	assert_int_equal(twu_rd16(d + 18 + 20 + 4), out[0]->pkt_len - 18 - 20);
+	assert_int_equal(twu_rd16(d + 18 + 28 + 4), 2); /* count */
+
+	d = rte_pktmbuf_read(out[1], 0, out[1]->pkt_len, buf);
+	assert_int_equal(twu_rd16(d + 12), 0x88a8);
+	assert_int_equal(twu_rd16(d + 14), 0x2000 | QINQ_O);
+	assert_int_equal(twu_rd16(d + 16), 0x8100);
+	assert_int_equal(twu_rd16(d + 18), 0xa000 | QINQ_I);
+	assert_int_equal(twu_csum(d + 22, 20), 0);
+	assert_int_equal(bl_wire_get32(d + 22 + 16), HOP_Q);
+
+	d = rte_pktmbuf_read(out[2], 0, out[2]->pkt_len, buf);
+	assert_int_equal(twu_rd16(d + 12), 0x8100);
+	assert_int_equal(twu_rd16(d + 14), VLAN_A); /* new: priority 0 */
+	assert_int_equal(twu_csum(d + 18, 20), 0);
+	assert_int_equal(bl_wire_get32(d + 18 + 12), VLAN_IP);
+	assert_int_equal(bl_wire_get32(d + 18 + 16), HOP_V);
+	for (unsigned int i = 0; i < got; i++)
+		rte_pktmbuf_free(out[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_strip_push),
 		cmocka_unit_test(test_prefill_gathers),
 		cmocka_unit_test(test_process_to_tagged_hops),
+		cmocka_unit_test(test_tagged_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, setup_vlan, group_teardown);
