@@ -26,33 +26,68 @@ static int parse_port(const char *s, bool allow_zero, uint16_t *out)
 	return 0;
 }
 
+/*
+ * "HOST:PORT", or "HOST" with a default port: host (NUL-terminated, at most
+ * size - 1 bytes) and port. With v6, also "[IPV6]:PORT", "[IPV6]", and a
+ * bare IPv6 address (more than one colon: no port). 0 or -EINVAL.
+ */
+static int split_hostport(const char *hostport, uint16_t default_port, bool allow_zero_port,
+			  bool v6, char *host, size_t size, uint16_t *port)
+{
+	const char *h = hostport, *colon;
+	size_t hlen;
+	int rc;
+
+	*port = default_port;
+	if (v6 && *h == '[') { /* [IPV6] or [IPV6]:PORT */
+		const char *close = strchr(h, ']');
+
+		if (close == NULL)
+			return -EINVAL;
+		if (close[1] == ':') {
+			rc = parse_port(close + 2, allow_zero_port, port);
+			if (rc)
+				return rc;
+		} else if (close[1] != '\0' || default_port == 0) {
+			return -EINVAL;
+		}
+		h++;
+		hlen = (size_t)(close - h);
+	} else if (v6 && strchr(h, ':') != strrchr(h, ':')) { /* a bare IPv6 address */
+		if (default_port == 0)
+			return -EINVAL;
+		hlen = strlen(h);
+	} else if ((colon = strrchr(h, ':')) != NULL) {
+		rc = parse_port(colon + 1, allow_zero_port, port);
+		if (rc)
+			return rc;
+		hlen = (size_t)(colon - h);
+	} else {
+		if (default_port == 0)
+			return -EINVAL;
+		hlen = strlen(h);
+	}
+	if (hlen == 0 || hlen >= size)
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	return 0;
+}
+
 int bl_client_addr_parse(const char *hostport, uint16_t default_port, bool allow_zero_port,
 			 struct sockaddr_in *out)
 {
 	char host[256];
-	const char *colon;
-	size_t hlen;
-	uint16_t port = default_port;
+	uint16_t port;
 	struct addrinfo hints, *res = NULL;
 	int rc;
 
 	if (hostport == NULL || out == NULL)
 		return -EINVAL;
-	colon = strrchr(hostport, ':');
-	if (colon != NULL) {
-		rc = parse_port(colon + 1, allow_zero_port, &port);
-		if (rc)
-			return rc;
-		hlen = (size_t)(colon - hostport);
-	} else {
-		if (default_port == 0)
-			return -EINVAL;
-		hlen = strlen(hostport);
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, hostport, hlen);
-	host[hlen] = '\0';
+	rc = split_hostport(hostport, default_port, allow_zero_port, false, host, sizeof(host),
+			    &port);
+	if (rc)
+		return rc;
 
 	memset(out, 0, sizeof(*out));
 	out->sin_family = AF_INET;
@@ -87,49 +122,16 @@ int bl_client_addr_parse_any(const char *hostport, uint16_t default_port, bool a
 	struct sockaddr_in6 *o6 = (struct sockaddr_in6 *)(void *)out;
 	struct sockaddr_in *o4 = (struct sockaddr_in *)(void *)out;
 	struct addrinfo hints, *res = NULL;
-	uint16_t port = default_port;
-	const char *h = hostport, *colon;
 	char host[256];
-	size_t hlen;
+	uint16_t port;
 	int rc;
 
 	if (hostport == NULL || out == NULL || len == NULL)
 		return -EINVAL;
-	if (*h == '[') { /* [IPV6] or [IPV6]:PORT */
-		const char *close = strchr(h, ']');
-
-		if (close == NULL)
-			return -EINVAL;
-		hlen = (size_t)(close - h - 1);
-		if (close[1] == ':') {
-			rc = parse_port(close + 2, allow_zero_port, &port);
-			if (rc)
-				return rc;
-		} else if (close[1] != '\0' || default_port == 0) {
-			return -EINVAL;
-		}
-		h++;
-	} else if (strchr(h, ':') != strrchr(h, ':')) { /* a bare IPv6 address: no port */
-		if (default_port == 0)
-			return -EINVAL;
-		hlen = strlen(h);
-	} else {
-		colon = strrchr(h, ':');
-		if (colon != NULL) {
-			rc = parse_port(colon + 1, allow_zero_port, &port);
-			if (rc)
-				return rc;
-			hlen = (size_t)(colon - h);
-		} else {
-			if (default_port == 0)
-				return -EINVAL;
-			hlen = strlen(h);
-		}
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
+	rc = split_hostport(hostport, default_port, allow_zero_port, true, host, sizeof(host),
+			    &port);
+	if (rc)
+		return rc;
 
 	memset(out, 0, sizeof(*out));
 	if (inet_pton(AF_INET6, host, &o6->sin6_addr) == 1) {
