@@ -78,11 +78,13 @@ enum bl_ptx_drop {
 	BL_PTX_DROP_NO_MBUF,	  /* the pool was empty */
 	BL_PTX_DROP_TOO_BIG,	  /* the message does not fit one frame of the port's MTU */
 	BL_PTX_DROP_TX_FULL,	  /* the port's TX queue stayed full */
+	BL_PTX_DROP_NODE_DOWN, /* to another node whose heartbeats stopped (dataplane/heartbeat.h)
+				*/
 	BL_PTX_DROP_MAX
 };
 
 static const char *const bl_ptx_drop_names[BL_PTX_DROP_MAX] = {
-	"bad_dest", "port_down", "no_neighbour", "no_mbuf", "too_big", "tx_full",
+	"bad_dest", "port_down", "no_neighbour", "no_mbuf", "too_big", "tx_full", "node_down",
 };
 
 static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {

@@ -93,8 +93,17 @@ unsigned bl_heartbeat_tick(struct bl_router *r, uint64_t now_ns)
 	if (n == 0 || now_ns < p->next_ns || r->nbr_out == NULL || r->nbr_in == NULL)
 		return 0;
 	p->next_ns = now_ns + (uint64_t)BL_HEARTBEAT_MS * 1000000u;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		uint64_t rx = __atomic_load_n(&p->live[i].rx_ns, __ATOMIC_RELAXED);
+
+		/* Down once heard and then silent: what is sent to it is counted
+		 * node_down where it would leave, not lost on the wire. */
+		__atomic_store_n(&p->live[i].down,
+				 rx != 0 && now_ns > rx &&
+				     now_ns - rx >= (uint64_t)BL_HEARTBEAT_DOWN_MS * 1000000u,
+				 __ATOMIC_RELAXED);
 		sent += send_one(r, i, now_ns);
+	}
 	return sent;
 }
 

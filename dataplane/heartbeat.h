@@ -26,6 +26,12 @@
  *    this one knows is dropped as node_unknown.
  * A heartbeat to a node whose MAC is not known yet is held by the
  * neighbour table, which resolves it (ARP) and sends it then.
+ *
+ * A node heard once and then silent for BL_HEARTBEAT_DOWN_MS is down (the
+ * control thread marks it at each tick): what processes send it (a global
+ * name's stand-in, an answer to its relay token) is refused and counted
+ * node_down on this node rather than sent into a link that leads nowhere,
+ * until its heartbeats come back or its lease runs out and its names go.
  */
 #ifndef BL_HEARTBEAT_H
 #define BL_HEARTBEAT_H

@@ -534,6 +534,12 @@ static __rte_noinline int ptx_named(struct bl_lcore *lc, uint64_t dest, const st
 	unsigned hop = (unsigned)(dest & 0xfffu);
 	uint16_t index;
 
+	if (bl_peer_hop_down(&lc->r->peers, (uint16_t)hop)) { /* its heartbeats stopped */
+		bl_stat_add(&lc->st.ptx_in, 1);
+		ptx_drop(lc, BL_PTX_DROP_NODE_DOWN, 1);
+		return -EHOSTDOWN;
+	}
+
 	if (bl_ptx_token_is_relay(dest)) { /* an answer: to the asker's stand-in */
 		index = (uint16_t)((dest >> 12) & 0x3ffu);
 		if (index == BL_NAMED_NO_REPLY) { /* an answer's source: no one to answer */

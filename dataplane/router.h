@@ -70,6 +70,9 @@ struct bl_peer_live {
 	uint64_t rx_ns;	   /* workers: when the last came (this node's clock) */
 	uint64_t peer_ns;  /* workers: its sent_ns, to echo */
 	uint64_t rtt_ns;   /* workers: the last round trip measured */
+	/* control thread, at each heartbeat tick; read by the transmit path:
+	 * heard once, then nothing for BL_HEARTBEAT_DOWN_MS (relaxed) */
+	uint32_t down;
 };
 
 struct bl_peer_nodes {
@@ -88,6 +91,17 @@ static inline int bl_peer_find(const struct bl_peer_nodes *p, uint32_t ip_be)
 		if (p->e[i].ip_be == ip_be)
 			return (int)i;
 	return -1;
+}
+
+/* Is the node reached through hop down (its heartbeats stopped)? Any lcore. */
+static inline bool bl_peer_hop_down(const struct bl_peer_nodes *p, uint16_t hop)
+{
+	uint32_t n = __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (p->e[i].hop == hop)
+			return __atomic_load_n(&p->live[i].down, __ATOMIC_RELAXED) != 0;
+	return false;
 }
 
 /* The hop to the node at ip_be, or -1. Any lcore. */

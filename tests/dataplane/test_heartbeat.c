@@ -2,11 +2,15 @@
 /*
  * Heartbeats between nodes (dataplane/heartbeat.h): what the control thread
  * sends each known node (its own stream and sequence, ahead of the
- * worker's buffered data), and what a worker makes of one it gets (the
- * round trip, the counters, the drops).
+ * worker's buffered data), what a worker makes of one it gets (the
+ * round trip, the counters, the drops), and a node gone silent: what is
+ * sent to it counted node_down.
  */
 #include <rte_ring.h>
 
+#include "actors/dest.h"
+#include "actors/proc.h"
+#include "actors/sched.h"
 #include "dataplane/heartbeat.h"
 #include "fastpath_test.h"
 
@@ -168,6 +172,87 @@ static void test_heartbeat_receive(void **state)
 	assert_int_equal(st->node_heartbeats, hb0 + 1);
 }
 
+/* Transmits each message it gets to its `dest`; keeps the result. */
+struct hb_sender {
+	uint64_t dest;
+	int rc;
+};
+
+static int hs_init(struct bl_ctx *c, void *arg)
+{
+	bl_set_state(c, arg);
+	return 0;
+}
+
+static void hs_msg(struct bl_ctx *c, const struct bl_msg *m)
+{
+	struct hb_sender *st = bl_state(c);
+
+	st->rc = bl_transmit(c, st->dest, m);
+}
+
+static const struct bl_behaviour hs_beh = {
+	.name = "hb_sender",
+	.init = hs_init,
+	.handle_message = hs_msg,
+};
+
+/*
+ * A node heard once and then silent for a second is down at the next
+ * tick: what a process sends it (here a global name's message) is refused
+ * and counted node_down, not sent; once a heartbeat comes again the next
+ * tick lifts it and the message leaves.
+ */
+static void test_node_down(void **state)
+{
+	struct hb_sender st = { .rc = 1 };
+	uint64_t nd0 = LC->st.ptx_drops[BL_PTX_DROP_NODE_DOWN], pid, now;
+	struct hb_out o;
+
+	(void)state;
+	st.dest = bl_dest_named((unsigned)peer_hop, 5, BL_NAMED_NO_REPLY, 0);
+	pid = bl_proc_spawn(LC->sched, &hs_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+	while (read_hb(&o)) /* what earlier tests left */
+		;
+
+	/* Last heard 2 s ago. */
+	now = bl_heartbeat_now_ns();
+	R->peers.live[0].rx_ns = now - 2000000000ull;
+	R->peers.next_ns = 0;
+	assert_true(bl_heartbeat_tick(R, now) >= 1);
+	assert_true(bl_peer_hop_down(&R->peers, (uint16_t)peer_hop));
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 77, pid, NULL, 0, 0, 0), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.rc, -EHOSTDOWN);
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_NODE_DOWN], nd0 + 1);
+	while (read_hb(&o)) /* only heartbeats left: the message did not */
+		assert_int_equal(o.kind, BL_WIRE_KIND_HEARTBEAT);
+
+	/* Heard again: up at the next tick, and the message leaves. */
+	heartbeat_from_peer(30, 9, 0, 0, BL_WIRE_HEARTBEAT_LEN);
+	R->peers.next_ns = 0;
+	assert_true(bl_heartbeat_tick(R, bl_heartbeat_now_ns()) >= 1);
+	assert_false(bl_peer_hop_down(&R->peers, (uint16_t)peer_hop));
+	assert_int_equal(bl_sched_deliver(LC->sched, pid, 78, pid, NULL, 0, 0, 0), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.rc, 0);
+	assert_int_equal(LC->st.ptx_drops[BL_PTX_DROP_NODE_DOWN], nd0 + 1);
+	{
+		bool named = false;
+
+		while (read_hb(&o))
+			named |= o.kind == BL_WIRE_KIND_NAMED;
+		assert_true(named);
+	}
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+}
+
 /* A node whose MAC is not known: its heartbeat waits in the neighbour table. */
 static void test_heartbeat_unresolved(void **state)
 {
@@ -202,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heartbeat_send),
 		cmocka_unit_test(test_heartbeat_receive),
+		cmocka_unit_test(test_node_down),
 		cmocka_unit_test(test_heartbeat_unresolved),
 	};
 

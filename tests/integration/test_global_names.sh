@@ -29,7 +29,8 @@
 #     sends to a global name as to a local one), and A reaches B's `bsvc`;
 #   - `beamctl call svc` on A crosses to C's counter and brings its answer;
 #   - the nodes hear each other's heartbeats, with round trips, and A sees
-#     C's link go down (when C is killed) before C's lease runs out;
+#     C's link go down (when C is killed) before C's lease runs out; what
+#     it sends C's name meanwhile is counted (node_down), not lost;
 #   - a route on A, `route add 6 process svc`, takes frames that C's own
 #     forward process sends to A back to C's counter (a route to a global
 #     name), each message counted once at C;
@@ -383,6 +384,16 @@ m = {x['node']: x for x in d['members']}
 assert 'c' in m and m['c']['link'] == 'down', m.get('c')"
 }
 wait_for 3 "A sees C's heartbeats stop while its lease still runs" c_down
+# Meanwhile what A's route sends C's name is counted on A (node_down while
+# the stand-in stands, no_process once the name has gone), never lost.
+drops_a() { ctl a --json stats | py "print(d['ptx_drops']['node_down'], d['msg_drops']['no_process'])"; }
+read -r nd0 np0 < <(drops_a)
+ip netns exec "$ns" "$b/client/blmsg" send 10.81.1.1:7447 --key 6 --payload "to a dead node" \
+	--count 3 >/dev/null || fail "host's send to key 6 while C is down"
+counted_on_a() { read -r nd np < <(drops_a) && [ $((nd - nd0 + np - np0)) -ge 3 ]; }
+wait_for 10 "A counted the 3 messages for the dead node's name" counted_on_a
+read -r nd np < <(drops_a)
+echo "messages for C's name while C is down: node_down $((nd - nd0)), no_process $((np - np0))"
 wait_for 10 "A dropped the dead node's svc" no_name_on a svc
 wait_for 10 "B dropped the dead node's svc" no_name_on b svc
 stand_in_on a bsvc b || fail "A lost B's bsvc when C died"
