@@ -18,6 +18,7 @@
  *    promise to dashboards, so it is chosen, not derived).
  *  - A command that fails leaves its families out; the page still serves.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "control/ctl.h"
 #include "control/metrics_pvt.h"
+#include "dataplane/heartbeat.h"
 #include "dataplane/hist.h"
 #include "dataplane/lcore.h"
 #include "dataplane/router.h"
@@ -572,6 +574,50 @@ static int latency_families(struct page *pg, struct bl_router *r)
 	return 0;
 }
 
+/* The links to the other nodes of the cluster, as their heartbeats say
+ * (dataplane/heartbeat.h), read as `cluster` reads them; labelled by the
+ * node's data-plane address. None on a node that reaches no other. */
+static void node_families(struct page *pg, const struct bl_router *r)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "beamline_node_link_up", "gauge",
+		  "1 while heartbeats come from the node (one within the last second)." },
+		{ "beamline_node_rtt_seconds", "gauge",
+		  "The last heartbeat round trip to the node, measured on this node's clock." },
+		{ "beamline_node_heartbeats_sent_total", "counter",
+		  "Heartbeats sent to the node." },
+		{ "beamline_node_heartbeats_received_total", "counter",
+		  "Heartbeats received from the node." },
+	};
+	uint32_t n = __atomic_load_n(&r->peers.n, __ATOMIC_ACQUIRE);
+	uint64_t now = bl_heartbeat_now_ns();
+
+	if (n == 0)
+		return;
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		bl__mtext_family(pg->t, fam[f].name, fam[f].type, fam[f].help);
+		for (uint32_t i = 0; i < n; i++) {
+			struct bl_heartbeat_info hi;
+			char addr[INET_ADDRSTRLEN];
+			const char *labels[] = { "addr", addr, NULL };
+
+			if (inet_ntop(AF_INET, &r->peers.e[i].ip_be, addr, sizeof(addr)) == NULL ||
+			    !bl_heartbeat_info(r, r->peers.e[i].ip_be, now, &hi))
+				continue;
+			if (f == 0)
+				bl__mtext_u64(pg->t, fam[f].name, labels, hi.up);
+			else if (f == 1 && hi.rtt_ns != 0)
+				bl__mtext_f(pg->t, fam[f].name, labels, (double)hi.rtt_ns / 1e9);
+			else if (f == 2)
+				bl__mtext_u64(pg->t, fam[f].name, labels, hi.sent);
+			else if (f == 3)
+				bl__mtext_u64(pg->t, fam[f].name, labels, hi.received);
+		}
+	}
+}
+
 int bl__metrics_page(struct bl_ctl *c, struct bl_router *r, struct bl_mtext *t)
 {
 	struct page pg = { .t = t, .hz = (double)rte_get_tsc_hz() };
@@ -599,6 +645,7 @@ int bl__metrics_page(struct bl_ctl *c, struct bl_router *r, struct bl_mtext *t)
 	route_families(&pg);
 	sup_families(&pg);
 	ctl_families(&pg, c);
+	node_families(&pg, r);
 	ret = latency_families(&pg, r);
 	bl__mtext_family(t, "beamline_metrics_command_failures", "gauge",
 			 "Control commands this scrape could not read (their families are left "

@@ -222,7 +222,7 @@ counted() { # key, count [node name]: C's svc (or NODE's NAME) counted so many f
 		py "assert d['data'].startswith('key $1: $2 messages'), d"
 }
 
-more_opts="--port-ip 1=10.81.1.1" start_node a "$v_a" 10.81.0.1 --vdev "net_af_packet_gnh$n,iface=$v_h"
+more_opts="--port-ip 1=10.81.1.1 --metrics 127.0.0.1:9464" start_node a "$v_a" 10.81.0.1 --vdev "net_af_packet_gnh$n,iface=$v_h"
 start_node b "$v_b" 10.81.0.2
 start_node c "$v_c" 10.81.0.3
 a_mac=$(ctl a --json ports | py "print(d['ports'][0]['mac'])")
@@ -268,6 +268,17 @@ wait_for 10 "A hears B and C" hears a b c
 wait_for 10 "B hears A and C" hears b a c
 wait_for 10 "C hears A and B" hears c a b
 ctl a cluster | sed -n '/^members/,$p'
+# The same on A's Prometheus page (A's namespace has its own loopback).
+ip netns exec "bl-gna-$n" curl -sf -m 5 http://127.0.0.1:9464/metrics >"$work/metrics.txt" ||
+	fail "A's metrics page"
+promtool check metrics <"$work/metrics.txt" >"$work/promtool.out" 2>&1 ||
+	fail "promtool: $(cat "$work/promtool.out")"
+for x in 10.81.0.2 10.81.0.3; do
+	grep -q "^beamline_node_link_up{addr=\"$x\"} 1$" "$work/metrics.txt" ||
+		fail "A's metrics: no link up to $x: $(grep beamline_node_ "$work/metrics.txt")"
+	grep -qE "^beamline_node_rtt_seconds\{addr=\"$x\"\} [0-9.e-]+$" "$work/metrics.txt" ||
+		fail "A's metrics: no round trip to $x"
+done
 ctl b --json stats | py "assert d['totals']['node_heartbeats'] > 0, d['totals']" ||
 	fail "B's workers counted no heartbeat: $(ctl b --json stats)"
 
