@@ -10,6 +10,7 @@
 
 #include "dataplane/ptx.h"
 #include "fastpath_test.h"
+#include "sender_test.h"
 
 /* A process that sends each frame it gets to its hop twice. */
 /* A hop of port 0 at ip (host order) and udp: a static MAC (02:00..), or
@@ -110,32 +111,6 @@ static void test_process_sends_frame_twice(void **state)
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
-/* A process that sends each message it gets to its hop, keeping what
- * bl_transmit said. */
-struct sender {
-	uint64_t dest;
-	int rc;
-};
-
-static int sender_init(struct bl_ctx *c, void *arg)
-{
-	bl_set_state(c, arg);
-	return 0;
-}
-
-static void sender_msg(struct bl_ctx *c, const struct bl_msg *m)
-{
-	struct sender *st = bl_state(c);
-
-	st->rc = bl_transmit(c, st->dest, m);
-}
-
-static const struct bl_behaviour sender_beh = {
-	.name = "sender",
-	.init = sender_init,
-	.handle_message = sender_msg,
-};
-
 /*
  * A message too big for any frame the port can send is refused and counted
  * too_big; the frame opened for it goes with it, never sent with no
@@ -152,7 +127,7 @@ static void test_process_sends_too_big(void **state)
 	(void)state;
 	hop = test_hop(0x0d000002u, 7101, false);
 	st.dest = bl_dest_hop((unsigned)hop);
-	pid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+	pid = bl_proc_spawn(LC->sched, sender_behaviour(), &st, NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
 
 	m = rte_pktmbuf_alloc(R->pool);
@@ -300,7 +275,7 @@ static void test_named_messages(void **state)
 		static uint8_t raw[2048];
 		struct rte_mbuf *out;
 		const uint8_t *d;
-		uint64_t spid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+		uint64_t spid = bl_proc_spawn(LC->sched, sender_behaviour(), &st, NULL);
 
 		hop_resolved(hop);
 		assert_int_equal(bl_sched_deliver(LC->sched, spid, 55, spid, NULL, 0, 0, 0), 0);
@@ -339,7 +314,7 @@ static void test_named_messages(void **state)
 	{
 		struct sender st = { .dest = sn.src };
 		uint64_t bd0 = LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST];
-		uint64_t spid = bl_proc_spawn(LC->sched, &sender_beh, &st, NULL);
+		uint64_t spid = bl_proc_spawn(LC->sched, sender_behaviour(), &st, NULL);
 
 		assert_int_equal(bl_sched_deliver(LC->sched, spid, 56, spid, NULL, 0, 0, 0), 0);
 		bl_sched_run(LC->sched, 16);

@@ -13,6 +13,7 @@
 #include "actors/sched.h"
 #include "dataplane/heartbeat.h"
 #include "fastpath_test.h"
+#include "sender_test.h"
 
 #define PEER_IP 0x0a010001u /* put_pkt's source: the node heartbeats come from */
 
@@ -172,31 +173,6 @@ static void test_heartbeat_receive(void **state)
 	assert_int_equal(st->node_heartbeats, hb0 + 1);
 }
 
-/* Transmits each message it gets to its `dest`; keeps the result. */
-struct hb_sender {
-	uint64_t dest;
-	int rc;
-};
-
-static int hs_init(struct bl_ctx *c, void *arg)
-{
-	bl_set_state(c, arg);
-	return 0;
-}
-
-static void hs_msg(struct bl_ctx *c, const struct bl_msg *m)
-{
-	struct hb_sender *st = bl_state(c);
-
-	st->rc = bl_transmit(c, st->dest, m);
-}
-
-static const struct bl_behaviour hs_beh = {
-	.name = "hb_sender",
-	.init = hs_init,
-	.handle_message = hs_msg,
-};
-
 /*
  * A node heard once and then silent for a second is down at the next
  * tick: what a process sends it (here a global name's message) is refused
@@ -205,13 +181,13 @@ static const struct bl_behaviour hs_beh = {
  */
 static void test_node_down(void **state)
 {
-	struct hb_sender st = { .rc = 1 };
+	struct sender st = { .rc = 1 };
 	uint64_t nd0 = LC->st.ptx_drops[BL_PTX_DROP_NODE_DOWN], pid, now;
 	struct hb_out o;
 
 	(void)state;
 	st.dest = bl_dest_named((unsigned)peer_hop, 5, BL_NAMED_NO_REPLY, 0);
-	pid = bl_proc_spawn(LC->sched, &hs_beh, &st, NULL);
+	pid = bl_proc_spawn(LC->sched, sender_behaviour(), &st, NULL);
 	assert_int_not_equal(pid, BL_PID_NONE);
 	while (read_hb(&o)) /* what earlier tests left */
 		;
