@@ -102,9 +102,11 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	struct bl_wire_local local = port->local;
 	const struct bl_port_vlan *v = NULL;
 	uint16_t outer, vid, common = TGT_DONE, count, type, n;
+	enum bl_wire_status st;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	const uint8_t *d;
+	bool tagged;
 
 	/* Read, not stripped yet: a pair the port does not accept is dropped anyway. */
 	bad = bl_wire_vlan_strip(m, &outer, &vid, false);
@@ -120,18 +122,44 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
 	n = bl__wire_raw16(d + BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_QINQ) ? 2 * BL_WIRE_VLAN_LEN
 									      : BL_WIRE_VLAN_LEN;
-	/* The usual frame, IPv4 behind its tags: checked and classified where
-	 * it is; to a hop on its own VLAN it leaves with its tags as they
-	 * are, anything else has them stripped first. */
-	if (bl__wire_parse_usual_l2(m, &local, &pkt, BL_WIRE_ETH_LEN + n)) {
-		enum bl_wire_status st;
+	/* The usual frame, IPv4 behind its tags, is checked where it is (to a
+	 * hop on its own VLAN it leaves with its tags as they are); anything
+	 * else has them stripped first. */
+	tagged = bl__wire_parse_usual_l2(m, &local, &pkt, BL_WIRE_ETH_LEN + n);
+	if (!tagged) {
+		(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* read above: it strips */
 
-		st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
-			      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
-		if (st != BL_WIRE_OK)
-			return pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
-		count = pkt.fr.count;
-		bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
+		/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
+		d = rte_pktmbuf_mtod(m, const uint8_t *);
+		type = bl__wire_raw16(d + BL__ETH_TYPE);
+		if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+			struct bl_wire_local6 local6 = port->local6;
+
+			if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
+				bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
+				return 0;
+			}
+			if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
+				memcpy(local6.ip, v->ip6, 16);
+			return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
+		}
+		if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		    bl_nbr_wire_is_arp(d, rte_pktmbuf_data_len(m))) {
+			bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
+			return 0;
+		}
+		bad = bl_wire_parse_hdrs(m, &local, &pkt);
+		if (bad != BL_PKT_DROP_NONE)
+			return pkt_drop(lc, m, bad);
+	}
+	/* One place for both (so the compiler may inline them). */
+	st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
+		      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
+	if (st != BL_WIRE_OK)
+		return pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
+	count = pkt.fr.count;
+	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
+	if (tagged) {
 		if (forward_tagged(lc, m, &pkt, common, count, outer, vid))
 			return count;
 		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + n,
@@ -139,41 +167,7 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 		rte_pktmbuf_adj(m, n);
 		pkt.l3_off = (uint16_t)(pkt.l3_off - n);
 		pkt.frame_off = (uint16_t)(pkt.frame_off - n);
-		return pkt_handle(lc, in_port, m, &pkt, common);
 	}
-	(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* read above: it strips */
-
-	/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
-	d = rte_pktmbuf_mtod(m, const uint8_t *);
-	type = bl__wire_raw16(d + BL__ETH_TYPE);
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-		struct bl_wire_local6 local6 = port->local6;
-
-		if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
-			bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
-			return 0;
-		}
-		if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
-			memcpy(local6.ip, v->ip6, 16);
-		return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
-	}
-	if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	    bl_nbr_wire_is_arp(d, rte_pktmbuf_data_len(m))) {
-		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
-		return 0;
-	}
-	bad = bl_wire_parse_hdrs(m, &local, &pkt);
-	if (bad == BL_PKT_DROP_NONE) {
-		enum bl_wire_status st;
-
-		st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
-			      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
-		if (st != BL_WIRE_OK)
-			bad = bl_pkt_drop_from_wire(st);
-	}
-	if (bad != BL_PKT_DROP_NONE)
-		return pkt_drop(lc, m, bad);
-	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, pkt.fr.count);
 	return pkt_handle(lc, in_port, m, &pkt, common);
 }
 
