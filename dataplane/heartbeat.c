@@ -98,7 +98,7 @@ unsigned bl_heartbeat_tick(struct bl_router *r, uint64_t now_ns)
 
 		/* Down once heard and then silent: what is sent to it is counted
 		 * node_down where it would leave, not lost on the wire. */
-		__atomic_store_n(&p->live[i].down,
+		__atomic_store_n(&p->hop_down[p->e[i].hop],
 				 rx != 0 && now_ns > rx &&
 				     now_ns - rx >= (uint64_t)BL_HEARTBEAT_DOWN_MS * 1000000u,
 				 __ATOMIC_RELAXED);

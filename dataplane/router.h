@@ -70,9 +70,6 @@ struct bl_peer_live {
 	uint64_t rx_ns;	   /* workers: when the last came (this node's clock) */
 	uint64_t peer_ns;  /* workers: its sent_ns, to echo */
 	uint64_t rtt_ns;   /* workers: the last round trip measured */
-	/* control thread, at each heartbeat tick; read by the transmit path:
-	 * heard once, then nothing for BL_HEARTBEAT_DOWN_MS (relaxed) */
-	uint32_t down;
 };
 
 struct bl_peer_nodes {
@@ -80,6 +77,11 @@ struct bl_peer_nodes {
 	struct bl_peer_node e[BL_PEER_NODES_MAX];
 	struct bl_peer_live live[BL_PEER_NODES_MAX];
 	uint64_t next_ns; /* control thread: when the next heartbeats are due */
+	/* By hop: 1 while the node behind it is down (heard once, then nothing
+	 * for BL_HEARTBEAT_DOWN_MS). Written by the control thread at each
+	 * heartbeat tick, read by the transmit path with one load a message
+	 * (relaxed). */
+	uint8_t hop_down[BL_ROUTE_HOP_MAX];
 };
 
 /* The index of the node at ip_be in p, or -1. Any lcore. */
@@ -96,12 +98,7 @@ static inline int bl_peer_find(const struct bl_peer_nodes *p, uint32_t ip_be)
 /* Is the node reached through hop down (its heartbeats stopped)? Any lcore. */
 static inline bool bl_peer_hop_down(const struct bl_peer_nodes *p, uint16_t hop)
 {
-	uint32_t n = __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
-
-	for (uint32_t i = 0; i < n; i++)
-		if (p->e[i].hop == hop)
-			return __atomic_load_n(&p->live[i].down, __ATOMIC_RELAXED) != 0;
-	return false;
+	return hop < BL_ROUTE_HOP_MAX && __atomic_load_n(&p->hop_down[hop], __ATOMIC_RELAXED) != 0;
 }
 
 /* The hop to the node at ip_be, or -1. Any lcore. */
