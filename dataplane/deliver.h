@@ -120,15 +120,15 @@ static inline void deliver_one(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t
  * A call (relay flag BL_WIRE_RELAY_F_CALL) is queued as a call, whose
  * bl_reply goes back to the token.
  */
+#define PEER_UNKNOWN (-2) /* *hop: the sender's node not looked up yet */
 static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m, uint16_t idx,
 					 const uint8_t *h, uint32_t src_ip, uint32_t off,
-					 uint32_t len)
+					 uint32_t len, int *hop)
 {
 	const uint8_t *relay = h + BL_WIRE_MSG_HDR_LEN;
-	uint64_t src;
+	uint64_t src = 0;
 	uint32_t handle;
 	uint16_t reply, flags = BL_MSG_F_NODE;
-	int hop;
 
 	if (unlikely(len < BL_WIRE_RELAY_LEN)) {
 		count_msg_drop(lc, BL_MSG_DROP_BAD_KIND, 1);
@@ -136,8 +136,12 @@ static __rte_noinline void deliver_named(struct bl_lcore *lc, struct rte_mbuf *m
 	}
 	handle = bl_wire_get32(relay);
 	reply = bl_wire_get16(relay + 4);
-	hop = handle != 0 ? bl_peer_hop(&lc->r->peers, src_ip) : -1;
-	src = hop >= 0 ? bl_ptx_relay_token((unsigned)hop, reply, handle) : 0;
+	if (handle != 0) {
+		if (*hop == PEER_UNKNOWN) /* once a frame: its messages share a sender */
+			*hop = bl_peer_hop(&lc->r->peers, src_ip);
+		if (*hop >= 0)
+			src = bl_ptx_relay_token((unsigned)*hop, reply, handle);
+	}
 	/* A call with no way back is data: nobody could answer it. */
 	if ((bl_wire_get16(relay + 6) & BL_WIRE_RELAY_F_CALL) && src != 0 &&
 	    reply != BL_NAMED_NO_REPLY)
@@ -157,6 +161,7 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 	uint32_t off = BL_WIRE_FRAME_HDR_LEN;
 	uint64_t src = 0;
 	bool learned = false;
+	int peer = PEER_UNKNOWN;
 	uint16_t i;
 
 	for (i = 0; i < count; i++) {
@@ -176,7 +181,8 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 			}
 			if (unlikely(bl_wire_get16(h + 4) == BL_WIRE_KIND_NAMED))
 				deliver_named(lc, m, (uint16_t)(t & ~TGT_PROC), h, pkt->src_ip,
-					      pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len);
+					      pkt->frame_off + off + BL_WIRE_MSG_HDR_LEN, len,
+					      &peer);
 			else if (unlikely(bl_wire_get16(h + 4) == BL_WIRE_KIND_HEARTBEAT))
 				bl__heartbeat_in(lc, pkt->src_ip, h + BL_WIRE_MSG_HDR_LEN, len);
 			else
