@@ -85,6 +85,12 @@ static bool send_one(struct bl_router *r, unsigned i, uint64_t now)
 	return true;
 }
 
+/* A heartbeat came at rx (this node's clock) within BL_HEARTBEAT_DOWN_MS of now. */
+static bool heard_lately(uint64_t rx, uint64_t now)
+{
+	return now <= rx || now - rx < (uint64_t)BL_HEARTBEAT_DOWN_MS * 1000000u;
+}
+
 unsigned bl_heartbeat_tick(struct bl_router *r, uint64_t now_ns)
 {
 	struct bl_peer_nodes *p = &r->peers;
@@ -98,9 +104,7 @@ unsigned bl_heartbeat_tick(struct bl_router *r, uint64_t now_ns)
 
 		/* Down once heard and then silent: what is sent to it is counted
 		 * node_down where it would leave, not lost on the wire. */
-		__atomic_store_n(&p->hop_down[p->e[i].hop],
-				 rx != 0 && now_ns > rx &&
-				     now_ns - rx >= (uint64_t)BL_HEARTBEAT_DOWN_MS * 1000000u,
+		__atomic_store_n(&p->hop_down[p->e[i].hop], rx != 0 && !heard_lately(rx, now_ns),
 				 __ATOMIC_RELAXED);
 		sent += send_one(r, i, now_ns);
 	}
@@ -122,7 +126,7 @@ bool bl_heartbeat_info(const struct bl_router *r, uint32_t ip_be, uint64_t now_n
 	out->received = __atomic_load_n(&lv->received, __ATOMIC_RELAXED);
 	out->rtt_ns = __atomic_load_n(&lv->rtt_ns, __ATOMIC_RELAXED);
 	out->age_ms = rx == 0 ? UINT64_MAX : (now_ns > rx ? now_ns - rx : 0) / 1000000u;
-	out->up = rx != 0 && out->age_ms < BL_HEARTBEAT_DOWN_MS;
+	out->up = rx != 0 && heard_lately(rx, now_ns);
 	return true;
 }
 
