@@ -27,8 +27,9 @@
  *   sender that long; while the mailbox stays above half its limit, each
  *   turn's end renews the PAUSE of sources told half a hold ago or more (so
  *   none runs out while the process is still behind), and a source still
- *   sending over the limit after half a hold is told again. A source that goes on regardless fills
- * the mailbox to BL_MBOX_BLOCK_CAP, where its messages are dropped as flow_control.
+ *   sending over the limit after half a hold is told again. A source that
+ *   goes on regardless fills the mailbox to BL_MBOX_BLOCK_CAP, where its
+ *   messages are dropped as flow_control.
  * - Sleep (bl_sleep): a process stops itself for a time, as a blocked
  *   sender is stopped, and a timer of the wheel lets it go.
  * Owner lcore only.
