@@ -130,11 +130,8 @@ static unsigned batch_info(const void *state, struct bl_info_kv *kv, unsigned ma
 		{ "held", st->n },
 		{ "failed", st->failed },
 	};
-	unsigned i;
 
-	for (i = 0; i < max && i < sizeof(v) / sizeof(v[0]); i++)
-		kv[i] = v[i];
-	return i;
+	return bl__info_put(kv, max, v, sizeof(v) / sizeof(v[0]));
 }
 
 bool bl_batch_next(const uint8_t *batch, uint32_t len, uint32_t *off, uint64_t *key,

@@ -196,6 +196,18 @@ void bl_counter_totals(const void *state, uint64_t *msgs, uint64_t *bytes, uint6
 /* Relay statistics (owner; state from bl_proc_state). */
 void bl_relay_stats(const void *state, uint64_t *relayed, uint64_t *failed);
 
+/* A behaviour's info callback: its figures v (n of them) into kv, at most
+ * max; returns how many went. */
+static inline unsigned bl__info_put(struct bl_info_kv *kv, unsigned max, const struct bl_info_kv *v,
+				    unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < max && i < n; i++)
+		kv[i] = v[i];
+	return i;
+}
+
 #ifdef __cplusplus
 }
 #endif

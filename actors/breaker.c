@@ -287,11 +287,8 @@ static unsigned br_info(const void *state, struct bl_info_kv *kv, unsigned max)
 		{ "failures", st->failures },	    { "opened", st->opened },
 		{ "half_opened", st->half_opened }, { "closed", st->closed },
 	};
-	unsigned i;
 
-	for (i = 0; i < max && i < sizeof(v) / sizeof(v[0]); i++)
-		kv[i] = v[i];
-	return i;
+	return bl__info_put(kv, max, v, sizeof(v) / sizeof(v[0]));
 }
 
 const struct bl_behaviour bl_breaker_behaviour = {

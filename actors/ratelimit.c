@@ -242,11 +242,8 @@ static unsigned rl_info(const void *state, struct bl_info_kv *kv, unsigned max)
 		{ "passed", st->passed }, { "limited", st->limited }, { "queued", st->queued },
 		{ "waiting", st->qlen },  { "failed", st->failed },   { "buckets", st->n },
 	};
-	unsigned i;
 
-	for (i = 0; i < max && i < sizeof(v) / sizeof(v[0]); i++)
-		kv[i] = v[i];
-	return i;
+	return bl__info_put(kv, max, v, sizeof(v) / sizeof(v[0]));
 }
 
 const struct bl_behaviour bl_ratelimit_behaviour = {

@@ -162,11 +162,8 @@ static unsigned remote_info(const void *state, struct bl_info_kv *kv, unsigned m
 		{ "failed", st->failed }, { "answered", st->answered }, { "late", st->late },
 		{ "kept", st->kept },	  { "calls", st->calls },
 	};
-	unsigned i;
 
-	for (i = 0; i < max && i < sizeof(v) / sizeof(v[0]); i++)
-		kv[i] = v[i];
-	return i;
+	return bl__info_put(kv, max, v, sizeof(v) / sizeof(v[0]));
 }
 
 static const struct bl_field remote_fields[] = {
