@@ -99,6 +99,8 @@ static const struct field totals[] = {
 	  "Of those, refused by the TX queue." },
 	{ "node_heartbeats", "beamline_node_heartbeats_total", COUNTER,
 	  "Heartbeats taken in from other nodes of the cluster." },
+	{ "rx_chains", "beamline_rx_chains_total", COUNTER,
+	  "Received chains of mbufs copied into one mbuf to be parsed." },
 };
 
 /* stats' back-pressure counters, at its top level. */

@@ -205,7 +205,7 @@ static const struct {
 	C(ptx_buffered),     C(ptx_frames),    C(loops),	  C(busy_loops), C(rx_bursts),
 	C(busy_tsc),	     C(idle_tsc),      C(sleeps),	  C(rx_skips),	 C(ptx_inplace),
 	C(frame_deliveries), C(neigh_punts),   C(neigh_held),	  C(neigh_tx),	 C(neigh_tx_lost),
-	C(node_heartbeats),
+	C(node_heartbeats),  C(rx_chains),
 #undef C
 };
 

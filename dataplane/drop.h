@@ -47,6 +47,8 @@ enum bl_pkt_drop {
 	BL_PKT_DROP_VLAN_BAD_TAG, /* a tag cut short, or 0x88a8 not followed by an 0x8100 tag */
 	/* Neighbours (dataplane/nbr_punt.h) */
 	BL_PKT_DROP_NEIGH_PUNT_FULL, /* ARP or ND for the control thread; its ring was full */
+	/* Chains (dataplane/lcore.c, unchain) */
+	BL_PKT_DROP_CHAIN_NO_MBUF, /* a chain that fits one mbuf, but the pool had none free */
 	BL_PKT_DROP_MAX
 };
 
@@ -113,6 +115,7 @@ static const char *const bl_pkt_drop_names[BL_PKT_DROP_MAX] = {
 	"vlan_unknown",
 	"vlan_bad_tag",
 	"neigh_punt_full",
+	"chain_no_mbuf",
 };
 
 static const char *const bl_msg_drop_names[BL_MSG_DROP_MAX] = {

@@ -42,6 +42,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
@@ -68,6 +69,9 @@ struct burst_acc {
 	uint32_t msgs;
 };
 
+static void handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			 struct burst_acc *acc);
+
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 			      struct burst_acc *acc)
 {
@@ -93,6 +97,10 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 			count = bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
+			return;
+		}
+		if (bad == BL_PKT_DROP_SEGMENTED) {
+			handle_chain(lc, in_port, m, acc);
 			return;
 		}
 		bl_stat_add(&lc->st.pkt_drops[bad], 1);
@@ -141,6 +149,62 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		if (tgt[i] != TGT_DONE)
 			split_one(lc, m, &pkt, tgt, count, tgt[i]);
 	rte_pktmbuf_free(m); /* indirect segments keep its buffer while they need it */
+}
+
+/*
+ * A frame that came as a chain of mbufs (a device with RX buffers smaller
+ * than the frame: memif, a NIC with scatter on) is copied into one mbuf of
+ * the router's pool, which holds a whole frame of the ports' MTU
+ * (bl_router_data_room), and handled as any other: every check, the
+ * rewrite in place and the binaries given to processes need one contiguous
+ * buffer. Only chains pay the copy. A chain longer than that mbuf is over
+ * the MTU and stays dropped as `segmented`; one that fits but finds the
+ * pool empty is dropped as `chain_no_mbuf`.
+ */
+static enum bl_pkt_drop unchain(struct bl_lcore *lc, struct rte_mbuf **mp)
+{
+	struct rte_mbuf *m = *mp, *one;
+	const struct rte_mbuf *seg;
+	uint8_t *to;
+
+	if (m->pkt_len > (uint32_t)(rte_pktmbuf_data_room_size(lc->r->pool) - RTE_PKTMBUF_HEADROOM))
+		return BL_PKT_DROP_SEGMENTED;
+	one = rte_pktmbuf_alloc(lc->r->pool);
+	if (one == NULL)
+		return BL_PKT_DROP_CHAIN_NO_MBUF;
+	to = (uint8_t *)rte_pktmbuf_append(one, (uint16_t)m->pkt_len);
+	for (seg = m; seg != NULL; seg = seg->next) {
+		rte_memcpy(to, rte_pktmbuf_mtod(seg, const void *), seg->data_len);
+		to += seg->data_len;
+	}
+	/* What the port said of the frame: its port, offload flags, type, tags. */
+	one->port = m->port;
+	one->ol_flags = m->ol_flags;
+	one->packet_type = m->packet_type;
+	one->vlan_tci = m->vlan_tci;
+	one->vlan_tci_outer = m->vlan_tci_outer;
+	one->hash = m->hash;
+	rte_pktmbuf_free(m);
+	bl_stat_add(&lc->st.rx_chains, 1);
+	*mp = one;
+	return BL_PKT_DROP_NONE;
+}
+
+/* handle_pkt's way out for a chain: handled again as one mbuf, or counted
+ * and freed. Out of line: chains are rare, and it calls handle_pkt (once:
+ * what it hands back is one segment). */
+static __rte_noinline void handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+					struct burst_acc *acc)
+{
+	enum bl_pkt_drop bad = unchain(lc, &m);
+
+	if (bad == BL_PKT_DROP_NONE) {
+		handle_pkt(lc, in_port, m, acc);
+		return;
+	}
+	bl_stat_add(&lc->st.pkt_drops[bad], 1);
+	bl_stat_add(&lc->st.drop_pkts, 1);
+	rte_pktmbuf_free(m);
 }
 
 /*

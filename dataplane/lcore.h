@@ -83,6 +83,7 @@ struct bl_lcore_stats {
 				     frames let go, heartbeats) */
 	uint64_t neigh_tx_lost;	  /* of those, refused by the TX queue and freed */
 	uint64_t node_heartbeats; /* heartbeats from other nodes taken in (counted delivered) */
+	uint64_t rx_chains;	  /* received chains copied into one mbuf (dataplane/lcore.c) */
 	uint64_t ptx_drops[BL_PTX_DROP_MAX];
 	uint64_t pkt_drops[BL_PKT_DROP_MAX];
 	uint64_t msg_drops[BL_MSG_DROP_MAX];

@@ -6,8 +6,9 @@
  * hold an mbuf, every lcore can hold a burst per port in its TX buffers plus
  * the mempool cache, and a split frame takes a header mbuf and indirect
  * segments while its burst is in flight. The sum, with headroom, is the pool.
- * Its mbufs hold a whole frame of the ports' MTU (bl_router_data_room): a
- * chain on RX would be dropped (segmented), and RX scatter is never asked.
+ * Its mbufs hold a whole frame of the ports' MTU (bl_router_data_room), and
+ * RX scatter is never asked; a chain that still arrives is copied into one
+ * of them (dataplane/lcore.c, unchain), or dropped as segmented when longer.
  */
 #include <errno.h>
 #include <inttypes.h>

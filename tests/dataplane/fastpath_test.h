@@ -173,7 +173,8 @@ static inline void check_identity(void)
 	const struct bl_lcore_stats *s = &LC->st;
 
 	assert_int_equal(s->rx_pkts, s->acc_pkts + s->drop_pkts);
-	assert_int_equal(s->rx_msgs, s->fwd_msgs + s->drop_msgs + s->buffered_msgs);
+	assert_int_equal(s->rx_msgs,
+			 s->fwd_msgs + s->drop_msgs + s->buffered_msgs + s->delivered_msgs);
 }
 
 static inline void send_one(struct rte_mbuf *m)

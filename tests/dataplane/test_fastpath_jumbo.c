@@ -22,11 +22,14 @@
 
 #define KB_MSGS 8 /* messages of 1000 bytes: an 8 KB frame */
 
+static uint8_t bytes[16384]; /* the last chain's frame, as put_pkt wrote it */
+
 /* The bytes of a frame make_pkt would build, laid into a chain of mbufs
- * each filled to its tailroom: what a device that chains gives. */
-static struct rte_mbuf *make_chain(const struct msg *msgs, unsigned int n, uint32_t ip_len)
+ * of at most seg bytes each (0: each filled to its tailroom): what a
+ * device that chains gives. */
+static struct rte_mbuf *make_chain_seg(const struct msg *msgs, unsigned int n, uint32_t ip_len,
+				       uint32_t seg)
 {
-	static uint8_t bytes[16384];
 	struct rte_mbuf *head = NULL, *m;
 	uint32_t total = msgs_len(msgs, n), off = 0, len;
 
@@ -38,6 +41,8 @@ static struct rte_mbuf *make_chain(const struct msg *msgs, unsigned int n, uint3
 		m = rte_pktmbuf_alloc(R->pool);
 		assert_non_null(m);
 		len = RTE_MIN(total - off, (uint32_t)rte_pktmbuf_tailroom(m));
+		if (seg != 0)
+			len = RTE_MIN(len, seg);
 		memcpy(rte_pktmbuf_append(m, (uint16_t)len), bytes + off, len);
 		off += len;
 		if (head == NULL)
@@ -46,6 +51,11 @@ static struct rte_mbuf *make_chain(const struct msg *msgs, unsigned int n, uint3
 			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
 	}
 	return head;
+}
+
+static struct rte_mbuf *make_chain(const struct msg *msgs, unsigned int n, uint32_t ip_len)
+{
+	return make_chain_seg(msgs, n, ip_len, 0);
 }
 
 static void fill(struct msg *msgs, unsigned int n, uint64_t key, uint32_t len)
@@ -159,6 +169,7 @@ static void test_over_mtu_dropped(void **state)
 /* A process that checks each message whole and sends it to its hop. */
 struct sink {
 	uint64_t dest;
+	uint32_t want; /* the message's length */
 	uint32_t got, bad;
 	int rc;
 };
@@ -177,7 +188,7 @@ static void sink_msg(struct bl_ctx *c, const struct bl_msg *m)
 
 	st->got++;
 	/* make_pkt's bytes: message j (here 0) has byte i = j*31 + i. */
-	if (len != 4000)
+	if (len != st->want)
 		st->bad++;
 	for (i = 0; i < len; i++)
 		if (d[i] != (uint8_t)i) {
@@ -203,7 +214,7 @@ static void test_big_message_to_process(void **state)
 	struct msg msgs[1] = { { 700, 4000, 0 } };
 	struct bl_route_hop_spec hs;
 	struct bl_route_spec s;
-	struct sink st = { 0 };
+	struct sink st = { .want = 4000 };
 	struct rte_mbuf *m;
 	struct out o[2];
 	uint64_t pid, dl0 = LC->st.delivered_msgs;
@@ -230,6 +241,7 @@ static void test_big_message_to_process(void **state)
 
 	m = make_pkt(msgs, 1, 9);
 	bl_lcore_rx_burst(LC, 0, &m, 1);
+	check_identity();
 	assert_int_equal(LC->st.delivered_msgs, dl0 + 1);
 	bl_sched_run(LC->sched, 16);
 	bl_lcore_close_frames(LC);
@@ -250,6 +262,121 @@ static void test_big_message_to_process(void **state)
 	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
+/*
+ * A frame within the MTU that arrives as a chain (segments of 300 bytes,
+ * or of 1000 at MTU 9000: messages cross from one to the next) is copied
+ * into one mbuf and forwarded in one segment, every message byte as sent;
+ * counted in rx_chains, nothing dropped.
+ */
+static void test_chain_forwarded(void **state)
+{
+	struct msg msgs[KB_MSGS];
+	uint32_t mlen = FP_MTU == 0 ? 150 : 1000, seg = FP_MTU == 0 ? 300 : 1000;
+	uint32_t ip_len = 28 + 16 + KB_MSGS * (16 + mlen), total = 14 + ip_len;
+	uint64_t ch0 = LC->st.rx_chains, fwd0 = LC->st.fwd_msgs, drop0 = LC->st.drop_pkts;
+	struct rte_mbuf *m, *out[4];
+	const uint8_t *d;
+	uint16_t got;
+
+	(void)state;
+	fill(msgs, KB_MSGS, 100, mlen);
+	m = make_chain_seg(msgs, KB_MSGS, ip_len, seg);
+	assert_true(m->nb_segs >= 4);
+	assert_int_equal(m->pkt_len, total);
+	send_one(m);
+	got = rte_eth_rx_burst(0, 0, out, 4);
+	assert_int_equal(got, 1);
+	assert_int_equal(out[0]->nb_segs, 1);
+	assert_int_equal(out[0]->pkt_len, total);
+	d = rte_pktmbuf_mtod(out[0], const uint8_t *);
+	assert_int_equal(bl_wire_get32(d + 14 + 16), HOP_A_IP);
+	/* The messages, headers and payloads, byte for byte. */
+	assert_memory_equal(d + BL_WIRE_HDRS_LEN, bytes + BL_WIRE_HDRS_LEN,
+			    total - BL_WIRE_HDRS_LEN);
+	rte_pktmbuf_free(out[0]);
+	assert_int_equal(LC->st.rx_chains, ch0 + 1);
+	assert_int_equal(LC->st.fwd_msgs, fwd0 + KB_MSGS);
+	assert_int_equal(LC->st.drop_pkts, drop0);
+	check_identity();
+}
+
+/* The same chain when the pool has no mbuf to copy it into: dropped as
+ * chain_no_mbuf, counted, every mbuf back. */
+static void test_chain_no_mbuf(void **state)
+{
+	static struct rte_mbuf *held[65536];
+	struct msg msgs[4];
+	uint64_t nm0 = LC->st.pkt_drops[BL_PKT_DROP_CHAIN_NO_MBUF], drop0 = LC->st.drop_pkts;
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+	struct out o[2];
+
+	(void)state;
+	fill(msgs, 4, 100, 200);
+	m = make_chain_seg(msgs, 4, 28 + 16 + 4 * 216, 256);
+	while (n < RTE_DIM(held) && (held[n] = rte_pktmbuf_alloc(R->pool)) != NULL)
+		n++;
+	assert_true(n < RTE_DIM(held));
+	send_one(m);
+	while (n > 0)
+		rte_pktmbuf_free(held[--n]);
+	assert_int_equal(read_out(o, 2), 0);
+	assert_int_equal(LC->st.pkt_drops[BL_PKT_DROP_CHAIN_NO_MBUF], nm0 + 1);
+	assert_int_equal(LC->st.drop_pkts, drop0 + 1);
+}
+
+/*
+ * A message that spans segments of a received chain reaches its process
+ * whole, as one binary (the chain copied into one mbuf), and is sent on.
+ */
+static void test_chain_message_to_process(void **state)
+{
+	uint32_t mlen = FP_MTU == 0 ? 1200 : 4000, seg = FP_MTU == 0 ? 256 : 1000;
+	struct msg msgs[1] = { { 701, mlen, 0 } };
+	struct bl_route_hop_spec hs;
+	struct bl_route_spec s;
+	struct sink st = { .want = mlen };
+	uint64_t pid, dl0 = LC->st.delivered_msgs, ch0 = LC->st.rx_chains;
+	struct out o[2];
+	int hop;
+
+	(void)state;
+	memset(&hs, 0, sizeof(hs));
+	hs.port = 0;
+	hs.mac.addr_bytes[0] = 0x02;
+	hs.ip = 0x0d000004u;
+	hs.udp = 7103;
+	hop = bl_route_hop_acquire(R->routes, &hs);
+	assert_true(hop >= 0);
+	st.dest = bl_dest_hop((unsigned)hop);
+	pid = bl_proc_spawn(LC->sched, &sink_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+	assert_int_equal(bl_registry_register(R->registry, "chain_sink", 16, pid), 0);
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_PROCESS;
+	snprintf(s.name, sizeof(s.name), "chain_sink");
+	assert_true(bl_route_add(R->routes, 701, &s) >= 0);
+
+	send_one(make_chain_seg(msgs, 1, 28 + 16 + 16 + mlen, seg));
+	assert_int_equal(LC->st.rx_chains, ch0 + 1);
+	assert_int_equal(LC->st.delivered_msgs, dl0 + 1);
+	bl_sched_run(LC->sched, 16);
+	bl_lcore_close_frames(LC);
+	bl_lcore_flush(LC);
+	assert_int_equal(st.got, 1);
+	assert_int_equal(st.bad, 0);
+	assert_int_equal(st.rc, 0);
+	assert_int_equal(read_out(o, 2), 1);
+	assert_int_equal(o[0].dst_ip, 0x0d000004u);
+	assert_int_equal(o[0].lens[0], mlen);
+
+	assert_true(bl_route_del(R->routes, 701) == 0);
+	assert_int_equal(bl_registry_unregister(R->registry, "chain_sink", 16), 0);
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +385,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_8k_split),
 		cmocka_unit_test(test_over_mtu_dropped),
 		cmocka_unit_test(test_big_message_to_process),
+		cmocka_unit_test(test_chain_forwarded),
+		cmocka_unit_test(test_chain_no_mbuf),
+		cmocka_unit_test(test_chain_message_to_process),
 	};
 
 	FP_MTU = (uint16_t)(argc > 1 ? atoi(argv[1]) : 9000);
