@@ -369,6 +369,10 @@ def table(rows, contenders, results, traffic, against, fanout, jumbo_payload):
             o = rows.get(other)
             if bl and o:
                 ratios.append(ratio_row(results, label, mine, bl, other, o))
+    if rows.get("beamline-base") and rows.get("beamline"):
+        ratios.append(ratio_row(results, "beamline at --routes / at --base-routes",
+                                "beamline", rows["beamline"],
+                                "beamline-base", rows["beamline-base"]))
     if rows.get("beamline-churn") and rows.get("beamline"):
         ratios.append(ratio_row(results, "beamline with route churn / beamline",
                                 "beamline-churn", rows["beamline-churn"],

@@ -7,8 +7,9 @@
 #     l3fwd rule per key;
 #   - --routes 20000 --msgs-per-frame 1 with beamline and l3fwd -E: both
 #     tables hold 20000 entries, one lookup a packet;
-#   - --routes 5000 --hops 2 --churn 2000 with beamline: the plain and churned rows,
-#     their ratio, the updates acknowledged, none refused;
+#   - --routes 5000 --hops 2 --churn 2000 --base-routes 500 with beamline: the
+#     plain, churned and 500-route rows, their ratios, the updates
+#     acknowledged, none refused;
 # every run exits 0 and every beamline run passes the loss check ('lost 0').
 # Skips (77) when scripts/l3fwd-build cannot build l3fwd (no dpdk-doc).
 #
@@ -100,8 +101,12 @@ check "20000 frames of one message" has "$T/flows.txt" \
 	"1 message(s) a frame, 20000 frames"
 check "beamline loss check: lost 0" grep -qE '^\| beamline \| 1 \| lost 0 \|' "$T/flows.txt"
 
-bench "$T/churn.txt" --routes 5000 --hops 2 --churn 2000 --only beamline
-check "--routes 5000 --hops 2 --churn 2000: exit 0" test $? -eq 0
+bench "$T/churn.txt" --routes 5000 --hops 2 --churn 2000 --base-routes 500 --only beamline
+check "--routes 5000 --hops 2 --churn 2000 --base-routes 500: exit 0" test $? -eq 0
+check "base row" has "$T/churn.txt" "| beamline, 500 routes (uniform keys) | "
+check "scale ratio row" has "$T/churn.txt" "| beamline at --routes / at --base-routes | "
+check "base loss check: lost 0" \
+	grep -qE '^\| beamline, 500 routes \(uniform keys\) \| 1 \| lost 0 \|' "$T/churn.txt"
 check "routes over 2 next hops" has "$T/churn.txt" "beamline 5000 routes over 2 next hop(s)"
 check "plain row" has "$T/churn.txt" "| beamline | "
 check "churned row" has "$T/churn.txt" "| beamline, 2000 route updates/s | "
