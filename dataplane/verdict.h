@@ -294,7 +294,7 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 							  uint16_t n)
 {
 	const struct bl_verdict_cache *c = &lc->vcache;
-	unsigned nk = 0;
+	unsigned nk = 0, i;
 	uint16_t p;
 
 	for (p = from; p < n && (unsigned)(p - from) < BL_PREFILL_PKTS && nk < BL_PREFILL_KEYS;
@@ -315,12 +315,13 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 			/* Kept only if it misses, with no branch on that: with hot
 			 * and cold keys mixed (zipf) it would mispredict often. */
 			pf->raw[nk] = r;
-			pf->key[nk] = rte_be_to_cpu_64(r);
 			nk += !verdict_hit(c, r, bl_verdict_slot(r));
 			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
 		}
 	}
 	pf->n = nk;
+	for (i = 0; i < nk; i++) /* in host order: only the keys kept */
+		pf->key[i] = rte_be_to_cpu_64(pf->raw[i]);
 	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
 	lc->vmiss += nk;
 	return p;
@@ -330,13 +331,18 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
-	uint16_t val[BL_PREFILL_KEYS_MAX];
+	uint16_t val[BL_PREFILL_KEYS_MAX], v = BL_ROUTE_VAL_NONE, tgt = verdict_of_val(lc, v);
 	unsigned i;
 
 	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
-	for (i = 0; i < pf->n; i++)
-		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]),
-			     verdict_of_val(lc, val[i]));
+	for (i = 0; i < pf->n; i++) {
+		/* Routes share few hops: a run of keys with one value is usual. */
+		if (val[i] != v) {
+			v = val[i];
+			tgt = verdict_of_val(lc, v);
+		}
+		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]), tgt);
+	}
 }
 
 #endif /* BL_VERDICT_H */

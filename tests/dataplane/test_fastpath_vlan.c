@@ -378,8 +378,8 @@ static void test_prefill_gathers(void **state)
 	struct msg m[5][2];
 	struct rte_mbuf *pkts[6];
 	struct prefill pf;
-	unsigned int i, j;
-	uint16_t next;
+	unsigned int i, j, k, got;
+	uint16_t from, next;
 
 	(void)state;
 	for (i = 0; i < 5; i++)
@@ -394,13 +394,15 @@ static void test_prefill_gathers(void **state)
 	rte_pktmbuf_mtod(pkts[5], uint8_t *)[14] = 0x46; /* IHL 6: options */
 
 	verdict_cache_wipe(&LC->vcache);
-	next = prefill_start(LC, &pf, pkts, 0, 6);
-	assert_int_equal(next, 6);
-	assert_int_equal(pf.n, 10); /* five frames of two keys; none from the sixth */
-	for (i = 0; i < 5; i++)
-		for (j = 0; j < 2; j++)
-			assert_true(pf.key[2 * i + j] == m[i][j].key);
-	prefill_finish(LC, &pf);
+	/* Groups of BL_PREFILL_PKTS packets (or BL_PREFILL_KEYS keys), in order. */
+	for (from = 0, got = 0; from < 6; from = next) {
+		next = prefill_start(LC, &pf, pkts, from, 6);
+		assert_true(next > from && (unsigned int)(next - from) <= BL_PREFILL_PKTS);
+		for (k = 0; k < pf.n; k++, got++)
+			assert_true(got < 10 && pf.key[k] == m[got / 2][got % 2].key);
+		prefill_finish(LC, &pf);
+	}
+	assert_int_equal(got, 10); /* five frames of two keys; none from the sixth */
 	for (i = 0; i < 5; i++)
 		for (j = 0; j < 2; j++) {
 			uint64_t raw = rte_cpu_to_be_64(m[i][j].key);
