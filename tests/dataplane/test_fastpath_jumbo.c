@@ -205,29 +205,24 @@ static const struct bl_behaviour sink_beh = {
 };
 
 /*
- * A 4000-byte message in a received frame reaches its process whole; the
- * process sends it on, and it leaves in one frame (a 1500-byte MTU would
- * refuse it as too_big: tests/dataplane/test_fastpath_proc.c).
+ * Route key to a jumbo_sink process that sends what it gets to a hop at
+ * ip:udp, hand it m (one message of len bytes, for key), and check that the
+ * message reached the process whole and left in one frame to that hop.
  */
-static void test_big_message_to_process(void **state)
+static void through_sink(struct rte_mbuf *m, uint64_t key, uint32_t len, uint32_t ip, uint16_t udp)
 {
-	struct msg msgs[1] = { { 700, 4000, 0 } };
 	struct bl_route_hop_spec hs;
 	struct bl_route_spec s;
-	struct sink st = { .want = 4000 };
-	struct rte_mbuf *m;
+	struct sink st = { .want = len };
 	struct out o[2];
 	uint64_t pid, dl0 = LC->st.delivered_msgs;
 	int hop;
 
-	(void)state;
-	if (FP_MTU == 0)
-		skip();
 	memset(&hs, 0, sizeof(hs));
 	hs.port = 0;
 	hs.mac.addr_bytes[0] = 0x02;
-	hs.ip = 0x0d000003u;
-	hs.udp = 7102;
+	hs.ip = ip;
+	hs.udp = udp;
 	hop = bl_route_hop_acquire(R->routes, &hs);
 	assert_true(hop >= 0);
 	st.dest = bl_dest_hop((unsigned)hop);
@@ -237,9 +232,8 @@ static void test_big_message_to_process(void **state)
 	memset(&s, 0, sizeof(s));
 	s.action = BL_ROUTE_PROCESS;
 	snprintf(s.name, sizeof(s.name), "jumbo_sink");
-	assert_true(bl_route_add(R->routes, 700, &s) >= 0);
+	assert_true(bl_route_add(R->routes, key, &s) >= 0);
 
-	m = make_pkt(msgs, 1, 9);
 	bl_lcore_rx_burst(LC, 0, &m, 1);
 	check_identity();
 	assert_int_equal(LC->st.delivered_msgs, dl0 + 1);
@@ -250,16 +244,31 @@ static void test_big_message_to_process(void **state)
 	assert_int_equal(st.bad, 0);
 	assert_int_equal(st.rc, 0);
 	assert_int_equal(read_out(o, 2), 1);
-	assert_int_equal(o[0].dst_ip, 0x0d000003u);
+	assert_int_equal(o[0].dst_ip, ip);
 	assert_int_equal(o[0].count, 1);
-	assert_int_equal(o[0].lens[0], 4000);
+	assert_int_equal(o[0].lens[0], len);
 	assert_int_equal(o[0].first_byte[0], 0);
 
-	assert_true(bl_route_del(R->routes, 700) == 0);
+	assert_true(bl_route_del(R->routes, key) == 0);
 	assert_int_equal(bl_registry_unregister(R->registry, "jumbo_sink", 16), 0);
 	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
 	bl_sched_run(LC->sched, 16);
 	bl_route_hop_release(R->routes, (unsigned)hop);
+}
+
+/*
+ * A 4000-byte message in a received frame reaches its process whole; the
+ * process sends it on, and it leaves in one frame (a 1500-byte MTU would
+ * refuse it as too_big: tests/dataplane/test_fastpath_proc.c).
+ */
+static void test_big_message_to_process(void **state)
+{
+	struct msg msgs[1] = { { 700, 4000, 0 } };
+
+	(void)state;
+	if (FP_MTU == 0)
+		skip();
+	through_sink(make_pkt(msgs, 1, 9), 700, 4000, 0x0d000003u, 7102);
 }
 
 /*
@@ -333,48 +342,12 @@ static void test_chain_message_to_process(void **state)
 {
 	uint32_t mlen = FP_MTU == 0 ? 1200 : 4000, seg = FP_MTU == 0 ? 256 : 1000;
 	struct msg msgs[1] = { { 701, mlen, 0 } };
-	struct bl_route_hop_spec hs;
-	struct bl_route_spec s;
-	struct sink st = { .want = mlen };
-	uint64_t pid, dl0 = LC->st.delivered_msgs, ch0 = LC->st.rx_chains;
-	struct out o[2];
-	int hop;
+	uint64_t ch0 = LC->st.rx_chains;
 
 	(void)state;
-	memset(&hs, 0, sizeof(hs));
-	hs.port = 0;
-	hs.mac.addr_bytes[0] = 0x02;
-	hs.ip = 0x0d000004u;
-	hs.udp = 7103;
-	hop = bl_route_hop_acquire(R->routes, &hs);
-	assert_true(hop >= 0);
-	st.dest = bl_dest_hop((unsigned)hop);
-	pid = bl_proc_spawn(LC->sched, &sink_beh, &st, NULL);
-	assert_int_not_equal(pid, BL_PID_NONE);
-	assert_int_equal(bl_registry_register(R->registry, "chain_sink", 16, pid), 0);
-	memset(&s, 0, sizeof(s));
-	s.action = BL_ROUTE_PROCESS;
-	snprintf(s.name, sizeof(s.name), "chain_sink");
-	assert_true(bl_route_add(R->routes, 701, &s) >= 0);
-
-	send_one(make_chain_seg(msgs, 1, 28 + 16 + 16 + mlen, seg));
+	through_sink(make_chain_seg(msgs, 1, 28 + 16 + 16 + mlen, seg), 701, mlen, 0x0d000004u,
+		     7103);
 	assert_int_equal(LC->st.rx_chains, ch0 + 1);
-	assert_int_equal(LC->st.delivered_msgs, dl0 + 1);
-	bl_sched_run(LC->sched, 16);
-	bl_lcore_close_frames(LC);
-	bl_lcore_flush(LC);
-	assert_int_equal(st.got, 1);
-	assert_int_equal(st.bad, 0);
-	assert_int_equal(st.rc, 0);
-	assert_int_equal(read_out(o, 2), 1);
-	assert_int_equal(o[0].dst_ip, 0x0d000004u);
-	assert_int_equal(o[0].lens[0], mlen);
-
-	assert_true(bl_route_del(R->routes, 701) == 0);
-	assert_int_equal(bl_registry_unregister(R->registry, "chain_sink", 16), 0);
-	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
-	bl_sched_run(LC->sched, 16);
-	bl_route_hop_release(R->routes, (unsigned)hop);
 }
 
 int main(int argc, char **argv)
