@@ -163,12 +163,22 @@ struct bl_verdict_cache {
  * hop's family, prepared from the route table and the out port when `seen`
  * (the verdict cache's table generation) is out of date.
  */
+#define BL_HOP_TAGGED 0x80000000u /* bl_hop_out.tagged: the pair below is good */
+
 struct bl_hop_out {
 	uint64_t seen;
 	uint64_t seq;
 	uint16_t port;
 	bool unresolved; /* a hop to resolve whose MAC was not known at `seen` */
 	bool v6;	 /* an IPv6 hop: o6 holds its bytes, else o */
+	/*
+	 * An IPv4 hop on a VLAN through a port that does not insert tags
+	 * itself: BL_HOP_TAGGED | QinQ outer id << 16 | VLAN id, so a frame
+	 * that came tagged with that pair leaves with its tags where they are
+	 * (lcore_vlan.c's forward_tagged) in one compare; else 0.
+	 */
+	uint32_t tagged;
+	uint16_t mtu; /* its port's IP MTU */
 	union {
 		struct bl_wire_out o;
 		struct bl_wire_out6 o6;

@@ -59,18 +59,16 @@ static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct
 			   uint16_t common, uint16_t count, uint16_t outer, uint16_t vid)
 {
 	const uint16_t h = (uint16_t)(common & ~TGT_HOP6);
-	const struct bl_route_hop *hop;
 	struct bl_hop_out *out;
 
 	if (common >= TGT_PROC || !(common & TGT_HOP6))
 		return false;
-	hop = &lc->r->routes->hops[h];
-	if (hop->v6 || hop->vlan != vid || hop->vlan_outer != outer)
-		return false;
 	out = hop_out(lc, h);
-	if (lc->r->ports[out->port].vlan_tx ||
-	    BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + pkt->frame_len > lc->r->ports[out->port].mtu)
-		return false; /* the slow way: the offload's tag, or too_big counted there */
+	/* Not this pair, IPv6, or the port's offload tags (the slow way), or
+	 * too big for the port (too_big, counted there). */
+	if (out->tagged != (BL_HOP_TAGGED | (uint32_t)outer << 16 | vid) ||
+	    BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + pkt->frame_len > out->mtu)
+		return false;
 	bl_wire_rewrite_out(m, pkt, &out->o, out->seq);
 	out->seq += count;
 	if (unlikely(out->unresolved)) /* its MAC not known yet: held by the neighbour table */

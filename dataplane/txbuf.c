@@ -64,5 +64,14 @@ __rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
 		bl_wire_out_prepare(&out->o, &w);
 	}
 	out->port = hop->port;
+	out->tagged = 0;
+	out->mtu = 0;
+	if (hop->port < lc->r->n_ports) {
+		const struct bl_port *port = &lc->r->ports[hop->port];
+
+		out->mtu = port->mtu;
+		if (!hop->v6 && hop->vlan != 0 && !port->vlan_tx)
+			out->tagged = BL_HOP_TAGGED | (uint32_t)hop->vlan_outer << 16 | hop->vlan;
+	}
 	out->seen = lc->vcache.seen;
 }
