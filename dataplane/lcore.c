@@ -34,6 +34,7 @@
  * stream per (router lcore, hop) unless the router itself drops.
  */
 #include <pthread.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +43,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_memcpy.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
@@ -69,8 +69,8 @@ struct burst_acc {
 	uint32_t msgs;
 };
 
-static void handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			 struct burst_acc *acc);
+static enum bl_pkt_drop handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+				     struct burst_acc *acc);
 
 static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 			      struct burst_acc *acc)
@@ -99,10 +99,9 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 			acc->msgs += count;
 			return;
 		}
-		if (bad == BL_PKT_DROP_SEGMENTED) {
-			handle_chain(lc, in_port, m, acc);
+		if (bad == BL_PKT_DROP_SEGMENTED &&
+		    (bad = handle_chain(lc, in_port, m, acc)) == BL_PKT_DROP_NONE)
 			return;
-		}
 		bl_stat_add(&lc->st.pkt_drops[bad], 1);
 		bl_stat_add(&lc->st.drop_pkts, 1);
 		rte_pktmbuf_free(m);
@@ -164,7 +163,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 static enum bl_pkt_drop unchain(struct bl_lcore *lc, struct rte_mbuf **mp)
 {
 	struct rte_mbuf *m = *mp, *one;
-	const struct rte_mbuf *seg;
+	const void *bytes;
 	uint8_t *to;
 
 	if (m->pkt_len > (uint32_t)(rte_pktmbuf_data_room_size(lc->r->pool) - RTE_PKTMBUF_HEADROOM))
@@ -173,10 +172,10 @@ static enum bl_pkt_drop unchain(struct bl_lcore *lc, struct rte_mbuf **mp)
 	if (one == NULL)
 		return BL_PKT_DROP_CHAIN_NO_MBUF;
 	to = (uint8_t *)rte_pktmbuf_append(one, (uint16_t)m->pkt_len);
-	for (seg = m; seg != NULL; seg = seg->next) {
-		rte_memcpy(to, rte_pktmbuf_mtod(seg, const void *), seg->data_len);
-		to += seg->data_len;
-	}
+	/* Copies the segments into `to`, unless the first holds every byte. */
+	bytes = rte_pktmbuf_read(m, 0, m->pkt_len, to);
+	if (bytes != to)
+		memcpy(to, bytes, m->pkt_len);
 	/* What the port said of the frame: its port, offload flags, type, tags. */
 	one->port = m->port;
 	one->ol_flags = m->ol_flags;
@@ -190,21 +189,17 @@ static enum bl_pkt_drop unchain(struct bl_lcore *lc, struct rte_mbuf **mp)
 	return BL_PKT_DROP_NONE;
 }
 
-/* handle_pkt's way out for a chain: handled again as one mbuf, or counted
- * and freed. Out of line: chains are rare, and it calls handle_pkt (once:
- * what it hands back is one segment). */
-static __rte_noinline void handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-					struct burst_acc *acc)
+/* handle_pkt's way out for a chain: handled again as one mbuf (once: what
+ * unchain gives is one segment), or the drop reason for handle_pkt to
+ * count, m untouched. Out of line: chains are rare. */
+static __rte_noinline enum bl_pkt_drop handle_chain(struct bl_lcore *lc, uint16_t in_port,
+						    struct rte_mbuf *m, struct burst_acc *acc)
 {
 	enum bl_pkt_drop bad = unchain(lc, &m);
 
-	if (bad == BL_PKT_DROP_NONE) {
+	if (bad == BL_PKT_DROP_NONE)
 		handle_pkt(lc, in_port, m, acc);
-		return;
-	}
-	bl_stat_add(&lc->st.pkt_drops[bad], 1);
-	bl_stat_add(&lc->st.drop_pkts, 1);
-	rte_pktmbuf_free(m);
+	return bad;
 }
 
 /*
