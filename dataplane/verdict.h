@@ -285,6 +285,19 @@ static inline uint32_t prefill_hdrs(const uint8_t *d, uint32_t len)
 	return len >= l3 ? l3 : 0;
 }
 
+/* Keep the key at `at` in pf->raw[nk] if the cache misses it: the keys
+ * kept so far, that one included. With no branch on the miss: with hot and
+ * cold keys mixed (zipf) it would mispredict often. */
+static __rte_always_inline unsigned prefill_key(const struct bl_verdict_cache *c,
+						struct prefill *pf, unsigned nk, const uint8_t *at)
+{
+	uint64_t r;
+
+	memcpy(&r, at, sizeof(r));
+	pf->raw[nk] = r;
+	return nk + !verdict_hit(c, r, bl_verdict_slot(r));
+}
+
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
  * end, and prefetch their buckets; returns the packet after the group.
  * Out of line but static, like classify_kinds: the burst's file compiles
@@ -301,21 +314,26 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 	     p++) {
 		const struct rte_mbuf *m = pkts[p];
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint64_t len = rte_pktmbuf_data_len(m), off = prefill_hdrs(d, (uint32_t)len);
+		uint64_t len = rte_pktmbuf_data_len(m), off = prefill_hdrs(d, (uint32_t)len),
+			 stride;
 		uint16_t count;
 
 		if (off == 0)
 			continue;
 		count = bl_wire_get16(d + off - BL_WIRE_FRAME_HDR_LEN + 4);
-		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len && nk < BL_PREFILL_KEYS_MAX;
-		     count--) {
-			uint64_t r;
-
-			memcpy(&r, d + off + 8, sizeof(r));
-			/* Kept only if it misses, with no branch on that: with hot
-			 * and cold keys mixed (zipf) it would mispredict often. */
-			pf->raw[nk] = r;
-			nk += !verdict_hit(c, r, bl_verdict_slot(r));
+		count = (uint16_t)RTE_MIN((unsigned)count, BL_PREFILL_KEYS_MAX - nk);
+		stride = BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
+		if (likely(off + stride * count == len)) {
+			/* The usual frame: messages of one length that fill it (as
+			 * classify_uniform finds them), placed without reading
+			 * each length first. Should they differ after all, the
+			 * keys gathered are wrong ones, which costs only time. */
+			for (; count > 0; count--, off += stride)
+				nk = prefill_key(c, pf, nk, d + off + 8);
+			continue;
+		}
+		for (; count > 0 && off + BL_WIRE_MSG_HDR_LEN <= len; count--) {
+			nk = prefill_key(c, pf, nk, d + off + 8);
 			off += BL_WIRE_MSG_HDR_LEN + (uint64_t)bl_wire_get32(d + off);
 		}
 	}

@@ -372,6 +372,8 @@ static void test_strip_push(void **state)
  * the verdict cache often) gather the keys of IPv6 and tagged frames as of
  * untagged IPv4 ones: after one group, every key of those frames is in the
  * cache; a frame they cannot place (IPv4 with options) is left to classify.
+ * Frames of messages of one length (even i) are placed by their stride,
+ * the others (odd i) message by message.
  */
 static void test_prefill_gathers(void **state)
 {
@@ -384,7 +386,8 @@ static void test_prefill_gathers(void **state)
 	(void)state;
 	for (i = 0; i < 5; i++)
 		for (j = 0; j < 2; j++)
-			m[i][j] = (struct msg){ 0x51000 + 16 * i + j, (uint16_t)(3 + j), 0 };
+			m[i][j] =
+			    (struct msg){ 0x51000 + 16 * i + j, (uint16_t)(3 + (i & 1) * j), 0 };
 	pkts[0] = make_pkt(m[0], 2, 1);
 	pkts[1] = tag(make_pkt_to(m[1], 2, 2, VLAN_IP), 0, VLAN_A);
 	pkts[2] = tag(make_pkt(m[2], 2, 3), QINQ_O, QINQ_I);
