@@ -359,6 +359,31 @@ static inline bool bl_route_lookup(struct bl_route_table *t, uint64_t key, struc
 	return true;
 }
 
+/* The default route's value, or BL_ROUTE_VAL_NONE. */
+static inline uint16_t bl_route_dflt(struct bl_route_table *t)
+{
+	return (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
+}
+
+/* One key of a bulk lookup, first step: its hash, its home bucket in rt
+ * (rcu_dereference of t->cur) prefetched. */
+static __rte_always_inline uint32_t bl_route_bulk_prefetch(const struct bl_rt *rt, uint64_t key)
+{
+	uint32_t hash = bl_route_hash(key);
+
+	rte_prefetch0(&rt->b[hash >> rt->shift]);
+	return hash;
+}
+
+/* Second step: the key's value in rt, else `dflt` (bl_route_dflt). */
+static __rte_always_inline uint16_t bl_route_bulk_val(const struct bl_rt *rt, uint64_t key,
+						      uint32_t hash, uint16_t dflt)
+{
+	uint16_t v = bl__rt_find(rt, key, hash, true);
+
+	return v != BL_ROUTE_VAL_NONE ? v : dflt;
+}
+
 /*
  * Look n keys up together (any n), in two steps a caller may put other work
  * between: bl_route_bulk_start hashes the keys and prefetches every home
@@ -375,10 +400,8 @@ bl_route_bulk_start(struct bl_route_table *t, const uint64_t *keys, unsigned n, 
 	const struct bl_rt *rt = rcu_dereference(t->cur);
 	unsigned i;
 
-	for (i = 0; i < n; i++) {
-		hashes[i] = bl_route_hash(keys[i]);
-		rte_prefetch0(&rt->b[hashes[i] >> rt->shift]);
-	}
+	for (i = 0; i < n; i++)
+		hashes[i] = bl_route_bulk_prefetch(rt, keys[i]);
 	return rt;
 }
 
@@ -386,14 +409,11 @@ static inline void bl_route_bulk_finish(struct bl_route_table *t, const struct b
 					const uint64_t *keys, unsigned n, const uint32_t *hashes,
 					uint16_t *vals)
 {
-	uint16_t dflt = (uint16_t)__atomic_load_n(&t->dflt, __ATOMIC_ACQUIRE);
+	uint16_t dflt = bl_route_dflt(t);
 	unsigned i;
 
-	for (i = 0; i < n; i++) {
-		uint16_t v = bl__rt_find(rt, keys[i], hashes[i], true);
-
-		vals[i] = v != BL_ROUTE_VAL_NONE ? v : dflt;
-	}
+	for (i = 0; i < n; i++)
+		vals[i] = bl_route_bulk_val(rt, keys[i], hashes[i], dflt);
 }
 
 /* Both steps at once. */

@@ -115,22 +115,38 @@ static inline uint16_t verdict_of_val(struct bl_lcore *lc, uint16_t v)
 	return unlikely(h->resolve) ? verdict_of_hop(lc, route.hop) : route.hop;
 }
 
-/* Cache verdict tgt for wire-order key `raw` in `slot`, under the
- * verdict's id (given out now if it has none yet; when every id is taken
- * the key is left uncached). */
-static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
+/* Verdict tgt's id in *id, given out now if it has none yet; false when
+ * every id is taken (the verdict is then not cached). */
+static inline bool verdict_id(struct bl_verdict_cache *c, uint16_t tgt, uint32_t *id)
 {
-	uint32_t id = c->id_of[tgt];
+	uint32_t i = c->id_of[tgt];
 
-	if (id >= c->n_ids || c->tgt_of[id] != tgt) {
+	if (i >= c->n_ids || c->tgt_of[i] != tgt) {
 		if (c->n_ids == BL_VERDICT_IDS)
-			return;
-		id = c->n_ids++;
-		c->tgt_of[id] = tgt;
-		c->id_of[tgt] = (uint16_t)id;
+			return false;
+		i = c->n_ids++;
+		c->tgt_of[i] = tgt;
+		c->id_of[tgt] = (uint16_t)i;
 	}
+	*id = i;
+	return true;
+}
+
+/* Cache wire-order key `raw` in `slot` under verdict id `id`. */
+static __rte_always_inline void verdict_put(struct bl_verdict_cache *c, uint64_t raw, size_t slot,
+					    uint32_t id)
+{
 	c->ent[slot] = raw ^ bl_verdict_mask(id);
 	c->id[slot] = (uint16_t)id;
+}
+
+/* Cache verdict tgt for wire-order key `raw` in `slot`. */
+static inline void verdict_fill(struct bl_verdict_cache *c, uint64_t raw, size_t slot, uint16_t tgt)
+{
+	uint32_t id;
+
+	if (verdict_id(c, tgt, &id))
+		verdict_put(c, raw, slot, id);
 }
 
 /*
@@ -245,10 +261,11 @@ static inline void verdict_cache_sync(struct bl_lcore *lc)
 #define BL_PREFILL_KEYS_MAX 64u /* keys a group gathers at most (more: left to classify) */
 
 struct prefill {
-	const struct bl_rt *rt; /* the table prefetched from */
-	unsigned n;		/* keys gathered */
-	uint64_t raw[BL_PREFILL_KEYS_MAX], key[BL_PREFILL_KEYS_MAX];
+	const struct bl_rt *rt;		   /* the table prefetched from */
+	unsigned n;			   /* keys gathered */
+	uint64_t raw[BL_PREFILL_KEYS_MAX]; /* wire order */
 	uint32_t hash[BL_PREFILL_KEYS_MAX];
+	uint16_t slot[BL_PREFILL_KEYS_MAX]; /* each key's verdict cache slot */
 };
 
 /*
@@ -285,17 +302,22 @@ static inline uint32_t prefill_hdrs(const uint8_t *d, uint32_t len)
 	return len >= l3 ? l3 : 0;
 }
 
-/* Keep the key at `at` in pf->raw[nk] if the cache misses it: the keys
- * kept so far, that one included. With no branch on the miss: with hot and
- * cold keys mixed (zipf) it would mispredict often. */
+/* Keep the key at `at` (and its slot) as the group's nk-th if the cache
+ * misses it: the keys kept so far, that one included. With no branch on
+ * the miss: with hot and cold keys mixed (zipf) it would mispredict often.
+ * A hit's key is written one past the keys kept: the caller keeps nk below
+ * BL_PREFILL_KEYS_MAX before each call. */
 static __rte_always_inline unsigned prefill_key(const struct bl_verdict_cache *c,
 						struct prefill *pf, unsigned nk, const uint8_t *at)
 {
 	uint64_t r;
+	size_t k;
 
 	memcpy(&r, at, sizeof(r));
+	k = bl_verdict_slot(r);
 	pf->raw[nk] = r;
-	return nk + !verdict_hit(c, r, bl_verdict_slot(r));
+	pf->slot[nk] = (uint16_t)k;
+	return nk + !verdict_hit(c, r, k);
 }
 
 /* Gather the cache-missing keys of pkts[from..) into pf, up to a group's
@@ -307,6 +329,7 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 							  uint16_t n)
 {
 	const struct bl_verdict_cache *c = &lc->vcache;
+	const struct bl_rt *rt;
 	unsigned nk = 0, i;
 	uint16_t p;
 
@@ -338,9 +361,9 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 		}
 	}
 	pf->n = nk;
-	for (i = 0; i < nk; i++) /* in host order: only the keys kept */
-		pf->key[i] = rte_be_to_cpu_64(pf->raw[i]);
-	pf->rt = bl_route_bulk_start(lc->r->routes, pf->key, nk, pf->hash);
+	pf->rt = rt = rcu_dereference(lc->r->routes->cur);
+	for (i = 0; i < nk; i++) /* the table's keys are in host order */
+		pf->hash[i] = bl_route_bulk_prefetch(rt, rte_be_to_cpu_64(pf->raw[i]));
 	lc->vmiss += nk;
 	return p;
 }
@@ -349,17 +372,27 @@ static __rte_noinline __rte_unused uint16_t prefill_start(struct bl_lcore *lc, s
 static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 {
 	struct bl_verdict_cache *c = &lc->vcache;
-	uint16_t val[BL_PREFILL_KEYS_MAX], v = BL_ROUTE_VAL_NONE, tgt = verdict_of_val(lc, v);
+	uint16_t dflt = bl_route_dflt(lc->r->routes);
+	uint32_t prev = UINT32_MAX, id = 0; /* no value yet */
+	uint64_t mask = 0;
+	bool ok = false;
 	unsigned i;
 
-	bl_route_bulk_finish(lc->r->routes, pf->rt, pf->key, pf->n, pf->hash, val);
 	for (i = 0; i < pf->n; i++) {
-		/* Routes share few hops: a run of keys with one value is usual. */
-		if (val[i] != v) {
-			v = val[i];
-			tgt = verdict_of_val(lc, v);
+		uint16_t v =
+		    bl_route_bulk_val(pf->rt, rte_be_to_cpu_64(pf->raw[i]), pf->hash[i], dflt);
+
+		/* Routes share few hops: a run of keys with one value is usual,
+		 * and its verdict and id are worked out once. */
+		if (v != prev) {
+			prev = v;
+			ok = verdict_id(c, verdict_of_val(lc, v), &id);
+			mask = bl_verdict_mask(id);
 		}
-		verdict_fill(c, pf->raw[i], bl_verdict_slot(pf->raw[i]), tgt);
+		if (likely(ok)) {
+			c->ent[pf->slot[i]] = pf->raw[i] ^ mask;
+			c->id[pf->slot[i]] = (uint16_t)id;
+		}
 	}
 }
 

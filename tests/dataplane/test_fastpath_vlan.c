@@ -402,7 +402,8 @@ static void test_prefill_gathers(void **state)
 		next = prefill_start(LC, &pf, pkts, from, 6);
 		assert_true(next > from && (unsigned int)(next - from) <= BL_PREFILL_PKTS);
 		for (k = 0; k < pf.n; k++, got++)
-			assert_true(got < 10 && pf.key[k] == m[got / 2][got % 2].key);
+			assert_true(got < 10 &&
+				    rte_be_to_cpu_64(pf.raw[k]) == m[got / 2][got % 2].key);
 		prefill_finish(LC, &pf);
 	}
 	assert_int_equal(got, 10); /* five frames of two keys; none from the sixth */
