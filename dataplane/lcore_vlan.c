@@ -14,7 +14,8 @@
  *
  * The usual one (IPv4 without options behind its tags, all its messages
  * to one IPv4 hop on the VLAN it came on) is checked and classified where
- * it is and leaves with its headers rewritten in place behind its tags,
+ * it is (behind one 802.1Q tag, with every offset a constant: pkt_dot1q)
+ * and leaves with its headers rewritten in place behind its tags,
  * which stay as they came, priority bits too (forward_tagged): no tag
  * moved, nothing summed again. Anything else has its tags stripped in
  * place and is handled as an untagged packet of its family, as lcore6.c
@@ -92,20 +93,63 @@ static uint16_t pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	return count;
 }
 
-/* A tagged packet received on in_port (see the note above). */
-static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
+/* Where a tagged packet's tags are while it is checked and classified. */
+struct tags {
+	bool in_place; /* still in front of its headers (else stripped) */
+	uint16_t n;    /* their bytes */
+	uint16_t outer, vid;
+};
+
+/*
+ * The usual tagged packet, the quick way: one 802.1Q tag with a VLAN the
+ * port accepts, IPv4 that the usual parse accepts behind it. The tag is
+ * read where it sits and every offset is a constant, as on the untagged
+ * path. False, having neither written nor counted anything, for anything
+ * else (pkt_vlan then takes it, and names what is wrong); true with *pkt
+ * and *t filled.
+ */
+static __rte_always_inline bool pkt_dot1q(struct bl_lcore *lc, uint16_t in_port,
+					  const struct rte_mbuf *m, struct bl_pkt *pkt,
+					  struct tags *t)
+{
+	const struct bl_port *port = &lc->r->ports[in_port];
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct bl_wire_local local = port->local;
+	const struct bl_port_vlan *v;
+	uint16_t vid;
+
+	if (rte_pktmbuf_data_len(m) < BL_WIRE_HDRS_LEN + BL_WIRE_VLAN_LEN)
+		return false;
+	vid = bl_wire_get16(d + BL__ETH_TYPE + 2) & 0xfff;
+	v = bl_port_vlan_find(port->vlans, port->n_vlans, 0, vid);
+	if (vid == 0 || v == NULL)
+		return false; /* a priority tag, or a VLAN not accepted */
+	if (v->ip != 0)
+		local.ip = v->ip;
+	if (!bl__wire_parse_usual_l2(m, &local, pkt, BL_WIRE_ETH_LEN + BL_WIRE_VLAN_LEN))
+		return false;
+	*t = (struct tags){ .in_place = true, .n = BL_WIRE_VLAN_LEN, .outer = 0, .vid = vid };
+	return true;
+}
+
+/*
+ * A tagged packet received on in_port (see the note above), up to its
+ * classify: true with *pkt checked and *t where its tags are; false when
+ * it was dropped or went elsewhere (IPv6, ARP, ND), with *count its
+ * messages taken (0: none).
+ */
+static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, struct bl_pkt *pkt,
+		     struct tags *t, uint16_t *count)
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
 	static const uint8_t unset[16];
 	struct bl_wire_local local = port->local;
 	const struct bl_port_vlan *v = NULL;
-	uint16_t outer, vid, common = TGT_DONE, count, type, n;
-	enum bl_wire_status st;
+	uint16_t outer, vid, type, n;
 	enum bl_pkt_drop bad;
-	struct bl_pkt pkt;
 	const uint8_t *d;
-	bool tagged;
 
+	*count = 0;
 	/* Read, not stripped yet: a pair the port does not accept is dropped anyway. */
 	bad = bl_wire_vlan_strip(m, &outer, &vid, false);
 	if (bad != BL_PKT_DROP_NONE)
@@ -120,65 +164,80 @@ static uint16_t pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
 	n = bl__wire_raw16(d + BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_QINQ) ? 2 * BL_WIRE_VLAN_LEN
 									      : BL_WIRE_VLAN_LEN;
+	*t = (struct tags){ .in_place = true, .n = n, .outer = outer, .vid = vid };
 	/* The usual frame, IPv4 behind its tags, is checked where it is (to a
 	 * hop on its own VLAN it leaves with its tags as they are); anything
 	 * else has them stripped first. */
-	tagged = bl__wire_parse_usual_l2(m, &local, &pkt, BL_WIRE_ETH_LEN + n);
-	if (!tagged) {
-		(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* read above: it strips */
+	if (bl__wire_parse_usual_l2(m, &local, pkt, BL_WIRE_ETH_LEN + n))
+		return true;
+	(void)bl_wire_vlan_strip(m, &outer, &vid, true); /* read above: it strips */
+	t->in_place = false;
 
-		/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
-		d = rte_pktmbuf_mtod(m, const uint8_t *);
-		type = bl__wire_raw16(d + BL__ETH_TYPE);
-		if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-			struct bl_wire_local6 local6 = port->local6;
+	/* By the ethertype inside: IPv6 (or ND), IPv4, else ARP or not_ipv4. */
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	type = bl__wire_raw16(d + BL__ETH_TYPE);
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		struct bl_wire_local6 local6 = port->local6;
 
-			if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
-				bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
-				return 0;
-			}
-			if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
-				memcpy(local6.ip, v->ip6, 16);
-			return bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
+		if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
+			bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
+			return false;
 		}
-		if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-		    bl_nbr_wire_is_arp(d, rte_pktmbuf_data_len(m))) {
-			bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
+		if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
+			memcpy(local6.ip, v->ip6, 16);
+		*count = bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
+		return false;
+	}
+	if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    bl_nbr_wire_is_arp(d, rte_pktmbuf_data_len(m))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, outer, vid);
+		return false;
+	}
+	bad = bl_wire_parse_hdrs(m, &local, pkt);
+	if (bad != BL_PKT_DROP_NONE)
+		return pkt_drop(lc, m, bad);
+	return true;
+}
+
+uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
+{
+	uint16_t type = rte_pktmbuf_data_len(m) >= BL_WIRE_ETH_LEN
+			    ? bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE)
+			    : 0,
+		 common = TGT_DONE, count;
+	enum bl_wire_status st;
+	struct bl_pkt pkt;
+	struct tags t;
+
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return bl__lcore_pkt6(lc, in_port, m);
+	if (type != RTE_BE16(RTE_ETHER_TYPE_VLAN) && type != RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+		/* ARP: the control thread's to answer and learn from (dataplane/nbr.c). */
+		if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *),
+				       rte_pktmbuf_data_len(m))) {
+			bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, 0, 0);
 			return 0;
 		}
-		bad = bl_wire_parse_hdrs(m, &local, &pkt);
-		if (bad != BL_PKT_DROP_NONE)
-			return pkt_drop(lc, m, bad);
+		return pkt_drop(lc, m, BL_PKT_DROP_NOT_IPV4);
 	}
-	/* One place for both (so the compiler may inline them). */
+	if (!(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) && pkt_dot1q(lc, in_port, m, &pkt, &t)) &&
+	    !pkt_vlan(lc, in_port, m, &pkt, &t, &count))
+		return count;
+	/* Both ways in end here, so that the compiler inlines what follows once. */
 	st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
 		      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
 	if (st != BL_WIRE_OK)
 		return pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
 	count = pkt.fr.count;
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
-	if (tagged) {
-		if (forward_tagged(lc, m, &pkt, common, count, outer, vid))
+	if (t.in_place) {
+		if (forward_tagged(lc, m, &pkt, common, count, t.outer, t.vid))
 			return count;
-		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + n,
+		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + t.n,
 				   rte_pktmbuf_mtod(m, uint8_t *));
-		rte_pktmbuf_adj(m, n);
-		pkt.l3_off = (uint16_t)(pkt.l3_off - n);
-		pkt.frame_off = (uint16_t)(pkt.frame_off - n);
+		rte_pktmbuf_adj(m, t.n);
+		pkt.l3_off = (uint16_t)(pkt.l3_off - t.n);
+		pkt.frame_off = (uint16_t)(pkt.frame_off - t.n);
 	}
 	return pkt_handle(lc, in_port, m, &pkt, common);
-}
-
-uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
-{
-	if (bl_wire_is_ipv6(m))
-		return bl__lcore_pkt6(lc, in_port, m);
-	if (bl_wire_is_tagged(m))
-		return pkt_vlan(lc, in_port, m);
-	/* ARP: the control thread's to answer and learn from (dataplane/nbr.c). */
-	if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
-		bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, 0, 0);
-		return 0;
-	}
-	return pkt_drop(lc, m, BL_PKT_DROP_NOT_IPV4);
 }
