@@ -179,6 +179,11 @@ struct bl_hop_out {
 	 */
 	uint32_t tagged;
 	uint16_t mtu; /* its port's IP MTU */
+	/* An IPv6 hop with its MAC known and no VLAN: an IPv6 frame to it is
+	 * rewritten in place straight from lcore6.c's parse (csum6_tx: its
+	 * port fills the UDP checksum). */
+	bool plain6;
+	bool csum6_tx;
 	union {
 		struct bl_wire_out o;
 		struct bl_wire_out6 o6;

@@ -193,6 +193,20 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	count = pkt.fr.count;
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
 	if (common < TGT_PROC) { /* one hop: the usual case, straight to it */
+		struct bl_hop_out *out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
+
+		/* An IPv6 hop with nothing to add, this frame's headers its
+		 * family's with nothing between them, and it fits: rewritten
+		 * in place here, as the IPv4 path does (forward1 checks the
+		 * same for every other case). */
+		if (likely(out->plain6 &&
+			   pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
+			   BL_WIRE_IP6_LEN + BL_WIRE_UDP_LEN + pkt.frame_len <= out->mtu)) {
+			bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq, out->csum6_tx);
+			out->seq += count;
+			tx_enqueue(lc, out->port, m, count);
+			return count;
+		}
 		bl__lcore_forward1(lc, m, &pkt, common, count);
 		return count;
 	}
