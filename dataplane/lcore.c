@@ -93,8 +93,12 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
 		if (bad == BL_PKT_DROP_NOT_IPV4) {
 			/* IPv6 or tagged: their own paths (lcore6.c, lcore_vlan.c),
-			 * out of this one's way; they count what they drop. */
-			count = bl__lcore_pkt_l2(lc, in_port, m);
+			 * out of this one's way; they count what they drop.
+			 * (bl_wire_parse_hdrs read the ethertype: 14 bytes are in.) */
+			count = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) +
+					       BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_IPV6)
+				    ? bl__lcore_pkt6(lc, in_port, m)
+				    : bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
 			return;
