@@ -35,33 +35,11 @@ RTE_INIT(bl_wire_sum_probe)
 }
 
 /*
- * Keep the last 2k bytes of a 16-byte vector (k = 0..7), by their place in
- * memory (the vector's high bytes): the tail of an even-length run, loaded
- * as the 16 bytes that end it, without its first bytes, already summed.
+ * The mask that keeps the last 2k bytes of a 16-byte vector (k = 0..7) is
+ * the 16 bytes at keep + 2k: the tail of an even-length run, loaded as the
+ * 16 bytes that end it, without its first bytes, which are summed already.
  */
-static const uint8_t tail_keep[8][16] __attribute__((aligned(16))) = {
-	{ 0 },
-	{ [14] = 0xff, 0xff },
-	{ [12] = 0xff, 0xff, 0xff, 0xff },
-	{ [10] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	{ [8] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	{ [6] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	{ [4] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-	{ [2] = 0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff,
-	  0xff },
-};
+static const uint8_t keep[32] = { [16 ... 31] = 0xff }; /* GNU C range */
 
 /* 32 bytes at q, their words flipped and added in pairs: 8 lanes. */
 __attribute__((target("avx2,tune=haswell"))) static inline __m256i sum32(const uint8_t *q)
@@ -113,7 +91,7 @@ __attribute__((target("avx2,tune=haswell"))) uint64_t bl__wire_sum_wide(const ui
 		v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
 		v = _mm_and_si128(
 		    _mm_xor_si128(v, flip),
-		    _mm_load_si128((const __m128i *)(const void *)tail_keep[(len - i) / 2]));
+		    _mm_loadu_si128((const __m128i *)(const void *)(keep + (len - i))));
 		acc = _mm_add_epi32(acc, _mm_madd_epi16(v, ones));
 		words = len / 2;
 	} else {
