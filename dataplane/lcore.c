@@ -34,7 +34,6 @@
  * stream per (router lcore, hop) unless the router itself drops.
  */
 #include <pthread.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,12 +92,9 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
 		if (bad == BL_PKT_DROP_NOT_IPV4) {
 			/* IPv6 or tagged: their own paths (lcore6.c, lcore_vlan.c),
-			 * out of this one's way; they count what they drop.
-			 * (bl_wire_parse_hdrs read the ethertype: 14 bytes are in.) */
-			count = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) +
-					       BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_IPV6)
-				    ? bl__lcore_pkt6(lc, in_port, m)
-				    : bl__lcore_pkt_l2(lc, in_port, m);
+			 * out of this one's way; they count what they drop. */
+			count = bl_wire_is_ipv6(m) ? bl__lcore_pkt6(lc, in_port, m)
+						   : bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
 			return;
@@ -167,26 +163,14 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 static enum bl_pkt_drop unchain(struct bl_lcore *lc, struct rte_mbuf **mp)
 {
 	struct rte_mbuf *m = *mp, *one;
-	const void *bytes;
-	uint8_t *to;
 
 	if (m->pkt_len > (uint32_t)(rte_pktmbuf_data_room_size(lc->r->pool) - RTE_PKTMBUF_HEADROOM))
 		return BL_PKT_DROP_SEGMENTED;
-	one = rte_pktmbuf_alloc(lc->r->pool);
+	/* DPDK's copy: the bytes, and what the port said of the frame (port,
+	 * offload flags, type, tags, hash); one segment, as the frame fits. */
+	one = rte_pktmbuf_copy(m, lc->r->pool, 0, UINT32_MAX);
 	if (one == NULL)
 		return BL_PKT_DROP_CHAIN_NO_MBUF;
-	to = (uint8_t *)rte_pktmbuf_append(one, (uint16_t)m->pkt_len);
-	/* Copies the segments into `to`, unless the first holds every byte. */
-	bytes = rte_pktmbuf_read(m, 0, m->pkt_len, to);
-	if (bytes != to)
-		memcpy(to, bytes, m->pkt_len);
-	/* What the port said of the frame: its port, offload flags, type, tags. */
-	one->port = m->port;
-	one->ol_flags = m->ol_flags;
-	one->packet_type = m->packet_type;
-	one->vlan_tci = m->vlan_tci;
-	one->vlan_tci_outer = m->vlan_tci_outer;
-	one->hash = m->hash;
 	rte_pktmbuf_free(m);
 	bl_stat_add(&lc->st.rx_chains, 1);
 	*mp = one;

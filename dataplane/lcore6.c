@@ -158,12 +158,8 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
 
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-
-	/* ICMPv6 (next header 58) may be ND: only then the call. */
-	if (unlikely(rte_pktmbuf_data_len(m) > BL_WIRE_ETH_LEN + 6 &&
-		     d[BL_WIRE_ETH_LEN + 6] == IPPROTO_ICMPV6 &&
-		     bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m)))) {
+	if (unlikely(
+		bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))) {
 		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, 0, 0); /* the control thread's */
 		return 0;
 	}

@@ -4,10 +4,11 @@
  * path (lcore.c's handle_pkt) refused as not_ipv4, from its drop branch,
  * so that path pays nothing for them.
  *
- * IPv6 goes to lcore6.c. A tagged packet (802.1Q 0x8100, or QinQ: 0x88a8
- * then 0x8100) is looked up in its port's VLAN table by its VLAN ids: a
- * pair the port does not accept is vlan_unknown, a tag cut short or a
- * stack other than those two is vlan_bad_tag. An accepted one is checked
+ * (IPv6 goes to lcore6.c straight from handle_pkt.) A tagged packet
+ * (802.1Q 0x8100, or QinQ: 0x88a8 then 0x8100) is looked up in its port's
+ * VLAN table by its VLAN ids: a pair the port does not accept is
+ * vlan_unknown, a tag cut short or a stack other than those two is
+ * vlan_bad_tag. An accepted one is checked
  * against the VLAN's addresses (the port's own where the VLAN has none;
  * MAC and UDP port are always the port's); a priority tag (VLAN id 0, no
  * QinQ) is the port's untagged traffic.
@@ -183,7 +184,7 @@ static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, 
 			bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
 			return false;
 		}
-		if (v != NULL && memcmp(v->ip6, unset, 16) != 0)
+		if (v != NULL && !bl__wire_ip6_eq(v->ip6, unset))
 			memcpy(local6.ip, v->ip6, 16);
 		*count = bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
 		return false;
@@ -209,8 +210,6 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
 	struct bl_pkt pkt;
 	struct tags t;
 
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-		return bl__lcore_pkt6(lc, in_port, m);
 	if (type != RTE_BE16(RTE_ETHER_TYPE_VLAN) && type != RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
 		/* ARP: the control thread's to answer and learn from (dataplane/nbr.c). */
 		if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *),

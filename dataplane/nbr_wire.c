@@ -12,8 +12,6 @@
 #define ETH_ARP	 0x0806
 #define ETH_IPV6 0x86DD
 #define ICMP6	 58
-#define ND_NS	 135
-#define ND_NA	 136
 #define OPT_SLLA 1 /* source link-layer address */
 #define OPT_TLLA 2 /* target link-layer address */
 
@@ -34,17 +32,6 @@ static void put_eth(uint8_t *f, const struct rte_ether_addr *dst, const struct r
 	memcpy(f, dst->addr_bytes, 6);
 	memcpy(f + 6, src->addr_bytes, 6);
 	put16(f + 12, type);
-}
-
-bool bl_nbr_wire_is_arp(const uint8_t *f, size_t len)
-{
-	return len >= 14 && get16(f + 12) == ETH_ARP;
-}
-
-bool bl_nbr_wire_is_nd(const uint8_t *f, size_t len)
-{
-	return len >= 14 + 40 + 1 && get16(f + 12) == ETH_IPV6 && f[14 + 6] == ICMP6 &&
-	       (f[14 + 40] == ND_NS || f[14 + 40] == ND_NA);
 }
 
 /* The ICMPv6 checksum of the n bytes at icmp, from src to dst: 0 when a
@@ -129,7 +116,7 @@ static int parse_nd(const uint8_t *f, size_t len, struct bl_nbr_msg *out)
 	memcpy(out->target6, icmp + 8, 16);
 	if (out->target6[0] == 0xFF)
 		return -EINVAL; /* a target is never a multicast address */
-	if (icmp[0] == ND_NS) {
+	if (icmp[0] == BL_NBR_ICMP6_NS) {
 		out->op = BL_NBR_ND_NS;
 		memcpy(out->ip6, ip + 8, 16);
 		out->unspec_src = memcmp(out->ip6, unspec, 16) == 0;
@@ -137,7 +124,7 @@ static int parse_nd(const uint8_t *f, size_t len, struct bl_nbr_msg *out)
 		/* RFC 4861 7.1.1: from :: there is no source link-layer option. */
 		if (has < 0 || (out->unspec_src && has > 0))
 			return -EINVAL;
-	} else if (icmp[0] == ND_NA) {
+	} else if (icmp[0] == BL_NBR_ICMP6_NA) {
 		out->op = BL_NBR_ND_NA;
 		memcpy(out->ip6, out->target6, 16);
 		out->solicited = (icmp[4] & 0x40) != 0;
@@ -226,7 +213,7 @@ size_t bl_nbr_wire_ns(uint8_t *buf, const struct rte_ether_addr *src_mac, const 
 	} else {
 		memcpy(dst + 13, target + 13, 3); /* the solicited-node group */
 	}
-	return put_nd(buf, &eth, src_mac, src, dst, ND_NS, 0, target, OPT_SLLA);
+	return put_nd(buf, &eth, src_mac, src, dst, BL_NBR_ICMP6_NS, 0, target, OPT_SLLA);
 }
 
 size_t bl_nbr_wire_na(uint8_t *buf, const struct rte_ether_addr *src_mac, const uint8_t target[16],
@@ -240,6 +227,6 @@ size_t bl_nbr_wire_na(uint8_t *buf, const struct rte_ether_addr *src_mac, const 
 	else
 		dst_ip6 = all_nodes;
 	/* S when it answers a solicitation, O always: we are the address's owner. */
-	return put_nd(buf, &eth, src_mac, target, dst_ip6, ND_NA,
+	return put_nd(buf, &eth, src_mac, target, dst_ip6, BL_NBR_ICMP6_NA,
 		      (uint8_t)((solicited ? 0x40 : 0) | 0x20), target, OPT_TLLA);
 }

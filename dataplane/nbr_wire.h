@@ -16,11 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h> /* IPPROTO_ICMPV6 */
+
 #include <rte_ether.h>
 
 #define BL_NBR_ARP_LEN	 (14 + 28)	/* Ethernet + ARP for IPv4 over Ethernet */
 #define BL_NBR_MIN_FRAME 60		/* a frame shorter than this is padded */
 #define BL_NBR_ND_LEN	 (14 + 40 + 32) /* Ethernet + IPv6 + NS/NA with one address option */
+#define BL_NBR_ICMP6_NS	 135		/* ICMPv6 types: neighbour solicitation, */
+#define BL_NBR_ICMP6_NA	 136		/* and advertisement */
 
 enum bl_nbr_op {
 	BL_NBR_OP_NONE = 0,
@@ -50,9 +54,19 @@ struct bl_nbr_msg {
 };
 
 /* Is frame f (len bytes, untagged) ARP, or an ICMPv6 NS or NA with no
- * extension header? Cheap: the ethertype and, for IPv6, two bytes. */
-bool bl_nbr_wire_is_arp(const uint8_t *f, size_t len);
-bool bl_nbr_wire_is_nd(const uint8_t *f, size_t len);
+ * extension header? Cheap: the ethertype and, for IPv6, two bytes; inline,
+ * as workers ask it of every packet of those ethertypes. */
+static inline bool bl_nbr_wire_is_arp(const uint8_t *f, size_t len)
+{
+	return len >= 14 && (uint16_t)(f[12] << 8 | f[13]) == RTE_ETHER_TYPE_ARP;
+}
+
+static inline bool bl_nbr_wire_is_nd(const uint8_t *f, size_t len)
+{
+	return len >= 14 + 40 + 1 && (uint16_t)(f[12] << 8 | f[13]) == RTE_ETHER_TYPE_IPV6 &&
+	       f[14 + 6] == IPPROTO_ICMPV6 &&
+	       (f[14 + 40] == BL_NBR_ICMP6_NS || f[14 + 40] == BL_NBR_ICMP6_NA);
+}
 
 /* Read an ARP frame (IPv4 over Ethernet, request or reply) or an ND frame
  * (NS or NA). 0, or -EINVAL for anything malformed or not for IPv4/6 over

@@ -374,7 +374,6 @@ static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 	struct bl_verdict_cache *c = &lc->vcache;
 	uint16_t dflt = bl_route_dflt(lc->r->routes);
 	uint32_t prev = UINT32_MAX, id = 0; /* no value yet */
-	uint64_t mask = 0;
 	bool ok = false;
 	unsigned i;
 
@@ -387,12 +386,9 @@ static inline void prefill_finish(struct bl_lcore *lc, const struct prefill *pf)
 		if (v != prev) {
 			prev = v;
 			ok = verdict_id(c, verdict_of_val(lc, v), &id);
-			mask = bl_verdict_mask(id);
 		}
-		if (likely(ok)) {
-			c->ent[pf->slot[i]] = pf->raw[i] ^ mask;
-			c->id[pf->slot[i]] = (uint16_t)id;
-		}
+		if (likely(ok))
+			verdict_put(c, pf->raw[i], pf->slot[i], id);
 	}
 }
 
