@@ -259,6 +259,46 @@ static inline int bl_sched_deliver_frame_owned(struct bl_sched *s, uint64_t dst,
 	return bl__mailbox_put(s, p, msg); /* a refused node releases m */
 }
 
+/*
+ * bl_sched_deliver_frame_owned for the data plane's RX, outside every turn:
+ * when dst waits with an empty mailbox, is not blocked, has no timeout due
+ * nor an upgrade waiting, and its behaviour takes frames whole
+ * (handle_frame), the frame is handled at once, as the turn the process
+ * would get next anyway: no node is queued, none is taken from the pool,
+ * and the handler runs while the frame is still in the cache. What it
+ * sends leaves as from any turn. Otherwise the frame is queued as by
+ * bl_sched_deliver_frame_owned, behind what waits, so the order of a
+ * process's messages holds either way. Same returns.
+ */
+static inline int bl_sched_deliver_frame_now(struct bl_sched *s, uint64_t dst, uint64_t src,
+					     struct rte_mbuf *m, uint32_t off, uint32_t len,
+					     uint16_t count, uint16_t flags)
+{
+	struct bl_proc *p;
+	struct bl_msg f;
+
+	if (bl_pid_lcore(dst) != s->lcore)
+		return -EXDEV;
+	p = bl__proc_get(s, dst);
+	if (unlikely(p == NULL) || p->mbox.len != 0 || p->status == BL_PROC_RUNNING ||
+	    (p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED | BL_PF_EXIT_PENDING | BL_PF_TIMEOUT_DUE)) ||
+	    p->beh->handle_frame == NULL ||
+	    __atomic_load_n(&p->beh->next, __ATOMIC_ACQUIRE) != NULL)
+		return bl_sched_deliver_frame_owned(s, dst, src, m, off, len, count, flags);
+	f.next = NULL;
+	f.src = src;
+	f.key = 0;
+	f.type = BL_MSG_FRAME;
+	f.flags = flags;
+	f.aux = count;
+	f.rx_tsc = s->stamp;
+	f.bin.m = m;
+	f.bin.off = off;
+	f.bin.len = len;
+	bl__proc_frame_now(s, p, &f);
+	return 0;
+}
+
 static inline int bl_sched_deliver_frame(struct bl_sched *s, uint64_t dst, uint64_t src,
 					 struct rte_mbuf *m, uint32_t off, uint32_t len,
 					 uint16_t count, uint16_t flags)

@@ -32,6 +32,9 @@ void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *
 /* msg went into p's mailbox past its limit (policy block): stop whoever
  * sent it (actors/flow.c). */
 void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg);
+/* Frame node f (on the caller's stack, its mbuf reference the caller's)
+ * handled by p at once: see bl_sched_deliver_frame_now (actors/proc.c). */
+void bl__proc_frame_now(struct bl_sched *s, struct bl_proc *p, struct bl_msg *f);
 
 /* The live process for pid on this lcore, or NULL. Owner. */
 static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)

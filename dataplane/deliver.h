@@ -227,14 +227,16 @@ static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct r
 	}
 	if (pid == BL_PID_NONE)
 		return false;
-	/* Our rx reference becomes the mailbox entry's. */
-	rc = bl_sched_deliver_frame_owned(lc->sched, pid, src, m,
-					  pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
-					  pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count,
-					  lc->plain ? BL_MSG_F_NET | BL_MSG_F_PLAIN : BL_MSG_F_NET);
+	/* Learnt first: the process may answer at once. */
+	neigh_learn(lc, pkt->src_ip, in_port, m);
+	/* Our rx reference becomes the mailbox entry's, or is released once
+	 * the process handled the frame there and then. */
+	rc = bl_sched_deliver_frame_now(lc->sched, pid, src, m,
+					pkt->frame_off + BL_WIRE_FRAME_HDR_LEN,
+					pkt->frame_len - BL_WIRE_FRAME_HDR_LEN, count,
+					lc->plain ? BL_MSG_F_NET | BL_MSG_F_PLAIN : BL_MSG_F_NET);
 	if (rc == -EXDEV)
 		return false;
-	neigh_learn(lc, pkt->src_ip, in_port, m);
 	if (unlikely(rc != 0)) {
 		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, count);
 		return true;
