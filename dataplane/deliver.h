@@ -32,8 +32,33 @@
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/neigh.h"
+#include "dataplane/ptx.h"
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
+
+/* What a burst keeps while its packets are handled (lcore.c): a copy of
+ * what the input port accepts (a copy no packet store can alias, so it
+ * stays in registers or on the stack), the part of a source token its
+ * packets share, and what it accepted and gave whole to processes, counted
+ * once per burst. */
+struct burst_acc {
+	struct bl_wire_local local;
+	uint64_t src_hi;
+	uint32_t pkts;
+	uint32_t msgs;
+	uint32_t given_frames; /* frame_deliveries */
+	uint32_t given_msgs;   /* their messages: delivered_msgs and deliveries */
+};
+
+/* Count what acc gave whole to processes. */
+static inline void burst_acc_given(struct bl_lcore *lc, const struct burst_acc *acc)
+{
+	if (acc->given_frames != 0) {
+		bl_stat_add(&lc->st.delivered_msgs, acc->given_msgs);
+		bl_stat_add(&lc->st.deliveries, acc->given_msgs);
+		bl_stat_add(&lc->st.frame_deliveries, acc->given_frames);
+	}
+}
 
 /* The pid registered under a process target's name, cached per registry generation. */
 static inline uint64_t target_pid(struct bl_lcore *lc, uint16_t idx,
@@ -203,7 +228,8 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
  * the caller must do that; true when m is no longer the caller's.
  */
 static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-				 const struct bl_pkt *pkt, uint16_t idx, uint16_t count)
+				 const struct bl_pkt *pkt, uint16_t idx, uint16_t count,
+				 struct burst_acc *acc)
 {
 	const struct bl_route_target *tg = &lc->r->routes->targets[idx];
 	const struct bl_members *mem;
@@ -212,7 +238,7 @@ static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct r
 
 	if (unlikely(lc->sched == NULL))
 		return false;
-	src = bl_ptx_token_encode(pkt->src_ip, pkt->src_port, in_port, lc->worker);
+	src = acc->src_hi | bl_ptx_token_lo(pkt->src_ip, pkt->src_port);
 	if (tg->kind == BL_ROUTE_PROCESS) {
 		pid = target_pid(lc, idx, tg);
 	} else if (tg->kind == BL_ROUTE_POOL) {
@@ -241,9 +267,8 @@ static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct r
 		count_msg_drop(lc, BL_MSG_DROP_PROC_REFUSED, count);
 		return true;
 	}
-	bl_stat_add(&lc->st.delivered_msgs, count);
-	bl_stat_add(&lc->st.deliveries, count);
-	bl_stat_add(&lc->st.frame_deliveries, 1);
+	acc->given_msgs += count;
+	acc->given_frames++;
 	return true;
 }
 

@@ -58,16 +58,6 @@
 #include "dataplane/verdict.h"
 #include "dataplane/wire.h"
 
-/* What a burst keeps while its packets are handled: a copy of what the
- * input port accepts (a copy no packet store can alias, so it stays in
- * registers or on the stack), and the accepted packets and their messages,
- * counted once per burst. */
-struct burst_acc {
-	struct bl_wire_local local;
-	uint32_t pkts;
-	uint32_t msgs;
-};
-
 static enum bl_pkt_drop handle_chain(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 				     struct burst_acc *acc);
 
@@ -133,7 +123,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 		return;
 	}
 	if (common != TGT_DONE &&
-	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count))
+	    deliver_frame(lc, in_port, m, &pkt, (uint16_t)(common & ~TGT_PROC), count, acc))
 		return; /* the mailbox entry has our reference */
 	/* Mixed, or for processes: drops and deliveries, then one frame per next hop. */
 	if (common != TGT_DONE) /* one target: classify left tgt unwritten */
@@ -259,7 +249,8 @@ static inline void burst_stamp(struct bl_lcore *lc)
 
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct burst_acc acc = { .local = lc->r->ports[in_port].local };
+	struct burst_acc acc = { .local = lc->r->ports[in_port].local,
+				 .src_hi = bl_ptx_token_hi(in_port, lc->worker) };
 	uint16_t i;
 
 	bl_stat_add(&lc->st.rx_pkts, n);
@@ -277,6 +268,7 @@ void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **
 	 * in the middle of one may see rx_msgs trail what already left). */
 	bl_stat_add(&lc->st.acc_pkts, acc.pkts);
 	bl_stat_add(&lc->st.rx_msgs, acc.msgs);
+	burst_acc_given(lc, &acc);
 }
 
 /*

@@ -118,9 +118,15 @@ static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (common != TGT_DONE &&
-	    deliver_frame(lc, in_port, m, pkt, (uint16_t)(common & ~TGT_PROC), count))
-		return;		/* the mailbox entry has our reference */
+	if (common != TGT_DONE) {
+		struct burst_acc acc = { .src_hi = bl_ptx_token_hi(in_port, lc->worker) };
+		bool given =
+		    deliver_frame(lc, in_port, m, pkt, (uint16_t)(common & ~TGT_PROC), count, &acc);
+
+		burst_acc_given(lc, &acc);
+		if (given)
+			return; /* the process has our reference */
+	}
 	if (common != TGT_DONE) /* one target: classify left tgt unwritten */
 		for (i = 0; i < count; i++)
 			tgt[i] = common;

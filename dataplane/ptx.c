@@ -96,6 +96,7 @@ static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 	c = rte_pktmbuf_alloc(lc->r->pool);
 	f->m = NULL;
 	f->by_ref = 0;
+	f->whole = 0;
 	if (c == NULL || rte_pktmbuf_tailroom(c) < BL_WIRE_HDRS_LEN + f->msgs_len) {
 		rte_pktmbuf_free(c);
 		rte_pktmbuf_free(src);
@@ -155,10 +156,38 @@ static __rte_noinline bool pframe_headers_other(struct bl_lcore *lc, struct bl_p
 	return true;
 }
 
+/*
+ * A whole frame's run (f->whole) leaves as the fast path's frames do: its
+ * checked headers rewritten in place. False, with nothing done but its
+ * reference made its own, when the mbuf is shared: the caller closes it
+ * the general way (pframe_close).
+ */
+static __rte_always_inline bool pframe_send_whole(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	struct rte_mbuf *m = f->m;
+	const struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
+				   .frame_off = BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
+
+	ptx_ref_own(lc, f);
+	if (unlikely(rte_mbuf_refcnt_read(m) != 1))
+		return false;
+	bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
+	*f->seq += f->n;
+	f->by_ref = 0;
+	f->whole = 0;
+	f->m = NULL;
+	bl_stat_add(&lc->st.ptx_inplace, 1);
+	bl_stat_add(&lc->st.ptx_frames, 1);
+	tx_enqueue_proc(lc, f->port, m, f->n, f->rx_tsc);
+	return true;
+}
+
 static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 {
 	const bool other = f->other; /* an IPv6 hop, or one on a VLAN */
 	uint8_t *hdr;
+
+	f->whole = 0;
 
 	if (f->by_ref) {
 		struct rte_mbuf *m = f->m;
@@ -231,6 +260,7 @@ static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, st
 {
 	ptx_ref_take(lc, f, m, node);
 	f->by_ref = 1;
+	f->whole = 0; /* the caller tells */
 	f->run_off = run_off;
 	f->n = 0;
 	f->msgs_len = 0;
@@ -391,6 +421,7 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct 
 		return f;
 	}
 	f->by_ref = 0;
+	f->whole = 0;
 	f->m = rte_pktmbuf_alloc(lc->r->pool);
 	if (f->m == NULL) {
 		*why = BL_PTX_DROP_NO_MBUF;
@@ -566,16 +597,21 @@ int bl_lcore_proc_tx(void *arg, uint32_t lcore, uint64_t dest, const struct bl_m
 	return ptx_put(arg, dest, m, NULL, 0);
 }
 
-/*
- * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
- * messages leave as they came, in the received mbuf with new headers, when
- * their wire headers are what bl_lcore_proc_tx would write (flags 0) and
- * they fit the port; otherwise one by one through bl_lcore_proc_tx.
- * Returns how many messages it refused (each counted under a ptx drop).
- */
-int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *fr)
+/* Whether frame node fr is all of its received IPv4 frame, in one mbuf:
+ * the messages right after 20-byte IP, UDP and frame headers, nothing
+ * after them. */
+static inline bool frame_is_whole(const struct bl_msg *fr)
 {
-	struct bl_lcore *lc = arg;
+	const struct rte_mbuf *m = fr->bin.m;
+
+	return fr->bin.off == BL_WIRE_HDRS_LEN && m->data_len == BL_WIRE_HDRS_LEN + fr->bin.len &&
+	       RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
+}
+
+/* bl_lcore_proc_tx_frame for any frame, destination and open frames. */
+static __rte_noinline int proc_tx_frame_any(struct bl_lcore *lc, uint32_t lcore, uint64_t dest,
+					    const struct bl_msg *fr)
+{
 	const uint8_t *d = rte_pktmbuf_mtod_offset(fr->bin.m, const uint8_t *, fr->bin.off);
 	uint32_t off = 0, i, n = fr->aux;
 	struct bl_pframe *f;
@@ -628,9 +664,40 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 	bl_stat_add(&lc->st.ptx_buffered, n);
 	f->msgs_len = fr->bin.len;
 	f->n = (uint16_t)n;
+	f->whole = !f->other && frame_is_whole(fr);
 	return 0;
 
 one_by_one:
 	/* The runtime's one per-message fallback, each through bl_lcore_proc_tx. */
 	return (int)bl_frame_transmit_each(fr, bl_lcore_proc_tx, lc, lcore, dest, NULL);
+}
+
+/*
+ * Every message of frame node fr to dest (struct bl_tx.frame_fn): the
+ * messages leave as they came, in the received mbuf with new headers, when
+ * their wire headers are what bl_lcore_proc_tx would write (flags 0) and
+ * they fit the port; otherwise one by one through bl_lcore_proc_tx.
+ * Returns how many messages it refused (each counted under a ptx drop).
+ */
+int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struct bl_msg *fr)
+{
+	struct bl_lcore *lc = arg;
+	struct bl_pframe *f = &lc->pf[0];
+	uint32_t n = fr->aux;
+
+	/* The usual case: a plain whole frame to where the last one went, which
+	 * is still open; that one leaves now and this one takes its slot. */
+	if (likely(lc->n_pf == 1 && f->dest == dest && f->whole && (fr->flags & BL_MSG_F_PLAIN) &&
+		   frame_is_whole(fr) && fr->bin.len <= f->room_max && n <= UINT16_MAX) &&
+	    likely(pframe_send_whole(lc, f))) {
+		pframe_start_run(lc, f, fr->bin.m, fr->bin.off, fr);
+		f->whole = 1;
+		f->room = f->room_max;
+		f->msgs_len = fr->bin.len;
+		f->n = (uint16_t)n;
+		bl_stat_add(&lc->st.ptx_in, n);
+		bl_stat_add(&lc->st.ptx_buffered, n);
+		return 0;
+	}
+	return proc_tx_frame_any(lc, lcore, dest, fr);
 }

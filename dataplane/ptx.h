@@ -29,7 +29,8 @@ struct bl_msg;
  * (the echo behaviour) can go back the way the message came. Bit 63 is 0.
  *
  * This module owns the layout: a token is built only by
- * bl_ptx_token_encode (on delivery, dataplane/deliver.h) and read only by
+ * bl_ptx_token_encode, or its two halves (on delivery, dataplane/deliver.h),
+ * and read only by
  * bl_ptx_token_decode (when a process answers, ptx.c). To actors/ it is an
  * opaque 64-bit value.
  */
@@ -40,11 +41,22 @@ struct bl_ptx_src {
 	uint16_t worker; /* the worker that received it */
 };
 
+/* A token in two parts, for a burst whose packets share port and worker:
+ * token = hi | lo. */
+static inline uint64_t bl_ptx_token_hi(uint16_t port, uint16_t worker)
+{
+	return (uint64_t)(port & 0xffu) << 48 | (uint64_t)(worker & 0x7fu) << 56;
+}
+
+static inline uint64_t bl_ptx_token_lo(uint32_t ip_be, uint16_t udp_be)
+{
+	return (uint64_t)ip_be | (uint64_t)udp_be << 32;
+}
+
 static inline uint64_t bl_ptx_token_encode(uint32_t ip_be, uint16_t udp_be, uint16_t port,
 					   uint16_t worker)
 {
-	return (uint64_t)ip_be | (uint64_t)udp_be << 32 | (uint64_t)(port & 0xffu) << 48 |
-	       (uint64_t)(worker & 0x7fu) << 56;
+	return bl_ptx_token_hi(port, worker) | bl_ptx_token_lo(ip_be, udp_be);
 }
 
 static inline struct bl_ptx_src bl_ptx_token_decode(uint64_t token)
@@ -92,6 +104,10 @@ struct bl_pframe {
 	/* A hop reached over IPv6 (o6 its bytes), or one on a VLAN (the tags
 	 * the frame gets): not the usual case, finished out of line. */
 	uint8_t other; /* v6 or vlan: the close takes pframe_headers_other */
+	/* The run is a whole received IPv4 frame (its headers checked, every
+	 * message, nothing after) to an IPv4 hop off any VLAN: closed by
+	 * pframe_send_whole. Set only by bl_lcore_proc_tx_frame. */
+	uint8_t whole;
 	uint8_t v6;
 	uint16_t vlan, vlan_outer;
 	union { /* the destination's bytes: rewritten in place or written anew */
