@@ -264,7 +264,7 @@ static void forward_msg(struct bl_ctx *c, const struct bl_msg *m)
 /* A received frame's messages all go the same way: pass it on whole. */
 static void forward_frame(struct bl_ctx *c, const struct bl_msg *f)
 {
-	(void)bl_transmit_frame(c, (uint64_t)(uintptr_t)bl_state(c), f);
+	(void)bl__transmit_frame(c, (uint64_t)(uintptr_t)bl_state(c), f);
 }
 
 const struct bl_behaviour bl_forward_behaviour = {

@@ -82,6 +82,27 @@ static inline uint32_t bl__now_run(struct bl_sched *s)
 	return s->now_fresh ? s->now : bl__now(s);
 }
 
+/*
+ * bl_transmit_frame, inline for the built-in behaviours that pass frames on
+ * (forward): the frame callback straight away; anything else (not a
+ * frame node, no frame callback) out of line.
+ */
+int bl__transmit_frame_any(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f);
+
+static inline int bl__transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+{
+	struct bl_sched *s = c->s;
+	int refused;
+
+	if (unlikely(f->type != BL_MSG_FRAME || s->tx.frame_fn == NULL))
+		return bl__transmit_frame_any(c, dest, f);
+	refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
+	if (likely(refused <= 0))
+		return 0;
+	s->drops[BL_SDROP_TX_FAILED] += (uint64_t)refused;
+	return -ENOBUFS;
+}
+
 /* A process turn (owner, p popped from the run queue). */
 void bl__proc_turn(struct bl_sched *s, struct bl_proc *p);
 

@@ -683,25 +683,23 @@ static int transmit_one(void *arg, uint32_t lcore, uint64_t dest, const struct b
 	return bl_transmit(arg, dest, m);
 }
 
-int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+int bl__transmit_frame_any(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
 {
 	struct bl_sched *s = c->s;
-	int refused;
+	int rc;
 
 	if (f->type != BL_MSG_FRAME)
 		return bl_transmit(c, dest, f);
-	if (s->tx.frame_fn == NULL) {
-		/* No frame call: its messages one by one. */
-		int rc;
+	if (s->tx.frame_fn != NULL)
+		return bl__transmit_frame(c, dest, f);
+	/* No frame call: its messages one by one. */
+	bl_frame_transmit_each(f, transmit_one, c, s->lcore, dest, &rc);
+	return rc;
+}
 
-		bl_frame_transmit_each(f, transmit_one, c, s->lcore, dest, &rc);
-		return rc;
-	}
-	refused = s->tx.frame_fn(s->tx.arg, s->lcore, dest, f);
-	if (likely(refused <= 0))
-		return 0;
-	s->drops[BL_SDROP_TX_FAILED] += (uint64_t)refused;
-	return -ENOBUFS;
+int bl_transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)
+{
+	return bl__transmit_frame(c, dest, f);
 }
 
 int bl_transmit(struct bl_ctx *c, uint64_t dest, const struct bl_msg *m)

@@ -223,10 +223,16 @@ _Static_assert(BL_BURST <= 32, "bl_txbuf.proc_mask has a bit for each packet");
 
 struct bl_neigh {
 	uint32_t seq; /* odd while being written */
-	uint32_t ip;  /* network order */
-	uint16_t port;
-	struct rte_ether_addr mac;
+	uint32_t pad;
+	uint64_t src; /* bl_neigh_src: the source's IPv4 address and port */
+	uint64_t mac; /* its MAC: the first 6 bytes (in memory), the rest 0 */
 };
+
+/* A source as the neighbour table keys it: one word, one compare. */
+static inline uint64_t bl_neigh_src(uint32_t ip_be, uint16_t port)
+{
+	return (uint64_t)ip_be | (uint64_t)port << 32;
+}
 
 /*
  * The IPv6 senders whose messages went to processes (dataplane/src6.h):

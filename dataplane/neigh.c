@@ -13,20 +13,18 @@ int bl_lcore_neigh_get(const struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
 
 	for (tries = 0; tries < 16; tries++) {
 		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), s2;
-		uint32_t ip;
-		uint16_t p;
+		uint64_t src;
 		struct rte_ether_addr a;
 
 		if (s1 & 1)
 			continue;
-		ip = e->ip;
-		p = e->port;
+		src = e->src;
 		memcpy(&a, &e->mac, sizeof(a));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		s2 = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 		if (s1 != s2)
 			continue;
-		if (s1 == 0 || ip != ip_be || p != port)
+		if (s1 == 0 || src != bl_neigh_src(ip_be, port))
 			return -ENOENT;
 		*mac = a;
 		return 0;

@@ -22,6 +22,7 @@
 #endif
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -37,21 +38,34 @@ static inline uint32_t neigh_slot(uint32_t ip_be, uint16_t port)
 #endif
 }
 
-/* Remember the MAC a source sent from (writer: this lcore only). */
+/* The first 6 bytes (in memory) of a 64-bit word: a MAC read with the 2
+ * bytes after it. */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+#define BL_NEIGH_MAC_MASK UINT64_C(0x0000ffffffffffff)
+#else
+#define BL_NEIGH_MAC_MASK UINT64_C(0xffffffffffff0000)
+#endif
+
+/*
+ * Remember the MAC a source sent from (writer: this lcore only, which
+ * never sees its own entry half written). The source MAC is read as a word
+ * with the ethertype after it, masked: one load and one compare a check.
+ */
 static inline void neigh_learn(struct bl_lcore *lc, uint32_t ip_be, uint16_t port,
 			       const struct rte_mbuf *m)
 {
 	struct bl_neigh *e = &lc->neigh[neigh_slot(ip_be, port)];
-	const uint8_t *src = rte_pktmbuf_mtod_offset(m, const uint8_t *, 6);
+	const uint64_t src = bl_neigh_src(ip_be, port);
+	uint64_t mac;
 
-	if (likely(e->ip == ip_be && e->port == port &&
-		   memcmp(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN) == 0 && (e->seq & 1) == 0))
+	memcpy(&mac, rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_ADDR_LEN), sizeof(mac));
+	mac &= BL_NEIGH_MAC_MASK;
+	if (likely(e->src == src && e->mac == mac))
 		return;
 	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e->ip = ip_be;
-	e->port = port;
-	memcpy(e->mac.addr_bytes, src, RTE_ETHER_ADDR_LEN);
+	e->src = src;
+	e->mac = mac;
 	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
 }
 
