@@ -311,21 +311,6 @@ static inline void bl__frame_prefetch(const struct bl_msg *f)
 	}
 }
 
-/* A frame to a behaviour that takes it whole (handle_frame). What it reads
- * of the frame is its own business (forward reads no payload at all):
- * nothing prefetched. */
-static __rte_always_inline void frame_whole(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
-					    struct bl_msg *f)
-{
-	s->cur_key = 0;
-	s->turn_frame = f; /* lendable while the handler runs */
-	p->beh->handle_frame(c, f);
-	s->turn_frame = NULL;
-	s->frame_turns++;
-	if (p->heap.scratch != NULL)
-		bl_heap_scratch_reset(&s->chunks, &p->heap);
-}
-
 static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
 			   struct bl_msg *f)
 {
@@ -334,7 +319,7 @@ static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx 
 	unsigned n = 0;
 
 	if (p->beh->handle_frame != NULL) {
-		frame_whole(s, p, c, f);
+		bl__frame_whole(s, p, c, f);
 		return f->aux;
 	}
 	/* The walk reads every header: the next frame's lines, while this one
@@ -382,7 +367,7 @@ bool bl_frame_next(struct bl_frame_iter *it, struct bl_msg *out)
 
 /* What ends a turn, past its counts, for a process with more to do than
  * wait: timers, an exit, hibernation, flow control, mail or a timeout. */
-static __rte_noinline void turn_end_more(struct bl_sched *s, struct bl_proc *p)
+void bl__turn_end_more(struct bl_sched *s, struct bl_proc *p)
 {
 	if (p->flags & BL_PF_TIMED)
 		p->last_active = bl__now_run(s);
@@ -408,21 +393,6 @@ static __rte_noinline void turn_end_more(struct bl_sched *s, struct bl_proc *p)
 		bl__runq_push(s, p);
 	if (p->flags & BL_PF_TIMED)
 		bl__proc_arm_timer(s, p);
-}
-
-/* What ends every turn that handled n messages: the counts, the process's
- * state after it, and its place in the run queue. */
-static __rte_always_inline void turn_end(struct bl_sched *s, struct bl_proc *p, unsigned n)
-{
-	p->reductions += n;
-	s->handled += n;
-	if (likely(!(p->flags & (BL_PF_TIMED | BL_PF_EXIT_PENDING | BL_PF_HIBERNATE |
-				 BL_PF_WAITERS | BL_PF_TIMEOUT_DUE)) &&
-		   p->mbox.len == 0)) {
-		p->status = BL_PROC_WAITING; /* and nothing else to do */
-		return;
-	}
-	turn_end_more(s, p);
 }
 
 void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
@@ -487,26 +457,7 @@ void bl__proc_turn(struct bl_sched *s, struct bl_proc *p)
 			bl_heap_scratch_reset(&s->chunks, &p->heap);
 		n++;
 	}
-	turn_end(s, p, n);
-}
-
-/*
- * A frame for a process that waits with nothing in its mailbox and a
- * handle_frame (bl_sched_deliver_frame_now, from the data plane's RX):
- * handled at once, as the turn it would get next, with the node f on the
- * caller's stack. Its mbuf reference is released after, unless the turn
- * lent it (bl_sched_lend_frame).
- */
-void bl__proc_frame_now(struct bl_sched *s, struct bl_proc *p, struct bl_msg *f)
-{
-	struct bl_ctx c = { s, p };
-
-	p->status = BL_PROC_RUNNING;
-	s->cur_proc = p;
-	frame_whole(s, p, &c, f);
-	if (!(f->flags & BL_MSG_F_LENT))
-		rte_pktmbuf_free(f->bin.m);
-	turn_end(s, p, f->aux);
+	bl__turn_end(s, p, n);
 }
 
 /* --- handler API --- */

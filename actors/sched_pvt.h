@@ -32,9 +32,9 @@ void bl__outbuf_flush(struct bl_sched *s, struct bl_sched *d, struct bl_outbuf *
 /* msg went into p's mailbox past its limit (policy block): stop whoever
  * sent it (actors/flow.c). */
 void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_msg *msg);
-/* Frame node f (on the caller's stack, its mbuf reference the caller's)
- * handled by p at once: see bl_sched_deliver_frame_now (actors/proc.c). */
-void bl__proc_frame_now(struct bl_sched *s, struct bl_proc *p, struct bl_msg *f);
+/* What ends a turn, past its counts, for a process with more to do than
+ * wait (actors/proc.c). */
+void bl__turn_end_more(struct bl_sched *s, struct bl_proc *p);
 
 /* The live process for pid on this lcore, or NULL. Owner. */
 static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)
@@ -74,6 +74,57 @@ static inline void bl__unpin(struct bl_sched *s, struct bl_proc *p, const struct
 {
 	p->pinned_bytes -= bl_bin_pin_size(m);
 	s->pinned_total -= bl_bin_pin_size(m);
+}
+
+/*
+ * A frame to a behaviour that takes it whole (handle_frame), in a turn of
+ * p's. What it reads of the frame is its own business (forward reads no
+ * payload at all): nothing prefetched.
+ */
+static __rte_always_inline void bl__frame_whole(struct bl_sched *s, struct bl_proc *p,
+						struct bl_ctx *c, struct bl_msg *f)
+{
+	s->cur_key = 0;
+	s->turn_frame = f; /* lendable while the handler runs */
+	p->beh->handle_frame(c, f);
+	s->turn_frame = NULL;
+	s->frame_turns++;
+	if (p->heap.scratch != NULL)
+		bl_heap_scratch_reset(&s->chunks, &p->heap);
+}
+
+/* What ends every turn that handled n messages: the counts, the process's
+ * state after it, and its place in the run queue. */
+static __rte_always_inline void bl__turn_end(struct bl_sched *s, struct bl_proc *p, unsigned n)
+{
+	p->reductions += n;
+	s->handled += n;
+	if (likely(!(p->flags & (BL_PF_TIMED | BL_PF_EXIT_PENDING | BL_PF_HIBERNATE |
+				 BL_PF_WAITERS | BL_PF_TIMEOUT_DUE)) &&
+		   p->mbox.len == 0)) {
+		p->status = BL_PROC_WAITING; /* and nothing else to do */
+		return;
+	}
+	bl__turn_end_more(s, p);
+}
+
+/*
+ * Frame node f (on the caller's stack, its mbuf reference the caller's)
+ * handled by p at once (bl_sched_deliver_frame_now), as the turn it would
+ * get next. The reference is released after, unless the turn lent it
+ * (bl_sched_lend_frame).
+ */
+static __rte_always_inline void bl__proc_frame_now(struct bl_sched *s, struct bl_proc *p,
+						   struct bl_msg *f)
+{
+	struct bl_ctx c = { s, p };
+
+	p->status = BL_PROC_RUNNING;
+	s->cur_proc = p;
+	bl__frame_whole(s, p, &c, f);
+	if (!(f->flags & BL_MSG_F_LENT))
+		rte_pktmbuf_free(f->bin.m);
+	bl__turn_end(s, p, f->aux);
 }
 
 /* Free a node that left p's mailbox (handled or dropped). */
