@@ -311,17 +311,12 @@ static inline void bl__frame_prefetch(const struct bl_msg *f)
 	}
 }
 
-static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
-			   struct bl_msg *f)
+unsigned bl__frame_each(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c, struct bl_msg *f)
 {
 	struct bl_frame_iter it;
 	struct bl_msg v;
 	unsigned n = 0;
 
-	if (p->beh->handle_frame != NULL) {
-		bl__frame_whole(s, p, c, f);
-		return f->aux;
-	}
 	/* The walk reads every header: the next frame's lines, while this one
 	 * is handled (this one's were read when its packet was classified). */
 	if (p->mbox.head != NULL && p->mbox.head->type == BL_MSG_FRAME)
@@ -335,6 +330,16 @@ static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx 
 		n++;
 	}
 	return n;
+}
+
+static unsigned frame_turn(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c,
+			   struct bl_msg *f)
+{
+	if (p->beh->handle_frame != NULL) {
+		bl__frame_whole(s, p, c, f);
+		return f->aux;
+	}
+	return bl__frame_each(s, p, c, f);
 }
 
 bool bl_frame_next(struct bl_frame_iter *it, struct bl_msg *out)

@@ -261,12 +261,12 @@ static inline int bl_sched_deliver_frame_owned(struct bl_sched *s, uint64_t dst,
 
 /*
  * bl_sched_deliver_frame_owned for the data plane's RX, outside every turn:
- * when dst waits with an empty mailbox, is not blocked, has no timeout due
- * nor an upgrade waiting, and its behaviour takes frames whole
- * (handle_frame), the frame is handled at once, as the turn the process
- * would get next anyway: no node is queued, none is taken from the pool,
- * and the handler runs while the frame is still in the cache. What it
- * sends leaves as from any turn. Otherwise the frame is queued as by
+ * when dst waits with an empty mailbox, is not blocked, and has no timeout
+ * due nor an upgrade waiting, the frame is handled at once, as the turn
+ * the process would get next anyway (whole by handle_frame, else message
+ * by message): no node is queued, none is taken from the pool, and the
+ * handler runs while the frame is still in the cache. What it sends leaves
+ * as from any turn. Otherwise the frame is queued as by
  * bl_sched_deliver_frame_owned, behind what waits, so the order of a
  * process's messages holds either way. Same returns.
  */
@@ -282,7 +282,6 @@ static inline int bl_sched_deliver_frame_now(struct bl_sched *s, uint64_t dst, u
 	p = bl__proc_get(s, dst);
 	if (unlikely(p == NULL) || p->mbox.len != 0 || p->status == BL_PROC_RUNNING ||
 	    (p->flags & (BL_PF_RUNQ | BL_PF_BLOCKED | BL_PF_EXIT_PENDING | BL_PF_TIMEOUT_DUE)) ||
-	    p->beh->handle_frame == NULL ||
 	    __atomic_load_n(&p->beh->next, __ATOMIC_ACQUIRE) != NULL)
 		return bl_sched_deliver_frame_owned(s, dst, src, m, off, len, count, flags);
 	f.next = NULL;

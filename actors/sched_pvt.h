@@ -35,6 +35,10 @@ void bl__flow_over_limit(struct bl_sched *s, struct bl_proc *p, const struct bl_
 /* What ends a turn, past its counts, for a process with more to do than
  * wait (actors/proc.c). */
 void bl__turn_end_more(struct bl_sched *s, struct bl_proc *p);
+/* The messages of frame node f handled one by one (handle_message), in a
+ * turn of p's; an exit asked for mid-frame leaves the rest. Returns how
+ * many were handled (actors/proc.c). */
+unsigned bl__frame_each(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c, struct bl_msg *f);
 
 /* The live process for pid on this lcore, or NULL. Owner. */
 static inline struct bl_proc *bl__proc_get(struct bl_sched *s, uint64_t pid)
@@ -111,20 +115,26 @@ static __rte_always_inline void bl__turn_end(struct bl_sched *s, struct bl_proc 
 /*
  * Frame node f (on the caller's stack, its mbuf reference the caller's)
  * handled by p at once (bl_sched_deliver_frame_now), as the turn it would
- * get next. The reference is released after, unless the turn lent it
- * (bl_sched_lend_frame).
+ * get next: whole (handle_frame) or message by message. The reference is
+ * released after, unless the turn lent it (bl_sched_lend_frame).
  */
 static __rte_always_inline void bl__proc_frame_now(struct bl_sched *s, struct bl_proc *p,
 						   struct bl_msg *f)
 {
 	struct bl_ctx c = { s, p };
+	unsigned n = f->aux;
 
 	p->status = BL_PROC_RUNNING;
 	s->cur_proc = p;
-	bl__frame_whole(s, p, &c, f);
+	if (likely(p->beh->handle_frame != NULL)) {
+		bl__frame_whole(s, p, &c, f);
+	} else {
+		n = bl__frame_each(s, p, &c, f);
+		s->drops[BL_SDROP_EXITED] += f->aux - n; /* an exit mid-frame */
+	}
 	if (!(f->flags & BL_MSG_F_LENT))
 		rte_pktmbuf_free(f->bin.m);
-	bl__turn_end(s, p, f->aux);
+	bl__turn_end(s, p, n);
 }
 
 /* Free a node that left p's mailbox (handled or dropped). */

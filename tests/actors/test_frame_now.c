@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bl_sched_deliver_frame_now, the data plane's way in: a frame for a
- * process that waits with an empty mailbox and takes frames whole is
- * handled there and then (no node queued, none taken from the pool, the
- * caller's reference released or lent); anything else is queued behind
- * what waits, so a process's messages keep their order.
+ * process that waits with an empty mailbox is handled there and then, whole
+ * (handle_frame) or message by message (no node queued, none taken from
+ * the pool, the caller's reference released or lent); anything else is
+ * queued behind what waits, so a process's messages keep their order.
  */
 #include "frame_test.h"
 
@@ -94,28 +94,41 @@ static void test_queued_behind_waiting_mail(void **state)
 	world_free(w);
 }
 
-/* A behaviour that reads messages one by one gets the frame through its
- * mailbox and a turn, as before. */
-static void test_message_behaviour_queued(void **state)
+/* A behaviour that reads messages one by one (handle_message only, as
+ * every module's) is handed them at once too, each a view and a reduction;
+ * an exit in the middle leaves the rest, counted as exited drops. */
+static void test_message_behaviour_at_once(void **state)
 {
 	struct world *w = world_new(1, NULL, false);
 	struct bl_sched *s = w->s[0];
-	struct rec r = { 0 };
+	unsigned start = rte_mempool_avail_count(w->pool);
+	struct rec r = { 0 }, q = { .exit_at = 2 };
 	uint64_t pid = bl_proc_spawn(s, &rec_beh, &r, NULL);
+	uint64_t quitter = bl_proc_spawn(s, &rec_beh, &q, NULL);
 	struct bl_proc *p = bl_proc_lookup(s, pid);
+	uint64_t exited = s->drops[BL_SDROP_EXITED];
 	struct frame f;
 
 	(void)state;
 	frame_build(w, &f, N, KEY_BASE);
 	assert_int_equal(deliver_now(s, pid, &f), 0);
-	assert_int_equal(r.n, 0);
-	assert_int_equal(p->mbox.len, 1);
-	assert_true(p->flags & BL_PF_RUNQ);
-	world_settle(s);
 	assert_int_equal(r.n, N);
 	assert_seen(&r, 0, &f, N, SRC_TOKEN, BL_MSG_F_NET | BL_MSG_F_VIEW);
+	assert_int_equal(p->reductions, N);
+	assert_int_equal(p->mbox.len, 0);
+	assert_int_equal(p->flags & BL_PF_RUNQ, 0);
+	assert_int_equal(bl_msg_pool_in_use(&s->msgs), 0);
 	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
+	/* The quitter handles two, then its exit takes effect as the turn ends. */
+	assert_int_equal(deliver_now(s, quitter, &f), 0);
+	assert_int_equal(q.n, 2);
+	assert_int_equal(q.terminated, 1);
+	assert_null(bl_proc_lookup(s, quitter));
+	assert_int_equal(s->drops[BL_SDROP_EXITED], exited + N - 2);
+	assert_int_equal(rte_mbuf_refcnt_read(f.m), 1);
+	assert_int_equal(bl_sched_check(s), 0);
 	rte_pktmbuf_free(f.m);
+	assert_int_equal(rte_mempool_avail_count(w->pool), start);
 	world_free(w);
 }
 
@@ -233,7 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_process_handles_at_once),
 		cmocka_unit_test(test_queued_behind_waiting_mail),
-		cmocka_unit_test(test_message_behaviour_queued),
+		cmocka_unit_test(test_message_behaviour_at_once),
 		cmocka_unit_test(test_exit_in_handler),
 		cmocka_unit_test(test_lent_reference_kept),
 		cmocka_unit_test(test_lend_cancelled),
