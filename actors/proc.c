@@ -293,13 +293,7 @@ void bl__timer_fire(void *arg, struct bl_tnode *t)
 		send_timer_fire(s, (struct bl_timer *)t);
 }
 
-/*
- * The messages of a frame node, one by one, each a message of its own (a
- * view into the frame's mbuf: no copy, no reference) and a reduction, with
- * the scratch arena reset after each. An exit asked for mid-frame leaves the
- * rest unhandled, as it leaves the rest of the mailbox. Returns how many
- * were handled.
- */
+/* The lines of frame node f's messages, prefetched. */
 static inline void bl__frame_prefetch(const struct bl_msg *f)
 {
 	const uint8_t *d = rte_pktmbuf_mtod_offset(f->bin.m, const uint8_t *, f->bin.off);
@@ -311,6 +305,13 @@ static inline void bl__frame_prefetch(const struct bl_msg *f)
 	}
 }
 
+/*
+ * The messages of a frame node, one by one, each a message of its own (a
+ * view into the frame's mbuf: no copy, no reference) and a reduction, with
+ * the scratch arena reset after each. An exit asked for mid-frame leaves the
+ * rest unhandled, as it leaves the rest of the mailbox. Returns how many
+ * were handled.
+ */
 unsigned bl__frame_each(struct bl_sched *s, struct bl_proc *p, struct bl_ctx *c, struct bl_msg *f)
 {
 	struct bl_frame_iter it;

@@ -6,8 +6,9 @@
  * handle_pkt calls it).
  *
  * A frame whose messages all go to one process (or pool member) on this
- * lcore is given whole, as one mailbox entry that takes over the rx
- * reference (deliver_frame); anything else goes message by message, each a
+ * lcore is given whole (deliver_frame): handled there and then when the
+ * process waits idle, else as one mailbox entry that takes over the rx
+ * reference (bl_sched_deliver_frame_now); anything else goes message by message, each a
  * reference on the received mbuf (deliver_one, from dispatch_mixed), a
  * group fanning one message out to every member. A message counts as
  * delivered when the runtime took it, else as a drop with a named reason.
@@ -222,10 +223,11 @@ static inline void dispatch_mixed(struct bl_lcore *lc, uint16_t in_port, struct 
 
 /*
  * Every message of the frame is for one process or pool target: give the
- * whole frame to the process as one mailbox entry (one node, one reference,
- * no copy). A group, a process on another lcore, or a frame the runtime
- * will not take whole, goes message by message instead. Returns false if
- * the caller must do that; true when m is no longer the caller's.
+ * whole frame to the process, handled at once if it waits idle, else as
+ * one mailbox entry (one node, one reference, no copy); counted in acc.
+ * A group, a process on another lcore, or a frame the runtime will not
+ * take whole, goes message by message instead. Returns false if the
+ * caller must do that; true when m is no longer the caller's.
  */
 static inline bool deliver_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 				 const struct bl_pkt *pkt, uint16_t idx, uint16_t count,
