@@ -87,6 +87,7 @@ static inline uint32_t bl__now_run(struct bl_sched *s)
  * (forward): the frame callback straight away; anything else (not a
  * frame node, no frame callback) out of line.
  */
+/* Not a frame node, or no frame callback (actors/proc.c). */
 int bl__transmit_frame_any(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f);
 
 static inline int bl__transmit_frame(struct bl_ctx *c, uint64_t dest, const struct bl_msg *f)

@@ -647,8 +647,6 @@ int bl__transmit_frame_any(struct bl_ctx *c, uint64_t dest, const struct bl_msg 
 
 	if (f->type != BL_MSG_FRAME)
 		return bl_transmit(c, dest, f);
-	if (s->tx.frame_fn != NULL)
-		return bl__transmit_frame(c, dest, f);
 	/* No frame call: its messages one by one. */
 	bl_frame_transmit_each(f, transmit_one, c, s->lcore, dest, &rc);
 	return rc;

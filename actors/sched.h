@@ -213,6 +213,22 @@ static inline int bl_sched_deliver(struct bl_sched *s, uint64_t dst, uint64_t ke
 	return bl__post_remote(s, &x);
 }
 
+/* Frame node msg for `count` wire messages, bytes [off, off+len) of m. */
+static inline void bl__frame_node(const struct bl_sched *s, struct bl_msg *msg, uint64_t src,
+				  struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t count,
+				  uint16_t flags)
+{
+	msg->src = src;
+	msg->key = 0;
+	msg->type = BL_MSG_FRAME;
+	msg->flags = flags;
+	msg->aux = count;
+	msg->rx_tsc = s->stamp;
+	msg->bin.m = m;
+	msg->bin.off = off;
+	msg->bin.len = len;
+}
+
 /*
  * Deliver every message of one received wire frame to dst, a process of
  * this lcore, as one mailbox entry: bytes [off, off+len) of m are `count`
@@ -247,15 +263,7 @@ static inline int bl_sched_deliver_frame_owned(struct bl_sched *s, uint64_t dst,
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	msg->src = src;
-	msg->key = 0;
-	msg->type = BL_MSG_FRAME;
-	msg->flags = flags;
-	msg->aux = count;
-	msg->rx_tsc = s->stamp;
-	msg->bin.m = m;
-	msg->bin.off = off;
-	msg->bin.len = len;
+	bl__frame_node(s, msg, src, m, off, len, count, flags);
 	return bl__mailbox_put(s, p, msg); /* a refused node releases m */
 }
 
@@ -285,15 +293,7 @@ static inline int bl_sched_deliver_frame_now(struct bl_sched *s, uint64_t dst, u
 	    __atomic_load_n(&p->beh->next, __ATOMIC_ACQUIRE) != NULL)
 		return bl_sched_deliver_frame_owned(s, dst, src, m, off, len, count, flags);
 	f.next = NULL;
-	f.src = src;
-	f.key = 0;
-	f.type = BL_MSG_FRAME;
-	f.flags = flags;
-	f.aux = count;
-	f.rx_tsc = s->stamp;
-	f.bin.m = m;
-	f.bin.off = off;
-	f.bin.len = len;
+	bl__frame_node(s, &f, src, m, off, len, count, flags);
 	bl__proc_frame_now(s, p, &f);
 	return 0;
 }

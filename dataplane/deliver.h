@@ -2,8 +2,8 @@
 /*
  * Delivery of received messages to processes (route kinds process, group,
  * pool): the data plane's side of the border with the process runtime
- * (actors/). Owner lcore only; per packet, so static inline (only lcore.c's
- * handle_pkt calls it).
+ * (actors/). Owner lcore only; per packet, so static inline (lcore.c's
+ * handle_pkt and lcore6.c's handle_frame call it).
  *
  * A frame whose messages all go to one process (or pool member) on this
  * lcore is given whole (deliver_frame): handled there and then when the

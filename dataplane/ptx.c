@@ -96,7 +96,6 @@ static int pframe_materialize(struct bl_lcore *lc, struct bl_pframe *f)
 	c = rte_pktmbuf_alloc(lc->r->pool);
 	f->m = NULL;
 	f->by_ref = 0;
-	f->whole = 0;
 	if (c == NULL || rte_pktmbuf_tailroom(c) < BL_WIRE_HDRS_LEN + f->msgs_len) {
 		rte_pktmbuf_free(c);
 		rte_pktmbuf_free(src);
@@ -157,28 +156,48 @@ static __rte_noinline bool pframe_headers_other(struct bl_lcore *lc, struct bl_p
 }
 
 /*
- * A whole frame's run (f->whole) leaves as the fast path's frames do: its
- * checked headers rewritten in place. False, with nothing done but its
- * reference made its own, when the mbuf is shared: the caller closes it
- * the general way (pframe_close).
+ * Whether in-place run f is all of its received IPv4 frame (20-byte IPv4
+ * header, every message, nothing after; an IPv6 frame's run starts at 78
+ * or later): its checked headers then take the fast path's rewrite.
  */
-static __rte_always_inline bool pframe_send_whole(struct bl_lcore *lc, struct bl_pframe *f)
+static inline bool run_whole4(const struct bl_pframe *f)
 {
-	struct rte_mbuf *m = f->m;
+	return !f->v6 && f->run_off == BL_WIRE_HDRS_LEN &&
+	       f->m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len;
+}
+
+/* A run_whole4 run's headers, rewritten in place. */
+static __rte_always_inline void pframe_rewrite_whole(struct bl_pframe *f)
+{
 	const struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
 				   .frame_off = BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
 
-	ptx_ref_own(lc, f);
-	if (unlikely(rte_mbuf_refcnt_read(m) != 1))
-		return false;
-	bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
+	bl_wire_rewrite_out(f->m, &pk, &f->o, *f->seq);
+}
+
+/* f's frame, its headers written, queued for TX; f is empty after. */
+static __rte_always_inline void pframe_queue(struct bl_lcore *lc, struct bl_pframe *f)
+{
 	*f->seq += f->n;
-	f->by_ref = 0;
-	f->whole = 0;
-	f->m = NULL;
-	bl_stat_add(&lc->st.ptx_inplace, 1);
 	bl_stat_add(&lc->st.ptx_frames, 1);
-	tx_enqueue_proc(lc, f->port, m, f->n, f->rx_tsc);
+	tx_enqueue_proc(lc, f->port, f->m, f->n, f->rx_tsc);
+	f->m = NULL;
+}
+
+/*
+ * pframe_close for a BL_RUN_WHOLE run, inline: the close's usual case. False, with nothing done
+ * but its reference made its own, when the mbuf is shared: the caller
+ * closes it the general way.
+ */
+static __rte_always_inline bool pframe_send_whole(struct bl_lcore *lc, struct bl_pframe *f)
+{
+	ptx_ref_own(lc, f);
+	if (unlikely(rte_mbuf_refcnt_read(f->m) != 1))
+		return false;
+	f->by_ref = 0;
+	bl_stat_add(&lc->st.ptx_inplace, 1);
+	pframe_rewrite_whole(f);
+	pframe_queue(lc, f);
 	return true;
 }
 
@@ -187,8 +206,6 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 	const bool other = f->other; /* an IPv6 hop, or one on a VLAN */
 	uint8_t *hdr;
 
-	f->whole = 0;
-
 	if (f->by_ref) {
 		struct rte_mbuf *m = f->m;
 
@@ -196,20 +213,12 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		if (rte_mbuf_refcnt_read(m) == 1) {
 			f->by_ref = 0;
 			bl_stat_add(&lc->st.ptx_inplace, 1);
-			if (!f->v6 && f->run_off == BL_WIRE_HDRS_LEN &&
-			    m->data_len == BL_WIRE_HDRS_LEN + f->msgs_len) {
-				/* The run is all of the received frame (20-byte IPv4
-				 * header, every message, nothing after; an IPv6
-				 * frame's run starts at 78 or later): its checked
-				 * headers take the fast path's rewrite. */
-				struct bl_pkt pk = { .l3_off = BL_WIRE_ETH_LEN,
-						     .frame_off =
-							 BL_WIRE_HDRS_LEN - BL_WIRE_FRAME_HDR_LEN };
-
-				bl_wire_rewrite_out(m, &pk, &f->o, *f->seq);
+			if (run_whole4(f)) {
+				pframe_rewrite_whole(f);
 				if (unlikely(other) && !pframe_headers_other(lc, f, true))
 					return;
-				goto queue;
+				pframe_queue(lc, f);
+				return;
 			}
 			/* Ours alone: new headers right before the run, nothing after it. */
 			rte_pktmbuf_adj(m, (uint16_t)(f->run_off - BL_WIRE_HDRS_LEN));
@@ -226,11 +235,7 @@ static void pframe_close(struct bl_lcore *lc, struct bl_pframe *f)
 		hdr = rte_pktmbuf_mtod(f->m, uint8_t *);
 		bl_wire_put_headers_out(hdr, &f->o, f->n, *f->seq, f->msgs_len, lc->ip_id++);
 	}
-queue:
-	*f->seq += f->n;
-	bl_stat_add(&lc->st.ptx_frames, 1);
-	tx_enqueue_proc(lc, f->port, f->m, f->n, f->rx_tsc);
-	f->m = NULL;
+	pframe_queue(lc, f);
 }
 
 void bl_lcore_close_frames(struct bl_lcore *lc)
@@ -259,8 +264,7 @@ static inline void pframe_start_run(struct bl_lcore *lc, struct bl_pframe *f, st
 				    uint32_t run_off, const struct bl_msg *node)
 {
 	ptx_ref_take(lc, f, m, node);
-	f->by_ref = 1;
-	f->whole = 0; /* the caller tells */
+	f->by_ref = BL_RUN_IN_PLACE;
 	f->run_off = run_off;
 	f->n = 0;
 	f->msgs_len = 0;
@@ -421,7 +425,6 @@ static struct bl_pframe *pframe_open(struct bl_lcore *lc, uint64_t dest, struct 
 		return f;
 	}
 	f->by_ref = 0;
-	f->whole = 0;
 	f->m = rte_pktmbuf_alloc(lc->r->pool);
 	if (f->m == NULL) {
 		*why = BL_PTX_DROP_NO_MBUF;
@@ -664,7 +667,8 @@ static __rte_noinline int proc_tx_frame_any(struct bl_lcore *lc, uint32_t lcore,
 	bl_stat_add(&lc->st.ptx_buffered, n);
 	f->msgs_len = fr->bin.len;
 	f->n = (uint16_t)n;
-	f->whole = !f->other && frame_is_whole(fr);
+	if (!f->other && frame_is_whole(fr))
+		f->by_ref = BL_RUN_WHOLE;
 	return 0;
 
 one_by_one:
@@ -687,11 +691,12 @@ int bl_lcore_proc_tx_frame(void *arg, uint32_t lcore, uint64_t dest, const struc
 
 	/* The usual case: a plain whole frame to where the last one went, which
 	 * is still open; that one leaves now and this one takes its slot. */
-	if (likely(lc->n_pf == 1 && f->dest == dest && f->whole && (fr->flags & BL_MSG_F_PLAIN) &&
-		   frame_is_whole(fr) && fr->bin.len <= f->room_max && n <= UINT16_MAX) &&
+	if (likely(lc->n_pf == 1 && f->dest == dest && f->by_ref == BL_RUN_WHOLE &&
+		   (fr->flags & BL_MSG_F_PLAIN) && frame_is_whole(fr) &&
+		   fr->bin.len <= f->room_max && n <= UINT16_MAX) &&
 	    likely(pframe_send_whole(lc, f))) {
 		pframe_start_run(lc, f, fr->bin.m, fr->bin.off, fr);
-		f->whole = 1;
+		f->by_ref = BL_RUN_WHOLE;
 		f->room = f->room_max;
 		f->msgs_len = fr->bin.len;
 		f->n = (uint16_t)n;

@@ -78,12 +78,17 @@ static inline struct bl_ptx_src bl_ptx_token_decode(uint64_t token)
 /*
  * An open frame of process-sent messages for one destination. Two modes:
  *  - copy (by_ref 0): m is a fresh mbuf, headers first, messages appended;
- *  - in place (by_ref 1): the messages so far are one run of wire messages,
- *    byte for byte as they would be written, inside a received mbuf m (one
- *    reference held): bytes [run_off, run_off + msgs_len) from its data
- *    start. Closed with m no longer shared, the run gets new headers in front
- *    of it and m leaves as it is; otherwise the run is copied out first.
+ *  - in place (by_ref non-zero): the messages so far are one run of wire
+ *    messages, byte for byte as they would be written, inside a received
+ *    mbuf m (one reference held): bytes [run_off, run_off + msgs_len) from
+ *    its data start. Closed with m no longer shared, the run gets new
+ *    headers in front of it and m leaves as it is; otherwise the run is
+ *    copied out first. BL_RUN_WHOLE: the run is all of a received IPv4
+ *    frame to an IPv4 hop off any VLAN, which the next frame to dest may
+ *    send on the fast lane (ptx.c: bl_lcore_proc_tx_frame).
  */
+#define BL_RUN_IN_PLACE 1u
+#define BL_RUN_WHOLE	2u
 struct bl_pframe {
 	uint64_t dest;
 	struct rte_mbuf *m;
@@ -104,10 +109,6 @@ struct bl_pframe {
 	/* A hop reached over IPv6 (o6 its bytes), or one on a VLAN (the tags
 	 * the frame gets): not the usual case, finished out of line. */
 	uint8_t other; /* v6 or vlan: the close takes pframe_headers_other */
-	/* The run is a whole received IPv4 frame (its headers checked, every
-	 * message, nothing after) to an IPv4 hop off any VLAN: closed by
-	 * pframe_send_whole. Set only by bl_lcore_proc_tx_frame. */
-	uint8_t whole;
 	uint8_t v6;
 	uint16_t vlan, vlan_outer;
 	union { /* the destination's bytes: rewritten in place or written anew */
