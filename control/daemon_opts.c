@@ -48,6 +48,11 @@ static void usage(FILE *f, const char *prog)
 	    "  --port-vlan-ip P.V=ADDR  an address (IPv4 or IPv6) of VLAN V on port P,\n"
 	    "                       which port P then accepts (default: the port's own)\n"
 	    "  --promisc            accept frames for any destination MAC\n"
+	    "  --udp6-check WHICH   IPv6 frames whose UDP checksum is summed on receive (when\n"
+	    "                       the port does not check it): 'used' (default), those whose\n"
+	    "                       messages beamline uses or re-heads, not those it forwards\n"
+	    "                       whole (their checksum goes on, updated, for the receiver);\n"
+	    "                       'all', every one\n"
 	    "  --rxd N, --txd N     descriptors per queue (default 1024)\n"
 	    "  --mtu N              IP MTU of every port, 68..9000 (default: the port's own)\n"
 	    "  --max-routes N       route table bound (default 1000000)\n"
@@ -202,6 +207,7 @@ int bl_daemon_parse_opts(int argc, char **argv, struct bl_daemon_opts *o)
 		O_PORTVLANS,
 		O_PORTVLANIP,
 		O_PROMISC,
+		O_UDP6_CHECK,
 		O_RXD,
 		O_TXD,
 		O_MTU,
@@ -235,6 +241,7 @@ int bl_daemon_parse_opts(int argc, char **argv, struct bl_daemon_opts *o)
 		{ "port-vlans", required_argument, NULL, O_PORTVLANS },
 		{ "port-vlan-ip", required_argument, NULL, O_PORTVLANIP },
 		{ "promisc", no_argument, NULL, O_PROMISC },
+		{ "udp6-check", required_argument, NULL, O_UDP6_CHECK },
 		{ "rxd", required_argument, NULL, O_RXD },
 		{ "txd", required_argument, NULL, O_TXD },
 		{ "mtu", required_argument, NULL, O_MTU },
@@ -328,6 +335,15 @@ int bl_daemon_parse_opts(int argc, char **argv, struct bl_daemon_opts *o)
 			break;
 		case O_PROMISC:
 			o->rc.promisc = true;
+			break;
+		case O_UDP6_CHECK:
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "used") != 0) {
+				bl_say(stderr,
+				       "beamline: bad value '%s' for --udp6-check: 'used' or 'all'",
+				       optarg);
+				return -EINVAL;
+			}
+			o->rc.udp6_check_all = strcmp(optarg, "all") == 0;
 			break;
 		case O_RXD:
 		case O_TXD:

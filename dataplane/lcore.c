@@ -70,7 +70,20 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	const uint8_t *frame;
 	uint16_t common = TGT_DONE, i, count;
 
-	bad = bl_wire_parse_hdrs(m, &acc->local, &pkt);
+	if (likely(bl__wire_parse_usual(m, &acc->local, &pkt))) {
+		bad = BL_PKT_DROP_NONE;
+	} else if (bl_wire_is_ipv6(m) && m->nb_segs == 1) {
+		/* IPv6: its own path (lcore6.c), out of this one's way; it
+		 * counts what it drops. */
+		const struct bl_port *port = &lc->r->ports[in_port];
+
+		count = bl__lcore_pkt6(lc, in_port, m, &port->local, &port->local6, 0, 0);
+		acc->pkts += count != 0;
+		acc->msgs += count;
+		return;
+	} else {
+		bad = bl__wire_parse_full(m, &acc->local, &pkt);
+	}
 	if (likely(bad == BL_PKT_DROP_NONE)) {
 		enum bl_wire_status st;
 
@@ -81,10 +94,9 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	}
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
 		if (bad == BL_PKT_DROP_NOT_IPV4) {
-			/* IPv6 or tagged: their own paths (lcore6.c, lcore_vlan.c),
-			 * out of this one's way; they count what they drop. */
-			count = bl_wire_is_ipv6(m) ? bl__lcore_pkt6(lc, in_port, m)
-						   : bl__lcore_pkt_l2(lc, in_port, m);
+			/* Tagged, ARP or neither: lcore_vlan.c, which counts
+			 * what it drops. */
+			count = bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
 			return;

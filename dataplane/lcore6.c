@@ -16,7 +16,10 @@
  * path pays one compare on its slow side and nothing on its fast one.
  *
  * An IPv6 frame is checked (dataplane/wire6.h), classified like any frame,
- * its source tracked by its IPv6 address (bl_seq_observe6), then handled
+ * its UDP checksum summed unless it is forwarded whole in place (then it
+ * goes on updated, for the receiver to check; --udp6-check all sums every
+ * frame: docs/wire-format.md section 6), its source tracked by its IPv6
+ * address (bl_seq_observe6), then handled
  * as the IPv4 path handles a frame: a frame for one hop is rewritten in
  * place when its headers are the hop family's (IPv6: the UDP checksum
  * updated from the words that changed), else reframed in its own mbuf
@@ -160,28 +163,17 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	handle_frame(lc, in_port, m, &pkt, common, count);
 }
 
-uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
-{
-	const struct bl_port *port = &lc->r->ports[in_port];
-
-	if (unlikely(
-		bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m)))) {
-		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, 0, 0); /* the control thread's */
-		return 0;
-	}
-
-	return bl__lcore_pkt6_on(lc, in_port, m, &port->local, &port->local6);
-}
-
-uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			   const struct bl_wire_local *local, const struct bl_wire_local6 *local6)
+uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			const struct bl_wire_local *local, const struct bl_wire_local6 *local6,
+			uint16_t outer, uint16_t vid)
 {
 	uint16_t common = TGT_DONE, count;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
 	uint8_t src6[16];
+	bool unsummed = false; /* the UDP checksum still to be summed, if used */
 
-	bad = bl_wire_parse6_hdrs(m, local, local6, &pkt, src6);
+	bad = bl__wire_parse6(m, local, local6, &pkt, src6, &unsummed);
 	if (bad == BL_PKT_DROP_NONE) {
 		enum bl_wire_status st;
 
@@ -190,29 +182,45 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 		if (st != BL_WIRE_OK)
 			bad = bl_pkt_drop_from_wire(st);
 	}
-	if (bad != BL_PKT_DROP_NONE) {
-		bl_stat_add(&lc->st.pkt_drops[bad], 1);
-		bl_stat_add(&lc->st.drop_pkts, 1);
-		rte_pktmbuf_free(m);
-		return 0;
+	/* A drop is named as the full parse would have named it: a wrong sum
+	 * first. So is every frame with --udp6-check all. */
+	if (unlikely(unsummed) && (bad != BL_PKT_DROP_NONE || lc->r->conf.udp6_check_all)) {
+		if (!bl_wire_udp6_sum_ok(m, &pkt))
+			bad = BL_PKT_DROP_UDP_BAD_CSUM;
+		unsummed = false;
 	}
+	if (bad != BL_PKT_DROP_NONE)
+		goto drop;
 	count = pkt.fr.count;
-	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
 	if (common < TGT_PROC) { /* one hop: the usual case, straight to it */
 		struct bl_hop_out *out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
 
 		/* An IPv6 hop with nothing to add, this frame's headers its
 		 * family's with nothing between them, and it fits: rewritten
 		 * in place here, as the IPv4 path does (forward1 checks the
-		 * same for every other case). */
+		 * same for every other case). Its messages go on as they came,
+		 * so its checksum, unsummed, goes on too: updated from the
+		 * words that change (never offloaded then, which would sum the
+		 * bytes as they are), for the receiver to check. */
 		if (likely(out->plain6 &&
 			   pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
 			   BL_WIRE_IP6_LEN + BL_WIRE_UDP_LEN + pkt.frame_len <= out->mtu)) {
-			bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq, out->csum6_tx);
+			bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
+			bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq,
+					     out->csum6_tx && !unsummed);
 			out->seq += count;
 			tx_enqueue(lc, out->port, m, count);
 			return count;
 		}
+	}
+	/* Anything else uses the messages, or gives the frame new headers
+	 * and a new checksum: the old one is checked first. */
+	if (unlikely(unsummed) && !bl_wire_udp6_sum_ok(m, &pkt)) {
+		bad = BL_PKT_DROP_UDP_BAD_CSUM;
+		goto drop;
+	}
+	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
+	if (common < TGT_PROC) {
 		bl__lcore_forward1(lc, m, &pkt, common, count);
 		return count;
 	}
@@ -221,4 +229,16 @@ uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	pkt.src_ip = bl_src6_learn(lc, src6);
 	handle_frame(lc, in_port, m, &pkt, common, count);
 	return count;
+
+drop:
+	/* Neighbour discovery is ICMPv6, not UDP: the control thread's. */
+	if (bad == BL_PKT_DROP_NOT_UDP &&
+	    bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
+		return 0;
+	}
+	bl_stat_add(&lc->st.pkt_drops[bad], 1);
+	bl_stat_add(&lc->st.drop_pkts, 1);
+	rte_pktmbuf_free(m);
+	return 0;
 }

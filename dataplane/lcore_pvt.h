@@ -49,7 +49,10 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
 /*
  * Out of line, in lcore6.c (the IPv4 path pays nothing for them):
  *  - bl__lcore_pkt6: an IPv6 packet (by its ethertype) received on
- *    in_port: checked, its source tracked, its messages handled. Returns
+ *    in_port, on VLAN outer.vid (0.0: untagged; its tags stripped), checked
+ *    against local and local6 (the port's, or its VLAN's): checked, its
+ *    source tracked, its messages handled (neighbour discovery, to the
+ *    control thread). Returns
  *    the messages of an accepted frame, 0 if it was dropped (counted);
  *  - bl__lcore_frame6: an accepted frame (the fields of its struct bl_pkt
  *    by value: its address leaving the IPv4 path would make that path
@@ -63,10 +66,9 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
  *    fate, past bl__lcore_frame6's general case.
  * m is no longer the caller's. Owner lcore.
  */
-uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
-/* bl__lcore_pkt6 with what is accepted given (a VLAN's addresses). */
-uint16_t bl__lcore_pkt6_on(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			   const struct bl_wire_local *local, const struct bl_wire_local6 *local6);
+uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+			const struct bl_wire_local *local, const struct bl_wire_local6 *local6,
+			uint16_t outer, uint16_t vid);
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
 		      uint16_t count);

@@ -180,13 +180,9 @@ static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, 
 	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 		struct bl_wire_local6 local6 = port->local6;
 
-		if (bl_nbr_wire_is_nd(d, rte_pktmbuf_data_len(m))) {
-			bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
-			return false;
-		}
 		if (v != NULL && !bl__wire_ip6_eq(v->ip6, unset))
 			memcpy(local6.ip, v->ip6, 16);
-		*count = bl__lcore_pkt6_on(lc, in_port, m, &local, &local6);
+		*count = bl__lcore_pkt6(lc, in_port, m, &local, &local6, outer, vid);
 		return false;
 	}
 	if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&

@@ -25,10 +25,13 @@
 #define BL_SCHED_SLICE_US 1000 /* default: processes run at most this long between two polls */
 
 struct bl_router_conf {
-	uint16_t rxd, txd;		/* descriptors per queue (default 1024) */
-	uint16_t udp_port;		/* wire-format UDP port (default 7447) */
-	uint16_t mtu;			/* IP MTU of every port, 68..9000; 0: each port's own */
-	bool promisc;			/* accept any destination MAC */
+	uint16_t rxd, txd; /* descriptors per queue (default 1024) */
+	uint16_t udp_port; /* wire-format UDP port (default 7447) */
+	uint16_t mtu;	   /* IP MTU of every port, 68..9000; 0: each port's own */
+	bool promisc;	   /* accept any destination MAC */
+	/* sum every IPv6 frame's UDP checksum on receive (where the port does
+	 * not), not only the frames whose messages beamline uses: lcore6.c */
+	bool udp6_check_all;
 	uint32_t port_ip[BL_MAX_PORTS]; /* host order; 0 = default 10.0.<port>.1 */
 	/* network order; all zero = default fd00:0:0:<port>::1 */
 	uint8_t port_ip6[BL_MAX_PORTS][16];

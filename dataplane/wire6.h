@@ -266,7 +266,23 @@ static inline bool bl__wire_ip6_opts_skippable(const uint8_t *h, uint32_t len)
 static inline enum bl_pkt_drop bl_wire_parse6_hdrs(const struct rte_mbuf *m,
 						   const struct bl_wire_local *local,
 						   const struct bl_wire_local6 *local6,
-						   struct bl_pkt *pkt, uint8_t src6[16])
+						   struct bl_pkt *pkt, uint8_t src6[16]);
+
+/*
+ * bl_wire_parse6_hdrs, with the one pass over every byte left out where
+ * the caller may not need it (unsummed non-NULL): the checks are the same,
+ * but a checksum that only software could check (_UNKNOWN, and not 0) is
+ * not summed, and *unsummed is set to say so. The caller then sums it
+ * (bl_wire_udp6_sum_ok) before it uses the messages, and before it names
+ * any drop that the sum would have preceded; *pkt's l3_off, frame_off and
+ * frame_len are filled for that from not_for_us on. unsummed NULL: the
+ * sum is checked here (bl_wire_parse6_hdrs).
+ */
+static __rte_always_inline enum bl_pkt_drop bl__wire_parse6(const struct rte_mbuf *m,
+							    const struct bl_wire_local *local,
+							    const struct bl_wire_local6 *local6,
+							    struct bl_pkt *pkt, uint8_t src6[16],
+							    bool *unsummed)
 {
 	static const uint8_t any[16];
 	const uint8_t *d, *ip, *udp;
@@ -327,10 +343,18 @@ static inline enum bl_pkt_drop bl_wire_parse6_hdrs(const struct rte_mbuf *m,
 	l4_flags = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (l4_flags == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return BL_PKT_DROP_UDP_BAD_CSUM;
-	if (l4_flags == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN &&
-	    (bl__wire_raw16(udp + BL__UDP_CSUM) == 0 ||
-	     bl__wire_fold(bl__wire_udp6_sum_in(ip, off, udp_len)) != 0xffff))
-		return BL_PKT_DROP_UDP_BAD_CSUM;
+	if (l4_flags == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN) {
+		if (bl__wire_raw16(udp + BL__UDP_CSUM) == 0)
+			return BL_PKT_DROP_UDP_BAD_CSUM;
+		if (unsummed != NULL)
+			*unsummed = true;
+		else if (bl__wire_fold(bl__wire_udp6_sum_in(ip, off, udp_len)) != 0xffff)
+			return BL_PKT_DROP_UDP_BAD_CSUM;
+	}
+	pkt->src_ip = pkt->dst_ip = 0;
+	pkt->l3_off = BL_WIRE_ETH_LEN;
+	pkt->frame_off = (uint16_t)(BL_WIRE_ETH_LEN + off + BL_WIRE_UDP_LEN);
+	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
 
 	if (!bl__wire_mac_accepted(d + BL__ETH_DST, local))
 		return BL_PKT_DROP_NOT_FOR_US;
@@ -340,16 +364,31 @@ static inline enum bl_pkt_drop bl_wire_parse6_hdrs(const struct rte_mbuf *m,
 	if (pkt->dst_port != local->udp_port)
 		return BL_PKT_DROP_NOT_FOR_US;
 
-	pkt->src_ip = pkt->dst_ip = 0;
-	pkt->l3_off = BL_WIRE_ETH_LEN;
-	pkt->frame_off = (uint16_t)(BL_WIRE_ETH_LEN + off + BL_WIRE_UDP_LEN);
-	pkt->frame_len = udp_len - BL_WIRE_UDP_LEN;
 	st = bl_wire_frame_hdr_check(d + pkt->frame_off, pkt->frame_len, &pkt->fr);
 	if (st != BL_WIRE_OK)
 		return bl_pkt_drop_from_wire(st);
 	memcpy(src6, ip + BL__IP6_SRC, 16);
 	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
 	return BL_PKT_DROP_NONE;
+}
+
+static inline enum bl_pkt_drop bl_wire_parse6_hdrs(const struct rte_mbuf *m,
+						   const struct bl_wire_local *local,
+						   const struct bl_wire_local6 *local6,
+						   struct bl_pkt *pkt, uint8_t src6[16])
+{
+	return bl__wire_parse6(m, local, local6, pkt, src6, NULL);
+}
+
+/* Is the UDP checksum right of the IPv6 packet m that bl__wire_parse6
+ * left unsummed (pkt as it filled it, from not_for_us on)? */
+static inline bool bl_wire_udp6_sum_ok(const struct rte_mbuf *m, const struct bl_pkt *pkt)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->l3_off);
+	uint32_t off = (uint32_t)(pkt->frame_off - pkt->l3_off - BL_WIRE_UDP_LEN);
+
+	return bl__wire_fold(bl__wire_udp6_sum_in(ip, off, pkt->frame_len + BL_WIRE_UDP_LEN)) ==
+	       0xffff;
 }
 
 /* Is m an IPv6 packet by its ethertype? (It may still be a bad one.) */
@@ -517,10 +556,11 @@ static inline uint64_t bl__wire_sum_not64(const uint8_t *p)
  * messages unchanged, Ethernet padding trimmed. The UDP checksum, with
  * `offload`, is left to the port (bl_wire_udp6_finish); else it is updated
  * from the words that changed (RFC 1624, eqn. 3: the old ones
- * complemented, the new ones added) when the packet's own checksum is
- * right, as the parse checked or the NIC vouched (RX_L4_CKSUM_GOOD), and
- * computed over every byte otherwise (RX_L4_CKSUM_NONE: the NIC checked
- * the data but the field may be anything). The caller owns m and its data
+ * complemented, the new ones added), so that it is right exactly when the
+ * packet's own was (checked by the NIC, RX_L4_CKSUM_GOOD, or by nobody
+ * yet: lcore6.c forwards a frame whole unsummed, for the receiver to
+ * check), and computed over every byte otherwise (RX_L4_CKSUM_NONE: the
+ * NIC checked the data but the field may be anything). The caller owns m and its data
  * must be writable (refcnt 1, direct). Any lcore.
  */
 static inline void bl_wire_rewrite6_out(struct rte_mbuf *m, const struct bl_pkt *pkt,

@@ -248,7 +248,7 @@ static void test_drops6(void **state)
 
 	(void)state;
 	p = make_pkt6(m, 1, 1, 4);
-	rte_pktmbuf_mtod(p, uint8_t *)[BL_WIRE_HDRS6_LEN + 20] ^= 1; /* a payload byte */
+	twu_wr16(rte_pktmbuf_mtod(p, uint8_t *) + 54 + 6, 0); /* "no checksum" */
 	send_one(p);
 	p = make_pkt6(m, 1, 1, 4);
 	rte_pktmbuf_mtod(p, uint8_t *)[14 + 7] = 0;
@@ -418,6 +418,113 @@ static void test_answer_v6_sender(void **state)
 	bl_sched_run(LC->sched, 16);
 }
 
+/* Everything sent, raw: how many packets, and whether the first one's UDP
+ * checksum (IPv6) is right. */
+static unsigned int read_raw6(bool *first_ok)
+{
+	struct rte_mbuf *pkts[64];
+	static uint8_t buf[9000];
+	unsigned int n = 0;
+	uint16_t got, k;
+
+	while ((got = rte_eth_rx_burst(0, 0, pkts, 64)) > 0) {
+		for (k = 0; k < got; k++) {
+			const uint8_t *d = rte_pktmbuf_read(pkts[k], 0, pkts[k]->pkt_len, buf);
+
+			assert_non_null(d);
+			if (n++ == 0) {
+				assert_int_equal(twu_rd16(d + 12), 0x86DD);
+				*first_ok =
+				    twu6_udp_check(d + 14, d + 54, twu_rd16(d + 54 + 4)) == 0;
+			}
+			rte_pktmbuf_free(pkts[k]);
+		}
+	}
+	return n;
+}
+
+/* An IPv6 frame whose payload a bit error changed (its UDP checksum wrong). */
+static struct rte_mbuf *bad_sum6(const struct msg *msgs, unsigned int n)
+{
+	struct rte_mbuf *p = make_pkt6(msgs, n, 1, 4);
+
+	rte_pktmbuf_mtod(p, uint8_t *)[BL_WIRE_HDRS6_LEN + 20] ^= 1; /* a payload byte */
+	return p;
+}
+
+/*
+ * A wrong UDP checksum over IPv6 (the port checks none: net_ring). A frame
+ * forwarded whole, in place, carries it on updated, still wrong, for the
+ * receiver to find (docs/wire-format.md section 6); every frame whose
+ * messages beamline uses or re-heads is dropped as udp_bad_checksum: to an
+ * IPv4 hop, split between hops, to a process, and one whose messages
+ * would be refused anyway; and with udp6_check_all (--udp6-check all),
+ * the whole one too.
+ */
+static void test_bad_sum6(void **state)
+{
+	const struct msg whole[] = { { KEY6, 40, 0 }, { KEY6, 9, 0 } };
+	const struct msg to4[] = { { 100, 40, 0 } };
+	const struct msg split[] = { { KEY6, 40, 0 }, { 100, 9, 0 } };
+	const struct msg to_proc[] = { { 650, 40, 0 } };
+	uint64_t *csum = &LC->st.pkt_drops[BL_PKT_DROP_UDP_BAD_CSUM], c0 = *csum;
+	uint64_t fwd = LC->st.fwd_msgs, pid;
+	struct answer6 st = { 0 };
+	struct bl_route_spec s;
+	struct rte_mbuf *p;
+	bool ok = true;
+
+	(void)state;
+	/* Forwarded whole: out, its checksum still wrong; nothing dropped. */
+	send_one(bad_sum6(whole, 2));
+	assert_int_equal(read_raw6(&ok), 1);
+	assert_false(ok);
+	assert_int_equal(*csum, c0);
+	assert_int_equal(LC->st.fwd_msgs, fwd + 2);
+	/* The same frame unharmed leaves right (the update is exact). */
+	send_one(make_pkt6(whole, 2, 1, 4));
+	assert_int_equal(read_raw6(&ok), 1);
+	assert_true(ok);
+
+	/* Re-headed for an IPv4 hop, or split: summed first, dropped. */
+	send_one(bad_sum6(to4, 1));
+	send_one(bad_sum6(split, 2));
+	assert_int_equal(read_raw6(&ok), 0);
+	assert_int_equal(*csum, c0 + 2);
+
+	/* Messages that would be refused: named by the sum, as the full
+	 * parse names them. */
+	p = make_pkt6(whole, 2, 1, 4);
+	twu_wr32(rte_pktmbuf_mtod(p, uint8_t *) + BL_WIRE_HDRS6_LEN, 41); /* a length */
+	send_one(p);
+	assert_int_equal(*csum, c0 + 3);
+
+	/* To a process: summed first, dropped, nothing delivered. */
+	pid = bl_proc_spawn(LC->sched, &a6_beh, &st, NULL);
+	assert_int_not_equal(pid, BL_PID_NONE);
+	assert_int_equal(bl_registry_register(R->registry, "answer6", 16, pid), 0);
+	memset(&s, 0, sizeof(s));
+	s.action = BL_ROUTE_PROCESS;
+	snprintf(s.name, sizeof(s.name), "answer6");
+	assert_true(bl_route_add(R->routes, 650, &s) >= 0);
+	send_one(bad_sum6(to_proc, 1));
+	bl_sched_run(LC->sched, 16);
+	assert_int_equal(st.n, 0);
+	assert_int_equal(*csum, c0 + 4);
+	assert_true(bl_route_del(R->routes, 650) == 0);
+	assert_int_equal(bl_registry_unregister(R->registry, "answer6", 16), 0);
+	assert_int_equal(bl_proc_kill(LC->sched, pid, bl_reason_make(BL_EXIT_KILL)), 0);
+	bl_sched_run(LC->sched, 16);
+
+	/* --udp6-check all: every frame summed, the whole one dropped too. */
+	R->conf.udp6_check_all = true;
+	send_one(bad_sum6(whole, 2));
+	R->conf.udp6_check_all = false;
+	assert_int_equal(read_raw6(&ok), 0);
+	assert_int_equal(*csum, c0 + 5);
+	assert_int_equal(LC->st.fwd_msgs, fwd + 4); /* the two whole frames that left */
+}
+
 static int setup6(void **state)
 {
 	int rc = group_setup(state);
@@ -433,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_v6_to_both), cmocka_unit_test(test_v4_to_v6),
 		cmocka_unit_test(test_mixed),	   cmocka_unit_test(test_drops6),
 		cmocka_unit_test(test_seq6),	   cmocka_unit_test(test_answer_v6_sender),
+		cmocka_unit_test(test_bad_sum6),
 	};
 
 	return cmocka_run_group_tests(tests, setup6, group_teardown);
