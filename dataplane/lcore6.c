@@ -172,6 +172,8 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 	struct bl_pkt pkt;
 	uint8_t src6[16];
 	bool unsummed = false; /* the UDP checksum still to be summed, if used */
+	bool whole = false;    /* forwarded whole, in place */
+	struct bl_hop_out *out = NULL;
 
 	bad = bl__wire_parse6(m, local, local6, &pkt, src6, &unsummed);
 	if (bad == BL_PKT_DROP_NONE) {
@@ -192,34 +194,30 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 	if (bad != BL_PKT_DROP_NONE)
 		goto drop;
 	count = pkt.fr.count;
-	if (common < TGT_PROC) { /* one hop: the usual case, straight to it */
-		struct bl_hop_out *out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
-
-		/* An IPv6 hop with nothing to add, this frame's headers its
-		 * family's with nothing between them, and it fits: rewritten
-		 * in place here, as the IPv4 path does (forward1 checks the
-		 * same for every other case). Its messages go on as they came,
-		 * so its checksum, unsummed, goes on too: updated from the
-		 * words that change (never offloaded then, which would sum the
-		 * bytes as they are), for the receiver to check. */
-		if (likely(out->plain6 &&
-			   pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
-			   BL_WIRE_IP6_LEN + BL_WIRE_UDP_LEN + pkt.frame_len <= out->mtu)) {
-			bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
-			bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq,
-					     out->csum6_tx && !unsummed);
-			out->seq += count;
-			tx_enqueue(lc, out->port, m, count);
-			return count;
-		}
+	/* One IPv6 hop with nothing to add, this frame's headers its family's
+	 * with nothing between them, and it fits: rewritten in place here, as
+	 * the IPv4 path does (forward1 checks the same for every other case).
+	 * Its messages go on as they came, so its checksum, unsummed, goes on
+	 * too: updated from the words that change (never offloaded then,
+	 * which would sum the bytes as they are), for the receiver to check. */
+	if (common < TGT_PROC) {
+		out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
+		whole = out->plain6 && pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
+			BL_WIRE_IP6_LEN + BL_WIRE_UDP_LEN + pkt.frame_len <= out->mtu;
 	}
 	/* Anything else uses the messages, or gives the frame new headers
 	 * and a new checksum: the old one is checked first. */
-	if (unlikely(unsummed) && !bl_wire_udp6_sum_ok(m, &pkt)) {
+	if (unlikely(unsummed) && !whole && !bl_wire_udp6_sum_ok(m, &pkt)) {
 		bad = BL_PKT_DROP_UDP_BAD_CSUM;
 		goto drop;
 	}
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
+	if (likely(whole)) {
+		bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq, out->csum6_tx && !unsummed);
+		out->seq += count;
+		tx_enqueue(lc, out->port, m, count);
+		return count;
+	}
 	if (common < TGT_PROC) {
 		bl__lcore_forward1(lc, m, &pkt, common, count);
 		return count;

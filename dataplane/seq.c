@@ -80,19 +80,17 @@ void bl_seq_free(struct bl_seq_table *t)
 	rte_free(t);
 }
 
-void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
-		     uint64_t seq, uint16_t count)
+void bl__seq_observe6_more(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
+			   uint64_t seq, uint16_t count)
 {
 	const uint64_t key = BL__SEQ_KEY(0, src_port);
 	struct bl__seq_slot6 *s;
 	uint64_t a, b;
 	uint32_t i;
 
-	/* The address folded into the 64-bit hash input: which slot to start
-	 * at; the slot itself compares the whole address. */
 	memcpy(&a, src_ip6, 8);
 	memcpy(&b, src_ip6 + 8, 8);
-	i = bl__seq_hash(t, key ^ a ^ (b * 0x9e3779b97f4a7c15ull));
+	i = bl__seq_hash6(t, key, a, b);
 	BL__SEQ_SET(t->tot.frames, t->tot.frames + 1);
 	for (;;) {
 		s = &t->slots6[i];

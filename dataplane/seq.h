@@ -13,7 +13,9 @@
 #define BL_SEQ_H
 
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h> /* __rte_cache_aligned */
 
 #ifdef __cplusplus
@@ -135,14 +137,45 @@ static inline void bl_seq_observe(struct bl_seq_table *t, uint32_t src_ip, uint1
 	BL__SEQ_ACCOUNT(t, s, seq, count, end);
 }
 
+/* bl_seq_observe6 past its usual case (dataplane/seq.c): a source not in
+ * the first slot its probe looks at, or a new one. */
+void bl__seq_observe6_more(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
+			   uint64_t seq, uint16_t count);
+
+/* The slot an IPv6 source's probe starts at: its address folded into the
+ * 64-bit hash input (the slot itself holds the whole address). */
+static inline uint32_t bl__seq_hash6(const struct bl_seq_table *t, uint64_t key, uint64_t a,
+				     uint64_t b)
+{
+	return bl__seq_hash(t, key ^ a ^ (b * 0x9e3779b97f4a7c15ull));
+}
+
 /*
  * bl_seq_observe for an IPv6 source (src_ip6: the address as on the wire):
  * the same semantics, in a part of the table of its own, so an IPv6 source
  * never shares a slot with an IPv4 one; both count towards `capacity`.
- * Out of line: IPv6 is not the fast path. Owning lcore only.
+ * A known source in its first slot inline; a probe or a new source out
+ * of line. Owning lcore only.
  */
-void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16], uint16_t src_port,
-		     uint64_t seq, uint16_t count);
+static inline void bl_seq_observe6(struct bl_seq_table *t, const uint8_t src_ip6[16],
+				   uint16_t src_port, uint64_t seq, uint16_t count)
+{
+	const uint64_t key = BL__SEQ_KEY(0, src_port);
+	struct bl__seq_slot6 *s;
+	uint64_t a, b, sa, sb;
+
+	memcpy(&a, src_ip6, 8);
+	memcpy(&b, src_ip6 + 8, 8);
+	s = &t->slots6[bl__seq_hash6(t, key, a, b)];
+	memcpy(&sa, s->ip, 8);
+	memcpy(&sb, s->ip + 8, 8);
+	if (likely(s->key == key && ((sa ^ a) | (sb ^ b)) == 0)) {
+		BL__SEQ_SET(t->tot.frames, t->tot.frames + 1);
+		BL__SEQ_ACCOUNT(t, s, seq, count, seq + count);
+		return;
+	}
+	bl__seq_observe6_more(t, src_ip6, src_port, seq, count);
+}
 
 /*
  * Create a table for up to `capacity` sources (1 .. BL_SEQ_CAPACITY_MAX) in
