@@ -265,9 +265,8 @@ static __rte_always_inline bool bl__wire_parse_usual(const struct rte_mbuf *m,
 	return bl__wire_parse_usual_l2(m, local, pkt, BL_WIRE_ETH_LEN);
 }
 
-/* bl_wire_parse_hdrs past the usual packet's checks: every check in order. */
 static inline enum bl_pkt_drop
-bl__wire_parse_full(const struct rte_mbuf *m, const struct bl_wire_local *local, struct bl_pkt *pkt)
+bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, struct bl_pkt *pkt)
 {
 	const uint8_t *d, *ip, *udp;
 	uint32_t len, ihl, tot, udp_len;
@@ -275,6 +274,8 @@ bl__wire_parse_full(const struct rte_mbuf *m, const struct bl_wire_local *local,
 	uint64_t csum_flags;
 	enum bl_wire_status st;
 
+	if (likely(bl__wire_parse_usual(m, local, pkt)))
+		return BL_PKT_DROP_NONE;
 	if (m->nb_segs != 1)
 		return BL_PKT_DROP_SEGMENTED;
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -335,14 +336,6 @@ bl__wire_parse_full(const struct rte_mbuf *m, const struct bl_wire_local *local,
 	pkt->src_ip = bl__wire_raw32(ip + BL__IP_SRC);
 	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
 	return BL_PKT_DROP_NONE;
-}
-
-static inline enum bl_pkt_drop
-bl_wire_parse_hdrs(const struct rte_mbuf *m, const struct bl_wire_local *local, struct bl_pkt *pkt)
-{
-	if (likely(bl__wire_parse_usual(m, local, pkt)))
-		return BL_PKT_DROP_NONE;
-	return bl__wire_parse_full(m, local, pkt);
 }
 
 /* The frame a parsed packet carries, checked: a drop reason, or none. */

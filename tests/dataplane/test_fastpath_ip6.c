@@ -196,6 +196,37 @@ static void test_v4_to_v6(void **state)
 	assert_int_equal(o6[0].first_byte[1], 31);
 }
 
+/* m cut after its first `head` bytes into a chain of two segments. */
+static struct rte_mbuf *chain_of(struct rte_mbuf *m, uint16_t head)
+{
+	struct rte_mbuf *tail = rte_pktmbuf_alloc(R->pool);
+	uint16_t rest = (uint16_t)(rte_pktmbuf_data_len(m) - head);
+
+	assert_non_null(tail);
+	memcpy(rte_pktmbuf_append(tail, rest), rte_pktmbuf_mtod_offset(m, uint8_t *, head), rest);
+	assert_int_equal(rte_pktmbuf_trim(m, rest), 0);
+	assert_int_equal(rte_pktmbuf_chain(m, tail), 0);
+	return m;
+}
+
+/* An IPv6 frame that arrives as a chain is made one mbuf, then takes the
+ * IPv6 path as any other (a message crosses the cut). */
+static void test_v6_chain(void **state)
+{
+	const struct msg to6[] = { { KEY6, 60, 0 }, { KEY6, 30, 0 } };
+	uint64_t ch0 = LC->st.rx_chains;
+	struct out6 o6[2];
+	unsigned int n4;
+
+	(void)state;
+	send_one(chain_of(make_pkt6(to6, 2, 1, 2), BL_WIRE_HDRS6_LEN + 40));
+	assert_int_equal(read_out6(o6, 2, &n4), 1);
+	assert_int_equal(n4, 0);
+	assert_int_equal(o6[0].count, 2);
+	assert_int_equal(o6[0].first_byte[1], 31);
+	assert_int_equal(LC->st.rx_chains, ch0 + 1);
+}
+
 /* Both families in one burst on one port, and a frame split between an
  * IPv4 and an IPv6 hop. */
 static void test_mixed(void **state)
@@ -537,10 +568,10 @@ static int setup6(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v6_to_both), cmocka_unit_test(test_v4_to_v6),
-		cmocka_unit_test(test_mixed),	   cmocka_unit_test(test_drops6),
-		cmocka_unit_test(test_seq6),	   cmocka_unit_test(test_answer_v6_sender),
-		cmocka_unit_test(test_bad_sum6),
+		cmocka_unit_test(test_v6_to_both),	 cmocka_unit_test(test_v4_to_v6),
+		cmocka_unit_test(test_v6_chain),	 cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_drops6),		 cmocka_unit_test(test_seq6),
+		cmocka_unit_test(test_answer_v6_sender), cmocka_unit_test(test_bad_sum6),
 	};
 
 	return cmocka_run_group_tests(tests, setup6, group_teardown);
