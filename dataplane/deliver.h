@@ -44,6 +44,7 @@
  * once per burst. */
 struct burst_acc {
 	struct bl_wire_local local;
+	const struct bl_wire_local6 *local6; /* the port's (lcore.c: IPv6 packets) */
 	uint64_t src_hi;
 	uint32_t pkts;
 	uint32_t msgs;

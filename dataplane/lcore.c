@@ -81,14 +81,13 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	}
 	if (unlikely(bad != BL_PKT_DROP_NONE)) {
 		if (bad == BL_PKT_DROP_NOT_IPV4) {
-			/* IPv6 or tagged (a chain, made one mbuf: handle_other
-			 * takes the others), ARP or neither: their own paths
-			 * (lcore6.c, lcore_vlan.c), which count what they drop. */
-			const struct bl_port *port = &lc->r->ports[in_port];
-
-			count = bl_wire_is_ipv6(m) ? bl__lcore_pkt6(lc, in_port, m, &port->local,
-								    &port->local6, 0, 0)
-						   : bl__lcore_pkt_l2(lc, in_port, m);
+			/* IPv6 or tagged (a chain, made one mbuf: handle_pkts
+			 * sends the others there first), ARP or neither: their
+			 * own paths (lcore6.c, lcore_vlan.c), which count what
+			 * they drop. */
+			count = bl_wire_is_ipv6(m)
+				    ? bl__lcore_pkt6(lc, in_port, m, &acc->local, acc->local6, 0, 0)
+				    : bl__lcore_pkt_l2(lc, in_port, m);
 			acc->pkts += count != 0;
 			acc->msgs += count;
 			return;
@@ -202,53 +201,39 @@ static inline void prefetch_pkt(const struct rte_mbuf *m)
 }
 
 /*
- * A packet that is not IPv4 by its ethertype: IPv6, or tagged, straight to
- * its own path (lcore6.c, lcore_vlan.c), which counts what it drops;
- * anything else (a chain, a runt, ARP, another ethertype) to handle_pkt,
- * which names it. Out of line, so that the IPv4 path pays one compare.
+ * Packets pkts[from..to) of a burst of n, each with the one a few ahead
+ * prefetched. By ethertype (read in the buffer even past a runt's end,
+ * which is checked before it counts): IPv6 and tagged frames straight to
+ * their own paths (lcore6.c, lcore_vlan.c), which count what they drop;
+ * IPv4, and anything else (a chain, a runt, ARP, another ethertype), to
+ * handle_pkt, which names it. The IPv4 path pays one compare.
  */
-static __rte_noinline void handle_other(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-					struct burst_acc *acc)
-{
-	const struct bl_port *port = &lc->r->ports[in_port];
-	uint16_t count, type;
-
-	if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < BL_WIRE_ETH_LEN) {
-		handle_pkt(lc, in_port, m, acc);
-		return;
-	}
-	type = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE);
-	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-		count = bl__lcore_pkt6(lc, in_port, m, &port->local, &port->local6, 0, 0);
-	else if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))
-		count = bl__lcore_pkt_l2(lc, in_port, m);
-	else {
-		handle_pkt(lc, in_port, m, acc);
-		return;
-	}
-	acc->pkts += count != 0;
-	acc->msgs += count;
-}
-
-/* Packets pkts[from..to) of a burst of n, each with the one a few ahead
- * prefetched; by ethertype (read in the buffer even past a runt's end,
- * which handle_other then checks), IPv4 to handle_pkt. */
 static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_port,
 					    struct rte_mbuf **pkts, uint16_t from, uint16_t to,
 					    uint16_t n, struct burst_acc *acc)
 {
-	uint16_t i;
+	uint16_t i, type, count;
 
 	for (i = from; i < to; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (i + BL_PREFETCH_AHEAD < n)
 			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
-		if (likely(bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE) ==
-			   RTE_BE16(RTE_ETHER_TYPE_IPV4)))
+		type = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE);
+		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
 			handle_pkt(lc, in_port, m, acc);
-		else
-			handle_other(lc, in_port, m, acc);
+		} else if ((type == RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+			    type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+			    type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) &&
+			   m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= BL_WIRE_ETH_LEN) {
+			count = type == RTE_BE16(RTE_ETHER_TYPE_IPV6)
+				    ? bl__lcore_pkt6(lc, in_port, m, &acc->local, acc->local6, 0, 0)
+				    : bl__lcore_pkt_l2(lc, in_port, m);
+			acc->pkts += count != 0;
+			acc->msgs += count;
+		} else {
+			handle_pkt(lc, in_port, m, acc);
+		}
 	}
 }
 
@@ -290,6 +275,7 @@ static inline void burst_stamp(struct bl_lcore *lc)
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst_acc acc = { .local = lc->r->ports[in_port].local,
+				 .local6 = &lc->r->ports[in_port].local6,
 				 .src_hi = bl_ptx_token_hi(in_port, lc->worker) };
 	uint16_t i;
 
