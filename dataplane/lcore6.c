@@ -175,7 +175,10 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 	bool whole = false;    /* forwarded whole, in place */
 	struct bl_hop_out *out = NULL;
 
-	bad = bl__wire_parse6(m, local, local6, &pkt, src6, &unsummed);
+	if (likely(bl__wire_parse6_usual(m, local, local6, &pkt, src6, &unsummed)))
+		bad = BL_PKT_DROP_NONE;
+	else
+		bad = bl__wire_parse6(m, local, local6, &pkt, src6, &unsummed);
 	if (bad == BL_PKT_DROP_NONE) {
 		enum bl_wire_status st;
 

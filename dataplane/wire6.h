@@ -380,6 +380,65 @@ static inline enum bl_pkt_drop bl_wire_parse6_hdrs(const struct rte_mbuf *m,
 	return bl__wire_parse6(m, local, local6, pkt, src6, NULL);
 }
 
+/*
+ * The usual IPv6 packet (one segment, no extension header, UDP, a nonzero
+ * checksum not summed here, for us, a frame header with a count), accepted
+ * with a few word-wide compares at constant offsets, as bl__wire_parse_usual
+ * does for IPv4: true with *pkt, src6 and *unsummed filled as
+ * bl__wire_parse6 fills them. false says nothing (the NIC said the
+ * checksum is bad, for one): bl__wire_parse6 then runs every check in
+ * order and names the first that fails. Whatever this accepts, that
+ * accepts too.
+ */
+static __rte_always_inline bool bl__wire_parse6_usual(const struct rte_mbuf *m,
+						      const struct bl_wire_local *local,
+						      const struct bl_wire_local6 *local6,
+						      struct bl_pkt *pkt, uint8_t src6[16],
+						      bool *unsummed)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = d + BL_WIRE_ETH_LEN, *udp = ip + BL_WIRE_IP6_LEN;
+	const uint8_t *fr = udp + BL_WIRE_UDP_LEN;
+	uint32_t len = rte_pktmbuf_data_len(m), plen, w;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, d0, d1;
+
+	/* Ethertype and version in one word; payload length, next header UDP
+	 * and a hop limit in another; the same length in UDP's. */
+	if (m->nb_segs != 1 || len < BL_WIRE_HDRS6_LEN ||
+	    (bl__wire_raw32(ip - 2) & RTE_BE32(0xFFFFF000u)) != RTE_BE32(0x86DD6000u))
+		return false;
+	w = bl__wire_raw32(ip + BL__IP6_PLEN);
+	plen = rte_be_to_cpu_32(w) >> 16;
+	if ((w & RTE_BE32(0x0000FF00u)) != RTE_BE32(IPPROTO_UDP << 8) ||
+	    (w & RTE_BE32(0xFFu)) == 0 || plen > len - BL_WIRE_ETH_LEN - BL_WIRE_IP6_LEN ||
+	    plen < BL_WIRE_UDP_LEN + BL_WIRE_FRAME_HDR_LEN ||
+	    bl_wire_get16(udp + BL__UDP_LEN) != plen)
+		return false;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    (l4 == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN && bl__wire_raw16(udp + BL__UDP_CSUM) == 0))
+		return false;
+	memcpy(&d0, local6->ip, 8);
+	memcpy(&d1, local6->ip + 8, 8);
+	pkt->dst_port = bl__wire_raw16(udp + BL__UDP_DPORT);
+	if (!bl__wire_mac_accepted(d + BL__ETH_DST, local) ||
+	    ((d0 | d1) != 0 && !bl__wire_ip6_eq(ip + BL__IP6_DST, local6->ip)) ||
+	    pkt->dst_port != local->udp_port)
+		return false;
+	if (bl__wire_raw32(fr) != RTE_BE32(BL_WIRE_MAGIC) || bl__wire_raw16(fr + 4) == 0)
+		return false;
+	*unsummed = l4 == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	pkt->src_ip = pkt->dst_ip = 0;
+	pkt->l3_off = BL_WIRE_ETH_LEN;
+	pkt->frame_off = BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN;
+	pkt->frame_len = plen - BL_WIRE_UDP_LEN;
+	pkt->fr.count = bl_wire_get16(fr + 4);
+	pkt->fr.flags = bl_wire_get16(fr + 6);
+	pkt->fr.seq = bl_wire_get64(fr + 8);
+	memcpy(src6, ip + BL__IP6_SRC, 16);
+	pkt->src_port = bl__wire_raw16(udp + BL__UDP_SPORT);
+	return true;
+}
+
 /* Is the UDP checksum right of the IPv6 packet m that bl__wire_parse6
  * left unsummed (pkt as it filled it, from not_for_us on)? */
 static inline bool bl_wire_udp6_sum_ok(const struct rte_mbuf *m, const struct bl_pkt *pkt)

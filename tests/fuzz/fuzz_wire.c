@@ -61,6 +61,7 @@ static struct {
 	uint64_t pkts_ok;
 	uint64_t rewrites;
 	uint64_t pkts6_ok;
+	uint64_t usual6_ok; /* accepted by the quick IPv6 parse too */
 	uint64_t reframes;
 	uint64_t vlans_ok;    /* tagged packets whose tags were read */
 	uint64_t vlan_pushes; /* of those, stripped and tagged again */
@@ -260,6 +261,27 @@ static void fuzz_parse6(const uint8_t *p, size_t len, const struct bl_wire_local
 	r = bl_wire_parse_any(m, local, local6, &pkt, src6, &v6);
 	FUZZ_CHECK(r < BL_PKT_DROP_MAX);
 	FUZZ_CHECK(memcmp(rte_pktmbuf_mtod(m, uint8_t *), p, len) == 0); /* parse never writes */
+	{ /* What the quick parse accepts, the full one accepts the same way. */
+		struct bl_pkt u, f;
+		uint8_t su[16], sf[16];
+		bool uu = false, uf = false;
+
+		if (bl__wire_parse6_usual(m, local, local6, &u, su, &uu)) {
+			fuzz_stats.usual6_ok++;
+			FUZZ_CHECK(bl__wire_parse6(m, local, local6, &f, sf, &uf) ==
+				   BL_PKT_DROP_NONE);
+			FUZZ_CHECK(uu == uf && u.l3_off == f.l3_off && u.frame_off == f.frame_off &&
+				   u.frame_len == f.frame_len && u.fr.count == f.fr.count &&
+				   u.fr.flags == f.fr.flags && u.fr.seq == f.fr.seq &&
+				   u.src_port == f.src_port && u.dst_port == f.dst_port &&
+				   memcmp(su, sf, 16) == 0);
+			/* bl_wire_parse_any sums, then walks the messages. */
+			if (uu && !bl_wire_udp6_sum_ok(m, &u))
+				FUZZ_CHECK(r == BL_PKT_DROP_UDP_BAD_CSUM);
+			else
+				FUZZ_CHECK(r == bl_wire_check_pkt_frame(m, &f));
+		}
+	}
 	if (r != BL_PKT_DROP_NONE || !v6) {
 		rte_pktmbuf_free(m);
 		return;
@@ -646,7 +668,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no corpus input was a valid packet\n");
 		return 1;
 	}
-	if (fuzz_stats.pkts6_ok == 0 || fuzz_stats.reframes == 0) {
+	if (fuzz_stats.pkts6_ok == 0 || fuzz_stats.reframes == 0 || fuzz_stats.usual6_ok == 0) {
 		fprintf(stderr, "no corpus input was a valid IPv6 packet\n");
 		return 1;
 	}
@@ -667,14 +689,14 @@ int main(int argc, char **argv)
 		LLVMFuzzerTestOneInput(buf, len);
 	}
 	printf("fuzz_wire replay: %u corpus files, %ld mutations; inputs %llu, frames ok %llu, "
-	       "messages %llu, packets ok %llu, rewrites %llu, IPv6 packets ok %llu, reframes "
-	       "%llu, tagged %llu (tagged again %llu), chains %llu\n",
+	       "messages %llu, packets ok %llu, rewrites %llu, IPv6 packets ok %llu (quick parse "
+	       "%llu), reframes %llu, tagged %llu (tagged again %llu), chains %llu\n",
 	       ncorpus, iters, (unsigned long long)fuzz_stats.inputs,
 	       (unsigned long long)fuzz_stats.frames_ok, (unsigned long long)fuzz_stats.msgs,
 	       (unsigned long long)fuzz_stats.pkts_ok, (unsigned long long)fuzz_stats.rewrites,
-	       (unsigned long long)fuzz_stats.pkts6_ok, (unsigned long long)fuzz_stats.reframes,
-	       (unsigned long long)fuzz_stats.vlans_ok, (unsigned long long)fuzz_stats.vlan_pushes,
-	       (unsigned long long)fuzz_stats.chains);
+	       (unsigned long long)fuzz_stats.pkts6_ok, (unsigned long long)fuzz_stats.usual6_ok,
+	       (unsigned long long)fuzz_stats.reframes, (unsigned long long)fuzz_stats.vlans_ok,
+	       (unsigned long long)fuzz_stats.vlan_pushes, (unsigned long long)fuzz_stats.chains);
 
 	for (unsigned int i = 0; i < ncorpus; i++)
 		free(corpus[i].data);
