@@ -11,7 +11,8 @@
  * update_stats, the quiescent state, idle_backoff.
  *
  * A burst (bl_lcore_rx_burst): the verdict cache catches up with the route
- * table (dataplane/verdict.h), then each packet (handle_pkt) is parsed and
+ * table (dataplane/verdict.h); IPv6 and tagged packets go to their own paths
+ * by ethertype (lcore6.c, lcore_vlan.c); then each packet (handle_pkt) is parsed and
  * checked (dataplane/wire.h) and its messages classified
  * (dataplane/classify.h). Where they go:
  *  - all to one next hop (the common case): the received mbuf is rewritten

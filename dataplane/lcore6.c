@@ -5,9 +5,10 @@
  * verdict TGT_HOP6 | h says so for both), or that came in tagged
  * (lcore_vlan.c strips their tags and hands them here).
  *
- * The IPv4 path (lcore.c's handle_pkt) sends here, from its drop branch, a
- * packet its parse refused as not_ipv4 whose ethertype is IPv6
- * (bl__lcore_pkt6), and, after its fast-path compare, a frame whose fate
+ * The burst loop (lcore.c's handle_pkts) sends here an IPv6 packet by its
+ * ethertype (bl__lcore_pkt6; a chain, once made one mbuf, comes from
+ * handle_pkt's not_ipv4 branch), and the IPv4 path, after its fast-path
+ * compare, a frame whose fate
  * involves an IPv6 hop: all its messages to one (verdict TGT_HOP6 | h), or
  * mixed targets among which one is (TGT_MIXED6, from classify)
  * (bl__lcore_frame6). This file is its own translation unit, and takes

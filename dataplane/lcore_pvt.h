@@ -36,8 +36,9 @@ static inline uint16_t tgt_mixed(uint16_t all_or)
 }
 
 /*
- * Out of line, in lcore_vlan.c: a packet received on in_port that the IPv4
- * path refused as not_ipv4 and that is not IPv6 (that one goes to
+ * Out of line, in lcore_vlan.c: a packet received on in_port that is
+ * tagged by its ethertype (from the burst loop), or that the IPv4 path
+ * refused as not_ipv4 and that is not IPv6 (that one goes to
  * bl__lcore_pkt6): tagged (checked against the port's VLANs, handled where
  * it is or with its tags stripped, with the VLAN's addresses), ARP (to the
  * control thread), or counted not_ipv4. Returns the messages of

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A worker lcore's packets that are not untagged IPv4: the ones the IPv4
- * path (lcore.c's handle_pkt) refused as not_ipv4, from its drop branch,
- * so that path pays nothing for them.
+ * A worker lcore's packets that are neither untagged IPv4 nor IPv6: tagged
+ * ones straight from the burst loop (lcore.c's handle_pkts, by ethertype),
+ * and the ones the IPv4 path (handle_pkt) refused as not_ipv4, from its
+ * drop branch (ARP, other ethertypes, a tagged chain made one mbuf).
  *
- * (IPv6 goes to lcore6.c straight from handle_pkt.) A tagged packet
+ * (IPv6 goes to lcore6.c.) A tagged packet
  * (802.1Q 0x8100, or QinQ: 0x88a8 then 0x8100) is looked up in its port's
  * VLAN table by its VLAN ids: a pair the port does not accept is
  * vlan_unknown, a tag cut short or a stack other than those two is

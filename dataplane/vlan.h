@@ -11,7 +11,8 @@
  *  - bl_wire_vlan_push: a tag put on a frame to send, in its bytes or by
  *    the port's VLAN insert offload.
  * Tagged packets never reach the IPv4 fast path: bl_wire_parse_hdrs refuses
- * them as not_ipv4, and the worker hands them to lcore_vlan.c from there.
+ * them as not_ipv4; the worker's burst loop hands them to lcore_vlan.c by
+ * their ethertype first.
  * A port's VLAN table is written before its workers start and only read
  * after. Format and drops: docs/wire-format.md, section 7.
  */

@@ -15,8 +15,9 @@
  *  - bl_wire_reframe: an accepted packet of either family re-addressed to
  *    a hop of either family, its headers replaced in front of its frame.
  * The IPv4 fast path (bl_wire_parse_hdrs, bl_wire_rewrite_out) never comes
- * here: a port's IPv6 packets leave it at the ether-type check, on its drop
- * side. Bytes are read and written with memcpy, as in wire.h. The format
+ * here: a worker's burst loop sends IPv6 packets to lcore6.c by their
+ * ethertype (a chain, made one mbuf, from the IPv4 parse's not_ipv4, on
+ * its drop side). Bytes are read and written with memcpy, as in wire.h. The format
  * and every check: docs/wire-format.md, section 6.
  */
 #ifndef BL_WIRE6_H
