@@ -179,10 +179,11 @@ struct bl_hop_out {
 	 */
 	uint32_t tagged;
 	uint16_t mtu; /* its port's IP MTU */
-	/* An IPv6 hop with its MAC known and no VLAN: an IPv6 frame to it is
-	 * rewritten in place straight from lcore6.c's parse (csum6_tx: its
-	 * port fills the UDP checksum). */
-	bool plain6;
+	/* An IPv6 hop with its MAC known and no VLAN: an IPv6 frame of up to
+	 * plain6_max bytes (its port's MTU less the IPv6 and UDP headers; 0
+	 * for any other hop) is rewritten in place straight from lcore6.c's
+	 * parse (csum6_tx: its port fills the UDP checksum). */
+	uint16_t plain6_max;
 	bool csum6_tx;
 	union {
 		struct bl_wire_out o;

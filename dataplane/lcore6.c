@@ -206,8 +206,8 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 	 * which would sum the bytes as they are), for the receiver to check. */
 	if (common < TGT_PROC) {
 		out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
-		whole = out->plain6 && pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
-			BL_WIRE_IP6_LEN + BL_WIRE_UDP_LEN + pkt.frame_len <= out->mtu;
+		whole = pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
+			pkt.frame_len <= out->plain6_max;
 	}
 	/* Anything else uses the messages, or gives the frame new headers
 	 * and a new checksum: the old one is checked first. */

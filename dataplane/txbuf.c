@@ -66,13 +66,14 @@ __rte_noinline void bl__hop_out_fill(struct bl_lcore *lc, uint16_t h)
 	out->port = hop->port;
 	out->tagged = 0;
 	out->mtu = 0;
-	out->plain6 = false;
+	out->plain6_max = 0;
 	out->csum6_tx = false;
 	if (hop->port < lc->r->n_ports) {
 		const struct bl_port *port = &lc->r->ports[hop->port];
 
 		out->mtu = port->mtu;
-		out->plain6 = hop->v6 && hop->vlan == 0 && !out->unresolved;
+		if (hop->v6 && hop->vlan == 0 && !out->unresolved)
+			out->plain6_max = (uint16_t)(port->mtu - BL_WIRE_IP6_LEN - BL_WIRE_UDP_LEN);
 		out->csum6_tx = port->udp6_csum_tx;
 		if (!hop->v6 && hop->vlan != 0 && !port->vlan_tx)
 			out->tagged = BL_HOP_TAGGED | (uint32_t)hop->vlan_outer << 16 | hop->vlan;

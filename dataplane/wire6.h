@@ -150,14 +150,18 @@ static inline uint64_t bl__wire_sum_bytes(const uint8_t *p, uint32_t len)
 	return bl__wire_sum_narrow(p, len);
 }
 
-/* A 64-bit sum folded to 16 bits (end-around carries). */
+/* A 64-bit sum folded to 16 bits (end-around carries): its halves added
+ * with the carry wrapped (an add and an add-with-carry), then the same
+ * for the 32-bit result's halves, twice. */
 static inline uint16_t bl__wire_fold(uint64_t sum)
 {
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)sum;
+	uint32_t lo = (uint32_t)sum, s;
+
+	s = lo + (uint32_t)(sum >> 32);
+	s += s < lo;
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
 }
 
 /* The pseudo-header's share (RFC 8200 8.1) for an upper-layer packet of
