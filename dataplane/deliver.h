@@ -42,9 +42,18 @@
  * stays in registers or on the stack), the part of a source token its
  * packets share, and what it accepted and gave whole to processes, counted
  * once per burst. */
+/* Where an IPv6 packet came in: the addresses it must be for (the port's,
+ * or its VLAN's) and its VLAN (outer.vid; 0.0 untagged, or its tags
+ * stripped already). */
+struct bl_pkt6_at {
+	const struct bl_wire_local *local;
+	const struct bl_wire_local6 *local6;
+	uint16_t outer, vid;
+};
+
 struct burst_acc {
 	struct bl_wire_local local;
-	const struct bl_wire_local6 *local6; /* the port's (lcore.c: IPv6 packets) */
+	struct bl_pkt6_at at6; /* untagged IPv6 on this port: local and the port's local6 */
 	uint64_t src_hi;
 	uint32_t pkts;
 	uint32_t msgs;

@@ -85,12 +85,11 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 			/* IPv6 or tagged (a chain, made one mbuf: handle_pkts
 			 * sends the others there first), ARP or neither: their
 			 * own paths (lcore6.c, lcore_vlan.c), which count what
-			 * they drop. */
-			count = bl_wire_is_ipv6(m)
-				    ? bl__lcore_pkt6(lc, in_port, m, &acc->local, acc->local6, 0, 0)
-				    : bl__lcore_pkt_l2(lc, in_port, m);
-			acc->pkts += count != 0;
-			acc->msgs += count;
+			 * they take and what they drop. */
+			if (bl_wire_is_ipv6(m))
+				bl__lcore_pkt6(lc, in_port, m, &acc->at6, acc);
+			else
+				bl__lcore_pkt_l2(lc, in_port, m, acc);
 			return;
 		}
 		if (bad == BL_PKT_DROP_SEGMENTED &&
@@ -213,7 +212,7 @@ static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_por
 					    struct rte_mbuf **pkts, uint16_t from, uint16_t to,
 					    uint16_t n, struct burst_acc *acc)
 {
-	uint16_t i, type, count;
+	uint16_t i, type;
 
 	for (i = from; i < to; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -227,11 +226,10 @@ static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_por
 			    type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
 			    type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) &&
 			   m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= BL_WIRE_ETH_LEN) {
-			count = type == RTE_BE16(RTE_ETHER_TYPE_IPV6)
-				    ? bl__lcore_pkt6(lc, in_port, m, &acc->local, acc->local6, 0, 0)
-				    : bl__lcore_pkt_l2(lc, in_port, m);
-			acc->pkts += count != 0;
-			acc->msgs += count;
+			if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+				bl__lcore_pkt6(lc, in_port, m, &acc->at6, acc);
+			else
+				bl__lcore_pkt_l2(lc, in_port, m, acc);
 		} else {
 			handle_pkt(lc, in_port, m, acc);
 		}
@@ -276,10 +274,11 @@ static inline void burst_stamp(struct bl_lcore *lc)
 void bl_lcore_rx_burst(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst_acc acc = { .local = lc->r->ports[in_port].local,
-				 .local6 = &lc->r->ports[in_port].local6,
 				 .src_hi = bl_ptx_token_hi(in_port, lc->worker) };
 	uint16_t i;
 
+	acc.at6 =
+	    (struct bl_pkt6_at){ .local = &acc.local, .local6 = &lc->r->ports[in_port].local6 };
 	bl_stat_add(&lc->st.rx_pkts, n);
 	burst_stamp(lc);
 	verdict_cache_sync(lc);

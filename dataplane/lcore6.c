@@ -164,10 +164,11 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	handle_frame(lc, in_port, m, &pkt, common, count);
 }
 
-uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			const struct bl_wire_local *local, const struct bl_wire_local6 *local6,
-			uint16_t outer, uint16_t vid)
+void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+		    const struct bl_pkt6_at *at, struct burst_acc *acc)
 {
+	const struct bl_wire_local *local = at->local;
+	const struct bl_wire_local6 *local6 = at->local6;
 	uint16_t common = TGT_DONE, count;
 	enum bl_pkt_drop bad;
 	struct bl_pkt pkt;
@@ -215,32 +216,33 @@ uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *
 		bad = BL_PKT_DROP_UDP_BAD_CSUM;
 		goto drop;
 	}
+	acc->pkts++;
+	acc->msgs += count;
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
 	if (likely(whole)) {
 		bl_wire_rewrite6_out(m, &pkt, &out->o6, out->seq, out->csum6_tx && !unsummed);
 		out->seq += count;
 		tx_enqueue(lc, out->port, m, count);
-		return count;
+		return;
 	}
 	if (common < TGT_PROC) {
 		bl__lcore_forward1(lc, m, &pkt, common, count);
-		return count;
+		return;
 	}
 	/* Some for processes, maybe: their source token names the sender's
 	 * slot in the IPv6 table, so that an answer finds it (src6.h). */
 	pkt.src_ip = bl_src6_learn(lc, src6);
 	handle_frame(lc, in_port, m, &pkt, common, count);
-	return count;
+	return;
 
 drop:
 	/* Neighbour discovery is ICMPv6, not UDP: the control thread's. */
 	if (bad == BL_PKT_DROP_NOT_UDP &&
 	    bl_nbr_wire_is_nd(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m))) {
-		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, outer, vid);
-		return 0;
+		bl__nbr_punt(lc, m, BL_NBR_KIND_ND, in_port, at->outer, at->vid);
+		return;
 	}
 	bl_stat_add(&lc->st.pkt_drops[bad], 1);
 	bl_stat_add(&lc->st.drop_pkts, 1);
 	rte_pktmbuf_free(m);
-	return 0;
 }

@@ -41,20 +41,23 @@ static inline uint16_t tgt_mixed(uint16_t all_or)
  * refused as not_ipv4 and that is not IPv6 (that one goes to
  * bl__lcore_pkt6): tagged (checked against the port's VLANs, handled where
  * it is or with its tags stripped, with the VLAN's addresses), ARP (to the
- * control thread), or counted not_ipv4. Returns the messages of
- * an accepted frame, 0 if it was dropped (counted). m is no longer the
- * caller's. Owner lcore.
+ * control thread), or counted not_ipv4. An accepted frame is counted in
+ * acc (acc->pkts, acc->msgs), a dropped one by its reason. m is no longer
+ * the caller's. Owner lcore.
  */
-uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m);
+struct burst_acc;
+struct bl_pkt6_at;
+void bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+		      struct burst_acc *acc);
 
 /*
  * Out of line, in lcore6.c (the IPv4 path pays nothing for them):
  *  - bl__lcore_pkt6: an IPv6 packet (by its ethertype) received on
- *    in_port, on VLAN outer.vid (0.0: untagged; its tags stripped), checked
- *    against local and local6 (the port's, or its VLAN's): checked, its
+ *    in_port where `at` says (struct bl_pkt6_at, dataplane/deliver.h: the
+ *    port's addresses or its VLAN's; its tags stripped): checked, its
  *    source tracked, its messages handled (neighbour discovery, to the
- *    control thread). Returns
- *    the messages of an accepted frame, 0 if it was dropped (counted);
+ *    control thread). An accepted frame is counted in acc, a dropped one
+ *    by its reason;
  *  - bl__lcore_frame6: an accepted frame (the fields of its struct bl_pkt
  *    by value: its address leaving the IPv4 path would make that path
  *    store it whole, every packet) whose fate (common) is one hop that
@@ -67,9 +70,8 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
  *    fate, past bl__lcore_frame6's general case.
  * m is no longer the caller's. Owner lcore.
  */
-uint16_t bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			const struct bl_wire_local *local, const struct bl_wire_local6 *local6,
-			uint16_t outer, uint16_t vid);
+void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+		    const struct bl_pkt6_at *at, struct burst_acc *acc);
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
 		      uint16_t count);

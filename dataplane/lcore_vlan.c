@@ -33,6 +33,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/classify.h"
+#include "dataplane/deliver.h"
 #include "dataplane/lcore.h"
 #include "dataplane/lcore_pvt.h"
 #include "dataplane/nbr_punt.h"
@@ -82,8 +83,8 @@ static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct
 }
 
 /* A frame checked and classified: to its one hop, or the IPv6 path's. */
-static uint16_t pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			   const struct bl_pkt *pkt, uint16_t common)
+static void pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+		       const struct bl_pkt *pkt, uint16_t common)
 {
 	uint16_t count = pkt->fr.count;
 
@@ -92,7 +93,6 @@ static uint16_t pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbu
 	else
 		bl__lcore_frame6(lc, in_port, m, pkt->src_ip, pkt->src_port, pkt->frame_off,
 				 pkt->frame_len, common, count);
-	return count;
 }
 
 /* Where a tagged packet's tags are while it is checked and classified. */
@@ -137,21 +137,21 @@ static __rte_always_inline bool pkt_dot1q(struct bl_lcore *lc, uint16_t in_port,
 /*
  * A tagged packet received on in_port (see the note above), up to its
  * classify: true with *pkt checked and *t where its tags are; false when
- * it was dropped or went elsewhere (IPv6, ARP, ND), with *count its
- * messages taken (0: none).
+ * it was dropped or went elsewhere (IPv6, counted in acc when taken; ARP,
+ * ND).
  */
 static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, struct bl_pkt *pkt,
-		     struct tags *t, uint16_t *count)
+		     struct tags *t, struct burst_acc *acc)
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
 	static const uint8_t unset[16];
 	struct bl_wire_local local = port->local;
 	const struct bl_port_vlan *v = NULL;
 	uint16_t outer, vid, type, n;
+	struct bl_pkt6_at at;
 	enum bl_pkt_drop bad;
 	const uint8_t *d;
 
-	*count = 0;
 	/* Read, not stripped yet: a pair the port does not accept is dropped anyway. */
 	bad = bl_wire_vlan_strip(m, &outer, &vid, false);
 	if (bad != BL_PKT_DROP_NONE)
@@ -183,7 +183,10 @@ static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, 
 
 		if (v != NULL && !bl__wire_ip6_eq(v->ip6, unset))
 			memcpy(local6.ip, v->ip6, 16);
-		*count = bl__lcore_pkt6(lc, in_port, m, &local, &local6, outer, vid);
+		at = (struct bl_pkt6_at){
+			.local = &local, .local6 = &local6, .outer = outer, .vid = vid
+		};
+		bl__lcore_pkt6(lc, in_port, m, &at, acc);
 		return false;
 	}
 	if (type != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
@@ -197,7 +200,8 @@ static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, 
 	return true;
 }
 
-uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m)
+void bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+		      struct burst_acc *acc)
 {
 	uint16_t type = rte_pktmbuf_data_len(m) >= BL_WIRE_ETH_LEN
 			    ? bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE)
@@ -212,28 +216,33 @@ uint16_t bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf
 		if (bl_nbr_wire_is_arp(rte_pktmbuf_mtod(m, const uint8_t *),
 				       rte_pktmbuf_data_len(m))) {
 			bl__nbr_punt(lc, m, BL_NBR_KIND_ARP, in_port, 0, 0);
-			return 0;
+			return;
 		}
-		return pkt_drop(lc, m, BL_PKT_DROP_NOT_IPV4);
+		pkt_drop(lc, m, BL_PKT_DROP_NOT_IPV4);
+		return;
 	}
 	if (!(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) && pkt_dot1q(lc, in_port, m, &pkt, &t)) &&
-	    !pkt_vlan(lc, in_port, m, &pkt, &t, &count))
-		return count;
+	    !pkt_vlan(lc, in_port, m, &pkt, &t, acc))
+		return;
 	/* Both ways in end here, so that the compiler inlines what follows once. */
 	st = classify(lc, m, rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt.frame_off),
 		      pkt.frame_len, pkt.fr.count, lc->tgt, &common);
-	if (st != BL_WIRE_OK)
-		return pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
+	if (st != BL_WIRE_OK) {
+		pkt_drop(lc, m, bl_pkt_drop_from_wire(st));
+		return;
+	}
 	count = pkt.fr.count;
+	acc->pkts++;
+	acc->msgs += count;
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
 	if (t.in_place) {
 		if (forward_tagged(lc, m, &pkt, common, count, t.outer, t.vid))
-			return count;
+			return;
 		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + t.n,
 				   rte_pktmbuf_mtod(m, uint8_t *));
 		rte_pktmbuf_adj(m, t.n);
 		pkt.l3_off = (uint16_t)(pkt.l3_off - t.n);
 		pkt.frame_off = (uint16_t)(pkt.frame_off - t.n);
 	}
-	return pkt_handle(lc, in_port, m, &pkt, common);
+	pkt_handle(lc, in_port, m, &pkt, common);
 }
