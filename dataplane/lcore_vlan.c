@@ -60,7 +60,7 @@ static uint16_t pkt_drop(struct bl_lcore *lc, struct rte_mbuf *m, enum bl_pkt_dr
  * are, behind its tags, which stay as they came (priority bits too).
  */
 static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
-			   uint16_t common, uint16_t count, uint16_t outer, uint16_t vid)
+			   uint16_t common, uint16_t count, uint32_t key)
 {
 	const uint16_t h = (uint16_t)(common & ~TGT_HOP6);
 	struct bl_hop_out *out;
@@ -70,8 +70,7 @@ static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct
 	out = hop_out(lc, h);
 	/* Not this pair, IPv6, or the port's offload tags (the slow way), or
 	 * too big for the port (too_big, counted there). */
-	if (out->tagged != (BL_HOP_TAGGED | (uint32_t)outer << 16 | vid) ||
-	    BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + pkt->frame_len > out->mtu)
+	if (out->tagged != key || BL_WIRE_IP4_LEN + BL_WIRE_UDP_LEN + pkt->frame_len > out->mtu)
 		return false;
 	bl_wire_rewrite_out(m, pkt, &out->o, out->seq);
 	out->seq += count;
@@ -99,7 +98,7 @@ static void pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m
 struct tags {
 	bool in_place; /* still in front of its headers (else stripped) */
 	uint16_t n;    /* their bytes */
-	uint16_t outer, vid;
+	uint32_t key;  /* its pair as bl_hop_out.tagged has it, for forward_tagged */
 };
 
 /*
@@ -116,21 +115,19 @@ static __rte_always_inline bool pkt_dot1q(struct bl_lcore *lc, uint16_t in_port,
 {
 	const struct bl_port *port = &lc->r->ports[in_port];
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct bl_wire_local local = port->local;
-	const struct bl_port_vlan *v;
 	uint16_t vid;
+	uint8_t v;
 
 	if (rte_pktmbuf_data_len(m) < BL_WIRE_HDRS_LEN + BL_WIRE_VLAN_LEN)
 		return false;
 	vid = bl_wire_get16(d + BL__ETH_TYPE + 2) & 0xfff;
-	v = bl_port_vlan_find(port->vlans, port->n_vlans, 0, vid);
-	if (vid == 0 || v == NULL)
+	v = port->vlan_of[vid];
+	if (v == 0)
 		return false; /* a priority tag, or a VLAN not accepted */
-	if (v->ip != 0)
-		local.ip = v->ip;
-	if (!bl__wire_parse_usual_l2(m, &local, pkt, BL_WIRE_ETH_LEN + BL_WIRE_VLAN_LEN))
+	if (!bl__wire_parse_usual_l2(m, &port->vlan_local[v - 1], pkt,
+				     BL_WIRE_ETH_LEN + BL_WIRE_VLAN_LEN))
 		return false;
-	*t = (struct tags){ .in_place = true, .n = BL_WIRE_VLAN_LEN, .outer = 0, .vid = vid };
+	*t = (struct tags){ .in_place = true, .n = BL_WIRE_VLAN_LEN, .key = BL_HOP_TAGGED | vid };
 	return true;
 }
 
@@ -166,7 +163,9 @@ static bool pkt_vlan(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, 
 	d = rte_pktmbuf_mtod(m, const uint8_t *);
 	n = bl__wire_raw16(d + BL__ETH_TYPE) == RTE_BE16(RTE_ETHER_TYPE_QINQ) ? 2 * BL_WIRE_VLAN_LEN
 									      : BL_WIRE_VLAN_LEN;
-	*t = (struct tags){ .in_place = true, .n = n, .outer = outer, .vid = vid };
+	*t = (struct tags){ .in_place = true,
+			    .n = n,
+			    .key = BL_HOP_TAGGED | (uint32_t)outer << 16 | vid };
 	/* The usual frame, IPv4 behind its tags, is checked where it is (to a
 	 * hop on its own VLAN it leaves with its tags as they are); anything
 	 * else has them stripped first. */
@@ -236,7 +235,7 @@ void bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	acc->msgs += count;
 	bl_seq_observe(lc->seq, pkt.src_ip, pkt.src_port, pkt.fr.seq, count);
 	if (t.in_place) {
-		if (forward_tagged(lc, m, &pkt, common, count, t.outer, t.vid))
+		if (forward_tagged(lc, m, &pkt, common, count, t.key))
 			return;
 		bl__wire_move_macs(rte_pktmbuf_mtod(m, uint8_t *) + t.n,
 				   rte_pktmbuf_mtod(m, uint8_t *));

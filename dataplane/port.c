@@ -131,9 +131,24 @@ int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf
 	p->local.udp_port = rte_cpu_to_be_16(c->udp_port);
 	p->local.promisc = c->promisc;
 	memcpy(p->local6.ip, c->ip6, sizeof(p->local6.ip));
-	p->n_vlans = RTE_MIN(c->n_vlans, (uint16_t)BL_PORT_VLAN_MAX);
-	memcpy(p->vlans, c->vlans, p->n_vlans * sizeof(p->vlans[0]));
+	bl_port_vlans_set(p, c->vlans, c->n_vlans);
 	return 0;
+}
+
+void bl_port_vlans_set(struct bl_port *p, const struct bl_port_vlan *v, uint16_t n)
+{
+	uint16_t i;
+
+	p->n_vlans = RTE_MIN(n, (uint16_t)BL_PORT_VLAN_MAX);
+	memcpy(p->vlans, v, p->n_vlans * sizeof(p->vlans[0]));
+	memset(p->vlan_of, 0, sizeof(p->vlan_of));
+	for (i = 0; i < p->n_vlans; i++) {
+		p->vlan_local[i] = p->local;
+		if (p->vlans[i].ip != 0)
+			p->vlan_local[i].ip = p->vlans[i].ip;
+		if (p->vlans[i].outer == 0 && p->vlans[i].vid != 0 && p->vlans[i].vid < 4096)
+			p->vlan_of[p->vlans[i].vid] = (uint8_t)(i + 1);
+	}
 }
 
 void bl_port_close(struct bl_port *p)

@@ -44,9 +44,15 @@ struct bl_port {
 	bool udp6_csum_tx;	      /* the device fills UDP checksums (IPv6 frames) */
 	bool vlan_tx;		      /* the device inserts 802.1Q tags (RTE_MBUF_F_TX_VLAN) */
 	/* The VLANs (QinQ pairs) accepted besides untagged frames
-	 * (dataplane/vlan.h); read by lcore_vlan.c, never the fast path. */
+	 * (dataplane/vlan.h); read by lcore_vlan.c, never the fast path.
+	 * Set with bl_port_vlans_set, which also fills, for the usual one
+	 * 802.1Q tag, vlan_of (VLAN id -> 1 + its index in vlans; 0: not
+	 * accepted) and vlan_local (what a frame on it is for: the port's
+	 * MAC and UDP port, the VLAN's IPv4 or else the port's). */
 	uint16_t n_vlans;
 	struct bl_port_vlan vlans[BL_PORT_VLAN_MAX];
+	struct bl_wire_local vlan_local[BL_PORT_VLAN_MAX];
+	uint8_t vlan_of[4096];
 };
 
 /*
@@ -55,6 +61,10 @@ struct bl_port {
  */
 int bl_port_setup(struct bl_port *p, uint16_t port_id, const struct bl_port_conf *c, char *err,
 		  size_t errlen);
+
+/* Accept the n VLANs at v (at most BL_PORT_VLAN_MAX) besides untagged
+ * frames, with p->local set. Control thread, before the workers start. */
+void bl_port_vlans_set(struct bl_port *p, const struct bl_port_vlan *v, uint16_t n);
 
 /* Stop and close a port set up by bl_port_setup; its RX rings' mbufs go back. */
 void bl_port_close(struct bl_port *p);

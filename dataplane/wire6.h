@@ -658,7 +658,10 @@ static inline void bl_wire_rewrite6_out(struct rte_mbuf *m, const struct bl_pkt 
 		bl_wire_udp6_finish(m, offload);
 		return;
 	}
-	csum = (uint16_t)~bl__wire_fold(sum);
+	/* Folded as 1 + (sum - 1) mod 0xffff (the same as folding the carries
+	 * back in, for sum > 0: o->sum has the hop's port in it), which the
+	 * compiler turns into a multiply, fewer instructions than the folds. */
+	csum = (uint16_t) ~(uint16_t)(1 + (sum - 1) % 0xffff);
 	if (csum == 0)
 		csum = 0xffff; /* IPv6 has no "no checksum" */
 	memcpy(udp + BL__UDP_CSUM, &csum, sizeof(csum));

@@ -510,18 +510,17 @@ static void test_process_to_tagged_hops(void **state)
 
 static int setup_vlan(void **state)
 {
-	struct bl_port *p;
+	struct bl_port_vlan v[2];
 	int rc = group_setup(state);
 
 	if (rc != 0)
 		return rc;
 	/* As --port-vlans 0=100,300.400 --port-vlan-ip 0.100=10.100.0.1
 	 * --port-vlan-ip 0.100=fd00:100::1 would, before any traffic. */
-	p = &R->ports[0];
-	p->n_vlans = 2;
-	p->vlans[0] = (struct bl_port_vlan){ .vid = VLAN_A, .ip = rte_cpu_to_be_32(VLAN_IP) };
-	memcpy(p->vlans[0].ip6, vlan_ip6, 16);
-	p->vlans[1] = (struct bl_port_vlan){ .outer = QINQ_O, .vid = QINQ_I };
+	v[0] = (struct bl_port_vlan){ .vid = VLAN_A, .ip = rte_cpu_to_be_32(VLAN_IP) };
+	memcpy(v[0].ip6, vlan_ip6, 16);
+	v[1] = (struct bl_port_vlan){ .outer = QINQ_O, .vid = QINQ_I };
+	bl_port_vlans_set(&R->ports[0], v, 2);
 	route_vlan(KEY_V, HOP_V, false, 0, VLAN_A);
 	route_vlan(KEY_Q, HOP_Q, false, QINQ_O, QINQ_I);
 	route_vlan(KEY_V6, 0x0c, true, 0, VLAN_A);
