@@ -220,19 +220,17 @@ static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_por
 		if (i + BL_PREFETCH_AHEAD < n)
 			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
 		type = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE);
-		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))
 			handle_pkt(lc, in_port, m, acc);
-		} else if ((type == RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-			    type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
-			    type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) &&
-			   m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= BL_WIRE_ETH_LEN) {
-			if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-				bl__lcore_pkt6(lc, in_port, m, &acc->at6, acc);
-			else
-				bl__lcore_pkt_l2(lc, in_port, m, acc);
-		} else {
+		else if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < BL_WIRE_ETH_LEN)
 			handle_pkt(lc, in_port, m, acc);
-		}
+		else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+			bl__lcore_pkt6(lc, in_port, m, &acc->at6, acc);
+		else if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+			 type == RTE_BE16(RTE_ETHER_TYPE_QINQ))
+			bl__lcore_pkt_l2(lc, in_port, m, acc);
+		else
+			handle_pkt(lc, in_port, m, acc);
 	}
 }
 
