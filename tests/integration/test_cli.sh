@@ -35,6 +35,8 @@ expect_refusal "no worker" "no worker lcore" -l 0 "${eal[@]}" --file-prefix "bl-
 	--vdev "net_ring_b$$" -- --socket "$work/b.sock"
 expect_refusal "bad option" "bad value" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-c$$" \
 	--vdev "net_ring_c$$" -- --udp-port 70000
+expect_refusal "bad --udp6-check" "for --udp6-check: 'used' or 'all'" -l 0,1 "${eal[@]}" \
+	--file-prefix "bl-cli-c6$$" --vdev "net_ring_c6$$" -- --udp6-check sometimes
 printf 'route add 1 drop\nroute add 2 port 9 mac 02:00:00:00:00:01 ip 10.0.0.2\n' >"$work/bad.conf"
 expect_refusal "bad config line" "bad.conf:2" -l 0,1 "${eal[@]}" --file-prefix "bl-cli-d$$" \
 	--vdev "net_ring_d$$" -- --socket "$work/d.sock" --config "$work/bad.conf"
