@@ -3,7 +3,7 @@
  * Delivery of received messages to processes (route kinds process, group,
  * pool): the data plane's side of the border with the process runtime
  * (actors/). Owner lcore only; per packet, so static inline (lcore.c's
- * handle_pkt and lcore6.c's handle_frame call it).
+ * handle_pkt and lcore6.c's handle_frame call it, with the burst's acc).
  *
  * A frame whose messages all go to one process (or pool member) on this
  * lcore is given whole (deliver_frame): handled there and then when the
@@ -37,11 +37,6 @@
 #include "dataplane/router.h"
 #include "dataplane/wire.h"
 
-/* What a burst keeps while its packets are handled (lcore.c): a copy of
- * what the input port accepts (a copy no packet store can alias, so it
- * stays in registers or on the stack), the part of a source token its
- * packets share, and what it accepted and gave whole to processes, counted
- * once per burst. */
 /* Where an IPv6 packet came in: the addresses it must be for (the port's,
  * or its VLAN's) and its VLAN (outer.vid; 0.0 untagged, or its tags
  * stripped already). */
@@ -51,6 +46,11 @@ struct bl_pkt6_at {
 	uint16_t outer, vid;
 };
 
+/* What a burst keeps while its packets are handled (lcore.c, and the IPv6
+ * and tagged paths it hands packets to): a copy of what the input port
+ * accepts (a copy no packet store can alias, so it stays in registers or
+ * on the stack), the part of a source token its packets share, and what it
+ * accepted and gave whole to processes, counted once per burst. */
 struct burst_acc {
 	struct bl_wire_local local;
 	struct bl_pkt6_at at6; /* untagged IPv6 on this port: local and the port's local6 */

@@ -117,7 +117,7 @@ static inline void handle_pkt(struct bl_lcore *lc, uint16_t in_port, struct rte_
 	}
 	if (unlikely(common < TGT_PROC || common == TGT_MIXED6)) { /* an IPv6 hop among them */
 		bl__lcore_frame6(lc, in_port, m, pkt.src_ip, pkt.src_port, pkt.frame_off,
-				 pkt.frame_len, common, count);
+				 pkt.frame_len, common, count, acc);
 		return;
 	}
 	if (common != TGT_DONE && (common & TGT_DROP)) { /* every message dropped for one reason */
@@ -220,9 +220,8 @@ static __rte_always_inline void handle_pkts(struct bl_lcore *lc, uint16_t in_por
 		if (i + BL_PREFETCH_AHEAD < n)
 			prefetch_pkt(pkts[i + BL_PREFETCH_AHEAD]);
 		type = bl__wire_raw16(rte_pktmbuf_mtod(m, const uint8_t *) + BL__ETH_TYPE);
-		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)))
-			handle_pkt(lc, in_port, m, acc);
-		else if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < BL_WIRE_ETH_LEN)
+		if (likely(type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) || m->nb_segs != 1 ||
+		    rte_pktmbuf_data_len(m) < BL_WIRE_ETH_LEN)
 			handle_pkt(lc, in_port, m, acc);
 		else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
 			bl__lcore_pkt6(lc, in_port, m, &acc->at6, acc);

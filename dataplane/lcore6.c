@@ -106,7 +106,8 @@ void bl__lcore_forward1(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl
 /* What the IPv4 path does with an accepted frame past its fast path (see
  * lcore.c's handle_pkt), for hops of both families. */
 static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-			 const struct bl_pkt *pkt, uint16_t common, uint16_t count)
+			 const struct bl_pkt *pkt, uint16_t common, uint16_t count,
+			 struct burst_acc *acc)
 {
 	uint16_t *tgt = lc->tgt;
 	uint16_t i;
@@ -122,15 +123,9 @@ static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (common != TGT_DONE) {
-		struct burst_acc acc = { .src_hi = bl_ptx_token_hi(in_port, lc->worker) };
-		bool given =
-		    deliver_frame(lc, in_port, m, pkt, (uint16_t)(common & ~TGT_PROC), count, &acc);
-
-		burst_acc_given(lc, &acc);
-		if (given)
-			return; /* the process has our reference */
-	}
+	if (common != TGT_DONE &&
+	    deliver_frame(lc, in_port, m, pkt, (uint16_t)(common & ~TGT_PROC), count, acc))
+		return;		/* the process has our reference */
 	if (common != TGT_DONE) /* one target: classify left tgt unwritten */
 		for (i = 0; i < count; i++)
 			tgt[i] = common;
@@ -152,7 +147,7 @@ static void handle_frame(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf 
 
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
-		      uint16_t count)
+		      uint16_t count, struct burst_acc *acc)
 {
 	const struct bl_pkt pkt = { .src_ip = src_ip,
 				    .src_port = src_port,
@@ -161,7 +156,7 @@ void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 				    .frame_len = frame_len,
 				    .fr.count = count };
 
-	handle_frame(lc, in_port, m, &pkt, common, count);
+	handle_frame(lc, in_port, m, &pkt, common, count, acc);
 }
 
 void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
@@ -189,9 +184,22 @@ void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 		if (st != BL_WIRE_OK)
 			bad = bl_pkt_drop_from_wire(st);
 	}
-	/* A drop is named as the full parse would have named it: a wrong sum
-	 * first. So is every frame with --udp6-check all. */
-	if (unlikely(unsummed) && (bad != BL_PKT_DROP_NONE || lc->r->conf.udp6_check_all)) {
+	/* One IPv6 hop with nothing to add, this frame's headers its family's
+	 * with nothing between them, and it fits: rewritten in place here, as
+	 * the IPv4 path does (forward1 checks the same for every other case).
+	 * Its messages go on as they came, so its checksum, unsummed, goes on
+	 * too: updated from the words that change (never offloaded then,
+	 * which would sum the bytes as they are), for the receiver to check. */
+	if (bad == BL_PKT_DROP_NONE && common < TGT_PROC) {
+		out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
+		whole = pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
+			pkt.frame_len <= out->plain6_max;
+	}
+	/* Anything else uses the messages or gives the frame new headers and
+	 * a new checksum, and a drop is named as the full parse would name it
+	 * (a wrong sum first): the sum is checked first; with --udp6-check
+	 * all, for every frame. */
+	if (unlikely(unsummed) && (!whole || lc->r->conf.udp6_check_all)) {
 		if (!bl_wire_udp6_sum_ok(m, &pkt))
 			bad = BL_PKT_DROP_UDP_BAD_CSUM;
 		unsummed = false;
@@ -199,23 +207,6 @@ void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	if (bad != BL_PKT_DROP_NONE)
 		goto drop;
 	count = pkt.fr.count;
-	/* One IPv6 hop with nothing to add, this frame's headers its family's
-	 * with nothing between them, and it fits: rewritten in place here, as
-	 * the IPv4 path does (forward1 checks the same for every other case).
-	 * Its messages go on as they came, so its checksum, unsummed, goes on
-	 * too: updated from the words that change (never offloaded then,
-	 * which would sum the bytes as they are), for the receiver to check. */
-	if (common < TGT_PROC) {
-		out = hop_out(lc, (uint16_t)(common & ~TGT_HOP6));
-		whole = pkt.frame_off == BL_WIRE_HDRS6_LEN - BL_WIRE_FRAME_HDR_LEN &&
-			pkt.frame_len <= out->plain6_max;
-	}
-	/* Anything else uses the messages, or gives the frame new headers
-	 * and a new checksum: the old one is checked first. */
-	if (unlikely(unsummed) && !whole && !bl_wire_udp6_sum_ok(m, &pkt)) {
-		bad = BL_PKT_DROP_UDP_BAD_CSUM;
-		goto drop;
-	}
 	acc->pkts++;
 	acc->msgs += count;
 	bl_seq_observe6(lc->seq, src6, pkt.src_port, pkt.fr.seq, count);
@@ -232,7 +223,7 @@ void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	/* Some for processes, maybe: their source token names the sender's
 	 * slot in the IPv6 table, so that an answer finds it (src6.h). */
 	pkt.src_ip = bl_src6_learn(lc, src6);
-	handle_frame(lc, in_port, m, &pkt, common, count);
+	handle_frame(lc, in_port, m, &pkt, common, count, acc);
 	return;
 
 drop:

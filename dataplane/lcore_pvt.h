@@ -62,7 +62,8 @@ void bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
  *    by value: its address leaving the IPv4 path would make that path
  *    store it whole, every packet) whose fate (common) is one hop that
  *    needs new headers (an IPv6 hop, or one on a VLAN), or TGT_MIXED6;
- *    or, from bl__lcore_pkt6 and lcore_vlan.c, any fate;
+ *    or, from bl__lcore_pkt6 and lcore_vlan.c, any fate (a whole frame
+ *    given to a process counted in the burst's acc);
  *  - bl__lcore_forward1: an accepted frame (pkt describes m) all of whose
  *    messages go to hop `tgt` (with or without TGT_HOP6): rewritten in
  *    place or reframed, tagged for a VLAN hop, queued (or dropped,
@@ -74,7 +75,7 @@ void bl__lcore_pkt6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 		    const struct bl_pkt6_at *at, struct burst_acc *acc);
 void bl__lcore_frame6(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m, uint32_t src_ip,
 		      uint16_t src_port, uint16_t frame_off, uint32_t frame_len, uint16_t common,
-		      uint16_t count);
+		      uint16_t count, struct burst_acc *acc);
 void bl__lcore_forward1(struct bl_lcore *lc, struct rte_mbuf *m, const struct bl_pkt *pkt,
 			uint16_t tgt, uint16_t count);
 

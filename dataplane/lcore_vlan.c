@@ -45,12 +45,13 @@
 #include "dataplane/wire.h"
 #include "dataplane/wire6.h"
 
-static uint16_t pkt_drop(struct bl_lcore *lc, struct rte_mbuf *m, enum bl_pkt_drop why)
+/* m dropped, counted under why; false, for pkt_vlan to return. */
+static bool pkt_drop(struct bl_lcore *lc, struct rte_mbuf *m, enum bl_pkt_drop why)
 {
 	bl_stat_add(&lc->st.pkt_drops[why], 1);
 	bl_stat_add(&lc->st.drop_pkts, 1);
 	rte_pktmbuf_free(m);
-	return 0;
+	return false;
 }
 
 /*
@@ -83,7 +84,7 @@ static bool forward_tagged(struct bl_lcore *lc, struct rte_mbuf *m, const struct
 
 /* A frame checked and classified: to its one hop, or the IPv6 path's. */
 static void pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
-		       const struct bl_pkt *pkt, uint16_t common)
+		       const struct bl_pkt *pkt, uint16_t common, struct burst_acc *acc)
 {
 	uint16_t count = pkt->fr.count;
 
@@ -91,7 +92,7 @@ static void pkt_handle(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m
 		bl__lcore_forward1(lc, m, pkt, common, count);
 	else
 		bl__lcore_frame6(lc, in_port, m, pkt->src_ip, pkt->src_port, pkt->frame_off,
-				 pkt->frame_len, common, count);
+				 pkt->frame_len, common, count, acc);
 }
 
 /* Where a tagged packet's tags are while it is checked and classified. */
@@ -243,5 +244,5 @@ void bl__lcore_pkt_l2(struct bl_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 		pkt.l3_off = (uint16_t)(pkt.l3_off - t.n);
 		pkt.frame_off = (uint16_t)(pkt.frame_off - t.n);
 	}
-	pkt_handle(lc, in_port, m, &pkt, common);
+	pkt_handle(lc, in_port, m, &pkt, common, acc);
 }

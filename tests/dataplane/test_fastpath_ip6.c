@@ -409,6 +409,7 @@ static void test_answer_v6_sender(void **state)
 	struct out6 o[4];
 	unsigned int n4, n;
 	uint64_t pid, bad0 = LC->st.ptx_drops[BL_PTX_DROP_BAD_DEST], tok;
+	uint64_t frames0 = LC->st.frame_deliveries, given0 = LC->st.delivered_msgs;
 
 	(void)state;
 	pid = answer6_up(&st);
@@ -419,6 +420,10 @@ static void test_answer_v6_sender(void **state)
 		bl_lcore_rx_burst(LC, 0, &m, 1);
 	}
 	bl_lcore_flush(LC);
+	/* Each frame given whole, counted with the burst it came in. */
+	assert_int_equal(LC->st.frame_deliveries, frames0 + 2);
+	assert_int_equal(LC->st.delivered_msgs, given0 + 4);
+	check_identity();
 	bl_sched_run(LC->sched, 16);
 	bl_lcore_close_frames(LC);
 	bl_lcore_flush(LC);
